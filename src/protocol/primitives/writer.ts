@@ -1,0 +1,177 @@
+/**
+ * Growable writer for requests. Small fields go into one contiguous buffer; large
+ * byte runs (record batches) can be attached by reference (`attach`) so a Produce
+ * request is sent with writev instead of being copied. `finish()` returns the chunks.
+ */
+import { uuidToBytes } from './uuid.js'
+
+const ATTACH_THRESHOLD = 4096
+
+export class Writer {
+  buf: Buffer
+  pos = 0
+  private chunks: Buffer[] | null = null
+  private chunkedBytes = 0
+
+  constructor(initialSize = 256) {
+    this.buf = Buffer.allocUnsafe(initialSize)
+  }
+
+  /** Total bytes written so far, attached chunks included. */
+  get length(): number {
+    return this.chunkedBytes + this.pos
+  }
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return
+    let size = this.buf.length * 2
+    while (size < this.pos + n) size *= 2
+    const next = Buffer.allocUnsafe(size)
+    this.buf.copy(next, 0, 0, this.pos)
+    this.buf = next
+  }
+
+  int8(v: number): void {
+    this.ensure(1)
+    this.buf.writeInt8(v, this.pos++)
+  }
+
+  bool(v: boolean): void {
+    this.ensure(1)
+    this.buf[this.pos++] = v ? 1 : 0
+  }
+
+  int16(v: number): void {
+    this.ensure(2)
+    this.buf.writeInt16BE(v, this.pos)
+    this.pos += 2
+  }
+
+  uint16(v: number): void {
+    this.ensure(2)
+    this.buf.writeUInt16BE(v, this.pos)
+    this.pos += 2
+  }
+
+  int32(v: number): void {
+    this.ensure(4)
+    this.buf.writeInt32BE(v, this.pos)
+    this.pos += 4
+  }
+
+  uint32(v: number): void {
+    this.ensure(4)
+    this.buf.writeUInt32BE(v, this.pos)
+    this.pos += 4
+  }
+
+  int64(v: bigint): void {
+    this.ensure(8)
+    this.buf.writeBigInt64BE(v, this.pos)
+    this.pos += 8
+  }
+
+  float64(v: number): void {
+    this.ensure(8)
+    this.buf.writeDoubleBE(v, this.pos)
+    this.pos += 8
+  }
+
+  uuid(v: string): void {
+    this.ensure(16)
+    uuidToBytes(v, this.buf, this.pos)
+    this.pos += 16
+  }
+
+  uvarint(v: number): void {
+    this.ensure(5)
+    while (v >= 0x80) {
+      this.buf[this.pos++] = (v & 0x7f) | 0x80
+      v = Math.floor(v / 128)
+    }
+    this.buf[this.pos++] = v
+  }
+
+  varint(v: number): void {
+    this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1)
+  }
+
+  varlong(v: bigint): void {
+    let u = (v << 1n) ^ (v >> 63n)
+    u = BigInt.asUintN(64, u)
+    this.ensure(10)
+    while (u >= 0x80n) {
+      this.buf[this.pos++] = Number(u & 0x7fn) | 0x80
+      u >>= 7n
+    }
+    this.buf[this.pos++] = Number(u)
+  }
+
+  raw(b: Uint8Array): void {
+    if (b.length >= ATTACH_THRESHOLD) {
+      this.attach(Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length))
+      return
+    }
+    this.ensure(b.length)
+    this.buf.set(b, this.pos)
+    this.pos += b.length
+  }
+
+  /** Adds `b` by reference: it must not change until the request is written to the socket. */
+  attach(b: Buffer): void {
+    this.chunks ??= []
+    if (this.pos > 0) {
+      this.chunks.push(this.buf.subarray(0, this.pos))
+      this.chunkedBytes += this.pos
+      this.buf = this.buf.subarray(this.pos)
+      this.pos = 0
+      if (this.buf.length < 64) this.buf = Buffer.allocUnsafe(256)
+    }
+    this.chunks.push(b)
+    this.chunkedBytes += b.length
+  }
+
+  /** Length-prefixed UTF-8 (`lengthBytes` = 2 for STRING, or compact when `compact`). */
+  string(s: string, compact: boolean): void {
+    const len = Buffer.byteLength(s, 'utf8')
+    if (compact) this.uvarint(len + 1)
+    else this.int16(len)
+    this.ensure(len)
+    this.buf.write(s, this.pos, len, 'utf8')
+    this.pos += len
+  }
+
+  nullableString(s: string | null, compact: boolean): void {
+    if (s === null) {
+      if (compact) this.uvarint(0)
+      else this.int16(-1)
+      return
+    }
+    this.string(s, compact)
+  }
+
+  bytes(b: Uint8Array | null, compact: boolean): void {
+    if (b === null) {
+      if (compact) this.uvarint(0)
+      else this.int32(-1)
+      return
+    }
+    if (compact) this.uvarint(b.length + 1)
+    else this.int32(b.length)
+    this.raw(b)
+  }
+
+  /** The written bytes as a list of chunks (one unless something was attached). */
+  finish(): Buffer[] {
+    const tail = this.buf.subarray(0, this.pos)
+    if (this.chunks === null) return [tail]
+    if (tail.length > 0) this.chunks.push(tail)
+    return this.chunks
+  }
+
+  /** The written bytes as one Buffer (copies if chunks were attached). */
+  toBuffer(): Buffer {
+    const parts = this.finish()
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
+  }
+}
