@@ -121,31 +121,63 @@ function typeDefault(type: TypeDef<any, any>, version: number): unknown {
   }
 }
 
+/**
+ * Is `value` (what a caller passed for field `f`) equal to the field's default? Kafka's rule for
+ * both "may this be left out of a version that lacks the field" and "is this tagged field
+ * written". A struct is default when every member is (omitted members count as default) and it
+ * carries no unknown tagged fields, as Java's generated `equals` compares those too.
+ */
 function isDefault(f: Field<any, any>, value: unknown, version: number): boolean {
   if (value === undefined) return true
-  return deepEqual(value, defaultValue(f, version))
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') {
-    if (typeof a === 'bigint' || typeof b === 'bigint') {
-      return (typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number')
-        ? BigInt(a as bigint) === BigInt(b as bigint)
-        : false
-    }
-    return false
+  if (f.defaultValue !== undefined) {
+    const d = f.defaultValue
+    if (d === null) return value === null
+    if (typeof d === 'bigint') return sameInt64(value, d)
+    return value === d
   }
-  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b) === 0
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]))
-  if (Array.isArray(a) || Array.isArray(b)) return false
-  const ka = Object.keys(a).filter((k) => (a as any)[k] !== undefined && k !== 'unknownTaggedFields')
-  const bo = b as Record<string, unknown>
-  return ka.every((k) => deepEqual((a as any)[k], bo[k])) && Object.keys(bo).every((k) => k in a || isEmptyish(bo[k]))
+  return isTypeDefault(f.type, value, version)
 }
 
-function isEmptyish(v: unknown): boolean {
-  return v === undefined
+function sameInt64(value: unknown, d: bigint): boolean {
+  if (typeof value === 'bigint') return value === d
+  return typeof value === 'number' && Number.isSafeInteger(value) && BigInt(value) === d
+}
+
+function isTypeDefault(type: TypeDef<any, any>, value: unknown, version: number): boolean {
+  if (value === undefined) return true
+  switch (type.kind) {
+    case 'int8':
+    case 'int16':
+    case 'uint16':
+    case 'int32':
+    case 'uint32':
+    case 'float64':
+      return value === 0
+    case 'int64':
+      return sameInt64(value, 0n)
+    case 'bool':
+      return value === false
+    case 'string':
+      return value === ''
+    case 'bytes':
+      return value instanceof Uint8Array && value.length === 0
+    case 'uuid':
+      return value === ZERO_UUID
+    case 'records':
+      return value === null
+    case 'array':
+      return Array.isArray(value) && value.length === 0
+    case 'struct': {
+      if (value === null || typeof value !== 'object') return false
+      const st = type as StructType<Fields>
+      const o = value as Record<string, unknown>
+      for (const name of st.order) {
+        if (!isDefault(st.fields[name]!, o[name], version)) return false
+      }
+      const unknown = o.unknownTaggedFields as readonly unknown[] | undefined
+      return unknown === undefined || unknown.length === 0
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,6 +243,11 @@ function compileStruct(type: StructType<Fields>, ctx: Ctx): { enc: Enc; dec: Dec
       s.enc(w, v)
     }
     if (flexible) writeTaggedFields(w, tagged, value, version)
+    else if (value.unknownTaggedFields !== undefined && value.unknownTaggedFields.length > 0) {
+      throw new UnsupportedVersionError(
+        `${ctx.path} has tagged fields, but version ${version} of ${ctx.path.split('.')[0]} cannot carry them`,
+      )
+    }
   }
 
   const dec: Dec = (r) => {
