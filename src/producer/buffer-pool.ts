@@ -1,0 +1,157 @@
+/**
+ * The producer's memory budget (Java's BufferPool): `bufferMemory` bytes shared by every
+ * batch under construction or in flight. Buffers of exactly `poolableSize` (= batchSize) are
+ * kept on a free list and reused, so a steady producer allocates no new batch buffers; other
+ * sizes (records larger than batchSize) are allocated and dropped.
+ *
+ * When the budget is exhausted, `allocate()` waits, first come first served, until enough is
+ * released or its deadline passes, then rejects with a TimeoutError. It never fails with a
+ * "queue full" error. Waiters are woken by `release()`, which the sender calls when a batch
+ * completes. Owned by the accumulator.
+ */
+import { AbortError, TimeoutError } from '../errors.js'
+
+interface Waiter {
+  size: number
+  resolve: (buffer: Buffer) => void
+  reject: (error: Error) => void
+  timer: ReturnType<typeof setTimeout> | undefined
+  signal: AbortSignal | undefined
+  onAbort: (() => void) | undefined
+}
+
+export class BufferPool {
+  readonly totalMemory: number
+  readonly poolableSize: number
+  /** Bytes not held by anyone and not on the free list. */
+  #nonPooledAvailable: number
+  readonly #free: Buffer[] = []
+  readonly #waiters: Waiter[] = []
+
+  constructor(totalMemory: number, poolableSize: number) {
+    this.totalMemory = totalMemory
+    this.poolableSize = poolableSize
+    this.#nonPooledAvailable = totalMemory
+  }
+
+  /** Bytes that can be allocated right now (free list plus unallocated). */
+  get availableMemory(): number {
+    return this.#nonPooledAvailable + this.#free.length * this.poolableSize
+  }
+
+  /** Bytes held by batches (allocated and not yet released). */
+  get usedMemory(): number {
+    return this.totalMemory - this.availableMemory
+  }
+
+  /** Number of allocations waiting for memory. */
+  get queued(): number {
+    return this.#waiters.length
+  }
+
+  /**
+   * Allocates `size` bytes at once if possible and no one is waiting ahead (fairness);
+   * otherwise returns null and the caller uses `allocate()`.
+   */
+  tryAllocate(size: number): Buffer | null {
+    if (this.#waiters.length > 0) return null
+    return this.#take(size)
+  }
+
+  /**
+   * Allocates `size` bytes, waiting up to `maxBlockMs` behind earlier waiters. Rejects with a
+   * TimeoutError naming the size and the wait, or an AbortError if `signal` aborts.
+   */
+  allocate(size: number, maxBlockMs: number, signal?: AbortSignal): Promise<Buffer> {
+    if (size > this.totalMemory) {
+      return Promise.reject(
+        new RangeError(`Attempt to allocate ${size} bytes, but bufferMemory is only ${this.totalMemory} bytes`),
+      )
+    }
+    const now = this.tryAllocate(size)
+    if (now !== null) return Promise.resolve(now)
+    if (signal?.aborted) return Promise.reject(abortReason(signal))
+    return new Promise<Buffer>((resolve, reject) => {
+      const waiter: Waiter = { size, resolve, reject, timer: undefined, signal, onAbort: undefined }
+      if (Number.isFinite(maxBlockMs)) {
+        waiter.timer = setTimeout(
+          () => {
+            this.#remove(waiter)
+            reject(
+              new TimeoutError(
+                `Failed to allocate ${size} bytes within the configured maxBlockMs of ${maxBlockMs} ms ` +
+                  `(bufferMemory ${this.totalMemory} bytes is in use by unsent and in-flight batches)`,
+              ),
+            )
+          },
+          Math.max(0, maxBlockMs),
+        )
+      }
+      if (signal !== undefined) {
+        waiter.onAbort = () => {
+          this.#remove(waiter)
+          reject(abortReason(signal))
+        }
+        signal.addEventListener('abort', waiter.onAbort, { once: true })
+      }
+      this.#waiters.push(waiter)
+    })
+  }
+
+  /** Returns memory to the pool. `buffer` is reused if it has the poolable size. */
+  release(buffer: Buffer | null, size: number): void {
+    if (buffer !== null && size === this.poolableSize && buffer.length === size) this.#free.push(buffer)
+    else this.#nonPooledAvailable += size
+    this.#serveWaiters()
+  }
+
+  /** Fails every waiter (the producer is closing). */
+  failWaiters(error: Error): void {
+    const waiters = this.#waiters.splice(0)
+    for (const w of waiters) {
+      this.#cleanup(w)
+      w.reject(error)
+    }
+  }
+
+  #serveWaiters(): void {
+    while (this.#waiters.length > 0) {
+      const w = this.#waiters[0]!
+      const buffer = this.#take(w.size)
+      if (buffer === null) return
+      this.#waiters.shift()
+      this.#cleanup(w)
+      w.resolve(buffer)
+    }
+  }
+
+  #take(size: number): Buffer | null {
+    if (size === this.poolableSize && this.#free.length > 0) return this.#free.pop()!
+    if (this.#nonPooledAvailable + this.#free.length * this.poolableSize < size) return null
+    // Give pooled buffers back to the unallocated budget until there is room.
+    while (this.#nonPooledAvailable < size) {
+      this.#free.pop()
+      this.#nonPooledAvailable += this.poolableSize
+    }
+    this.#nonPooledAvailable -= size
+    return Buffer.allocUnsafeSlow(size)
+  }
+
+  #remove(waiter: Waiter): void {
+    const i = this.#waiters.indexOf(waiter)
+    if (i >= 0) this.#waiters.splice(i, 1)
+    this.#cleanup(waiter)
+    // The head may have been the one blocking smaller requests behind it.
+    if (i === 0) this.#serveWaiters()
+  }
+
+  #cleanup(w: Waiter): void {
+    if (w.timer !== undefined) clearTimeout(w.timer)
+    if (w.onAbort !== undefined) w.signal!.removeEventListener('abort', w.onAbort)
+  }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  const reason = signal.reason
+  return reason instanceof Error && reason.name !== 'AbortError' ? reason : new AbortError(undefined, { cause: reason })
+}
