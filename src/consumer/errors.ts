@@ -1,0 +1,95 @@
+/**
+ * Errors specific to the consumer. All extend KafkaError (src/errors.ts); codes are stable.
+ */
+import { KafkaError, type KafkaErrorOptions } from '../errors.js'
+import type { TopicPartition } from './types.js'
+
+/** wakeup() was called: the current or next poll() (or a blocking call) rejects with this. */
+export class WakeupError extends KafkaError {
+  constructor() {
+    super('The consumer was woken up', 'ERR_WAKEUP')
+  }
+}
+
+/** autoOffsetReset is 'none' and a partition has neither a committed offset nor a position. */
+export class NoOffsetForPartitionError extends KafkaError {
+  readonly partitions: TopicPartition[]
+  constructor(partitions: TopicPartition[]) {
+    super(
+      `No committed offset and autoOffsetReset is 'none' for ${partitions.map((p) => `${p.topic}-${p.partition}`).join(', ')}`,
+      'ERR_NO_OFFSET_FOR_PARTITION',
+      partitions.length === 1 ? { topic: partitions[0]!.topic, partition: partitions[0]!.partition } : {},
+    )
+    this.partitions = partitions
+  }
+}
+
+/** The fetch position ran out of the log's range and autoOffsetReset is 'none'. */
+export class OffsetOutOfRangeNoResetError extends KafkaError {
+  readonly offsets: Map<string, bigint>
+  constructor(tp: TopicPartition, offset: bigint) {
+    super(
+      `Fetch position ${offset} is out of range for ${tp.topic}-${tp.partition} and autoOffsetReset is 'none'`,
+      'ERR_OFFSET_OUT_OF_RANGE',
+      { topic: tp.topic, partition: tp.partition },
+    )
+    this.offsets = new Map([[`${tp.topic}-${tp.partition}`, offset]])
+  }
+}
+
+/**
+ * A commit was rejected because the member is no longer part of the generation that owned the partitions
+ * (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS after a completed rebalance, ...).
+ * Not retriable: the partitions may already belong to another member.
+ */
+export class CommitFailedError extends KafkaError {
+  constructor(message?: string, options: KafkaErrorOptions = {}) {
+    super(
+      message ??
+        'Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member. ' +
+          'Processing took longer than maxPollIntervalMs, or the member was removed from the group.',
+      'ERR_COMMIT_FAILED',
+      options,
+    )
+  }
+}
+
+/** The consumer is in a state where the call is not allowed (not subscribed, partition not assigned, ...). */
+export class IllegalStateError extends KafkaError {
+  constructor(message: string) {
+    super(message, 'ERR_ILLEGAL_STATE')
+  }
+}
+
+/** A record failed its CRC check or could not be decoded or deserialized. */
+export class RecordDeserializationError extends KafkaError {
+  readonly offset: bigint
+  constructor(message: string, tp: TopicPartition, offset: bigint, cause?: unknown) {
+    super(message, 'ERR_RECORD_DESERIALIZATION', { topic: tp.topic, partition: tp.partition, cause })
+    this.offset = offset
+  }
+}
+
+/** The log was truncated below the consumer's position (detected with OffsetForLeaderEpoch) and autoOffsetReset is 'none'. */
+export class LogTruncationError extends KafkaError {
+  readonly divergentOffset: bigint
+  constructor(tp: TopicPartition, position: bigint, divergentOffset: bigint) {
+    super(
+      `Truncation detected for ${tp.topic}-${tp.partition}: position ${position}, log diverged at ${divergentOffset}`,
+      'ERR_LOG_TRUNCATION',
+      { topic: tp.topic, partition: tp.partition },
+    )
+    this.divergentOffset = divergentOffset
+  }
+}
+
+/** Another instance with the same groupInstanceId joined: this member is fenced and the consumer must be closed. */
+export class FencedInstanceError extends KafkaError {
+  constructor(groupInstanceId: string, cause?: unknown) {
+    super(
+      `Member with groupInstanceId ${groupInstanceId} was fenced by another instance with the same id`,
+      'FENCED_INSTANCE_ID',
+      { cause },
+    )
+  }
+}

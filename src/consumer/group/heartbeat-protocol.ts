@@ -1,0 +1,70 @@
+/**
+ * Messages between the main thread (heartbeat-service.ts) and the heartbeat worker
+ * (heartbeat-worker.ts). Everything here must survive structured cloning: no functions, no
+ * class instances. One worker serves every consumer of the process; `id` names the consumer.
+ */
+import type { ConnectionOptions, OAuthBearerToken } from '../../network/types.js'
+import type { HeartbeatConfig, HeartbeatNotice, MemberIdentity } from './heartbeat-state.js'
+
+/** ConnectionOptions without functions (logger, signal, an OAUTHBEARER callback). */
+export type CloneableConnectionOptions = Omit<ConnectionOptions, 'logger' | 'signal' | 'sasl'> & {
+  sasl?:
+    | { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string }
+    /** The token is fetched on the main thread (a callback cannot cross threads) and posted here. */
+    | { mechanism: 'OAUTHBEARER'; token: OAuthBearerToken }
+}
+
+export type ToWorker =
+  | {
+      type: 'add'
+      id: number
+      /** BigInt64Array(1) over it: [0] = Date.now() of the application's last poll(), written by the main thread (Atomics). */
+      pollClock: SharedArrayBuffer
+      config: HeartbeatConfig
+      identity: MemberIdentity
+    }
+  /** (Re)start heartbeating for a generation, against this coordinator. */
+  | { type: 'start'; id: number; identity: MemberIdentity; coordinator: CloneableConnectionOptions }
+  /** Stop heartbeating (a rebalance is starting on the main side). */
+  | { type: 'stop'; id: number }
+  /** Send LeaveGroup now (if started) and stop; answered with 'left'. */
+  | { type: 'leave'; id: number; reason: string }
+  | { type: 'remove'; id: number }
+
+export type FromWorker =
+  | { type: 'notice'; id: number; notice: HeartbeatNotice }
+  | { type: 'left'; id: number; errorCode: number | null }
+  | { type: 'heartbeat'; id: number; sent: number; received: number }
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string }
+
+/** Strips what cannot cross a thread boundary. `oauthToken` must be given for OAUTHBEARER. */
+export function cloneableConnectionOptions(
+  options: ConnectionOptions,
+  oauthToken?: OAuthBearerToken,
+): CloneableConnectionOptions {
+  const { logger: _logger, signal: _signal, sasl, ...rest } = options
+  const out: CloneableConnectionOptions = { ...rest }
+  if (typeof out.tls === 'object' && out.tls !== null) out.tls = { ...out.tls }
+  if (sasl !== undefined) {
+    if (sasl.mechanism === 'OAUTHBEARER') {
+      if (oauthToken === undefined) throw new Error('an OAUTHBEARER token is required for the heartbeat connection')
+      out.sasl = { mechanism: 'OAUTHBEARER', token: { value: oauthToken.value, extensions: { ...oauthToken.extensions } } }
+    } else {
+      out.sasl = { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password }
+    }
+  }
+  return out
+}
+
+/** Rebuilds ConnectionOptions inside the worker. */
+export function toConnectionOptions(options: CloneableConnectionOptions): ConnectionOptions {
+  const { sasl, ...rest } = options
+  const out: ConnectionOptions = { ...rest, workload: 'group' }
+  if (sasl !== undefined) {
+    if (sasl.mechanism === 'OAUTHBEARER') {
+      const token = sasl.token
+      out.sasl = { mechanism: 'OAUTHBEARER', token: () => token }
+    } else out.sasl = sasl
+  }
+  return out
+}

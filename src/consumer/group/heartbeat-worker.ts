@@ -1,0 +1,110 @@
+/**
+ * The heartbeat thread: a node:worker_threads worker, one per process, serving every consumer of
+ * the process (heartbeat-service.ts starts it). Each consumer gets its own connection to its group
+ * coordinator, opened here from structured-cloned options (TLS and SASL included), so heartbeats
+ * neither wait behind the main thread's JoinGroup/OffsetCommit traffic nor depend on the main event
+ * loop: a synchronous handler that blocks the application's thread does not stop them.
+ *
+ * The application's last poll() time is read from shared memory written by the main thread: when
+ * it is older than maxPollIntervalMs, the member leaves the group from here (Java's heartbeat
+ * thread does the same), because the main thread may be the one that is stuck.
+ *
+ * This file is loaded as plain JavaScript from dist/ (see heartbeat-service.ts).
+ */
+import { parentPort } from 'node:worker_threads'
+import { connect } from '../../network/index.js'
+import type { Connection } from '../../network/index.js'
+import { Apis } from '../../protocol/index.js'
+import { HeartbeatDriver, type HeartbeatTransport } from './heartbeat-driver.js'
+import { type CloneableConnectionOptions, type FromWorker, type ToWorker, toConnectionOptions } from './heartbeat-protocol.js'
+import type { MemberIdentity } from './heartbeat-state.js'
+
+const port = parentPort
+if (port === null) throw new Error('heartbeat-worker.js must run in a worker thread')
+
+function post(msg: FromWorker): void {
+  port!.postMessage(msg)
+}
+
+/** One connection per member, reopened on failure or coordinator change. */
+const connections = new Map<number, { key: string; conn: Promise<Connection> }>()
+
+function connectionFor(id: number, options: CloneableConnectionOptions): Promise<Connection> {
+  const key = `${options.host}:${options.port}`
+  const existing = connections.get(id)
+  if (existing !== undefined && existing.key === key) return existing.conn
+  if (existing !== undefined) release(id)
+  const conn = connect(toConnectionOptions(options))
+  conn.catch(() => {
+    if (connections.get(id)?.conn === conn) connections.delete(id)
+  })
+  connections.set(id, { key, conn })
+  return conn
+}
+
+function release(id: number): void {
+  const c = connections.get(id)
+  if (c === undefined) return
+  connections.delete(id)
+  c.conn.then(
+    (conn) => conn.close(),
+    () => {},
+  )
+}
+
+const transport: HeartbeatTransport<CloneableConnectionOptions> = {
+  async heartbeat(id, coordinator, identity: MemberIdentity) {
+    const conn = await connectionFor(id, coordinator)
+    if (conn.closed) {
+      release(id)
+      throw new Error('connection closed')
+    }
+    const res = await conn.request(Apis.Heartbeat, {
+      groupId: identity.groupId,
+      generationId: identity.generationId,
+      memberId: identity.memberId,
+      groupInstanceId: identity.groupInstanceId,
+    })
+    return res.errorCode
+  },
+  async leaveGroup(id, coordinator, identity, reason) {
+    const conn = await connectionFor(id, coordinator)
+    const res = await conn.request(Apis.LeaveGroup, {
+      groupId: identity.groupId,
+      memberId: identity.memberId,
+      members: [{ memberId: identity.memberId, groupInstanceId: identity.groupInstanceId, reason }],
+    })
+    return res.errorCode !== 0 ? res.errorCode : (res.members?.[0]?.errorCode ?? 0)
+  },
+  release,
+}
+
+const driver = new HeartbeatDriver<CloneableConnectionOptions>(
+  transport,
+  (id, notice) => post({ type: 'notice', id, notice }),
+  undefined,
+  (id, hb) => post({ type: 'heartbeat', id, sent: hb.sent, received: hb.received }),
+)
+
+port.on('message', (msg: ToWorker) => {
+  switch (msg.type) {
+    case 'add': {
+      const clock = new BigInt64Array(msg.pollClock)
+      driver.add(msg.id, msg.identity, msg.config, () => Number(Atomics.load(clock, 0)))
+      break
+    }
+    case 'start':
+      driver.start(msg.id, msg.identity, msg.coordinator)
+      break
+    case 'stop':
+      driver.stop(msg.id)
+      break
+    case 'leave':
+      driver.leave(msg.id, msg.reason).then((errorCode) => post({ type: 'left', id: msg.id, errorCode }))
+      break
+    case 'remove':
+      driver.remove(msg.id)
+      release(msg.id)
+      break
+  }
+})
