@@ -11,7 +11,7 @@ import { ProtocolError } from '../errors.js'
 import { Reader } from './primitives/reader.js'
 import { Writer } from './primitives/writer.js'
 import { compile } from './schema/codec.js'
-import { type ApiSchema, inRange, type RequestOf, type ResponseOf } from './schema/dsl.js'
+import { type ApiSchema, inRange, type MessageIn, type RequestOf, type ResponseOf } from './schema/dsl.js'
 
 const API_VERSIONS_KEY = 18
 
@@ -43,6 +43,28 @@ export function encodeRequest<A extends ApiSchema<any, any>>(
   w.int32(correlationId)
   w.nullableString(clientId, false)
   if (compiled.flexible) w.uvarint(0)
+  compiled.encode(w, body as object)
+  const chunks = w.finish()
+  chunks[0]!.writeInt32BE(w.length - 4, 0)
+  return chunks
+}
+
+/**
+ * Encodes a size-prefixed response frame (for fake brokers and tests; a client never sends one).
+ * The header is v1 (with an empty tagged-field section) for flexible versions, v0 otherwise,
+ * and always v0 for ApiVersions.
+ */
+export function encodeResponse<A extends ApiSchema<any, any>>(
+  api: A,
+  version: number,
+  correlationId: number,
+  body: MessageIn<A['response']>,
+): Buffer[] {
+  const compiled = compile(api.response, version)
+  const w = new Writer(512)
+  w.int32(0) // size, patched below
+  w.int32(correlationId)
+  if (responseHeaderVersion(api, version) === 1) w.uvarint(0)
   compiled.encode(w, body as object)
   const chunks = w.finish()
   chunks[0]!.writeInt32BE(w.length - 4, 0)
@@ -89,5 +111,8 @@ export function decodeRequest(
   if (api === undefined) throw new ProtocolError(`Unknown API key ${apiKey}`)
   if (requestHeaderVersion(api, version) === 2) skipTaggedFields(r)
   const body = compile(api.request, version).decode(r)
+  if (r.remaining !== 0) {
+    throw new ProtocolError(`${r.remaining} trailing bytes after ${api.name} request v${version}`)
+  }
   return { api, version, correlationId, clientId, body }
 }

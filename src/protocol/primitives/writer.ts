@@ -134,6 +134,9 @@ export class Writer {
   /** Length-prefixed UTF-8 (`lengthBytes` = 2 for STRING, or compact when `compact`). */
   string(s: string, compact: boolean): void {
     const len = Buffer.byteLength(s, 'utf8')
+    if (!compact && len > 0x7fff) {
+      throw new RangeError(`A string of ${len} UTF-8 bytes is too long for an int16-length STRING (max 32767)`)
+    }
     if (compact) this.uvarint(len + 1)
     else this.int16(len)
     this.ensure(len)

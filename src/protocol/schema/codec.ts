@@ -76,6 +76,8 @@ interface Ctx {
   readonly version: number
   readonly flexible: boolean
   readonly path: string
+  /** The versions in which the field being compiled may be null (null for array elements). */
+  readonly nullableVersions?: VersionRange | null
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -202,6 +204,7 @@ function compileStruct(type: StructType<Fields>, ctx: Ctx): { enc: Enc; dec: Dec
       version,
       flexible: f.flexibleVersions === undefined ? ctx.flexible : inRange(f.flexibleVersions, version),
       path: `${ctx.path}.${name}`,
+      nullableVersions: f.nullableVersions,
     }
     const isTagged = ctx.flexible && inRange(f.taggedVersions, version)
     const present = inRange(f.versions, version) || isTagged
@@ -316,8 +319,19 @@ function readTaggedFields(r: Reader, known: Map<number, FieldStep>, o: Record<st
 // ---------------------------------------------------------------------------------------------
 // Types
 
-function nullError(ctx: Ctx): TypeError {
-  return new TypeError(`${ctx.path} is not nullable in version ${ctx.version}`)
+/**
+ * Null where this version cannot carry it. When other versions can (e.g. Metadata's `topics`,
+ * nullable from v1), that is a version problem like any other field the version lacks.
+ */
+function nullError(ctx: Ctx): Error {
+  const range = ctx.nullableVersions
+  if (range !== undefined && range !== null) {
+    const versions = range.max === Number.POSITIVE_INFINITY ? `${range.min}+` : `${range.min}-${range.max}`
+    return new UnsupportedVersionError(
+      `${ctx.path} can be null only in versions ${versions}, so version ${ctx.version} cannot send null`,
+    )
+  }
+  return new TypeError(`${ctx.path} is not nullable`)
 }
 
 function checkInt(ctx: Ctx, v: unknown, min: number, max: number): number {
@@ -347,7 +361,10 @@ function compileType(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): Enc 
         else throw new TypeError(`${ctx.path}: expected a bigint, got ${String(v)}`)
       }
     case 'float64':
-      return (w, v) => w.float64(v)
+      return (w, v) => {
+        if (typeof v !== 'number') throw new TypeError(`${ctx.path}: expected a number, got ${typeof v}`)
+        w.float64(v)
+      }
     case 'bool':
       return (w, v) => w.bool(Boolean(v))
     case 'uuid':
@@ -382,7 +399,7 @@ function compileType(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): Enc 
       }
     case 'array': {
       const element = (type as any).element as TypeDef<any, any>
-      const encElement = compileType(element, false, { ...ctx, path: `${ctx.path}[]` })
+      const encElement = compileType(element, false, { ...ctx, path: `${ctx.path}[]`, nullableVersions: null })
       return (w, v) => {
         if (v === null) {
           if (!nullable) throw nullError(ctx)
@@ -398,7 +415,12 @@ function compileType(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): Enc 
     }
     case 'struct': {
       const s = compileStruct(type as StructType<Fields>, ctx)
-      if (!nullable) return s.enc
+      if (!nullable) {
+        return (w, v) => {
+          if (v === null) throw nullError(ctx)
+          s.enc(w, v)
+        }
+      }
       // Nullable structs are written with a leading int8: -1 for null, 1 for present.
       return (w, v) => {
         if (v === null) w.int8(-1)
@@ -462,7 +484,7 @@ function compileTypeDec(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): D
       return nullable ? (r) => r.nullableBytes() : (r) => r.bytes()
     case 'array': {
       const element = (type as any).element as TypeDef<any, any>
-      const decElement = compileTypeDec(element, false, { ...ctx, path: `${ctx.path}[]` })
+      const decElement = compileTypeDec(element, false, { ...ctx, path: `${ctx.path}[]`, nullableVersions: null })
       const min = minSize(element)
       return (r) => {
         const n = r.arrayLength(compact, nullable, min)
