@@ -1,0 +1,115 @@
+/**
+ * Where things live: the kafka-wire package root (for kafka/pom.xml), the jar cache, and
+ * the java / keytool / mvn binaries.
+ *
+ * The package builds both ESM and CommonJS, so `import.meta.url` is not available here; the
+ * module's own path is read from a stack trace instead (works for the ESM build, the CJS
+ * build and vitest running the TypeScript source), with a fallback that resolves the
+ * package from the current directory.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const POM = path.join('kafka', 'pom.xml')
+
+function isKafkaWireRoot(dir: string): boolean {
+  if (!existsSync(path.join(dir, POM))) return false
+  try {
+    return JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).name === 'kafka-wire'
+  } catch {
+    return false
+  }
+}
+
+function findUp(start: string): string | undefined {
+  let dir = path.resolve(start)
+  for (;;) {
+    if (isKafkaWireRoot(dir)) return dir
+    const parent = path.dirname(dir)
+    if (parent === dir) return undefined
+    dir = parent
+  }
+}
+
+/** The file this module was loaded from, read from a stack frame. */
+function thisModuleDir(): string | undefined {
+  const stack = new Error().stack ?? ''
+  for (const line of stack.split('\n')) {
+    const m = /((?:file:\/\/)?\/[^\s():]*testing[/\\]paths\.[cm]?[jt]s)/.exec(line)
+    if (m) return path.dirname(m[1]!.startsWith('file:') ? fileURLToPath(m[1]!) : m[1]!)
+  }
+  return undefined
+}
+
+let cachedRoot: string | null | undefined
+
+/** The kafka-wire package root (the directory holding kafka/pom.xml), or undefined. */
+export function packageRoot(): string | undefined {
+  if (cachedRoot !== undefined) return cachedRoot ?? undefined
+  let root: string | undefined
+  if (process.env.KAFKA_WIRE_ROOT && isKafkaWireRoot(process.env.KAFKA_WIRE_ROOT)) root = process.env.KAFKA_WIRE_ROOT
+  if (!root) {
+    const here = thisModuleDir()
+    if (here) root = findUp(here)
+  }
+  if (!root) {
+    try {
+      const req = createRequire(path.join(process.cwd(), 'noop.js'))
+      root = findUp(path.dirname(req.resolve('kafka-wire/package.json')))
+    } catch {
+      root = findUp(process.cwd())
+    }
+  }
+  cachedRoot = root ?? null
+  return root
+}
+
+/** kafka/pom.xml of this package. */
+export function pomPath(): string {
+  const root = packageRoot()
+  if (!root) {
+    throw new Error(
+      'kafka-wire/testing: cannot find kafka/pom.xml of the kafka-wire package (set KAFKA_WIRE_ROOT to the package directory)',
+    )
+  }
+  return path.join(root, POM)
+}
+
+/**
+ * Base directory of the jar cache and the formatted-storage templates:
+ * `$KAFKA_WIRE_CACHE`, else `<repo>/.kafka` in a kafka-wire checkout, else
+ * `node_modules/.cache/kafka-wire` next to the installed package.
+ */
+export function cacheBaseDir(): string {
+  if (process.env.KAFKA_WIRE_CACHE) return path.resolve(process.env.KAFKA_WIRE_CACHE)
+  const root = packageRoot()
+  if (!root) return path.resolve('.kafka')
+  if (root.split(path.sep).includes('node_modules')) return path.join(path.dirname(root), '.cache', 'kafka-wire')
+  return path.join(root, '.kafka')
+}
+
+function jdkBinary(name: string): string {
+  const home = process.env.JAVA_HOME
+  if (home) {
+    const p = path.join(home, 'bin', name)
+    if (existsSync(p)) return p
+  }
+  return name
+}
+
+/** `$JAVA_HOME/bin/java` if it exists, else `java` from PATH. */
+export function javaBinary(): string {
+  return jdkBinary('java')
+}
+
+/** `$JAVA_HOME/bin/keytool` if it exists, else `keytool` from PATH. */
+export function keytoolBinary(): string {
+  return jdkBinary('keytool')
+}
+
+/** `$MAVEN_CMD` or `mvn`. */
+export function mavenBinary(): string {
+  return process.env.MAVEN_CMD ?? 'mvn'
+}
