@@ -1,0 +1,50 @@
+/**
+ * Records: RecordBatch v2 encoding and decoding, legacy message sets, compression codecs and
+ * CRC-32C. The producer builds batches with `RecordBatchBuilder`; the consumer walks Fetch
+ * `records` bytes with `batches()`.
+ */
+export {
+  ASYNC_COMPRESS_THRESHOLD,
+  COMPRESSION_NAMES,
+  type Codec,
+  type CompressionName,
+  CompressionType,
+  canDecompress,
+  compress,
+  compressAsync,
+  compressionName,
+  compressionTypeFromName,
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  decompress,
+  decompressAsync,
+  isCodecLoaded,
+  loadAllCodecs,
+  loadCodec,
+} from './compression/index.js'
+export { crc32c } from './crc32c.js'
+export {
+  batches,
+  type ControlRecord,
+  ControlRecordType,
+  type DecodeOptions,
+  type KafkaRecord,
+  LOG_OVERHEAD,
+  RECORD_BATCH_OVERHEAD,
+  RecordBatch,
+  RecordBatchBuilder,
+  type RecordBatchBuilderOptions,
+  type RecordHeader,
+  setBaseOffset,
+  setPartitionLeaderEpoch,
+  setProducerState,
+  TimestampType,
+} from './record-batch.js'
+export {
+  sizeOfUnsignedVarint,
+  sizeOfVarint,
+  sizeOfVarlong,
+  VarintReader,
+  writeUnsignedVarint,
+  writeVarint,
+  writeVarlong,
+} from './varint.js'
