@@ -9,16 +9,14 @@ export {
   type Codec,
   type CompressionName,
   CompressionType,
-  canDecompress,
   compress,
   compressAsync,
   compressionName,
   compressionTypeFromName,
   DEFAULT_MAX_DECOMPRESSED_BYTES,
   decompress,
-  decompressAsync,
-  isCodecLoaded,
-  loadAllCodecs,
+  decompressLz4Frame,
+  isCodecAvailable,
   loadCodec,
 } from './compression/index.js'
 export { crc32c } from './crc32c.js'
