@@ -1,0 +1,57 @@
+/** ConsumerRecords: what one poll() returns, grouped by partition (Java's ConsumerRecords). */
+import type { ConsumerRecord, TopicPartition } from './types.js'
+
+export class ConsumerRecords<K = Buffer | null, V = Buffer | null> implements Iterable<ConsumerRecord<K, V>> {
+  static empty<K, V>(): ConsumerRecords<K, V> {
+    return new ConsumerRecords<K, V>(new Map())
+  }
+
+  readonly #byPartition: Map<string, { tp: TopicPartition; records: ConsumerRecord<K, V>[] }>
+  readonly count: number
+
+  /** @internal */
+  constructor(byPartition: Map<string, { tp: TopicPartition; records: ConsumerRecord<K, V>[] }>) {
+    this.#byPartition = byPartition
+    let n = 0
+    for (const p of byPartition.values()) n += p.records.length
+    this.count = n
+  }
+
+  get isEmpty(): boolean {
+    return this.count === 0
+  }
+
+  /** The partitions that have records in this batch. */
+  partitions(): TopicPartition[] {
+    return [...this.#byPartition.values()].map((p) => ({ ...p.tp }))
+  }
+
+  /** The records of one partition (in offset order), or of one topic when given a string. */
+  records(tp: TopicPartition | string): ConsumerRecord<K, V>[] {
+    if (typeof tp === 'string') {
+      const out: ConsumerRecord<K, V>[] = []
+      for (const p of this.#byPartition.values()) if (p.tp.topic === tp) out.push(...p.records)
+      return out
+    }
+    for (const p of this.#byPartition.values()) {
+      if (p.tp.topic === tp.topic && p.tp.partition === tp.partition) return p.records
+    }
+    return []
+  }
+
+  *[Symbol.iterator](): Iterator<ConsumerRecord<K, V>> {
+    for (const p of this.#byPartition.values()) yield* p.records
+  }
+
+  /** Offsets to commit after processing every record here: per partition, last offset + 1. */
+  nextOffsets(): { topic: string; partition: number; offset: bigint; leaderEpoch: number }[] {
+    const out: { topic: string; partition: number; offset: bigint; leaderEpoch: number }[] = []
+    for (const p of this.#byPartition.values()) {
+      const last = p.records[p.records.length - 1]
+      if (last !== undefined) {
+        out.push({ topic: p.tp.topic, partition: p.tp.partition, offset: last.offset + 1n, leaderEpoch: last.leaderEpoch })
+      }
+    }
+    return out
+  }
+}

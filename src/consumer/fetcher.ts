@@ -1,0 +1,614 @@
+/**
+ * Fetching (Java's Fetcher + FetchCollector + CompletedFetch): Fetch requests to partition leaders
+ * (or a preferred read replica, KIP-392), at most one in flight per broker, each through an
+ * incremental fetch session (fetch-session.ts). Responses are buffered per partition and decoded
+ * lazily, record by record, as poll() drains them.
+ *
+ * Memory is bounded by bytes, never by a record count: a partition with buffered data is not
+ * fetched again until its data is drained, and each response is at most fetchMaxBytes, so the
+ * buffer holds at most one response per broker plus one partition's remainder.
+ *
+ * Called by Consumer.poll(): `sendFetches()` (non-blocking), `collect(maxRecords)` (synchronous).
+ * Errors on partitions either change SubscriptionState (reset, metadata refresh) or are raised from
+ * collect() when the partition's data is reached (so records before them are still returned).
+ */
+import type { Cluster } from '../cluster/index.js'
+import { brokerError, KafkaError } from '../errors.js'
+import type { Logger } from '../network/types.js'
+import { Apis, ZERO_UUID } from '../protocol/index.js'
+import {
+  batches,
+  type CompressionType,
+  ControlRecordType,
+  isCodecLoaded,
+  type KafkaRecord,
+  loadCodec,
+  type RecordBatch,
+} from '../protocol/records/index.js'
+import { ConsumerRecords } from './consumer-records.js'
+import { LogTruncationError, OffsetOutOfRangeNoResetError, RecordDeserializationError } from './errors.js'
+import { FetchSessionHandler, type PartitionFetchData } from './fetch-session.js'
+import type { ResolvedConsumerOptions } from './options.js'
+import type { SubscriptionState, TopicPartitionState } from './subscription-state.js'
+import type { ConsumerRecord, Deserializer, TopicPartition } from './types.js'
+
+export type ClusterForFetch = Pick<
+  Cluster,
+  'send' | 'leaderFor' | 'topic' | 'requestMetadataRefresh' | 'versionFor' | 'brokers'
+>
+
+/** Error codes the fetcher acts on. */
+const FE = {
+  OFFSET_OUT_OF_RANGE: 1,
+  UNKNOWN_TOPIC_OR_PARTITION: 3,
+  LEADER_NOT_AVAILABLE: 5,
+  NOT_LEADER_OR_FOLLOWER: 6,
+  REPLICA_NOT_AVAILABLE: 9,
+  KAFKA_STORAGE_ERROR: 56,
+  FENCED_LEADER_EPOCH: 74,
+  UNKNOWN_LEADER_EPOCH: 75,
+  OFFSET_NOT_AVAILABLE: 78,
+  UNKNOWN_TOPIC_ID: 100,
+  INCONSISTENT_TOPIC_ID: 103,
+} as const
+
+const METADATA_ERRORS: ReadonlySet<number> = new Set([
+  FE.UNKNOWN_TOPIC_OR_PARTITION,
+  FE.LEADER_NOT_AVAILABLE,
+  FE.NOT_LEADER_OR_FOLLOWER,
+  FE.REPLICA_NOT_AVAILABLE,
+  FE.KAFKA_STORAGE_ERROR,
+  FE.FENCED_LEADER_EPOCH,
+  FE.OFFSET_NOT_AVAILABLE,
+  FE.UNKNOWN_TOPIC_ID,
+  FE.INCONSISTENT_TOPIC_ID,
+])
+
+const identity: Deserializer<any> = (data) => data
+
+interface AbortedTxn {
+  producerId: bigint
+  firstOffset: bigint
+}
+
+/** One partition's data from one Fetch response, consumed lazily. */
+class CompletedFetch {
+  readonly state: TopicPartitionState
+  readonly fetchOffset: bigint
+  readonly sizeInBytes: number
+  nextFetchOffset: bigint
+  lastEpoch = -1
+  consumed = false
+  initialized = false
+  /** An error to raise when this partition is reached (records before it are returned first). */
+  error: Error | null = null
+  readonly #batches: Generator<RecordBatch, void, undefined> | null
+  #batch: RecordBatch | null = null
+  #records: Iterator<KafkaRecord> | null = null
+  readonly #aborted: AbortedTxn[] | null
+  #abortedIndex = 0
+  readonly #abortedProducers = new Set<bigint>()
+  readonly #readCommitted: boolean
+
+  constructor(
+    state: TopicPartitionState,
+    fetchOffset: bigint,
+    records: Buffer | null,
+    checkCrcs: boolean,
+    readCommitted: boolean,
+    aborted: AbortedTxn[] | null,
+  ) {
+    this.state = state
+    this.fetchOffset = fetchOffset
+    this.nextFetchOffset = fetchOffset
+    this.sizeInBytes = records?.length ?? 0
+    this.#batches = records !== null && records.length > 0 ? batches(records, { checkCrcs }) : null
+    this.#readCommitted = readCommitted
+    this.#aborted = aborted !== null && aborted.length > 0 ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1)) : null
+    if (this.#batches === null) this.consumed = true
+  }
+
+  #nextBatch(): RecordBatch | null {
+    const it = this.#batches
+    if (it === null) return null
+    const r = it.next()
+    return r.done ? null : r.value
+  }
+
+  /**
+   * Up to `max` records from here, deserialized. Advances nextFetchOffset past returned records
+   * and skipped batches (control batches, aborted transactions).
+   */
+  fetch<K, V>(max: number, out: ConsumerRecord<K, V>[], keyDe: Deserializer<K>, valueDe: Deserializer<V>): void {
+    const s = this.state
+    while (out.length < max && !this.consumed) {
+      if (this.#records === null) {
+        const batch = this.#nextBatch()
+        if (batch === null) {
+          this.consumed = true
+          break
+        }
+        if (batch.nextOffset <= this.nextFetchOffset) continue
+        if (this.#readCommitted && batch.producerId >= 0n) {
+          this.#consumeAbortedUpTo(batch.lastOffset)
+          if (batch.isControl) {
+            const control = batch.controlRecord()
+            if (control !== null && control.type === ControlRecordType.ABORT) this.#abortedProducers.delete(batch.producerId)
+          } else if (batch.isTransactional && this.#abortedProducers.has(batch.producerId)) {
+            this.nextFetchOffset = batch.nextOffset
+            continue
+          }
+        }
+        if (batch.isControl) {
+          this.nextFetchOffset = batch.nextOffset
+          continue
+        }
+        this.#batch = batch
+        this.#records = batch.records()
+      }
+      const batch = this.#batch!
+      const next = this.#records.next()
+      if (next.done) {
+        this.#records = null
+        this.#batch = null
+        if (batch.nextOffset > this.nextFetchOffset) this.nextFetchOffset = batch.nextOffset
+        continue
+      }
+      const r = next.value
+      if (r.offset < this.nextFetchOffset) continue
+      const headers = r.headers
+      const ctx = { topic: s.topic, partition: s.partition, headers }
+      let key: K
+      let value: V
+      try {
+        key = keyDe(r.key, ctx)
+        value = valueDe(r.value, ctx)
+      } catch (err) {
+        throw new RecordDeserializationError(
+          `Cannot deserialize the record at offset ${r.offset} of ${s.topic}-${s.partition}: ${String((err as Error)?.message ?? err)}. ` +
+            'seek() past it to continue.',
+          s.tp,
+          r.offset,
+          err,
+        )
+      }
+      out.push({
+        topic: s.topic,
+        partition: s.partition,
+        offset: r.offset,
+        timestamp: r.timestamp,
+        timestampType: batch.timestampType === 1 ? 'LogAppendTime' : 'CreateTime',
+        key,
+        value,
+        headers,
+        leaderEpoch: batch.partitionLeaderEpoch,
+      })
+      this.nextFetchOffset = r.offset + 1n
+      this.lastEpoch = batch.partitionLeaderEpoch
+    }
+  }
+
+  #consumeAbortedUpTo(offset: bigint): void {
+    const aborted = this.#aborted
+    if (aborted === null) return
+    while (this.#abortedIndex < aborted.length && aborted[this.#abortedIndex]!.firstOffset <= offset) {
+      this.#abortedProducers.add(aborted[this.#abortedIndex]!.producerId)
+      this.#abortedIndex++
+    }
+  }
+}
+
+export interface FetcherContext {
+  cluster: ClusterForFetch
+  subscriptions: SubscriptionState
+  options: ResolvedConsumerOptions
+  requestTimeoutMs: number
+  keyDeserializer?: Deserializer<any>
+  valueDeserializer?: Deserializer<any>
+  /** Data (or an error) arrived: wake a waiting poll(). */
+  onData: () => void
+  logger?: Logger
+}
+
+export class Fetcher<K = Buffer | null, V = Buffer | null> {
+  readonly #ctx: FetcherContext
+  readonly #sessions = new Map<number, FetchSessionHandler>()
+  readonly #inFlight = new Set<number>()
+  /** Per node: whether the session was built with topic ids (v13+). */
+  readonly #sessionUsesIds = new Map<number, boolean>()
+  #completed: CompletedFetch[] = []
+  #nextInLine: CompletedFetch | null = null
+  #closed = false
+  readonly #abort = new AbortController()
+  readonly #keyDe: Deserializer<K>
+  readonly #valueDe: Deserializer<V>
+  /** Diagnostics. */
+  fetchesSent = 0
+  bytesFetched = 0
+
+  constructor(ctx: FetcherContext) {
+    this.#ctx = ctx
+    this.#keyDe = ctx.keyDeserializer ?? identity
+    this.#valueDe = ctx.valueDeserializer ?? identity
+  }
+
+  /** Whether there are buffered records that collect() can return without waiting. */
+  get hasBufferedData(): boolean {
+    if (this.#nextInLine !== null && !this.#nextInLine.consumed) return this.#isReturnable(this.#nextInLine)
+    return this.#completed.some((c) => this.#isReturnable(c))
+  }
+
+  get inFlightCount(): number {
+    return this.#inFlight.size
+  }
+
+  #isReturnable(c: CompletedFetch): boolean {
+    const s = c.state
+    return this.#ctx.subscriptions.stateByKey(s.key) === s && s.isFetchable
+  }
+
+  /** Partitions with data buffered (not to be fetched again until drained). */
+  #bufferedKeys(): Set<string> {
+    const keys = new Set<string>()
+    if (this.#nextInLine !== null && !this.#nextInLine.consumed) keys.add(this.#nextInLine.state.key)
+    for (const c of this.#completed) keys.add(c.state.key)
+    return keys
+  }
+
+  /** Sends a Fetch to every broker that leads a fetchable partition and has no fetch in flight. */
+  sendFetches(): number {
+    if (this.#closed) return 0
+    const ctx = this.#ctx
+    const o = ctx.options
+    const buffered = this.#bufferedKeys()
+    const byNode = new Map<number, Map<string, PartitionFetchData>>()
+    let needMetadata = false
+    for (const s of ctx.subscriptions.fetchablePartitions()) {
+      if (buffered.has(s.key)) continue
+      const leader = ctx.cluster.leaderFor(s.topic, s.partition)
+      if (leader === undefined || leader.nodeId < 0) {
+        needMetadata = true
+        continue
+      }
+      const position = s.position!
+      if (leader.leaderEpoch >= 0 && position.leaderEpoch >= 0 && leader.leaderEpoch > position.leaderEpoch && position.offsetEpoch >= 0) {
+        // The leader changed: make sure the log was not truncated below our position first.
+        ctx.subscriptions.seekUnvalidated(s.tp, { ...position, leaderId: leader.nodeId, leaderEpoch: leader.leaderEpoch })
+        continue
+      }
+      if (position.leaderEpoch !== leader.leaderEpoch || position.leaderId !== leader.nodeId) {
+        s.position = { ...position, leaderId: leader.nodeId, leaderEpoch: leader.leaderEpoch }
+      }
+      let nodeId = leader.nodeId
+      if (s.preferredReadReplica >= 0 && ctx.cluster.brokers.has(s.preferredReadReplica)) nodeId = s.preferredReadReplica
+      if (this.#inFlight.has(nodeId)) continue
+      const topicId = ctx.cluster.topic(s.topic)?.topicId ?? ZERO_UUID
+      let partitions = byNode.get(nodeId)
+      if (partitions === undefined) byNode.set(nodeId, (partitions = new Map()))
+      partitions.set(s.key, {
+        topic: s.topic,
+        topicId,
+        partition: s.partition,
+        fetchOffset: position.offset,
+        logStartOffset: -1n,
+        maxBytes: o.maxPartitionFetchBytes,
+        currentLeaderEpoch: leader.leaderEpoch,
+        lastFetchedEpoch: position.offsetEpoch,
+      })
+    }
+    if (needMetadata) ctx.cluster.requestMetadataRefresh()
+    // Brokers whose session holds partitions we no longer fetch still get a request (to forget them)
+    // only when they also have something to fetch; an idle session simply expires on the broker.
+    for (const [nodeId, partitions] of byNode) void this.#fetchFrom(nodeId, partitions)
+    return byNode.size
+  }
+
+  async #fetchFrom(nodeId: number, partitions: Map<string, PartitionFetchData>): Promise<void> {
+    const ctx = this.#ctx
+    const o = ctx.options
+    this.#inFlight.add(nodeId)
+    let session = this.#sessions.get(nodeId)
+    if (session === undefined) this.#sessions.set(nodeId, (session = new FetchSessionHandler()))
+    try {
+      let version = await ctx.cluster.versionFor(nodeId, Apis.Fetch)
+      const useIds = version >= 13 && [...partitions.values()].every((p) => p.topicId !== ZERO_UUID)
+      if (!useIds && version >= 13) version = 12
+      if (this.#sessionUsesIds.get(nodeId) !== useIds) {
+        session.reset()
+        this.#sessionUsesIds.set(nodeId, useIds)
+      }
+      const req = session.build(partitions)
+      const topics = groupByTopic(req.toSend, useIds)
+      const forgotten = groupForgotten(req.toForget, useIds)
+      const idToName = new Map<string, string>()
+      for (const p of req.sessionPartitions.values()) idToName.set(p.topicId, p.topic)
+      this.fetchesSent++
+      const res = await ctx.cluster.send(
+        nodeId,
+        Apis.Fetch,
+        {
+          replicaId: -1,
+          maxWaitMs: o.fetchMaxWaitMs,
+          minBytes: o.fetchMinBytes,
+          maxBytes: o.fetchMaxBytes,
+          isolationLevel: o.isolationLevel === 'read_committed' ? 1 : 0,
+          sessionId: req.sessionId,
+          sessionEpoch: req.sessionEpoch,
+          topics,
+          forgottenTopicsData: forgotten,
+          rackId: o.clientRack ?? '',
+        },
+        {
+          workload: 'fetch',
+          version,
+          signal: this.#abort.signal,
+          timeoutMs: ctx.requestTimeoutMs + o.fetchMaxWaitMs,
+        },
+      )
+      if (this.#closed) return
+      if (!session.handleResponse(res.errorCode, res.sessionId)) {
+        ctx.logger?.debug?.(`kafka-wire: fetch session with node ${nodeId} reset (error ${res.errorCode})`)
+        if (res.errorCode !== 70 && res.errorCode !== 71) {
+          const info = brokerError(res.errorCode)
+          if (info.invalidatesMetadata) ctx.cluster.requestMetadataRefresh()
+        }
+        return
+      }
+      const sessionPartitions = req.sessionPartitions
+      for (const topic of res.responses) {
+        const name = useIds ? idToName.get(topic.topicId) : topic.topic
+        if (name === undefined) continue
+        for (const p of topic.partitions) {
+          const key = `${name}\u0000${p.partitionIndex}`
+          const sent = sessionPartitions.get(key)
+          if (sent === undefined) continue
+          await this.#handlePartition(nodeId, sent, p)
+        }
+      }
+    } catch (err) {
+      if (this.#closed) return
+      session.handleError()
+      if (!(err instanceof KafkaError && err.code === 'ERR_ABORTED')) {
+        ctx.logger?.debug?.(`kafka-wire: fetch from node ${nodeId} failed: ${String(err)}`)
+        ctx.cluster.requestMetadataRefresh()
+        // Back off a little before this broker is fetched from again.
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    } finally {
+      this.#inFlight.delete(nodeId)
+      if (!this.#closed) ctx.onData()
+    }
+  }
+
+  async #handlePartition(
+    nodeId: number,
+    sent: PartitionFetchData,
+    p: {
+      partitionIndex: number
+      errorCode: number
+      highWatermark: bigint
+      lastStableOffset: bigint
+      logStartOffset: bigint
+      divergingEpoch?: { epoch: number; endOffset: bigint }
+      abortedTransactions: { producerId: bigint; firstOffset: bigint }[] | null
+      preferredReadReplica: number
+      records: Buffer | null
+    },
+  ): Promise<void> {
+    const ctx = this.#ctx
+    const subs = ctx.subscriptions
+    const s = subs.stateOf({ topic: sent.topic, partition: sent.partition })
+    // Still assigned, still fetchable, and nobody seeked meanwhile?
+    if (s === undefined || !s.hasValidPosition || s.position!.offset !== sent.fetchOffset) return
+    const tp = s.tp
+    switch (p.errorCode) {
+      case 0: {
+        s.highWatermark = p.highWatermark
+        if (p.logStartOffset >= 0n) s.logStartOffset = p.logStartOffset
+        if (p.lastStableOffset >= 0n) s.lastStableOffset = p.lastStableOffset
+        s.preferredReadReplica = p.preferredReadReplica >= 0 ? p.preferredReadReplica : -1
+        const diverging = p.divergingEpoch
+        if (diverging !== undefined && diverging.epoch >= 0 && diverging.endOffset >= 0n) {
+          this.#handleTruncation(s, diverging.endOffset, diverging.epoch)
+          return
+        }
+        if (p.records === null || p.records.length === 0) return
+        await ensureCodecs(p.records)
+        if (this.#closed || subs.stateByKey(s.key) !== s || s.position?.offset !== sent.fetchOffset) return
+        this.bytesFetched += p.records.length
+        this.#completed.push(
+          new CompletedFetch(
+            s,
+            sent.fetchOffset,
+            p.records,
+            ctx.options.checkCrcs,
+            ctx.options.isolationLevel === 'read_committed',
+            p.abortedTransactions,
+          ),
+        )
+        return
+      }
+      case FE.OFFSET_OUT_OF_RANGE: {
+        s.preferredReadReplica = -1
+        if (subs.defaultResetStrategy === 'none') {
+          const c = new CompletedFetch(s, sent.fetchOffset, null, false, false, null)
+          c.error = new OffsetOutOfRangeNoResetError(tp, sent.fetchOffset)
+          c.consumed = false
+          this.#completed.push(c)
+        } else {
+          ctx.logger?.info(
+            `kafka-wire: fetch offset ${sent.fetchOffset} is out of range for ${tp.topic}-${tp.partition}; resetting to ${subs.defaultResetStrategy}`,
+          )
+          subs.requestOffsetReset(tp)
+        }
+        return
+      }
+      case FE.UNKNOWN_LEADER_EPOCH:
+        // Our metadata is newer than the broker's: retry later.
+        return
+      default:
+        if (METADATA_ERRORS.has(p.errorCode)) {
+          s.preferredReadReplica = -1
+          ctx.cluster.requestMetadataRefresh()
+          return
+        }
+        {
+          const c = new CompletedFetch(s, sent.fetchOffset, null, false, false, null)
+          c.error = brokerError(p.errorCode, `Fetch from node ${nodeId} failed`, { topic: tp.topic, partition: tp.partition })
+          c.consumed = false
+          this.#completed.push(c)
+        }
+    }
+  }
+
+  /** The log diverged from what we consumed: go back to where it diverged (or fail with autoOffsetReset 'none'). */
+  #handleTruncation(s: TopicPartitionState, endOffset: bigint, epoch: number): void {
+    const position = s.position!
+    if (endOffset >= position.offset) return
+    if (this.#ctx.subscriptions.defaultResetStrategy === 'none') {
+      const c = new CompletedFetch(s, position.offset, null, false, false, null)
+      c.error = new LogTruncationError(s.tp, position.offset, endOffset)
+      c.consumed = false
+      this.#completed.push(c)
+      return
+    }
+    this.#ctx.logger?.warn(
+      `kafka-wire: log truncation detected for ${s.topic}-${s.partition}: position ${position.offset}, resuming at ${endOffset}`,
+    )
+    s.position = { ...position, offset: endOffset, offsetEpoch: epoch }
+  }
+
+  /**
+   * Drains up to `maxRecords` buffered records into a ConsumerRecords, advancing positions.
+   * Throws a partition's deferred error when it is reached first.
+   */
+  collect(maxRecords: number): ConsumerRecords<K, V> {
+    const subs = this.#ctx.subscriptions
+    const out = new Map<string, { tp: TopicPartition; records: ConsumerRecord<K, V>[] }>()
+    let remaining = maxRecords
+    const pausedKeep: CompletedFetch[] = []
+    try {
+      while (remaining > 0) {
+        let c = this.#nextInLine
+        if (c === null || c.consumed) {
+          c = this.#completed.shift() ?? null
+          this.#nextInLine = c
+          if (c === null) break
+        }
+        const s = c.state
+        if (subs.stateByKey(s.key) !== s || !s.hasValidPosition || s.pendingRevocation) {
+          // Unassigned, reset or seeked since the fetch: drop.
+          this.#nextInLine = null
+          continue
+        }
+        if (s.paused) {
+          // Keep it for after resume().
+          pausedKeep.push(c)
+          this.#nextInLine = null
+          continue
+        }
+        if (s.position!.offset !== c.nextFetchOffset) {
+          this.#nextInLine = null
+          continue
+        }
+        if (c.error !== null) {
+          const err = c.error
+          this.#nextInLine = null
+          if (out.size > 0) {
+            // Return what we have; raise the error at the next collect().
+            this.#completed.unshift(c)
+            break
+          }
+          throw err
+        }
+        const entry = out.get(s.key) ?? { tp: s.tp, records: [] }
+        const before = entry.records.length
+        try {
+          c.fetch(before + remaining, entry.records, this.#keyDe, this.#valueDe)
+        } catch (err) {
+          this.#nextInLine = null
+          const rest = new CompletedFetch(s, c.nextFetchOffset, null, false, false, null)
+          rest.error = err instanceof KafkaError ? err : new RecordDeserializationError(String(err), s.tp, c.nextFetchOffset, err)
+          rest.consumed = false
+          rest.nextFetchOffset = c.nextFetchOffset
+          // Advance past what was returned, then stop at the bad record.
+          if (c.nextFetchOffset !== s.position!.offset) subs.advance(s, c.nextFetchOffset, c.lastEpoch)
+          if (entry.records.length > 0 || out.size > 0) {
+            if (entry.records.length > 0) out.set(s.key, entry)
+            this.#completed.unshift(rest)
+            break
+          }
+          throw rest.error
+        }
+        const added = entry.records.length - before
+        if (added > 0) out.set(s.key, entry)
+        remaining -= added
+        if (c.nextFetchOffset !== s.position!.offset) subs.advance(s, c.nextFetchOffset, c.lastEpoch)
+        if (c.consumed) this.#nextInLine = null
+      }
+    } finally {
+      if (pausedKeep.length > 0) this.#completed.push(...pausedKeep)
+    }
+    return new ConsumerRecords<K, V>(out)
+  }
+
+  /** Drops buffered data of partitions no longer assigned or whose position moved (seek). */
+  clearBufferedDataFor(keys: Set<string>): void {
+    this.#completed = this.#completed.filter((c) => !keys.has(c.state.key))
+    if (this.#nextInLine !== null && keys.has(this.#nextInLine.state.key)) this.#nextInLine = null
+  }
+
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#abort.abort()
+    this.#completed = []
+    this.#nextInLine = null
+  }
+}
+
+function groupByTopic(parts: PartitionFetchData[], useIds: boolean) {
+  const byTopic = new Map<string, { topic: string; topicId: string; partitions: object[] }>()
+  for (const p of parts) {
+    let t = byTopic.get(p.topic)
+    if (t === undefined) byTopic.set(p.topic, (t = { topic: p.topic, topicId: useIds ? p.topicId : ZERO_UUID, partitions: [] }))
+    t.partitions.push({
+      partition: p.partition,
+      currentLeaderEpoch: p.currentLeaderEpoch,
+      fetchOffset: p.fetchOffset,
+      lastFetchedEpoch: p.lastFetchedEpoch,
+      logStartOffset: p.logStartOffset,
+      partitionMaxBytes: p.maxBytes,
+    })
+  }
+  return [...byTopic.values()] as any[]
+}
+
+function groupForgotten(parts: PartitionFetchData[], useIds: boolean) {
+  const byTopic = new Map<string, { topic: string; topicId: string; partitions: number[] }>()
+  for (const p of parts) {
+    let t = byTopic.get(p.topic)
+    if (t === undefined) byTopic.set(p.topic, (t = { topic: p.topic, topicId: useIds ? p.topicId : ZERO_UUID, partitions: [] }))
+    t.partitions.push(p.partition)
+  }
+  return [...byTopic.values()]
+}
+
+/** Loads the decompression codecs the batches need (the decoders are synchronous). */
+async function ensureCodecs(records: Buffer): Promise<void> {
+  // Attributes of each batch header: offset 21 (baseOffset 8, length 4, epoch 4, magic 1, crc 4).
+  let pos = 0
+  let needed: CompressionType[] | null = null
+  while (pos + 23 <= records.length) {
+    const size = records.readInt32BE(pos + 8)
+    if (size <= 0) break
+    const magic = records[pos + 16]!
+    const compression = (magic >= 2 ? records.readUInt16BE(pos + 21) : records[pos + 17]!) & 0x07
+    if (compression !== 0 && compression <= 4 && !isCodecLoaded(compression as CompressionType)) {
+      needed ??= []
+      if (!needed.includes(compression as CompressionType)) needed.push(compression as CompressionType)
+    }
+    pos += 12 + size
+  }
+  if (needed !== null) await Promise.all(needed.map((t) => loadCodec(t).catch(() => {})))
+}
