@@ -1,0 +1,173 @@
+/**
+ * DescribeConfigs and IncrementalAlterConfigs: request building, routing and response mapping.
+ *
+ * Routing (as Java's admin): a broker or broker-logger resource naming a broker id must go to that
+ * broker (it answers from its own configuration); every other resource — topics, groups, client
+ * metrics, and the cluster-wide default broker config (name '') — goes to any broker.
+ */
+import { brokerError } from '../errors.js'
+import type { Apis, RequestOf, ResponseOf } from '../protocol/index.js'
+import { ErrorCode, invalidArgument, requireUnique } from './common.js'
+import type { RoundReport } from './driver.js'
+import { alterConfigOps, configResourceTypes, configSources, configTypes } from './enums.js'
+import type {
+  AlterConfigsResource,
+  ConfigEntry,
+  ConfigResource,
+  ConfigResourceDescription,
+  DescribeConfigResource,
+} from './types.js'
+
+/** Item key of a config resource. */
+export function resourceKey(r: ConfigResource): string {
+  return `${r.type}:${r.name}`
+}
+
+export function resourceLabel(r: ConfigResource): string {
+  return r.name === '' ? `${r.type} (cluster default)` : `${r.type} ${r.name}`
+}
+
+/** The broker a resource must be sent to, or null for any broker. */
+export function resourceNode(r: ConfigResource): number | null {
+  if ((r.type === 'broker' || r.type === 'broker-logger') && r.name !== '') {
+    const id = Number(r.name)
+    if (!Number.isInteger(id) || id < 0) throw invalidArgument(`${r.type} config resource name must be a broker id`)
+    return id
+  }
+  if (r.type === 'broker-logger') throw invalidArgument('broker-logger config resource name must be a broker id')
+  return null
+}
+
+export function validateResources(resources: readonly ConfigResource[]): void {
+  for (const r of resources) {
+    configResourceTypes.code(r.type)
+    if (typeof r.name !== 'string') throw invalidArgument('ConfigResource.name must be a string')
+    resourceNode(r)
+  }
+  requireUnique(resources.map(resourceKey), 'config resource')
+}
+
+export function buildDescribeConfigsRequest(
+  resources: readonly DescribeConfigResource[],
+  options: { includeSynonyms: boolean; includeDocumentation: boolean },
+): RequestOf<typeof Apis.DescribeConfigs> {
+  return {
+    resources: resources.map((r) => ({
+      resourceType: configResourceTypes.code(r.type),
+      resourceName: r.name,
+      configurationKeys: r.configNames === undefined ? null : [...r.configNames],
+    })),
+    includeSynonyms: options.includeSynonyms,
+    includeDocumentation: options.includeDocumentation,
+  }
+}
+
+type DescribedConfig = ResponseOf<typeof Apis.DescribeConfigs>['results'][number]['configs'][number]
+
+export function configEntry(c: DescribedConfig): ConfigEntry {
+  const source = configSources.name(c.configSource)
+  return {
+    name: c.name,
+    value: c.value,
+    source,
+    isDefault: source === 'default-config',
+    readOnly: c.readOnly,
+    sensitive: c.isSensitive,
+    type: configTypes.name(c.configType),
+    synonyms: (c.synonyms ?? []).map((s) => ({ name: s.name, value: s.value, source: configSources.name(s.source) })),
+    documentation: c.documentation ?? null,
+  }
+}
+
+/** The configs a CreateTopics v5+ response reports for a new topic (no synonyms, type or docs). */
+export function configEntryFromCreateTopics(c: {
+  name: string
+  value: string | null
+  readOnly: boolean
+  configSource: number
+  isSensitive: boolean
+}): ConfigEntry {
+  const source = configSources.name(c.configSource)
+  return {
+    name: c.name,
+    value: c.value,
+    source,
+    isDefault: source === 'default-config',
+    readOnly: c.readOnly,
+    sensitive: c.isSensitive,
+    type: 'unknown',
+    synonyms: [],
+    documentation: null,
+  }
+}
+
+export function handleDescribeConfigsResponse(
+  response: ResponseOf<typeof Apis.DescribeConfigs>,
+  report: RoundReport<ConfigResourceDescription>,
+  apiKey: number,
+  broker: number,
+): void {
+  for (const r of response.results) {
+    const resource: ConfigResource = { type: configResourceTypes.name(r.resourceType), name: r.resourceName }
+    const key = resourceKey(resource)
+    if (r.errorCode !== ErrorCode.NONE) {
+      report.fail(key, resourceError(resource, r.errorCode, r.errorMessage, apiKey, broker))
+      continue
+    }
+    const configs: Record<string, ConfigEntry> = {}
+    for (const c of r.configs) configs[c.name] = configEntry(c)
+    report.ok(key, { ...resource, configs })
+  }
+}
+
+export function validateAlterResources(resources: readonly AlterConfigsResource[]): void {
+  validateResources(resources)
+  for (const r of resources) {
+    for (const op of r.ops ?? []) {
+      const kind = op.op ?? 'set'
+      alterConfigOps.code(kind)
+      if (kind !== 'delete' && (op.value === undefined || op.value === null)) {
+        throw invalidArgument(`config '${op.name}' of ${resourceLabel(r)}: '${kind}' needs a value`)
+      }
+    }
+  }
+}
+
+export function buildIncrementalAlterConfigsRequest(
+  resources: readonly AlterConfigsResource[],
+  validateOnly: boolean,
+): RequestOf<typeof Apis.IncrementalAlterConfigs> {
+  return {
+    resources: resources.map((r) => ({
+      resourceType: configResourceTypes.code(r.type),
+      resourceName: r.name,
+      configs: r.ops.map((op) => ({
+        name: op.name,
+        configOperation: alterConfigOps.code(op.op ?? 'set'),
+        value: (op.op ?? 'set') === 'delete' ? null : (op.value ?? null),
+      })),
+    })),
+    validateOnly,
+  }
+}
+
+export function handleIncrementalAlterConfigsResponse(
+  response: ResponseOf<typeof Apis.IncrementalAlterConfigs>,
+  report: RoundReport<ConfigResource>,
+  apiKey: number,
+  broker: number,
+): void {
+  for (const r of response.responses) {
+    const resource: ConfigResource = { type: configResourceTypes.name(r.resourceType), name: r.resourceName }
+    const key = resourceKey(resource)
+    if (r.errorCode !== ErrorCode.NONE)
+      report.fail(key, resourceError(resource, r.errorCode, r.errorMessage, apiKey, broker))
+    else report.ok(key, resource)
+  }
+}
+
+function resourceError(resource: ConfigResource, code: number, message: string | null, apiKey: number, broker: number) {
+  const where = resource.type === 'topic' ? { topic: resource.name, apiKey, broker } : { apiKey, broker }
+  const text = resource.type === 'topic' ? message : `${resourceLabel(resource)}${message ? `: ${message}` : ''}`
+  return brokerError(code, text, where)
+}

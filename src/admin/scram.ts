@@ -1,0 +1,136 @@
+/**
+ * SCRAM credential calls: DescribeUserScramCredentials and AlterUserScramCredentials (any broker;
+ * it forwards to the controller).
+ *
+ * The broker stores SCRAM credentials as (salt, iterations, StoredKey, ServerKey), derived from the
+ * salted password; AlterUserScramCredentials therefore carries SaltedPassword = Hi(password, salt, i)
+ * (RFC 5802 §2.2: PBKDF2 with HMAC-SHA-256/512 and the hash's output length), computed here — the
+ * clear password never leaves the process. Like Java's ScramFormatter, the password is taken as
+ * its UTF-8 bytes (no SASLprep).
+ */
+import { pbkdf2, randomBytes } from 'node:crypto'
+import { promisify } from 'node:util'
+import { brokerError } from '../errors.js'
+import type { Apis, RequestOf, ResponseOf } from '../protocol/index.js'
+import { ErrorCode, invalidArgument, namedMessage, requireNonEmptyString } from './common.js'
+import type { RoundReport } from './driver.js'
+import { scramMechanisms } from './enums.js'
+import type { ScramCredentialAlteration, ScramMechanism, UserScramCredentials } from './types.js'
+
+const pbkdf2Async = promisify(pbkdf2)
+
+export const DEFAULT_SCRAM_ITERATIONS = 4096
+
+const HASHES: Record<ScramMechanism, { digest: string; length: number }> = {
+  'SCRAM-SHA-256': { digest: 'sha256', length: 32 },
+  'SCRAM-SHA-512': { digest: 'sha512', length: 64 },
+}
+
+/** RFC 5802 Hi(): PBKDF2-HMAC-SHA-256/512 of the UTF-8 password, output as long as the hash. */
+export async function saltedPassword(
+  mechanism: ScramMechanism,
+  password: string,
+  salt: Uint8Array,
+  iterations: number,
+): Promise<Buffer> {
+  const hash = HASHES[mechanism]
+  if (hash === undefined) throw invalidArgument(`Unknown SCRAM mechanism '${mechanism}'`)
+  return pbkdf2Async(Buffer.from(password, 'utf8'), salt, iterations, hash.length, hash.digest)
+}
+
+export interface PreparedAlterations {
+  request: RequestOf<typeof Apis.AlterUserScramCredentials>
+  /** The distinct users, in order: the response has one result per user. */
+  users: string[]
+}
+
+export function validateAlterations(alterations: readonly ScramCredentialAlteration[]): void {
+  for (const a of alterations) {
+    requireNonEmptyString(a?.user, 'ScramCredentialAlteration.user')
+    if (a.mechanism !== 'SCRAM-SHA-256' && a.mechanism !== 'SCRAM-SHA-512') {
+      throw invalidArgument(`Unknown SCRAM mechanism '${a.mechanism}' for user ${a.user}`)
+    }
+    if (a.op === 'upsert') {
+      if (typeof a.password !== 'string' || a.password.length === 0) {
+        throw invalidArgument(`SCRAM upsertion for user ${a.user} needs a non-empty password`)
+      }
+      const iterations = a.iterations ?? DEFAULT_SCRAM_ITERATIONS
+      if (!Number.isInteger(iterations) || iterations <= 0) {
+        throw invalidArgument(`SCRAM iterations for user ${a.user} must be a positive integer`)
+      }
+    } else if (a.op !== 'delete') {
+      throw invalidArgument(`ScramCredentialAlteration.op must be 'upsert' or 'delete'`)
+    }
+  }
+}
+
+/** Builds the request, salting each upserted password (random 32-byte salt unless one is given). */
+export async function prepareAlterations(
+  alterations: readonly ScramCredentialAlteration[],
+): Promise<PreparedAlterations> {
+  const deletions: { name: string; mechanism: number }[] = []
+  const upsertions: { name: string; mechanism: number; iterations: number; salt: Buffer; saltedPassword: Buffer }[] = []
+  for (const a of alterations) {
+    const mechanism = scramMechanisms.code(a.mechanism)
+    if (a.op === 'delete') {
+      deletions.push({ name: a.user, mechanism })
+      continue
+    }
+    const iterations = a.iterations ?? DEFAULT_SCRAM_ITERATIONS
+    const salt = a.salt === undefined ? randomBytes(32) : Buffer.from(a.salt)
+    upsertions.push({
+      name: a.user,
+      mechanism,
+      iterations,
+      salt,
+      saltedPassword: await saltedPassword(a.mechanism, a.password, salt, iterations),
+    })
+  }
+  return { request: { deletions, upsertions }, users: [...new Set(alterations.map((a) => a.user))] }
+}
+
+export function handleAlterScramResponse(
+  response: ResponseOf<typeof Apis.AlterUserScramCredentials>,
+  report: RoundReport<string>,
+  apiKey: number,
+): void {
+  for (const r of response.results) {
+    if (r.errorCode !== ErrorCode.NONE) {
+      report.fail(r.user, brokerError(r.errorCode, namedMessage(`user ${r.user}`, r.errorMessage), { apiKey }))
+    } else {
+      report.ok(r.user, r.user)
+    }
+  }
+}
+
+export function buildDescribeScramRequest(
+  users: readonly string[] | null,
+): RequestOf<typeof Apis.DescribeUserScramCredentials> {
+  return { users: users === null ? null : users.map((name) => ({ name })) }
+}
+
+/**
+ * Maps a DescribeUserScramCredentials response. A top-level error is thrown; per-user errors
+ * (RESOURCE_NOT_FOUND for a user without credentials) are reported per user.
+ */
+export function handleDescribeScramResponse(
+  response: ResponseOf<typeof Apis.DescribeUserScramCredentials>,
+  report: RoundReport<UserScramCredentials>,
+  apiKey: number,
+): void {
+  if (response.errorCode !== ErrorCode.NONE) {
+    throw brokerError(response.errorCode, response.errorMessage, { apiKey })
+  }
+  for (const r of response.results) {
+    if (r.errorCode !== ErrorCode.NONE) {
+      report.fail(r.user, brokerError(r.errorCode, namedMessage(`user ${r.user}`, r.errorMessage), { apiKey }))
+      continue
+    }
+    report.ok(r.user, {
+      user: r.user,
+      credentials: r.credentialInfos
+        .map((c) => ({ mechanism: scramMechanisms.name(c.mechanism), iterations: c.iterations }))
+        .filter((c): c is { mechanism: ScramMechanism; iterations: number } => c.mechanism !== 'unknown'),
+    })
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * Request building and response mapping for the topic calls: CreateTopics, DeleteTopics,
+ * CreatePartitions (sent to the controller) and Metadata-based listTopics / describeTopics /
+ * describeCluster. Pure functions; admin.ts does the I/O.
+ */
+import { brokerError } from '../errors.js'
+import type { Apis, RequestOf, ResponseOf } from '../protocol/index.js'
+import {
+  controllerRetry,
+  ErrorCode,
+  invalidArgument,
+  namedMessage,
+  reportError,
+  requireNonEmptyString,
+  requireUnique,
+  topicIdOrNull,
+} from './common.js'
+import { configEntryFromCreateTopics } from './configs.js'
+import type { RoundReport } from './driver.js'
+import type {
+  BrokerDescription,
+  ClusterDescription,
+  ConfigEntry,
+  CreatedTopic,
+  NewPartitions,
+  NewTopic,
+  PartitionDescription,
+  TopicDescription,
+  TopicListing,
+} from './types.js'
+
+type CreateTopicsRequest = RequestOf<typeof Apis.CreateTopics>
+type CreateTopicsResponse = ResponseOf<typeof Apis.CreateTopics>
+
+export function validateNewTopics(topics: readonly NewTopic[]): void {
+  for (const t of topics) requireNonEmptyString(t?.topic, 'NewTopic.topic')
+  requireUnique(
+    topics.map((t) => t.topic),
+    'topic',
+  )
+}
+
+export function buildCreateTopicsRequest(
+  topics: readonly NewTopic[],
+  options: { validateOnly: boolean; timeoutMs: number },
+): CreateTopicsRequest {
+  return {
+    topics: topics.map((t) => {
+      const assignments =
+        t.replicaAssignment === undefined
+          ? []
+          : Object.entries(t.replicaAssignment).map(([partition, brokerIds]) => ({
+              partitionIndex: Number(partition),
+              brokerIds: [...brokerIds],
+            }))
+      // With an explicit assignment, the protocol requires -1 for both counts.
+      const explicit = assignments.length > 0
+      return {
+        name: t.topic,
+        numPartitions: explicit ? -1 : (t.numPartitions ?? -1),
+        replicationFactor: explicit ? -1 : (t.replicationFactor ?? -1),
+        assignments,
+        configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+      }
+    }),
+    timeoutMs: options.timeoutMs,
+    validateOnly: options.validateOnly,
+  }
+}
+
+export function handleCreateTopicsResponse(
+  response: CreateTopicsResponse,
+  report: RoundReport<CreatedTopic>,
+  apiKey: number,
+): void {
+  for (const t of response.topics) {
+    if (t.errorCode !== ErrorCode.NONE) {
+      reportError(report, t.name, t.errorCode, t.errorMessage, { topic: t.name, apiKey }, controllerRetry(t.errorCode))
+      continue
+    }
+    const configs: Record<string, ConfigEntry> = {}
+    for (const c of t.configs ?? []) configs[c.name] = configEntryFromCreateTopics(c)
+    report.ok(t.name, {
+      topic: t.name,
+      topicId: topicIdOrNull(t.topicId),
+      numPartitions: t.numPartitions,
+      replicationFactor: t.replicationFactor,
+      configs,
+    })
+  }
+}
+
+/** DeleteTopics by name: v6+ carries `topics` (name or id), older versions `topicNames`. */
+export function buildDeleteTopicsRequest(
+  names: readonly string[],
+  version: number,
+  timeoutMs: number,
+): RequestOf<typeof Apis.DeleteTopics> {
+  if (version >= 6) return { topics: names.map((name) => ({ name })), timeoutMs }
+  return { topicNames: [...names], timeoutMs }
+}
+
+export function handleDeleteTopicsResponse(
+  response: ResponseOf<typeof Apis.DeleteTopics>,
+  report: RoundReport<string>,
+  apiKey: number,
+): void {
+  for (const t of response.responses) {
+    const name = t.name ?? ''
+    if (t.errorCode !== ErrorCode.NONE) {
+      reportError(report, name, t.errorCode, t.errorMessage, { topic: name, apiKey }, controllerRetry(t.errorCode))
+    } else {
+      report.ok(name, name)
+    }
+  }
+}
+
+export function validateNewPartitions(items: readonly NewPartitions[]): void {
+  for (const p of items) {
+    requireNonEmptyString(p?.topic, 'NewPartitions.topic')
+    if (!Number.isInteger(p.count) || p.count <= 0) throw invalidArgument(`NewPartitions.count of ${p.topic}`)
+  }
+  requireUnique(
+    items.map((p) => p.topic),
+    'topic',
+  )
+}
+
+export function buildCreatePartitionsRequest(
+  items: readonly NewPartitions[],
+  options: { validateOnly: boolean; timeoutMs: number },
+): RequestOf<typeof Apis.CreatePartitions> {
+  return {
+    topics: items.map((p) => ({
+      name: p.topic,
+      count: p.count,
+      assignments: p.assignments === undefined ? null : p.assignments.map((ids) => ({ brokerIds: [...ids] })),
+    })),
+    timeoutMs: options.timeoutMs,
+    validateOnly: options.validateOnly,
+  }
+}
+
+export function handleCreatePartitionsResponse(
+  response: ResponseOf<typeof Apis.CreatePartitions>,
+  report: RoundReport<string>,
+  apiKey: number,
+): void {
+  for (const r of response.results) {
+    if (r.errorCode !== ErrorCode.NONE) {
+      reportError(report, r.name, r.errorCode, r.errorMessage, { topic: r.name, apiKey }, controllerRetry(r.errorCode))
+    } else {
+      report.ok(r.name, r.name)
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metadata-based calls
+
+/** A Metadata request for these topics (null = every topic) that never auto-creates topics. */
+export function buildMetadataRequest(
+  topics: readonly string[] | null,
+  version: number,
+): RequestOf<typeof Apis.Metadata> {
+  return {
+    topics: topics === null ? (version === 0 ? [] : null) : topics.map((name) => ({ name })),
+    allowAutoTopicCreation: false,
+  }
+}
+
+type MetadataResponse = ResponseOf<typeof Apis.Metadata>
+
+export function topicListings(response: MetadataResponse, includeInternal: boolean): TopicListing[] {
+  return response.topics
+    .filter((t) => t.errorCode === ErrorCode.NONE && t.name !== null && (includeInternal || !t.isInternal))
+    .map((t) => ({ topic: t.name as string, topicId: topicIdOrNull(t.topicId), isInternal: t.isInternal }))
+    .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0))
+}
+
+export function topicDescription(t: MetadataResponse['topics'][number]): TopicDescription {
+  const partitions: PartitionDescription[] = t.partitions
+    .map((p) => ({
+      partition: p.partitionIndex,
+      leader: p.leaderId >= 0 ? p.leaderId : null,
+      leaderEpoch: p.leaderEpoch,
+      replicas: p.replicaNodes,
+      isr: p.isrNodes,
+      offlineReplicas: p.offlineReplicas,
+    }))
+    .sort((a, b) => a.partition - b.partition)
+  return { topic: t.name ?? '', topicId: topicIdOrNull(t.topicId), isInternal: t.isInternal, partitions }
+}
+
+/**
+ * describeTopics from one Metadata response. As in Java, an unknown topic fails at once (not
+ * retried: the caller asked about a topic that does not exist); LEADER_NOT_AVAILABLE and other
+ * transient topic errors (e.g. a topic still being created) are retried.
+ */
+export function handleDescribeTopicsMetadata(
+  response: MetadataResponse,
+  report: RoundReport<TopicDescription>,
+  apiKey: number,
+): void {
+  if (response.errorCode !== undefined && response.errorCode !== ErrorCode.NONE) {
+    throw brokerError(response.errorCode, null, { apiKey })
+  }
+  for (const t of response.topics) {
+    const name = t.name ?? ''
+    if (t.errorCode === ErrorCode.NONE) {
+      report.ok(name, topicDescription(t))
+    } else if (t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+      report.fail(
+        name,
+        brokerError(t.errorCode, namedMessage('the topic does not exist', null), { topic: name, apiKey }),
+      )
+    } else {
+      const kind = t.errorCode === ErrorCode.LEADER_NOT_AVAILABLE ? 'metadata' : 'no'
+      reportError(report, name, t.errorCode, null, { topic: name, apiKey }, kind)
+    }
+  }
+}
+
+export function clusterFromDescribeCluster(response: ResponseOf<typeof Apis.DescribeCluster>): ClusterDescription {
+  const brokers: BrokerDescription[] = response.brokers
+    .map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack, fenced: b.isFenced }))
+    .sort((a, b) => a.nodeId - b.nodeId)
+  return {
+    clusterId: response.clusterId,
+    controller: brokers.find((b) => b.nodeId === response.controllerId) ?? null,
+    brokers,
+  }
+}
+
+export function clusterFromMetadata(response: MetadataResponse): ClusterDescription {
+  const brokers: BrokerDescription[] = response.brokers
+    .map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack, fenced: false }))
+    .sort((a, b) => a.nodeId - b.nodeId)
+  return {
+    clusterId: response.clusterId,
+    controller: brokers.find((b) => b.nodeId === response.controllerId) ?? null,
+    brokers,
+  }
+}
