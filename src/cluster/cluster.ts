@@ -1,0 +1,681 @@
+/**
+ * Cluster: the client's view of a Kafka cluster and the one way the producer, consumer and admin
+ * client talk to brokers. Owns the metadata cache and its refreshes, the connection pool (one
+ * connection per broker per workload), coordinator lookup, and routing (to a partition's leader,
+ * to any broker, to the controller).
+ *
+ * - `connect()` bootstraps from any entry of bootstrapServers (each tried in turn, host names
+ *   resolved anew on every attempt), retrying with backoff until requestTimeoutMs.
+ * - Metadata is refreshed every metadataMaxAgeMs, and promptly (coalesced, at most once per
+ *   retryBackoffMs, growing on failures) when a response carries an error code that invalidates
+ *   metadata or a broker connection fails. Topics named in topicMetadata()/refreshMetadata() are
+ *   tracked and included in every refresh. When no known broker answers, the bootstrap servers are
+ *   tried again (Java's metadata.recovery.strategy=rebootstrap).
+ * - `send()` is one attempt on one broker: a failure to connect or a lost connection rejects with a
+ *   retriable ConnectionError (the request may or may not have been applied) and callers decide.
+ *   `sendAny()` / `sendToController()` retry retriable transport errors on other brokers with
+ *   backoff until their deadline. An AuthenticationError is never retried anywhere.
+ * - All timers are unref()'d; only pending requests keep the process alive.
+ */
+import { inspect } from 'node:util'
+import {
+  AbortError,
+  AuthenticationError,
+  brokerError,
+  ClosedError,
+  ConnectionError,
+  invalidatesMetadata,
+  KafkaError,
+  UnsupportedVersionError,
+} from '../errors.js'
+import type { Connection, ConnectionOptions, Workload } from '../network/index.js'
+import { connect as openConnection, redactOnInspect } from '../network/index.js'
+import { debug } from '../network/logger.js'
+import { type ApiSchema, Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
+import { type CoordinatorKeyType, Coordinators } from './coordinators.js'
+import { type BrokerMetadata, MetadataCache, type TopicMetadata } from './metadata.js'
+import type { ResolvedCommonOptions } from './options.js'
+import { ConnectionPool, type Endpoint, raceWith } from './pool.js'
+import { backoff, isRetriableError, withRetry } from './retry.js'
+
+export interface SendOptions {
+  /** Which of the broker's connections carries the request. Default 'admin'. */
+  workload?: Workload
+  signal?: AbortSignal
+  /** Bound on the whole call (connecting included). Default requestTimeoutMs. */
+  timeoutMs?: number
+  /** false for Produce with acks=0: resolves with undefined once written. */
+  expectResponse?: boolean
+  /** Version to send instead of the negotiated one. */
+  version?: number
+}
+
+export interface ClusterConfig {
+  /** Requests in flight per connection, per workload. Default: produce 5, fetch 5, group 32, admin 32. */
+  maxInFlightRequests?: Partial<Record<Workload, number>>
+  /** For tests: replaces network connect(). */
+  connect?: (options: ConnectionOptions) => Promise<Connection>
+}
+
+const DEFAULT_MAX_IN_FLIGHT: Record<Workload, number> = { produce: 5, fetch: 5, group: 32, admin: 32 }
+const REBOOTSTRAP_REQUIRED = 129
+
+type MetadataApi = typeof Apis.Metadata
+
+/** Whether any `errorCode` anywhere in a decoded response invalidates metadata. Skips record buffers. */
+export function responseInvalidatesMetadata(value: unknown, depth = 0): boolean {
+  if (depth > 8 || value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return false
+  if (Array.isArray(value)) {
+    for (const v of value) if (responseInvalidatesMetadata(v, depth + 1)) return true
+    return false
+  }
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === 'number') {
+      if (v !== 0 && k === 'errorCode' && invalidatesMetadata(v)) return true
+    } else if (typeof v === 'object' && v !== null && responseInvalidatesMetadata(v, depth + 1)) return true
+  }
+  return false
+}
+
+export class Cluster {
+  readonly options: ResolvedCommonOptions
+  readonly #metadata = new MetadataCache()
+  readonly #pool: ConnectionPool
+  readonly #coordinators: Coordinators
+  readonly #connect: (options: ConnectionOptions) => Promise<Connection>
+  /** Topics included in every refresh. */
+  readonly #interest = new Set<string>()
+  /** Addresses learnt from FindCoordinator for nodes not (yet) in the broker list. */
+  readonly #extraEndpoints = new Map<number, Endpoint>()
+  #connected: Promise<void> | undefined
+  #closed = false
+  #refreshInFlight: Promise<void> | undefined
+  #refreshAgain: Promise<void> | undefined
+  #refreshTimer: NodeJS.Timeout | undefined
+  #periodicTimer: NodeJS.Timeout | undefined
+  #refreshFailures = 0
+  #lastRefreshAttempt = 0
+
+  constructor(options: ResolvedCommonOptions, config: ClusterConfig = {}) {
+    this.options = options
+    this.#connect = config.connect ?? openConnection
+    this.#pool = new ConnectionPool({
+      base: this.#baseConnectionOptions(),
+      reconnectBackoffMs: options.reconnectBackoffMs,
+      reconnectBackoffMaxMs: options.reconnectBackoffMaxMs,
+      socketConnectionSetupTimeoutMs: options.socketConnectionSetupTimeoutMs,
+      socketConnectionSetupTimeoutMaxMs: options.socketConnectionSetupTimeoutMaxMs,
+      connectionsMaxIdleMs: options.connectionsMaxIdleMs,
+      maxInFlightRequests: { ...DEFAULT_MAX_IN_FLIGHT, ...config.maxInFlightRequests },
+      logger: options.logger,
+      connect: this.#connect,
+      onConnectionError: (ep, err) => this.#onConnectionError(ep, err),
+    })
+    this.#coordinators = new Coordinators({
+      send: async (build, opts) => {
+        let version = -1
+        const response = await this.#sendAnyBuilt(
+          Apis.FindCoordinator,
+          (v) => {
+            version = v
+            return build(v)
+          },
+          { signal: opts.signal, deadline: opts.deadline },
+        )
+        return { version, response }
+      },
+      registerEndpoint: (nodeId, host, port) => {
+        const b = this.#metadata.brokers.get(nodeId)
+        if (b === undefined || b.host !== host || b.port !== port)
+          this.#extraEndpoints.set(nodeId, { nodeId, host, port })
+      },
+      retryBackoffMs: options.retryBackoffMs,
+      retryBackoffMaxMs: options.retryBackoffMaxMs,
+    })
+  }
+
+  // --- state ------------------------------------------------------------------------------------
+
+  get brokers(): ReadonlyMap<number, BrokerMetadata> {
+    return this.#metadata.brokers
+  }
+
+  get clusterId(): string | null {
+    return this.#metadata.clusterId
+  }
+
+  get controllerId(): number {
+    return this.#metadata.controllerId
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Date.now() of the last metadata update (0 before the first). */
+  get metadataUpdatedAt(): number {
+    return this.#metadata.updatedAt
+  }
+
+  /** Cached metadata for a topic; no I/O. */
+  topic(name: string): TopicMetadata | undefined {
+    return this.#metadata.topic(name)
+  }
+
+  /** Cached metadata by topic id; no I/O. */
+  topicById(topicId: string): TopicMetadata | undefined {
+    return this.#metadata.topicById(topicId)
+  }
+
+  /** The cached leader of a partition, or undefined when unknown or leaderless. */
+  leaderFor(topic: string, partition: number): { nodeId: number; leaderEpoch: number } | undefined {
+    const p = this.#metadata.topic(topic)?.partitions[partition]
+    if (p === undefined || p.leaderId < 0) return undefined
+    return { nodeId: p.leaderId, leaderEpoch: p.leaderEpoch }
+  }
+
+  /**
+   * Records a leader learnt from a Produce/Fetch response (KIP-951 currentLeader, with its endpoint
+   * when given). Applied only if its epoch is newer than the cached one.
+   */
+  updateLeader(
+    topic: string,
+    partition: number,
+    leaderId: number,
+    leaderEpoch: number,
+    endpoint?: { host: string; port: number; rack?: string | null },
+  ): boolean {
+    if (endpoint !== undefined && leaderId >= 0) {
+      this.#metadata.addBroker({
+        nodeId: leaderId,
+        host: endpoint.host,
+        port: endpoint.port,
+        rack: endpoint.rack ?? null,
+      })
+    }
+    return this.#metadata.updateLeader(topic, partition, leaderId, leaderEpoch)
+  }
+
+  // --- bootstrap and metadata ----------------------------------------------------------------------
+
+  /** Bootstraps (fetches the broker list) once; later calls return the same promise. */
+  connect(opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+    if (this.#closed) return Promise.reject(new ClosedError('The client is closed'))
+    if (this.#connected === undefined) {
+      const p = this.#bootstrap(Date.now() + (opts.timeoutMs ?? this.options.requestTimeoutMs))
+      this.#connected = p
+      p.catch(() => {
+        if (this.#connected === p) this.#connected = undefined
+      })
+    }
+    return raceWith(this.#connected, { signal: opts.signal }, 'bootstrapping')
+  }
+
+  /**
+   * Metadata for these topics: from the cache when fresh, else refreshed. Unknown topics (and other
+   * retriable topic errors) are retried until timeoutMs (default requestTimeoutMs), then the last
+   * error — an UnknownTopicOrPartitionError naming the topic — is thrown.
+   */
+  async topicMetadata(
+    topics: string[],
+    opts: { timeoutMs?: number; signal?: AbortSignal; allowAutoTopicCreation?: boolean } = {},
+  ): Promise<Map<string, TopicMetadata>> {
+    const deadline = Date.now() + (opts.timeoutMs ?? this.options.requestTimeoutMs)
+    await this.connect({ signal: opts.signal, timeoutMs: Math.max(1, deadline - Date.now()) })
+    for (const t of topics) this.#interest.add(t)
+    let first = true
+    return withRetry(
+      async () => {
+        const stale = this.#metadata.isStale(Date.now(), this.options.metadataMaxAgeMs)
+        const missing = topics.filter((t) => this.#metadata.topic(t) === undefined)
+        if (!first || stale || missing.length > 0) {
+          if (opts.allowAutoTopicCreation && missing.length > 0) {
+            await this.#refresh(missing, { signal: opts.signal, deadline, allowAutoTopicCreation: true })
+          } else {
+            await raceWith(this.#coalescedRefresh(), { signal: opts.signal, deadline }, 'refreshing metadata')
+          }
+        }
+        first = false
+        const out = new Map<string, TopicMetadata>()
+        for (const t of topics) {
+          const md = this.#metadata.topic(t)
+          const code = this.#metadata.topicError(t)
+          if (md !== undefined && md.partitions.length > 0 && (code === undefined || !this.#isTopicErrorFatal(code))) {
+            out.set(t, md)
+          } else {
+            throw brokerError(code ?? 3, null, { topic: t, apiKey: Apis.Metadata.apiKey })
+          }
+        }
+        return out
+      },
+      this.#retryOptions(deadline, opts.signal),
+    )
+  }
+
+  /**
+   * Refreshes metadata now: the tracked topics (default), these topics (added to the tracked ones),
+   * or every topic in the cluster ('all').
+   */
+  async refreshMetadata(
+    opts: { topics?: string[] | 'all'; signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<void> {
+    const deadline = Date.now() + (opts.timeoutMs ?? this.options.requestTimeoutMs)
+    await this.connect({ signal: opts.signal, timeoutMs: Math.max(1, deadline - Date.now()) })
+    if (opts.topics === 'all') {
+      await this.#refresh('all', { signal: opts.signal, deadline })
+      return
+    }
+    for (const t of opts.topics ?? []) this.#interest.add(t)
+    await raceWith(this.#coalescedRefresh(), { signal: opts.signal, deadline }, 'refreshing metadata')
+  }
+
+  /** Asks for a prompt metadata refresh (asynchronous, coalesced, rate-limited by retryBackoffMs). */
+  requestMetadataRefresh(): void {
+    if (this.#closed || this.#refreshTimer !== undefined || this.#connected === undefined) return
+    const gap = backoff(this.#refreshFailures, this.options.retryBackoffMs, this.options.retryBackoffMaxMs)
+    const delay = Math.max(0, this.#lastRefreshAttempt + gap - Date.now())
+    this.#refreshTimer = setTimeout(() => {
+      this.#refreshTimer = undefined
+      this.#coalescedRefresh().catch((err) => {
+        debug(this.options.logger, `kafka-wire: background metadata refresh failed: ${(err as Error).message}`)
+        if (isRetriableError(err)) this.requestMetadataRefresh()
+      })
+    }, delay)
+    this.#refreshTimer.unref()
+  }
+
+  /** Stops tracking topics (they are no longer refreshed). */
+  forgetTopics(topics: Iterable<string>): void {
+    for (const t of topics) this.#interest.delete(t)
+  }
+
+  // --- requests -----------------------------------------------------------------------------------
+
+  /** One attempt to send to `nodeId` over its connection for `opts.workload` (default 'admin'). */
+  async send<A extends ApiSchema<any, any>>(
+    nodeId: number,
+    api: A,
+    body: RequestOf<A>,
+    opts: SendOptions = {},
+  ): Promise<ResponseOf<A>> {
+    if (this.#closed) throw new ClosedError('The client is closed')
+    const deadline = Date.now() + (opts.timeoutMs ?? this.options.requestTimeoutMs)
+    const endpoint = this.#endpoint(nodeId)
+    if (endpoint === undefined) {
+      this.requestMetadataRefresh()
+      throw new ConnectionError(`Broker ${nodeId} is not in the cluster metadata`, { broker: nodeId })
+    }
+    return this.#sendTo(endpoint, api, () => body, opts, deadline)
+  }
+
+  /** Sends to any live broker (least loaded first), trying others on transport errors until the deadline. */
+  async sendAny<A extends ApiSchema<any, any>>(
+    api: A,
+    body: RequestOf<A>,
+    opts: SendOptions = {},
+  ): Promise<ResponseOf<A>> {
+    if (this.#closed) throw new ClosedError('The client is closed')
+    const deadline = Date.now() + (opts.timeoutMs ?? this.options.requestTimeoutMs)
+    await this.connect({ signal: opts.signal, timeoutMs: Math.max(1, deadline - Date.now()) })
+    return this.#sendAnyBuilt(api, () => body, { ...opts, deadline })
+  }
+
+  /**
+   * Sends to the controller reported by metadata (in KRaft, a broker that forwards to the active
+   * controller); on transport errors refreshes metadata and retries until the deadline.
+   */
+  async sendToController<A extends ApiSchema<any, any>>(
+    api: A,
+    body: RequestOf<A>,
+    opts: SendOptions = {},
+  ): Promise<ResponseOf<A>> {
+    if (this.#closed) throw new ClosedError('The client is closed')
+    const deadline = Date.now() + (opts.timeoutMs ?? this.options.requestTimeoutMs)
+    await this.connect({ signal: opts.signal, timeoutMs: Math.max(1, deadline - Date.now()) })
+    return withRetry(
+      async (attempt) => {
+        if (attempt > 0) {
+          await raceWith(this.#coalescedRefresh(), { signal: opts.signal, deadline }, 'refreshing metadata').catch(
+            () => {},
+          )
+        }
+        const endpoint = this.#endpoint(this.#metadata.controllerId)
+        if (endpoint === undefined) return this.#sendAnyBuilt(api, () => body, { ...opts, deadline })
+        return this.#sendTo(endpoint, api, () => body, opts, deadline)
+      },
+      this.#retryOptions(deadline, opts.signal),
+    )
+  }
+
+  /** The version that would be used for `api` on `nodeId` (connecting if needed). */
+  async versionFor(nodeId: number, api: ApiSchema<any, any>): Promise<number> {
+    const existing = this.#pool.existing(nodeId)
+    if (existing !== undefined) return existing.versionFor(api)
+    const endpoint = this.#endpoint(nodeId)
+    if (endpoint === undefined)
+      throw new ConnectionError(`Broker ${nodeId} is not in the cluster metadata`, { broker: nodeId })
+    const conn = await this.#pool.acquire(endpoint, 'admin', { deadline: Date.now() + this.options.requestTimeoutMs })
+    return conn.versionFor(api)
+  }
+
+  /** The coordinator of a group or transactional id (cached; FindCoordinator when unknown). */
+  async findCoordinator(
+    keyType: CoordinatorKeyType,
+    key: string,
+    opts: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<number> {
+    if (this.#closed) throw new ClosedError('The client is closed')
+    const deadline = Date.now() + (opts.timeoutMs ?? this.options.requestTimeoutMs)
+    await this.connect({ signal: opts.signal, timeoutMs: Math.max(1, deadline - Date.now()) })
+    return this.#coordinators.find(keyType, key, { deadline, ...(opts.signal ? { signal: opts.signal } : {}) })
+  }
+
+  /** Forgets a cached coordinator (after NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE). */
+  invalidateCoordinator(keyType: CoordinatorKeyType, key: string): void {
+    this.#coordinators.invalidate(keyType, key)
+  }
+
+  /**
+   * Everything needed to open one's own connection to `nodeId` (e.g. on a worker thread). Holds
+   * credentials: it prints redacted, but do not log its fields.
+   */
+  connectionOptions(nodeId: number): ConnectionOptions | undefined {
+    const endpoint = this.#endpoint(nodeId)
+    if (endpoint === undefined) return undefined
+    return redactOnInspect(
+      { ...this.#baseConnectionOptions(), host: endpoint.host, port: endpoint.port, nodeId },
+      'ConnectionOptions',
+    )
+  }
+
+  /** Closes every connection (pending requests fail with ClosedError) and stops all timers. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    if (this.#refreshTimer !== undefined) clearTimeout(this.#refreshTimer)
+    if (this.#periodicTimer !== undefined) clearTimeout(this.#periodicTimer)
+    this.#pool.close()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  [inspect.custom](): string {
+    return `Cluster ${inspect({
+      clientId: this.options.clientId,
+      bootstrapServers: this.options.bootstrapServers.map((b) => `${b.host}:${b.port}`),
+      clusterId: this.clusterId,
+      brokers: [...this.brokers.values()].map((b) => `${b.nodeId}@${b.host}:${b.port}`),
+      controllerId: this.controllerId,
+      tls: this.options.tls !== undefined,
+      sasl: this.options.sasl?.mechanism ?? null,
+      openConnections: this.#pool.size,
+      closed: this.#closed,
+    })}`
+  }
+
+  // --- internals ----------------------------------------------------------------------------------
+
+  #baseConnectionOptions(): Omit<ConnectionOptions, 'host' | 'port' | 'nodeId'> {
+    const o = this.options
+    const base: Omit<ConnectionOptions, 'host' | 'port' | 'nodeId'> = {
+      clientId: o.clientId,
+      requestTimeoutMs: o.requestTimeoutMs,
+      socketConnectionSetupTimeoutMs: o.socketConnectionSetupTimeoutMs,
+      maxResponseBytes: o.maxResponseBytes,
+      logger: o.logger,
+    }
+    if (o.tls !== undefined) base.tls = o.tls
+    if (o.sasl !== undefined) base.sasl = o.sasl
+    return base
+  }
+
+  #retryOptions(deadline: number, signal: AbortSignal | undefined) {
+    return {
+      deadline,
+      backoffMs: this.options.retryBackoffMs,
+      backoffMaxMs: this.options.retryBackoffMaxMs,
+      ...(signal === undefined ? {} : { signal }),
+    }
+  }
+
+  #endpoint(nodeId: number): Endpoint | undefined {
+    const b = this.#metadata.brokers.get(nodeId)
+    if (b !== undefined) return { nodeId, host: b.host, port: b.port }
+    return this.#extraEndpoints.get(nodeId)
+  }
+
+  #bootstrapEndpoints(): Endpoint[] {
+    const list = this.options.bootstrapServers
+    const start = Math.floor(Math.random() * list.length)
+    const out: Endpoint[] = []
+    for (let i = 0; i < list.length; i++) {
+      const a = list[(start + i) % list.length]!
+      out.push({ nodeId: -1, host: a.host, port: a.port })
+    }
+    return out
+  }
+
+  /** Topic errors that retrying cannot fix. */
+  #isTopicErrorFatal(code: number): boolean {
+    const e = brokerError(code)
+    return !e.retriable
+  }
+
+  async #bootstrap(deadline: number): Promise<void> {
+    await withRetry(
+      async () => {
+        let last: unknown
+        for (const ep of this.#bootstrapEndpoints()) {
+          if (this.#closed) throw new ClosedError('The client is closed')
+          try {
+            // A throwaway connection: the bootstrap server's node id is not known yet.
+            const conn = await this.#connect({
+              ...this.#baseConnectionOptions(),
+              host: ep.host,
+              port: ep.port,
+              nodeId: -1,
+              workload: 'admin',
+              socketConnectionSetupTimeoutMs: Math.max(
+                1,
+                Math.min(this.options.socketConnectionSetupTimeoutMs, deadline - Date.now()),
+              ),
+            })
+            try {
+              const requested = [...this.#interest]
+              const version = conn.versionFor(Apis.Metadata)
+              const res = await conn.request(Apis.Metadata, metadataRequest(version, requested, false), {
+                version,
+                timeoutMs: Math.max(1, deadline - Date.now()),
+              })
+              this.#applyMetadata(res, requested)
+            } finally {
+              conn.close()
+            }
+            debug(
+              this.options.logger,
+              `kafka-wire: bootstrapped from ${ep.host}:${ep.port}, ${this.brokers.size} brokers`,
+            )
+            return
+          } catch (err) {
+            if (!isRetriableError(err)) throw err
+            last = err
+            this.options.logger.warn(
+              `kafka-wire: bootstrap server ${ep.host}:${ep.port} failed: ${(err as Error).message}`,
+            )
+          }
+        }
+        throw last
+      },
+      this.#retryOptions(deadline, undefined),
+    )
+  }
+
+  /** One refresh of the tracked topics at a time; callers arriving meanwhile share the next one. */
+  #coalescedRefresh(): Promise<void> {
+    if (this.#closed) return Promise.reject(new ClosedError('The client is closed'))
+    if (this.#refreshInFlight !== undefined) {
+      this.#refreshAgain ??= this.#refreshInFlight
+        .catch(() => {})
+        .then(() => {
+          this.#refreshAgain = undefined
+          return this.#coalescedRefresh()
+        })
+      return this.#refreshAgain
+    }
+    const p = this.#refresh([...this.#interest], { deadline: Date.now() + this.options.requestTimeoutMs }).finally(
+      () => {
+        if (this.#refreshInFlight === p) this.#refreshInFlight = undefined
+      },
+    )
+    this.#refreshInFlight = p
+    p.catch(() => {})
+    return p
+  }
+
+  async #refresh(
+    topics: string[] | 'all',
+    opts: { signal?: AbortSignal | undefined; deadline: number; allowAutoTopicCreation?: boolean },
+  ): Promise<void> {
+    this.#lastRefreshAttempt = Date.now()
+    try {
+      const res = await this.#sendAnyBuilt(
+        Apis.Metadata,
+        (v) => metadataRequest(v, topics, opts.allowAutoTopicCreation ?? false),
+        { signal: opts.signal, deadline: opts.deadline },
+      )
+      if (res.errorCode === REBOOTSTRAP_REQUIRED) {
+        this.options.logger.warn('kafka-wire: the cluster asked for a rebootstrap')
+        this.#connected = undefined
+        await this.connect({
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          timeoutMs: Math.max(1, opts.deadline - Date.now()),
+        })
+        return
+      }
+      this.#applyMetadata(res, topics)
+      this.#refreshFailures = 0
+    } catch (err) {
+      this.#refreshFailures++
+      throw err
+    }
+  }
+
+  #applyMetadata(res: ResponseOf<MetadataApi>, requested: readonly string[] | 'all'): void {
+    const result = this.#metadata.update(res, Date.now(), requested)
+    for (const id of result.removedBrokers) {
+      this.#pool.closeNode(id)
+      this.#coordinators.invalidateNode(id)
+    }
+    for (const id of this.#extraEndpoints.keys()) if (this.#metadata.brokers.has(id)) this.#extraEndpoints.delete(id)
+    if (result.staleIgnored > 0) {
+      debug(this.options.logger, `kafka-wire: ignored ${result.staleIgnored} partitions with an older leader epoch`)
+    }
+    this.#schedulePeriodicRefresh()
+  }
+
+  #schedulePeriodicRefresh(): void {
+    if (this.#closed) return
+    if (this.#periodicTimer !== undefined) clearTimeout(this.#periodicTimer)
+    this.#periodicTimer = setTimeout(
+      () => {
+        this.#periodicTimer = undefined
+        this.#coalescedRefresh().catch((err) => {
+          debug(this.options.logger, `kafka-wire: periodic metadata refresh failed: ${(err as Error).message}`)
+          this.requestMetadataRefresh()
+        })
+      },
+      Math.max(this.options.metadataMaxAgeMs, 1),
+    )
+    this.#periodicTimer.unref()
+  }
+
+  #onConnectionError(ep: Endpoint, err: Error): void {
+    if (this.#closed || err instanceof AuthenticationError || err instanceof AbortError) return
+    if (ep.nodeId >= 0) {
+      this.#coordinators.invalidateNode(ep.nodeId)
+      this.requestMetadataRefresh()
+    }
+  }
+
+  /** Candidates for sendAny: connected brokers (least loaded first), then others, then bootstrap servers. */
+  #candidates(): Endpoint[] {
+    const now = Date.now()
+    const known: Endpoint[] = []
+    for (const b of this.#metadata.brokers.values()) known.push({ nodeId: b.nodeId, host: b.host, port: b.port })
+    // Shuffle, then stable-sort by (connected, not in backoff, load).
+    for (let i = known.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1))
+      ;[known[i], known[j]] = [known[j]!, known[i]!]
+    }
+    const rank = (ep: Endpoint) =>
+      (this.#pool.isConnected(ep) ? 0 : 2) + (this.#pool.backoffRemaining(ep, now) > 0 ? 4 : 0)
+    known.sort((a, b) => rank(a) - rank(b) || this.#pool.load(a) - this.#pool.load(b))
+    return [...known, ...this.#bootstrapEndpoints()]
+  }
+
+  async #sendAnyBuilt<A extends ApiSchema<any, any>>(
+    api: A,
+    build: (version: number) => RequestOf<A>,
+    opts: SendOptions & { deadline: number },
+  ): Promise<ResponseOf<A>> {
+    const deadline = opts.deadline
+    return withRetry(
+      async () => {
+        let last: unknown
+        for (const ep of this.#candidates()) {
+          if (Date.now() >= deadline) break
+          try {
+            return await this.#sendTo(ep, api, build, opts, deadline)
+          } catch (err) {
+            if (!isRetriableError(err) || this.#closed) throw err
+            last = err
+          }
+        }
+        throw last ?? new ConnectionError('No broker is reachable')
+      },
+      this.#retryOptions(deadline, opts.signal),
+    )
+  }
+
+  async #sendTo<A extends ApiSchema<any, any>>(
+    ep: Endpoint,
+    api: A,
+    build: (version: number) => RequestOf<A>,
+    opts: SendOptions,
+    deadline: number,
+  ): Promise<ResponseOf<A>> {
+    const workload = opts.workload ?? 'admin'
+    const conn = await this.#pool.acquire(ep, workload, { deadline, ...(opts.signal ? { signal: opts.signal } : {}) })
+    const version = opts.version ?? conn.versionFor(api)
+    let body: RequestOf<A>
+    try {
+      body = build(version)
+    } catch (err) {
+      if (err instanceof KafkaError) throw err
+      throw new UnsupportedVersionError(String(err))
+    }
+    const res = await conn.request(api, body, {
+      version,
+      timeoutMs: Math.max(1, deadline - Date.now()),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.expectResponse === false ? { expectResponse: false } : {}),
+    })
+    if (res !== undefined && api !== Apis.Metadata && responseInvalidatesMetadata(res)) this.requestMetadataRefresh()
+    return res
+  }
+}
+
+/** A MetadataRequest body for `version`: these topics, or all (null), never auto-creating unless asked. */
+export function metadataRequest(
+  version: number,
+  topics: readonly string[] | 'all',
+  allowAutoTopicCreation: boolean,
+): RequestOf<MetadataApi> {
+  return {
+    topics: topics === 'all' ? (version >= 1 ? null : []) : topics.map((name) => ({ name })),
+    allowAutoTopicCreation,
+    includeTopicAuthorizedOperations: false,
+  }
+}

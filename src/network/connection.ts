@@ -1,0 +1,763 @@
+/**
+ * One connection to one broker: a TCP or TLS socket carrying size-prefixed request and response
+ * frames. Owns framing, correlation ids, pipelining, per-request timeouts, abort, write coalescing
+ * and backpressure; on connect it negotiates API versions (ApiVersions) and authenticates (SASL).
+ *
+ * Called by cluster/ (one connection per broker per workload) and by anyone who needs a raw
+ * connection, e.g. a worker thread with its own socket (`connect(cluster.connectionOptions(id))`).
+ *
+ * Invariants:
+ * - Requests are written in the order `request()` was called; at most `maxInFlightRequests` wait
+ *   for their response, the rest queue. Kafka answers in order on a connection, so a response whose
+ *   correlation id is not the oldest in-flight one is a protocol violation and fails the connection.
+ * - A request that times out after it was written fails with TimeoutError and closes the connection
+ *   (as the Java client does): a late response could no longer be matched with confidence, and a
+ *   broker that does not answer is not healthy. A request that times out while still queued is just
+ *   dropped. Other pending requests then fail with a retriable ConnectionError.
+ * - An aborted in-flight request is rejected at once with AbortError; its response is read and
+ *   discarded when it arrives (it still occupies its pipeline slot until then).
+ * - Frames of one tick are written between cork() and uncork() (one writev). When write() reports a
+ *   full buffer, nothing more is written until 'drain'.
+ * - The socket is ref()'d only while requests are pending, so an idle client never keeps the
+ *   process alive; timers are unref()'d (the pending socket keeps the process alive instead).
+ */
+import { readFileSync } from 'node:fs'
+import net from 'node:net'
+import { join } from 'node:path'
+import tls from 'node:tls'
+import {
+  AbortError,
+  AuthenticationError,
+  brokerError,
+  ClosedError,
+  ConnectionError,
+  errorInfo,
+  KafkaError,
+  ProtocolError,
+  TimeoutError,
+  UnsupportedVersionError,
+} from '../errors.js'
+import { packageRoot } from '../internal/package-root.js'
+import {
+  type ApiSchema,
+  ApiVersions,
+  decodeResponse,
+  encodeRequest,
+  type RequestOf,
+  type ResponseOf,
+  SaslAuthenticate,
+  SaslHandshake,
+} from '../protocol/index.js'
+import { ApiVersionTable } from './api-versions.js'
+import { FrameDecoder } from './framing.js'
+import { debug, silentLogger } from './logger.js'
+import { saslMechanism } from './sasl/index.js'
+import { isTlsAuthenticationFailure, tlsConnectOptions } from './tls.js'
+import type { ConnectionOptions, Logger, SaslOptions, Workload } from './types.js'
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+export const DEFAULT_SOCKET_CONNECTION_SETUP_TIMEOUT_MS = 10_000
+export const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 5
+/** Default bound on a response frame: large enough for any sane fetch.max.bytes. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+export const CLIENT_SOFTWARE_NAME = 'kafka-wire'
+
+const UNSUPPORTED_VERSION = 35
+const UNSUPPORTED_SASL_MECHANISM = 33
+/** Re-authenticate (here: retire the connection) at 85–95% of a SASL session's lifetime (KIP-368). */
+const REAUTH_MIN = 0.85
+const REAUTH_SPREAD = 0.1
+
+let ownVersion: string | undefined
+
+/** kafka-wire's version from its package.json, made valid for KIP-511 (`[a-zA-Z0-9.-]`). */
+export function clientSoftwareVersion(): string {
+  if (ownVersion === undefined) {
+    try {
+      const raw = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version
+      ownVersion = sanitizeSoftwareField(String(raw))
+    } catch {
+      ownVersion = 'unknown'
+    }
+  }
+  return ownVersion
+}
+
+/** Brokers reject a name or version not matching `[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?`. */
+export function sanitizeSoftwareField(s: string): string {
+  const cleaned = s.replace(/[^a-zA-Z0-9.-]/g, '-').replace(/^[^a-zA-Z0-9]+|[^a-zA-Z0-9]+$/g, '')
+  return cleaned === '' ? 'unknown' : cleaned
+}
+
+export interface RequestOptions {
+  /** Version to send; default the negotiated one. Must be within both sides' ranges. */
+  version?: number
+  signal?: AbortSignal
+  /** Default: the connection's requestTimeoutMs. */
+  timeoutMs?: number
+  /** false for requests the broker does not answer (Produce with acks=0): resolves with undefined once written. */
+  expectResponse?: boolean
+}
+
+type PendingState = 'queued' | 'inflight' | 'written' | 'abandoned' | 'done'
+
+interface Pending {
+  readonly api: ApiSchema<any, any>
+  readonly version: number
+  readonly correlationId: number
+  chunks: Buffer[] | undefined
+  readonly expectResponse: boolean
+  /** Resolve with the undecoded frame (ApiVersions negotiation). */
+  readonly raw: boolean
+  readonly timeoutMs: number
+  state: PendingState
+  timer: NodeJS.Timeout | undefined
+  signal: AbortSignal | undefined
+  onAbort: (() => void) | undefined
+  resolve(value: unknown): void
+  reject(err: unknown): void
+}
+
+interface Resolved {
+  host: string
+  port: number
+  nodeId: number
+  clientId: string | null
+  tls: ConnectionOptions['tls']
+  sasl: SaslOptions | undefined
+  requestTimeoutMs: number
+  setupTimeoutMs: number
+  maxInFlight: number
+  maxResponseBytes: number
+  workload: Workload | undefined
+  logger: Logger
+  signal: AbortSignal | undefined
+  softwareName: string
+  softwareVersion: string
+}
+
+function positiveInt(value: unknown, fallback: number, name: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > max) {
+    throw new TypeError(`${name} must be an integer in [1, ${max}], got ${String(value)}`)
+  }
+  return value
+}
+
+function resolve(o: ConnectionOptions): Resolved {
+  if (typeof o.host !== 'string' || o.host === '') throw new TypeError('host must be a non-empty string')
+  if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) throw new TypeError(`invalid port ${o.port}`)
+  return {
+    host: o.host,
+    port: o.port,
+    nodeId: o.nodeId ?? -1,
+    clientId: o.clientId === undefined ? CLIENT_SOFTWARE_NAME : o.clientId,
+    tls: o.tls,
+    sasl: o.sasl,
+    requestTimeoutMs: positiveInt(o.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, 'requestTimeoutMs'),
+    setupTimeoutMs: positiveInt(
+      o.socketConnectionSetupTimeoutMs,
+      DEFAULT_SOCKET_CONNECTION_SETUP_TIMEOUT_MS,
+      'socketConnectionSetupTimeoutMs',
+    ),
+    maxInFlight: positiveInt(o.maxInFlightRequests, DEFAULT_MAX_IN_FLIGHT_REQUESTS, 'maxInFlightRequests'),
+    maxResponseBytes: positiveInt(o.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes', 0x7fffffff),
+    workload: o.workload,
+    logger: o.logger ?? silentLogger,
+    signal: o.signal,
+    softwareName: sanitizeSoftwareField(o.clientSoftwareName ?? CLIENT_SOFTWARE_NAME),
+    softwareVersion: sanitizeSoftwareField(o.clientSoftwareVersion ?? clientSoftwareVersion()),
+  }
+}
+
+function describeEndpoint(o: { host: string; port: number; nodeId: number }): string {
+  return o.nodeId >= 0 ? `broker ${o.nodeId} (${o.host}:${o.port})` : `bootstrap server ${o.host}:${o.port}`
+}
+
+/** Opens a connection: TCP or TLS, then ApiVersions, then SASL when configured. */
+export async function connect(options: ConnectionOptions): Promise<Connection> {
+  return Connection.open(options)
+}
+
+export class Connection {
+  readonly host: string
+  readonly port: number
+  /** The broker's node id; -1 for a bootstrap connection. */
+  readonly nodeId: number
+  readonly workload: Workload | undefined
+
+  readonly #socket: net.Socket
+  readonly #o: Resolved
+  readonly #decoder: FrameDecoder
+  #versions: ApiVersionTable | undefined
+  #nextCorrelationId = 0
+  readonly #queue: Pending[] = []
+  readonly #inflight = new Map<number, Pending>()
+  readonly #writing = new Set<Pending>()
+  #blocked = false
+  #corked = false
+  #closed = false
+  #closeReason: Error | undefined
+  readonly #closeListeners = new Set<(reason: Error) => void>()
+  #lastActivity = Date.now()
+  #retireAt = Number.POSITIVE_INFINITY
+
+  /** Opens and initializes a connection; see `connect()`. */
+  static async open(options: ConnectionOptions): Promise<Connection> {
+    const o = resolve(options)
+    const started = Date.now()
+    const endpoint = describeEndpoint(o)
+    const socket = await openSocket(o)
+    const conn = new Connection(socket, o)
+    const remaining = Math.max(1, o.setupTimeoutMs - (Date.now() - started))
+    const timer = setTimeout(() => {
+      conn.close(
+        new TimeoutError(`Connection setup with ${endpoint} timed out after ${o.setupTimeoutMs} ms`, brokerOf(o)),
+      )
+    }, remaining)
+    timer.unref()
+    const onAbort = () =>
+      conn.close(new AbortError(`Connecting to ${endpoint} was aborted`, { cause: o.signal?.reason }))
+    o.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      await conn.#negotiateVersions()
+      if (o.sasl !== undefined) await conn.#authenticate(o.sasl)
+    } catch (err) {
+      conn.close(err instanceof Error ? err : new ConnectionError(String(err)))
+      throw err
+    } finally {
+      clearTimeout(timer)
+      o.signal?.removeEventListener('abort', onAbort)
+    }
+    debug(o.logger, `kafka-wire: connected to ${endpoint}${o.workload ? ` for ${o.workload}` : ''}`)
+    return conn
+  }
+
+  /** Use `connect()`: a Connection is built around a socket that is already connected. */
+  private constructor(socket: net.Socket, o: Resolved) {
+    this.host = o.host
+    this.port = o.port
+    this.nodeId = o.nodeId
+    this.workload = o.workload
+    this.#socket = socket
+    this.#o = o
+    this.#decoder = new FrameDecoder(o.maxResponseBytes)
+    socket.setNoDelay(true)
+    socket.setKeepAlive(true, 30_000)
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk))
+    socket.on('error', (err) => this.#onSocketError(err))
+    socket.on('close', () => this.#onSocketClose())
+  }
+
+  /** Requests written and awaiting a response (aborted ones included until their response arrives). */
+  get inFlight(): number {
+    return this.#inflight.size + this.#writing.size
+  }
+
+  /** Requests waiting to be written (pipelining limit or socket backpressure). */
+  get queued(): number {
+    return this.#queue.length
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Why the connection closed, once closed. */
+  get closeReason(): Error | undefined {
+    return this.#closeReason
+  }
+
+  /** Date.now() of the last request written or response read. */
+  get lastActivity(): number {
+    return this.#lastActivity
+  }
+
+  /** True once a SASL session is close to its expiry (KIP-368): use a new connection for new work. */
+  get expired(): boolean {
+    return Date.now() >= this.#retireAt
+  }
+
+  /** The broker's API version ranges as negotiated on this connection. */
+  get apiVersions(): ApiVersionTable {
+    if (this.#versions === undefined) throw new ClosedError('The connection has not negotiated API versions')
+    return this.#versions
+  }
+
+  /** The version used for `api`: the highest both sides support. Throws UnsupportedVersionError. */
+  versionFor(api: ApiSchema<any, any>): number {
+    return this.apiVersions.versionFor(api)
+  }
+
+  supports(api: ApiSchema<any, any>): boolean {
+    return this.#versions?.supports(api) ?? false
+  }
+
+  /** Called once when the connection closes, with the reason. Returns an unsubscribe function. */
+  onClose(listener: (reason: Error) => void): () => void {
+    if (this.#closed) {
+      queueMicrotask(() => listener(this.#closeReason!))
+      return () => {}
+    }
+    this.#closeListeners.add(listener)
+    return () => this.#closeListeners.delete(listener)
+  }
+
+  /** Sends a request and resolves with its decoded response (undefined when `expectResponse` is false). */
+  request<A extends ApiSchema<any, any>>(
+    api: A,
+    body: RequestOf<A>,
+    opts: RequestOptions = {},
+  ): Promise<ResponseOf<A>> {
+    let version: number
+    try {
+      if (this.#closed) throw this.#closedError()
+      if (opts.version === undefined) version = this.versionFor(api)
+      else if (this.apiVersions.allows(api, opts.version)) version = opts.version
+      else {
+        throw new UnsupportedVersionError(`${api.name} v${opts.version} is not supported by ${this.#describe()}`, {
+          apiKey: api.apiKey,
+          ...brokerOf(this.#o),
+        })
+      }
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return this.#send(api, version, body, opts, false) as Promise<ResponseOf<A>>
+  }
+
+  /**
+   * Closes the socket. Pending requests fail with `reason`, or a ClosedError when none is given.
+   * Idempotent.
+   */
+  close(reason?: Error): void {
+    if (this.#closed) return
+    const err = reason ?? new ClosedError(`Connection to ${this.#describe()} closed`, brokerOf(this.#o))
+    this.#shutdown(err, () => err)
+  }
+
+  /** Closes the connection once nothing is pending (or at once if idle). */
+  closeWhenIdle(): void {
+    if (this.#pendingCount() === 0) this.close()
+    else this.#retireAt = 0
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  #describe(): string {
+    return describeEndpoint(this.#o)
+  }
+
+  #closedError(): Error {
+    return new ClosedError(`Connection to ${this.#describe()} is closed`, {
+      ...brokerOf(this.#o),
+      cause: this.#closeReason,
+    })
+  }
+
+  #pendingCount(): number {
+    return this.#queue.length + this.#inflight.size + this.#writing.size
+  }
+
+  #send(
+    api: ApiSchema<any, any>,
+    version: number,
+    body: unknown,
+    opts: RequestOptions,
+    raw: boolean,
+  ): Promise<unknown> {
+    const signal = opts.signal
+    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }))
+    const timeoutMs = opts.timeoutMs ?? this.#o.requestTimeoutMs
+    if (!(timeoutMs > 0)) {
+      return Promise.reject(new TimeoutError(`${api.name} request has no time left (timeoutMs ${timeoutMs})`))
+    }
+    const correlationId = this.#nextCorrelationId
+    let chunks: Buffer[]
+    try {
+      chunks = encodeRequest(api, version, correlationId, this.#o.clientId, body as any)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    this.#nextCorrelationId = (correlationId + 1) & 0x7fffffff
+    return new Promise((resolve, reject) => {
+      const p: Pending = {
+        api,
+        version,
+        correlationId,
+        chunks,
+        expectResponse: opts.expectResponse ?? true,
+        raw,
+        timeoutMs,
+        state: 'queued',
+        timer: undefined,
+        signal,
+        onAbort: undefined,
+        resolve,
+        reject,
+      }
+      p.timer = setTimeout(() => this.#onTimeout(p), timeoutMs)
+      p.timer.unref()
+      if (signal !== undefined) {
+        p.onAbort = () => this.#onAbort(p)
+        signal.addEventListener('abort', p.onAbort, { once: true })
+      }
+      this.#queue.push(p)
+      this.#socket.ref()
+      this.#pump()
+    })
+  }
+
+  /** Writes queued requests while the pipeline has room and the socket accepts data. */
+  #pump(): void {
+    while (!this.#blocked && !this.#closed && this.#queue.length > 0 && this.#inflight.size < this.#o.maxInFlight) {
+      this.#write(this.#queue.shift()!)
+    }
+  }
+
+  #write(p: Pending): void {
+    if (!this.#corked) {
+      this.#socket.cork()
+      this.#corked = true
+      process.nextTick(this.#uncork)
+    }
+    const chunks = p.chunks!
+    p.chunks = undefined
+    let ok = true
+    for (let i = 0; i < chunks.length; i++) {
+      const last = i === chunks.length - 1
+      ok = this.#socket.write(chunks[i]!, last && !p.expectResponse ? (err) => this.#onWritten(p, err) : undefined)
+    }
+    if (p.expectResponse) {
+      p.state = 'inflight'
+      this.#inflight.set(p.correlationId, p)
+    } else {
+      p.state = 'written'
+      this.#writing.add(p)
+    }
+    this.#lastActivity = Date.now()
+    if (!ok) {
+      this.#blocked = true
+      this.#socket.once('drain', this.#onDrain)
+    }
+  }
+
+  readonly #uncork = (): void => {
+    this.#corked = false
+    if (!this.#socket.destroyed) this.#socket.uncork()
+  }
+
+  readonly #onDrain = (): void => {
+    this.#blocked = false
+    this.#pump()
+  }
+
+  #onWritten(p: Pending, err: Error | null | undefined): void {
+    if (!this.#writing.delete(p)) return
+    if (err) return // the socket's 'error' handler fails the connection and p with it
+    this.#settle(p)
+    p.resolve(undefined)
+    this.#afterSettle()
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#closed) return
+    let frames: Buffer[]
+    try {
+      frames = this.#decoder.push(chunk)
+    } catch (err) {
+      this.#fail(err as KafkaError)
+      return
+    }
+    for (const frame of frames) {
+      this.#onFrame(frame)
+      if (this.#closed) return
+    }
+  }
+
+  #onFrame(frame: Buffer): void {
+    this.#lastActivity = Date.now()
+    const correlationId = frame.readInt32BE(0)
+    const oldest = this.#inflight.keys().next()
+    if (oldest.done || oldest.value !== correlationId) {
+      this.#fail(
+        new ProtocolError(
+          `Unexpected response correlation id ${correlationId} from ${this.#describe()} (expected ${oldest.done ? 'none' : oldest.value})`,
+          brokerOf(this.#o),
+        ),
+      )
+      return
+    }
+    const p = this.#inflight.get(correlationId)!
+    this.#inflight.delete(correlationId)
+    const abandoned = p.state === 'abandoned'
+    this.#settle(p)
+    if (!abandoned) {
+      if (p.raw) p.resolve(frame)
+      else {
+        let response: unknown
+        try {
+          response = decodeResponse(p.api, p.version, frame)
+        } catch (err) {
+          const e =
+            err instanceof KafkaError
+              ? err
+              : new ProtocolError(`Cannot decode ${p.api.name} v${p.version} response`, { cause: err })
+          p.reject(e)
+          this.#fail(e)
+          return
+        }
+        p.resolve(response)
+      }
+    }
+    this.#afterSettle()
+  }
+
+  /** Marks p finished: stops its timer and abort listener. */
+  #settle(p: Pending): void {
+    p.state = 'done'
+    if (p.timer !== undefined) clearTimeout(p.timer)
+    p.timer = undefined
+    if (p.onAbort !== undefined) p.signal!.removeEventListener('abort', p.onAbort)
+    p.onAbort = undefined
+  }
+
+  #afterSettle(): void {
+    this.#pump()
+    if (this.#pendingCount() === 0) {
+      this.#socket.unref()
+      if (Date.now() >= this.#retireAt) this.close()
+    }
+  }
+
+  #onTimeout(p: Pending): void {
+    p.timer = undefined
+    const err = new TimeoutError(`${p.api.name} request to ${this.#describe()} timed out after ${p.timeoutMs} ms`, {
+      apiKey: p.api.apiKey,
+      ...brokerOf(this.#o),
+    })
+    if (p.state === 'queued') {
+      // Never written: nothing to distrust, the connection stays.
+      this.#queue.splice(this.#queue.indexOf(p), 1)
+      this.#settle(p)
+      p.reject(err)
+      this.#afterSettle()
+      return
+    }
+    const wasLive = p.state === 'inflight' || p.state === 'written'
+    this.#writing.delete(p)
+    this.#settle(p)
+    if (wasLive) p.reject(err)
+    this.#o.logger.warn(`kafka-wire: ${err.message}; closing the connection`)
+    this.#fail(err, false)
+  }
+
+  #onAbort(p: Pending): void {
+    p.onAbort = undefined
+    const err = new AbortError(`${p.api.name} request aborted`, { cause: p.signal?.reason })
+    if (p.state === 'queued') {
+      this.#queue.splice(this.#queue.indexOf(p), 1)
+      this.#settle(p)
+      p.reject(err)
+      this.#afterSettle()
+    } else if (p.state === 'inflight') {
+      // Its response will still come: keep the slot (and the timer) until then, then discard it.
+      p.state = 'abandoned'
+      p.reject(err)
+    } else if (p.state === 'written') {
+      this.#writing.delete(p)
+      this.#settle(p)
+      p.reject(err)
+      this.#afterSettle()
+    }
+  }
+
+  #onSocketError(err: Error): void {
+    if (this.#closed) return
+    const e = isTlsAuthenticationFailure(err)
+      ? new AuthenticationError(`TLS failure with ${this.#describe()}: ${err.message}`, {
+          cause: err,
+          ...brokerOf(this.#o),
+        })
+      : new ConnectionError(`Connection to ${this.#describe()} failed: ${err.message}`, {
+          cause: err,
+          ...brokerOf(this.#o),
+        })
+    this.#shutdown(e, () => e)
+  }
+
+  #onSocketClose(): void {
+    if (this.#closed) return
+    if (this.#decoder.partial) {
+      const size = this.#decoder.pendingFrameSize
+      this.#fail(
+        new ProtocolError(
+          `${this.#describe()} closed the connection in the middle of a response${size === undefined ? '' : ` (${this.#decoder.bufferedBytes - 4} of ${size} bytes)`}`,
+          brokerOf(this.#o),
+        ),
+      )
+      return
+    }
+    const e = new ConnectionError(`Connection closed by ${this.#describe()}`, brokerOf(this.#o))
+    this.#shutdown(e, () => e)
+  }
+
+  /**
+   * Fails the connection because of `err`: the oldest in-flight request (the one whose response
+   * was bad) gets `err` when `blameOldest`, every other pending request a retriable ConnectionError.
+   */
+  #fail(err: KafkaError, blameOldest = true): void {
+    const oldest = blameOldest ? this.#inflight.values().next().value : undefined
+    this.#o.logger.warn(`kafka-wire: closing connection to ${this.#describe()}: ${err.message}`)
+    const others = new ConnectionError(`Connection to ${this.#describe()} failed: ${err.message}`, {
+      cause: err,
+      ...brokerOf(this.#o),
+    })
+    this.#shutdown(err, (p) => (p === oldest ? err : others))
+  }
+
+  #shutdown(reason: Error, errorFor: (p: Pending) => Error): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#closeReason = reason
+    const pending = [...this.#queue, ...this.#inflight.values(), ...this.#writing]
+    this.#queue.length = 0
+    this.#inflight.clear()
+    this.#writing.clear()
+    for (const p of pending) {
+      const live = p.state !== 'abandoned' && p.state !== 'done'
+      this.#settle(p)
+      if (live) p.reject(errorFor(p))
+    }
+    this.#socket.destroy()
+    debug(this.#o.logger, `kafka-wire: connection to ${this.#describe()} closed: ${reason.message}`)
+    for (const listener of this.#closeListeners) {
+      try {
+        listener(reason)
+      } catch {
+        // a listener's failure must not break the close
+      }
+    }
+    this.#closeListeners.clear()
+  }
+
+  // --- connection setup ------------------------------------------------------------------------
+
+  /** ApiVersions at our highest version; on UNSUPPORTED_VERSION the broker answered in v0 with its range. */
+  async #negotiateVersions(): Promise<void> {
+    let version = ApiVersions.maxVersion
+    const body = { clientSoftwareName: this.#o.softwareName, clientSoftwareVersion: this.#o.softwareVersion }
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const frame = (await this.#send(ApiVersions, version, body, {}, true)) as Buffer
+      if (frame.length < 6) throw new ProtocolError('ApiVersions response too short', brokerOf(this.#o))
+      const errorCode = frame.readInt16BE(4)
+      if (errorCode === UNSUPPORTED_VERSION && version > 0) {
+        const v0 = decodeResponse(ApiVersions, 0, frame)
+        const theirs = v0.apiKeys.find((k) => k.apiKey === ApiVersions.apiKey)
+        version = theirs === undefined ? 0 : Math.max(0, Math.min(theirs.maxVersion, version - 1))
+        continue
+      }
+      if (errorCode !== 0) {
+        throw brokerError(errorCode, 'ApiVersions failed', { apiKey: ApiVersions.apiKey, ...brokerOf(this.#o) })
+      }
+      const res = decodeResponse(ApiVersions, version, frame)
+      this.#versions = new ApiVersionTable(res.apiKeys)
+      return
+    }
+    throw new UnsupportedVersionError(`Cannot agree on an ApiVersions version with ${this.#describe()}`)
+  }
+
+  /** SaslHandshake v1 then SaslAuthenticate round trips driven by the mechanism. */
+  async #authenticate(sasl: SaslOptions): Promise<void> {
+    const mechanism = saslMechanism(sasl)
+    const where = this.#describe()
+    if (!this.apiVersions.allows(SaslHandshake, 1) || !this.supports(SaslAuthenticate)) {
+      throw new UnsupportedVersionError(`${where} does not support SaslHandshake v1 / SaslAuthenticate`)
+    }
+    const hs = await this.request(SaslHandshake, { mechanism: mechanism.name }, { version: 1 })
+    if (hs.errorCode === UNSUPPORTED_SASL_MECHANISM) {
+      throw new AuthenticationError(
+        `SASL mechanism ${mechanism.name} is not enabled on ${where} (enabled: ${hs.mechanisms.join(', ') || 'none'})`,
+        brokerOf(this.#o),
+      )
+    }
+    if (hs.errorCode !== 0) {
+      throw new AuthenticationError(
+        `SaslHandshake with ${where} failed: ${errorInfo(hs.errorCode).name}`,
+        brokerOf(this.#o),
+      )
+    }
+    let lifetimeMs = 0n
+    await mechanism.authenticate(async (bytes) => {
+      const res = await this.request(SaslAuthenticate, { authBytes: bytes })
+      if (res.errorCode !== 0) {
+        throw new AuthenticationError(
+          `SASL ${mechanism.name} authentication with ${where} failed: ${res.errorMessage ?? errorInfo(res.errorCode).name}`,
+          brokerOf(this.#o),
+        )
+      }
+      lifetimeMs = res.sessionLifetimeMs
+      return res.authBytes
+    })
+    if (lifetimeMs > 0n) {
+      this.#retireAt = Date.now() + Number(lifetimeMs) * (REAUTH_MIN + Math.random() * REAUTH_SPREAD)
+    }
+  }
+}
+
+function brokerOf(o: { nodeId: number }): { broker?: number } {
+  return o.nodeId >= 0 ? { broker: o.nodeId } : {}
+}
+
+/** TCP connect (and TLS handshake), bounded by the setup timeout and the abort signal. */
+function openSocket(o: Resolved): Promise<net.Socket> {
+  const endpoint = describeEndpoint(o)
+  return new Promise((resolvePromise, reject) => {
+    if (o.signal?.aborted) {
+      reject(new AbortError(`Connecting to ${endpoint} was aborted`, { cause: o.signal.reason }))
+      return
+    }
+    const useTls = o.tls !== undefined && o.tls !== false
+    const socket = useTls
+      ? tls.connect(tlsConnectOptions(o.host, o.port, o.tls as Exclude<ConnectionOptions['tls'], false | undefined>))
+      : net.connect({ host: o.host, port: o.port })
+    const ready = useTls ? 'secureConnect' : 'connect'
+    const cleanup = () => {
+      clearTimeout(timer)
+      socket.off(ready, onReady)
+      socket.off('error', onError)
+      socket.off('close', onClose)
+      o.signal?.removeEventListener('abort', onAbort)
+    }
+    const fail = (err: Error) => {
+      cleanup()
+      socket.destroy()
+      reject(err)
+    }
+    const onReady = () => {
+      cleanup()
+      resolvePromise(socket)
+    }
+    const onError = (err: Error) => {
+      fail(
+        isTlsAuthenticationFailure(err)
+          ? new AuthenticationError(`TLS handshake with ${endpoint} failed: ${err.message}`, {
+              cause: err,
+              ...brokerOf(o),
+            })
+          : new ConnectionError(`Cannot connect to ${endpoint}: ${err.message}`, { cause: err, ...brokerOf(o) }),
+      )
+    }
+    const onClose = () => fail(new ConnectionError(`Connection to ${endpoint} closed during setup`, brokerOf(o)))
+    const onAbort = () => fail(new AbortError(`Connecting to ${endpoint} was aborted`, { cause: o.signal?.reason }))
+    const timer = setTimeout(
+      () => fail(new TimeoutError(`Connecting to ${endpoint} timed out after ${o.setupTimeoutMs} ms`, brokerOf(o))),
+      o.setupTimeoutMs,
+    )
+    timer.unref()
+    socket.once(ready, onReady)
+    socket.once('error', onError)
+    socket.once('close', onClose)
+    o.signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}

@@ -1,0 +1,94 @@
+/**
+ * Size-prefixed framing of the byte stream from a broker: each response is an int32 size followed
+ * by that many bytes. Pure (no I/O) so that every split of the stream can be unit-tested.
+ *
+ * Memory: received chunks are kept as they arrive and only joined once a whole frame is there, so
+ * a bogus length prefix never makes us allocate: a prefix above `maxFrameBytes` (or negative, or too
+ * short for a correlation id) throws a ProtocolError as soon as its 4 bytes are read, and a frame
+ * that never completes holds only the bytes that actually arrived.
+ */
+import { ProtocolError } from '../errors.js'
+
+/** The smallest valid response: a correlation id. */
+const MIN_FRAME = 4
+
+export class FrameDecoder {
+  readonly maxFrameBytes: number
+  #chunks: Buffer[] = []
+  #buffered = 0
+  /** Size of the frame being read, or -1 while its length prefix is not complete. */
+  #frameSize = -1
+
+  constructor(maxFrameBytes: number) {
+    this.maxFrameBytes = maxFrameBytes
+  }
+
+  /** Bytes received and not yet returned as part of a frame (prefix included). */
+  get bufferedBytes(): number {
+    return this.#buffered + (this.#frameSize >= 0 ? 4 : 0)
+  }
+
+  /** The size of the frame being received, or undefined between frames. */
+  get pendingFrameSize(): number | undefined {
+    return this.#frameSize >= 0 ? this.#frameSize : undefined
+  }
+
+  /** True when part of a frame (or of its length prefix) has been received. */
+  get partial(): boolean {
+    return this.#buffered > 0 || this.#frameSize >= 0
+  }
+
+  /**
+   * Adds received bytes; returns the frames they complete (size prefix removed, in order).
+   * Throws ProtocolError for an invalid length prefix; the decoder must then be discarded.
+   */
+  push(chunk: Buffer): Buffer[] {
+    const frames: Buffer[] = []
+    if (chunk.length > 0) {
+      this.#chunks.push(chunk)
+      this.#buffered += chunk.length
+    }
+    for (;;) {
+      if (this.#frameSize < 0) {
+        if (this.#buffered < 4) break
+        const size = this.#take(4).readInt32BE(0)
+        if (size < MIN_FRAME || size > this.maxFrameBytes) {
+          throw new ProtocolError(
+            size > this.maxFrameBytes
+              ? `Response size ${size} exceeds maxResponseBytes ${this.maxFrameBytes}`
+              : `Invalid response size ${size}`,
+          )
+        }
+        this.#frameSize = size
+      }
+      if (this.#buffered < this.#frameSize) break
+      frames.push(this.#take(this.#frameSize))
+      this.#frameSize = -1
+    }
+    return frames
+  }
+
+  /** Removes and returns the next `n` (≤ buffered) bytes: a view when they lie in one chunk, else a copy. */
+  #take(n: number): Buffer {
+    const first = this.#chunks[0]!
+    let out: Buffer
+    if (first.length >= n) {
+      out = first.subarray(0, n)
+      if (first.length === n) this.#chunks.shift()
+      else this.#chunks[0] = first.subarray(n)
+    } else {
+      out = Buffer.allocUnsafe(n)
+      let filled = 0
+      while (filled < n) {
+        const c = this.#chunks[0]!
+        const k = Math.min(c.length, n - filled)
+        c.copy(out, filled, 0, k)
+        filled += k
+        if (k === c.length) this.#chunks.shift()
+        else this.#chunks[0] = c.subarray(k)
+      }
+    }
+    this.#buffered -= n
+    return out
+  }
+}
