@@ -120,7 +120,7 @@ export class KafkaStartError extends Error {
 }
 
 /** Remove temp cluster dirs whose owner process is gone (left behind by a SIGKILLed test run). */
-async function sweepStaleClusterDirs(): Promise<void> {
+export async function sweepStaleClusterDirs(): Promise<void> {
   const tmp = os.tmpdir()
   let entries: string[]
   try {
