@@ -1,0 +1,212 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import zlib from 'node:zlib'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { KafkaError, ProtocolError } from '../../../src/errors.js'
+import {
+  COMPRESSION_NAMES,
+  CompressionType,
+  compress,
+  compressAsync,
+  compressionName,
+  compressionTypeFromName,
+  decompress,
+  decompressLz4Frame,
+  isCodecAvailable,
+  loadCodec,
+} from '../../../src/protocol/records/index.js'
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/kafka-protocol/fixtures/compression')
+const haveFixtures = existsSync(join(FIXTURES, 'input.jsonl'))
+const fixture = (name: string) => readFileSync(join(FIXTURES, name))
+
+const ALL = [
+  CompressionType.NONE,
+  CompressionType.GZIP,
+  CompressionType.SNAPPY,
+  CompressionType.LZ4,
+  CompressionType.ZSTD,
+] as const
+
+describe('compression fixtures written by Kafka’s own codecs', () => {
+  if (!haveFixtures) {
+    it.skip(`skipped: fixtures not found at ${FIXTURES} (../shared/kafka-protocol is not present)`, () => {})
+    return
+  }
+  const input = () => fixture('input.jsonl')
+  const cases: Array<[string, CompressionType]> = [
+    ['input.jsonl.java-gzip', CompressionType.GZIP],
+    ['input.jsonl.kafka-snappy-xerial', CompressionType.SNAPPY],
+    ['input.jsonl.raw-snappy', CompressionType.SNAPPY],
+    ['input.jsonl.kafka-lz4', CompressionType.LZ4],
+    ['input.jsonl.kafka-lz4-magic-v0', CompressionType.LZ4],
+    ['input.jsonl.kafka-zstd', CompressionType.ZSTD],
+  ]
+  for (const [file, type] of cases) {
+    it(`${file} decodes exactly to input.jsonl`, () => {
+      expect(decompress(type, fixture(file)).equals(input())).toBe(true)
+    })
+    it(`${file} is rejected when the output bound is one byte short`, () => {
+      expect(() => decompress(type, fixture(file), input().length - 1)).toThrow(ProtocolError)
+      expect(decompress(type, fixture(file), input().length).length).toBe(input().length)
+    })
+  }
+  it('our LZ4 frames are ones Kafka’s reader accepts: version 1, independent blocks, no dictionary', () => {
+    const ours = compress(CompressionType.LZ4, input())
+    expect(ours.readUInt32LE(0)).toBe(0x184d2204)
+    expect(ours[4]! & 0xe1).toBe(0x60)
+    expect([0x40, 0x50, 0x60, 0x70]).toContain(ours[5])
+  })
+})
+
+describe('codec round trips', () => {
+  for (const type of ALL) {
+    it(`${COMPRESSION_NAMES[type]}: decompress(compress(x)) = x`, () => {
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 5000 }),
+            fc.string({ maxLength: 3000 }).map((s) => new TextEncoder().encode(s.repeat(3))),
+          ),
+          (bytes) => {
+            const buf = Buffer.from(bytes)
+            const out = decompress(type, compress(type, buf), buf.length)
+            expect(out.equals(buf)).toBe(true)
+          },
+        ),
+        { numRuns: 60 },
+      )
+    })
+  }
+
+  it('large inputs (several LZ4 blocks, xerial-sized chunks)', () => {
+    const big = Buffer.alloc(300_000)
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7919) % 251 < 40 ? i & 0xff : 65 + (i % 7)
+    for (const type of ALL) {
+      expect(decompress(type, compress(type, big)).equals(big)).toBe(true)
+    }
+  })
+
+  it('compressAsync gives bytes that decompress to the input (thread pool for large inputs)', async () => {
+    const big = Buffer.alloc(400_000, 'kafka-wire ')
+    for (const type of ALL) {
+      const small = Buffer.from('hello hello hello')
+      expect(decompress(type, await compressAsync(type, small)).equals(small)).toBe(true)
+      expect(decompress(type, await compressAsync(type, big)).equals(big)).toBe(true)
+    }
+  })
+
+  it('levels are honoured for gzip and zstd', () => {
+    const data = Buffer.from('abcdefghij'.repeat(1000))
+    for (const type of [CompressionType.GZIP, CompressionType.ZSTD] as const) {
+      const fast = compress(type, data, 1)
+      const best = compress(type, data, 9)
+      expect(decompress(type, fast).equals(data)).toBe(true)
+      expect(decompress(type, best).equals(data)).toBe(true)
+    }
+  })
+})
+
+describe('decompression bombs and malformed input', () => {
+  const zeros = Buffer.alloc(8 * 1024 * 1024)
+  for (const type of [
+    CompressionType.GZIP,
+    CompressionType.SNAPPY,
+    CompressionType.LZ4,
+    CompressionType.ZSTD,
+  ] as const) {
+    it(`${COMPRESSION_NAMES[type]}: output beyond maxSize is rejected`, () => {
+      const bomb = compress(type, zeros)
+      expect(bomb.length).toBeLessThan(zeros.length / 20)
+      expect(() => decompress(type, bomb, 1024 * 1024)).toThrow(/more than 1048576/)
+      expect(decompress(type, bomb, zeros.length).length).toBe(zeros.length)
+    })
+    it(`${COMPRESSION_NAMES[type]}: garbage gives ProtocolError`, () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+          try {
+            decompress(type, Buffer.from(bytes), 1 << 20)
+          } catch (err) {
+            expect(err).toBeInstanceOf(ProtocolError)
+          }
+        }),
+        { numRuns: 300 },
+      )
+    })
+    it(`${COMPRESSION_NAMES[type]}: truncated and bit-flipped data gives ProtocolError or bounded output`, () => {
+      const data = Buffer.from('The quick brown fox jumps over the lazy dog. '.repeat(200))
+      const good = compress(type, data)
+      fc.assert(
+        fc.property(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 255 }), (cut, at, flip) => {
+          const truncated = good.subarray(0, cut % good.length)
+          const flipped = Buffer.from(good)
+          flipped[at % flipped.length]! ^= flip
+          for (const input of [truncated, flipped]) {
+            try {
+              const out = decompress(type, input, 64 * 1024)
+              expect(out.length).toBeLessThanOrEqual(64 * 1024)
+            } catch (err) {
+              expect(err).toBeInstanceOf(ProtocolError)
+            }
+          }
+        }),
+        { numRuns: 300 },
+      )
+    })
+  }
+
+  it('a raw snappy block that claims a huge length is rejected before allocating', () => {
+    // varint 0xFFFFFFFF followed by nothing useful
+    expect(() => decompress(CompressionType.SNAPPY, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x00]))).toThrow(
+      /more than/,
+    )
+  })
+
+  it('an LZ4 frame whose header declares a content size above the bound is rejected', () => {
+    const frame = Buffer.from([
+      0x04, 0x22, 0x4d, 0x18, 0x68, 0x40, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0x00, 0, 0, 0, 0,
+    ])
+    expect(() => decompressLz4Frame(frame, 1 << 20)).toThrow(/declares/)
+  })
+
+  it('a zstd frame that declares a content size above the bound is rejected', () => {
+    const frame = compress(CompressionType.ZSTD, Buffer.alloc(100_000))
+    expect(() => decompress(CompressionType.ZSTD, frame, 50_000)).toThrow(ProtocolError)
+  })
+
+  it('a gzip stream inflating past the bound is cut off', () => {
+    const bomb = zlib.gzipSync(Buffer.alloc(4 << 20))
+    expect(() => decompress(CompressionType.GZIP, bomb, 1 << 20)).toThrow(ProtocolError)
+  })
+
+  it('none: passes data through but still honours the bound', () => {
+    const data = Buffer.from('abc')
+    expect(decompress(CompressionType.NONE, data)).toBe(data)
+    expect(() => decompress(CompressionType.NONE, data, 2)).toThrow(ProtocolError)
+  })
+})
+
+describe('registry', () => {
+  it('unknown type ids are ProtocolErrors', () => {
+    expect(() => decompress(5 as CompressionType, Buffer.alloc(1))).toThrow(ProtocolError)
+    expect(() => decompress(-1 as CompressionType, Buffer.alloc(1))).toThrow(ProtocolError)
+    expect(() => compressionName(7 as CompressionType)).toThrow(ProtocolError)
+  })
+
+  it('names map to ids and back', () => {
+    for (const [i, name] of COMPRESSION_NAMES.entries()) {
+      expect(compressionTypeFromName(name)).toBe(i)
+      expect(compressionName(i as CompressionType)).toBe(name)
+    }
+    expect(() => compressionTypeFromName('brotli')).toThrow(KafkaError)
+  })
+
+  it('installed codecs load eagerly', () => {
+    for (const type of ALL) {
+      expect(() => loadCodec(type)).not.toThrow()
+      expect(isCodecAvailable(type)).toBe(true)
+    }
+  })
+})
