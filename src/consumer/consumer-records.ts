@@ -49,7 +49,12 @@ export class ConsumerRecords<K = Buffer | null, V = Buffer | null> implements It
     for (const p of this.#byPartition.values()) {
       const last = p.records[p.records.length - 1]
       if (last !== undefined) {
-        out.push({ topic: p.tp.topic, partition: p.tp.partition, offset: last.offset + 1n, leaderEpoch: last.leaderEpoch })
+        out.push({
+          topic: p.tp.topic,
+          partition: p.tp.partition,
+          offset: last.offset + 1n,
+          leaderEpoch: last.leaderEpoch,
+        })
       }
     }
     return out

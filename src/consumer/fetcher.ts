@@ -16,15 +16,7 @@ import type { Cluster } from '../cluster/index.js'
 import { brokerError, KafkaError } from '../errors.js'
 import type { Logger } from '../network/types.js'
 import { Apis, ZERO_UUID } from '../protocol/index.js'
-import {
-  batches,
-  type CompressionType,
-  ControlRecordType,
-  isCodecLoaded,
-  type KafkaRecord,
-  loadCodec,
-  type RecordBatch,
-} from '../protocol/records/index.js'
+import { batches, ControlRecordType, type KafkaRecord, type RecordBatch } from '../protocol/records/index.js'
 import { ConsumerRecords } from './consumer-records.js'
 import { LogTruncationError, OffsetOutOfRangeNoResetError, RecordDeserializationError } from './errors.js'
 import { FetchSessionHandler, type PartitionFetchData } from './fetch-session.js'
@@ -104,7 +96,10 @@ class CompletedFetch {
     this.sizeInBytes = records?.length ?? 0
     this.#batches = records !== null && records.length > 0 ? batches(records, { checkCrcs }) : null
     this.#readCommitted = readCommitted
-    this.#aborted = aborted !== null && aborted.length > 0 ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1)) : null
+    this.#aborted =
+      aborted !== null && aborted.length > 0
+        ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1))
+        : null
     if (this.#batches === null) this.consumed = true
   }
 
@@ -133,7 +128,8 @@ class CompletedFetch {
           this.#consumeAbortedUpTo(batch.lastOffset)
           if (batch.isControl) {
             const control = batch.controlRecord()
-            if (control !== null && control.type === ControlRecordType.ABORT) this.#abortedProducers.delete(batch.producerId)
+            if (control !== null && control.type === ControlRecordType.ABORT)
+              this.#abortedProducers.delete(batch.producerId)
           } else if (batch.isTransactional && this.#abortedProducers.has(batch.producerId)) {
             this.nextFetchOffset = batch.nextOffset
             continue
@@ -271,16 +267,26 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         continue
       }
       const position = s.position!
-      if (leader.leaderEpoch >= 0 && position.leaderEpoch >= 0 && leader.leaderEpoch > position.leaderEpoch && position.offsetEpoch >= 0) {
+      if (
+        leader.leaderEpoch >= 0 &&
+        position.leaderEpoch >= 0 &&
+        leader.leaderEpoch > position.leaderEpoch &&
+        position.offsetEpoch >= 0
+      ) {
         // The leader changed: make sure the log was not truncated below our position first.
-        ctx.subscriptions.seekUnvalidated(s.tp, { ...position, leaderId: leader.nodeId, leaderEpoch: leader.leaderEpoch })
+        ctx.subscriptions.seekUnvalidated(s.tp, {
+          ...position,
+          leaderId: leader.nodeId,
+          leaderEpoch: leader.leaderEpoch,
+        })
         continue
       }
       if (position.leaderEpoch !== leader.leaderEpoch || position.leaderId !== leader.nodeId) {
         s.position = { ...position, leaderId: leader.nodeId, leaderEpoch: leader.leaderEpoch }
       }
       let nodeId = leader.nodeId
-      if (s.preferredReadReplica >= 0 && ctx.cluster.brokers.has(s.preferredReadReplica)) nodeId = s.preferredReadReplica
+      if (s.preferredReadReplica >= 0 && ctx.cluster.brokers.has(s.preferredReadReplica))
+        nodeId = s.preferredReadReplica
       if (this.#inFlight.has(nodeId)) continue
       const topicId = ctx.cluster.topic(s.topic)?.topicId ?? ZERO_UUID
       let partitions = byNode.get(nodeId)
@@ -362,7 +368,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
           const key = `${name}\u0000${p.partitionIndex}`
           const sent = sessionPartitions.get(key)
           if (sent === undefined) continue
-          await this.#handlePartition(nodeId, sent, p)
+          this.#handlePartition(nodeId, sent, p)
         }
       }
     } catch (err) {
@@ -380,7 +386,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     }
   }
 
-  async #handlePartition(
+  #handlePartition(
     nodeId: number,
     sent: PartitionFetchData,
     p: {
@@ -394,7 +400,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
       preferredReadReplica: number
       records: Buffer | null
     },
-  ): Promise<void> {
+  ): void {
     const ctx = this.#ctx
     const subs = ctx.subscriptions
     const s = subs.stateOf({ topic: sent.topic, partition: sent.partition })
@@ -413,8 +419,6 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
           return
         }
         if (p.records === null || p.records.length === 0) return
-        await ensureCodecs(p.records)
-        if (this.#closed || subs.stateByKey(s.key) !== s || s.position?.offset !== sent.fetchOffset) return
         this.bytesFetched += p.records.length
         this.#completed.push(
           new CompletedFetch(
@@ -454,7 +458,10 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         }
         {
           const c = new CompletedFetch(s, sent.fetchOffset, null, false, false, null)
-          c.error = brokerError(p.errorCode, `Fetch from node ${nodeId} failed`, { topic: tp.topic, partition: tp.partition })
+          c.error = brokerError(p.errorCode, `Fetch from node ${nodeId} failed`, {
+            topic: tp.topic,
+            partition: tp.partition,
+          })
           c.consumed = false
           this.#completed.push(c)
         }
@@ -528,7 +535,8 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         } catch (err) {
           this.#nextInLine = null
           const rest = new CompletedFetch(s, c.nextFetchOffset, null, false, false, null)
-          rest.error = err instanceof KafkaError ? err : new RecordDeserializationError(String(err), s.tp, c.nextFetchOffset, err)
+          rest.error =
+            err instanceof KafkaError ? err : new RecordDeserializationError(String(err), s.tp, c.nextFetchOffset, err)
           rest.consumed = false
           rest.nextFetchOffset = c.nextFetchOffset
           // Advance past what was returned, then stop at the bad record.
@@ -571,7 +579,8 @@ function groupByTopic(parts: PartitionFetchData[], useIds: boolean) {
   const byTopic = new Map<string, { topic: string; topicId: string; partitions: object[] }>()
   for (const p of parts) {
     let t = byTopic.get(p.topic)
-    if (t === undefined) byTopic.set(p.topic, (t = { topic: p.topic, topicId: useIds ? p.topicId : ZERO_UUID, partitions: [] }))
+    if (t === undefined)
+      byTopic.set(p.topic, (t = { topic: p.topic, topicId: useIds ? p.topicId : ZERO_UUID, partitions: [] }))
     t.partitions.push({
       partition: p.partition,
       currentLeaderEpoch: p.currentLeaderEpoch,
@@ -588,27 +597,9 @@ function groupForgotten(parts: PartitionFetchData[], useIds: boolean) {
   const byTopic = new Map<string, { topic: string; topicId: string; partitions: number[] }>()
   for (const p of parts) {
     let t = byTopic.get(p.topic)
-    if (t === undefined) byTopic.set(p.topic, (t = { topic: p.topic, topicId: useIds ? p.topicId : ZERO_UUID, partitions: [] }))
+    if (t === undefined)
+      byTopic.set(p.topic, (t = { topic: p.topic, topicId: useIds ? p.topicId : ZERO_UUID, partitions: [] }))
     t.partitions.push(p.partition)
   }
   return [...byTopic.values()]
-}
-
-/** Loads the decompression codecs the batches need (the decoders are synchronous). */
-async function ensureCodecs(records: Buffer): Promise<void> {
-  // Attributes of each batch header: offset 21 (baseOffset 8, length 4, epoch 4, magic 1, crc 4).
-  let pos = 0
-  let needed: CompressionType[] | null = null
-  while (pos + 23 <= records.length) {
-    const size = records.readInt32BE(pos + 8)
-    if (size <= 0) break
-    const magic = records[pos + 16]!
-    const compression = (magic >= 2 ? records.readUInt16BE(pos + 21) : records[pos + 17]!) & 0x07
-    if (compression !== 0 && compression <= 4 && !isCodecLoaded(compression as CompressionType)) {
-      needed ??= []
-      if (!needed.includes(compression as CompressionType)) needed.push(compression as CompressionType)
-    }
-    pos += 12 + size
-  }
-  if (needed !== null) await Promise.all(needed.map((t) => loadCodec(t).catch(() => {})))
 }

@@ -128,7 +128,10 @@ export function resolveConsumerOptions(options: ConsumerOptions<any, any>): Reso
   }
   const isolationLevel = o.isolationLevel ?? CONSUMER_DEFAULTS.isolationLevel
   if (isolationLevel !== 'read_uncommitted' && isolationLevel !== 'read_committed') {
-    throw new ConfigError('isolationLevel', `must be 'read_uncommitted' or 'read_committed', got ${String(isolationLevel)}`)
+    throw new ConfigError(
+      'isolationLevel',
+      `must be 'read_uncommitted' or 'read_committed', got ${String(isolationLevel)}`,
+    )
   }
   // Validated by createAssignors() (which throws a ConfigError naming the option).
   const strategy = (o.partitionAssignmentStrategy ?? CONSUMER_DEFAULTS.partitionAssignmentStrategy) as ReadonlyArray<

@@ -203,7 +203,12 @@ export class SubscriptionState {
   }
 
   /** seek(): a position chosen by the application; valid at once (Java's seekUnvalidated then no validation for manual seeks without epoch). */
-  seek(tp: TopicPartition, offset: bigint, leaderEpoch = -1, currentLeader?: { nodeId: number; leaderEpoch: number }): void {
+  seek(
+    tp: TopicPartition,
+    offset: bigint,
+    leaderEpoch = -1,
+    currentLeader?: { nodeId: number; leaderEpoch: number },
+  ): void {
     const s = this.#assigned(tp)
     s.position = {
       offset,
@@ -230,7 +235,12 @@ export class SubscriptionState {
   /** Moves the position forward after records were returned (keeps the validated leader). */
   advance(s: TopicPartitionState, offset: bigint, offsetEpoch: number): void {
     if (s.position === null) return
-    s.position = { offset, offsetEpoch: offsetEpoch >= 0 ? offsetEpoch : s.position.offsetEpoch, leaderId: s.position.leaderId, leaderEpoch: s.position.leaderEpoch }
+    s.position = {
+      offset,
+      offsetEpoch: offsetEpoch >= 0 ? offsetEpoch : s.position.offsetEpoch,
+      leaderId: s.position.leaderId,
+      leaderEpoch: s.position.leaderEpoch,
+    }
   }
 
   position(tp: TopicPartition): FetchPosition | null {
@@ -306,7 +316,12 @@ export class SubscriptionState {
     const out = new Map<string, { topic: string; partition: number; offset: bigint; leaderEpoch: number }>()
     for (const s of this.#assignment.values()) {
       if (s.state === 'FETCHING' && s.position !== null) {
-        out.set(s.key, { topic: s.topic, partition: s.partition, offset: s.position.offset, leaderEpoch: s.position.offsetEpoch })
+        out.set(s.key, {
+          topic: s.topic,
+          partition: s.partition,
+          offset: s.position.offset,
+          leaderEpoch: s.position.offsetEpoch,
+        })
       }
     }
     return out

@@ -98,7 +98,9 @@ export function formatTp(tp: TopicPartition): string {
 /** Normalises an `offsets` argument into a list, validating each entry. */
 export function offsetsList(input: OffsetsInput): TopicPartitionOffset[] {
   const values: Iterable<TopicPartitionOffset> =
-    input instanceof Map ? (input as ReadonlyMap<unknown, TopicPartitionOffset>).values() : (input as Iterable<TopicPartitionOffset>)
+    input instanceof Map
+      ? (input as ReadonlyMap<unknown, TopicPartitionOffset>).values()
+      : (input as Iterable<TopicPartitionOffset>)
   const out: TopicPartitionOffset[] = []
   for (const o of values) {
     if (o === null || typeof o !== 'object' || typeof o.topic !== 'string' || !Number.isInteger(o.partition)) {

@@ -21,7 +21,7 @@ export function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<
   const ms = deadline - Date.now()
   if (ms <= 0) {
     // Still give an already-settled promise the chance to win.
-    return Promise.race([promise, Promise.resolve().then(() => TIMED_OUT)])
+    return Promise.race([promise, Promise.resolve().then((): typeof TIMED_OUT => TIMED_OUT)])
   }
   let timer: NodeJS.Timeout | undefined
   return Promise.race([

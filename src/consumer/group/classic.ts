@@ -19,7 +19,12 @@ import type { Cluster } from '../../cluster/index.js'
 import { brokerError, KafkaError } from '../../errors.js'
 import type { Logger } from '../../network/types.js'
 import { Apis } from '../../protocol/index.js'
-import type { ConsumerPartitionAssignor, MemberSubscription, RebalanceProtocol, TopicPartition } from '../assignors/types.js'
+import type {
+  ConsumerPartitionAssignor,
+  MemberSubscription,
+  RebalanceProtocol,
+  TopicPartition,
+} from '../assignors/types.js'
 import { FencedInstanceError } from '../errors.js'
 import type { ResolvedConsumerOptions } from '../options.js'
 import type { SubscriptionState } from '../subscription-state.js'
@@ -186,7 +191,9 @@ export class ClassicMembership implements GroupMembership {
       const id = await withDeadline(lookup, deadline)
       if (id === TIMED_OUT) {
         lookup.catch(() => {})
-        throw new KafkaError(`Timed out finding the coordinator of group ${this.groupId}`, 'ERR_TIMEOUT', { retriable: true })
+        throw new KafkaError(`Timed out finding the coordinator of group ${this.groupId}`, 'ERR_TIMEOUT', {
+          retriable: true,
+        })
       }
       if (signal?.aborted) throw signal.reason
       if (this.#coordinatorId === null) {
@@ -254,7 +261,8 @@ export class ClassicMembership implements GroupMembership {
   }
 
   requestRejoin(reason: string): void {
-    if (!this.#rejoinNeeded) this.#ctx.logger?.debug?.(`kafka-wire: group ${this.groupId}: rejoin requested (${reason})`)
+    if (!this.#rejoinNeeded)
+      this.#ctx.logger?.debug?.(`kafka-wire: group ${this.groupId}: rejoin requested (${reason})`)
     this.#rejoinNeeded = true
     this.#ctx.wake()
   }
@@ -329,7 +337,7 @@ export class ClassicMembership implements GroupMembership {
         this.#heartbeat.stop()
         this.#heartbeatRunning = false
         this.#state = 'PREPARING_REBALANCE'
-        this.#joinTask = this.#joinOnce()
+        this.#joinTask = this.#joinOnce().finally(() => this.#ctx.wake())
       }
       const outcome = await withDeadline(this.#joinTask, deadline)
       if (outcome === TIMED_OUT) return false
@@ -360,7 +368,10 @@ export class ClassicMembership implements GroupMembership {
     if (this.#fatal !== null) throw this.#fatal
   }
 
-  async #invokeListener(kind: 'onPartitionsRevoked' | 'onPartitionsAssigned' | 'onPartitionsLost', tps: TopicPartition[]) {
+  async #invokeListener(
+    kind: 'onPartitionsRevoked' | 'onPartitionsAssigned' | 'onPartitionsLost',
+    tps: TopicPartition[],
+  ) {
     const listener = this.#ctx.subscriptions.listener
     const fn = listener[kind]
     if (fn === undefined) return
@@ -538,7 +549,8 @@ export class ClassicMembership implements GroupMembership {
           ? { kind: 'retry', backoff: true, reason: `assignment failed: ${String(err)}` }
           : { kind: 'fatal', error: err as Error }
       }
-      if (this.#closed || this.#generation !== generation) return { kind: 'retry', backoff: false, reason: 'state changed' }
+      if (this.#closed || this.#generation !== generation)
+        return { kind: 'retry', backoff: false, reason: 'state changed' }
     }
     let sync: { errorCode: number; assignment: Buffer }
     try {
@@ -559,7 +571,8 @@ export class ClassicMembership implements GroupMembership {
     } catch (err) {
       return this.#transportFailure(err, 'SyncGroup')
     }
-    if (this.#closed || this.#generation !== generation) return { kind: 'retry', backoff: false, reason: 'state changed' }
+    if (this.#closed || this.#generation !== generation)
+      return { kind: 'retry', backoff: false, reason: 'state changed' }
     switch (sync.errorCode) {
       case 0:
         this.#state = 'STABLE'
@@ -598,7 +611,8 @@ export class ClassicMembership implements GroupMembership {
   ): Promise<{ assignments: { memberId: string; assignment: Buffer }[]; partitionCounts: Map<string, number> }> {
     const ctx = this.#ctx
     const assignor = ctx.assignors.find((a) => a.name === protocolName)
-    if (assignor === undefined) throw new KafkaError(`Coordinator selected unknown assignor ${protocolName}`, 'ERR_ASSIGNOR')
+    if (assignor === undefined)
+      throw new KafkaError(`Coordinator selected unknown assignor ${protocolName}`, 'ERR_ASSIGNOR')
     const subscriptions = new Map<string, MemberSubscription>()
     const allTopics = new Set<string>()
     for (const m of members) {
@@ -631,7 +645,9 @@ export class ClassicMembership implements GroupMembership {
       const a = result.get(m.memberId) ?? { partitions: [], userData: null }
       assignments.push({ memberId: m.memberId, assignment: encodeAssignment(a) })
     }
-    ctx.logger?.debug?.(`kafka-wire: group ${this.groupId}: leader assigned ${members.length} members with ${protocolName}`)
+    ctx.logger?.debug?.(
+      `kafka-wire: group ${this.groupId}: leader assigned ${members.length} members with ${protocolName}`,
+    )
     return { assignments, partitionCounts }
   }
 
@@ -644,7 +660,10 @@ export class ClassicMembership implements GroupMembership {
     const generationValid = this.#generation.generationId >= 0 && this.#generation.memberId !== ''
     if (owned.length > 0) {
       subs.markPendingRevocation(owned)
-      await this.#invokeListener(generationValid && this.#state === 'STABLE' ? 'onPartitionsRevoked' : 'onPartitionsLost', owned)
+      await this.#invokeListener(
+        generationValid && this.#state === 'STABLE' ? 'onPartitionsRevoked' : 'onPartitionsLost',
+        owned,
+      )
       if (subs.hasAutoAssignedPartitions) subs.assignFromSubscribed([])
     }
     this.#heartbeat.stop()
@@ -682,4 +701,3 @@ export class ClassicMembership implements GroupMembership {
     this.#heartbeat.close()
   }
 }
-

@@ -4,7 +4,13 @@
  * As in Java's ConsumerProtocol, each is an int16 version followed by the struct; a newer version
  * than we know is read with our newest (new fields are appended), ignoring what follows.
  */
-import { compile, ConsumerProtocolAssignment, ConsumerProtocolSubscription, encodeMessage, Reader } from '../../protocol/index.js'
+import {
+  ConsumerProtocolAssignment,
+  ConsumerProtocolSubscription,
+  compile,
+  encodeMessage,
+  Reader,
+} from '../../protocol/index.js'
 import type { GroupAssignment, MemberSubscription, TopicPartition } from '../assignors/types.js'
 
 export const SUBSCRIPTION_VERSION = 3
@@ -52,11 +58,7 @@ export function encodeSubscription(s: {
   )
 }
 
-export function decodeSubscription(
-  memberId: string,
-  groupInstanceId: string | null,
-  buf: Buffer,
-): MemberSubscription {
+export function decodeSubscription(memberId: string, groupInstanceId: string | null, buf: Buffer): MemberSubscription {
   const r = new Reader(buf)
   const version = Math.min(r.int16(), SUBSCRIPTION_VERSION)
   const s = compile(ConsumerProtocolSubscription, Math.max(0, version)).decode(r)

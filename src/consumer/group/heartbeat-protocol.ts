@@ -48,7 +48,10 @@ export function cloneableConnectionOptions(
   if (sasl !== undefined) {
     if (sasl.mechanism === 'OAUTHBEARER') {
       if (oauthToken === undefined) throw new Error('an OAUTHBEARER token is required for the heartbeat connection')
-      out.sasl = { mechanism: 'OAUTHBEARER', token: { value: oauthToken.value, extensions: { ...oauthToken.extensions } } }
+      out.sasl = {
+        mechanism: 'OAUTHBEARER',
+        token: { value: oauthToken.value, extensions: { ...oauthToken.extensions } },
+      }
     } else {
       out.sasl = { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password }
     }

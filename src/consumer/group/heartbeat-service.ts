@@ -23,7 +23,7 @@ import { packageRoot } from '../../internal/package-root.js'
 import type { Logger } from '../../network/types.js'
 import { Apis } from '../../protocol/index.js'
 import { type Clock, HeartbeatDriver, realClock } from './heartbeat-driver.js'
-import { type FromWorker, type ToWorker, cloneableConnectionOptions } from './heartbeat-protocol.js'
+import { cloneableConnectionOptions, type FromWorker, type ToWorker } from './heartbeat-protocol.js'
 import type { HeartbeatConfig, HeartbeatNotice, MemberIdentity } from './heartbeat-state.js'
 
 export interface HeartbeatHandle {
@@ -161,7 +161,8 @@ class WorkerHeartbeat implements HeartbeatHandle {
     if (this.#closed) throw new ClosedError('heartbeat closed')
     const cluster = this.#options.cluster
     const conn = cluster.connectionOptions(coordinatorId)
-    if (conn === undefined) throw new KafkaError(`no connection options for coordinator ${coordinatorId}`, 'ERR_COORDINATOR')
+    if (conn === undefined)
+      throw new KafkaError(`no connection options for coordinator ${coordinatorId}`, 'ERR_COORDINATOR')
     const token = conn.sasl?.mechanism === 'OAUTHBEARER' ? await conn.sasl.token() : undefined
     if (this.#closed) return
     this.#ensureAdded(identity)

@@ -130,7 +130,11 @@ export class MemberHeartbeat {
       this.#heartbeatDeadline = now + this.config.heartbeatIntervalMs
       this.sent++
     }
-    const next = Math.min(this.inFlight ? Number.POSITIVE_INFINITY : this.#heartbeatDeadline, this.#sessionDeadline, pollDeadline)
+    const next = Math.min(
+      this.inFlight ? Number.POSITIVE_INFINITY : this.#heartbeatDeadline,
+      this.#sessionDeadline,
+      pollDeadline,
+    )
     return { request, notices, nextWakeAt: this.inFlight ? Math.min(this.#sessionDeadline, pollDeadline) : next }
   }
 

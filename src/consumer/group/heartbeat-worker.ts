@@ -12,11 +12,16 @@
  * This file is loaded as plain JavaScript from dist/ (see heartbeat-service.ts).
  */
 import { parentPort } from 'node:worker_threads'
-import { connect } from '../../network/index.js'
 import type { Connection } from '../../network/index.js'
+import { connect } from '../../network/index.js'
 import { Apis } from '../../protocol/index.js'
 import { HeartbeatDriver, type HeartbeatTransport } from './heartbeat-driver.js'
-import { type CloneableConnectionOptions, type FromWorker, type ToWorker, toConnectionOptions } from './heartbeat-protocol.js'
+import {
+  type CloneableConnectionOptions,
+  type FromWorker,
+  type ToWorker,
+  toConnectionOptions,
+} from './heartbeat-protocol.js'
 import type { MemberIdentity } from './heartbeat-state.js'
 
 const port = parentPort

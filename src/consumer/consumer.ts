@@ -1,0 +1,715 @@
+/**
+ * The public Consumer (Java's KafkaConsumer, classic protocol). Owns the Cluster, the
+ * SubscriptionState, the Fetcher, the Offsets manager and, with a groupId, the group membership.
+ *
+ * poll(timeout), like Java's:
+ *   1. wakeup pending? → WakeupError; auto-commit due? → commitAsync of the positions returned so far
+ *   2. group: find the coordinator, (re)join, run listener callbacks (membership.poll)
+ *   3. positions: committed offsets, resets (ListOffsets), validation (OffsetForLeaderEpoch)
+ *   4. buffered records? → return up to maxPollRecords, after sending the next fetches (prefetch)
+ *   5. else send fetches and wait for data, a wakeup, a rebalance notice or the timeout
+ *
+ * The application's processing never delays heartbeats (they run on the heartbeat thread), and an
+ * application that stops calling poll() for maxPollIntervalMs is taken out of the group by that thread.
+ */
+import { Cluster, type CommonClientOptions, resolveCommonOptions } from '../cluster/index.js'
+import { ClosedError, ConfigError, KafkaError, TimeoutError } from '../errors.js'
+import type { Logger } from '../network/types.js'
+import { Apis } from '../protocol/index.js'
+import { createAssignors, selectRebalanceProtocol } from './assignors/index.js'
+import type { ConsumerPartitionAssignor, RebalanceProtocol } from './assignors/types.js'
+import { ConsumerRecords } from './consumer-records.js'
+import { IllegalStateError, WakeupError } from './errors.js'
+import { Fetcher } from './fetcher.js'
+import { ClassicMembership } from './group/classic.js'
+import type { GroupMembership } from './group/membership.js'
+import { Offsets } from './offsets.js'
+import { type ConsumerOptions, type ResolvedConsumerOptions, resolveConsumerOptions } from './options.js'
+import { SubscriptionState } from './subscription-state.js'
+import {
+  type CommitCallback,
+  type ConsumerGroupMetadata,
+  type ConsumerRebalanceListener,
+  type ConsumerRecord,
+  formatTp,
+  type OffsetAndMetadata,
+  type OffsetsInput,
+  offsetsList,
+  type TopicPartition,
+  type TopicPartitionOffset,
+  tpKey,
+} from './types.js'
+import { Signal, TIMED_OUT, withDeadline } from './util.js'
+
+export interface CommittedOffset extends TopicPartition {
+  /** Null when the group has no committed offset for the partition. */
+  offset: bigint | null
+  metadata: string | null
+  leaderEpoch: number
+}
+
+export interface ListedOffset extends TopicPartition {
+  /** Null when there is no such offset (offsetsForTimes past the last record). */
+  offset: bigint | null
+  timestamp: bigint
+  leaderEpoch: number
+}
+
+const COMMON_KEYS: ReadonlyArray<keyof CommonClientOptions> = [
+  'bootstrapServers',
+  'clientId',
+  'requestTimeoutMs',
+  'retryBackoffMs',
+  'retryBackoffMaxMs',
+  'reconnectBackoffMs',
+  'reconnectBackoffMaxMs',
+  'metadataMaxAgeMs',
+  'connectionsMaxIdleMs',
+  'socketConnectionSetupTimeoutMs',
+  'socketConnectionSetupTimeoutMaxMs' as keyof CommonClientOptions,
+  'tls',
+  'sasl',
+  'logger',
+  'maxResponseBytes' as keyof CommonClientOptions,
+]
+
+let nextClientNumber = 1
+
+export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIterable<ConsumerRecord<K, V>> {
+  readonly #options: ResolvedConsumerOptions
+  readonly #cluster: Cluster
+  readonly #logger: Logger | undefined
+  readonly #subscriptions: SubscriptionState
+  readonly #fetcher: Fetcher<K, V>
+  readonly #offsets: Offsets
+  readonly #membership: ClassicMembership | null
+  readonly #assignors: ConsumerPartitionAssignor[]
+  readonly #protocol: RebalanceProtocol
+  readonly #requestTimeoutMs: number
+  readonly #retryBackoffMs: number
+  readonly #metadataMaxAgeMs: number
+  /** Fired when something a waiting poll() cares about happens: data, wakeup, rebalance notice, close. */
+  readonly #signal = new Signal()
+  #wakeupPending = false
+  #polling = false
+  #closed = false
+  #closing: Promise<void> | null = null
+  #connected: Promise<void> | null = null
+  #groupPoll: Promise<boolean> | null = null
+  #nextAutoCommit = 0
+  #nextMetadataCheck = 0
+  #metadataCheck: Promise<void> | null = null
+  #knownTopics = new Set<string>()
+  #asyncError: unknown = null
+
+  constructor(options: ConsumerOptions<K, V>) {
+    if (options === null || typeof options !== 'object') throw new ConfigError('options', 'must be an object')
+    const common: Record<string, unknown> = {}
+    for (const k of COMMON_KEYS) if ((options as any)[k] !== undefined) common[k] = (options as any)[k]
+    if (common.clientId === undefined) common.clientId = `kafka-wire-consumer-${nextClientNumber++}`
+    const resolvedCommon = resolveCommonOptions(common as unknown as CommonClientOptions)
+    this.#options = resolveConsumerOptions(options)
+    this.#assignors = createAssignors(this.#options.partitionAssignmentStrategy as any)
+    this.#protocol = selectRebalanceProtocol(this.#assignors)
+    this.#logger = options.logger
+    this.#requestTimeoutMs = resolvedCommon.requestTimeoutMs
+    this.#retryBackoffMs = resolvedCommon.retryBackoffMs
+    this.#metadataMaxAgeMs = resolvedCommon.metadataMaxAgeMs
+    this.#cluster = new Cluster(resolvedCommon)
+    this.#subscriptions = new SubscriptionState(this.#options.autoOffsetReset)
+    const wake = () => this.#signal.fire()
+    this.#fetcher = new Fetcher<K, V>({
+      cluster: this.#cluster,
+      subscriptions: this.#subscriptions,
+      options: this.#options,
+      requestTimeoutMs: this.#requestTimeoutMs,
+      ...(options.keyDeserializer ? { keyDeserializer: options.keyDeserializer } : {}),
+      ...(options.valueDeserializer ? { valueDeserializer: options.valueDeserializer } : {}),
+      onData: wake,
+      ...(this.#logger ? { logger: this.#logger } : {}),
+    })
+    this.#membership =
+      this.#options.groupId === null
+        ? null
+        : new ClassicMembership({
+            cluster: this.#cluster,
+            options: this.#options,
+            requestTimeoutMs: this.#requestTimeoutMs,
+            retryBackoffMs: this.#retryBackoffMs,
+            subscriptions: this.#subscriptions,
+            assignors: this.#assignors,
+            protocol: this.#protocol,
+            beforeRebalance: () => this.#commitAllConsumedSync(Date.now() + this.#options.defaultApiTimeoutMs),
+            wake,
+            ...(this.#logger ? { logger: this.#logger } : {}),
+          })
+    this.#offsets = new Offsets({
+      cluster: this.#cluster,
+      subscriptions: this.#subscriptions,
+      options: this.#options,
+      membership: this.#membership as GroupMembership | null,
+      requestTimeoutMs: this.#requestTimeoutMs,
+      retryBackoffMs: this.#retryBackoffMs,
+      ...(this.#logger ? { logger: this.#logger } : {}),
+    })
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Subscription
+
+  /**
+   * Subscribes to topics (a list, or every topic matching a RegExp) with group management. Replaces
+   * a previous subscription; the change takes effect (rebalance) in the next poll().
+   */
+  subscribe(topics: readonly string[] | RegExp, listener?: ConsumerRebalanceListener): void {
+    this.#ensureOpen()
+    if (this.#membership === null) {
+      throw new ConfigError('groupId', 'subscribe() needs a groupId (use assign() to consume without a group)')
+    }
+    if (topics instanceof RegExp) {
+      this.#subscriptions.subscribePattern(topics, listener ?? {})
+      this.#nextMetadataCheck = 0
+      this.#membership.requestRejoin('subscribed to a pattern')
+      return
+    }
+    if (!Array.isArray(topics)) throw new TypeError('subscribe() takes an array of topic names or a RegExp')
+    if (topics.length === 0) {
+      void this.unsubscribe()
+      return
+    }
+    for (const t of topics) {
+      if (typeof t !== 'string' || t.trim() === '') throw new TypeError(`invalid topic name ${String(t)}`)
+    }
+    if (this.#subscriptions.subscribe(topics, listener ?? {})) this.#membership.requestRejoin('subscription changed')
+  }
+
+  /** Manual assignment: no group membership, no rebalances. An empty list unassigns. */
+  assign(partitions: readonly TopicPartition[]): void {
+    this.#ensureOpen()
+    for (const tp of partitions) {
+      if (typeof tp?.topic !== 'string' || !Number.isInteger(tp.partition) || tp.partition < 0) {
+        throw new TypeError('assign() takes { topic, partition } objects')
+      }
+    }
+    this.#subscriptions.assignFromUser([...partitions])
+    this.#dropBufferedForUnassigned()
+  }
+
+  /** Leaves the group (revoking the assignment through the listener) and clears the subscription. */
+  async unsubscribe(): Promise<void> {
+    this.#ensureOpen()
+    if (this.#membership !== null && this.#subscriptions.hasAutoAssignedPartitions) {
+      await this.#membership.leave('the consumer unsubscribed', Date.now() + this.#options.defaultApiTimeoutMs)
+    }
+    this.#subscriptions.unsubscribe()
+    this.#dropBufferedForUnassigned()
+  }
+
+  assignment(): TopicPartition[] {
+    return this.#subscriptions.assignedPartitions()
+  }
+
+  subscription(): string[] {
+    return [...this.#subscriptions.subscription()].sort()
+  }
+
+  groupMetadata(): ConsumerGroupMetadata {
+    if (this.#membership === null) throw new KafkaError('groupMetadata() needs a groupId', 'ERR_INVALID_GROUP_ID')
+    return this.#membership.groupMetadata()
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // poll
+
+  /**
+   * Waits up to `timeoutMs` for records and returns at most maxPollRecords of them. Runs the group
+   * protocol (joins, rebalance listener callbacks) and commits (auto-commit) as Java's poll() does.
+   */
+  async poll(timeoutMs = 1000): Promise<ConsumerRecords<K, V>> {
+    this.#ensureOpen()
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) throw new RangeError('poll() timeout must be >= 0')
+    if (this.#polling)
+      throw new IllegalStateError('poll() is already running: the consumer is not safe for concurrent polls')
+    if (this.#subscriptions.type === 'NONE') {
+      throw new IllegalStateError('Consumer is not subscribed to any topics or assigned any partitions')
+    }
+    this.#polling = true
+    try {
+      const deadline = Date.now() + timeoutMs
+      this.#membership?.notePoll(Date.now())
+      for (;;) {
+        this.#checkWakeup()
+        this.#throwAsyncError()
+        if (this.#closed) return ConsumerRecords.empty()
+        await this.#ensureConnected(deadline)
+        this.#maybeAutoCommit()
+        this.#maybeCheckMetadata()
+        if (this.#membership !== null && this.#subscriptions.hasAutoAssignedPartitions) {
+          const haveFetchable = this.#subscriptions.fetchablePartitions().length > 0
+          this.#groupPoll ??= this.#membership
+            .poll(haveFetchable ? Date.now() : deadline)
+            .catch((err) => {
+              this.#asyncError ??= err
+              return false
+            })
+            .finally(() => {
+              this.#groupPoll = null
+            })
+          const woken = this.#signal.wait()
+          const r = await Promise.race([this.#groupPoll, woken.then(() => 'woken' as const)])
+          this.#checkWakeup()
+          this.#throwAsyncError()
+          if (this.#closed) return ConsumerRecords.empty()
+          if (r === false && !haveFetchable && Date.now() >= deadline) return ConsumerRecords.empty()
+        }
+        this.#ensureMetadataForAssignment()
+        try {
+          await this.#offsets.updateFetchPositions(deadline)
+        } catch (err) {
+          if (!(err instanceof TimeoutError) && !(err instanceof KafkaError && err.retriable)) throw err
+        }
+        if (this.#closed) return ConsumerRecords.empty()
+        const records = this.#fetcher.collect(this.#options.maxPollRecords)
+        if (!records.isEmpty) {
+          // Prefetch while the application processes this batch.
+          this.#fetcher.sendFetches()
+          return records
+        }
+        this.#fetcher.sendFetches()
+        const now = Date.now()
+        if (now >= deadline) return records
+        let waitUntil = deadline
+        if (!this.#subscriptions.hasAllFetchPositions()) waitUntil = Math.min(deadline, now + this.#retryBackoffMs)
+        if (this.#fetcher.inFlightCount === 0 && this.#subscriptions.fetchablePartitions().length > 0) {
+          // Nothing could be sent (leaders unknown): look again soon.
+          waitUntil = Math.min(waitUntil, now + this.#retryBackoffMs)
+        }
+        if (!this.#fetcher.hasBufferedData) await withDeadline(this.#signal.wait(), waitUntil)
+      }
+    } finally {
+      this.#polling = false
+    }
+  }
+
+  /** Iterates records forever (poll() underneath) until close() or wakeup(). Breaking out rewinds to the first record not yielded. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<ConsumerRecord<K, V>, void, undefined> {
+    let pending: ConsumerRecord<K, V>[] = []
+    let index = 0
+    try {
+      for (;;) {
+        if (this.#closed || this.#closing !== null) return
+        let records: ConsumerRecords<K, V>
+        try {
+          records = await this.poll(1000)
+        } catch (err) {
+          if (err instanceof WakeupError) return
+          throw err
+        }
+        pending = [...records]
+        index = 0
+        while (index < pending.length) {
+          const r = pending[index]!
+          index++
+          yield r
+        }
+        pending = []
+      }
+    } finally {
+      // Records fetched but not handed out: make the next poll() return them again.
+      if (index < pending.length && !this.#closed) {
+        const firstUnseen = new Map<string, ConsumerRecord<K, V>>()
+        for (let i = index; i < pending.length; i++) {
+          const r = pending[i]!
+          const key = tpKey(r.topic, r.partition)
+          if (!firstUnseen.has(key)) firstUnseen.set(key, r)
+        }
+        for (const r of firstUnseen.values()) {
+          if (this.#subscriptions.isAssigned(r)) this.#subscriptions.seek(r, r.offset, r.leaderEpoch)
+        }
+        this.#dropBufferedFor(new Set(firstUnseen.keys()))
+      }
+    }
+  }
+
+  /** The current or next poll() rejects with WakeupError (once). Safe to call from anywhere, any time. */
+  wakeup(): void {
+    this.#wakeupPending = true
+    this.#signal.fire()
+  }
+
+  #checkWakeup(): void {
+    if (this.#wakeupPending) {
+      this.#wakeupPending = false
+      throw new WakeupError()
+    }
+  }
+
+  #throwAsyncError(): void {
+    const err = this.#asyncError
+    if (err !== null) {
+      this.#asyncError = null
+      throw err
+    }
+  }
+
+  #ensureOpen(): void {
+    if (this.#closed || this.#closing !== null) throw new ClosedError('The consumer is closed')
+  }
+
+  async #ensureConnected(deadline: number): Promise<void> {
+    this.#connected ??= this.#cluster.connect().catch((err) => {
+      this.#connected = null
+      throw err
+    })
+    const r = await withDeadline(this.#connected, Math.max(deadline, Date.now() + this.#requestTimeoutMs))
+    if (r === TIMED_OUT) throw new TimeoutError('Timed out connecting to the bootstrap servers')
+  }
+
+  /** Make sure metadata (leaders) is known for assigned topics. */
+  #ensureMetadataForAssignment(): void {
+    const topics = new Set<string>()
+    for (const s of this.#subscriptions.assignedStates()) topics.add(s.topic)
+    const missing = [...topics].filter((t) => !this.#knownTopics.has(t))
+    if (missing.length === 0) return
+    for (const t of missing) this.#knownTopics.add(t)
+    this.#cluster.refreshMetadata({ topics: [...topics] }).catch((err) => {
+      for (const t of missing) this.#knownTopics.delete(t)
+      this.#logger?.debug?.(`kafka-wire: metadata refresh for ${missing.join(', ')} failed: ${String(err)}`)
+    })
+  }
+
+  #maybeCheckMetadata(): void {
+    const now = Date.now()
+    if (now < this.#nextMetadataCheck || this.#metadataCheck !== null || this.#membership === null) return
+    if (!this.#subscriptions.hasAutoAssignedPartitions) return
+    this.#nextMetadataCheck = now + this.#metadataMaxAgeMs
+    this.#metadataCheck = this.#checkMetadata()
+      .catch((err) => {
+        this.#logger?.debug?.(`kafka-wire: metadata check failed: ${String(err)}`)
+        this.#nextMetadataCheck = Date.now() + this.#retryBackoffMs
+      })
+      .finally(() => {
+        this.#metadataCheck = null
+      })
+  }
+
+  /** Pattern subscriptions: topics that now match. Leader: partition counts it assigned from. */
+  async #checkMetadata(): Promise<void> {
+    const subs = this.#subscriptions
+    const membership = this.#membership!
+    if (subs.type === 'AUTO_PATTERN') {
+      const res = await this.#cluster.sendAny(Apis.Metadata, { topics: null, allowAutoTopicCreation: false })
+      if (this.#closed || subs.type !== 'AUTO_PATTERN') return
+      const pattern = subs.pattern!
+      const matching: string[] = []
+      const counts = new Map<string, number>()
+      for (const t of res.topics) {
+        if (t.name === null || t.errorCode !== 0) continue
+        counts.set(t.name, t.partitions.length)
+        if (this.#options.excludeInternalTopics && t.isInternal) continue
+        pattern.lastIndex = 0
+        if (pattern.test(t.name)) matching.push(t.name)
+      }
+      if (subs.subscribeFromPattern(matching)) {
+        membership.requestRejoin('the topics matching the subscribed pattern changed')
+        return
+      }
+      membership.checkMetadata(counts)
+      return
+    }
+    const topics = [...subs.metadataTopics()]
+    if (topics.length === 0) return
+    await this.#cluster.refreshMetadata({ topics })
+    const counts = new Map<string, number>()
+    for (const t of topics) {
+      const md = this.#cluster.topic(t)
+      if (md !== undefined && md.errorCode === 0) counts.set(t, md.partitions.length)
+    }
+    membership.checkMetadata(counts)
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Commits
+
+  #maybeAutoCommit(): void {
+    if (!this.#options.enableAutoCommit || this.#membership === null) return
+    const now = Date.now()
+    if (this.#nextAutoCommit === 0) {
+      this.#nextAutoCommit = now + this.#options.autoCommitIntervalMs
+      return
+    }
+    if (now < this.#nextAutoCommit) return
+    this.#nextAutoCommit = now + this.#options.autoCommitIntervalMs
+    const offsets = [...this.#subscriptions.allConsumed().values()]
+    if (offsets.length === 0) return
+    if (this.#subscriptions.hasAutoAssignedPartitions && this.#membership.commitGeneration() === null) return
+    this.#offsets.commit(offsets, { deadline: now + this.#requestTimeoutMs, retry: false }).catch((err) => {
+      this.#logger?.warn(`kafka-wire: auto-commit failed: ${String(err)}`)
+    })
+  }
+
+  async #commitAllConsumedSync(deadline: number): Promise<void> {
+    const offsets = [...this.#subscriptions.allConsumed().values()]
+    if (offsets.length === 0) return
+    await this.#offsets.commit(offsets, { deadline, retry: true })
+  }
+
+  /**
+   * Commits `offsets` (default: the positions of everything returned by poll() so far), retrying
+   * retriable errors until success, a non-retriable error or the timeout (defaultApiTimeoutMs).
+   */
+  async commitSync(offsets?: OffsetsInput, options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#ensureOpen()
+    const list = offsets === undefined ? [...this.#subscriptions.allConsumed().values()] : offsetsList(offsets)
+    await this.#offsets.commit(list, {
+      deadline: Date.now() + (options.timeoutMs ?? this.#options.defaultApiTimeoutMs),
+      retry: true,
+    })
+  }
+
+  /**
+   * Commits without retrying. `callback(error, offsets)` runs when done; the returned promise
+   * resolves (never rejects) at the same time. Commits are applied in the order they were made.
+   */
+  commitAsync(offsets?: OffsetsInput | CommitCallback, callback?: CommitCallback): Promise<void> {
+    if (typeof offsets === 'function') {
+      callback = offsets
+      offsets = undefined
+    }
+    let list: TopicPartitionOffset[]
+    try {
+      this.#ensureOpen()
+      list = offsets === undefined ? [...this.#subscriptions.allConsumed().values()] : offsetsList(offsets)
+    } catch (err) {
+      callback?.(err as Error, new Map())
+      return Promise.resolve()
+    }
+    const map = new Map(list.map((o) => [`${o.topic}-${o.partition}`, o]))
+    return this.#offsets.commit(list, { deadline: Date.now() + this.#requestTimeoutMs, retry: false }).then(
+      () => callback?.(null, map),
+      (err) => {
+        if (callback) callback(err, map)
+        else this.#logger?.warn(`kafka-wire: commitAsync failed: ${String(err)}`)
+      },
+    )
+  }
+
+  /** The committed offsets of these partitions, in the same order (offset null where none). */
+  async committed(
+    partitions: readonly TopicPartition[],
+    options: { timeoutMs?: number } = {},
+  ): Promise<CommittedOffset[]> {
+    this.#ensureOpen()
+    const deadline = Date.now() + (options.timeoutMs ?? this.#options.defaultApiTimeoutMs)
+    await this.#ensureConnected(deadline)
+    const map = await this.#offsets.fetchCommitted([...partitions], deadline)
+    return partitions.map((tp) => {
+      const c: OffsetAndMetadata | null | undefined = map.get(tpKey(tp.topic, tp.partition))
+      return {
+        topic: tp.topic,
+        partition: tp.partition,
+        offset: c?.offset ?? null,
+        metadata: c?.metadata ?? null,
+        leaderEpoch: c?.leaderEpoch ?? -1,
+      }
+    })
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Positions
+
+  /** Sets the next offset to read. Takes effect at the next poll(); buffered records of the partition are dropped. */
+  seek(tp: TopicPartition, offset: bigint | number | { offset: bigint | number; leaderEpoch?: number }): void {
+    this.#ensureOpen()
+    const o = typeof offset === 'object' ? offset : { offset }
+    const value = typeof o.offset === 'bigint' ? o.offset : Number.isSafeInteger(o.offset) ? BigInt(o.offset) : -1n
+    if (value < 0n) throw new RangeError(`seek offset must be >= 0, got ${String(o.offset)}`)
+    this.#subscriptions.seek(tp, value, o.leaderEpoch ?? -1, this.#cluster.leaderFor(tp.topic, tp.partition))
+    this.#dropBufferedFor(new Set([tpKey(tp.topic, tp.partition)]))
+  }
+
+  /** Seeks to the first offset (evaluated lazily, at the next poll() or position()). Default: every assigned partition. */
+  seekToBeginning(partitions?: readonly TopicPartition[]): void {
+    this.#seekTo(partitions, 'earliest')
+  }
+
+  /** Seeks to the end (evaluated lazily). Default: every assigned partition. */
+  seekToEnd(partitions?: readonly TopicPartition[]): void {
+    this.#seekTo(partitions, 'latest')
+  }
+
+  #seekTo(partitions: readonly TopicPartition[] | undefined, strategy: 'earliest' | 'latest'): void {
+    this.#ensureOpen()
+    const tps = partitions ?? this.#subscriptions.assignedPartitions()
+    for (const tp of tps) this.#subscriptions.requestOffsetReset(tp, strategy)
+    this.#dropBufferedFor(new Set(tps.map((tp) => tpKey(tp.topic, tp.partition))))
+  }
+
+  /** The offset of the next record poll() would return for an assigned partition (looking it up if needed). */
+  async position(tp: TopicPartition, options: { timeoutMs?: number } = {}): Promise<bigint> {
+    this.#ensureOpen()
+    const deadline = Date.now() + (options.timeoutMs ?? this.#options.defaultApiTimeoutMs)
+    const state = this.#subscriptions.stateOf(tp)
+    if (state === undefined)
+      throw new IllegalStateError(`You can only check the position of assigned partitions (${formatTp(tp)})`)
+    await this.#ensureConnected(deadline)
+    for (;;) {
+      this.#checkWakeup()
+      const s = this.#subscriptions.stateOf(tp)
+      if (s === undefined) throw new IllegalStateError(`${formatTp(tp)} is no longer assigned`)
+      if (s.hasValidPosition) return s.position!.offset
+      if (Date.now() >= deadline) throw new TimeoutError(`Timed out getting the position of ${formatTp(tp)}`)
+      await this.#cluster.topicMetadata([tp.topic], { timeoutMs: Math.max(1, deadline - Date.now()) })
+      await this.#offsets.updateFetchPositions(deadline)
+      if (!s.hasValidPosition)
+        await new Promise((r) => setTimeout(r, Math.min(this.#retryBackoffMs, Math.max(0, deadline - Date.now()))))
+    }
+  }
+
+  /** The first offsets of partitions (any partitions, not only assigned ones). */
+  async beginningOffsets(
+    partitions: readonly TopicPartition[],
+    options: { timeoutMs?: number } = {},
+  ): Promise<ListedOffset[]> {
+    return this.#listOffsets(partitions, () => -2n, options.timeoutMs)
+  }
+
+  /** The end offsets (offset of the next record to be written; last stable offset with read_committed). */
+  async endOffsets(
+    partitions: readonly TopicPartition[],
+    options: { timeoutMs?: number } = {},
+  ): Promise<ListedOffset[]> {
+    return this.#listOffsets(partitions, () => -1n, options.timeoutMs)
+  }
+
+  /** For each partition, the first offset whose timestamp is >= the given one (offset null if none). */
+  async offsetsForTimes(
+    query: readonly (TopicPartition & { timestamp: number | bigint })[],
+    options: { timeoutMs?: number } = {},
+  ): Promise<ListedOffset[]> {
+    const ts = new Map(query.map((q) => [tpKey(q.topic, q.partition), BigInt(q.timestamp)]))
+    return this.#listOffsets(query, (tp) => ts.get(tpKey(tp.topic, tp.partition))!, options.timeoutMs)
+  }
+
+  async #listOffsets(
+    partitions: readonly TopicPartition[],
+    timestamp: (tp: TopicPartition) => bigint,
+    timeoutMs?: number,
+  ): Promise<ListedOffset[]> {
+    this.#ensureOpen()
+    const deadline = Date.now() + (timeoutMs ?? this.#options.defaultApiTimeoutMs)
+    await this.#ensureConnected(deadline)
+    const res = await this.#offsets.listOffsets([...partitions], timestamp, deadline)
+    return partitions.map((tp) => {
+      const r = res.get(tpKey(tp.topic, tp.partition))
+      return {
+        topic: tp.topic,
+        partition: tp.partition,
+        offset: r?.offset ?? null,
+        timestamp: r?.timestamp ?? -1n,
+        leaderEpoch: r?.leaderEpoch ?? -1,
+      }
+    })
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Flow control
+
+  /** Stops returning (and fetching) records of these partitions until resume(). Survives nothing but a rebalance. */
+  pause(partitions: readonly TopicPartition[]): void {
+    this.#ensureOpen()
+    this.#subscriptions.pause([...partitions])
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    this.#ensureOpen()
+    this.#subscriptions.resume([...partitions])
+    this.#signal.fire()
+  }
+
+  paused(): TopicPartition[] {
+    return this.#subscriptions.pausedPartitions()
+  }
+
+  #dropBufferedFor(keys: Set<string>): void {
+    this.#fetcher.clearBufferedDataFor(keys)
+  }
+
+  #dropBufferedForUnassigned(): void {
+    // CompletedFetches check assignment identity when drained; nothing to do eagerly.
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Close
+
+  /**
+   * Commits (with auto-commit on), revokes the assignment through the listener, leaves the group
+   * (dynamic members; static members keep their place for sessionTimeoutMs), and closes every
+   * connection. Idempotent.
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#closing ??= this.#close(options.timeoutMs ?? 30000)
+    return this.#closing
+  }
+
+  async #close(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    this.#signal.fire()
+    try {
+      // Let a poll() in progress finish its step (it sees #closing and returns).
+      if (this.#groupPoll !== null)
+        await withDeadline(
+          this.#groupPoll.catch(() => {}),
+          deadline,
+        )
+      if (this.#membership !== null && this.#connected !== null) {
+        if (this.#options.enableAutoCommit && this.#subscriptions.assignedCount > 0) {
+          try {
+            await this.#commitAllConsumedSync(deadline)
+          } catch (err) {
+            this.#logger?.warn(`kafka-wire: auto-commit on close failed: ${String(err)}`)
+          }
+        }
+        if (this.#subscriptions.hasAutoAssignedPartitions) {
+          try {
+            await this.#membership.leave('the consumer is being closed', deadline)
+          } catch (err) {
+            this.#logger?.warn(`kafka-wire: leaving the group failed: ${String(err)}`)
+          }
+        }
+      }
+    } finally {
+      this.#closed = true
+      this.#signal.fire()
+      this.#membership?.close()
+      this.#fetcher.close()
+      this.#offsets.close()
+      await this.#cluster.close().catch(() => {})
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  /** Diagnostics for tests and tools. */
+  get metrics(): {
+    fetchesSent: number
+    bytesFetched: number
+    rebalances: number
+    heartbeatsSent: number
+    heartbeatsReceived: number
+    generationId: number
+    memberState: string | null
+  } {
+    return {
+      fetchesSent: this.#fetcher.fetchesSent,
+      bytesFetched: this.#fetcher.bytesFetched,
+      rebalances: this.#membership?.rebalances ?? 0,
+      heartbeatsSent: this.#membership?.heartbeatStats.sent ?? 0,
+      heartbeatsReceived: this.#membership?.heartbeatStats.received ?? 0,
+      generationId: this.#membership?.generation.generationId ?? -1,
+      memberState: this.#membership?.state ?? null,
+    }
+  }
+}

@@ -1,0 +1,664 @@
+/**
+ * Offsets (Java's ConsumerCoordinator commit side + OffsetFetcher): committing to and fetching from
+ * the group coordinator (OffsetCommit / OffsetFetch), resetting positions (ListOffsets), and
+ * validating positions after a leader change (OffsetForLeaderEpoch). Owned by Consumer.
+ *
+ * Ordering: commits go to the coordinator over one connection, answered in order, so a later
+ * commit is applied after an earlier one. commitSync retries; a retry never re-sends a partition
+ * for which a later commit (e.g. a commitAsync issued meanwhile) was already sent: an earlier commit
+ * never overwrites a later one.
+ */
+import type { Cluster } from '../cluster/index.js'
+import { brokerError, KafkaError, TimeoutError } from '../errors.js'
+import type { Logger } from '../network/types.js'
+import { Apis, ZERO_UUID } from '../protocol/index.js'
+import { CommitFailedError, IllegalStateError, LogTruncationError, NoOffsetForPartitionError } from './errors.js'
+import type { CommitGeneration, GroupMembership } from './group/membership.js'
+import type { ResolvedConsumerOptions } from './options.js'
+import type { SubscriptionState, TopicPartitionState } from './subscription-state.js'
+import { type OffsetAndMetadata, type TopicPartition, type TopicPartitionOffset, tpKey } from './types.js'
+import { sleep } from './util.js'
+
+export type ClusterForOffsets = Pick<
+  Cluster,
+  'send' | 'leaderFor' | 'topic' | 'requestMetadataRefresh' | 'versionFor' | 'topicMetadata'
+>
+
+const OE = {
+  OFFSET_METADATA_TOO_LARGE: 12,
+  COORDINATOR_LOAD_IN_PROGRESS: 14,
+  COORDINATOR_NOT_AVAILABLE: 15,
+  NOT_COORDINATOR: 16,
+  REQUEST_TIMED_OUT: 7,
+  ILLEGAL_GENERATION: 22,
+  UNKNOWN_MEMBER_ID: 25,
+  REBALANCE_IN_PROGRESS: 27,
+  INVALID_COMMIT_OFFSET_SIZE: 28,
+  GROUP_AUTHORIZATION_FAILED: 30,
+  UNKNOWN_TOPIC_OR_PARTITION: 3,
+  FENCED_INSTANCE_ID: 82,
+  UNSTABLE_OFFSET_COMMIT: 88,
+  FENCED_LEADER_EPOCH: 74,
+  UNKNOWN_LEADER_EPOCH: 75,
+  STALE_MEMBER_EPOCH: 113,
+} as const
+
+const LATEST_TIMESTAMP = -1n
+const EARLIEST_TIMESTAMP = -2n
+
+export interface OffsetsContext {
+  cluster: ClusterForOffsets
+  subscriptions: SubscriptionState
+  options: ResolvedConsumerOptions
+  membership: GroupMembership | null
+  requestTimeoutMs: number
+  retryBackoffMs: number
+  logger?: Logger
+}
+
+interface CommitEntry {
+  topic: string
+  partition: number
+  offset: bigint
+  metadata: string | null
+  leaderEpoch: number
+}
+
+class RetriableCommitError extends KafkaError {}
+
+export class Offsets {
+  readonly #ctx: OffsetsContext
+  #seq = 0
+  /** Per partition: sequence number of the latest commit sent for it. */
+  readonly #lastSent = new Map<string, number>()
+  #closed = false
+
+  constructor(ctx: OffsetsContext) {
+    this.#ctx = ctx
+  }
+
+  close(): void {
+    this.#closed = true
+  }
+
+  #membership(): GroupMembership {
+    const m = this.#ctx.membership
+    if (m === null) throw new KafkaError('This operation needs a groupId', 'ERR_INVALID_GROUP_ID')
+    return m
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // OffsetCommit
+
+  /**
+   * Commits `offsets`. With `retry` (commitSync) retriable errors are retried until `deadline`;
+   * without (commitAsync) the first failure is final.
+   */
+  async commit(offsets: TopicPartitionOffset[], opts: { deadline: number; retry: boolean }): Promise<void> {
+    const membership = this.#membership()
+    const seq = ++this.#seq
+    const entries: CommitEntry[] = offsets.map((o) => ({
+      topic: o.topic,
+      partition: o.partition,
+      offset: BigInt(o.offset),
+      metadata: o.metadata ?? '',
+      leaderEpoch: o.leaderEpoch ?? -1,
+    }))
+    if (entries.length === 0) return
+    let attempt = 0
+    for (;;) {
+      // Never re-send what a later commit already covers.
+      const pending = entries.filter((e) => (this.#lastSent.get(tpKey(e.topic, e.partition)) ?? 0) <= seq)
+      if (pending.length === 0) return
+      try {
+        await this.#commitOnce(membership, pending, seq, opts.deadline)
+        return
+      } catch (err) {
+        const retriable =
+          err instanceof RetriableCommitError ||
+          (err instanceof KafkaError && err.retriable && !(err instanceof CommitFailedError))
+        if (!opts.retry || !retriable || this.#closed) throw unwrap(err)
+        const wait = Math.min(this.#ctx.retryBackoffMs * 2 ** Math.min(attempt++, 5), 1000)
+        if (Date.now() + wait >= opts.deadline) {
+          throw new TimeoutError(`Timed out committing offsets: ${String((err as Error).message)}`, { cause: err })
+        }
+        await sleep(wait)
+      }
+    }
+  }
+
+  async #commitOnce(membership: GroupMembership, entries: CommitEntry[], seq: number, deadline: number): Promise<void> {
+    const ctx = this.#ctx
+    const subscribed = ctx.subscriptions.hasAutoAssignedPartitions
+    let generation: CommitGeneration
+    if (subscribed) {
+      const g = membership.commitGeneration()
+      if (g === null) {
+        if (membership.rebalanceInProgress) {
+          throw brokerError(
+            OE.REBALANCE_IN_PROGRESS,
+            'Offset commit cannot be completed since the consumer is undergoing a rebalance; call poll() to complete it, then retry',
+          )
+        }
+        throw new CommitFailedError()
+      }
+      generation = g
+    } else {
+      generation = { generationId: -1, memberId: '', groupInstanceId: null }
+    }
+    const coordinatorId = await membership.coordinator(deadline)
+    let version = await ctx.cluster.versionFor(coordinatorId, Apis.OffsetCommit)
+    const ids = new Map<string, string>()
+    for (const e of entries) ids.set(e.topic, ctx.cluster.topic(e.topic)?.topicId ?? ZERO_UUID)
+    if (version >= 10 && [...ids.values()].some((id) => id === ZERO_UUID)) version = 9
+    const byTopic = new Map<string, CommitEntry[]>()
+    for (const e of entries) {
+      let list = byTopic.get(e.topic)
+      if (list === undefined) byTopic.set(e.topic, (list = []))
+      list.push(e)
+      this.#lastSent.set(tpKey(e.topic, e.partition), seq)
+    }
+    let res: Awaited<ReturnType<Cluster['send']>> & any
+    try {
+      res = await ctx.cluster.send(
+        coordinatorId,
+        Apis.OffsetCommit,
+        {
+          groupId: membership.groupId,
+          generationIdOrMemberEpoch: generation.generationId,
+          memberId: generation.memberId,
+          groupInstanceId: generation.groupInstanceId,
+          topics: [...byTopic].map(([topic, list]) => ({
+            name: topic,
+            topicId: ids.get(topic) ?? ZERO_UUID,
+            partitions: list.map((e) => ({
+              partitionIndex: e.partition,
+              committedOffset: e.offset,
+              committedLeaderEpoch: e.leaderEpoch,
+              committedMetadata: e.metadata,
+            })),
+          })),
+        },
+        { workload: 'group', version, timeoutMs: Math.max(1, Math.min(ctx.requestTimeoutMs, deadline - Date.now())) },
+      )
+    } catch (err) {
+      if (err instanceof KafkaError && (err.retriable || err.code === 'ERR_CONNECTION')) {
+        membership.markCoordinatorUnknown(`OffsetCommit failed: ${String(err)}`)
+      }
+      throw err
+    }
+    const idToName = new Map([...ids].map(([name, id]) => [id, name]))
+    const errors: KafkaError[] = []
+    let retriable = true
+    for (const t of res.topics) {
+      const topic = version >= 10 ? (idToName.get(t.topicId) ?? t.name) : t.name
+      for (const p of t.partitions) {
+        const code = p.errorCode
+        if (code === 0) continue
+        const where = { topic, partition: p.partitionIndex }
+        switch (code) {
+          case OE.COORDINATOR_NOT_AVAILABLE:
+          case OE.NOT_COORDINATOR:
+          case OE.REQUEST_TIMED_OUT:
+            membership.markCoordinatorUnknown(`OffsetCommit error ${code}`)
+            errors.push(brokerError(code, null, where))
+            break
+          case OE.COORDINATOR_LOAD_IN_PROGRESS:
+          case OE.UNKNOWN_TOPIC_OR_PARTITION:
+            errors.push(brokerError(code, null, where))
+            break
+          case OE.REBALANCE_IN_PROGRESS:
+            membership.onCommitError(code, generation)
+            retriable = false
+            errors.push(
+              brokerError(
+                code,
+                'Offset commit cannot be completed since the group is rebalancing; call poll() to complete the rebalance',
+                where,
+              ),
+            )
+            break
+          case OE.UNKNOWN_MEMBER_ID:
+          case OE.ILLEGAL_GENERATION:
+          case OE.STALE_MEMBER_EPOCH:
+            membership.onCommitError(code, generation)
+            retriable = false
+            errors.push(new CommitFailedError(undefined, { cause: brokerError(code, null, where), ...where }))
+            break
+          case OE.FENCED_INSTANCE_ID:
+            membership.onCommitError(code, generation)
+            retriable = false
+            errors.push(brokerError(code, null, where))
+            break
+          default:
+            retriable = false
+            errors.push(brokerError(code, 'OffsetCommit failed', where))
+        }
+      }
+    }
+    if (errors.length === 0) return
+    const first = errors.find((e) => !e.retriable) ?? errors[0]!
+    if (retriable && errors.every((e) => e.retriable))
+      throw new RetriableCommitError(first.message, first.code, { cause: first, retriable: true })
+    throw first
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // OffsetFetch
+
+  async fetchCommitted(tps: TopicPartition[], deadline: number): Promise<Map<string, OffsetAndMetadata | null>> {
+    const membership = this.#membership()
+    const out = new Map<string, OffsetAndMetadata | null>()
+    if (tps.length === 0) return out
+    let attempt = 0
+    for (;;) {
+      try {
+        return await this.#fetchCommittedOnce(membership, tps, deadline)
+      } catch (err) {
+        if (!(err instanceof KafkaError && err.retriable) || this.#closed) throw err
+        const wait = Math.min(this.#ctx.retryBackoffMs * 2 ** Math.min(attempt++, 5), 1000)
+        if (Date.now() + wait >= deadline) {
+          throw new TimeoutError(`Timed out fetching committed offsets: ${err.message}`, { cause: err })
+        }
+        await sleep(wait)
+      }
+    }
+  }
+
+  async #fetchCommittedOnce(
+    membership: GroupMembership,
+    tps: TopicPartition[],
+    deadline: number,
+  ): Promise<Map<string, OffsetAndMetadata | null>> {
+    const ctx = this.#ctx
+    const coordinatorId = await membership.coordinator(deadline)
+    let version = await ctx.cluster.versionFor(coordinatorId, Apis.OffsetFetch)
+    const byTopic = new Map<string, number[]>()
+    for (const tp of tps) {
+      let list = byTopic.get(tp.topic)
+      if (list === undefined) byTopic.set(tp.topic, (list = []))
+      list.push(tp.partition)
+    }
+    const ids = new Map<string, string>()
+    for (const topic of byTopic.keys()) ids.set(topic, ctx.cluster.topic(topic)?.topicId ?? ZERO_UUID)
+    if (version >= 10 && [...ids.values()].some((id) => id === ZERO_UUID)) version = 9
+    const topics = [...byTopic].map(([name, partitionIndexes]) => ({
+      name,
+      topicId: ids.get(name) ?? ZERO_UUID,
+      partitionIndexes,
+    }))
+    let res: any
+    try {
+      res = await ctx.cluster.send(
+        coordinatorId,
+        Apis.OffsetFetch,
+        version >= 8
+          ? { groups: [{ groupId: membership.groupId, memberId: null, memberEpoch: -1, topics }], requireStable: true }
+          : { groupId: membership.groupId, topics, requireStable: true },
+        { workload: 'group', version, timeoutMs: Math.max(1, Math.min(ctx.requestTimeoutMs, deadline - Date.now())) },
+      )
+    } catch (err) {
+      if (err instanceof KafkaError && err.retriable)
+        membership.markCoordinatorUnknown(`OffsetFetch failed: ${String(err)}`)
+      throw err
+    }
+    let groupError: number
+    let resTopics: { name: string; topicId?: string; partitions: any[] }[]
+    if (version >= 8) {
+      const g = res.groups[0]
+      groupError = g?.errorCode ?? 0
+      resTopics = g?.topics ?? []
+    } else {
+      groupError = res.errorCode ?? 0
+      resTopics = res.topics
+    }
+    if (groupError !== 0) this.#throwGroupError(membership, groupError)
+    const idToName = new Map([...ids].map(([name, id]) => [id, name]))
+    const out = new Map<string, OffsetAndMetadata | null>()
+    for (const t of resTopics) {
+      const topic = version >= 10 ? (idToName.get(t.topicId!) ?? t.name) : t.name
+      for (const p of t.partitions) {
+        if (p.errorCode !== 0) {
+          if (p.errorCode === OE.UNSTABLE_OFFSET_COMMIT) {
+            throw brokerError(p.errorCode, 'pending transactional offsets', { topic, partition: p.partitionIndex })
+          }
+          if (p.errorCode === OE.UNKNOWN_TOPIC_OR_PARTITION) {
+            out.set(tpKey(topic, p.partitionIndex), null)
+            continue
+          }
+          throw brokerError(p.errorCode, 'OffsetFetch failed', { topic, partition: p.partitionIndex })
+        }
+        out.set(
+          tpKey(topic, p.partitionIndex),
+          p.committedOffset >= 0n
+            ? { offset: p.committedOffset, metadata: p.metadata, leaderEpoch: p.committedLeaderEpoch ?? -1 }
+            : null,
+        )
+      }
+    }
+    return out
+  }
+
+  #throwGroupError(membership: GroupMembership, code: number): never {
+    if (code === OE.NOT_COORDINATOR || code === OE.COORDINATOR_NOT_AVAILABLE) {
+      membership.markCoordinatorUnknown(`OffsetFetch error ${code}`)
+    }
+    throw brokerError(code, `OffsetFetch for group ${membership.groupId} failed`)
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Positions: committed offsets, resets, validation
+
+  /**
+   * Gives every assigned partition a position: committed offset (group), else the reset strategy.
+   * Throws NoOffsetForPartitionError for partitions that have neither and autoOffsetReset 'none'.
+   */
+  async updateFetchPositions(deadline: number): Promise<void> {
+    const subs = this.#ctx.subscriptions
+    const now = Date.now()
+    await this.validatePositions(now)
+    if (subs.initializingPartitions().length > 0) {
+      if (this.#ctx.membership !== null) await this.#refreshCommittedOffsets(deadline)
+      const none = subs.resetInitializingPartitions()
+      if (none.length > 0) throw new NoOffsetForPartitionError(none.map((s) => s.tp))
+    }
+    await this.resetPositions(Date.now())
+  }
+
+  async #refreshCommittedOffsets(deadline: number): Promise<void> {
+    const subs = this.#ctx.subscriptions
+    const initializing = subs.initializingPartitions()
+    if (initializing.length === 0) return
+    const assignmentId = subs.assignmentId
+    const committed = await this.fetchCommitted(
+      initializing.map((s) => s.tp),
+      deadline,
+    )
+    for (const s of initializing) {
+      if (subs.stateByKey(s.key) !== s || s.state !== 'INITIALIZING') continue
+      const c = committed.get(s.key)
+      if (c === undefined || c === null) continue
+      const leader = this.#ctx.cluster.leaderFor(s.topic, s.partition)
+      subs.seekUnvalidated(s.tp, {
+        offset: c.offset,
+        offsetEpoch: c.leaderEpoch,
+        leaderId: leader?.nodeId ?? -1,
+        leaderEpoch: leader?.leaderEpoch ?? -1,
+      })
+    }
+    void assignmentId
+  }
+
+  /** Sends ListOffsets for partitions awaiting a reset. Not awaited by poll() beyond `deadline`. */
+  async resetPositions(now: number): Promise<void> {
+    const subs = this.#ctx.subscriptions
+    const need = subs.partitionsNeedingReset(now)
+    if (need.length === 0) return
+    const byLeader = new Map<number, TopicPartitionState[]>()
+    let missingLeader = false
+    for (const s of need) {
+      const leader = this.#ctx.cluster.leaderFor(s.topic, s.partition)
+      if (leader === undefined || leader.nodeId < 0) {
+        missingLeader = true
+        continue
+      }
+      let list = byLeader.get(leader.nodeId)
+      if (list === undefined) byLeader.set(leader.nodeId, (list = []))
+      list.push(s)
+    }
+    if (missingLeader) this.#ctx.cluster.requestMetadataRefresh()
+    await Promise.all([...byLeader].map(([nodeId, list]) => this.#resetFrom(nodeId, list)))
+  }
+
+  async #resetFrom(nodeId: number, states: TopicPartitionState[]): Promise<void> {
+    const ctx = this.#ctx
+    const strategies = new Map(states.map((s) => [s.key, s.resetStrategy]))
+    for (const s of states) s.requestInFlight = true
+    try {
+      const result = await this.#listOffsetsFrom(
+        nodeId,
+        states.map((s) => ({
+          topic: s.topic,
+          partition: s.partition,
+          timestamp: s.resetStrategy === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP,
+        })),
+      )
+      for (const s of states) {
+        s.requestInFlight = false
+        if (
+          ctx.subscriptions.stateByKey(s.key) !== s ||
+          s.state !== 'AWAIT_RESET' ||
+          s.resetStrategy !== strategies.get(s.key)
+        )
+          continue
+        const r = result.get(s.key)
+        if (r === undefined || r.errorCode !== 0) {
+          s.nextRetryAt = Date.now() + ctx.retryBackoffMs
+          if (r !== undefined && brokerError(r.errorCode).invalidatesMetadata) ctx.cluster.requestMetadataRefresh()
+          continue
+        }
+        const leader = ctx.cluster.leaderFor(s.topic, s.partition)
+        ctx.subscriptions.seek(s.tp, r.offset, r.leaderEpoch, leader)
+      }
+    } catch (err) {
+      ctx.logger?.debug?.(`kafka-wire: ListOffsets to node ${nodeId} failed: ${String(err)}`)
+      for (const s of states) {
+        s.requestInFlight = false
+        s.nextRetryAt = Date.now() + ctx.retryBackoffMs
+      }
+      ctx.cluster.requestMetadataRefresh()
+    }
+  }
+
+  /** ListOffsets on one broker; result keyed by tpKey. */
+  async #listOffsetsFrom(
+    nodeId: number,
+    requests: { topic: string; partition: number; timestamp: bigint }[],
+  ): Promise<Map<string, { errorCode: number; offset: bigint; timestamp: bigint; leaderEpoch: number }>> {
+    const ctx = this.#ctx
+    const byTopic = new Map<string, { partitionIndex: number; timestamp: bigint; currentLeaderEpoch: number }[]>()
+    for (const r of requests) {
+      let list = byTopic.get(r.topic)
+      if (list === undefined) byTopic.set(r.topic, (list = []))
+      list.push({
+        partitionIndex: r.partition,
+        timestamp: r.timestamp,
+        currentLeaderEpoch: ctx.cluster.leaderFor(r.topic, r.partition)?.leaderEpoch ?? -1,
+      })
+    }
+    const res = await ctx.cluster.send(
+      nodeId,
+      Apis.ListOffsets,
+      {
+        replicaId: -1,
+        isolationLevel: ctx.options.isolationLevel === 'read_committed' ? 1 : 0,
+        topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+        timeoutMs: ctx.requestTimeoutMs,
+      },
+      { timeoutMs: ctx.requestTimeoutMs },
+    )
+    const out = new Map<string, { errorCode: number; offset: bigint; timestamp: bigint; leaderEpoch: number }>()
+    for (const t of res.topics) {
+      for (const p of t.partitions) {
+        out.set(tpKey(t.name, p.partitionIndex), {
+          errorCode: p.errorCode,
+          offset: p.offset,
+          timestamp: p.timestamp,
+          leaderEpoch: p.leaderEpoch,
+        })
+      }
+    }
+    return out
+  }
+
+  /**
+   * Offsets by timestamp for any partitions (assigned or not): -2n earliest, -1n latest, else the
+   * first offset whose timestamp is >= the given one (null when there is none).
+   */
+  async listOffsets(
+    tps: TopicPartition[],
+    timestamp: (tp: TopicPartition) => bigint,
+    deadline: number,
+  ): Promise<Map<string, { offset: bigint; timestamp: bigint; leaderEpoch: number } | null>> {
+    const ctx = this.#ctx
+    const out = new Map<string, { offset: bigint; timestamp: bigint; leaderEpoch: number } | null>()
+    let pending = [...tps]
+    let attempt = 0
+    while (pending.length > 0) {
+      if (this.#closed) throw new KafkaError('consumer closed', 'ERR_CLOSED')
+      await ctx.cluster.topicMetadata([...new Set(pending.map((tp) => tp.topic))], {
+        timeoutMs: Math.max(1, deadline - Date.now()),
+      })
+      const byLeader = new Map<number, TopicPartition[]>()
+      for (const tp of pending) {
+        const leader = ctx.cluster.leaderFor(tp.topic, tp.partition)
+        if (leader === undefined || leader.nodeId < 0) continue
+        let list = byLeader.get(leader.nodeId)
+        if (list === undefined) byLeader.set(leader.nodeId, (list = []))
+        list.push(tp)
+      }
+      const retry: TopicPartition[] = pending.filter((tp) => {
+        const l = ctx.cluster.leaderFor(tp.topic, tp.partition)
+        return l === undefined || l.nodeId < 0
+      })
+      await Promise.all(
+        [...byLeader].map(async ([nodeId, list]) => {
+          try {
+            const res = await this.#listOffsetsFrom(
+              nodeId,
+              list.map((tp) => ({ ...tp, timestamp: timestamp(tp) })),
+            )
+            for (const tp of list) {
+              const r = res.get(tpKey(tp.topic, tp.partition))
+              if (r === undefined) retry.push(tp)
+              else if (r.errorCode === 0) {
+                out.set(
+                  tpKey(tp.topic, tp.partition),
+                  r.offset >= 0n ? { offset: r.offset, timestamp: r.timestamp, leaderEpoch: r.leaderEpoch } : null,
+                )
+              } else {
+                const err = brokerError(r.errorCode, 'ListOffsets failed', tp)
+                if (!err.retriable) throw err
+                if (err.invalidatesMetadata) ctx.cluster.requestMetadataRefresh()
+                retry.push(tp)
+              }
+            }
+          } catch (err) {
+            if (!(err instanceof KafkaError && err.retriable)) throw err
+            retry.push(...list)
+          }
+        }),
+      )
+      pending = retry
+      if (pending.length > 0) {
+        const wait = Math.min(ctx.retryBackoffMs * 2 ** Math.min(attempt++, 5), 1000)
+        if (Date.now() + wait >= deadline) throw new TimeoutError('Timed out listing offsets')
+        ctx.cluster.requestMetadataRefresh()
+        await sleep(wait)
+      }
+    }
+    return out
+  }
+
+  /** OffsetForLeaderEpoch for positions awaiting validation (after a leader change). */
+  async validatePositions(now: number): Promise<void> {
+    const ctx = this.#ctx
+    const need = ctx.subscriptions.partitionsNeedingValidation(now)
+    if (need.length === 0) return
+    const byLeader = new Map<number, TopicPartitionState[]>()
+    for (const s of need) {
+      const leader = ctx.cluster.leaderFor(s.topic, s.partition)
+      if (leader === undefined || leader.nodeId < 0) {
+        ctx.cluster.requestMetadataRefresh()
+        continue
+      }
+      let list = byLeader.get(leader.nodeId)
+      if (list === undefined) byLeader.set(leader.nodeId, (list = []))
+      list.push(s)
+    }
+    await Promise.all([...byLeader].map(([nodeId, list]) => this.#validateFrom(nodeId, list)))
+  }
+
+  async #validateFrom(nodeId: number, states: TopicPartitionState[]): Promise<void> {
+    const ctx = this.#ctx
+    const positions = new Map(states.map((s) => [s.key, s.position!]))
+    for (const s of states) s.requestInFlight = true
+    try {
+      const byTopic = new Map<string, { partition: number; currentLeaderEpoch: number; leaderEpoch: number }[]>()
+      for (const s of states) {
+        let list = byTopic.get(s.topic)
+        if (list === undefined) byTopic.set(s.topic, (list = []))
+        list.push({
+          partition: s.partition,
+          currentLeaderEpoch: ctx.cluster.leaderFor(s.topic, s.partition)?.leaderEpoch ?? -1,
+          leaderEpoch: s.position!.offsetEpoch,
+        })
+      }
+      const res = await ctx.cluster.send(nodeId, Apis.OffsetForLeaderEpoch, {
+        replicaId: -1,
+        topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+      })
+      const results = new Map<string, { errorCode: number; leaderEpoch: number; endOffset: bigint }>()
+      for (const t of res.topics) for (const p of t.partitions) results.set(tpKey(t.topic, p.partition), p)
+      for (const s of states) {
+        s.requestInFlight = false
+        if (
+          ctx.subscriptions.stateByKey(s.key) !== s ||
+          s.state !== 'AWAIT_VALIDATION' ||
+          s.position !== positions.get(s.key)
+        )
+          continue
+        const r = results.get(s.key)
+        if (r === undefined || r.errorCode !== 0) {
+          s.nextRetryAt = Date.now() + ctx.retryBackoffMs
+          if (
+            r !== undefined &&
+            (r.errorCode === OE.FENCED_LEADER_EPOCH || brokerError(r.errorCode).invalidatesMetadata)
+          ) {
+            ctx.cluster.requestMetadataRefresh()
+          }
+          continue
+        }
+        const position = s.position!
+        if (r.endOffset < 0n || r.leaderEpoch < 0) {
+          // The broker knows no such epoch: fall back to the reset strategy.
+          if (ctx.subscriptions.defaultResetStrategy === 'none') {
+            ctx.subscriptions.seek(s.tp, position.offset, position.offsetEpoch, {
+              nodeId,
+              leaderEpoch: position.leaderEpoch,
+            })
+          } else ctx.subscriptions.requestOffsetReset(s.tp)
+        } else if (r.endOffset < position.offset) {
+          if (ctx.subscriptions.defaultResetStrategy === 'none') {
+            throw new LogTruncationError(s.tp, position.offset, r.endOffset)
+          }
+          ctx.logger?.warn(
+            `kafka-wire: truncation detected for ${s.topic}-${s.partition} at ${position.offset}; resuming at ${r.endOffset}`,
+          )
+          ctx.subscriptions.seek(s.tp, r.endOffset, r.leaderEpoch, ctx.cluster.leaderFor(s.topic, s.partition))
+        } else {
+          ctx.subscriptions.seek(
+            s.tp,
+            position.offset,
+            position.offsetEpoch,
+            ctx.cluster.leaderFor(s.topic, s.partition),
+          )
+        }
+      }
+    } catch (err) {
+      for (const s of states) {
+        s.requestInFlight = false
+        s.nextRetryAt = Date.now() + ctx.retryBackoffMs
+      }
+      if (err instanceof LogTruncationError) throw err
+      ctx.logger?.debug?.(`kafka-wire: OffsetForLeaderEpoch to node ${nodeId} failed: ${String(err)}`)
+    }
+  }
+}
+
+function unwrap(err: unknown): unknown {
+  if (err instanceof RetriableCommitError && err.cause !== undefined) return err.cause
+  return err
+}
+
+export { IllegalStateError }
