@@ -31,12 +31,15 @@ export function murmur2(data: Uint8Array): number {
     h = Math.imul(h, M) ^ k
   }
   switch (length & 3) {
-    // biome-ignore lint/suspicious/noFallthroughSwitchClause: the Java original falls through
+    // The Java original falls through from 3 to 2 to 1.
     case 3:
-      h ^= data[length4 + 2]! << 16
-    // biome-ignore lint/suspicious/noFallthroughSwitchClause: the Java original falls through
+      h ^= (data[length4 + 2]! << 16) | (data[length4 + 1]! << 8) | data[length4]!
+      h = Math.imul(h, M)
+      break
     case 2:
-      h ^= data[length4 + 1]! << 8
+      h ^= (data[length4 + 1]! << 8) | data[length4]!
+      h = Math.imul(h, M)
+      break
     case 1:
       h ^= data[length4]!
       h = Math.imul(h, M)

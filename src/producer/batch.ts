@@ -1,0 +1,366 @@
+/**
+ * One producer batch: the records appended to one partition between two sends, encoded
+ * incrementally into a RecordBatch v2 by a RecordsWriter, plus each record's promise.
+ *
+ * Per-record state is kept in parallel arrays (struct of arrays) rather than one object per
+ * record: a batch of 16 KiB holds a few hundred small records and this is the hot path.
+ * Promises are created with one shared executor, so send() allocates no closure.
+ *
+ * Lifecycle: open (appending) → closed (built, possibly re-stamped with a new producer
+ * epoch / sequence on retry) → done (resolved or rejected exactly once). Owned by the
+ * accumulator while queued and by the sender while in flight.
+ */
+import {
+  type CompressionType,
+  RecordBatchBuilder,
+  type RecordBatchBuilderOptions,
+  setProducerState,
+} from '../protocol/records/index.js'
+
+/** Record bytes as the batch takes them (serializer output converted to bytes). */
+export type RecordBytes = Uint8Array | null
+/** Headers as the batch takes them: [key, value] pairs in order. */
+export type HeaderPairs = ReadonlyArray<readonly [string, Uint8Array | null]>
+
+/** What send() resolves with. */
+export interface RecordMetadata {
+  topic: string
+  partition: number
+  /** The record's offset; -1n when acks is 0 (no response) or the broker did not say. */
+  offset: bigint
+  /** CreateTime given or taken at send(), or the broker's LogAppendTime when the topic uses it. */
+  timestamp: number
+  /** Bytes of the serialized key, -1 for a null key. */
+  serializedKeySize: number
+  /** Bytes of the serialized value, -1 for a null value. */
+  serializedValueSize: number
+}
+
+/** Incremental RecordBatch v2 encoder for one batch (adapter over src/protocol/records). */
+export interface RecordsWriter {
+  /** Appends a record if it fits (the first record always fits). */
+  tryAppend(timestamp: number, key: RecordBytes, value: RecordBytes, headers: HeaderPairs | null): boolean
+  readonly recordCount: number
+  /** Bytes the batch takes so far (an estimate when compressed). */
+  readonly estimatedSizeInBytes: number
+  /** No further record fits. */
+  readonly isFull: boolean
+  /** Closes the batch and encodes it (compressing if configured) with this producer state. */
+  build(producerId: bigint, producerEpoch: number, baseSequence: number): Buffer
+}
+
+export interface RecordsWriterFactory {
+  /** A writer for a new batch of `topic`, writing into `buffer` (from the pool). */
+  create(topic: string, buffer: Buffer): RecordsWriter
+  /** Rewrites producer id, epoch and base sequence of a built batch (and its CRC). */
+  restamp(batch: Buffer, producerId: bigint, producerEpoch: number, baseSequence: number): Buffer
+}
+
+/** Shared promise executor: captures resolve/reject without allocating a closure per record. */
+let capturedResolve: (metadata: RecordMetadata) => void = noop
+let capturedReject: (error: Error) => void = noop
+function capture(resolve: (metadata: RecordMetadata) => void, reject: (error: Error) => void): void {
+  capturedResolve = resolve
+  capturedReject = reject
+}
+function noop(): void {}
+
+export const NO_SEQUENCE = -1
+
+export class ProducerBatch {
+  readonly topic: string
+  readonly partition: number
+  readonly createdMs: number
+  /** When the last attempt started (createdMs before the first), for linger and backoff. */
+  lastAttemptMs: number
+  /** Not ready before this (retry backoff); 0 when not backing off. */
+  retryAtMs = 0
+  /** Sends so far. */
+  attempts = 0
+  /** The memory taken from the buffer pool, given back when the batch is done. */
+  buffer: Buffer | null
+  readonly bufferSize: number
+  writer: RecordsWriter | null
+
+  // Per record, index = offset delta.
+  readonly #resolves: ((metadata: RecordMetadata) => void)[] = []
+  readonly #rejects: ((error: Error) => void)[] = []
+  readonly #promises: Promise<RecordMetadata>[] = []
+  readonly #timestamps: number[] = []
+  readonly #keySizes: number[] = []
+  readonly #valueSizes: number[] = []
+
+  // Idempotence: the producer state stamped on the batch (-1 when not idempotent).
+  producerId = -1n
+  producerEpoch = -1
+  baseSequence = NO_SEQUENCE
+  /** The sequence was rewritten after an epoch bump (responses for the old stamp are stale). */
+  sequenceReset = false
+
+  /** The encoded batch once closed; re-stamped when the producer state changes. */
+  records: Buffer | null = null
+  #recordsProducerId = -1n
+  #recordsEpoch = -1
+  #recordsSequence = NO_SEQUENCE
+
+  /** On the wire now. */
+  inFlight = false
+  /** Delivery timeout passed while in flight: the late response only settles idempotence state. */
+  expired = false
+  done = false
+  #appendsClosed = false
+  #onDone: (() => void)[] | null = null
+
+  constructor(
+    topic: string,
+    partition: number,
+    writer: RecordsWriter,
+    buffer: Buffer | null,
+    bufferSize: number,
+    now: number,
+  ) {
+    this.topic = topic
+    this.partition = partition
+    this.writer = writer
+    this.buffer = buffer
+    this.bufferSize = bufferSize
+    this.createdMs = now
+    this.lastAttemptMs = now
+  }
+
+  get recordCount(): number {
+    return this.#timestamps.length
+  }
+
+  get hasSequence(): boolean {
+    return this.baseSequence !== NO_SEQUENCE
+  }
+
+  get lastSequence(): number {
+    return incrementSequence(this.baseSequence, this.recordCount - 1)
+  }
+
+  get isFull(): boolean {
+    return this.#appendsClosed || this.writer === null || this.writer.isFull
+  }
+
+  /** A record did not fit: no further appends (the next record starts a new batch). */
+  closeForAppends(): void {
+    this.#appendsClosed = true
+  }
+
+  get estimatedSizeInBytes(): number {
+    return this.records !== null ? this.records.length : this.writer!.estimatedSizeInBytes
+  }
+
+  /**
+   * Appends one record; returns its promise, or null when it does not fit. `keySize` and
+   * `valueSize` are the serialized sizes reported in RecordMetadata (-1 for null).
+   */
+  tryAppend(
+    timestamp: number,
+    key: RecordBytes,
+    value: RecordBytes,
+    headers: HeaderPairs | null,
+    keySize: number,
+    valueSize: number,
+  ): Promise<RecordMetadata> | null {
+    if (this.#appendsClosed || this.writer === null || !this.writer.tryAppend(timestamp, key, value, headers)) {
+      return null
+    }
+    const promise = new Promise<RecordMetadata>(capture)
+    this.#resolves.push(capturedResolve)
+    this.#rejects.push(capturedReject)
+    this.#promises.push(promise)
+    this.#timestamps.push(timestamp)
+    this.#keySizes.push(keySize)
+    this.#valueSizes.push(valueSize)
+    return promise
+  }
+
+  /** Stops appending and encodes the batch with the current producer state (first drain). */
+  close(): Buffer {
+    if (this.records === null) {
+      this.records = this.writer!.build(this.producerId, this.producerEpoch, this.baseSequence)
+      this.writer = null
+      this.#recordsProducerId = this.producerId
+      this.#recordsEpoch = this.producerEpoch
+      this.#recordsSequence = this.baseSequence
+    }
+    return this.records
+  }
+
+  /** The encoded batch, re-stamped if producer id, epoch or sequence changed since it was built. */
+  encoded(factory: RecordsWriterFactory): Buffer {
+    const records = this.close()
+    if (
+      this.#recordsProducerId !== this.producerId ||
+      this.#recordsEpoch !== this.producerEpoch ||
+      this.#recordsSequence !== this.baseSequence
+    ) {
+      this.records = factory.restamp(records, this.producerId, this.producerEpoch, this.baseSequence)
+      this.#recordsProducerId = this.producerId
+      this.#recordsEpoch = this.producerEpoch
+      this.#recordsSequence = this.baseSequence
+    }
+    return this.records!
+  }
+
+  setProducerState(producerId: bigint, producerEpoch: number, baseSequence: number): void {
+    this.producerId = producerId
+    this.producerEpoch = producerEpoch
+    this.baseSequence = baseSequence
+  }
+
+  /** Resolves every record. `baseOffset` < 0 gives -1n offsets; `logAppendTime` ≥ 0 replaces CreateTime. */
+  complete(baseOffset: bigint, logAppendTime: number): boolean {
+    if (this.done) return false
+    this.done = true
+    const topic = this.topic
+    const partition = this.partition
+    const resolves = this.#resolves
+    const n = resolves.length
+    const known = baseOffset >= 0n
+    for (let i = 0; i < n; i++) {
+      resolves[i]!({
+        topic,
+        partition,
+        offset: known ? baseOffset + BigInt(i) : -1n,
+        timestamp: logAppendTime >= 0 ? logAppendTime : this.#timestamps[i]!,
+        serializedKeySize: this.#keySizes[i]!,
+        serializedValueSize: this.#valueSizes[i]!,
+      })
+    }
+    this.#finish()
+    return true
+  }
+
+  /**
+   * Rejects every record with `error`. Each promise is marked handled first, so a producer
+   * used fire-and-forget never raises unhandledRejection; whoever awaits still gets the error.
+   */
+  fail(error: Error): boolean {
+    if (this.done) return false
+    this.done = true
+    const rejects = this.#rejects
+    const promises = this.#promises
+    for (let i = 0; i < rejects.length; i++) {
+      promises[i]!.catch(noop)
+      rejects[i]!(error)
+    }
+    this.#finish()
+    return true
+  }
+
+  /** Runs `fn` once the batch is done (at once if it is). Used by flush(). */
+  onDone(fn: () => void): void {
+    if (this.done) fn()
+    else (this.#onDone ??= []).push(fn)
+  }
+
+  #finish(): void {
+    this.#resolves.length = 0
+    this.#rejects.length = 0
+    this.#promises.length = 0
+    const callbacks = this.#onDone
+    this.#onDone = null
+    if (callbacks !== null) for (const fn of callbacks) fn()
+  }
+}
+
+/** Kafka's sequence arithmetic: sequences wrap from 2^31-1 to 0. */
+export function incrementSequence(sequence: number, increment: number): number {
+  if (sequence > 0x7fffffff - increment) return increment - (0x7fffffff - sequence) - 1
+  return sequence + increment
+}
+
+/** Java's CompressionRatioEstimator steps: estimates worsen fast and improve slowly. */
+const RATIO_DETERIORATE_STEP = 0.05
+const RATIO_IMPROVE_STEP = 0.005
+
+/**
+ * The RecordsWriterFactory over src/protocol/records' RecordBatchBuilder. Keeps a compression
+ * ratio estimate per topic (as Java's CompressionRatioEstimator) so compressed batches fill
+ * to about `batchSize` bytes after compression.
+ */
+export function builderWriterFactory(config: {
+  compression: CompressionType
+  compressionLevel: number | undefined
+  batchSize: number
+}): RecordsWriterFactory {
+  const ratios = new Map<string, number>()
+  const compressed = config.compression !== 0
+  return {
+    create(topic: string, buffer: Buffer): RecordsWriter {
+      const options: RecordBatchBuilderOptions = {
+        compression: config.compression,
+        batchSizeLimit: config.batchSize,
+        buffer,
+        producerId: -1n,
+        producerEpoch: -1,
+        baseSequence: -1,
+      }
+      if (config.compressionLevel !== undefined) options.compressionLevel = config.compressionLevel
+      if (compressed) options.compressionRatioEstimate = ratios.get(topic) ?? 1
+      return new BuilderWriter(
+        new RecordBatchBuilder(options),
+        options,
+        config.batchSize,
+        compressed ? topic : null,
+        ratios,
+      )
+    },
+    restamp(batch: Buffer, producerId: bigint, producerEpoch: number, baseSequence: number): Buffer {
+      setProducerState(batch, producerId, producerEpoch, baseSequence)
+      return batch
+    },
+  }
+}
+
+class BuilderWriter implements RecordsWriter {
+  constructor(
+    readonly builder: RecordBatchBuilder,
+    /** The builder reads producer state from this object when it builds; set just before. */
+    readonly options: RecordBatchBuilderOptions,
+    readonly batchSize: number,
+    readonly topic: string | null,
+    readonly ratios: Map<string, number>,
+  ) {}
+
+  tryAppend(timestamp: number, key: RecordBytes, value: RecordBytes, headers: HeaderPairs | null): boolean {
+    return this.builder.tryAppend(timestamp, key as Buffer | null, value as Buffer | null, headers as never)
+  }
+
+  get recordCount(): number {
+    return this.builder.recordCount
+  }
+
+  get estimatedSizeInBytes(): number {
+    return this.builder.estimatedSizeInBytes
+  }
+
+  get isFull(): boolean {
+    return this.builder.estimatedSizeInBytes >= this.batchSize
+  }
+
+  build(producerId: bigint, producerEpoch: number, baseSequence: number): Buffer {
+    const o = this.options
+    o.producerId = producerId
+    o.producerEpoch = producerEpoch
+    o.baseSequence = baseSequence
+    const out = this.builder.build()
+    // Stamp explicitly if the builder did not take the state from its options object.
+    if (out.readInt32BE(53) !== baseSequence || out.readInt16BE(51) !== producerEpoch) {
+      setProducerState(out, producerId, producerEpoch, baseSequence)
+    }
+    if (this.topic !== null) {
+      const observed = this.builder.compressionRatio
+      const current = this.ratios.get(this.topic) ?? 1
+      let next = current
+      if (observed > current) next = Math.max(current + RATIO_DETERIORATE_STEP, observed)
+      else if (observed < current) next = Math.max(current - RATIO_IMPROVE_STEP, observed)
+      this.ratios.set(this.topic, next)
+    }
+    return out
+  }
+}

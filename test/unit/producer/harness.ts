@@ -1,0 +1,131 @@
+/** A fake-clock harness for the accumulator and sender cores (no I/O, no timers). */
+import { RecordAccumulator } from '../../../src/producer/accumulator.js'
+import { builderWriterFactory, type ProducerBatch, type RecordMetadata } from '../../../src/producer/batch.js'
+import { BufferPool } from '../../../src/producer/buffer-pool.js'
+import { ProducerState } from '../../../src/producer/producer-state.js'
+import { type ProduceRequestPlan, type ProduceResponseBody, Sender } from '../../../src/producer/sender.js'
+import { batches } from '../../../src/protocol/records/index.js'
+
+export interface HarnessOptions {
+  batchSize?: number
+  lingerMs?: number
+  bufferMemory?: number
+  deliveryTimeoutMs?: number
+  maxRequestSize?: number
+  maxInFlight?: number
+  retries?: number
+  acks?: 0 | 1 | -1
+  idempotent?: boolean
+  partitions?: number[] // leader per partition
+}
+
+export interface PartitionResult {
+  errorCode?: number
+  baseOffset?: bigint
+  logAppendTimeMs?: bigint
+  logStartOffset?: bigint
+}
+
+export function harness(o: HarnessOptions = {}) {
+  const batchSize = o.batchSize ?? 1000
+  const pool = new BufferPool(o.bufferMemory ?? 1 << 20, batchSize)
+  const factory = builderWriterFactory({ compression: 0, compressionLevel: undefined, batchSize })
+  const deliveryTimeoutMs = o.deliveryTimeoutMs ?? 120_000
+  const acc = new RecordAccumulator(
+    { batchSize, lingerMs: o.lingerMs ?? 5, deliveryTimeoutMs, adaptivePartitioning: false },
+    pool,
+    factory,
+  )
+  const idempotent = o.idempotent ?? false
+  const state = new ProducerState(idempotent)
+  if (idempotent) state.setProducerIdAndEpoch(1000n, 0)
+  const failed: [Error, ProducerBatch][] = []
+  const sender = new Sender(acc, state, {
+    acks: o.acks ?? -1,
+    maxRequestSize: o.maxRequestSize ?? 1 << 20,
+    maxInFlightRequestsPerConnection: o.maxInFlight ?? 5,
+    requestTimeoutMs: 30_000,
+    retries: o.retries ?? 2147483647,
+    deliveryTimeoutMs,
+    retryBackoffMs: 100,
+    retryBackoffMaxMs: 1000,
+    backoff: (_attempt, base) => base,
+    onBatchFailed: (e, b) => failed.push([e, b]),
+  })
+  const leaders = o.partitions ?? [1, 2]
+  const topics = new Map([
+    [
+      't',
+      {
+        name: 't',
+        topicId: 'AAAAAAAAAAAAAAAAAAAAAA',
+        partitions: leaders.map((leaderId, partition) => ({ partition, leaderId })),
+      },
+    ],
+  ])
+  const metadata = { topic: (name: string) => topics.get(name) }
+  const settled = new Map<Promise<RecordMetadata>, RecordMetadata | Error>()
+
+  function send(partition: number, value: string, now: number, topic = 't'): Promise<RecordMetadata> {
+    const bytes = Buffer.from(value)
+    const r = acc.append(acc.topicQueues(topic), partition, false, now, null, bytes, null, -1, bytes.length, 100, now)
+    if (r === null) throw new Error('no memory')
+    r.promise.then(
+      (m) => settled.set(r.promise, m),
+      (e) => settled.set(r.promise, e),
+    )
+    return r.promise
+  }
+
+  function response(plan: ProduceRequestPlan, results: PartitionResult[] | ((b: ProducerBatch) => PartitionResult)) {
+    const byTopic = new Map<string, any[]>()
+    plan.batches.forEach((b, i) => {
+      const r = typeof results === 'function' ? results(b) : (results[i] ?? {})
+      let list = byTopic.get(b.topic)
+      if (list === undefined) byTopic.set(b.topic, (list = []))
+      list.push({
+        index: b.partition,
+        errorCode: r.errorCode ?? 0,
+        baseOffset: r.baseOffset ?? 0n,
+        logAppendTimeMs: r.logAppendTimeMs ?? -1n,
+        logStartOffset: r.logStartOffset ?? 0n,
+        recordErrors: [],
+        errorMessage: null,
+        currentLeader: { leaderId: -1, leaderEpoch: -1 },
+      })
+    })
+    return {
+      responses: [...byTopic].map(([name, partitionResponses]) => ({
+        name,
+        topicId: 'AAAAAAAAAAAAAAAAAAAAAA',
+        partitionResponses,
+      })),
+      throttleTimeMs: 0,
+      nodeEndpoints: [],
+    } as unknown as ProduceResponseBody
+  }
+
+  /** Decoded (producerId, epoch, baseSequence, values) of each batch in a request. */
+  function decode(plan: ProduceRequestPlan) {
+    const out: { topic: string; partition: number; producerEpoch: number; baseSequence: number; values: string[] }[] =
+      []
+    for (const t of plan.body.topicData ?? []) {
+      for (const p of t.partitionData ?? []) {
+        for (const b of batches(p.records as Buffer)) {
+          out.push({
+            topic: t.name as string,
+            partition: p.index as number,
+            producerEpoch: b.producerEpoch,
+            baseSequence: b.baseSequence,
+            values: [...b.records()].map((r) => r.value!.toString()),
+          })
+        }
+      }
+    }
+    return out
+  }
+
+  const flush = () => new Promise((r) => setImmediate(r))
+
+  return { acc, pool, state, sender, metadata, topics, send, response, decode, failed, settled, flush }
+}

@@ -1,0 +1,328 @@
+import { describe, expect, it } from 'vitest'
+import { ConnectionError, NotLeaderOrFollowerError, RecordTooLargeError, TimeoutError } from '../../../src/errors.js'
+import { harness } from './harness.js'
+
+describe('accumulator readiness (fake clock)', () => {
+  it('sends a batch once it lingered lingerMs, and not before', () => {
+    const h = harness({ lingerMs: 5 })
+    h.send(0, 'a', 1000)
+    let poll = h.sender.poll(1000, h.metadata)
+    expect(poll.requests).toHaveLength(0)
+    expect(poll.nextPollMs).toBe(1005)
+    poll = h.sender.poll(1004, h.metadata)
+    expect(poll.requests).toHaveLength(0)
+    poll = h.sender.poll(1005, h.metadata)
+    expect(poll.requests).toHaveLength(1)
+    expect(poll.requests[0]!.nodeId).toBe(1)
+    expect(h.decode(poll.requests[0]!)[0]!.values).toEqual(['a'])
+  })
+
+  it('sends a full batch at once, before lingerMs', () => {
+    const h = harness({ lingerMs: 10_000, batchSize: 200 })
+    // 61 header bytes + ~68 per record: two records fit in 200 bytes, the third starts a new batch.
+    for (let i = 0; i < 3; i++) h.send(0, 'x'.repeat(59) + i, 0)
+    const poll = h.sender.poll(0, h.metadata)
+    expect(poll.requests).toHaveLength(1)
+    const sent = h.decode(poll.requests[0]!)
+    expect(sent).toHaveLength(1) // one batch per partition per request
+    expect(sent[0]!.values).toHaveLength(2)
+    // The rest (a second, partial batch) still lingers; the next request waits for a response or linger.
+    const next = h.sender.poll(0, h.metadata)
+    expect(next.requests).toHaveLength(0)
+    expect(next.nextPollMs).toBe(10_000)
+  })
+
+  it('drains every partition led by one broker into one request, up to maxRequestSize', () => {
+    const h = harness({ lingerMs: 0, partitions: [1, 1, 1], maxRequestSize: 250 })
+    h.send(0, 'a'.repeat(100), 0)
+    h.send(1, 'b'.repeat(100), 0)
+    h.send(2, 'c'.repeat(100), 0)
+    const poll = h.sender.poll(0, h.metadata)
+    // Each batch is ~170 bytes: one per request under a 250-byte limit; up to maxInFlight requests at once.
+    expect(poll.requests).toHaveLength(3)
+    expect(poll.requests.map((r) => h.decode(r).length)).toEqual([1, 1, 1])
+    const big = harness({ lingerMs: 0, partitions: [1, 1, 1] })
+    big.send(0, 'a', 0)
+    big.send(1, 'b', 0)
+    big.send(2, 'c', 0)
+    const one = big.sender.poll(0, big.metadata)
+    expect(one.requests).toHaveLength(1)
+    expect(
+      big
+        .decode(one.requests[0]!)
+        .map((b) => b.partition)
+        .sort(),
+    ).toEqual([0, 1, 2])
+  })
+
+  it('keeps at most maxInFlightRequestsPerConnection requests per broker', () => {
+    const h = harness({ lingerMs: 0, maxInFlight: 2, batchSize: 100 })
+    for (let i = 0; i < 6; i++) h.send(0, 'v'.repeat(60) + i, 0)
+    const poll = h.sender.poll(0, h.metadata)
+    expect(poll.requests).toHaveLength(2)
+    expect(h.sender.poll(0, h.metadata).requests).toHaveLength(0)
+    // Nothing to do before a response arrives: the next deadline is only the delivery timeout (no busy loop).
+    expect(h.sender.poll(0, h.metadata).nextPollMs).toBe(120_000)
+    h.sender.onResponse(poll.requests[0]!, h.response(poll.requests[0]!, [{ baseOffset: 0n }]), 1)
+    expect(h.sender.poll(1, h.metadata).requests).toHaveLength(1)
+  })
+
+  it('resolves records with offsets and CreateTime, or LogAppendTime when the broker returns it', async () => {
+    const h = harness({ lingerMs: 0 })
+    const a = h.send(0, 'a', 10)
+    const b = h.send(0, 'b', 11)
+    const c = h.send(1, 'c', 12)
+    const poll = h.sender.poll(20, h.metadata)
+    expect(poll.requests).toHaveLength(2)
+    const [r0, r1] = poll.requests
+    h.sender.onResponse(r0!, h.response(r0!, [{ baseOffset: 42n }]), 21)
+    h.sender.onResponse(r1!, h.response(r1!, [{ baseOffset: 7n, logAppendTimeMs: 999n }]), 21)
+    expect(await a).toEqual({
+      topic: 't',
+      partition: 0,
+      offset: 42n,
+      timestamp: 10,
+      serializedKeySize: -1,
+      serializedValueSize: 1,
+    })
+    expect((await b).offset).toBe(43n)
+    expect(await c).toMatchObject({ partition: 1, offset: 7n, timestamp: 999 })
+    expect(h.pool.usedMemory).toBe(0)
+  })
+
+  it('acks=0 resolves once written with offset -1n', async () => {
+    const h = harness({ lingerMs: 0, acks: 0 })
+    const p = h.send(0, 'a', 0)
+    const poll = h.sender.poll(0, h.metadata)
+    expect(poll.requests[0]!.expectResponse).toBe(false)
+    h.sender.onResponse(poll.requests[0]!, undefined, 1)
+    expect((await p).offset).toBe(-1n)
+  })
+})
+
+describe('retries and failures (fake clock)', () => {
+  it('re-enqueues a retriable error at the front with backoff after asking for metadata', async () => {
+    const h = harness({ lingerMs: 0 })
+    const first = h.send(0, 'first', 0)
+    let poll = h.sender.poll(0, h.metadata)
+    const req = poll.requests[0]!
+    const second = h.send(0, 'second', 1) // queued behind while the first is in flight
+    h.sender.onResponse(req, h.response(req, [{ errorCode: 6 }]), 2) // NOT_LEADER_OR_FOLLOWER
+    // Leadership moved: the next poll asks for metadata and routes to the new leader after backoff.
+    h.topics.get('t')!.partitions[0]!.leaderId = 2
+    poll = h.sender.poll(2, h.metadata)
+    expect(poll.refreshMetadata).toBe(true)
+    expect(poll.requests).toHaveLength(0)
+    expect(poll.nextPollMs).toBe(102)
+    poll = h.sender.poll(102, h.metadata)
+    // The retried batch goes first, then the one queued behind it (pipelined, in order).
+    expect(poll.requests).toHaveLength(2)
+    expect(poll.requests.map((r) => r.nodeId)).toEqual([2, 2])
+    expect(poll.requests.map((r) => h.decode(r)[0]!.values[0])).toEqual(['first', 'second'])
+    h.sender.onResponse(poll.requests[0]!, h.response(poll.requests[0]!, [{ baseOffset: 5n }]), 103)
+    expect((await first).offset).toBe(5n)
+    h.sender.onResponse(poll.requests[1]!, h.response(poll.requests[1]!, [{ baseOffset: 6n }]), 104)
+    expect((await second).offset).toBe(6n)
+  })
+
+  it('retries connection errors of a whole request', async () => {
+    const h = harness({ lingerMs: 0 })
+    const p = h.send(0, 'a', 0)
+    let poll = h.sender.poll(0, h.metadata)
+    h.sender.onError(poll.requests[0]!, new ConnectionError('socket closed'), 1)
+    poll = h.sender.poll(101, h.metadata)
+    expect(poll.requests).toHaveLength(1)
+    h.sender.onResponse(poll.requests[0]!, h.response(poll.requests[0]!, [{ baseOffset: 1n }]), 102)
+    expect((await p).offset).toBe(1n)
+  })
+
+  it('rejects the batch with the typed error for a non-retriable error, and only that batch', async () => {
+    const h = harness({ lingerMs: 0 })
+    const bad = h.send(0, 'a', 0)
+    const good = h.send(1, 'b', 0)
+    const poll = h.sender.poll(0, h.metadata)
+    const r0 = poll.requests.find((r) => r.nodeId === 1)!
+    const r1 = poll.requests.find((r) => r.nodeId === 2)!
+    h.sender.onResponse(r0, h.response(r0, [{ errorCode: 10 }]), 1) // MESSAGE_TOO_LARGE
+    h.sender.onResponse(r1, h.response(r1, [{ baseOffset: 3n }]), 1)
+    const err = await bad.catch((e) => e)
+    expect(err).toBeInstanceOf(RecordTooLargeError)
+    expect(err).toMatchObject({ topic: 't', partition: 0, broker: 1 })
+    expect((await good).offset).toBe(3n)
+    expect(h.failed).toHaveLength(1)
+  })
+
+  it('stops retrying after `retries` attempts', async () => {
+    const h = harness({ lingerMs: 0, retries: 1 })
+    const p = h.send(0, 'a', 0)
+    let poll = h.sender.poll(0, h.metadata)
+    h.sender.onResponse(poll.requests[0]!, h.response(poll.requests[0]!, [{ errorCode: 6 }]), 1)
+    poll = h.sender.poll(101, h.metadata)
+    h.sender.onResponse(poll.requests[0]!, h.response(poll.requests[0]!, [{ errorCode: 6 }]), 102)
+    expect(await p.catch((e) => e)).toBeInstanceOf(NotLeaderOrFollowerError)
+  })
+
+  it('expires queued batches after deliveryTimeoutMs', async () => {
+    const h = harness({ lingerMs: 0, deliveryTimeoutMs: 1000, partitions: [-1] })
+    const p = h.send(0, 'a', 0)
+    let poll = h.sender.poll(0, h.metadata)
+    expect(poll.refreshMetadata).toBe(true) // no leader
+    expect(poll.nextPollMs).toBe(100)
+    poll = h.sender.poll(999, h.metadata)
+    expect(h.settled.size).toBe(0)
+    poll = h.sender.poll(1000, h.metadata)
+    const err = await p.catch((e) => e)
+    expect(err).toBeInstanceOf(TimeoutError)
+    expect(err.message).toMatch(/Expiring 1 record\(s\) for t-0/)
+    expect(h.pool.usedMemory).toBe(0)
+  })
+
+  it('expires in-flight batches at the delivery deadline and ignores their late response', async () => {
+    const h = harness({ lingerMs: 0, deliveryTimeoutMs: 1000 })
+    const p = h.send(0, 'a', 0)
+    let poll = h.sender.poll(0, h.metadata)
+    const req = poll.requests[0]!
+    poll = h.sender.poll(10, h.metadata)
+    expect(poll.nextPollMs).toBe(1000)
+    poll = h.sender.poll(1000, h.metadata)
+    expect(await p.catch((e) => e)).toBeInstanceOf(TimeoutError)
+    // Memory is held until the request settles: the socket may still reference the buffer.
+    expect(h.pool.usedMemory).toBeGreaterThan(0)
+    h.sender.onResponse(req, h.response(req, [{ baseOffset: 1n }]), 1001)
+    expect(h.pool.usedMemory).toBe(0)
+  })
+
+  it('retries give up at the delivery timeout with a TimeoutError carrying the last error', async () => {
+    const h = harness({ lingerMs: 0, deliveryTimeoutMs: 150 })
+    const p = h.send(0, 'a', 0)
+    let poll = h.sender.poll(0, h.metadata)
+    h.sender.onResponse(poll.requests[0]!, h.response(poll.requests[0]!, [{ errorCode: 19 }]), 1) // NOT_ENOUGH_REPLICAS
+    poll = h.sender.poll(101, h.metadata)
+    h.sender.onResponse(poll.requests[0]!, h.response(poll.requests[0]!, [{ errorCode: 19 }]), 160)
+    const err = await p.catch((e) => e)
+    expect(err).toBeInstanceOf(TimeoutError)
+    expect(err.cause.errorName).toBe('NOT_ENOUGH_REPLICAS')
+  })
+})
+
+describe('ordering and idempotence (fake clock)', () => {
+  it('applies responses of one broker in send order even when they settle out of order', async () => {
+    const h = harness({ lingerMs: 0, batchSize: 100 })
+    const order: string[] = []
+    const a = h.send(0, 'a'.repeat(60), 0).then(() => order.push('a'))
+    const poll1 = h.sender.poll(0, h.metadata)
+    const b = h.send(0, 'b'.repeat(60), 1).then(() => order.push('b'))
+    const poll2 = h.sender.poll(1, h.metadata)
+    const [r1, r2] = [poll1.requests[0]!, poll2.requests[0]!]
+    h.sender.onResponse(r2, h.response(r2, [{ baseOffset: 1n }]), 2)
+    await h.flush()
+    expect(order).toEqual([])
+    h.sender.onResponse(r1, h.response(r1, [{ baseOffset: 0n }]), 3)
+    await Promise.all([a, b])
+    expect(order).toEqual(['a', 'b'])
+  })
+
+  it('stamps sequences per partition and retries only the first unsettled batch', async () => {
+    const h = harness({ lingerMs: 0, batchSize: 100, idempotent: true })
+    const promises = []
+    const requests = []
+    for (let i = 0; i < 3; i++) {
+      promises.push(h.send(0, `${i}`.repeat(70), i))
+      requests.push(h.sender.poll(i, h.metadata).requests[0]!)
+    }
+    expect(requests.map((r) => h.decode(r)[0]!.baseSequence)).toEqual([0, 1, 2])
+    expect(requests.every((r) => h.decode(r)[0]!.producerEpoch === 0)).toBe(true)
+    // The first fails (leader moved); the two behind it fail as well.
+    h.sender.onResponse(requests[0]!, h.response(requests[0]!, [{ errorCode: 6 }]), 10)
+    h.sender.onResponse(requests[1]!, h.response(requests[1]!, [{ errorCode: 45 }]), 10)
+    h.sender.onResponse(requests[2]!, h.response(requests[2]!, [{ errorCode: 45 }]), 10)
+    // Out-of-order errors for batches that are not next are plain retries: no epoch bump.
+    let poll = h.sender.poll(200, h.metadata)
+    expect(poll.requests).toHaveLength(1) // only the first unsettled goes
+    expect(h.decode(poll.requests[0]!)[0]).toMatchObject({ baseSequence: 0, producerEpoch: 0 })
+    h.sender.onResponse(poll.requests[0]!, h.response(poll.requests[0]!, [{ baseOffset: 0n }]), 201)
+    poll = h.sender.poll(201, h.metadata)
+    expect(poll.requests.map((r) => h.decode(r)[0]!.baseSequence)).toEqual([1])
+    h.sender.onResponse(poll.requests[0]!, h.response(poll.requests[0]!, [{ baseOffset: 1n }]), 202)
+    poll = h.sender.poll(202, h.metadata)
+    expect(poll.requests.map((r) => h.decode(r)[0]!.baseSequence)).toEqual([2])
+    h.sender.onResponse(poll.requests[0]!, h.response(poll.requests[0]!, [{ baseOffset: 2n }]), 203)
+    expect((await Promise.all(promises)).map((m) => m.offset)).toEqual([0n, 1n, 2n])
+  })
+
+  it('bumps the epoch and renumbers from 0 on OUT_OF_ORDER_SEQUENCE_NUMBER for the next batch', async () => {
+    const h = harness({ lingerMs: 0, batchSize: 100, idempotent: true })
+    const p0 = h.send(0, '0'.repeat(70), 0)
+    const r0 = h.sender.poll(0, h.metadata).requests[0]!
+    h.sender.onResponse(r0, h.response(r0, [{ baseOffset: 0n }]), 1)
+    await p0
+    const p1 = h.send(0, '1'.repeat(70), 2)
+    const r1 = h.sender.poll(2, h.metadata).requests[0]!
+    const p2 = h.send(0, '2'.repeat(70), 3)
+    const r2 = h.sender.poll(3, h.metadata).requests[0]!
+    expect([h.decode(r1)[0]!.baseSequence, h.decode(r2)[0]!.baseSequence]).toEqual([1, 2])
+    // The broker lost sequence 1 (e.g. an unclean leader change): a real gap.
+    h.sender.onResponse(r1, h.response(r1, [{ errorCode: 45 }]), 4)
+    h.sender.onResponse(r2, h.response(r2, [{ errorCode: 45 }]), 4)
+    const poll = h.sender.poll(200, h.metadata)
+    expect(h.state.epoch).toBe(1)
+    expect(h.decode(poll.requests[0]!)[0]).toMatchObject({
+      baseSequence: 0,
+      producerEpoch: 1,
+      values: ['1'.repeat(70)],
+    })
+    h.sender.onResponse(poll.requests[0]!, h.response(poll.requests[0]!, [{ baseOffset: 1n }]), 201)
+    const next = h.sender.poll(201, h.metadata)
+    expect(h.decode(next.requests[0]!)[0]).toMatchObject({ baseSequence: 1, producerEpoch: 1 })
+    h.sender.onResponse(next.requests[0]!, h.response(next.requests[0]!, [{ baseOffset: 2n }]), 202)
+    expect((await p1).offset).toBe(1n)
+    expect((await p2).offset).toBe(2n)
+    // New batches continue the new epoch's sequence.
+    h.send(0, 'z', 300)
+    const r3 = h.sender.poll(300, h.metadata).requests[0]!
+    expect(h.decode(r3)[0]).toMatchObject({ baseSequence: 2, producerEpoch: 1 })
+  })
+
+  it('bumps the epoch on UNKNOWN_PRODUCER_ID once nothing of the partition is on the wire', () => {
+    const h = harness({ lingerMs: 0, idempotent: true })
+    h.send(0, 'a', 0)
+    const r = h.sender.poll(0, h.metadata).requests[0]!
+    h.sender.onResponse(r, h.response(r, [{ errorCode: 59, logStartOffset: 10n }]), 1)
+    const poll = h.sender.poll(200, h.metadata)
+    expect(h.decode(poll.requests[0]!)[0]).toMatchObject({ baseSequence: 0, producerEpoch: 1 })
+  })
+
+  it('a batch that fails for good after being sent resets the partition under a new epoch', async () => {
+    const h = harness({ lingerMs: 0, idempotent: true, batchSize: 100 })
+    const bad = h.send(0, 'x'.repeat(70), 0)
+    const r = h.sender.poll(0, h.metadata).requests[0]!
+    h.send(0, 'y', 1)
+    h.sender.onResponse(r, h.response(r, [{ errorCode: 87 }]), 2) // INVALID_RECORD
+    expect(await bad.catch((e) => e.errorName)).toBe('INVALID_RECORD')
+    const poll = h.sender.poll(2, h.metadata)
+    expect(h.decode(poll.requests[0]!)[0]).toMatchObject({ values: ['y'], baseSequence: 0, producerEpoch: 1 })
+  })
+
+  it('sends nothing until the producer has an id', () => {
+    const h = harness({ lingerMs: 0, idempotent: true })
+    h.state.resetProducerId()
+    h.send(0, 'a', 0)
+    let poll = h.sender.poll(0, h.metadata)
+    expect(poll.needsProducerId).toBe(true)
+    expect(poll.requests).toHaveLength(0)
+    h.state.setProducerIdAndEpoch(5n, 0)
+    poll = h.sender.poll(1, h.metadata)
+    expect(poll.requests).toHaveLength(1)
+  })
+
+  it('makes every batch ready when someone waits for memory', () => {
+    const h = harness({ lingerMs: 10_000, bufferMemory: 2000, batchSize: 1000 })
+    h.send(0, 'a', 0)
+    h.send(1, 'b', 0)
+    expect(h.sender.poll(0, h.metadata).requests).toHaveLength(0)
+    const waiting = h.pool.allocate(1000, 60_000)
+    expect(h.sender.poll(0, h.metadata).requests).toHaveLength(2)
+    waiting.catch(() => undefined)
+    h.pool.failWaiters(new Error('done'))
+  })
+})
