@@ -433,7 +433,11 @@ function compileType(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): Enc 
   }
 }
 
-function minSize(type: TypeDef<any, any>): number {
+/**
+ * The fewest bytes a value of `type` takes on the wire in this version. Array counts are checked
+ * against it, so a corrupt count fails at once instead of allocating or looping beyond the frame.
+ */
+function minSize(type: TypeDef<any, any>, ctx: Ctx): number {
   switch (type.kind) {
     case 'int8':
     case 'bool':
@@ -449,8 +453,28 @@ function minSize(type: TypeDef<any, any>): number {
       return 8
     case 'uuid':
       return 16
-    default:
-      return 1
+    case 'string':
+      return ctx.flexible ? 1 : 2
+    case 'bytes':
+    case 'records':
+    case 'array':
+      return ctx.flexible ? 1 : 4
+    case 'struct': {
+      const st = type as StructType<Fields>
+      let n = ctx.flexible ? 1 : 0 // the tagged-field count
+      for (const name of st.order) {
+        const f = st.fields[name]!
+        if (!inRange(f.versions, ctx.version) || (ctx.flexible && inRange(f.taggedVersions, ctx.version))) continue
+        const fieldCtx: Ctx = {
+          version: ctx.version,
+          flexible: f.flexibleVersions === undefined ? ctx.flexible : inRange(f.flexibleVersions, ctx.version),
+          path: ctx.path,
+        }
+        // A nullable struct can be a single -1 byte.
+        n += f.type.kind === 'struct' && inRange(f.nullableVersions, ctx.version) ? 1 : minSize(f.type, fieldCtx)
+      }
+      return n
+    }
   }
 }
 
@@ -485,7 +509,7 @@ function compileTypeDec(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): D
     case 'array': {
       const element = (type as any).element as TypeDef<any, any>
       const decElement = compileTypeDec(element, false, { ...ctx, path: `${ctx.path}[]`, nullableVersions: null })
-      const min = minSize(element)
+      const min = minSize(element, ctx)
       return (r) => {
         const n = r.arrayLength(compact, nullable, min)
         if (n === -1) return null
