@@ -1,16 +1,13 @@
 /**
  * Where things live: the kafka-wire package root (for kafka/pom.xml), the jar cache, and
- * the java / keytool / mvn binaries.
- *
- * The package builds both ESM and CommonJS, so `import.meta.url` is not available here; the
- * module's own path is read from a stack trace instead (works for the ESM build, the CJS
- * build and vitest running the TypeScript source), with a fallback that resolves the
- * package from the current directory.
+ * the java / keytool / mvn binaries. The package root is found from the compiled module's
+ * directory (src/internal/module-dir.ts, which works in both the ESM and the CJS build),
+ * else from the current directory.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { moduleDir } from '../internal/module-dir.js'
 
 const POM = path.join('kafka', 'pom.xml')
 
@@ -33,16 +30,6 @@ function findUp(start: string): string | undefined {
   }
 }
 
-/** The file this module was loaded from, read from a stack frame. */
-function thisModuleDir(): string | undefined {
-  const stack = new Error().stack ?? ''
-  for (const line of stack.split('\n')) {
-    const m = /((?:file:\/\/)?\/[^\s():]*testing[/\\]paths\.[cm]?[jt]s)/.exec(line)
-    if (m) return path.dirname(m[1]!.startsWith('file:') ? fileURLToPath(m[1]!) : m[1]!)
-  }
-  return undefined
-}
-
 let cachedRoot: string | null | undefined
 
 /** The kafka-wire package root (the directory holding kafka/pom.xml), or undefined. */
@@ -51,8 +38,7 @@ export function packageRoot(): string | undefined {
   let root: string | undefined
   if (process.env.KAFKA_WIRE_ROOT && isKafkaWireRoot(process.env.KAFKA_WIRE_ROOT)) root = process.env.KAFKA_WIRE_ROOT
   if (!root) {
-    const here = thisModuleDir()
-    if (here) root = findUp(here)
+    root = findUp(moduleDir)
   }
   if (!root) {
     try {

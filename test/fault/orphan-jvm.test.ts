@@ -2,47 +2,27 @@
 // watchdog must act; SIGTERM: the exit hooks act) and its broker JVM must be gone within seconds.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
-import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sweepStaleClusterDirs } from '../../src/testing/jvm-provider.js'
 import { pidAlive } from '../../src/testing/lock.js'
+import { kitEnv, repo, writeKitScript } from './kit-child.js'
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-
-/** Transpile src/testing to plain ESM JavaScript so a child `node` process can run it. */
-async function transpileKit(out: string): Promise<string> {
-  const src = path.join(repo, 'src', 'testing')
-  const dest = path.join(out, 'testing')
-  await mkdir(dest, { recursive: true })
-  await writeFile(path.join(out, 'package.json'), '{"type":"module"}')
-  for (const f of (await readdir(src)).filter((x) => x.endsWith('.ts'))) {
-    const js = ts.transpileModule(await readFile(path.join(src, f), 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    }).outputText
-    await writeFile(path.join(dest, f.replace(/\.ts$/, '.js')), js)
-  }
-  const child = path.join(out, 'child.mjs')
-  await writeFile(
-    child,
-    [
-      "import { startKafka } from './testing/index.js'",
-      "const c = await startKafka({ provider: 'jvm' })",
-      'process.stdout.write(JSON.stringify({ pid: c.nodes[0].pid, dir: c.dir }) + "\\n")',
-      'setInterval(() => {}, 1000)',
-    ].join('\n'),
-  )
-  return child
-}
+/** The child starts a 1-node cluster, reports the JVM pid, then idles. */
+const CHILD = [
+  "import { startKafka } from './testing/index.js'",
+  "const c = await startKafka({ provider: 'jvm' })",
+  'process.stdout.write(JSON.stringify({ pid: c.nodes[0].pid, dir: c.dir }) + "\\n")',
+  'setInterval(() => {}, 1000)',
+].join('\n')
 
 async function startChild(script: string): Promise<{ child: ChildProcess; jvmPid: number; dir: string }> {
   const child = spawn(process.execPath, [script], {
     cwd: repo,
-    env: { ...process.env, KAFKA_WIRE_ROOT: repo, KAFKA_BOOTSTRAP_SERVERS: '', KAFKA_PROVIDER: '' },
+    env: kitEnv(),
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const lines = createInterface({ input: child.stdout! })
@@ -69,7 +49,7 @@ describe('no orphan JVMs', () => {
 
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'kafka-wire-orphan-test-'))
-    script = await transpileKit(tmp)
+    script = await writeKitScript(tmp, 'child.mjs', CHILD)
   })
   afterAll(async () => {
     if (tmp) await rm(tmp, { recursive: true, force: true })
