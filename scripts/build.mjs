@@ -17,6 +17,6 @@ writeFileSync(
   join(root, 'dist/cjs/internal/module-dir.js'),
   "'use strict'\nObject.defineProperty(exports, '__esModule', { value: true })\nexports.moduleDir = __dirname\n",
 )
-const bin = join(root, 'dist/esm/cli/main.js')
+const bin = join(root, 'dist/esm/cli/bin.js')
 if (existsSync(bin)) chmodSync(bin, 0o755)
 console.log('built dist/esm and dist/cjs')

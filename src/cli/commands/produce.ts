@@ -1,0 +1,95 @@
+/** `kafka-wire produce` — kafka-console-producer: one record per input line. */
+import { createReadStream } from 'node:fs'
+import { createInterface } from 'node:readline'
+import type { Command } from 'commander'
+import { Producer } from '../../producer/index.js'
+import { clientOptions, collectKeyValue, UsageError, withCommonOptions } from '../common.js'
+
+interface ProduceFlags {
+  topic: string
+  file?: string
+  property?: Record<string, string>
+  producerProperty?: Record<string, string>
+  compression?: string
+  bootstrapServer?: string
+  commandConfig?: string
+}
+
+const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
+/** At most this many sends awaiting their acknowledgement: bounds memory on huge inputs. */
+const WINDOW = 10_000
+
+export function registerProduce(program: Command): void {
+  withCommonOptions(program.command('produce').description('produce lines from stdin (or --file) to a topic'))
+    .requiredOption('--topic <name>', 'topic to write to')
+    .option('--file <path>', 'read lines from this file instead of stdin')
+    .option(
+      '--property <k=v>',
+      'reader property: parse.key=true, key.separator=<sep>, ignore.error=true',
+      collectKeyValue,
+    )
+    .option(
+      '--producer-property <k=v>',
+      'Java producer property, e.g. acks=all linger.ms=20, repeatable',
+      collectKeyValue,
+    )
+    .option('--compression <type>', `compression: ${COMPRESSIONS.join(', ')}`)
+    .action(async (flags: ProduceFlags) => {
+      const props = flags.property ?? {}
+      const parseKey = props['parse.key'] === 'true'
+      const separator = props['key.separator'] ?? '\t'
+      const ignoreError = props['ignore.error'] === 'true'
+      if (flags.compression && !COMPRESSIONS.includes(flags.compression)) {
+        throw new UsageError(`--compression must be one of ${COMPRESSIONS.join(', ')}`)
+      }
+      const options = clientOptions(flags, flags.producerProperty)
+      if (flags.compression) options.compressionType = flags.compression
+      const producer = new Producer(options as ConstructorParameters<typeof Producer>[0])
+      const started = performance.now()
+      let sent = 0
+      let failed = 0
+      let bytes = 0
+      let firstError: unknown = null
+      const inFlight = new Set<Promise<unknown>>()
+      const input = flags.file ? createReadStream(flags.file) : process.stdin
+      const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })
+      try {
+        for await (const line of lines) {
+          let key: string | null = null
+          let value = line
+          if (parseKey) {
+            const at = line.indexOf(separator)
+            if (at === -1) {
+              if (!ignoreError) throw new UsageError(`no key separator ${JSON.stringify(separator)} in line: ${line}`)
+            } else {
+              key = line.slice(0, at)
+              value = line.slice(at + separator.length)
+            }
+          }
+          bytes += Buffer.byteLength(value)
+          const p = producer.send({ topic: flags.topic, key, value }).then(
+            () => {
+              sent++
+            },
+            (err: unknown) => {
+              failed++
+              firstError ??= err
+            },
+          )
+          inFlight.add(p)
+          void p.finally(() => inFlight.delete(p))
+          if (inFlight.size >= WINDOW) await Promise.race(inFlight)
+        }
+        await producer.flush()
+        await Promise.all(inFlight)
+      } finally {
+        await producer.close()
+      }
+      const secs = (performance.now() - started) / 1000
+      process.stderr.write(
+        `${sent} records sent to ${flags.topic} (${(bytes / 1024 / 1024).toFixed(2)} MB) in ${secs.toFixed(2)} s` +
+          `${failed ? `, ${failed} failed` : ''}\n`,
+      )
+      if (failed > 0) throw firstError
+    })
+}
