@@ -45,7 +45,11 @@ export function registerConsume(program: Command): void {
         flags.maxMessages === undefined ? Number.POSITIVE_INFINITY : intFlag('--max-messages', flags.maxMessages)
       const idleMs = flags.timeoutMs === undefined ? Number.POSITIVE_INFINITY : intFlag('--timeout-ms', flags.timeoutMs)
       const options = clientOptions(flags, flags.consumerProperty)
-      if (flags.group) options.groupId = flags.group
+      if (flags.group) {
+        options.groupId = flags.group
+        // Commit exactly what was printed (not everything poll() returned) when we stop.
+        options.enableAutoCommit = false
+      }
       options.autoOffsetReset = flags.fromBeginning ? 'earliest' : (options.autoOffsetReset ?? 'latest')
       const consumer = new Consumer<Buffer | null, Buffer | null>(options as any)
       const print = printer(flags)
@@ -53,6 +57,7 @@ export function registerConsume(program: Command): void {
       process.once('SIGINT', stop)
       process.once('SIGTERM', stop)
       let count = 0
+      const printed = new Map<string, { topic: string; partition: number; offset: bigint }>()
       try {
         await startReading(consumer, flags, options)
         let lastRecordAt = performance.now()
@@ -67,6 +72,11 @@ export function registerConsume(program: Command): void {
           let got = 0
           for (const record of records) {
             print(record)
+            printed.set(`${record.topic}:${record.partition}`, {
+              topic: record.topic,
+              partition: record.partition,
+              offset: record.offset + 1n,
+            })
             got++
             if (++count >= max) break
           }
@@ -76,7 +86,11 @@ export function registerConsume(program: Command): void {
       } finally {
         process.off('SIGINT', stop)
         process.off('SIGTERM', stop)
-        await consumer.close()
+        try {
+          if (flags.group && printed.size > 0) await consumer.commitSync([...printed.values()])
+        } finally {
+          await consumer.close()
+        }
       }
       process.stderr.write(`Processed a total of ${count} messages\n`)
     })
