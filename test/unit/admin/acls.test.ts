@@ -52,7 +52,7 @@ describe('ACLs', () => {
       operation: 1,
       permissionType: 1,
     })
-    expect(buildDeleteAclsRequest([{ principal: 'User:bob', patternType: 'match' }]).filters[0]).toMatchObject({
+    expect(buildDeleteAclsRequest([{ principal: 'User:bob', patternType: 'match' }]).filters?.[0]).toMatchObject({
       principalFilter: 'User:bob',
       patternTypeFilter: 2,
     })
