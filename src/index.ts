@@ -1,2 +1,3 @@
 /** kafka-wire: a Kafka client for Node.js, written from the wire protocol up. */
 export * from './errors.js'
+export * from './consumer/index.js'
