@@ -155,7 +155,7 @@ function isPem(v: unknown): v is string | Buffer {
 
 function resolveTls(value: unknown): TlsOptions | undefined {
   if (value === undefined || value === false) return undefined
-  if (value === true) return redactOnInspect(Object.freeze({}), 'TlsOptions')
+  if (value === true) return Object.freeze(redactOnInspect({}, 'TlsOptions'))
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConfigError('tls', 'must be true, false or an object of TLS settings')
   }
@@ -183,7 +183,7 @@ function resolveTls(value: unknown): TlsOptions | undefined {
   }
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(t)) if (v !== undefined) out[k] = Array.isArray(v) ? Object.freeze([...v]) : v
-  return redactOnInspect(Object.freeze(out) as TlsOptions, 'TlsOptions')
+  return Object.freeze(redactOnInspect(out, 'TlsOptions')) as TlsOptions
 }
 
 const MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER']
@@ -211,7 +211,7 @@ function resolveSasl(value: unknown): SaslOptions | undefined {
     }
     out = { mechanism: s.mechanism as 'PLAIN', username: s.username, password: s.password }
   }
-  return redactOnInspect(Object.freeze(out), 'SaslOptions')
+  return Object.freeze(redactOnInspect(out, 'SaslOptions'))
 }
 
 function resolveLogger(value: unknown): Logger {
@@ -281,7 +281,7 @@ export function resolveCommonOptions(options: CommonClientOptions): ResolvedComm
     logger,
     maxResponseBytes: int(o, 'maxResponseBytes', d.maxResponseBytes, 1024),
   }
-  return redactOnInspect(Object.freeze(resolved), 'ResolvedCommonOptions')
+  return Object.freeze(redactOnInspect(resolved, 'ResolvedCommonOptions'))
 }
 
 // ---------------------------------------------------------------------------------------------

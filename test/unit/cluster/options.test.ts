@@ -1,0 +1,316 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { inspect } from 'node:util'
+import { describe, expect, it, vi } from 'vitest'
+import {
+  COMMON_DEFAULTS,
+  fromProperties,
+  parseJaasConfig,
+  parseProperties,
+  resolveCommonOptions,
+} from '../../../src/cluster/options.js'
+import { ConfigError } from '../../../src/errors.js'
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn()
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError)
+    return e as ConfigError
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('resolveCommonOptions', () => {
+  it('applies the Java defaults', () => {
+    const o = resolveCommonOptions({ bootstrapServers: 'a:9092, b:9093' })
+    expect(o.bootstrapServers).toEqual([
+      { host: 'a', port: 9092 },
+      { host: 'b', port: 9093 },
+    ])
+    expect(o).toMatchObject({
+      clientId: 'kafka-wire',
+      requestTimeoutMs: 30000,
+      retryBackoffMs: 100,
+      retryBackoffMaxMs: 1000,
+      reconnectBackoffMs: 50,
+      reconnectBackoffMaxMs: 1000,
+      metadataMaxAgeMs: 300000,
+      connectionsMaxIdleMs: 540000,
+      socketConnectionSetupTimeoutMs: 10000,
+      socketConnectionSetupTimeoutMaxMs: 30000,
+      maxResponseBytes: 256 * 1024 * 1024,
+      tls: undefined,
+      sasl: undefined,
+    })
+    expect(COMMON_DEFAULTS.requestTimeoutMs).toBe(30000)
+  })
+
+  it('accepts arrays, IPv6 and comma lists inside arrays', () => {
+    const o = resolveCommonOptions({ bootstrapServers: ['[::1]:9092', 'h1:1,h2:2'] })
+    expect(o.bootstrapServers.map((b) => `${b.host}|${b.port}`)).toEqual(['::1|9092', 'h1|1', 'h2|2'])
+  })
+
+  it('names the bad option', () => {
+    expect(configError(() => resolveCommonOptions({} as any)).option).toBe('bootstrapServers')
+    expect(configError(() => resolveCommonOptions({ bootstrapServers: '' })).option).toBe('bootstrapServers')
+    expect(configError(() => resolveCommonOptions({ bootstrapServers: 'nohost' })).option).toBe('bootstrapServers')
+    expect(configError(() => resolveCommonOptions({ bootstrapServers: 'h:99999' })).option).toBe('bootstrapServers')
+    expect(configError(() => resolveCommonOptions({ bootstrapServers: 'h:1', requestTimeoutMs: 0 })).option).toBe(
+      'requestTimeoutMs',
+    )
+    expect(configError(() => resolveCommonOptions({ bootstrapServers: 'h:1', retryBackoffMs: 1.5 })).option).toBe(
+      'retryBackoffMs',
+    )
+    expect(
+      configError(() => resolveCommonOptions({ bootstrapServers: 'h:1', metadataMaxAgeMs: '1' as any })).option,
+    ).toBe('metadataMaxAgeMs')
+    expect(configError(() => resolveCommonOptions({ bootstrapServers: 'h:1', clientId: 3 as any })).option).toBe(
+      'clientId',
+    )
+    expect(configError(() => resolveCommonOptions({ bootstrapServers: 'h:1', tls: 'yes' as any })).option).toBe('tls')
+    expect(
+      configError(() => resolveCommonOptions({ bootstrapServers: 'h:1', tls: { rejectUnauthorised: false } as any }))
+        .option,
+    ).toBe('tls.rejectUnauthorised')
+    expect(configError(() => resolveCommonOptions({ bootstrapServers: 'h:1', tls: { cert: 'x' } })).option).toBe(
+      'tls.key',
+    )
+    expect(
+      configError(() => resolveCommonOptions({ bootstrapServers: 'h:1', sasl: { mechanism: 'GSSAPI' } as any })).option,
+    ).toBe('sasl.mechanism')
+    expect(
+      configError(() =>
+        resolveCommonOptions({ bootstrapServers: 'h:1', sasl: { mechanism: 'PLAIN', username: 'u' } as any }),
+      ).option,
+    ).toBe('sasl.password')
+    expect(
+      configError(() =>
+        resolveCommonOptions({ bootstrapServers: 'h:1', sasl: { mechanism: 'OAUTHBEARER', token: 'x' } as any }),
+      ).option,
+    ).toBe('sasl.token')
+    expect(configError(() => resolveCommonOptions({ bootstrapServers: 'h:1', logger: {} as any })).option).toBe(
+      'logger',
+    )
+  })
+
+  it('never echoes a password in a ConfigError', () => {
+    const e = configError(() =>
+      resolveCommonOptions({
+        bootstrapServers: 'h:1',
+        sasl: { mechanism: 'PLAIN', username: '', password: 'hunter2' },
+      }),
+    )
+    expect(e.message).not.toContain('hunter2')
+  })
+
+  it('follows Java when a max backoff is below its base (warns, no growth)', () => {
+    const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() }
+    const o = resolveCommonOptions({ bootstrapServers: 'h:1', retryBackoffMs: 500, retryBackoffMaxMs: 100, logger })
+    expect(o.retryBackoffMaxMs).toBe(500)
+    expect(logger.warn).toHaveBeenCalled()
+  })
+
+  it('util.inspect never shows credentials', () => {
+    const o = resolveCommonOptions({
+      bootstrapServers: 'h:1',
+      sasl: { mechanism: 'SCRAM-SHA-512', username: 'alice', password: 's3cr3t-pw' },
+      tls: { key: '-----BEGIN PRIVATE KEY-----\nKEYDATA', cert: 'CERT', passphrase: 'pp-secret' },
+    })
+    const text = inspect(o, { depth: 10 }) + inspect({ wrapped: o }, { depth: 10 }) + inspect(o.sasl) + inspect(o.tls)
+    expect(text).not.toContain('s3cr3t-pw')
+    expect(text).not.toContain('KEYDATA')
+    expect(text).not.toContain('pp-secret')
+    expect(text).toContain('alice')
+    expect(text).toContain('[redacted]')
+    // Still usable data.
+    expect((o.sasl as { password: string }).password).toBe('s3cr3t-pw')
+  })
+})
+
+describe('parseProperties (java.util.Properties)', () => {
+  it('handles separators, comments, escapes and continuations', () => {
+    const p = parseProperties(
+      [
+        '# comment',
+        '! also a comment',
+        'a=1',
+        'b : 2',
+        'c 3',
+        '  d=with spaces  ',
+        'e=line\\',
+        '    continued',
+        'f=\\u0041\\tB',
+        'g\\=key=v',
+        'empty=',
+        'h=c:\\\\path',
+      ].join('\n'),
+    )
+    expect(p).toEqual({
+      a: '1',
+      b: '2',
+      c: '3',
+      d: 'with spaces  ',
+      e: 'linecontinued',
+      f: 'A\tB',
+      'g=key': 'v',
+      empty: '',
+      h: 'c:\\path',
+    })
+  })
+})
+
+describe('parseJaasConfig', () => {
+  it('parses login module, flag and options', () => {
+    expect(
+      parseJaasConfig(
+        'org.apache.kafka.common.security.scram.ScramLoginModule required username="alice" password="a \\"quoted\\" pw" tokenauth=true;',
+      ),
+    ).toEqual({
+      loginModule: 'org.apache.kafka.common.security.scram.ScramLoginModule',
+      flag: 'required',
+      options: { username: 'alice', password: 'a "quoted" pw', tokenauth: 'true' },
+    })
+  })
+
+  it('rejects malformed entries without echoing them', () => {
+    for (const bad of [
+      'x',
+      'Mod required username="a" password="hunter2"',
+      'Mod required username',
+      'Mod required a="unterminated',
+    ]) {
+      const e = configError(() => parseJaasConfig(bad))
+      expect(e.option).toBe('sasl.jaas.config')
+      expect(e.message).not.toContain('hunter2')
+    }
+  })
+})
+
+describe('fromProperties', () => {
+  it('maps common options and camelCases the rest', () => {
+    const o = fromProperties(`
+bootstrap.servers=a:9092,b:9092
+client.id=12345
+request.timeout.ms=5000
+retry.backoff.max.ms=2000
+linger.ms=5
+enable.idempotence=false
+group.id=007
+key.serializer=org.apache.kafka.common.serialization.StringSerializer
+partition.assignment.strategy=org.apache.kafka.clients.consumer.CooperativeStickyAssignor
+acks=all
+`)
+    expect(o).toEqual({
+      bootstrapServers: ['a:9092', 'b:9092'],
+      clientId: '12345',
+      requestTimeoutMs: 5000,
+      retryBackoffMaxMs: 2000,
+      lingerMs: 5,
+      enableIdempotence: false,
+      groupId: '007',
+      partitionAssignmentStrategy: ['cooperative-sticky'],
+      acks: 'all',
+    })
+    expect(() => resolveCommonOptions(o as any)).not.toThrow()
+  })
+
+  it('rejects a non-numeric value for a numeric common option, naming the Java property', () => {
+    expect(configError(() => fromProperties({ 'bootstrap.servers': 'a:1', 'request.timeout.ms': 'soon' })).option).toBe(
+      'request.timeout.ms',
+    )
+  })
+
+  it('SASL_PLAINTEXT with SCRAM from sasl.jaas.config', () => {
+    const o = fromProperties({
+      'bootstrap.servers': 'a:1',
+      'security.protocol': 'SASL_PLAINTEXT',
+      'sasl.mechanism': 'SCRAM-SHA-256',
+      'sasl.jaas.config':
+        'org.apache.kafka.common.security.scram.ScramLoginModule required username="alice" password="alice-secret";',
+    })
+    expect(o.tls).toBeUndefined()
+    expect(o.sasl).toEqual({ mechanism: 'SCRAM-SHA-256', username: 'alice', password: 'alice-secret' })
+    expect(inspect(o, { depth: 10 })).not.toContain('alice-secret')
+    const r = resolveCommonOptions(o as any)
+    expect(r.sasl?.mechanism).toBe('SCRAM-SHA-256')
+  })
+
+  it('SASL needs a supported mechanism (GSSAPI is the Java default) and a JAAS line', () => {
+    expect(configError(() => fromProperties({ 'security.protocol': 'SASL_SSL' })).option).toBe('sasl.mechanism')
+    expect(
+      configError(() => fromProperties({ 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanism': 'PLAIN' })).option,
+    ).toBe('sasl.jaas.config')
+    expect(configError(() => fromProperties({ 'security.protocol': 'TLS' })).option).toBe('security.protocol')
+  })
+
+  it('OAUTHBEARER with the unsecured login module yields a token provider', async () => {
+    const o = fromProperties({
+      'security.protocol': 'SASL_PLAINTEXT',
+      'sasl.mechanism': 'OAUTHBEARER',
+      'sasl.jaas.config':
+        'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="alice" unsecuredLoginExtension_traceId="t1";',
+    })
+    const sasl = o.sasl as { mechanism: string; token: () => Promise<{ value: string; extensions?: object }> }
+    expect(sasl.mechanism).toBe('OAUTHBEARER')
+    const token = await sasl.token()
+    expect(JSON.parse(Buffer.from(token.value.split('.')[1]!, 'base64url').toString()).sub).toBe('alice')
+    expect(token.extensions).toEqual({ traceId: 't1' })
+  })
+
+  it('SSL with PEM truststore and keystore files, and endpoint identification off', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kw-props-'))
+    const ca = '-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n'
+    const key = '-----BEGIN PRIVATE KEY-----\nKEY\n-----END PRIVATE KEY-----\n'
+    const cert = '-----BEGIN CERTIFICATE-----\nLEAF\n-----END CERTIFICATE-----\n'
+    writeFileSync(join(dir, 'ca.pem'), ca)
+    writeFileSync(join(dir, 'client.pem'), key + cert)
+    const o = fromProperties(`
+security.protocol=SSL
+ssl.truststore.type=PEM
+ssl.truststore.location=${join(dir, 'ca.pem')}
+ssl.keystore.type=PEM
+ssl.keystore.location=${join(dir, 'client.pem')}
+ssl.key.password=kp
+ssl.endpoint.identification.algorithm=
+ssl.enabled.protocols=TLSv1.3,TLSv1.2
+`)
+    expect(o.tls).toEqual({
+      ca,
+      key: key.trim(),
+      cert: cert.trim(),
+      passphrase: 'kp',
+      verifyHostname: false,
+      minVersion: 'TLSv1.2',
+    })
+    expect(inspect(o, { depth: 10 })).not.toContain('KEY\n')
+  })
+
+  it('SSL rejects JKS stores and missing files with the property named', () => {
+    expect(
+      configError(() => fromProperties({ 'security.protocol': 'SSL', 'ssl.truststore.location': '/x.jks' })).option,
+    ).toBe('ssl.truststore.type')
+    expect(
+      configError(() =>
+        fromProperties({
+          'security.protocol': 'SSL',
+          'ssl.truststore.type': 'PEM',
+          'ssl.truststore.location': '/nonexistent/ca.pem',
+        }),
+      ).option,
+    ).toBe('ssl.truststore.location')
+  })
+
+  it('inline PEM certificates', () => {
+    const o = fromProperties({
+      'security.protocol': 'SSL',
+      'ssl.truststore.type': 'PEM',
+      'ssl.truststore.certificates': 'CA-PEM',
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.key': 'KEY-PEM',
+      'ssl.keystore.certificate.chain': 'CHAIN-PEM',
+    })
+    expect(o.tls).toEqual({ ca: 'CA-PEM', key: 'KEY-PEM', cert: 'CHAIN-PEM' })
+  })
+})

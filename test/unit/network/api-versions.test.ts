@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest'
+import { UnsupportedVersionError } from '../../../src/errors.js'
+import { ApiVersionTable } from '../../../src/network/api-versions.js'
+import { Apis } from '../../../src/protocol/index.js'
+
+describe('ApiVersionTable', () => {
+  it('picks the highest version both sides support', () => {
+    const t = new ApiVersionTable([
+      { apiKey: Apis.Metadata.apiKey, minVersion: 0, maxVersion: 99 },
+      { apiKey: Apis.Produce.apiKey, minVersion: 3, maxVersion: 5 },
+    ])
+    expect(t.versionFor(Apis.Metadata)).toBe(Apis.Metadata.maxVersion)
+    expect(t.versionFor(Apis.Produce)).toBe(5)
+    expect(t.supports(Apis.Fetch)).toBe(false)
+    expect(() => t.versionFor(Apis.Fetch)).toThrow(UnsupportedVersionError)
+  })
+
+  it('reports no common version', () => {
+    const t = new ApiVersionTable([{ apiKey: Apis.Metadata.apiKey, minVersion: 100, maxVersion: 120 }])
+    expect(t.supports(Apis.Metadata)).toBe(false)
+    expect(() => t.versionFor(Apis.Metadata)).toThrow(/No common version of Metadata/)
+  })
+
+  it('allows only versions within both ranges', () => {
+    const t = new ApiVersionTable([{ apiKey: Apis.SaslHandshake.apiKey, minVersion: 0, maxVersion: 1 }])
+    expect(t.allows(Apis.SaslHandshake, 1)).toBe(true)
+    expect(t.allows(Apis.SaslHandshake, 2)).toBe(false)
+    expect(t.allows(Apis.SaslAuthenticate, 0)).toBe(false)
+  })
+})

@@ -1,0 +1,340 @@
+/**
+ * Connection behaviour against a scripted fake broker: pipelining, ordering, timeouts, abort,
+ * close, acks=0, backpressure, ApiVersions fallback and malformed input. The same scenarios run
+ * against the real broker in test/integration/network.
+ */
+import net from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  AbortError,
+  ClosedError,
+  ConnectionError,
+  ProtocolError,
+  TimeoutError,
+  UnsupportedVersionError,
+} from '../../../src/errors.js'
+import { connect } from '../../../src/network/index.js'
+import { Apis } from '../../../src/protocol/index.js'
+import { defaultApiVersions, type FakeBroker, type FakeRequest, startFakeBroker } from './fake-broker.js'
+
+let broker: FakeBroker | undefined
+afterEach(async () => {
+  await broker?.close()
+  broker = undefined
+})
+
+const metadataBody = { brokers: [], clusterId: 'c', controllerId: 1, topics: [] }
+
+describe('Connection against a fake broker', () => {
+  it('negotiates versions and sends client software name and version (KIP-511)', async () => {
+    broker = await startFakeBroker()
+    const conn = await connect({ host: '127.0.0.1', port: broker.port, clientId: 'my-app' })
+    const req = broker.requests[0]!
+    expect(req.api).toBe(Apis.ApiVersions)
+    expect(req.version).toBe(Apis.ApiVersions.maxVersion)
+    expect(req.clientId).toBe('my-app')
+    expect(req.body.clientSoftwareName).toBe('kafka-wire')
+    expect(req.body.clientSoftwareVersion).toMatch(/^[0-9A-Za-z.-]+$/)
+    expect(conn.versionFor(Apis.Metadata)).toBe(Apis.Metadata.maxVersion)
+    conn.close()
+  })
+
+  it('falls back when the broker answers ApiVersions with UNSUPPORTED_VERSION in v0 format', async () => {
+    broker = await startFakeBroker((req, ctx) => {
+      if (req.api !== Apis.ApiVersions) return false
+      if (req.version > 2) {
+        ctx.reply(req, { errorCode: 35, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 2 }] }, 0)
+      } else {
+        ctx.reply(req, {
+          errorCode: 0,
+          apiKeys: [
+            { apiKey: 3, minVersion: 0, maxVersion: 9 },
+            { apiKey: 18, minVersion: 0, maxVersion: 2 },
+          ],
+        })
+      }
+      return true
+    })
+    const conn = await connect({ host: '127.0.0.1', port: broker.port })
+    expect(broker.requests.map((r) => r.version)).toEqual([Apis.ApiVersions.maxVersion, 2])
+    expect(conn.versionFor(Apis.Metadata)).toBe(9)
+    expect(() => conn.versionFor(Apis.Produce)).toThrow(UnsupportedVersionError)
+    await expect(conn.request(Apis.Produce, {})).rejects.toThrow(UnsupportedVersionError)
+    conn.close()
+  })
+
+  it('pipelines many concurrent requests (queueing beyond the limit) and matches every response', async () => {
+    let maxSeen = 0
+    const held: FakeRequest[] = []
+    broker = await startFakeBroker((req, ctx) => {
+      if (req.api !== Apis.Metadata) return false
+      held.push(req)
+      maxSeen = Math.max(maxSeen, held.length)
+      // Answer in order, a little later, so that requests pile up.
+      setTimeout(() => {
+        const r = held.shift()!
+        ctx.reply(r, { ...metadataBody, clusterId: `c-${r.body.topics[0].name}` })
+      }, 2)
+      return true
+    })
+    const conn = await connect({ host: '127.0.0.1', port: broker.port, maxInFlightRequests: 4 })
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => conn.request(Apis.Metadata, { topics: [{ name: `t${i}` }] })),
+    )
+    expect(results.map((r) => r.clusterId)).toEqual(Array.from({ length: 200 }, (_, i) => `c-t${i}`))
+    expect(maxSeen).toBeLessThanOrEqual(4)
+    expect(maxSeen).toBeGreaterThan(1)
+    expect(conn.inFlight).toBe(0)
+    expect(conn.queued).toBe(0)
+    conn.close()
+  })
+
+  it('a written request that times out fails with TimeoutError and closes the connection', async () => {
+    broker = await startFakeBroker((req) => req.api === Apis.Metadata) // never answers Metadata
+    const conn = await connect({ host: '127.0.0.1', port: broker.port, maxInFlightRequests: 1 })
+    const started = Date.now()
+    const first = conn.request(Apis.Metadata, { topics: [] }, { timeoutMs: 200 })
+    const second = conn.request(Apis.Metadata, { topics: [] }, { timeoutMs: 5000 })
+    await expect(first).rejects.toBeInstanceOf(TimeoutError)
+    expect(Date.now() - started).toBeLessThan(1500)
+    const err = await second.catch((e) => e)
+    expect(err).toBeInstanceOf(ConnectionError)
+    expect(err.cause).toBeInstanceOf(TimeoutError)
+    expect(conn.closed).toBe(true)
+  })
+
+  it('a queued request that times out is dropped without closing the connection', async () => {
+    const held: [FakeRequest, (b: Buffer) => void][] = []
+    broker = await startFakeBroker((req, ctx) => {
+      if (req.api !== Apis.Metadata) return false
+      held.push([req, () => ctx.reply(req, metadataBody)])
+      return true
+    })
+    const conn = await connect({ host: '127.0.0.1', port: broker.port, maxInFlightRequests: 1 })
+    const first = conn.request(Apis.Metadata, { topics: [] }, { timeoutMs: 5000 })
+    const queued = conn.request(Apis.Metadata, { topics: [] }, { timeoutMs: 100 })
+    await expect(queued).rejects.toBeInstanceOf(TimeoutError)
+    expect(conn.closed).toBe(false)
+    await new Promise((r) => setTimeout(r, 20))
+    held.shift()![1](Buffer.alloc(0))
+    await expect(first).resolves.toMatchObject({ clusterId: 'c' })
+    expect(broker.requests.filter((r) => r.api === Apis.Metadata)).toHaveLength(1)
+    conn.close()
+  })
+
+  it('abort: a queued request is removed, an in-flight one rejects at once and its late response is ignored', async () => {
+    const pending: (() => void)[] = []
+    broker = await startFakeBroker((req, ctx) => {
+      if (req.api !== Apis.Metadata) return false
+      pending.push(() => ctx.reply(req, { ...metadataBody, clusterId: req.body.topics[0].name }))
+      return true
+    })
+    const conn = await connect({ host: '127.0.0.1', port: broker.port, maxInFlightRequests: 1 })
+    const ac1 = new AbortController()
+    const ac2 = new AbortController()
+    const inflight = conn.request(Apis.Metadata, { topics: [{ name: 'a' }] }, { signal: ac1.signal })
+    const queued = conn.request(Apis.Metadata, { topics: [{ name: 'b' }] }, { signal: ac2.signal })
+    const third = conn.request(Apis.Metadata, { topics: [{ name: 'c' }] })
+    await new Promise((r) => setTimeout(r, 20))
+    ac2.abort()
+    await expect(queued).rejects.toBeInstanceOf(AbortError)
+    ac1.abort(new Error('user'))
+    await expect(inflight).rejects.toBeInstanceOf(AbortError)
+    expect(conn.inFlight).toBe(1) // the aborted one still holds its slot until its response arrives
+    pending.shift()!() // the late response for 'a' is read and discarded
+    await new Promise((r) => setTimeout(r, 20))
+    pending.shift()!()
+    await expect(third).resolves.toMatchObject({ clusterId: 'c' })
+    expect(broker.requests.filter((r) => r.api === Apis.Metadata).map((r) => r.body.topics[0].name)).toEqual(['a', 'c'])
+    const pre = new AbortController()
+    pre.abort()
+    await expect(conn.request(Apis.Metadata, {}, { signal: pre.signal })).rejects.toBeInstanceOf(AbortError)
+    conn.close()
+  })
+
+  it('close() fails pending requests with ClosedError, and later requests too', async () => {
+    broker = await startFakeBroker((req) => req.api === Apis.Metadata)
+    const conn = await connect({ host: '127.0.0.1', port: broker.port })
+    const p = conn.request(Apis.Metadata, {})
+    conn.close()
+    conn.close()
+    await expect(p).rejects.toBeInstanceOf(ClosedError)
+    await expect(conn.request(Apis.Metadata, {})).rejects.toBeInstanceOf(ClosedError)
+  })
+
+  it('expectResponse false (acks=0) resolves with undefined once written', async () => {
+    broker = await startFakeBroker((req) => req.api === Apis.Produce)
+    const conn = await connect({ host: '127.0.0.1', port: broker.port })
+    const res = await conn.request(Apis.Produce, { acks: 0, timeoutMs: 1000, topicData: [] }, { expectResponse: false })
+    expect(res).toBeUndefined()
+    expect(conn.inFlight).toBe(0)
+    await new Promise((r) => setTimeout(r, 50))
+    expect(broker.requests.at(-1)!.api).toBe(Apis.Produce)
+    conn.close()
+  })
+
+  it('honours backpressure: stops writing while the socket buffer is full, resumes on drain', async () => {
+    let server: net.Socket | undefined
+    broker = await startFakeBroker(
+      (req, ctx) => {
+        if (req.api !== Apis.Produce) return false
+        ctx.reply(req, { responses: [] })
+        return true
+      },
+      {
+        onConnect: (s) => {
+          server = s
+        },
+      },
+    )
+    const conn = await connect({ host: '127.0.0.1', port: broker.port, maxInFlightRequests: 1000 })
+    server!.pause() // the broker stops reading
+    const big = Buffer.alloc(1024 * 1024, 7)
+    const body = {
+      acks: 1,
+      timeoutMs: 1000,
+      topicData: [{ name: 't', partitionData: [{ index: 0, records: big }] }],
+    }
+    const all = Array.from({ length: 64 }, () => conn.request(Apis.Produce, body, { timeoutMs: 20_000 }))
+    await new Promise((r) => setTimeout(r, 200))
+    // 64 MiB cannot fit in the socket buffers: the rest waits in our queue, not in Node's buffer.
+    expect(conn.queued).toBeGreaterThan(0)
+    expect(conn.inFlight).toBeLessThan(64)
+    server!.resume()
+    const results = await Promise.all(all)
+    expect(results).toHaveLength(64)
+    conn.close()
+  })
+
+  it('a response with an unexpected correlation id fails the connection with ProtocolError', async () => {
+    broker = await startFakeBroker((req, ctx) => {
+      if (req.api !== Apis.Metadata) return false
+      ctx.reply({ ...req, correlationId: req.correlationId + 7 }, metadataBody)
+      return true
+    })
+    const conn = await connect({ host: '127.0.0.1', port: broker.port })
+    await expect(conn.request(Apis.Metadata, {})).rejects.toBeInstanceOf(ProtocolError)
+    expect(conn.closed).toBe(true)
+  })
+
+  it('an undecodable response body fails with ProtocolError and closes the connection', async () => {
+    broker = await startFakeBroker((req, ctx) => {
+      if (req.api !== Apis.Metadata) return false
+      const frame = Buffer.alloc(4 + 4 + 3)
+      frame.writeInt32BE(7, 0)
+      frame.writeInt32BE(req.correlationId, 4)
+      ctx.write(frame)
+      return true
+    })
+    const conn = await connect({ host: '127.0.0.1', port: broker.port })
+    await expect(conn.request(Apis.Metadata, {})).rejects.toBeInstanceOf(ProtocolError)
+    expect(conn.closed).toBe(true)
+  })
+})
+
+describe('Connection against misbehaving servers (typed error within the timeout, bounded memory)', () => {
+  async function rawServer(
+    onData: (s: net.Socket, chunk: Buffer) => void,
+  ): Promise<{ port: number; close(): Promise<void> }> {
+    const sockets = new Set<net.Socket>()
+    const server = net.createServer((s) => {
+      sockets.add(s)
+      s.on('error', () => {})
+      s.on('data', (c) => onData(s, c))
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    return {
+      port: (server.address() as net.AddressInfo).port,
+      close: () =>
+        new Promise<void>((r) => {
+          for (const s of sockets) s.destroy()
+          server.close(() => r())
+        }),
+    }
+  }
+
+  const opts = { host: '127.0.0.1', requestTimeoutMs: 1000, socketConnectionSetupTimeoutMs: 1500 }
+
+  it('garbage (an HTTP reply) → ProtocolError at once', async () => {
+    const srv = await rawServer((s) => s.write('HTTP/1.1 400 Bad Request\r\n\r\n'))
+    const started = Date.now()
+    const err = await connect({ ...opts, port: srv.port }).catch((e) => e)
+    expect(err).toBeInstanceOf(ProtocolError)
+    expect(Date.now() - started).toBeLessThan(1000)
+    await srv.close()
+  })
+
+  it('a 2 GB length prefix → ProtocolError at once, without allocating it', async () => {
+    const srv = await rawServer((s) => s.write(Buffer.from([0x7f, 0xff, 0xff, 0xf0, 1, 2, 3])))
+    const before = process.memoryUsage().arrayBuffers
+    const err = await connect({ ...opts, port: srv.port }).catch((e) => e)
+    expect(err).toBeInstanceOf(ProtocolError)
+    expect(err.message).toMatch(/exceeds maxResponseBytes/)
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024)
+    await srv.close()
+  })
+
+  it('a truncated frame then close → ProtocolError', async () => {
+    const srv = await rawServer((s) => {
+      const b = Buffer.alloc(14)
+      b.writeInt32BE(100, 0)
+      s.end(b)
+    })
+    const err = await connect({ ...opts, port: srv.port }).catch((e) => e)
+    expect(err).toBeInstanceOf(ProtocolError)
+    expect(err.message).toMatch(/middle of a response/)
+    await srv.close()
+  })
+
+  it('a truncated frame and silence → TimeoutError within the timeout', async () => {
+    const srv = await rawServer((s) => {
+      const b = Buffer.alloc(14)
+      b.writeInt32BE(100, 0)
+      s.write(b)
+    })
+    const started = Date.now()
+    const err = await connect({ ...opts, port: srv.port }).catch((e) => e)
+    expect(err).toBeInstanceOf(TimeoutError)
+    expect(Date.now() - started).toBeLessThan(2500)
+    await srv.close()
+  })
+
+  it('nothing at all → TimeoutError within the timeout', async () => {
+    const srv = await rawServer(() => {})
+    const started = Date.now()
+    const err = await connect({ ...opts, port: srv.port }).catch((e) => e)
+    expect(err).toBeInstanceOf(TimeoutError)
+    expect(Date.now() - started).toBeLessThan(2500)
+    await srv.close()
+  })
+
+  it('connection refused → retriable ConnectionError', async () => {
+    const srv = await rawServer(() => {})
+    const port = srv.port
+    await srv.close()
+    const err = await connect({ ...opts, port }).catch((e) => e)
+    expect(err).toBeInstanceOf(ConnectionError)
+    expect(err.retriable).toBe(true)
+  })
+
+  it('abort during connect → AbortError', async () => {
+    const srv = await rawServer(() => {})
+    const ac = new AbortController()
+    setTimeout(() => ac.abort(), 50)
+    const err = await connect({ ...opts, port: srv.port, signal: ac.signal }).catch((e) => e)
+    expect(err).toBeInstanceOf(AbortError)
+    await srv.close()
+  })
+
+  it('garbage after a good handshake fails only that connection', async () => {
+    broker = await startFakeBroker((req, ctx) => {
+      if (req.api !== Apis.Metadata) return false
+      ctx.write(Buffer.from('garbage!garbage!garbage!'))
+      return true
+    })
+    const conn = await connect({ host: '127.0.0.1', port: broker.port })
+    await expect(conn.request(Apis.Metadata, {})).rejects.toBeInstanceOf(ProtocolError)
+    expect(conn.closed).toBe(true)
+    expect(defaultApiVersions().length).toBeGreaterThan(10)
+  })
+})
