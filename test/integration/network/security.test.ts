@@ -1,0 +1,213 @@
+/**
+ * The TLS / SASL matrix against the shared broker's listeners: SASL_PLAINTEXT with PLAIN,
+ * SCRAM-SHA-256 and SCRAM-SHA-512; SSL (and mutual TLS); SASL_SSL. A wrong password is an
+ * AuthenticationError at once (no retry loop, also through Cluster); a certificate from an unknown
+ * CA, or for another host name, is refused; credentials never reach logs or error messages.
+ */
+import { readFileSync } from 'node:fs'
+import { inspect } from 'node:util'
+import { describe, expect, inject, it } from 'vitest'
+import { Cluster } from '../../../src/cluster/cluster.js'
+import { parseBrokerAddress, resolveCommonOptions } from '../../../src/cluster/options.js'
+import { AuthenticationError, KafkaError } from '../../../src/errors.js'
+import { type ConnectionOptions, connect, type SaslOptions, type TlsOptions } from '../../../src/network/index.js'
+import { Apis } from '../../../src/protocol/index.js'
+
+const info = inject('kafkaListeners')
+
+function listener(name: 'SASL_PLAINTEXT' | 'SSL' | 'SASL_SSL' | 'MTLS'): string {
+  const l = info.listeners[name]
+  if (!l) throw new Error(`the shared broker has no ${name} listener`)
+  return l.bootstrapServers
+}
+
+function address(name: 'SASL_PLAINTEXT' | 'SSL' | 'SASL_SSL' | 'MTLS') {
+  return parseBrokerAddress(listener(name).split(',')[0]!)
+}
+
+const ca = () => readFileSync(info.tls!.caPem, 'utf8')
+const scramUser = () => info.sasl!.scramUsers[0]!
+const plainUser = () => info.sasl!.plainUsers[0]!
+
+/** Opens a connection, runs Metadata, closes; returns the broker count. */
+async function roundTrip(options: ConnectionOptions): Promise<number> {
+  const conn = await connect({ requestTimeoutMs: 10_000, ...options })
+  try {
+    const md = await conn.request(Apis.Metadata, { topics: [] })
+    return md.brokers.length
+  } finally {
+    conn.close()
+  }
+}
+
+function capturingLogger() {
+  const lines: string[] = []
+  const log =
+    (level: string) =>
+    (msg: string, ...args: unknown[]) =>
+      lines.push(`${level} ${msg} ${args.map((a) => inspect(a, { depth: 10 })).join(' ')}`)
+  return { lines, logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') } }
+}
+
+describe('SASL_PLAINTEXT', () => {
+  it.each(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const)('%s authenticates', async (mechanism) => {
+    const u = mechanism === 'PLAIN' ? plainUser() : scramUser()
+    const sasl = { mechanism, username: u.name, password: u.password } as SaslOptions
+    expect(await roundTrip({ ...address('SASL_PLAINTEXT'), sasl })).toBeGreaterThan(0)
+  })
+
+  it.each(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const)(
+    '%s with a wrong password fails at once with AuthenticationError, password never shown',
+    async (mechanism) => {
+      const { lines, logger } = capturingLogger()
+      const password = `wrong-${mechanism}-pw-0xDEADBEEF`
+      const started = Date.now()
+      const err = await connect({
+        ...address('SASL_PLAINTEXT'),
+        sasl: { mechanism, username: scramUser().name, password } as SaslOptions,
+        logger,
+      }).catch((e) => e)
+      expect(err).toBeInstanceOf(AuthenticationError)
+      expect(err.retriable).toBe(false)
+      expect(Date.now() - started).toBeLessThan(3000)
+      const everything = [err.message, err.stack, inspect(err, { depth: 10 }), ...lines].join('\n')
+      expect(everything).not.toContain(password)
+    },
+  )
+
+  it('a mechanism the broker does not enable → AuthenticationError listing the enabled ones', async () => {
+    const err = await connect({
+      ...address('SASL_PLAINTEXT'),
+      sasl: { mechanism: 'OAUTHBEARER', token: async () => ({ value: 'x' }) },
+    }).catch((e) => e)
+    if (info.listeners.SASL_PLAINTEXT?.saslMechanisms?.includes('OAUTHBEARER' as never)) return
+    expect(err).toBeInstanceOf(AuthenticationError)
+    expect(err.message).toMatch(/not enabled.*SCRAM-SHA-256/)
+  })
+
+  it('Cluster: a wrong password rejects connect() at once, with a single attempt per bootstrap server', async () => {
+    const { lines, logger } = capturingLogger()
+    const cluster = new Cluster(
+      resolveCommonOptions({
+        bootstrapServers: listener('SASL_PLAINTEXT'),
+        sasl: { mechanism: 'SCRAM-SHA-512', username: scramUser().name, password: 'nope-nope-nope-42' },
+        requestTimeoutMs: 20_000,
+        logger,
+      }),
+    )
+    try {
+      const started = Date.now()
+      const err = await cluster.connect().catch((e) => e)
+      expect(err).toBeInstanceOf(AuthenticationError)
+      expect(Date.now() - started).toBeLessThan(3000)
+      expect(inspect(cluster, { depth: 20 })).not.toContain('nope-nope-nope-42')
+      expect(lines.join('\n')).not.toContain('nope-nope-nope-42')
+    } finally {
+      await cluster.close()
+    }
+  })
+
+  it('Cluster over SASL_PLAINTEXT/SCRAM works end to end', async () => {
+    const u = scramUser()
+    const cluster = new Cluster(
+      resolveCommonOptions({
+        bootstrapServers: listener('SASL_PLAINTEXT'),
+        sasl: { mechanism: 'SCRAM-SHA-256', username: u.name, password: u.password },
+      }),
+    )
+    try {
+      await cluster.connect()
+      expect(cluster.brokers.size).toBeGreaterThan(0)
+      // Brokers advertise every listener; metadata on this connection returns the SASL_PLAINTEXT ones.
+      const res = await cluster.sendAny(Apis.Metadata, { topics: [] })
+      expect(res.brokers[0]!.port).toBe(address('SASL_PLAINTEXT').port)
+      expect(inspect(cluster, { depth: 20 })).not.toContain(u.password)
+    } finally {
+      await cluster.close()
+    }
+  })
+})
+
+describe('SSL', () => {
+  it('verifies the broker against the given CA (and its host name, 127.0.0.1 in the SAN)', async () => {
+    expect(await roundTrip({ ...address('SSL'), tls: { ca: ca() } })).toBeGreaterThan(0)
+  })
+
+  it('refuses a certificate from an unknown CA with AuthenticationError', async () => {
+    const started = Date.now()
+    const err = await connect({ ...address('SSL'), tls: true }).catch((e) => e)
+    expect(err).toBeInstanceOf(AuthenticationError)
+    expect(err.message).toMatch(/TLS/)
+    expect(Date.now() - started).toBeLessThan(3000)
+  })
+
+  it('refuses a certificate for another host name', async () => {
+    const err = await connect({ ...address('SSL'), tls: { ca: ca(), servername: 'not-the-broker.example' } }).catch(
+      (e) => e,
+    )
+    expect(err).toBeInstanceOf(AuthenticationError)
+  })
+
+  it('rejectUnauthorized: false connects to an unknown CA (insecure, for development)', async () => {
+    expect(await roundTrip({ ...address('SSL'), tls: { rejectUnauthorized: false } })).toBeGreaterThan(0)
+  })
+
+  it('mutual TLS with a client certificate', async () => {
+    if (!info.listeners.MTLS || !info.tls?.clientCertPem || !info.tls.clientKeyPem) return
+    const tls: TlsOptions = {
+      ca: ca(),
+      cert: readFileSync(info.tls.clientCertPem, 'utf8'),
+      key: readFileSync(info.tls.clientKeyPem, 'utf8'),
+    }
+    expect(await roundTrip({ ...address('MTLS'), tls })).toBeGreaterThan(0)
+    const err = await connect({ ...address('MTLS'), tls: { ca: ca() }, requestTimeoutMs: 5000 }).catch((e) => e)
+    expect(err).toBeInstanceOf(KafkaError)
+  })
+
+  it('TLS to a plaintext port gives a typed error quickly', async () => {
+    const plain = parseBrokerAddress(inject('kafkaBootstrapServers').split(',')[0]!)
+    const started = Date.now()
+    const err = await connect({ ...plain, tls: { ca: ca() }, socketConnectionSetupTimeoutMs: 5000 }).catch((e) => e)
+    expect(err).toBeInstanceOf(KafkaError)
+    expect(Date.now() - started).toBeLessThan(6000)
+  })
+})
+
+describe('SASL_SSL', () => {
+  it.each(['PLAIN', 'SCRAM-SHA-512'] as const)('%s over TLS', async (mechanism) => {
+    const u = mechanism === 'PLAIN' ? plainUser() : scramUser()
+    const sasl = { mechanism, username: u.name, password: u.password } as SaslOptions
+    expect(await roundTrip({ ...address('SASL_SSL'), tls: { ca: ca() }, sasl })).toBeGreaterThan(0)
+  })
+
+  it('wrong password over TLS → AuthenticationError', async () => {
+    const err = await connect({
+      ...address('SASL_SSL'),
+      tls: { ca: ca() },
+      sasl: { mechanism: 'SCRAM-SHA-256', username: scramUser().name, password: 'bad' },
+    }).catch((e) => e)
+    expect(err).toBeInstanceOf(AuthenticationError)
+  })
+
+  it('a Cluster configured from Java properties (fromProperties) connects over SASL_SSL', async () => {
+    const { fromProperties } = await import('../../../src/cluster/options.js')
+    const u = scramUser()
+    const props = fromProperties(`
+bootstrap.servers=${listener('SASL_SSL')}
+security.protocol=SASL_SSL
+ssl.truststore.type=PEM
+ssl.truststore.location=${info.tls!.caPem}
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${u.name}" password="${u.password}";
+request.timeout.ms=15000
+`)
+    const cluster = new Cluster(resolveCommonOptions(props as never))
+    try {
+      await cluster.connect()
+      expect(cluster.brokers.size).toBeGreaterThan(0)
+      expect(inspect(props, { depth: 10 }) + inspect(cluster, { depth: 10 })).not.toContain(u.password)
+    } finally {
+      await cluster.close()
+    }
+  })
+})
