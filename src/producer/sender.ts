@@ -47,6 +47,14 @@ export interface SenderOptions {
   backoff?: (attempt: number, baseMs: number, maxMs: number) => number
   /** A batch failed for good (after its promises were rejected). */
   onBatchFailed?: (error: Error, batch: ProducerBatch) => void
+  /** A response named a partition's new leader (KIP-951), with its endpoint when given. */
+  onCurrentLeader?: (
+    topic: string,
+    partition: number,
+    leaderId: number,
+    leaderEpoch: number,
+    endpoint: { host: string; port: number; rack: string | null } | undefined,
+  ) => void
 }
 
 /** One Produce request to send. */
@@ -283,7 +291,7 @@ export class Sender {
         )
         continue
       }
-      this.#applyPartition(plan, batch, pr, now)
+      this.#applyPartition(plan, batch, pr, now, response)
     }
   }
 
@@ -292,6 +300,7 @@ export class Sender {
     batch: ProducerBatch,
     pr: ProduceResponseBody['responses'][number]['partitionResponses'][number],
     now: number,
+    response: ProduceResponseBody,
   ): void {
     const code = pr.errorCode
     if (code === 0 || code === DUPLICATE_SEQUENCE_NUMBER) {
@@ -299,6 +308,17 @@ export class Sender {
       return
     }
     const info = errorInfo(code)
+    const leader = pr.currentLeader
+    if (info.invalidatesMetadata && leader !== undefined && leader.leaderId >= 0 && this.#options.onCurrentLeader) {
+      const ep = response.nodeEndpoints?.find((n) => n.nodeId === leader.leaderId)
+      this.#options.onCurrentLeader(
+        batch.topic,
+        batch.partition,
+        leader.leaderId,
+        leader.leaderEpoch,
+        ep === undefined ? undefined : { host: ep.host, port: ep.port, rack: ep.rack },
+      )
+    }
     let message = pr.errorMessage ?? null
     if (pr.recordErrors.length > 0) {
       const details = pr.recordErrors

@@ -1,0 +1,750 @@
+/**
+ * The public Producer: validates and serializes a record, picks its partition, appends it to
+ * the accumulator, and lets the SenderLoop deliver it. Owns one Cluster.
+ *
+ * send() is synchronous in the common case (metadata known, memory available): the record is
+ * encoded into its batch before send() returns, and the returned promise settles when the
+ * broker acknowledges the batch. Otherwise the record waits, in order, for topic metadata
+ * (per topic) and then for buffer memory (one FIFO for the whole producer, as a blocked
+ * send() blocks the Java producer's calling thread), each bounded by `maxBlockMs`.
+ *
+ * A failed record rejects its promise; the promise is marked handled first, so ignoring it
+ * (fire-and-forget) never raises unhandledRejection. Failures also go to the logger and to
+ * the `onError` hook.
+ */
+import { Cluster } from '../cluster/cluster.js'
+import type { TopicMetadata } from '../cluster/metadata.js'
+import { type CommonClientOptions, resolveCommonOptions } from '../cluster/options.js'
+import {
+  AbortError,
+  brokerError,
+  ClosedError,
+  ConfigError,
+  KafkaError,
+  RecordTooLargeError,
+  TimeoutError,
+} from '../errors.js'
+import type { Logger } from '../network/types.js'
+import { Apis } from '../protocol/index.js'
+import { loadCodec } from '../protocol/records/index.js'
+import { RecordAccumulator, type TopicQueues } from './accumulator.js'
+import { builderWriterFactory, type HeaderPairs, type ProducerBatch, type RecordMetadata } from './batch.js'
+import { BufferPool } from './buffer-pool.js'
+import {
+  isProducerOption,
+  type ProducerConfig,
+  type ProducerErrorInfo,
+  type ResolvedProducerConfig,
+  resolveProducerConfig,
+} from './options.js'
+import { partitionForKey } from './partitioner.js'
+import { ProducerState } from './producer-state.js'
+import { type ProduceTransport, Sender, SenderLoop } from './sender.js'
+import { type DefaultData, defaultSerializer, type RecordHeaders, type Serializer } from './serializers.js'
+
+/** Options of a Producer: the shared client options plus the producer's own. */
+export interface ProducerOptions<K = DefaultData, V = DefaultData> extends CommonClientOptions, ProducerConfig<K, V> {}
+
+/** One record to send. */
+export interface ProducerRecord<K = DefaultData, V = DefaultData> {
+  topic: string
+  /** The value; null (or undefined with the default serializer) is a tombstone. */
+  value: V
+  /** Records with equal keys go to the same partition. */
+  key?: K | null
+  /** An explicit partition, bypassing the partitioner. */
+  partition?: number
+  /** CreateTime in ms since the epoch (or a Date). Default: now. */
+  timestamp?: number | Date
+  /** An object (array values repeat a key) or [key, value] pairs. */
+  headers?: RecordHeaders
+}
+
+export interface ProducerSendOptions {
+  /** Aborts a send that is still waiting for metadata or buffer memory (not one already buffered). */
+  signal?: AbortSignal
+}
+
+export interface ProducerCloseOptions {
+  /** How long to wait for buffered records to be delivered; then they fail. Default: no limit. */
+  timeoutMs?: number
+}
+
+/** A partition as partitionsFor() reports it. */
+export interface PartitionInfo {
+  topic: string
+  partition: number
+  /** Node id of the leader; -1 when there is none. */
+  leader: number
+  replicas: number[]
+  isr: number[]
+  offlineReplicas: number[]
+}
+
+/** Everything a send needs once serialized (kept while it waits for metadata or memory). */
+interface PendingSend {
+  topic: string
+  /** -1: let the partitioner decide. */
+  partition: number
+  rawKey: unknown
+  rawValue: unknown
+  key: Uint8Array | null
+  value: Uint8Array | null
+  headers: HeaderPairs | null
+  timestamp: number
+  size: number
+  deadline: number
+  signal: AbortSignal | undefined
+  onAbort: (() => void) | undefined
+  promise: Promise<RecordMetadata> | null
+  resolve: (m: RecordMetadata) => void
+  reject: (e: Error) => void
+  settled: boolean
+}
+
+const noop = (): void => {}
+
+export class Producer<K = DefaultData, V = DefaultData> {
+  readonly #config: ResolvedProducerConfig<K, V>
+  readonly #cluster: Cluster
+  readonly #logger: Logger
+  readonly #pool: BufferPool
+  readonly #acc: RecordAccumulator
+  readonly #state: ProducerState
+  readonly #sender: Sender
+  readonly #loop: SenderLoop
+  readonly #keySerializer: Serializer<K>
+  readonly #valueSerializer: Serializer<V>
+  /** Largest record accepted: min(maxRequestSize, bufferMemory). */
+  readonly #maxRecordSize: number
+  /** Sends waiting for topic metadata, per topic, in send order. */
+  readonly #awaitingMetadata = new Map<string, PendingSend[]>()
+  /** Sends with metadata, waiting for buffer memory, in send order. */
+  readonly #awaitingMemory: PendingSend[] = []
+  #memoryLoopRunning = false
+  #closed = false
+  #closePromise: Promise<void> | undefined
+  #connected: Promise<void> | undefined
+
+  constructor(options: ProducerOptions<K, V>) {
+    if (options === null || typeof options !== 'object') throw new ConfigError('options', 'expected an object')
+    const common: Record<string, unknown> = {}
+    const own: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(options)) (isProducerOption(k) ? own : common)[k] = v
+    if (common.transactionalId !== undefined) own.transactionalId = common.transactionalId
+    delete common.transactionalId
+    const resolvedCommon = resolveCommonOptions(common as unknown as CommonClientOptions)
+    const config = resolveProducerConfig<K, V>(own as ProducerConfig<K, V>, {
+      requestTimeoutMs: options.requestTimeoutMs,
+      retryBackoffMs: options.retryBackoffMs,
+      retryBackoffMaxMs: options.retryBackoffMaxMs,
+    })
+    this.#config = config
+    if (config.compressionType !== 0) {
+      try {
+        loadCodec(config.compressionType)
+      } catch (err) {
+        throw new ConfigError('compressionType', (err as Error).message)
+      }
+    }
+    this.#logger = resolvedCommon.logger
+    if (config.idempotenceDisabledReason !== undefined)
+      this.#logger.info(`kafka-wire producer: ${config.idempotenceDisabledReason}`)
+    this.#cluster = new Cluster(resolvedCommon, {
+      maxInFlightRequests: { produce: config.maxInFlightRequestsPerConnection },
+    })
+    this.#keySerializer = config.keySerializer ?? (defaultSerializer as Serializer<K>)
+    this.#valueSerializer = config.valueSerializer ?? (defaultSerializer as Serializer<V>)
+    this.#maxRecordSize = Math.min(config.maxRequestSize, config.bufferMemory)
+    this.#pool = new BufferPool(config.bufferMemory, config.batchSize)
+    this.#acc = new RecordAccumulator(
+      {
+        batchSize: config.batchSize,
+        lingerMs: config.lingerMs,
+        deliveryTimeoutMs: config.deliveryTimeoutMs,
+        adaptivePartitioning: config.adaptivePartitioning,
+      },
+      this.#pool,
+      builderWriterFactory({
+        compression: config.compressionType,
+        compressionLevel: config.compressionLevel,
+        batchSize: config.batchSize,
+      }),
+    )
+    this.#state = new ProducerState(config.idempotent)
+    this.#sender = new Sender(this.#acc, this.#state, {
+      acks: config.acks,
+      maxRequestSize: config.maxRequestSize,
+      maxInFlightRequestsPerConnection: config.maxInFlightRequestsPerConnection,
+      requestTimeoutMs: config.requestTimeoutMs,
+      retries: config.retries,
+      deliveryTimeoutMs: config.deliveryTimeoutMs,
+      retryBackoffMs: config.retryBackoffMs,
+      retryBackoffMaxMs: config.retryBackoffMaxMs,
+      onBatchFailed: (error, batch) => this.#batchFailed(error, batch),
+      onCurrentLeader: (topic, partition, leaderId, leaderEpoch, endpoint) => {
+        this.#cluster.updateLeader(topic, partition, leaderId, leaderEpoch, endpoint)
+      },
+    })
+    this.#loop = new SenderLoop(this.#sender, this.#state, this.#transport(), {
+      logger: this.#logger,
+      retryBackoffMs: config.retryBackoffMs,
+    })
+  }
+
+  /**
+   * Sends a record. Resolves with its metadata once the broker acknowledged it (at once with
+   * offset -1n for acks 0); rejects with a typed error. Ignoring the promise is safe.
+   */
+  send(record: ProducerRecord<K, V>, options?: ProducerSendOptions): Promise<RecordMetadata> {
+    const topic = typeof record === 'object' && record !== null ? record.topic : undefined
+    if (this.#closed) {
+      return this.#rejectNow(new ClosedError('Cannot send a record: the producer is closed'), topic)
+    }
+    let pending: PendingSend
+    try {
+      pending = this.#prepare(record, options)
+    } catch (err) {
+      return this.#rejectNow(err as Error, topic)
+    }
+    if (this.#awaitingMemory.length === 0 && !this.#awaitingMetadata.has(pending.topic)) {
+      let promise: Promise<RecordMetadata> | null
+      try {
+        promise = this.#tryAppend(pending, null)
+      } catch (err) {
+        return this.#rejectNow(err as Error, pending.topic)
+      }
+      if (promise !== null) return promise
+    }
+    return this.#block(pending)
+  }
+
+  /** Sends everything buffered now and waits until those records (and earlier sends) are settled. */
+  async flush(): Promise<void> {
+    this.#acc.beginFlush()
+    try {
+      this.#loop.wakeup()
+      // Sends still waiting for metadata or memory count as sent: wait until they are buffered.
+      for (;;) {
+        const waiting = [...this.#awaitingMemory]
+        for (const q of this.#awaitingMetadata.values()) waiting.push(...q)
+        const batches = [...this.#acc.incomplete]
+        if (waiting.length === 0 && batches.length === 0) return
+        await Promise.all([
+          ...waiting.map((p) => new Promise<void>((r) => whenSettled(p, r))),
+          ...batches.map((b) => new Promise<void>((r) => b.onDone(r))),
+        ])
+        if (waiting.length === 0) return
+      }
+    } finally {
+      this.#acc.endFlush()
+    }
+  }
+
+  /**
+   * Flushes and closes. Records not delivered within `timeoutMs` fail with ClosedError.
+   * Idempotent: later calls return the same promise.
+   */
+  close(options: ProducerCloseOptions = {}): Promise<void> {
+    if (this.#closePromise === undefined) {
+      this.#closed = true
+      this.#closePromise = this.#close(options.timeoutMs)
+    }
+    return this.#closePromise
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  /** The partitions of a topic (waiting up to maxBlockMs for its metadata). */
+  async partitionsFor(topic: string, options: { signal?: AbortSignal } = {}): Promise<PartitionInfo[]> {
+    if (this.#closed) throw new ClosedError('The producer is closed')
+    const md = await this.#topicMetadata(topic, Date.now() + this.#config.maxBlockMs, options.signal)
+    return md.partitions.map((p) => ({
+      topic,
+      partition: p.partition,
+      leader: p.leaderId,
+      replicas: [...p.replicas],
+      isr: [...p.isr],
+      offlineReplicas: [...p.offlineReplicas],
+    }))
+  }
+
+  /** Buffer memory in use by unsent and in-flight batches, in bytes. */
+  get bufferedBytes(): number {
+    return this.#pool.usedMemory
+  }
+
+  // --- send path ------------------------------------------------------------------------------
+
+  #prepare(record: ProducerRecord<K, V>, options: ProducerSendOptions | undefined): PendingSend {
+    if (typeof record !== 'object' || record === null) throw new TypeError('send() needs a record object')
+    const topic = record.topic
+    if (typeof topic !== 'string' || topic.length === 0) throw new TypeError('record.topic must be a non-empty string')
+    const rawKey = record.key
+    const key = rawKey === undefined || rawKey === null ? null : toBytes(this.#keySerializer(rawKey, topic), 'key')
+    const rawValue = record.value
+    const value = toBytes(this.#valueSerializer(rawValue as V, topic), 'value')
+    const headers = record.headers === undefined || record.headers === null ? null : headerPairs(record.headers)
+    let timestamp: number
+    const ts = record.timestamp
+    if (ts === undefined || ts === null) timestamp = Date.now()
+    else if (ts instanceof Date) timestamp = ts.getTime()
+    else timestamp = ts
+    if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
+      throw new TypeError(`Invalid timestamp ${String(ts)}: expected a non-negative integer (ms) or a Date`)
+    }
+    let partition = -1
+    if (record.partition !== undefined && record.partition !== null) {
+      partition = record.partition
+      if (!Number.isInteger(partition) || partition < 0) {
+        throw new TypeError(`Invalid partition ${String(record.partition)}: expected a non-negative integer`)
+      }
+    }
+    const size = recordSizeUpperBound(key, value, headers)
+    if (size > this.#maxRecordSize) {
+      const which = size > this.#config.maxRequestSize ? 'maxRequestSize' : 'bufferMemory'
+      throw new RecordTooLargeError(
+        10,
+        `The record is ${size} bytes when serialized, which is larger than ${which} (${this.#maxRecordSize})`,
+        { topic },
+      )
+    }
+    const signal = options?.signal
+    if (signal?.aborted) throw abortError(signal)
+    return {
+      topic,
+      partition,
+      rawKey,
+      rawValue,
+      key,
+      value,
+      headers,
+      timestamp,
+      size,
+      deadline: 0,
+      signal,
+      onAbort: undefined,
+      promise: null,
+      resolve: noop,
+      reject: noop,
+      settled: false,
+    }
+  }
+
+  /**
+   * Appends now if metadata is known (and covers an explicit partition) and memory is
+   * available (or `buffer` is given). Returns null when the send has to wait.
+   */
+  #tryAppend(p: PendingSend, buffer: Buffer | null): Promise<RecordMetadata> | null {
+    const md = this.#cluster.topic(p.topic)
+    if (md === undefined || md.partitions.length === 0) return null
+    const tq = this.#acc.topicQueues(p.topic)
+    tq.update(md)
+    let partition = p.partition
+    if (partition >= tq.numPartitions) return null
+    let sticky = false
+    if (partition < 0) {
+      partition = this.#partition(p, tq)
+      if (partition < 0) {
+        partition = this.#acc.stickyPartition(tq)
+        sticky = true
+      }
+    }
+    const now = Date.now()
+    const result = this.#acc.append(
+      tq,
+      partition,
+      sticky,
+      p.timestamp,
+      p.key,
+      p.value,
+      p.headers,
+      p.key === null ? -1 : p.key.length,
+      p.value === null ? -1 : p.value.length,
+      p.size,
+      now,
+      buffer,
+    )
+    if (result === null) return null
+    if (result.batchIsFull) this.#loop.wakeup()
+    else if (result.newBatchCreated) this.#loop.wakeupAt(now + this.#config.lingerMs)
+    return result.promise
+  }
+
+  /** Explicit partitioner decisions; -1 for the sticky partitioner. */
+  #partition(p: PendingSend, tq: TopicQueues): number {
+    const n = tq.numPartitions
+    const custom = this.#config.partitioner
+    if (custom !== undefined) {
+      const chosen = custom({
+        topic: p.topic,
+        key: p.rawKey,
+        keyBytes: p.key,
+        value: p.rawValue,
+        numPartitions: n,
+        availablePartitions: tq.availablePartitions,
+      })
+      if (chosen !== undefined && chosen !== -1) {
+        if (!Number.isInteger(chosen) || chosen < 0 || chosen >= n) {
+          throw new RangeError(`The partitioner returned ${String(chosen)} for topic ${p.topic} with ${n} partitions`)
+        }
+        return chosen
+      }
+    }
+    if (p.key !== null && !this.#config.partitionerIgnoreKeys) return partitionForKey(p.key, n)
+    return -1
+  }
+
+  /** Queues a send that must wait for metadata or memory. */
+  #block(p: PendingSend): Promise<RecordMetadata> {
+    const promise = new Promise<RecordMetadata>((resolve, reject) => {
+      p.resolve = resolve
+      p.reject = reject
+    })
+    p.promise = promise
+    p.deadline = Date.now() + this.#config.maxBlockMs
+    if (p.signal !== undefined) {
+      const signal = p.signal
+      p.onAbort = () => this.#settle(p, abortError(signal))
+      signal.addEventListener('abort', p.onAbort, { once: true })
+    }
+    const md = this.#cluster.topic(p.topic)
+    const waiting = this.#awaitingMetadata.get(p.topic)
+    if (waiting !== undefined) waiting.push(p)
+    else if (md === undefined || md.partitions.length === 0 || p.partition >= md.partitions.length) {
+      this.#awaitingMetadata.set(p.topic, [p])
+      void this.#fetchMetadata(p.topic)
+    } else {
+      this.#awaitingMemory.push(p)
+      this.#runMemoryQueue()
+    }
+    return promise
+  }
+
+  /** Waits for a topic's metadata on behalf of its queued sends, each bounded by its deadline. */
+  async #fetchMetadata(topic: string): Promise<void> {
+    const queue = this.#awaitingMetadata.get(topic)!
+    while (queue.length > 0) {
+      const head = queue[0]!
+      if (head.settled) {
+        queue.shift()
+        continue
+      }
+      try {
+        const md = await this.#topicMetadata(topic, head.deadline, undefined, head.partition)
+        // Move every send this metadata satisfies, in order, to the memory stage.
+        while (queue.length > 0 && (queue[0]!.settled || queue[0]!.partition < md.partitions.length)) {
+          const p = queue.shift()!
+          if (!p.settled) this.#awaitingMemory.push(p)
+        }
+        this.#runMemoryQueue()
+      } catch (err) {
+        // The head's deadline passed: fail every send whose deadline passed, keep the rest waiting.
+        const now = Date.now()
+        const error = this.#metadataError(topic, head, err)
+        while (queue.length > 0 && (queue[0]!.settled || queue[0]!.deadline <= now)) {
+          this.#settle(queue.shift()!, error)
+        }
+        if (queue.length > 0 && queue[0] === head) this.#settle(queue.shift()!, error)
+      }
+    }
+    this.#awaitingMetadata.delete(topic)
+  }
+
+  async #topicMetadata(topic: string, deadline: number, signal?: AbortSignal, partition = -1): Promise<TopicMetadata> {
+    for (;;) {
+      const timeoutMs = Math.max(1, deadline - Date.now())
+      let md: TopicMetadata
+      try {
+        const map = await this.#cluster.topicMetadata([topic], {
+          timeoutMs,
+          allowAutoTopicCreation: true,
+          ...(signal === undefined ? {} : { signal }),
+        })
+        md = map.get(topic)!
+      } catch (err) {
+        // The cluster gives up when its next retry would pass the deadline; keep trying until it.
+        const remaining = deadline - Date.now()
+        if (!(err instanceof KafkaError && err.retriable) || remaining <= 5 || signal?.aborted) throw err
+        await new Promise((r) => setTimeout(r, Math.min(remaining, this.#config.retryBackoffMs)))
+        if (Date.now() >= deadline) throw err
+        continue
+      }
+      if (partition < md.partitions.length) return md
+      // An explicit partition beyond the known count: wait for the topic to grow (Java waits too).
+      if (Date.now() + this.#config.retryBackoffMs >= deadline) {
+        throw new TimeoutError(
+          `Partition ${partition} of topic ${topic} with partition count ${md.partitions.length} is not present ` +
+            `in metadata after ${this.#config.maxBlockMs} ms`,
+          { topic, partition },
+        )
+      }
+      await new Promise((r) => setTimeout(r, this.#config.retryBackoffMs))
+      await this.#cluster.refreshMetadata({ topics: [topic], timeoutMs }).catch(noop)
+    }
+  }
+
+  #metadataError(topic: string, p: PendingSend, err: unknown): Error {
+    if (err instanceof AbortError) return err
+    if (err instanceof TimeoutError && err.partition !== undefined) return err
+    if (err instanceof KafkaError && !err.retriable && !(err.code === 'UNKNOWN_TOPIC_OR_PARTITION')) return err
+    return new TimeoutError(
+      `Topic ${topic} not present in metadata after ${this.#config.maxBlockMs} ms` +
+        (err instanceof Error ? ` (${err.message})` : ''),
+      { topic, ...(p.partition >= 0 ? { partition: p.partition } : {}), cause: err },
+    )
+  }
+
+  /** Appends the memory queue's sends in order, waiting for buffer memory as needed. */
+  #runMemoryQueue(): void {
+    if (this.#memoryLoopRunning) return
+    this.#memoryLoopRunning = true
+    void this.#memoryLoop().finally(() => {
+      this.#memoryLoopRunning = false
+      if (this.#awaitingMemory.length > 0) this.#runMemoryQueue()
+    })
+  }
+
+  async #memoryLoop(): Promise<void> {
+    const queue = this.#awaitingMemory
+    while (queue.length > 0) {
+      const p = queue[0]!
+      if (p.settled) {
+        queue.shift()
+        continue
+      }
+      try {
+        let promise = this.#tryAppend(p, null)
+        if (promise === null) {
+          // Metadata may have shrunk meanwhile; otherwise it is memory.
+          const md = this.#cluster.topic(p.topic)
+          if (md === undefined || p.partition >= md.partitions.length) {
+            await this.#topicMetadata(p.topic, p.deadline, p.signal, p.partition)
+            continue
+          }
+          const remaining = p.deadline - Date.now()
+          if (remaining <= 0) throw this.#memoryTimeout(p)
+          this.#loop.wakeup() // memory is exhausted: everything queued becomes ready
+          const buffer = await this.#pool
+            .allocate(this.#acc.batchSizeFor(p.size), remaining, p.signal)
+            .catch((err: unknown) => {
+              throw err instanceof TimeoutError ? this.#memoryTimeout(p) : err
+            })
+          if (p.settled) {
+            this.#pool.release(buffer, buffer.length)
+            queue.shift()
+            continue
+          }
+          promise = this.#tryAppend(p, buffer)
+          if (promise === null) {
+            this.#pool.release(buffer, buffer.length)
+            continue
+          }
+        }
+        queue.shift()
+        this.#link(p, promise)
+      } catch (err) {
+        queue.shift()
+        this.#settle(p, err as Error)
+      }
+    }
+  }
+
+  #memoryTimeout(p: PendingSend): TimeoutError {
+    return new TimeoutError(
+      `Failed to allocate memory for a record to ${p.topic} within the configured maxBlockMs of ` +
+        `${this.#config.maxBlockMs} ms (bufferMemory ${this.#config.bufferMemory} bytes is in use)`,
+      { topic: p.topic },
+    )
+  }
+
+  #link(p: PendingSend, promise: Promise<RecordMetadata>): void {
+    if (p.settled) return
+    p.settled = true
+    this.#cleanup(p)
+    // The batch's promise is marked handled when it fails; ours is, below, the same way.
+    promise.then(p.resolve, (err: Error) => {
+      this.#reject(p, err)
+    })
+  }
+
+  #settle(p: PendingSend, error: Error): void {
+    if (p.settled) return
+    p.settled = true
+    this.#cleanup(p)
+    this.#reportSendError(error, p.topic, p.partition >= 0 ? p.partition : undefined)
+    this.#reject(p, error)
+  }
+
+  #reject(p: PendingSend, error: Error): void {
+    // Marked handled first: a fire-and-forget send must not raise unhandledRejection.
+    p.promise?.catch(noop)
+    p.reject(error)
+  }
+
+  #cleanup(p: PendingSend): void {
+    if (p.onAbort !== undefined) p.signal!.removeEventListener('abort', p.onAbort)
+    p.onAbort = undefined
+    const waiters = settledWaiters.get(p)
+    if (waiters !== undefined) {
+      settledWaiters.delete(p)
+      for (const w of waiters) w()
+    }
+  }
+
+  #rejectNow(error: Error, topic: unknown): Promise<RecordMetadata> {
+    this.#reportSendError(error, typeof topic === 'string' ? topic : '', undefined)
+    const p = Promise.reject(error)
+    p.catch(noop)
+    return p
+  }
+
+  #reportSendError(error: Error, topic: string, partition: number | undefined): void {
+    this.#logger.error(`kafka-wire producer: send to ${topic || '(no topic)'} failed: ${error.message}`)
+    this.#hook(error, { topic, ...(partition === undefined ? {} : { partition }), recordCount: 1 })
+  }
+
+  #batchFailed(error: Error, batch: ProducerBatch): void {
+    this.#logger.error(
+      `kafka-wire producer: failed to deliver ${batch.recordCount} record(s) to ${batch.topic}-${batch.partition}: ${error.message}`,
+    )
+    this.#hook(error, { topic: batch.topic, partition: batch.partition, recordCount: batch.recordCount })
+  }
+
+  #hook(error: Error, info: ProducerErrorInfo): void {
+    const onError = this.#config.onError
+    if (onError === undefined) return
+    try {
+      onError(error, info)
+    } catch (err) {
+      this.#logger.error(`kafka-wire producer: the onError hook threw: ${(err as Error).message}`)
+    }
+  }
+
+  // --- plumbing -------------------------------------------------------------------------------
+
+  #transport(): ProduceTransport {
+    const cluster = this.#cluster
+    const timeoutMs = this.#config.requestTimeoutMs
+    return {
+      metadata: cluster,
+      produce: (nodeId, body, opts) =>
+        cluster.send(nodeId, Apis.Produce, body, {
+          workload: 'produce',
+          timeoutMs: opts.timeoutMs,
+          expectResponse: opts.expectResponse,
+        }),
+      initProducerId: async () => {
+        await this.#ensureConnected()
+        const res = await cluster.sendAny(
+          Apis.InitProducerId,
+          { transactionalId: null, transactionTimeoutMs: 2147483647 },
+          { timeoutMs },
+        )
+        if (res.errorCode !== 0) throw brokerError(res.errorCode, null, { apiKey: Apis.InitProducerId.apiKey })
+        return { producerId: res.producerId, producerEpoch: res.producerEpoch }
+      },
+      requestMetadataRefresh: () => cluster.requestMetadataRefresh(),
+    }
+  }
+
+  #ensureConnected(): Promise<void> {
+    this.#connected ??= this.#cluster.connect().catch((err) => {
+      this.#connected = undefined
+      throw err
+    })
+    return this.#connected
+  }
+
+  async #close(timeoutMs: number | undefined): Promise<void> {
+    this.#acc.beginClose()
+    this.#loop.wakeup()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const deadline =
+      timeoutMs === undefined || !Number.isFinite(timeoutMs)
+        ? new Promise<'timeout'>(noop)
+        : new Promise<'timeout'>((resolve) => {
+            timer = setTimeout(() => resolve('timeout'), Math.max(0, timeoutMs))
+          })
+    try {
+      const outcome = await Promise.race([this.flush().then(() => 'done' as const), deadline])
+      if (outcome === 'timeout') {
+        const error = new ClosedError(
+          `The producer was closed before the record was delivered (timeoutMs ${timeoutMs})`,
+        )
+        for (const q of this.#awaitingMetadata.values()) for (const p of q) this.#settle(p, error)
+        for (const p of this.#awaitingMemory) this.#settle(p, error)
+        this.#pool.failWaiters(error)
+        this.#sender.abortAll(error)
+      }
+    } finally {
+      if (timer !== undefined) clearTimeout(timer)
+      this.#loop.stop()
+      await this.#cluster.close()
+    }
+  }
+}
+
+// --- helpers ----------------------------------------------------------------------------------
+
+const settledWaiters = new WeakMap<PendingSend, (() => void)[]>()
+
+function whenSettled(p: PendingSend, fn: () => void): void {
+  if (p.settled) {
+    fn()
+    return
+  }
+  let list = settledWaiters.get(p)
+  if (list === undefined) settledWaiters.set(p, (list = []))
+  list.push(fn)
+}
+
+function toBytes(data: unknown, what: 'key' | 'value'): Uint8Array | null {
+  if (data === null || data === undefined) return null
+  if (typeof data === 'string') return Buffer.from(data, 'utf8')
+  if (data instanceof Uint8Array) return data
+  throw new TypeError(`The ${what} serializer returned ${typeof data}; expected a string, Uint8Array or null`)
+}
+
+function headerPairs(headers: RecordHeaders): HeaderPairs | null {
+  const out: [string, Uint8Array | null][] = []
+  const add = (key: unknown, value: unknown): void => {
+    if (typeof key !== 'string') throw new TypeError(`A header key must be a string, got ${typeof key}`)
+    if (value === null || value === undefined) out.push([key, null])
+    else if (typeof value === 'string') out.push([key, Buffer.from(value, 'utf8')])
+    else if (value instanceof Uint8Array) out.push([key, value])
+    else throw new TypeError(`The value of header ${key} must be a string, Buffer, Uint8Array or null`)
+  }
+  if (Array.isArray(headers)) {
+    for (const pair of headers as ReadonlyArray<readonly [string, unknown]>) {
+      if (!Array.isArray(pair) || pair.length !== 2) throw new TypeError('A header must be a [key, value] pair')
+      add(pair[0], pair[1])
+    }
+  } else if (typeof headers === 'object') {
+    for (const key of Object.keys(headers)) {
+      const v = (headers as Record<string, unknown>)[key]
+      if (Array.isArray(v)) for (const item of v) add(key, item)
+      else add(key, v)
+    }
+  } else {
+    throw new TypeError('headers must be an object or an array of [key, value] pairs')
+  }
+  return out.length === 0 ? null : out
+}
+
+/** Upper bound of a record's size in a batch of its own: batch header + record with maximal varints. */
+function recordSizeUpperBound(key: Uint8Array | null, value: Uint8Array | null, headers: HeaderPairs | null): number {
+  // length(5) attributes(1) timestampDelta(10) offsetDelta(5) keyLength(5) valueLength(5) headerCount(5)
+  let size = 61 + 36 + (key === null ? 0 : key.length) + (value === null ? 0 : value.length)
+  if (headers !== null) {
+    for (const [k, v] of headers) size += 10 + Buffer.byteLength(k, 'utf8') + (v === null ? 0 : v.length)
+  }
+  return size
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason = signal.reason
+  return reason instanceof KafkaError ? reason : new AbortError(undefined, { cause: reason })
+}
