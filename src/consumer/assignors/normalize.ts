@@ -32,10 +32,14 @@ export function emptyAssignment(subscriptions: ReadonlyMap<string, MemberSubscri
   return new Map(sortedMemberIds(subscriptions).map((memberId) => [memberId, []]))
 }
 
-/** Wraps raw lists into GroupAssignments (no userData), each sorted by topic then partition. */
+/**
+ * Wraps raw lists into GroupAssignments (no userData): members in id order, partitions sorted by
+ * topic then partition, so equal assignments are equal however they were built.
+ */
 export function toGroupAssignments(raw: ReadonlyMap<string, TopicPartition[]>): Map<string, GroupAssignment> {
   const result = new Map<string, GroupAssignment>()
-  for (const [memberId, partitions] of raw) {
+  for (const memberId of [...raw.keys()].sort(compareStrings)) {
+    const partitions = raw.get(memberId)!
     const sorted = partitions.map(({ topic, partition }) => ({ topic, partition })).sort(compareTopicPartitions)
     result.set(memberId, { partitions: sorted, userData: null })
   }
