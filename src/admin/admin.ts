@@ -53,7 +53,7 @@ import {
   validateAlterResources,
   validateResources,
 } from './configs.js'
-import { type DriveOptions, drive, RoundReport, settle, throwIfAborted } from './driver.js'
+import { type DriveOptions, type DriveResult, drive, RoundReport, settle, throwIfAborted } from './driver.js'
 import { AdminAggregateError } from './errors.js'
 import {
   buildListGroupsRequest,
@@ -84,6 +84,7 @@ import {
   validatePartitions,
 } from './offsets.js'
 import {
+  buildAlterScramRequest,
   handleAlterScramResponse,
   handleDescribeScramResponse,
   prepareAlterations,
@@ -880,19 +881,26 @@ export class Admin implements AsyncDisposable {
     if (alterations.length === 0) return
     const prepared = await prepareAlterations(alterations)
     await this.#connect(call)
-    const outcome = await drive<string>(
-      prepared.users,
-      async (pending, report) => {
-        const node = await this.#anyNode(call)
-        const wanted = new Set(pending)
-        const { response } = await this.#send(call, node, Apis.AlterUserScramCredentials, () => ({
-          deletions: prepared.request.deletions!.filter((d) => wanted.has(d.name!)),
-          upsertions: prepared.request.upsertions!.filter((u) => wanted.has(u.name!)),
-        }))
-        handleAlterScramResponse(response, report, Apis.AlterUserScramCredentials.apiKey)
-      },
-      this.#driveOptions(call),
-    )
+    const outcome: DriveResult<string> = { results: new Map(), errors: new Map() }
+    for (const wave of prepared.waves) {
+      // A user that failed in an earlier wave is not altered further.
+      const users = wave.map((a) => a.user).filter((u) => !outcome.errors.has(u))
+      if (users.length === 0) continue
+      const waveOutcome = await drive<string>(
+        users,
+        async (pending, report) => {
+          const node = await this.#anyNode(call)
+          const { response } = await this.#send(call, node, Apis.AlterUserScramCredentials, () =>
+            buildAlterScramRequest(wave, new Set(pending)),
+          )
+          handleAlterScramResponse(response, report, Apis.AlterUserScramCredentials.apiKey)
+        },
+        this.#driveOptions(call),
+      )
+      for (const [u, e] of waveOutcome.errors) outcome.errors.set(u, e)
+      for (const [u, r] of waveOutcome.results) outcome.results.set(u, r)
+    }
+    for (const u of outcome.errors.keys()) outcome.results.delete(u)
     settle('alterUserScramCredentials', 'users', prepared.users, outcome, (u) => `user ${u}`)
   }
 

@@ -38,12 +38,6 @@ export async function saltedPassword(
   return pbkdf2Async(Buffer.from(password, 'utf8'), salt, iterations, hash.length, hash.digest)
 }
 
-export interface PreparedAlterations {
-  request: RequestOf<typeof Apis.AlterUserScramCredentials>
-  /** The distinct users, in order: the response has one result per user. */
-  users: string[]
-}
-
 export function validateAlterations(alterations: readonly ScramCredentialAlteration[]): void {
   for (const a of alterations) {
     requireNonEmptyString(a?.user, 'ScramCredentialAlteration.user')
@@ -64,29 +58,62 @@ export function validateAlterations(alterations: readonly ScramCredentialAlterat
   }
 }
 
-/** Builds the request, salting each upserted password (random 32-byte salt unless one is given). */
+type Deletion = { name: string; mechanism: number }
+type Upsertion = { name: string; mechanism: number; iterations: number; salt: Buffer; saltedPassword: Buffer }
+
+/** One user's alteration, ready to send. */
+export interface PreparedAlteration {
+  user: string
+  deletion?: Deletion
+  upsertion?: Upsertion
+}
+
+export interface PreparedAlterations {
+  /**
+   * Alterations grouped into requests sent one after the other: a broker refuses two alterations
+   * of the same user in one request (DUPLICATE_RESOURCE), so a user's second alteration (e.g. its
+   * SCRAM-SHA-512 credential after its SCRAM-SHA-256 one) goes in the next wave.
+   */
+  waves: PreparedAlteration[][]
+  /** The distinct users, in order. */
+  users: string[]
+}
+
+/** Salts each upserted password (random 32-byte salt unless one is given) and groups the alterations into waves. */
 export async function prepareAlterations(
   alterations: readonly ScramCredentialAlteration[],
 ): Promise<PreparedAlterations> {
-  const deletions: { name: string; mechanism: number }[] = []
-  const upsertions: { name: string; mechanism: number; iterations: number; salt: Buffer; saltedPassword: Buffer }[] = []
+  const waves: PreparedAlteration[][] = []
+  const seen = new Map<string, number>()
   for (const a of alterations) {
     const mechanism = scramMechanisms.code(a.mechanism)
+    let prepared: PreparedAlteration
     if (a.op === 'delete') {
-      deletions.push({ name: a.user, mechanism })
-      continue
+      prepared = { user: a.user, deletion: { name: a.user, mechanism } }
+    } else {
+      const iterations = a.iterations ?? DEFAULT_SCRAM_ITERATIONS
+      const salt = a.salt === undefined ? randomBytes(32) : Buffer.from(a.salt)
+      const salted = await saltedPassword(a.mechanism, a.password, salt, iterations)
+      prepared = { user: a.user, upsertion: { name: a.user, mechanism, iterations, salt, saltedPassword: salted } }
     }
-    const iterations = a.iterations ?? DEFAULT_SCRAM_ITERATIONS
-    const salt = a.salt === undefined ? randomBytes(32) : Buffer.from(a.salt)
-    upsertions.push({
-      name: a.user,
-      mechanism,
-      iterations,
-      salt,
-      saltedPassword: await saltedPassword(a.mechanism, a.password, salt, iterations),
-    })
+    const wave = seen.get(a.user) ?? 0
+    seen.set(a.user, wave + 1)
+    if (waves[wave] === undefined) waves[wave] = []
+    waves[wave]!.push(prepared)
   }
-  return { request: { deletions, upsertions }, users: [...new Set(alterations.map((a) => a.user))] }
+  return { waves, users: [...seen.keys()] }
+}
+
+/** The AlterUserScramCredentials request for the alterations of a wave whose users are in `users`. */
+export function buildAlterScramRequest(
+  wave: readonly PreparedAlteration[],
+  users: ReadonlySet<string>,
+): RequestOf<typeof Apis.AlterUserScramCredentials> {
+  const selected = wave.filter((a) => users.has(a.user))
+  return {
+    deletions: selected.flatMap((a) => (a.deletion === undefined ? [] : [a.deletion])),
+    upsertions: selected.flatMap((a) => (a.upsertion === undefined ? [] : [a.upsertion])),
+  }
 }
 
 export function handleAlterScramResponse(

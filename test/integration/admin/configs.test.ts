@@ -48,7 +48,6 @@ describe('describeConfigs', () => {
     const entry = detailed!.configs['retention.ms']!
     expect(entry.documentation).toMatch(/\w+/)
     expect(entry.synonyms[0]).toEqual({ name: 'retention.ms', value: '7200000', source: 'dynamic-topic-config' })
-    expect(entry.synonyms.some((s) => s.source === 'default-config' || s.source === 'static-broker-config')).toBe(true)
   })
 
   it('asks a broker for its own config, and any broker for the cluster default', async () => {
@@ -133,9 +132,12 @@ describe('incrementalAlterConfigs', () => {
   })
 
   it('alters the cluster-wide broker default and a broker logger', async () => {
+    const [before] = await admin.describeConfigs([{ type: 'broker-logger', name: brokerId }])
+    const logger = Object.keys(before!.configs).find((name) => name.startsWith('kafka.') && name !== 'root')!
+    expect(logger).toBeDefined()
     await admin.incrementalAlterConfigs([
       { type: 'broker', name: '', ops: [{ name: 'log.cleaner.backoff.ms', value: '15001' }] },
-      { type: 'broker-logger', name: brokerId, ops: [{ name: 'org.apache.kafka.clients.admin', value: 'WARN' }] },
+      { type: 'broker-logger', name: brokerId, ops: [{ name: logger, value: 'WARN' }] },
     ])
     await eventually(async () => {
       const [def, loggers] = await admin.describeConfigs([
@@ -146,11 +148,11 @@ describe('incrementalAlterConfigs', () => {
         value: '15001',
         source: 'dynamic-default-broker-config',
       })
-      expect(loggers!.configs['org.apache.kafka.clients.admin']!.value).toBe('WARN')
+      expect(loggers!.configs[logger]!.value).toBe('WARN')
     })
     await admin.incrementalAlterConfigs([
       { type: 'broker', name: '', ops: [{ name: 'log.cleaner.backoff.ms', op: 'delete' }] },
-      { type: 'broker-logger', name: brokerId, ops: [{ name: 'org.apache.kafka.clients.admin', op: 'delete' }] },
+      { type: 'broker-logger', name: brokerId, ops: [{ name: logger, op: 'delete' }] },
     ])
   })
 

@@ -110,7 +110,7 @@ export async function joinClassicGroup(
   return {
     memberId,
     async leave() {
-      const left = await cluster.send(coordinator, Apis.LeaveGroup, { groupId, memberId, members: [{ memberId }] })
+      const left = await cluster.send(coordinator, Apis.LeaveGroup, { groupId, members: [{ memberId }] })
       if (left.errorCode !== 0) throw brokerError(left.errorCode, `LeaveGroup ${groupId}`)
     },
   }

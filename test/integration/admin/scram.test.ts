@@ -21,25 +21,31 @@ async function login(mechanism: ScramMechanism, username: string, password: stri
     sasl: { mechanism, username, password },
     defaultApiTimeoutMs: 10_000,
   })
-  return client.describeCluster()
+  // `return await`: a plain `return` would dispose of the client before the call settles.
+  return await client.describeCluster()
 }
 
 describe('SCRAM credentials', () => {
   it('upserts credentials that then authenticate, describes them, and deletes them', async () => {
+    // Two alterations of one user: the admin sends them in two requests (a broker refuses both in one).
     const user = uniqueName('scram-user')
     const password = `pw-${uniqueName('x')}-€`
     await admin.alterUserScramCredentials([
       { op: 'upsert', user, mechanism: 'SCRAM-SHA-256', password },
       { op: 'upsert', user, mechanism: 'SCRAM-SHA-512', password, iterations: 8192 },
     ])
-    const [described] = await admin.describeUserScramCredentials([user])
-    expect(described!.user).toBe(user)
-    expect(described!.credentials).toEqual(
-      expect.arrayContaining([
-        { mechanism: 'SCRAM-SHA-256', iterations: 4096 },
-        { mechanism: 'SCRAM-SHA-512', iterations: 8192 },
-      ]),
-    )
+    // Brokers learn of credentials from the metadata log, a moment after the controller accepted them.
+    await eventually(async () => {
+      const [described] = await admin.describeUserScramCredentials([user])
+      expect(described!.user).toBe(user)
+      expect(described!.credentials).toHaveLength(2)
+      expect(described!.credentials).toEqual(
+        expect.arrayContaining([
+          { mechanism: 'SCRAM-SHA-256', iterations: 4096 },
+          { mechanism: 'SCRAM-SHA-512', iterations: 8192 },
+        ]),
+      )
+    })
     const all = await admin.describeUserScramCredentials()
     expect(all.map((u) => u.user)).toContain(user)
 
@@ -52,8 +58,10 @@ describe('SCRAM credentials', () => {
     })
 
     await admin.alterUserScramCredentials([{ op: 'delete', user, mechanism: 'SCRAM-SHA-256' }])
-    const [after] = await admin.describeUserScramCredentials([user])
-    expect(after!.credentials).toEqual([{ mechanism: 'SCRAM-SHA-512', iterations: 8192 }])
+    await eventually(async () => {
+      const [after] = await admin.describeUserScramCredentials([user])
+      expect(after!.credentials).toEqual([{ mechanism: 'SCRAM-SHA-512', iterations: 8192 }])
+    })
     await eventually(async () => {
       await expect(login('SCRAM-SHA-256', user, password)).rejects.toMatchObject({
         code: 'SASL_AUTHENTICATION_FAILED',
@@ -78,7 +86,11 @@ describe('SCRAM credentials', () => {
     expect(error.errors[0].message).toContain(weak)
     expect(error.succeeded).toEqual([good])
 
-    const described = await admin.describeUserScramCredentials([good, unknown]).catch((e) => e)
+    const described = await eventually(async () => {
+      const e = await admin.describeUserScramCredentials([good, unknown]).catch((e) => e)
+      expect(e.succeeded).toHaveLength(1)
+      return e
+    })
     expect(described).toBeInstanceOf(AdminAggregateError)
     expect(described.failed).toEqual([`user ${unknown}`])
     expect(described.errors[0]).toMatchObject({ code: 'RESOURCE_NOT_FOUND' })

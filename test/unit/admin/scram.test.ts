@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { RoundReport } from '../../../src/admin/driver.js'
 import {
+  buildAlterScramRequest,
   handleAlterScramResponse,
   handleDescribeScramResponse,
   prepareAlterations,
@@ -34,24 +35,32 @@ describe('SCRAM salted password (RFC 5802 Hi)', () => {
     expect(salted.length).toBe(64)
   })
 
-  it('sends salt, iterations and the salted password, never the clear one', async () => {
+  it('sends salt, iterations and the salted password, never the clear one, one alteration per user per request', async () => {
     const prepared = await prepareAlterations([
       { op: 'upsert', user: 'alice', mechanism: 'SCRAM-SHA-512', password: 'secret-pw', iterations: 8192 },
       { op: 'delete', user: 'bob', mechanism: 'SCRAM-SHA-256' },
       { op: 'upsert', user: 'alice', mechanism: 'SCRAM-SHA-256', password: 'secret-pw', salt: Buffer.from('s') },
     ])
     expect(prepared.users).toEqual(['alice', 'bob'])
-    expect(prepared.request.deletions).toEqual([{ name: 'bob', mechanism: 1 }])
-    const [a, b] = prepared.request.upsertions as any[]
+    expect(prepared.waves.map((w) => w.map((a) => a.user))).toEqual([['alice', 'bob'], ['alice']])
+    const first = buildAlterScramRequest(prepared.waves[0]!, new Set(['alice', 'bob']))
+    expect(first.deletions).toEqual([{ name: 'bob', mechanism: 1 }])
+    const a = first.upsertions![0] as any
     expect(a.mechanism).toBe(2)
     expect(a.iterations).toBe(8192)
     expect(a.salt.length).toBe(32)
     expect(a.saltedPassword.length).toBe(64)
+    const second = buildAlterScramRequest(prepared.waves[1]!, new Set(['alice']))
+    const b = second.upsertions![0] as any
+    expect(second.deletions).toEqual([])
     expect(b.iterations).toBe(4096)
     expect(b.salt).toEqual(Buffer.from('s'))
     expect(b.saltedPassword).toEqual(await saltedPassword('SCRAM-SHA-256', 'secret-pw', Buffer.from('s'), 4096))
-    const bytes = encodeMessage(Apis.AlterUserScramCredentials.request, 0, prepared.request)
-    expect(bytes.includes(Buffer.from('secret-pw'))).toBe(false)
+    expect(buildAlterScramRequest(prepared.waves[0]!, new Set(['bob'])).upsertions).toEqual([])
+    for (const req of [first, second]) {
+      const bytes = encodeMessage(Apis.AlterUserScramCredentials.request, 0, req)
+      expect(bytes.includes(Buffer.from('secret-pw'))).toBe(false)
+    }
   })
 
   it('validates alterations', () => {
