@@ -26,6 +26,7 @@ import {
   ConnectionError,
   invalidatesMetadata,
   KafkaError,
+  ProtocolError,
   UnsupportedVersionError,
 } from '../errors.js'
 import type { Connection, ConnectionOptions, Workload } from '../network/index.js'
@@ -75,6 +76,14 @@ export function responseInvalidatesMetadata(value: unknown, depth = 0): boolean 
     } else if (typeof v === 'object' && v !== null && responseInvalidatesMetadata(v, depth + 1)) return true
   }
   return false
+}
+
+/**
+ * Errors after which another broker (or a new connection) may succeed: retriable ones, and a
+ * ProtocolError — a malformed frame fails only that connection.
+ */
+function worthAnotherTry(err: unknown): boolean {
+  return isRetriableError(err) || err instanceof ProtocolError
 }
 
 export class Cluster {
@@ -499,7 +508,7 @@ export class Cluster {
             )
             return
           } catch (err) {
-            if (!isRetriableError(err)) throw err
+            if (!worthAnotherTry(err)) throw err
             last = err
             this.options.logger.warn(
               `kafka-wire: bootstrap server ${ep.host}:${ep.port} failed: ${(err as Error).message}`,
@@ -508,7 +517,7 @@ export class Cluster {
         }
         throw last
       },
-      this.#retryOptions(deadline, undefined),
+      { ...this.#retryOptions(deadline, undefined), retriable: worthAnotherTry },
     )
   }
 
@@ -629,13 +638,13 @@ export class Cluster {
           try {
             return await this.#sendTo(ep, api, build, opts, deadline)
           } catch (err) {
-            if (!isRetriableError(err) || this.#closed) throw err
+            if (!worthAnotherTry(err) || this.#closed) throw err
             last = err
           }
         }
         throw last ?? new ConnectionError('No broker is reachable')
       },
-      this.#retryOptions(deadline, opts.signal),
+      { ...this.#retryOptions(deadline, opts.signal), retriable: worthAnotherTry },
     )
   }
 
