@@ -80,14 +80,14 @@ export function selectRebalanceProtocol(assignors: readonly ConsumerPartitionAss
 }
 
 function builtIn(name: string): ConsumerPartitionAssignor {
-  const create = BUILT_IN[JAVA_CLASS_NAMES[name] ?? name]
-  if (!Object.hasOwn(BUILT_IN, JAVA_CLASS_NAMES[name] ?? name) || create === undefined) {
+  const canonical = JAVA_CLASS_NAMES[name] ?? name
+  if (!Object.hasOwn(BUILT_IN, canonical)) {
     throw new ConfigError(
       OPTION,
       `unknown assignor '${name}' (expected ${Object.keys(BUILT_IN).join(', ')}, or an assignor object)`,
     )
   }
-  return create()
+  return BUILT_IN[canonical]!()
 }
 
 function validateCustom(assignor: ConsumerPartitionAssignor): ConsumerPartitionAssignor {
