@@ -2,3 +2,4 @@
 export * from './errors.js'
 export * from './consumer/index.js'
 export * from './producer/index.js'
+export * from './admin/index.js'

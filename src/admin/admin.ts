@@ -112,9 +112,9 @@ import type {
   AdminOptions,
   AlterConfigsResource,
   ClusterDescription,
-  CommittedOffset,
   ConfigResource,
   ConfigResourceDescription,
+  ConsumerGroupOffset,
   CreatedTopic,
   CreatePartitionsOptions,
   CreateTopicsOptions,
@@ -131,10 +131,10 @@ import type {
   GroupTopicPartition,
   IncrementalAlterConfigsOptions,
   ListConsumerGroupOffsetsOptions,
-  ListedOffset,
   ListGroupsOptions,
   ListOffsetsOptions,
   ListOffsetsQuery,
+  ListOffsetsResultInfo,
   ListTopicsOptions,
   NewAclBinding,
   NewPartitions,
@@ -575,7 +575,10 @@ export class Admin implements AsyncDisposable {
    * Looks up offsets by spec ('earliest', 'latest', 'max-timestamp' or a timestamp), asking each
    * partition's leader. Leader moves are followed within the call's timeout.
    */
-  async listOffsets(queries: readonly ListOffsetsQuery[], options: ListOffsetsOptions = {}): Promise<ListedOffset[]> {
+  async listOffsets(
+    queries: readonly ListOffsetsQuery[],
+    options: ListOffsetsOptions = {},
+  ): Promise<ListOffsetsResultInfo[]> {
     const call = this.#begin(options)
     validatePartitions(queries, 'ListOffsetsQuery')
     const byKey = new Map(queries.map((q) => [tpKey(q.topic, q.partition), { ...q, timestamp: specTimestamp(q.spec) }]))
@@ -583,7 +586,7 @@ export class Admin implements AsyncDisposable {
     await this.#connect(call)
     const keys = [...byKey.keys()]
     const topics = [...new Set(queries.map((q) => q.topic))]
-    const outcome = await drive<ListedOffset>(
+    const outcome = await drive<ListOffsetsResultInfo>(
       keys,
       async (pending, report) => {
         const leaders = await this.#leaders(call, pending, report)
@@ -654,7 +657,7 @@ export class Admin implements AsyncDisposable {
     groupId: string,
     partitions?: readonly GroupTopicPartition[] | null,
     options: ListConsumerGroupOffsetsOptions = {},
-  ): Promise<CommittedOffset[]> {
+  ): Promise<ConsumerGroupOffset[]> {
     const call = this.#begin(options)
     requireNonEmptyString(groupId, 'groupId')
     if (partitions) validatePartitions(partitions, 'GroupTopicPartition')
@@ -680,7 +683,7 @@ export class Admin implements AsyncDisposable {
       })
     })
     if (fetched.errors.length > 0) {
-      throw new AdminAggregateError<CommittedOffset>(
+      throw new AdminAggregateError<ConsumerGroupOffset>(
         'listConsumerGroupOffsets',
         'partitions',
         fetched.errors.map((error) => ({ label: `${error.topic}-${error.partition}`, error })),

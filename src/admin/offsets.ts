@@ -23,13 +23,13 @@ import {
 } from './common.js'
 import type { RoundReport } from './driver.js'
 import type {
-  CommittedOffset,
+  ConsumerGroupOffset,
   DeletedRecords,
   DeleteRecordsRequestItem,
   GroupOffsetUpdate,
   GroupTopicPartition,
-  ListedOffset,
   ListOffsetsQuery,
+  ListOffsetsResultInfo,
   OffsetSpec,
 } from './types.js'
 
@@ -97,7 +97,7 @@ export function buildListOffsetsRequest(
 
 export function handleListOffsetsResponse(
   response: ResponseOf<typeof Apis.ListOffsets>,
-  report: RoundReport<ListedOffset>,
+  report: RoundReport<ListOffsetsResultInfo>,
   apiKey: number,
   broker: number,
 ): void {
@@ -180,7 +180,7 @@ export function buildOffsetFetchRequest(
 }
 
 export interface FetchedGroupOffsets {
-  offsets: CommittedOffset[]
+  offsets: ConsumerGroupOffset[]
   /** Partition-level failures (each naming its partition). */
   errors: KafkaError[]
   /** A partition reported a retriable error (UNSTABLE_OFFSET_COMMIT): ask again. */
@@ -223,7 +223,7 @@ export function mapOffsetFetchResponse(
   if (errorCode !== ErrorCode.NONE) {
     throw brokerError(errorCode, namedMessage(`group ${groupId}`, null), { apiKey, broker })
   }
-  const offsets: CommittedOffset[] = []
+  const offsets: ConsumerGroupOffset[] = []
   const errors: KafkaError[] = []
   let retry: KafkaError | null = null
   for (const t of topics) {

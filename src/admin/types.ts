@@ -306,7 +306,7 @@ export interface ListOffsetsOptions extends AdminCallOptions {
   isolationLevel?: 'read_uncommitted' | 'read_committed'
 }
 
-export interface ListedOffset {
+export interface ListOffsetsResultInfo {
   topic: string
   partition: number
   /** -1n when no offset matches (e.g. a timestamp later than every record). */
@@ -322,7 +322,7 @@ export interface GroupTopicPartition {
   partition: number
 }
 
-export interface CommittedOffset {
+export interface ConsumerGroupOffset {
   topic: string
   partition: number
   /** The next offset the group will consume. */
