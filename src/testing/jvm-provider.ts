@@ -49,6 +49,7 @@ import type {
   ListenerInfo,
   ListenerName,
   SaslInfo,
+  SaslMechanism,
   StartKafkaOptions,
   TlsMaterial,
 } from './types.js'
@@ -294,6 +295,7 @@ class JvmKafkaCluster implements KafkaCluster {
     dir: string
     nodes: NodeState[]
     listenerNames: ListenerName[]
+    saslMechanisms: SaslMechanism[]
     tls?: TlsMaterial
     sasl?: SaslInfo
     heapMb: number
@@ -317,7 +319,7 @@ class JvmKafkaCluster implements KafkaCluster {
     this.listeners = {}
     for (const l of init.listenerNames) {
       const info: ListenerInfo = { bootstrapServers: servers(l), securityProtocol: securityProtocolOf(l) }
-      if (isSaslListener(l)) info.saslMechanisms = [...SASL_MECHANISMS]
+      if (isSaslListener(l)) info.saslMechanisms = [...init.saslMechanisms]
       if (l === 'MTLS') info.clientAuthRequired = true
       this.listeners[l] = info
     }
@@ -533,6 +535,13 @@ export async function startJvmCluster(
   const plainUsers = [...DEFAULT_PLAIN_USERS]
   const heapMb = options.heapMb ?? (count === 1 ? 512 : 384)
   const brokerConfig = options.brokerConfig ?? {}
+  // What the SASL listeners really offer (brokerConfig may change sasl.enabled.mechanisms).
+  const saslMechanisms = (brokerConfig['sasl.enabled.mechanisms'] ?? SASL_MECHANISMS.join(','))
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean) as SaslMechanism[]
+  const envTimeout = Number(process.env.KAFKA_WIRE_READY_TIMEOUT_MS)
+  const readyTimeoutMs = options.readyTimeoutMs ?? (envTimeout > 0 ? envTimeout : 90_000)
 
   const t0 = Date.now()
   void sweepStaleClusterDirs()
@@ -649,11 +658,12 @@ export async function startJvmCluster(
         dir,
         nodes,
         listenerNames,
+        saslMechanisms,
         tls,
-        sasl: hasSasl ? { mechanisms: [...SASL_MECHANISMS], plainUsers, scramUsers } : undefined,
+        sasl: hasSasl ? { mechanisms: saslMechanisms, plainUsers, scramUsers } : undefined,
         heapMb,
         jvmArgs: options.jvmArgs ?? [],
-        readyTimeoutMs: options.readyTimeoutMs ?? 90_000,
+        readyTimeoutMs,
         keepDir: options.keepDir ?? false,
         detached: internals.detachedForever ?? false,
       })

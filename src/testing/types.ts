@@ -6,7 +6,8 @@ export type SecurityProtocol = 'PLAINTEXT' | 'SASL_PLAINTEXT' | 'SSL' | 'SASL_SS
 /** Listener names on a kit broker: the security protocols, plus `MTLS` (SSL with required client certs) when a TLS listener is requested. */
 export type ListenerName = SecurityProtocol | 'MTLS'
 
-export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'
+/** The kit configures PLAIN and SCRAM; other names appear when brokerConfig enables them (e.g. OAUTHBEARER). */
+export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512' | 'OAUTHBEARER' | 'GSSAPI'
 
 export type ProviderName = 'external' | 'jvm' | 'testcontainers'
 
@@ -32,7 +33,7 @@ export interface StartKafkaOptions {
   jvmArgs?: string[]
   /** Default 'auto': `KAFKA_BOOTSTRAP_SERVERS` → external; `KAFKA_PROVIDER`; a Docker engine → testcontainers; else jvm. */
   provider?: 'auto' | ProviderName
-  /** Per-node readiness timeout (default 90 s). */
+  /** Per-node readiness timeout (default `$KAFKA_WIRE_READY_TIMEOUT_MS` or 90 s). */
   readyTimeoutMs?: number
   /** Keep the cluster directory (logs, data) after stop(). Also `KAFKA_WIRE_KEEP_DIR=1`. */
   keepDir?: boolean
