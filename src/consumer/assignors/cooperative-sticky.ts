@@ -11,8 +11,10 @@
  * list; A sees it missing from its own list and revokes it, which triggers a second rebalance in
  * which B gets it. Java derives the withheld partitions from its builders' bookkeeping; here the
  * rule is applied directly to the final assignment: a partition is withheld from a member that
- * is not its valid owner while any other member claims it. That also covers claims Java misses
- * (a partition dropped for rack alignment), which Java's own coordinator would then reject.
+ * is not its valid owner (the one claimant of the highest generation) while any other member
+ * claims it. Where Java's bookkeeping is right the result is the same; it also covers the cases
+ * it misses (with different subscriptions, kafka-clients 4.3.1 can give a partition to a stale
+ * claimant while its valid owner still has it; see the Java oracle test).
  */
 import { toGroupAssignments } from './normalize.js'
 import { stickyAssign } from './sticky/sticky-assign.js'
