@@ -96,6 +96,20 @@ export interface DecodeOptions {
   maxDecompressedBytes?: number
 }
 
+/**
+ * Node's own FastBuffer pattern: a Uint8Array subclass whose prototype chain is Buffer's, so
+ * instances are real Buffers (Buffer.isBuffer, every method, inspect) but are created about
+ * twice as fast as with `buf.subarray()`, which dominated decoding in the profile.
+ */
+class BufferView extends Uint8Array {}
+Object.setPrototypeOf(BufferView.prototype, Buffer.prototype)
+Object.defineProperty(BufferView.prototype, 'constructor', { value: Buffer, writable: true, configurable: true })
+
+/** A Buffer sharing memory with `buf[start, start + length)`. */
+function view(buf: Uint8Array, start: number, length: number): Buffer {
+  return new BufferView(buf.buffer, buf.byteOffset + start, length) as unknown as Buffer
+}
+
 function readInt64Number(buf: Buffer, pos: number): number {
   return buf.readInt32BE(pos) * TWO_32 + buf.readUInt32BE(pos + 4)
 }
@@ -316,7 +330,7 @@ class RecordIterator extends VarintReader implements IterableIterator<KafkaRecor
     if (keyLength >= 0) {
       const p = this.pos
       if (keyLength > recordEnd - p) throw new ProtocolError(`Record key length ${keyLength} exceeds the record`)
-      key = buf.subarray(p, p + keyLength)
+      key = view(buf, p, keyLength)
       this.pos = p + keyLength
     } else if (keyLength !== -1) {
       throw new ProtocolError(`Invalid record key length ${keyLength}`)
@@ -326,7 +340,7 @@ class RecordIterator extends VarintReader implements IterableIterator<KafkaRecor
     if (valueLength >= 0) {
       const p = this.pos
       if (valueLength > recordEnd - p) throw new ProtocolError(`Record value length ${valueLength} exceeds the record`)
-      value = buf.subarray(p, p + valueLength)
+      value = view(buf, p, valueLength)
       this.pos = p + valueLength
     } else if (valueLength !== -1) {
       throw new ProtocolError(`Invalid record value length ${valueLength}`)
@@ -349,7 +363,7 @@ class RecordIterator extends VarintReader implements IterableIterator<KafkaRecor
         let headerValue: Buffer | null = null
         if (valueLen >= 0) {
           if (valueLen > recordEnd - p) throw new ProtocolError(`Invalid header value length ${valueLen}`)
-          headerValue = buf.subarray(p, p + valueLen)
+          headerValue = view(buf, p, valueLen)
           this.pos = p + valueLen
         } else if (valueLen !== -1) {
           throw new ProtocolError(`Invalid header value length ${valueLen}`)
@@ -467,6 +481,7 @@ export interface RecordBatchBuilderOptions {
    * while it fills. Default 1 (no shrink assumed). Feed `compressionRatio` of earlier batches.
    */
   compressionRatioEstimate?: number
+  /** Leave at 0 (the default) for Produce: Kafka 4 brokers reject client batches with another base offset. */
   baseOffset?: bigint
   partitionLeaderEpoch?: number
   producerId?: bigint
