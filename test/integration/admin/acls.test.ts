@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { type AclBinding, Admin, AdminAggregateError } from '../../../src/admin/index.js'
 import { type KafkaCluster, startKafka } from '../../../src/testing/index.js'
-import { eventually, uniqueName } from './helpers.js'
+import { eventually, runDocExamples, uniqueName } from './helpers.js'
 
 describe('without an authorizer', () => {
   it('describeAcls reports SECURITY_DISABLED', async () => {
@@ -127,6 +127,13 @@ describe('with StandardAuthorizer', () => {
     expect(error.errors[0].message).toContain("cluster 'not-kafka-cluster'")
     expect(error.succeeded).toEqual([expect.objectContaining({ resourceName: topic, operation: 'write' })])
     await admin.deleteAcls([{ resourceName: topic }])
+  })
+
+  it('runs the ACL example of docs/admin.md', async () => {
+    const examples = await runDocExamples('acl', { plaintext: kafka.bootstrapServers })
+    expect(examples.blocks).toBe(1)
+    await examples.run(admin)
+    await admin.deleteAcls([{ principal: 'User:reporting' }])
   })
 
   it('refuses filter-only values in a binding before sending anything', async () => {

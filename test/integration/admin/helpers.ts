@@ -157,3 +157,57 @@ export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 15_000): P
     }
   }
 }
+
+/**
+ * Runs the ```ts examples of docs/admin.md whose info string is exactly `ts ${tag}` (tag '' = plain
+ * `ts`), in order, as one async function: 'kafka-wire' imports point at src/, the placeholder
+ * addresses at `servers`, and the example topic/group/user names get a unique suffix.
+ */
+export async function runDocExamples(tag: string, servers: { plaintext: string; saslPlaintext?: string }) {
+  const { readFile, writeFile, mkdtemp, rm } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const path = await import('node:path')
+  const root = path.resolve(import.meta.dirname, '../../..')
+  const markdown = await readFile(path.join(root, 'docs/admin.md'), 'utf8')
+  const wanted = tag === '' ? 'ts' : `ts ${tag}`
+  const blocks = [...markdown.matchAll(/^```([^\n]*)\n([\s\S]*?)^```$/gm)]
+    .filter((m) => m[1]!.trim() === wanted)
+    .map((m) => m[2]!)
+  const suffix = randomUUID().slice(0, 8)
+  const imports = new Set<string>()
+  const body: string[] = []
+  for (const block of blocks) {
+    for (const line of block.split('\n')) {
+      if (/^import .* from 'kafka-wire'$/.test(line)) {
+        imports.add(line.replace("'kafka-wire'", `'${path.join(root, 'src/index.js')}'`))
+      } else {
+        body.push(line)
+      }
+    }
+  }
+  let code = body.join('\n')
+  code = code.replaceAll("'localhost:9092'", JSON.stringify(servers.plaintext))
+  if (servers.saslPlaintext !== undefined)
+    code = code.replaceAll("'localhost:9093'", JSON.stringify(servers.saslPlaintext))
+  for (const name of ['orders', 'payments', 'audit', 'pinned', 'dry-run', 'billing', 'reporting']) {
+    code = code.replaceAll(`'${name}'`, `'${name}-${suffix}'`)
+  }
+  const module = [
+    ...imports,
+    'export default async function run(injected?: any): Promise<void> {',
+    '  const console = { log: (..._args: unknown[]) => {} }',
+    // Tagged blocks (e.g. the ACL one) run on their own, with the test's admin.
+    tag === '' ? '' : '  const admin = injected',
+    code,
+    '}',
+  ].join('\n')
+  const dir = await mkdtemp(path.join(tmpdir(), 'kafka-wire-admin-docs-'))
+  const file = path.join(dir, `examples-${tag || 'main'}.ts`)
+  await writeFile(file, module)
+  try {
+    const mod = await import(/* @vite-ignore */ file)
+    return { run: mod.default as (injected?: unknown) => Promise<void>, blocks: blocks.length, suffix }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
