@@ -27,6 +27,7 @@ import {
   invalidatesMetadata,
   KafkaError,
   ProtocolError,
+  TimeoutError,
   UnsupportedVersionError,
 } from '../errors.js'
 import type { Connection, ConnectionOptions, Workload } from '../network/index.js'
@@ -104,6 +105,9 @@ export class Cluster {
   #periodicTimer: NodeJS.Timeout | undefined
   #refreshFailures = 0
   #lastRefreshAttempt = 0
+  /** Nodes whose last connection attempt failed or whose connection broke. */
+  readonly #unreachable = new Set<number>()
+  #followUps = 0
 
   constructor(options: ResolvedCommonOptions, config: ClusterConfig = {}) {
     this.options = options
@@ -119,6 +123,7 @@ export class Cluster {
       logger: options.logger,
       connect: this.#connect,
       onConnectionError: (ep, err) => this.#onConnectionError(ep, err),
+      onConnected: (ep) => this.#unreachable.delete(ep.nodeId),
     })
     this.#coordinators = new Coordinators({
       send: async (build, opts) => {
@@ -233,6 +238,7 @@ export class Cluster {
     await this.connect({ signal: opts.signal, timeoutMs: Math.max(1, deadline - Date.now()) })
     for (const t of topics) this.#interest.add(t)
     let first = true
+    let topicError: KafkaError | undefined
     return withRetry(
       async () => {
         const stale = this.#metadata.isStale(Date.now(), this.options.metadataMaxAgeMs)
@@ -252,13 +258,17 @@ export class Cluster {
           if (md !== undefined && md.partitions.length > 0 && (code === undefined || !this.#isTopicErrorFatal(code))) {
             out.set(t, md)
           } else {
-            throw brokerError(code ?? 3, null, { topic: t, apiKey: Apis.Metadata.apiKey })
+            topicError = brokerError(code ?? 3, null, { topic: t, apiKey: Apis.Metadata.apiKey })
+            throw topicError
           }
         }
         return out
       },
       this.#retryOptions(deadline, opts.signal),
-    )
+    ).catch((err: unknown) => {
+      // Out of time in the middle of a refresh: the topic's error says more than the timeout.
+      throw err instanceof TimeoutError && topicError !== undefined ? topicError : err
+    })
   }
 
   /**
@@ -280,8 +290,13 @@ export class Cluster {
 
   /** Asks for a prompt metadata refresh (asynchronous, coalesced, rate-limited by retryBackoffMs). */
   requestMetadataRefresh(): void {
+    this.#scheduleRefresh(this.#refreshFailures)
+  }
+
+  /** A background refresh no sooner than backoff(attempt) after the previous attempt. */
+  #scheduleRefresh(attempt: number): void {
     if (this.#closed || this.#refreshTimer !== undefined || this.#connected === undefined) return
-    const gap = backoff(this.#refreshFailures, this.options.retryBackoffMs, this.options.retryBackoffMaxMs)
+    const gap = backoff(attempt, this.options.retryBackoffMs, this.options.retryBackoffMaxMs)
     const delay = Math.max(0, this.#lastRefreshAttempt + gap - Date.now())
     this.#refreshTimer = setTimeout(() => {
       this.#refreshTimer = undefined
@@ -582,6 +597,7 @@ export class Cluster {
       debug(this.options.logger, `kafka-wire: ignored ${result.staleIgnored} partitions with an older leader epoch`)
     }
     this.#schedulePeriodicRefresh()
+    this.#followUpUnreachableLeaders()
   }
 
   #schedulePeriodicRefresh(): void {
@@ -603,9 +619,32 @@ export class Cluster {
   #onConnectionError(ep: Endpoint, err: Error): void {
     if (this.#closed || err instanceof AuthenticationError || err instanceof AbortError) return
     if (ep.nodeId >= 0) {
+      this.#unreachable.add(ep.nodeId)
       this.#coordinators.invalidateNode(ep.nodeId)
       this.requestMetadataRefresh()
     }
+  }
+
+  /**
+   * While a partition leader in the cache is a node we could not reach, keep refreshing (with
+   * backoff up to retryBackoffMaxMs): the cluster has not fenced it yet, and the new leader shows up
+   * only in a later answer. Stops once the node is reachable again or no longer leads anything.
+   */
+  #followUpUnreachableLeaders(): void {
+    for (const id of this.#unreachable) if (!this.#metadata.brokers.has(id)) this.#unreachable.delete(id)
+    let leads = false
+    if (this.#unreachable.size > 0) {
+      outer: for (const name of this.#interest) {
+        for (const p of this.#metadata.topic(name)?.partitions ?? []) {
+          if (this.#unreachable.has(p.leaderId)) {
+            leads = true
+            break outer
+          }
+        }
+      }
+    }
+    if (leads) this.#scheduleRefresh(++this.#followUps)
+    else this.#followUps = 0
   }
 
   /** Candidates for sendAny: connected brokers (least loaded first), then others, then bootstrap servers. */

@@ -34,6 +34,8 @@ export interface PoolOptions {
   logger: Logger
   /** Called when a connection fails (not on a deliberate close). */
   onConnectionError?: (endpoint: Endpoint, err: Error) => void
+  /** Called when a connection is established. */
+  onConnected?: (endpoint: Endpoint) => void
   /** For tests. */
   connect?: (options: ConnectionOptions) => Promise<Connection>
   random?: () => number
@@ -295,6 +297,7 @@ export class ConnectionPool {
       throw new ClosedError('The client is closed')
     }
     slot.conn = conn
+    o.onConnected?.(ep)
     conn.onClose((reason) => {
       if (slot.conn === conn) slot.conn = undefined
       if (!(reason instanceof ClosedError) && !this.#closed) {

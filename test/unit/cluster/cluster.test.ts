@@ -142,6 +142,20 @@ describe('Cluster (fake brokers)', () => {
     expect(c.leaderFor('t', 0)).toEqual({ nodeId: 2, leaderEpoch: 6 })
   })
 
+  it('keeps refreshing while a cached leader is unreachable, until the new leader shows up', async () => {
+    fake = await startFakeCluster(2)
+    fake.state.topics.set('t', { partitions: [[1, 3]] })
+    const c = make(fake.bootstrap)
+    await c.topicMetadata(['t'])
+    await fake.brokers[0]!.close() // node 1, the leader, dies; the cluster has not noticed yet
+    await expect(c.send(1, Apis.Metadata, { topics: [] })).rejects.toBeInstanceOf(ConnectionError)
+    await new Promise((r) => setTimeout(r, 300)) // a few refreshes still name node 1
+    fake.state.topics.set('t', { partitions: [[2, 4]] })
+    const deadline = Date.now() + 3000
+    while (c.leaderFor('t', 0)?.nodeId !== 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+    expect(c.leaderFor('t', 0)).toEqual({ nodeId: 2, leaderEpoch: 4 })
+  })
+
   it('a newer leader epoch wins over a stale broker answer', async () => {
     fake = await startFakeCluster(2)
     fake.state.topics.set('t', { partitions: [[2, 9]] })
@@ -311,10 +325,20 @@ describe('Cluster (fake brokers)', () => {
 
   it('never shows credentials in util.inspect, nor in connectionOptions()', async () => {
     fake = await startFakeCluster(1)
-    const c = make(fake.bootstrap, { sasl: { mechanism: 'SCRAM-SHA-256', username: 'bob', password: 'b0b-pw-123' } })
+    fake.handler = (_id, req, ctx) => {
+      if (req.api === Apis.SaslHandshake) ctx.reply(req, { errorCode: 0, mechanisms: ['PLAIN'] })
+      else if (req.api === Apis.SaslAuthenticate) ctx.reply(req, { errorCode: 0, authBytes: Buffer.alloc(0) })
+      else return false
+      return true
+    }
+    const c = make(fake.bootstrap, { sasl: { mechanism: 'PLAIN', username: 'bob', password: 'b0b-pw-123' } })
     expect(inspect(c, { depth: 20 })).not.toContain('b0b-pw-123')
     expect(inspect(c.options, { depth: 20 })).not.toContain('b0b-pw-123')
     expect(inspect({ c }, { depth: 20, showHidden: false })).not.toContain('b0b-pw-123')
-    ;(c as any).topic('x')
+    await c.connect()
+    const co = c.connectionOptions(1)!
+    expect(co.sasl).toMatchObject({ username: 'bob', password: 'b0b-pw-123' }) // usable, e.g. by a worker thread
+    expect(inspect(co, { depth: 20 })).not.toContain('b0b-pw-123')
+    expect(structuredClone({ ...co, logger: undefined }).sasl).toEqual(co.sasl)
   })
 })
