@@ -1,5 +1,12 @@
 /** kafka-wire: a Kafka client for Node.js, written from the wire protocol up. */
-export * from './errors.js'
-export * from './consumer/index.js'
-export * from './producer/index.js'
+
 export * from './admin/index.js'
+export {
+  type CommonClientOptions,
+  fromProperties,
+} from './cluster/index.js'
+export * from './consumer/index.js'
+export * from './errors.js'
+export { type UnsecuredJwtOptions, unsecuredJwt } from './network/sasl/oauthbearer.js'
+export type { Logger, OAuthBearerToken, SaslOptions, TlsOptions } from './network/types.js'
+export * from './producer/index.js'
