@@ -9,6 +9,7 @@ import { AuthenticationError } from '../../../src/errors.js'
 import { connect, unsecuredJwt } from '../../../src/network/index.js'
 import { Apis } from '../../../src/protocol/index.js'
 import { type KafkaCluster, startKafka } from '../../../src/testing/index.js'
+import { runDocExample } from './doc-examples.js'
 
 let kafka: KafkaCluster
 let bootstrap: string
@@ -61,6 +62,11 @@ describe('OAUTHBEARER', () => {
     }).catch((e) => e)
     expect(err).toBeInstanceOf(AuthenticationError)
     expect(err.message).toMatch(/invalid_token/)
+  })
+
+  it('the OAUTHBEARER example of docs/configuration.md runs', async () => {
+    const logged = await runDocExample('oauthbearer', { 'localhost:9097': bootstrap })
+    expect(logged.join('\n')).toMatch(/authenticated with a bearer token/)
   })
 
   it('a Cluster bootstraps over OAUTHBEARER, also when configured from Java properties', async () => {
