@@ -206,6 +206,42 @@ describe('Connection against a fake broker', () => {
     conn.close()
   })
 
+  it('SASL session lifetime (KIP-368): the connection retires before the session expires', async () => {
+    broker = await startFakeBroker((req, ctx) => {
+      if (req.api === Apis.SaslHandshake) ctx.reply(req, { errorCode: 0, mechanisms: ['PLAIN'] })
+      else if (req.api === Apis.SaslAuthenticate) {
+        expect(req.body.authBytes.toString()).toBe('\0u\0p')
+        ctx.reply(req, { errorCode: 0, authBytes: Buffer.alloc(0), sessionLifetimeMs: 300n })
+      } else return false
+      return true
+    })
+    const conn = await connect({
+      host: '127.0.0.1',
+      port: broker.port,
+      sasl: { mechanism: 'PLAIN', username: 'u', password: 'p' },
+    })
+    expect(conn.expired).toBe(false)
+    await new Promise((r) => setTimeout(r, 320))
+    expect(conn.expired).toBe(true)
+    await conn.request(Apis.Metadata, {}) // still usable for what is sent; closes once idle
+    expect(conn.closed).toBe(true)
+  })
+
+  it('SASL mechanism not enabled → AuthenticationError naming the enabled ones', async () => {
+    broker = await startFakeBroker((req, ctx) => {
+      if (req.api !== Apis.SaslHandshake) return false
+      ctx.reply(req, { errorCode: 33, mechanisms: ['SCRAM-SHA-512'] })
+      return true
+    })
+    const err = await connect({
+      host: '127.0.0.1',
+      port: broker.port,
+      sasl: { mechanism: 'PLAIN', username: 'u', password: 'p' },
+    }).catch((e) => e)
+    expect(err.name).toBe('AuthenticationError')
+    expect(err.message).toMatch(/PLAIN is not enabled.*SCRAM-SHA-512/)
+  })
+
   it('a response with an unexpected correlation id fails the connection with ProtocolError', async () => {
     broker = await startFakeBroker((req, ctx) => {
       if (req.api !== Apis.Metadata) return false
