@@ -150,6 +150,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       membership: this.#membership as GroupMembership | null,
       requestTimeoutMs: this.#requestTimeoutMs,
       retryBackoffMs: this.#retryBackoffMs,
+      onChange: wake,
       ...(this.#logger ? { logger: this.#logger } : {}),
     })
   }
@@ -268,6 +269,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         } catch (err) {
           if (!(err instanceof TimeoutError) && !(err instanceof KafkaError && err.retriable)) throw err
         }
+        const positionError = this.#offsets.takeAsyncError()
+        if (positionError !== null) throw positionError
         if (this.#closed) return ConsumerRecords.empty()
         const records = this.#fetcher.collect(this.#options.maxPollRecords)
         if (!records.isEmpty) {

@@ -17,7 +17,7 @@ import type { CommitGeneration, GroupMembership } from './group/membership.js'
 import type { ResolvedConsumerOptions } from './options.js'
 import type { SubscriptionState, TopicPartitionState } from './subscription-state.js'
 import { type OffsetAndMetadata, type TopicPartition, type TopicPartitionOffset, tpKey } from './types.js'
-import { sleep } from './util.js'
+import { sleep, TIMED_OUT, withDeadline } from './util.js'
 
 export type ClusterForOffsets = Pick<
   Cluster,
@@ -54,6 +54,8 @@ export interface OffsetsContext {
   requestTimeoutMs: number
   retryBackoffMs: number
   logger?: Logger
+  /** A background position task finished: wake a waiting poll(). */
+  onChange?: () => void
 }
 
 interface CommitEntry {
@@ -69,6 +71,8 @@ class RetriableCommitError extends KafkaError {}
 export class Offsets {
   readonly #ctx: OffsetsContext
   #seq = 0
+  #committedTask: Promise<void> | null = null
+  #asyncError: unknown = null
   /** Per partition: sequence number of the latest commit sent for it. */
   readonly #lastSent = new Map<string, number>()
   #closed = false
@@ -111,7 +115,8 @@ export class Offsets {
       const pending = entries.filter((e) => (this.#lastSent.get(tpKey(e.topic, e.partition)) ?? 0) <= seq)
       if (pending.length === 0) return
       try {
-        await this.#commitOnce(membership, pending, seq, opts.deadline)
+        const r = await withDeadline(this.#commitOnce(membership, pending, seq, opts.deadline), opts.deadline)
+        if (r === TIMED_OUT) throw new TimeoutError('Timed out committing offsets (the commit may still be applied)')
         return
       } catch (err) {
         const retriable =
@@ -179,7 +184,7 @@ export class Offsets {
             })),
           })),
         },
-        { workload: 'group', version, timeoutMs: Math.max(1, Math.min(ctx.requestTimeoutMs, deadline - Date.now())) },
+        { workload: 'group', version, timeoutMs: ctx.requestTimeoutMs },
       )
     } catch (err) {
       if (err instanceof KafkaError && (err.retriable || err.code === 'ERR_CONNECTION')) {
@@ -253,7 +258,9 @@ export class Offsets {
     let attempt = 0
     for (;;) {
       try {
-        return await this.#fetchCommittedOnce(membership, tps, deadline)
+        const r = await withDeadline(this.#fetchCommittedOnce(membership, tps, deadline), deadline)
+        if (r === TIMED_OUT) throw new TimeoutError('Timed out fetching committed offsets')
+        return r
       } catch (err) {
         if (!(err instanceof KafkaError && err.retriable) || this.#closed) throw err
         const wait = Math.min(this.#ctx.retryBackoffMs * 2 ** Math.min(attempt++, 5), 1000)
@@ -295,7 +302,7 @@ export class Offsets {
         version >= 8
           ? { groups: [{ groupId: membership.groupId, memberId: null, memberEpoch: -1, topics }], requireStable: true }
           : { groupId: membership.groupId, topics, requireStable: true },
-        { workload: 'group', version, timeoutMs: Math.max(1, Math.min(ctx.requestTimeoutMs, deadline - Date.now())) },
+        { workload: 'group', version, timeoutMs: ctx.requestTimeoutMs },
       )
     } catch (err) {
       if (err instanceof KafkaError && err.retriable)
@@ -355,24 +362,48 @@ export class Offsets {
    */
   async updateFetchPositions(deadline: number): Promise<void> {
     const subs = this.#ctx.subscriptions
-    const now = Date.now()
-    await this.validatePositions(now)
+    // Validation and resets run in the background; their results land in SubscriptionState and wake poll().
+    this.#background(this.validatePositions(Date.now()))
     if (subs.initializingPartitions().length > 0) {
-      if (this.#ctx.membership !== null) await this.#refreshCommittedOffsets(deadline)
+      if (this.#ctx.membership !== null) {
+        // Not bounded by this poll's timeout: a later poll() picks up the same request (as Java does).
+        this.#committedTask ??= this.#refreshCommittedOffsets().finally(() => {
+          this.#committedTask = null
+          this.#ctx.onChange?.()
+        })
+        const r = await withDeadline(this.#committedTask, deadline)
+        if (r === TIMED_OUT) return
+      }
       const none = subs.resetInitializingPartitions()
       if (none.length > 0) throw new NoOffsetForPartitionError(none.map((s) => s.tp))
     }
-    await this.resetPositions(Date.now())
+    this.#background(this.resetPositions(Date.now()))
   }
 
-  async #refreshCommittedOffsets(deadline: number): Promise<void> {
+  #background(task: Promise<void>): void {
+    task.then(
+      () => this.#ctx.onChange?.(),
+      (err) => {
+        this.#asyncError ??= err
+        this.#ctx.onChange?.()
+      },
+    )
+  }
+
+  /** An error from a background position task (truncation with autoOffsetReset 'none'), thrown once. */
+  takeAsyncError(): unknown {
+    const err = this.#asyncError
+    this.#asyncError = null
+    return err
+  }
+
+  async #refreshCommittedOffsets(): Promise<void> {
     const subs = this.#ctx.subscriptions
     const initializing = subs.initializingPartitions()
     if (initializing.length === 0) return
-    const assignmentId = subs.assignmentId
     const committed = await this.fetchCommitted(
       initializing.map((s) => s.tp),
-      deadline,
+      Date.now() + this.#ctx.options.defaultApiTimeoutMs,
     )
     for (const s of initializing) {
       if (subs.stateByKey(s.key) !== s || s.state !== 'INITIALIZING') continue
@@ -386,7 +417,6 @@ export class Offsets {
         leaderEpoch: leader?.leaderEpoch ?? -1,
       })
     }
-    void assignmentId
   }
 
   /** Sends ListOffsets for partitions awaiting a reset. Not awaited by poll() beyond `deadline`. */

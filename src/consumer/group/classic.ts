@@ -677,7 +677,7 @@ export class ClassicMembership implements GroupMembership {
         await this.#ctx.cluster.send(
           coordinatorId,
           Apis.LeaveGroup,
-          { groupId: this.groupId, memberId, members: [{ memberId, groupInstanceId: null, reason }] },
+          { groupId: this.groupId, members: [{ memberId, groupInstanceId: null, reason }] },
           { workload: 'group', timeoutMs },
         )
       } catch (err) {

@@ -257,7 +257,6 @@ class InProcessHeartbeat implements HeartbeatHandle {
             Apis.LeaveGroup,
             {
               groupId: identity.groupId,
-              memberId: identity.memberId,
               members: [{ memberId: identity.memberId, groupInstanceId: identity.groupInstanceId, reason }],
             },
             { workload: 'group' },

@@ -76,7 +76,6 @@ const transport: HeartbeatTransport<CloneableConnectionOptions> = {
     const conn = await connectionFor(id, coordinator)
     const res = await conn.request(Apis.LeaveGroup, {
       groupId: identity.groupId,
-      memberId: identity.memberId,
       members: [{ memberId: identity.memberId, groupInstanceId: identity.groupInstanceId, reason }],
     })
     return res.errorCode !== 0 ? res.errorCode : (res.members?.[0]?.errorCode ?? 0)
