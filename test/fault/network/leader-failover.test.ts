@@ -71,10 +71,16 @@ describe('leader failover (3 nodes)', () => {
     const { nodeId, partition } = await withRetry(
       async () => {
         const r = await latestOffset(cluster, topic, 0)
-        if (r.partition.errorCode !== 0) throw new KafkaError(`error ${r.partition.errorCode}`, 'X', { retriable: true })
+        if (r.partition.errorCode !== 0)
+          throw new KafkaError(`error ${r.partition.errorCode}`, 'X', { retriable: true })
         return r
       },
-      { deadline: Date.now() + 60_000, backoffMs: 100, backoffMaxMs: 1000, onRetry: () => cluster.requestMetadataRefresh() },
+      {
+        deadline: Date.now() + 60_000,
+        backoffMs: 100,
+        backoffMaxMs: 1000,
+        onRetry: () => cluster.requestMetadataRefresh(),
+      },
     )
     expect(nodeId).not.toBe(before.nodeId)
     expect(partition.offset).toBe(0n)
