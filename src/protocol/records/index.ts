@@ -13,6 +13,7 @@ export {
   compressAsync,
   compressionName,
   compressionTypeFromName,
+  compressLz4Frame,
   DEFAULT_MAX_DECOMPRESSED_BYTES,
   decompress,
   decompressLz4Frame,

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import zlib from 'node:zlib'
@@ -12,6 +13,7 @@ import {
   compressAsync,
   compressionName,
   compressionTypeFromName,
+  compressLz4Frame,
   decompress,
   decompressLz4Frame,
   isCodecAvailable,
@@ -59,6 +61,51 @@ describe('compression fixtures written by Kafka’s own codecs', () => {
     expect(ours[4]! & 0xe1).toBe(0x60)
     expect([0x40, 0x50, 0x60, 0x70]).toContain(ours[5])
   })
+})
+
+describe('pure-JS LZ4 compressor (used when lz4-napi is missing)', () => {
+  const lz4napi = createRequire(import.meta.url)('lz4-napi') as { decompressFrameSync(b: Buffer): Buffer }
+
+  it('writes Kafka’s frame header exactly and frames an independent decoder (lz4-napi) reads', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 3000 }),
+          fc
+            .array(fc.constantFrom('alpha ', 'beta ', 'gamma ', '{"id":1}', '\n'), { maxLength: 2000 })
+            .map((w) => new TextEncoder().encode(w.join(''))),
+        ),
+        (bytes) => {
+          const buf = Buffer.from(bytes)
+          const frame = compressLz4Frame(buf)
+          expect([...frame.subarray(0, 7)]).toEqual([0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x82])
+          expect(lz4napi.decompressFrameSync(frame).equals(buf)).toBe(true)
+          expect(decompress(CompressionType.LZ4, frame, buf.length).equals(buf)).toBe(true)
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+
+  it('multi-block inputs, incompressible blocks stored raw, long runs', () => {
+    const random = Buffer.from(Array.from({ length: 150_000 }, (_, i) => (i * 2654435761) >>> 24))
+    const mixed = Buffer.concat([Buffer.alloc(70_000, 'a'), random.subarray(0, 70_000), Buffer.alloc(100_000, 0)])
+    for (const input of [random, mixed, Buffer.alloc(0), Buffer.from('x'), Buffer.alloc(13, 1)]) {
+      const frame = compressLz4Frame(input)
+      expect(lz4napi.decompressFrameSync(frame).equals(input)).toBe(true)
+      expect(decompress(CompressionType.LZ4, frame, Math.max(1, input.length)).equals(input)).toBe(true)
+    }
+    expect(compressLz4Frame(Buffer.alloc(1 << 20)).length).toBeLessThan(5000)
+  })
+
+  if (haveFixtures) {
+    it('compresses the fixture input to about the size Kafka’s own writer produced', () => {
+      const kafka = fixture('input.jsonl.kafka-lz4')
+      const ours = compressLz4Frame(fixture('input.jsonl'))
+      expect(ours.subarray(0, 7).equals(kafka.subarray(0, 7))).toBe(true)
+      expect(ours.length).toBeLessThan(kafka.length * 1.1)
+    })
+  }
 })
 
 describe('codec round trips', () => {

@@ -3,10 +3,11 @@
  *
  * Native codec packages are `require`d the first time a codec is used (never at startup),
  * resolved from kafka-wire's own location (`moduleDir`), so both builds and the tests load
- * them the same way. Built in, needing no package: none, gzip (node:zlib), LZ4 decompression
- * (pure JS), and zstd on Node ≥ 22.15 (node:zlib) when `zstd-napi` is absent. Packages:
- * snappy (`snappy`), LZ4 compression (`lz4-napi`), zstd (`zstd-napi`, preferred: measured
- * 2–4× faster than node:zlib's zstd).
+ * them the same way. Built in, needing no package: none, gzip (node:zlib), LZ4 (pure-JS
+ * decompression; pure-JS compression when `lz4-napi` is absent), and zstd on Node ≥ 22.15
+ * (node:zlib) when `zstd-napi` is absent. Packages: snappy (`snappy`), LZ4 compression
+ * (`lz4-napi`, preferred when installed), zstd (`zstd-napi`, preferred: measured 2–4× faster
+ * than node:zlib's zstd).
  *
  * A codec whose package is not installed throws KafkaError `ERR_CODEC_UNAVAILABLE` naming the
  * package to install. The producer calls `loadCodec` for its configured codec at startup to
@@ -17,7 +18,7 @@ import { join } from 'node:path'
 import { ConfigError, KafkaError, ProtocolError } from '../../../errors.js'
 import { moduleDir } from '../../../internal/module-dir.js'
 import { gzipCodec } from './gzip.js'
-import { createLz4Codec, decompressLz4Frame, type Lz4Api } from './lz4.js'
+import { createLz4Codec, decompressLz4Frame, jsLz4Codec, type Lz4Api } from './lz4.js'
 import { createSnappyCodec, type SnappyApi } from './snappy.js'
 import {
   COMPRESSION_NAMES,
@@ -34,7 +35,7 @@ import {
   type ZstdNapiBinding,
 } from './zstd.js'
 
-export { decompressLz4Frame } from './lz4.js'
+export { compressLz4Frame, decompressLz4Frame } from './lz4.js'
 export {
   COMPRESSION_NAMES,
   type Codec,
@@ -63,19 +64,30 @@ function requirePackage(name: string): unknown {
   return requireFromHere(name)
 }
 
-/** LZ4 decompression is pure JS; only compression needs lz4-napi, loaded on first compress. */
+/**
+ * LZ4 decompression is pure JS; compression loads lz4-napi on first use and falls back to the
+ * pure-JS compressor when it is not installed, so LZ4 is always available.
+ */
 const lz4Codec: Codec = {
   compress(input) {
-    const native = loadNative(CompressionType.LZ4)
-    codecs[CompressionType.LZ4] = native
-    return native.compress(input)
+    return resolveLz4().compress(input)
   },
   compressAsync(input) {
-    const native = loadNative(CompressionType.LZ4)
-    codecs[CompressionType.LZ4] = native
-    return native.compressAsync!(input)
+    const codec = resolveLz4()
+    return codec.compressAsync === undefined ? Promise.resolve(codec.compress(input)) : codec.compressAsync(input)
   },
   decompress: decompressLz4Frame,
+}
+
+function resolveLz4(): Codec {
+  let codec: Codec
+  try {
+    codec = createLz4Codec(requirePackage('lz4-napi') as Lz4Api)
+  } catch {
+    codec = jsLz4Codec
+  }
+  codecs[CompressionType.LZ4] = codec
+  return codec
 }
 
 function loadNative(type: CompressionType): Codec {
@@ -85,8 +97,6 @@ function loadNative(type: CompressionType): Codec {
     switch (type) {
       case CompressionType.SNAPPY:
         return createSnappyCodec(requirePackage('snappy') as SnappyApi)
-      case CompressionType.LZ4:
-        return createLz4Codec(requirePackage('lz4-napi') as Lz4Api)
       case CompressionType.ZSTD:
         try {
           return createZstdNapiCodec(
@@ -126,8 +136,7 @@ function codecFor(type: number): Codec {
  * is reported at startup. Throws KafkaError `ERR_CODEC_UNAVAILABLE` naming the package.
  */
 export function loadCodec(type: CompressionType): void {
-  const codec = codecFor(type)
-  if (codec === lz4Codec) codecs[type] = loadNative(type)
+  if (codecFor(type) === lz4Codec) resolveLz4()
 }
 
 /** Whether `type` can be used here (its package is installed); loads it if so. */
