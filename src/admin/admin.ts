@@ -11,7 +11,7 @@
  * Request building and response mapping live in the pure modules beside this file (topics.ts,
  * configs.ts, groups.ts, offsets.ts, acls.ts, scram.ts); this file does the routing and I/O only.
  */
-import { Cluster, resolveCommonOptions } from '../cluster/index.js'
+import { backoff, Cluster, resolveCommonOptions, sleep } from '../cluster/index.js'
 import {
   brokerError,
   ClosedError,
@@ -102,6 +102,7 @@ import {
   handleDeleteTopicsResponse,
   handleDescribeTopicsMetadata,
   topicListings,
+  topicsReady,
   validateNewPartitions,
   validateNewTopics,
 } from './topics.js'
@@ -223,6 +224,12 @@ export class Admin implements AsyncDisposable {
       },
       this.#driveOptions(call),
     )
+    if (!options.validateOnly && (options.waitForMetadata ?? true) && outcome.results.size > 0) {
+      await this.#awaitTopicsVisible(
+        call,
+        new Map([...outcome.results.values()].map((t) => [t.topic, Math.max(1, t.numPartitions)])),
+      )
+    }
     return settle('createTopics', 'topics', keys, outcome)
   }
 
@@ -323,9 +330,12 @@ export class Admin implements AsyncDisposable {
       },
       this.#driveOptions(call),
     )
-    settle('createPartitions', 'topics', keys, outcome)
+    if (!options.validateOnly && (options.waitForMetadata ?? true) && outcome.results.size > 0) {
+      await this.#awaitTopicsVisible(call, new Map([...outcome.results.keys()].map((t) => [t, byName.get(t)!.count])))
+    }
     // Our own metadata cache should see the new partitions at once.
     this.#cluster.requestMetadataRefresh()
+    settle('createPartitions', 'topics', keys, outcome)
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1031,6 +1041,36 @@ export class Admin implements AsyncDisposable {
         }
       }),
     )
+  }
+
+  /**
+   * Waits until every broker's metadata shows `expected` (topic → minimum partition count) with
+   * leaders: brokers learn of new topics and partitions from the metadata log a moment after the
+   * controller answered. Best effort: gives up silently at the call's deadline (the change itself
+   * succeeded); an abort or close still rejects.
+   */
+  async #awaitTopicsVisible(call: Call, expected: ReadonlyMap<string, number>): Promise<void> {
+    const topics = [...expected.keys()]
+    for (let attempt = 0; ; attempt++) {
+      const nodes = [...this.#cluster.brokers.keys()]
+      const answers = await Promise.allSettled(
+        nodes.map((node) => this.#send(call, node, Apis.Metadata, (version) => buildMetadataRequest(topics, version))),
+      )
+      throwIfAborted(call.signal)
+      if (
+        nodes.length > 0 &&
+        answers.every((a) => a.status === 'fulfilled' && topicsReady(a.value.response, expected))
+      ) {
+        return
+      }
+      const wait = backoff(attempt, this.#retryBackoffMs, this.#retryBackoffMaxMs)
+      if (Date.now() + wait >= call.deadline) return
+      try {
+        await sleep(wait, call.signal)
+      } catch {
+        throwIfAborted(call.signal)
+      }
+    }
   }
 
   /** Finds each group's coordinator; groups whose lookup failed are reported and left out. */

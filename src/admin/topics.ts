@@ -221,6 +221,20 @@ export function handleDescribeTopicsMetadata(
   }
 }
 
+/**
+ * Whether a Metadata response shows every topic of `expected` with at least that many partitions,
+ * each with a leader: what createTopics / createPartitions wait for before resolving.
+ */
+export function topicsReady(response: MetadataResponse, expected: ReadonlyMap<string, number>): boolean {
+  for (const [name, minPartitions] of expected) {
+    const t = response.topics.find((x) => x.name === name)
+    if (t === undefined || t.errorCode !== ErrorCode.NONE) return false
+    if (t.partitions.length < minPartitions) return false
+    if (t.partitions.some((p) => p.errorCode !== ErrorCode.NONE || p.leaderId < 0)) return false
+  }
+  return true
+}
+
 export function clusterFromDescribeCluster(response: ResponseOf<typeof Apis.DescribeCluster>): ClusterDescription {
   const brokers: BrokerDescription[] = response.brokers
     .map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack, fenced: b.isFenced }))

@@ -38,6 +38,12 @@ export interface NewTopic {
 export interface CreateTopicsOptions extends AdminCallOptions {
   /** Check the request (names, configs, replica placement) without creating anything. */
   validateOnly?: boolean
+  /**
+   * Resolve only once every broker's metadata shows the new topics with a leader for each
+   * partition (bounded by the call's timeout), so that what follows — describeTopics, a produce —
+   * finds them. Default true; false resolves as soon as the controller created them (Java's behaviour).
+   */
+  waitForMetadata?: boolean
 }
 
 export interface CreatedTopic {
@@ -97,6 +103,8 @@ export interface NewPartitions {
 
 export interface CreatePartitionsOptions extends AdminCallOptions {
   validateOnly?: boolean
+  /** Resolve only once every broker's metadata shows the new partitions with leaders. Default true. */
+  waitForMetadata?: boolean
 }
 
 export interface DeleteTopicsOptions extends AdminCallOptions {}

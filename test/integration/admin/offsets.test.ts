@@ -24,13 +24,16 @@ async function topicWithRecords(partitions = 2) {
   await eventually(() => admin.describeTopics([topic]))
   const t0 = Date.now() - 60_000
   // Partition 0: 5 records with increasing timestamps, the largest at offset 3.
-  await produce(raw, topic, 0, [
-    { value: 'a', timestamp: t0 },
-    { value: 'b', timestamp: t0 + 1000 },
-    { value: 'c', timestamp: t0 + 2000 },
-    { value: 'd', timestamp: t0 + 9000 },
-    { value: 'e', timestamp: t0 + 3000 },
-  ])
+  // The first produce may reach the broker before it took leadership of the new partition.
+  await eventually(() =>
+    produce(raw, topic, 0, [
+      { value: 'a', timestamp: t0 },
+      { value: 'b', timestamp: t0 + 1000 },
+      { value: 'c', timestamp: t0 + 2000 },
+      { value: 'd', timestamp: t0 + 9000 },
+      { value: 'e', timestamp: t0 + 3000 },
+    ]),
+  )
   return { topic, t0 }
 }
 

@@ -50,8 +50,8 @@ describe('createTopics', () => {
     expect(error.failed).toEqual([existing])
     expect(error.succeeded.map((t: { topic: string }) => t.topic)).toEqual([fresh])
     expect(error.message).toContain(existing)
-    const listed = (await admin.listTopics()).map((t) => t.topic)
-    expect(listed).toContain(fresh)
+    // Brokers learn of new topics from the metadata log, a moment after the controller created them.
+    await eventually(async () => expect((await admin.listTopics()).map((t) => t.topic)).toContain(fresh))
   })
 
   it('reports invalid settings per topic', async () => {
@@ -66,7 +66,11 @@ describe('listTopics / describeTopics', () => {
   it('lists user topics, and internal ones on request', async () => {
     const name = uniqueName('adm-list')
     await admin.createTopics([{ topic: name }])
-    const user = await admin.listTopics()
+    const user = await eventually(async () => {
+      const topics = await admin.listTopics()
+      expect(topics.map((t) => t.topic)).toContain(name)
+      return topics
+    })
     const listing = user.find((t) => t.topic === name)
     expect(listing).toMatchObject({ isInternal: false })
     expect(listing!.topicId).toMatch(/^[A-Za-z0-9_-]{22}$/)

@@ -37,6 +37,15 @@ describe('Admin retries', () => {
       if (req.api !== Apis.CreateTopics) return false
       const moved = nodeId !== fake.state.controllerId || nodeId === 1
       if (moved) fake.state.controllerId = 2
+      else
+        for (const t of req.body.topics)
+          fake.state.topics.set(t.name, {
+            partitions: [
+              [2, 0],
+              [1, 0],
+              [2, 0],
+            ],
+          })
       ctx.reply(req, {
         topics: req.body.topics.map((t: any) => ({
           name: t.name,
@@ -51,6 +60,25 @@ describe('Admin retries', () => {
     const [created] = await admin.createTopics([{ topic: 't', numPartitions: 3 }])
     expect(created).toMatchObject({ topic: 't', numPartitions: 3, replicationFactor: 2 })
     expect(sentTo(Apis.CreateTopics)).toEqual([1, 2])
+    // It resolved once both brokers' metadata showed the topic.
+    const metadataAfter = fake
+      .requests()
+      .filter((r) => r.req.api === Apis.Metadata && r.req.body.topics?.[0]?.name === 't')
+    expect(new Set(metadataAfter.map((r) => r.nodeId))).toEqual(new Set([1, 2]))
+  })
+
+  it('gives up waiting for metadata at the deadline without failing the creation', async () => {
+    fake.handler = (_nodeId, req, ctx) => {
+      if (req.api !== Apis.CreateTopics) return false
+      ctx.reply(req, {
+        topics: req.body.topics.map((t: any) => ({ name: t.name, numPartitions: 1, replicationFactor: 1 })),
+      })
+      return true
+    }
+    const started = Date.now()
+    const [created] = await admin.createTopics([{ topic: 'never-visible' }], { timeoutMs: 300 })
+    expect(created!.topic).toBe('never-visible')
+    expect(Date.now() - started).toBeLessThan(2000)
   })
 
   it('finds the coordinator again after NOT_COORDINATOR, and waits out COORDINATOR_LOAD_IN_PROGRESS', async () => {

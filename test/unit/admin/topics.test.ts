@@ -10,6 +10,7 @@ import {
   handleDeleteTopicsResponse,
   handleDescribeTopicsMetadata,
   topicListings,
+  topicsReady,
   validateNewTopics,
 } from '../../../src/admin/topics.js'
 import { Apis, encodeMessage, ZERO_UUID } from '../../../src/protocol/index.js'
@@ -249,5 +250,26 @@ describe('Metadata-based calls', () => {
         { nodeId: 2, host: 'b', port: 2, rack: 'r', fenced: false },
       ],
     })
+  })
+})
+
+describe('topicsReady', () => {
+  it('needs every topic, enough partitions, and a leader for each', () => {
+    const res = metadataResponse([
+      {
+        errorCode: 0,
+        name: 'a',
+        topicId: ZERO_UUID,
+        isInternal: false,
+        partitions: [partition(0, 1), partition(1, 1)],
+      },
+      { errorCode: 0, name: 'b', topicId: ZERO_UUID, isInternal: false, partitions: [partition(0, -1)] },
+      { errorCode: 3, name: 'c', topicId: ZERO_UUID, isInternal: false, partitions: [] },
+    ])
+    expect(topicsReady(res, new Map([['a', 2]]))).toBe(true)
+    expect(topicsReady(res, new Map([['a', 3]]))).toBe(false)
+    expect(topicsReady(res, new Map([['b', 1]]))).toBe(false)
+    expect(topicsReady(res, new Map([['c', 1]]))).toBe(false)
+    expect(topicsReady(res, new Map([['d', 1]]))).toBe(false)
   })
 })
