@@ -29,9 +29,12 @@ export class Reader {
     }
   }
 
+  // The fixed-size reads below use plain byte arithmetic: Buffer's readIntXX methods repeat the
+  // bounds check `need` has already done.
+
   int8(): number {
     this.need(1, 'int8')
-    return this.buf.readInt8(this.pos++)
+    return (this.buf[this.pos++]! << 24) >> 24
   }
 
   uint8(): number {
@@ -40,42 +43,56 @@ export class Reader {
   }
 
   bool(): boolean {
-    return this.int8() !== 0
+    this.need(1, 'bool')
+    return this.buf[this.pos++] !== 0
   }
 
   int16(): number {
     this.need(2, 'int16')
-    const v = this.buf.readInt16BE(this.pos)
-    this.pos += 2
-    return v
+    const b = this.buf
+    const p = this.pos
+    this.pos = p + 2
+    return (((b[p]! << 8) | b[p + 1]!) << 16) >> 16
   }
 
   uint16(): number {
     this.need(2, 'uint16')
-    const v = this.buf.readUInt16BE(this.pos)
-    this.pos += 2
-    return v
+    const b = this.buf
+    const p = this.pos
+    this.pos = p + 2
+    return (b[p]! << 8) | b[p + 1]!
   }
 
   int32(): number {
     this.need(4, 'int32')
-    const v = this.buf.readInt32BE(this.pos)
-    this.pos += 4
-    return v
+    const b = this.buf
+    const p = this.pos
+    this.pos = p + 4
+    return (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!
   }
 
   uint32(): number {
     this.need(4, 'uint32')
-    const v = this.buf.readUInt32BE(this.pos)
-    this.pos += 4
-    return v
+    const b = this.buf
+    const p = this.pos
+    this.pos = p + 4
+    return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0
   }
 
+  /**
+   * int64 as a bigint. Most values on the wire (offsets, timestamps, -1 sentinels) fit in 53
+   * bits; those go through number arithmetic and one BigInt() call, which is several times
+   * cheaper than readBigInt64BE.
+   */
   int64(): bigint {
     this.need(8, 'int64')
-    const v = this.buf.readBigInt64BE(this.pos)
-    this.pos += 8
-    return v
+    const b = this.buf
+    const p = this.pos
+    this.pos = p + 8
+    const hi = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!
+    const lo = ((b[p + 4]! << 24) | (b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!) >>> 0
+    if (hi >= -0x200000 && hi < 0x200000) return BigInt(hi * 4294967296 + lo)
+    return b.readBigInt64BE(p)
   }
 
   float64(): number {
@@ -94,19 +111,28 @@ export class Reader {
 
   /** Unsigned LEB128 varint, at most 5 bytes (32 bits). */
   uvarint(): number {
+    const b = this.buf
+    const end = this.end
+    let p = this.pos
+    // One byte (counts, lengths and tag sections below 128) is by far the common case.
+    if (p < end && b[p]! < 0x80) {
+      this.pos = p + 1
+      return b[p]!
+    }
     let result = 0
-    let shift = 0
     for (let i = 0; i < 5; i++) {
-      if (this.pos >= this.end) throw new ProtocolError(`Truncated varint at offset ${this.pos}`)
-      const b = this.buf[this.pos++]!
-      result += (b & 0x7f) * 2 ** shift
-      if ((b & 0x80) === 0) {
+      if (p >= end) throw new ProtocolError(`Truncated varint at offset ${p}`)
+      const byte = b[p++]!
+      // The first four bytes carry 28 bits: int32 shifts are exact; the fifth needs a multiply.
+      if (i < 4) result |= (byte & 0x7f) << (7 * i)
+      else result += (byte & 0x7f) * 0x10000000
+      if ((byte & 0x80) === 0) {
         if (result > 0xffffffff) throw new ProtocolError('Unsigned varint exceeds 32 bits')
+        this.pos = p
         return result
       }
-      shift += 7
     }
-    throw new ProtocolError(`Unsigned varint longer than 5 bytes at offset ${this.pos}`)
+    throw new ProtocolError(`Unsigned varint longer than 5 bytes at offset ${p}`)
   }
 
   /** Zigzag-encoded signed varint (int32 range). */

@@ -31,9 +31,12 @@ export class Writer {
     this.buf = next
   }
 
+  // Fixed-size writes use plain byte stores: Buffer's writeIntXX methods re-validate range and
+  // bounds, which the codec has already checked (values) and `ensure` guarantees (space).
+
   int8(v: number): void {
     this.ensure(1)
-    this.buf.writeInt8(v, this.pos++)
+    this.buf[this.pos++] = v & 0xff
   }
 
   bool(v: boolean): void {
@@ -43,26 +46,30 @@ export class Writer {
 
   int16(v: number): void {
     this.ensure(2)
-    this.buf.writeInt16BE(v, this.pos)
-    this.pos += 2
+    const b = this.buf
+    const p = this.pos
+    b[p] = (v >>> 8) & 0xff
+    b[p + 1] = v & 0xff
+    this.pos = p + 2
   }
 
   uint16(v: number): void {
-    this.ensure(2)
-    this.buf.writeUInt16BE(v, this.pos)
-    this.pos += 2
+    this.int16(v)
   }
 
   int32(v: number): void {
     this.ensure(4)
-    this.buf.writeInt32BE(v, this.pos)
-    this.pos += 4
+    const b = this.buf
+    const p = this.pos
+    b[p] = (v >>> 24) & 0xff
+    b[p + 1] = (v >>> 16) & 0xff
+    b[p + 2] = (v >>> 8) & 0xff
+    b[p + 3] = v & 0xff
+    this.pos = p + 4
   }
 
   uint32(v: number): void {
-    this.ensure(4)
-    this.buf.writeUInt32BE(v, this.pos)
-    this.pos += 4
+    this.int32(v)
   }
 
   int64(v: bigint): void {
@@ -85,6 +92,10 @@ export class Writer {
 
   uvarint(v: number): void {
     this.ensure(5)
+    if (v < 0x80 && v >= 0) {
+      this.buf[this.pos++] = v
+      return
+    }
     while (v >= 0x80) {
       this.buf[this.pos++] = (v & 0x7f) | 0x80
       v = Math.floor(v / 128)
@@ -133,6 +144,28 @@ export class Writer {
 
   /** Length-prefixed UTF-8 (`lengthBytes` = 2 for STRING, or compact when `compact`). */
   string(s: string, compact: boolean): void {
+    const n = s.length
+    // Short ASCII strings (names, ids, hosts) are copied char by char: cheaper than the native
+    // byteLength + write pair for a few bytes.
+    if (n <= 64) {
+      let ascii = true
+      for (let i = 0; i < n; i++) {
+        if (s.charCodeAt(i) >= 0x80) {
+          ascii = false
+          break
+        }
+      }
+      if (ascii) {
+        if (compact) this.uvarint(n + 1)
+        else this.int16(n)
+        this.ensure(n)
+        const b = this.buf
+        let p = this.pos
+        for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i)
+        this.pos = p
+        return
+      }
+    }
     const len = Buffer.byteLength(s, 'utf8')
     if (!compact && len > 0x7fff) {
       throw new RangeError(`A string of ${len} UTF-8 bytes is too long for an int16-length STRING (max 32767)`)

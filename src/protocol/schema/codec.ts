@@ -1,12 +1,19 @@
 /**
  * Compiles a message schema for one version into an encoder and a decoder, cached per
- * (schema, version). This is Kafka's generated-code behaviour expressed as closures:
+ * (schema, version). This is Kafka's generated-code behaviour, compiled at run time:
  * - fields a version lacks decode to their defaults;
  * - encoding a non-default value into a non-ignorable field the version lacks throws
- *   UnsupportedVersionError (an ignorable one is dropped silently);
+ *   UnsupportedVersionError (an ignorable one is dropped silently), and so does null where
+ *   only other versions allow it;
  * - tagged fields are written only when they differ from their default, and tags we do
  *   not know are kept on `unknownTaggedFields` so decode → encode is byte-exact;
  * - decoding only ever throws ProtocolError (from Reader) for malformed bytes.
+ *
+ * Speed: each struct and array of a (schema, version) gets its own small function generated
+ * with `new Function` — named property reads, one object literal per decoded struct (so every
+ * decoded struct of a kind has the same shape) and monomorphic calls, which V8 compiles well.
+ * Where code generation is disallowed (`--disallow-code-generation-from-strings`, some CSPs)
+ * the same plans run through generic closures instead: same results, slower.
  */
 import { ProtocolError, UnsupportedVersionError } from '../../errors.js'
 import { Reader } from '../primitives/reader.js'
@@ -33,7 +40,26 @@ export interface CompiledMessage {
   decode(r: Reader): any
 }
 
-const cache = new WeakMap<MessageSchema<any>, Map<number, CompiledMessage>>()
+let cache = new WeakMap<MessageSchema<any>, Map<number, CompiledMessage>>()
+
+function codeGenerationAllowed(): boolean {
+  try {
+    return new Function('return true')() === true
+  } catch {
+    return false
+  }
+}
+
+let generateCode = codeGenerationAllowed()
+
+/**
+ * Chooses generated code (the default where allowed) or the generic closures, and drops what
+ * was compiled so far. For tests, which run the codec both ways; not part of the public API.
+ */
+export function setCodeGeneration(enabled: boolean): void {
+  generateCode = enabled && codeGenerationAllowed()
+  cache = new WeakMap()
+}
 
 export function compile(schema: MessageSchema<any>, version: number): CompiledMessage {
   let byVersion = cache.get(schema)
@@ -83,11 +109,11 @@ interface Ctx {
 // ---------------------------------------------------------------------------------------------
 // Defaults
 
+/** A zero-length Buffer cannot be changed, so every empty `bytes` default can share one. */
+const EMPTY = Buffer.alloc(0)
+
 export function defaultValue(f: Field<any, any>, version: number): unknown {
-  if (f.defaultValue !== undefined) {
-    const d = f.defaultValue
-    return d === null ? null : d
-  }
+  if (f.defaultValue !== undefined) return f.defaultValue
   return typeDefault(f.type, version)
 }
 
@@ -107,7 +133,7 @@ function typeDefault(type: TypeDef<any, any>, version: number): unknown {
     case 'string':
       return ''
     case 'bytes':
-      return Buffer.alloc(0)
+      return EMPTY
     case 'uuid':
       return ZERO_UUID
     case 'records':
@@ -182,6 +208,54 @@ function isTypeDefault(type: TypeDef<any, any>, value: unknown, version: number)
   }
 }
 
+/**
+ * A function returning a fresh default for `f` — for a struct, a generated object literal (the
+ * defaults of absent and tagged struct fields are built on every decode).
+ */
+function defaultFactory(f: Field<any, any>, version: number): () => unknown {
+  if (f.defaultValue !== undefined || f.type.kind !== 'struct' || !generateCode) {
+    return () => defaultValue(f, version)
+  }
+  const st = f.type as StructType<Fields>
+  const deps: unknown[] = []
+  const props = st.order.map((name) => {
+    const sub = st.fields[name]!
+    const d = defaultValue(sub, version)
+    let source = literalOf(d)
+    if (source === undefined) {
+      if (d === EMPTY) {
+        deps.push(EMPTY)
+        source = `d[${deps.length - 1}]`
+      } else if (Array.isArray(d)) source = '[]'
+      else {
+        deps.push(defaultFactory(sub, version))
+        source = `d[${deps.length - 1}]()`
+      }
+    }
+    return `${JSON.stringify(name)}: ${source}`
+  })
+  if (st.order.includes('__proto__')) return () => defaultValue(f, version)
+  return generate('makeDefault', [], [`return { ${props.join(', ')} };`], deps) as () => unknown
+}
+
+/** A source literal for a default that needs no allocation, or undefined. */
+function literalOf(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'number':
+      return Object.is(value, -0) ? '-0' : String(value)
+    case 'bigint':
+      return `${value}n`
+    case 'boolean':
+      return String(value)
+    case 'string':
+      return JSON.stringify(value)
+    case 'object':
+      return value === null ? 'null' : undefined
+    default:
+      return undefined
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Structs
 
@@ -190,14 +264,28 @@ interface FieldStep {
   readonly field: Field<any, any>
   readonly enc: Enc
   readonly dec: Dec
+  /** Source of an inline decode expression over `r`, when the field is a primitive. */
+  readonly decExpr: string | undefined
 }
 
-function compileStruct(type: StructType<Fields>, ctx: Ctx): { enc: Enc; dec: Dec } {
+interface StructPlan {
+  readonly ctx: Ctx
+  /** Every field in schema order, with how this version carries it. */
+  readonly fields: readonly { name: string; field: Field<any, any>; step: FieldStep | null; tagged: boolean }[]
+  readonly regular: readonly FieldStep[]
+  /** Tagged fields in tag order. */
+  readonly tagged: readonly FieldStep[]
+  /** Fields the version lacks whose non-default values must be refused. */
+  readonly guarded: readonly { name: string; field: Field<any, any> }[]
+  readonly tagIndex: ReadonlyMap<number, FieldStep>
+}
+
+function planStruct(type: StructType<Fields>, ctx: Ctx): StructPlan {
   const { version } = ctx
+  const fields: StructPlan['fields'][number][] = []
   const regular: FieldStep[] = []
   const tagged: FieldStep[] = []
-  const absent: { name: string; field: Field<any, any> }[] = []
-
+  const guarded: { name: string; field: Field<any, any> }[] = []
   for (const name of type.order) {
     const f = type.fields[name]!
     const fieldCtx: Ctx = {
@@ -209,35 +297,60 @@ function compileStruct(type: StructType<Fields>, ctx: Ctx): { enc: Enc; dec: Dec
     const isTagged = ctx.flexible && inRange(f.taggedVersions, version)
     const present = inRange(f.versions, version) || isTagged
     if (!present) {
-      absent.push({ name, field: f })
+      fields.push({ name, field: f, step: null, tagged: false })
+      if (!f.ignorable) guarded.push({ name, field: f })
       continue
     }
     const nullable = inRange(f.nullableVersions, version)
+    const { enc, dec } = compileType(f.type, nullable, fieldCtx)
     const step: FieldStep = {
       name,
       field: f,
-      enc: compileType(f.type, nullable, fieldCtx),
-      dec: compileTypeDec(f.type, nullable, fieldCtx),
+      enc,
+      dec,
+      decExpr: primitiveDecodeExpr(f.type, nullable, fieldCtx.flexible),
     }
+    fields.push({ name, field: f, step, tagged: isTagged })
     ;(isTagged ? tagged : regular).push(step)
   }
   tagged.sort((a, b) => a.field.tag - b.field.tag)
-  const flexible = ctx.flexible
-  const tagIndex = new Map(tagged.map((s) => [s.field.tag, s]))
-  const defaults = [...absent, ...tagged].map(({ name, field }) => ({ name, field }))
+  return { ctx, fields, regular, tagged, guarded, tagIndex: new Map(tagged.map((s) => [s.field.tag, s])) }
+}
 
-  const enc: Enc = (w, value) => {
-    if (value === null || typeof value !== 'object') {
-      throw new TypeError(`${ctx.path}: expected an object, got ${value === null ? 'null' : typeof value}`)
-    }
-    for (let i = 0; i < absent.length; i++) {
-      const { name, field } = absent[i]!
-      const v = value[name]
-      if (v !== undefined && !field.ignorable && !isDefault(field, v, version)) {
-        throw new UnsupportedVersionError(
-          `${ctx.path}.${name} is not supported in version ${version}, so its value cannot be sent`,
-        )
-      }
+function compileStruct(type: StructType<Fields>, ctx: Ctx): { enc: Enc; dec: Dec } {
+  const plan = planStruct(type, ctx)
+  if (generateCode && plan.fields.every((f) => f.name !== '__proto__')) {
+    return { enc: generateStructEncoder(plan), dec: generateStructDecoder(plan) }
+  }
+  return { enc: closureStructEncoder(plan), dec: closureStructDecoder(plan) }
+}
+
+function notAnObject(ctx: Ctx, value: unknown): Error {
+  if (value === null) return nullError(ctx)
+  return new TypeError(`${ctx.path}: expected an object, got ${typeof value}`)
+}
+
+function unsupportedField(ctx: Ctx, name: string): Error {
+  return new UnsupportedVersionError(
+    `${ctx.path}.${name} is not supported in version ${ctx.version}, so its value cannot be sent`,
+  )
+}
+
+function taggedFieldsUnsupported(ctx: Ctx): Error {
+  return new UnsupportedVersionError(
+    `${ctx.path} has tagged fields, but version ${ctx.version} of ${ctx.path.split('.')[0]} cannot carry them`,
+  )
+}
+
+/** The generic struct encoder (used where code generation is not allowed). */
+function closureStructEncoder(plan: StructPlan): Enc {
+  const { ctx, regular, tagged, guarded } = plan
+  const { version, flexible } = ctx
+  return (w, value) => {
+    if (value === null || typeof value !== 'object') throw notAnObject(ctx, value)
+    for (let i = 0; i < guarded.length; i++) {
+      const { name, field } = guarded[i]!
+      if (!isDefault(field, value[name], version)) throw unsupportedField(ctx, name)
     }
     for (let i = 0; i < regular.length; i++) {
       const s = regular[i]!
@@ -247,54 +360,190 @@ function compileStruct(type: StructType<Fields>, ctx: Ctx): { enc: Enc; dec: Dec
     }
     if (flexible) writeTaggedFields(w, tagged, value, version)
     else if (value.unknownTaggedFields !== undefined && value.unknownTaggedFields.length > 0) {
-      throw new UnsupportedVersionError(
-        `${ctx.path} has tagged fields, but version ${version} of ${ctx.path.split('.')[0]} cannot carry them`,
-      )
+      throw taggedFieldsUnsupported(ctx)
     }
   }
+}
 
-  const dec: Dec = (r) => {
+/** The generic struct decoder (used where code generation is not allowed). */
+function closureStructDecoder(plan: StructPlan): Dec {
+  const { ctx, fields, tagIndex } = plan
+  const { version, flexible } = ctx
+  return (r) => {
     const o: Record<string, unknown> = {}
-    for (let i = 0; i < regular.length; i++) {
-      const s = regular[i]!
-      o[s.name] = s.dec(r)
-    }
-    for (let i = 0; i < defaults.length; i++) {
-      const d = defaults[i]!
-      o[d.name] = defaultValue(d.field, version)
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!
+      o[f.name] = f.step === null || f.tagged ? defaultValue(f.field, version) : f.step.dec(r)
     }
     if (flexible) {
-      const unknown = readTaggedFields(r, tagIndex, o)
-      if (unknown !== null) o.unknownTaggedFields = unknown
+      const count = r.uvarint()
+      if (count !== 0) readTaggedFields(r, count, tagIndex, o)
     }
     return o
   }
-  return { enc, dec }
 }
 
-function writeTaggedFields(w: Writer, tagged: FieldStep[], value: any, version: number): void {
+/**
+ * The generated struct encoder: reads each field by name, refuses non-default values in fields
+ * the version lacks (ignorable ones are never read), fills in defaults and calls each field's
+ * encoder at its own call site.
+ */
+function generateStructEncoder(plan: StructPlan): Enc {
+  const { ctx, regular, tagged, guarded } = plan
+  const deps: unknown[] = []
+  const dep = (value: unknown) => {
+    deps.push(value)
+    return `d[${deps.length - 1}]`
+  }
+  const lines: string[] = []
+  lines.push(`if (v === null || typeof v !== 'object') throw ${dep(notAnObject)}(${dep(ctx)}, v);`)
+  lines.push('let x;')
+  for (const { name, field } of guarded) {
+    const isDef = (value: unknown) => isDefault(field, value, ctx.version)
+    lines.push(
+      `x = v[${JSON.stringify(name)}]; if (x !== undefined && !${dep(isDef)}(x)) throw ${dep(unsupportedField)}(${dep(ctx)}, ${JSON.stringify(name)});`,
+    )
+  }
+  for (const s of regular) {
+    const dflt = defaultValue(s.field, ctx.version)
+    const dfltSource = literalOf(dflt) ?? dep(dflt)
+    const statement = encodeStatement(s.field.type, inlineCompact(s, ctx), dep(s.enc))
+    lines.push(`x = v[${JSON.stringify(s.name)}]; if (x === undefined) x = ${dfltSource}; ${statement}`)
+  }
+  if (ctx.flexible) {
+    const writeTagged = (w: Writer, value: any) => writeTaggedFields(w, tagged, value, ctx.version)
+    if (tagged.length === 0) {
+      lines.push(
+        `x = v.unknownTaggedFields; if (x === undefined || x.length === 0) w.uvarint(0); else ${dep(writeTagged)}(w, v);`,
+      )
+    } else {
+      lines.push(`${dep(writeTagged)}(w, v);`)
+    }
+  } else {
+    lines.push(
+      `x = v.unknownTaggedFields; if (x !== undefined && x.length > 0) throw ${dep(taggedFieldsUnsupported)}(${dep(ctx)});`,
+    )
+  }
+  return generate('encode', ['w', 'v'], lines, deps) as Enc
+}
+
+/**
+ * The generated struct decoder: one object literal in schema order — regular fields read in
+ * wire order, absent and tagged ones at their defaults — then the tagged-field section.
+ */
+function generateStructDecoder(plan: StructPlan): Dec {
+  const { ctx, fields, tagIndex } = plan
+  const deps: unknown[] = []
+  const dep = (value: unknown) => {
+    deps.push(value)
+    return `d[${deps.length - 1}]`
+  }
+  const props: string[] = []
+  for (const f of fields) {
+    let source: string
+    if (f.step !== null && !f.tagged) {
+      source = f.step.decExpr ?? `${dep(f.step.dec)}(r)`
+    } else {
+      const dflt = defaultValue(f.field, ctx.version)
+      const literal = literalOf(dflt)
+      if (literal !== undefined) source = literal
+      else if (dflt === EMPTY) source = dep(EMPTY)
+      else if (Array.isArray(dflt)) source = '[]'
+      else source = `${dep(defaultFactory(f.field, ctx.version))}()`
+    }
+    props.push(`${JSON.stringify(f.name)}: ${source}`)
+  }
+  const lines = [`const o = { ${props.join(', ')} };`]
+  if (ctx.flexible) {
+    lines.push(`const n = r.uvarint(); if (n !== 0) ${dep(readTaggedFields)}(r, n, ${dep(tagIndex)}, o);`)
+  }
+  lines.push('return o;')
+  return generate('decode', ['r'], lines, deps) as Dec
+}
+
+/**
+ * Builds `function name(...params) { body }`. The body refers to its dependencies as `d[i]`;
+ * each becomes a constant of the enclosing scope.
+ */
+function generate(name: string, params: string[], body: string[], deps: unknown[]): (...args: any[]) => any {
+  const consts = deps.length === 0 ? '' : `const ${deps.map((_, i) => `d${i} = d[${i}]`).join(', ')};\n`
+  const code = body.join('\n').replace(/\bd\[(\d+)\]/g, 'd$1')
+  const source = `'use strict';\n${consts}return function ${name}(${params.join(', ')}) {\n${code}\n}`
+  return new Function('d', source)(deps)
+}
+
+/** Range tests over `x` that hold exactly for valid values of each integer type. */
+const INT_RANGE_FAILS: Partial<Record<string, string>> = {
+  int8: '((x << 24) >> 24) !== x',
+  int16: '((x << 16) >> 16) !== x',
+  uint16: '(x & 0xffff) !== x',
+  int32: '(x | 0) !== x',
+  uint32: '(x >>> 0) !== x',
+}
+
+/**
+ * A statement writing `x` (a value of `type`) to `w`: the common valid case inline, anything
+ * else (null, wrong types, out-of-range numbers) through the field's encoder `fallback`, which
+ * writes it or throws the right error.
+ */
+function encodeStatement(type: TypeDef<any, any>, compact: boolean, fallback: string): string {
+  const fails = INT_RANGE_FAILS[type.kind]
+  if (fails !== undefined) return `if (typeof x !== 'number' || ${fails}) ${fallback}(w, x); else w.${type.kind}(x);`
+  switch (type.kind) {
+    case 'string':
+      return `if (typeof x === 'string') w.string(x, ${compact}); else ${fallback}(w, x);`
+    case 'int64':
+      return `if (typeof x === 'bigint') w.int64(x); else ${fallback}(w, x);`
+    case 'bool':
+      return 'w.bool(!!x);'
+    default:
+      return `${fallback}(w, x);`
+  }
+}
+
+/** Whether a field's strings are compact: its own flexible override, or the struct's. */
+function inlineCompact(s: FieldStep, ctx: Ctx): boolean {
+  const f = s.field
+  return f.flexibleVersions === undefined ? ctx.flexible : inRange(f.flexibleVersions, ctx.version)
+}
+
+function writeTaggedFields(w: Writer, tagged: readonly FieldStep[], value: any, version: number): void {
   const unknown: readonly UnknownTaggedField[] | undefined = value.unknownTaggedFields
-  const present: { tag: number; write: (w: Writer) => void }[] = []
-  for (const s of tagged) {
+  let present: { tag: number; step: FieldStep | null; value: unknown }[] | null = null
+  for (let i = 0; i < tagged.length; i++) {
+    const s = tagged[i]!
     const v = value[s.name]
     if (isDefault(s.field, v, version)) continue
-    present.push({ tag: s.field.tag, write: (tw) => s.enc(tw, v) })
+    present ??= []
+    present.push({ tag: s.field.tag, step: s, value: v })
   }
-  if (unknown) for (const u of unknown) present.push({ tag: u.tag, write: (tw) => tw.raw(u.data) })
+  if (unknown !== undefined) {
+    for (const u of unknown) {
+      present ??= []
+      present.push({ tag: u.tag, step: null, value: u.data })
+    }
+  }
+  if (present === null) {
+    w.uvarint(0)
+    return
+  }
   if (present.length > 1) present.sort((a, b) => a.tag - b.tag)
   w.uvarint(present.length)
   for (const p of present) {
-    const tw = new Writer(64)
-    p.write(tw)
-    const data = tw.toBuffer()
+    let data: Uint8Array
+    if (p.step === null) data = p.value as Uint8Array
+    else {
+      const tw = new Writer(64)
+      p.step.enc(tw, p.value)
+      data = tw.toBuffer()
+    }
     w.uvarint(p.tag)
     w.uvarint(data.length)
     w.raw(data)
   }
 }
 
-function readTaggedFields(r: Reader, known: Map<number, FieldStep>, o: Record<string, unknown>) {
-  const count = r.uvarint()
+function readTaggedFields(r: Reader, count: number, known: ReadonlyMap<number, FieldStep>, o: Record<string, unknown>) {
   let unknown: UnknownTaggedField[] | null = null
   let lastTag = -1
   for (let i = 0; i < count; i++) {
@@ -313,7 +562,7 @@ function readTaggedFields(r: Reader, known: Map<number, FieldStep>, o: Record<st
     o[step.name] = step.dec(sub)
     if (sub.remaining !== 0) throw new ProtocolError(`Tagged field ${step.name} has ${sub.remaining} unread bytes`)
   }
-  return unknown
+  if (unknown !== null) o.unknownTaggedFields = unknown
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,7 +590,34 @@ function checkInt(ctx: Ctx, v: unknown, min: number, max: number): number {
   return v
 }
 
-function compileType(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): Enc {
+/** The encoder and decoder of one type; a struct or array element is compiled once for both. */
+function compileType(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): { enc: Enc; dec: Dec } {
+  switch (type.kind) {
+    case 'array':
+      return compileArray(type, nullable, ctx)
+    case 'struct': {
+      const s = compileStruct(type as StructType<Fields>, ctx)
+      // A non-nullable struct's encoder refuses null itself (see notAnObject).
+      if (!nullable) return s
+      // Nullable structs are written with a leading int8: -1 for null, 1 for present.
+      const { enc, dec } = s
+      return {
+        enc: (w, v) => {
+          if (v === null) w.int8(-1)
+          else {
+            w.int8(1)
+            enc(w, v)
+          }
+        },
+        dec: (r) => (r.int8() < 0 ? null : dec(r)),
+      }
+    }
+    default:
+      return { enc: compilePrimitiveEncoder(type, nullable, ctx), dec: compilePrimitiveDecoder(type, nullable, ctx) }
+  }
+}
+
+function compilePrimitiveEncoder(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): Enc {
   const compact = ctx.flexible
   switch (type.kind) {
     case 'int8':
@@ -371,11 +647,11 @@ function compileType(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): Enc 
       return (w, v) => w.uuid(v ?? ZERO_UUID)
     case 'string':
       return (w, v) => {
-        if (v === null) {
+        if (typeof v === 'string') w.string(v, compact)
+        else if (v === null) {
           if (!nullable) throw nullError(ctx)
           w.nullableString(null, compact)
-        } else if (typeof v === 'string') w.string(v, compact)
-        else throw new TypeError(`${ctx.path}: expected a string, got ${typeof v}`)
+        } else throw new TypeError(`${ctx.path}: expected a string, got ${typeof v}`)
       }
     case 'bytes':
       return (w, v) => {
@@ -390,46 +666,23 @@ function compileType(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): Enc 
           w.bytes(null, compact)
           return
         }
-        const parts: readonly Buffer[] = Array.isArray(v) ? v : [v]
+        if (!Array.isArray(v)) {
+          if (!(v instanceof Uint8Array)) throw new TypeError(`${ctx.path}: expected a Buffer or an array of Buffers`)
+          w.bytes(v, compact)
+          return
+        }
+        const parts: readonly Uint8Array[] = v
         let len = 0
-        for (const p of parts) len += p.length
+        for (const p of parts) {
+          if (!(p instanceof Uint8Array)) throw new TypeError(`${ctx.path}: expected a Buffer or an array of Buffers`)
+          len += p.length
+        }
         if (compact) w.uvarint(len + 1)
         else w.int32(len)
         for (const p of parts) w.raw(p)
       }
-    case 'array': {
-      const element = (type as any).element as TypeDef<any, any>
-      const encElement = compileType(element, false, { ...ctx, path: `${ctx.path}[]`, nullableVersions: null })
-      return (w, v) => {
-        if (v === null) {
-          if (!nullable) throw nullError(ctx)
-          if (compact) w.uvarint(0)
-          else w.int32(-1)
-          return
-        }
-        if (!Array.isArray(v)) throw new TypeError(`${ctx.path}: expected an array`)
-        if (compact) w.uvarint(v.length + 1)
-        else w.int32(v.length)
-        for (let i = 0; i < v.length; i++) encElement(w, v[i])
-      }
-    }
-    case 'struct': {
-      const s = compileStruct(type as StructType<Fields>, ctx)
-      if (!nullable) {
-        return (w, v) => {
-          if (v === null) throw nullError(ctx)
-          s.enc(w, v)
-        }
-      }
-      // Nullable structs are written with a leading int8: -1 for null, 1 for present.
-      return (w, v) => {
-        if (v === null) w.int8(-1)
-        else {
-          w.int8(1)
-          s.enc(w, v)
-        }
-      }
-    }
+    default:
+      throw new Error(`not a primitive: ${type.kind}`)
   }
 }
 
@@ -478,7 +731,32 @@ function minSize(type: TypeDef<any, any>, ctx: Ctx): number {
   }
 }
 
-function compileTypeDec(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): Dec {
+/** The Reader call that decodes a primitive, as source over `r` (undefined for arrays and structs). */
+function primitiveDecodeExpr(type: TypeDef<any, any>, nullable: boolean, compact: boolean): string | undefined {
+  switch (type.kind) {
+    case 'int8':
+    case 'int16':
+    case 'uint16':
+    case 'int32':
+    case 'uint32':
+    case 'int64':
+    case 'float64':
+    case 'bool':
+    case 'uuid':
+      return `r.${type.kind}()`
+    case 'string':
+      if (compact) return nullable ? 'r.compactNullableString()' : 'r.compactString()'
+      return nullable ? 'r.nullableString()' : 'r.string()'
+    case 'bytes':
+    case 'records':
+      if (compact) return nullable ? 'r.compactNullableBytes()' : 'r.compactBytes()'
+      return nullable ? 'r.nullableBytes()' : 'r.bytes()'
+    default:
+      return undefined
+  }
+}
+
+function compilePrimitiveDecoder(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): Dec {
   const compact = ctx.flexible
   switch (type.kind) {
     case 'int8':
@@ -506,23 +784,61 @@ function compileTypeDec(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): D
     case 'records':
       if (compact) return nullable ? (r) => r.compactNullableBytes() : (r) => r.compactBytes()
       return nullable ? (r) => r.nullableBytes() : (r) => r.bytes()
-    case 'array': {
-      const element = (type as any).element as TypeDef<any, any>
-      const decElement = compileTypeDec(element, false, { ...ctx, path: `${ctx.path}[]`, nullableVersions: null })
-      const min = minSize(element, ctx)
-      return (r) => {
-        const n = r.arrayLength(compact, nullable, min)
-        if (n === -1) return null
-        const out = new Array(n)
-        for (let i = 0; i < n; i++) out[i] = decElement(r)
-        return out
+    default:
+      throw new Error(`not a primitive: ${type.kind}`)
+  }
+}
+
+function compileArray(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): { enc: Enc; dec: Dec } {
+  const compact = ctx.flexible
+  const element = (type as any).element as TypeDef<any, any>
+  const elementCtx: Ctx = { ...ctx, path: `${ctx.path}[]`, nullableVersions: null }
+  const { enc: encElement, dec: decElement } = compileType(element, false, elementCtx)
+  const min = minSize(element, ctx)
+  const notNullable = () => nullError(ctx)
+  const notArray = () => new TypeError(`${ctx.path}: expected an array`)
+  if (generateCode) {
+    const encBody = [
+      'if (v === null) {',
+      nullable ? (compact ? 'w.uvarint(0); return;' : 'w.int32(-1); return;') : 'throw d[0]();',
+      '}',
+      'if (!Array.isArray(v)) throw d[1]();',
+      compact ? 'w.uvarint(v.length + 1);' : 'w.int32(v.length);',
+      `for (let i = 0; i < v.length; i++) { const x = v[i]; ${encodeStatement(element, compact, 'd[2]')} }`,
+    ]
+    const expr = primitiveDecodeExpr(element, false, compact) ?? 'd[0](r)'
+    const decBody = [
+      `const n = r.arrayLength(${compact}, ${nullable}, ${min});`,
+      'if (n === -1) return null;',
+      'const out = [];',
+      `for (let i = 0; i < n; i++) out.push(${expr});`,
+      'return out;',
+    ]
+    return {
+      enc: generate('encodeArray', ['w', 'v'], encBody, [notNullable, notArray, encElement]) as Enc,
+      dec: generate('decodeArray', ['r'], decBody, [decElement]) as Dec,
+    }
+  }
+  return {
+    enc: (w, v) => {
+      if (v === null) {
+        if (!nullable) throw notNullable()
+        if (compact) w.uvarint(0)
+        else w.int32(-1)
+        return
       }
-    }
-    case 'struct': {
-      const s = compileStruct(type as StructType<Fields>, ctx)
-      if (!nullable) return s.dec
-      return (r) => (r.int8() < 0 ? null : s.dec(r))
-    }
+      if (!Array.isArray(v)) throw notArray()
+      if (compact) w.uvarint(v.length + 1)
+      else w.int32(v.length)
+      for (let i = 0; i < v.length; i++) encElement(w, v[i])
+    },
+    dec: (r) => {
+      const n = r.arrayLength(compact, nullable, min)
+      if (n === -1) return null
+      const out = new Array(n)
+      for (let i = 0; i < n; i++) out[i] = decElement(r)
+      return out
+    },
   }
 }
 
