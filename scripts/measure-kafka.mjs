@@ -3,9 +3,10 @@
 // repository, warm = ~/.m2 already holds the artifacts), and startup time and RSS of 1-node
 // and 3-node clusters (JVM provider, warm jar cache and format template). Each measured N
 // times (default 3); prints every sample and the median.
-// The machine may be shared: before each sample the script waits (up to 15 min) until the CPUs
-// have been >= 85 % idle for 3 s in a row, and prints the idle share it started at.
-//   npm run build && node scripts/measure-kafka.mjs [--runs 3] [--skip-maven] [--no-wait]
+// The machine may be shared: before each sample the script waits (up to --max-wait seconds,
+// default 300) until the CPUs have been >= --idle percent (default 80) idle for 3 s in a row,
+// and prints the idle share each sample started at.
+//   npm run build && node scripts/measure-kafka.mjs [--runs 3] [--skip-maven] [--no-wait] [--idle 80] [--max-wait 300]
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import os from 'node:os'
@@ -35,12 +36,14 @@ const samplesAt = []
 /** Wait until the machine is quiet; returns the idle share measured just before. */
 async function waitQuiet() {
   if (args.includes('--no-wait') || !existsSync('/proc/stat')) return undefined
-  const deadline = Date.now() + 15 * 60_000
+  const maxWait = args.includes('--max-wait') ? Number(args[args.indexOf('--max-wait') + 1]) : 300
+  const threshold = (args.includes('--idle') ? Number(args[args.indexOf('--idle') + 1]) : 80) / 100
+  const deadline = Date.now() + maxWait * 1000
   let streak = 0
   let last = 0
   while (Date.now() < deadline) {
     last = await idleShare(1000)
-    streak = last >= 0.85 ? streak + 1 : 0
+    streak = last >= threshold ? streak + 1 : 0
     if (streak >= 3) break
   }
   samplesAt.push(last)

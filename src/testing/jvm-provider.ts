@@ -110,6 +110,19 @@ export function pidCommandLine(pid: number): string | undefined {
   }
 }
 
+/** CPU time (user + system, ms) a process has used so far; undefined where /proc is unavailable. */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // utime and stime are fields 14 and 15 of the whole line, i.e. 11 and 12 after "(comm) ".
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+  } catch {
+    return undefined
+  }
+}
+
 /** Raised when a node fails to start; `bindError` means its ports were taken (worth retrying with new ports). */
 export class KafkaStartError extends Error {
   readonly bindError: boolean
@@ -396,7 +409,12 @@ class JvmKafkaCluster implements KafkaCluster {
   }
 
   async waitReady(node: NodeState, logOffset: number): Promise<void> {
-    const deadline = Date.now() + this.#readyTimeoutMs
+    const started = Date.now()
+    let deadline = started + this.#readyTimeoutMs
+    // On an overloaded machine a JVM can need minutes of wall time for seconds of CPU. At the
+    // deadline, a node that is still burning CPU gets 30 s more, up to 3× the timeout in all.
+    const hardDeadline = started + 3 * this.#readyTimeoutMs
+    let lastCpu = processCpuMs(node.info.pid)
     const ports = Object.entries(node.info.ports)
       .filter(([l]) => l !== 'CONTROLLER')
       .map(([, p]) => p!)
@@ -424,8 +442,14 @@ class JvmKafkaCluster implements KafkaCluster {
         if (ok.every(Boolean)) return
       }
       if (Date.now() > deadline) {
+        const cpu = processCpuMs(node.info.pid)
+        if (cpu !== undefined && lastCpu !== undefined && cpu - lastCpu > 500 && Date.now() < hardDeadline) {
+          lastCpu = cpu
+          deadline = Math.min(Date.now() + 30_000, hardDeadline)
+          continue
+        }
         throw new KafkaStartError(
-          `kafka-wire/testing: Kafka node ${node.info.nodeId} not ready after ${this.#readyTimeoutMs} ms ` +
+          `kafka-wire/testing: Kafka node ${node.info.nodeId} not ready after ${Date.now() - started} ms ` +
             `(${sawLine ? `"${READY_LINE}" logged but a listener port does not accept connections` : `no "${READY_LINE}" line`})\n` +
             this.logTail(node.info.nodeId, 60),
         )

@@ -33,7 +33,7 @@ export interface StartKafkaOptions {
   jvmArgs?: string[]
   /** Default 'auto': `KAFKA_BOOTSTRAP_SERVERS` → external; `KAFKA_PROVIDER`; a Docker engine → testcontainers; else jvm. */
   provider?: 'auto' | ProviderName
-  /** Per-node readiness timeout (default `$KAFKA_WIRE_READY_TIMEOUT_MS` or 90 s). */
+  /** Per-node readiness timeout (default `$KAFKA_WIRE_READY_TIMEOUT_MS` or 90 s); a node still using CPU at the deadline gets up to 3× that (overloaded machines). */
   readyTimeoutMs?: number
   /** Keep the cluster directory (logs, data) after stop(). Also `KAFKA_WIRE_KEEP_DIR=1`. */
   keepDir?: boolean

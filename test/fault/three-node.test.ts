@@ -10,7 +10,7 @@ describe('3-node cluster (JVM provider)', () => {
 
   beforeAll(async () => {
     cluster = await startKafka({ nodes: 3, provider: 'jvm' })
-  }, 180_000)
+  }, 300_000)
   afterAll(async () => {
     await cluster?.stop()
   })
@@ -40,7 +40,7 @@ describe('3-node cluster (JVM provider)', () => {
       '3',
     ])
     expect(r.code, r.stdout + r.stderr).toBe(0)
-  })
+  }, 300_000)
 
   it('SIGKILL one node: the other two still answer; startNode brings it back', async () => {
     const victim = cluster.nodes[1]!
@@ -71,7 +71,7 @@ describe('3-node cluster (JVM provider)', () => {
     expect(victim.pid).toBeGreaterThan(0)
     expect(victim.pid).not.toBe(pid)
     await answers(`${victim.host}:${victim.port}`)
-  })
+  }, 300_000)
 
   it('stopNode is a controlled shutdown (SIGTERM) and the node restarts', async () => {
     const node = cluster.nodes[2]!
@@ -81,5 +81,5 @@ describe('3-node cluster (JVM provider)', () => {
     expect(log).toMatch(/shut ?down|Shutting down|stopped/i)
     await cluster.startNode(node.nodeId)
     await answers(`${node.host}:${node.port}`)
-  })
+  }, 300_000)
 })
