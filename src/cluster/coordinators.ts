@@ -11,6 +11,7 @@
  */
 import { brokerError, KafkaError, UnsupportedVersionError } from '../errors.js'
 import { Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
+import { raceWith } from './pool.js'
 import { withRetry } from './retry.js'
 
 export type CoordinatorKeyType = 'group' | 'transaction'
@@ -74,7 +75,9 @@ export class Coordinators {
     return withRetry(
       async () => {
         const again = this.cached(keyType, key)
-        return again !== undefined ? again : this.#lookup(keyType, key, opts)
+        if (again !== undefined) return again
+        // The batch may be shared with callers that have other signals: stop waiting on abort.
+        return raceWith(this.#lookup(keyType, key, opts), { signal: opts.signal }, `finding the coordinator of ${key}`)
       },
       {
         deadline: opts.deadline,

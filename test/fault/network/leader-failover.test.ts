@@ -44,7 +44,7 @@ describe('leader failover (3 nodes)', () => {
       'full ISR',
     )
     const before = cluster.leaderFor(topic, 0)!
-    expect((await latestOffset(cluster, topic, 0)).partition.errorCode).toBe(0)
+    await waitFor(async () => (await latestOffset(cluster, topic, 0)).partition.errorCode === 0, 30_000, 'leader ready')
 
     await kafka.kill(before.nodeId)
 

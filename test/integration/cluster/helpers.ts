@@ -22,7 +22,14 @@ export async function createTopic(cluster: Cluster, name: string, numPartitions:
   await waitFor(async () => {
     await cluster.refreshMetadata({ topics: [name] })
     const md = cluster.topic(name)
-    return md !== undefined && md.partitions.length === numPartitions && md.partitions.every((p) => p.leaderId >= 0)
+    if (md === undefined || md.partitions.length !== numPartitions || md.partitions.some((p) => p.leaderId < 0)) {
+      return false
+    }
+    // Leaders may answer Metadata before their logs are ready: wait until each answers ListOffsets.
+    for (let p = 0; p < numPartitions; p++) {
+      if ((await latestOffset(cluster, name, p)).partition.errorCode !== 0) return false
+    }
+    return true
   }, 30_000)
 }
 

@@ -25,7 +25,11 @@ export async function createTopic(
     const md = await conn.request(Apis.Metadata, { topics: [{ name }] })
     const t = md.topics[0]!
     if (t.errorCode === 0 && t.partitions.length === numPartitions && t.partitions.every((p) => p.leaderId >= 0)) {
-      return t.topicId
+      // The leader may answer Metadata before its log is ready: wait until a Fetch succeeds too.
+      const fetch = longPollFetch(conn, name, t.topicId, 0)
+      const res = await conn.request(Apis.Fetch, fetch)
+      const p0 = res.responses[0]?.partitions[0]
+      if (res.errorCode === 0 && p0 !== undefined && p0.errorCode === 0) return t.topicId
     }
     if (Date.now() > deadline) throw new Error(`topic ${name} not ready`)
     await new Promise((r) => setTimeout(r, 100))

@@ -89,6 +89,20 @@ describe('Connection against a fake broker', () => {
     conn.close()
   })
 
+  it('coalesces the frames of one tick into one write (cork/uncork)', async () => {
+    const chunks: number[] = []
+    broker = await startFakeBroker(undefined, {
+      onConnect: (s) => s.on('data', (c: Buffer) => chunks.push(c.length)),
+    })
+    const conn = await connect({ host: '127.0.0.1', port: broker.port, maxInFlightRequests: 50 })
+    await new Promise((r) => setTimeout(r, 20))
+    chunks.length = 0
+    await Promise.all(Array.from({ length: 20 }, () => conn.request(Apis.Metadata, { topics: [] })))
+    // 20 frames arrive in (almost always) one segment, never one segment per frame.
+    expect(chunks.length).toBeLessThanOrEqual(3)
+    conn.close()
+  })
+
   it('a written request that times out fails with TimeoutError and closes the connection', async () => {
     broker = await startFakeBroker((req) => req.api === Apis.Metadata) // never answers Metadata
     const conn = await connect({ host: '127.0.0.1', port: broker.port, maxInFlightRequests: 1 })
