@@ -12,6 +12,7 @@ import {
   AuthenticationError,
   ClosedError,
   ConnectionError,
+  ProtocolError,
   TimeoutError,
   UnknownTopicOrPartitionError,
 } from '../../../src/errors.js'
@@ -189,6 +190,24 @@ describe('Cluster (fake brokers)', () => {
       const res = await c.sendAny(Apis.Metadata, { topics: [] })
       expect(res.clusterId).toBe('fake-cluster')
     }
+  })
+
+  it('a malformed frame fails that connection with ProtocolError; the next request uses a new connection', async () => {
+    fake = await startFakeCluster(1)
+    const c = make(fake.bootstrap)
+    await c.connect()
+    let garbage = true
+    fake.handler = (_id, req, ctx) => {
+      if (req.api !== Apis.Metadata || !garbage) return false
+      garbage = false
+      ctx.write(Buffer.from([0x7f, 0xff, 0xff, 0xff]))
+      return true
+    }
+    const before = fake.brokers[0]!.connections
+    await expect(c.send(1, Apis.Metadata, { topics: [] })).rejects.toBeInstanceOf(ProtocolError)
+    const res = await c.send(1, Apis.Metadata, { topics: [] })
+    expect(res.clusterId).toBe('fake-cluster')
+    expect(fake.brokers[0]!.connections - before).toBe(2)
   })
 
   it('sendToController goes to the controller from metadata', async () => {
