@@ -1,0 +1,285 @@
+// Java client driver for the scenarios Kafka's own tools do not cover with the suite's semantics:
+//   latency  — L1 (records at a fixed rate, producer and consumer in one JVM) and L2 (one record at
+//              a time, as EndToEndLatency), measured exactly as the Node drivers do;
+//   group    — G1 (N members stabilise; one leaves; the rest rebalance).
+// Run as a single-file source program with the kit's jars on the class path:
+//   java -cp '<libs>/*' BenchDriver.java kind=latency bootstrap=... topic=... key=value ...
+// Prints one line `@@bench {"type":"result","metrics":{...}}` (the Node drivers' protocol).
+import java.time.Duration;
+import java.util.*;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.*;
+import org.apache.kafka.clients.producer.*;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+public class BenchDriver {
+  static Map<String, String> args = new HashMap<>();
+
+  static String arg(String k) {
+    String v = args.get(k);
+    if (v == null) throw new IllegalArgumentException("missing " + k);
+    return v;
+  }
+
+  static int intArg(String k) {
+    return Integer.parseInt(arg(k));
+  }
+
+  public static void main(String[] argv) throws Exception {
+    for (String a : argv) {
+      int i = a.indexOf('=');
+      args.put(a.substring(0, i), a.substring(i + 1));
+    }
+    String metrics;
+    try {
+      switch (arg("kind")) {
+        case "latency":
+          metrics = latency();
+          break;
+        case "group":
+          metrics = group();
+          break;
+        default:
+          System.out.println("@@bench {\"type\":\"unsupported\",\"message\":\"" + arg("kind") + "\"}");
+          System.exit(0);
+          return;
+      }
+    } catch (Throwable t) {
+      String m = (t.getClass().getSimpleName() + ": " + t.getMessage()).replace("\\", "/").replace("\"", "'");
+      System.out.println("@@bench {\"type\":\"error\",\"message\":\"" + m + "\"}");
+      System.out.flush();
+      System.exit(1);
+      return;
+    }
+    long peakKb = peakRssKb();
+    System.out.println("@@bench {\"type\":\"result\",\"metrics\":{" + metrics + ",\"peakRssMb\":" + String.format(Locale.ROOT, "%.1f", peakKb / 1024.0)
+        + "},\"info\":{\"client\":\"java\",\"version\":\"" + org.apache.kafka.common.utils.AppInfoParser.getVersion() + "\",\"java\":\"" + System.getProperty("java.version") + "\"}}");
+    System.out.flush();
+    System.exit(0);
+  }
+
+  static long peakRssKb() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    } catch (Exception e) {
+      // not Linux
+    }
+    return 0;
+  }
+
+  static Properties consumerProps(String clientId) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, arg("bootstrap"));
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, arg("groupId"));
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    if (args.containsKey("sessionTimeoutMs")) p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, arg("sessionTimeoutMs"));
+    if (args.containsKey("heartbeatIntervalMs")) p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, arg("heartbeatIntervalMs"));
+    return p;
+  }
+
+  // ---- L1 / L2 ----------------------------------------------------------------------------
+
+  static String latency() throws Exception {
+    String topic = arg("topic");
+    int records = intArg("records");
+    int warmup = intArg("warmupRecords");
+    int size = Math.max(12, intArg("valueSize"));
+    boolean sync = "sync".equals(arg("mode"));
+    double rate = Double.parseDouble(arg("rate"));
+
+    Properties pp = new Properties();
+    pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, arg("bootstrap"));
+    pp.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-java-e2e");
+    pp.put(ProducerConfig.ACKS_CONFIG, arg("acks"));
+    pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+    pp.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+
+    double[] samples = new double[records];
+    int[] counted = {0};
+    int[] received = {0};
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps("bench-java-e2e"));
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp)) {
+      consumer.subscribe(List.of(topic));
+      while (consumer.assignment().isEmpty()) consumer.poll(Duration.ofMillis(100));
+      producer.partitionsFor(topic);
+      byte[] template = new byte[size];
+      Arrays.fill(template, (byte) 'a');
+      long started = System.nanoTime();
+      if (sync) {
+        for (int i = 0; i < records; i++) {
+          producer.send(new ProducerRecord<>(topic, stamp(template, i)));
+          producer.flush();
+          boolean got = false;
+          while (!got) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+              record(r.value(), warmup, samples, counted, received);
+              if (seqOf(r.value()) == i) got = true;
+            }
+          }
+        }
+      } else {
+        AtomicBoolean failed = new AtomicBoolean(false);
+        Thread sender = new Thread(() -> {
+          try {
+            long t0 = System.nanoTime();
+            int sent = 0;
+            while (sent < records) {
+              int due = (int) Math.min(records, (long) ((System.nanoTime() - t0) / 1e9 * rate));
+              for (; sent < due; sent++) producer.send(new ProducerRecord<>(topic, stamp(template, sent)));
+              if (sent < records) Thread.sleep(1);
+            }
+          } catch (Exception e) {
+            failed.set(true);
+          }
+        });
+        sender.start();
+        long deadline = System.nanoTime() + (long) ((records / rate + 60) * 1e9);
+        while (received[0] < records && System.nanoTime() < deadline) {
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) record(r.value(), warmup, samples, counted, received);
+        }
+        sender.join();
+        if (failed.get() || received[0] < records) throw new IllegalStateException("received " + received[0] + " of " + records);
+      }
+      double elapsedMs = (System.nanoTime() - started) / 1e6;
+      double[] s = Arrays.copyOf(samples, counted[0]);
+      Arrays.sort(s);
+      double sum = 0;
+      for (double x : s) sum += x;
+      return String.format(Locale.ROOT,
+          "\"count\":%d,\"avgMs\":%.3f,\"p50Ms\":%.3f,\"p99Ms\":%.3f,\"p999Ms\":%.3f,\"maxMs\":%.3f,\"achievedRate\":%.0f",
+          s.length, s.length == 0 ? 0 : sum / s.length, at(s, 0.5), at(s, 0.99), at(s, 0.999), s.length == 0 ? 0 : s[s.length - 1],
+          records * 1000.0 / elapsedMs);
+    }
+  }
+
+  static double at(double[] s, double p) {
+    return s.length == 0 ? 0 : s[Math.min(s.length - 1, (int) Math.floor(p * s.length))];
+  }
+
+  static byte[] stamp(byte[] template, int seq) {
+    byte[] v = template.clone();
+    long now = System.nanoTime();
+    for (int k = 0; k < 8; k++) v[k] = (byte) (now >>> (8 * k));
+    for (int k = 0; k < 4; k++) v[8 + k] = (byte) (seq >>> (8 * k));
+    return v;
+  }
+
+  static int seqOf(byte[] v) {
+    return (v[8] & 0xff) | (v[9] & 0xff) << 8 | (v[10] & 0xff) << 16 | (v[11] & 0xff) << 24;
+  }
+
+  static void record(byte[] v, int warmup, double[] samples, int[] counted, int[] received) {
+    long sentAt = 0;
+    for (int k = 7; k >= 0; k--) sentAt = (sentAt << 8) | (v[k] & 0xff);
+    double ms = (System.nanoTime() - sentAt) / 1e6;
+    received[0]++;
+    if (seqOf(v) >= warmup && counted[0] < samples.length) samples[counted[0]++] = ms;
+  }
+
+  // ---- G1 ----------------------------------------------------------------------------------
+
+  static final Object lock = new Object();
+  static final Map<Integer, Set<Integer>> assignments = new HashMap<>();
+  static final Set<Integer> live = new HashSet<>();
+  static volatile long lastChange;
+
+  static void assigned(int member, Set<Integer> owned) {
+    synchronized (lock) {
+      assignments.put(member, new TreeSet<>(owned));
+      lastChange = System.nanoTime();
+    }
+  }
+
+  static boolean complete(int partitions) {
+    synchronized (lock) {
+      Set<Integer> seen = new HashSet<>();
+      for (int m : live) {
+        Set<Integer> a = assignments.get(m);
+        if (a == null) return false;
+        for (int p : a) if (!seen.add(p)) return false;
+      }
+      return seen.size() == partitions;
+    }
+  }
+
+  static long waitStable(int partitions, long quietMs, long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    while (true) {
+      long now = System.nanoTime();
+      if (complete(partitions) && now - lastChange >= quietMs * 1_000_000L) return lastChange;
+      if (now > deadline) throw new IllegalStateException("group not stable after " + timeoutMs + " ms: " + assignments);
+      Thread.sleep(10);
+    }
+  }
+
+  static String group() throws Exception {
+    String topic = arg("topic");
+    int members = intArg("members");
+    int partitions = intArg("partitions");
+    long quietMs = Long.parseLong(arg("quietMs"));
+    long timeoutMs = Long.parseLong(arg("stableTimeoutMs"));
+    AtomicBoolean[] stop = new AtomicBoolean[members];
+    Thread[] threads = new Thread[members];
+    for (int i = 0; i < members; i++) {
+      final int id = i;
+      stop[i] = new AtomicBoolean(false);
+      synchronized (lock) {
+        live.add(id);
+      }
+      threads[i] = new Thread(() -> {
+        Set<Integer> owned = new HashSet<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps("bench-java-g" + id))) {
+          c.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+            public void onPartitionsRevoked(Collection<TopicPartition> ps) {
+              for (TopicPartition tp : ps) owned.remove(tp.partition());
+              assigned(id, owned);
+            }
+
+            public void onPartitionsAssigned(Collection<TopicPartition> ps) {
+              for (TopicPartition tp : ps) owned.add(tp.partition());
+              assigned(id, owned);
+            }
+
+            public void onPartitionsLost(Collection<TopicPartition> ps) {
+              for (TopicPartition tp : ps) owned.remove(tp.partition());
+              assigned(id, owned);
+            }
+          });
+          while (!stop[id].get()) c.poll(Duration.ofMillis(100));
+        }
+      });
+    }
+    long t0 = System.nanoTime();
+    lastChange = t0;
+    for (Thread t : threads) t.start();
+    long stableAt = waitStable(partitions, quietMs, timeoutMs);
+    int leaver = 0;
+    synchronized (lock) {
+      while (leaver < members - 1 && assignments.getOrDefault(leaver, Set.of()).isEmpty()) leaver++;
+    }
+    long t1 = System.nanoTime();
+    synchronized (lock) {
+      live.remove(leaver);
+      assignments.remove(leaver);
+      lastChange = t1;
+    }
+    stop[leaver].set(true);
+    threads[leaver].join();
+    long closeNs = System.nanoTime() - t1;
+    long rebalancedAt = waitStable(partitions, quietMs, timeoutMs);
+    for (int i = 0; i < members; i++) stop[i].set(true);
+    for (Thread t : threads) t.join();
+    return String.format(Locale.ROOT, "\"members\":%d,\"partitions\":%d,\"stabiliseMs\":%.1f,\"rebalanceMs\":%.1f,\"leaverCloseMs\":%.1f",
+        members, partitions, (stableAt - t0) / 1e6, (rebalancedAt - t1) / 1e6, closeNs / 1e6);
+  }
+}

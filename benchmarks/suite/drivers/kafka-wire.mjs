@@ -1,0 +1,149 @@
+/**
+ * kafka-wire driver (this repository's build, dist/esm). Semantics:
+ * - produce: one send() per record, at most bufferMemory / (value + 70 B) unacknowledged
+ *   (as ProducerPerformance: one callback per record); acks, enableIdempotence, lingerMs,
+ *   batchSize and compressionType as the scenario says.
+ * - consume: poll() loop, fresh group, from the earliest offset, no commits.
+ * - latency: a producer (linger 0) and a consumer in one process.
+ * - group: one Consumer per member, each with its own poll loop, default assignors.
+ */
+import { pathToFileURL } from 'node:url'
+import { valueSource } from '../payloads.mjs'
+import { failOnErrors, groupScenario, LatencyRun, runDriver, throughput, windowedSends } from './harness.mjs'
+
+const spec = JSON.parse(process.argv[2] ?? '{}')
+const { Producer, Consumer } = await import(pathToFileURL(`${spec.kwDist}/index.js`).href)
+
+function producerOptions(s, overrides = {}) {
+  return {
+    bootstrapServers: s.bootstrap,
+    clientId: 'bench-kafka-wire',
+    acks: s.acks === 'all' ? 'all' : s.acks,
+    enableIdempotence: s.idempotent,
+    lingerMs: s.lingerMs,
+    batchSize: s.batchSize,
+    compressionType: s.compression,
+    ...overrides,
+  }
+}
+
+async function produce(s) {
+  const producer = new Producer(producerOptions(s))
+  const value = valueSource(s.valueKind, s.valueSize)
+  const window = Math.max(1000, Math.floor(33554432 / (s.valueSize + 70)))
+  try {
+    // Metadata first, as ProducerPerformance's first send also waits for it before its clock matters little.
+    await producer.partitionsFor(s.topic)
+    const r = await windowedSends(s.records, window, (i) => producer.send({ topic: s.topic, value: value(i) }))
+    failOnErrors(r)
+    const lat = r.latencies.summary()
+    return { ...throughput(s.records, s.records * s.valueSize, r.elapsedMs), sendP99Ms: lat.p99Ms }
+  } finally {
+    await producer.close()
+  }
+}
+
+async function consume(s) {
+  const consumer = new Consumer({
+    bootstrapServers: s.bootstrap,
+    clientId: 'bench-kafka-wire',
+    groupId: s.groupId,
+    autoOffsetReset: 'earliest',
+    enableAutoCommit: false,
+  })
+  let records = 0
+  let bytes = 0
+  const started = performance.now()
+  try {
+    consumer.subscribe([s.topic])
+    while (records < s.records) {
+      const batch = await consumer.poll(500)
+      for (const r of batch) {
+        records++
+        bytes += r.value?.length ?? 0
+      }
+    }
+    return throughput(records, bytes, performance.now() - started)
+  } finally {
+    await consumer.close()
+  }
+}
+
+async function latency(s) {
+  const run = new LatencyRun(s)
+  const consumer = new Consumer({
+    bootstrapServers: s.bootstrap,
+    clientId: 'bench-kafka-wire-e2e',
+    groupId: s.groupId,
+    autoOffsetReset: 'earliest',
+    enableAutoCommit: false,
+  })
+  const producer = new Producer(producerOptions(s, { lingerMs: 0 }))
+  let stop = false
+  consumer.subscribe([s.topic])
+  while (consumer.assignment().length === 0) await consumer.poll(100)
+  await producer.partitionsFor(s.topic)
+  const loop = (async () => {
+    while (!stop) {
+      const batch = await consumer.poll(100)
+      for (const r of batch) run.received(r.value)
+    }
+  })()
+  try {
+    return await run.run((values) => Promise.all(values.map((value) => producer.send({ topic: s.topic, value }))))
+  } finally {
+    stop = true
+    await loop
+    await producer.close()
+    await consumer.close()
+  }
+}
+
+async function group(s) {
+  return groupScenario(s, (i, tracker) => {
+    const consumer = new Consumer({
+      bootstrapServers: s.bootstrap,
+      clientId: `bench-kafka-wire-g${i}`,
+      groupId: s.groupId,
+      sessionTimeoutMs: s.sessionTimeoutMs,
+      heartbeatIntervalMs: s.heartbeatIntervalMs,
+      autoOffsetReset: 'earliest',
+      enableAutoCommit: false,
+    })
+    // Own view of the assignment: eager assignors revoke everything then assign the full set,
+    // cooperative ones revoke and assign increments.
+    const owned = new Set()
+    const listener = {
+      onPartitionsAssigned: (tps) => {
+        for (const tp of tps) owned.add(tp.partition)
+        tracker.assigned(i, owned)
+      },
+      onPartitionsRevoked: (tps) => {
+        for (const tp of tps) owned.delete(tp.partition)
+        tracker.assigned(i, owned)
+      },
+      onPartitionsLost: (tps) => {
+        for (const tp of tps) owned.delete(tp.partition)
+        tracker.assigned(i, owned)
+      },
+    }
+    let stop = false
+    let loop = null
+    return {
+      start: async () => {
+        consumer.subscribe([s.topic], listener)
+        loop = (async () => {
+          while (!stop) await consumer.poll(100)
+        })()
+      },
+      close: async () => {
+        stop = true
+        consumer.wakeup?.()
+        await loop?.catch(() => undefined)
+        await consumer.close()
+      },
+    }
+  })
+}
+
+await runDriver({ produce, consume, latency, group }, { client: 'kafka-wire' })

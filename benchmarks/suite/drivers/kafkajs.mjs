@@ -1,0 +1,152 @@
+/**
+ * kafkajs driver, given its best (as the issue asks):
+ * - produce: sendBatch() with batches of spec.sendBatchRecords (1,000) records, spec.sendConcurrency
+ *   batches outstanding (1 with idempotence: kafkajs allows one request in flight then, and
+ *   concurrent idempotent batches risk OUT_OF_ORDER_SEQUENCE_NUMBER). kafkajs has no linger and
+ *   no batch size: a sendBatch call is split per partition and sent at once.
+ * - lz4/zstd: kafkajs ships only gzip; the community codecs (kafkajs-lz4, @kafkajs/zstd) wrap
+ *   native packages, so this driver plugs in the same native codecs kafka-wire uses (lz4-napi,
+ *   zstd-napi, through kafka-wire's codec module) — the codec cost is the same for both.
+ * - consume: consumer.run({ eachBatch }), fresh group, fromBeginning, no commits.
+ * - group: GROUP_JOIN carries the member's assignment; REBALANCING clears it.
+ */
+import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
+import { valueSource } from '../payloads.mjs'
+import { batchedSends, failOnErrors, groupScenario, LatencyRun, runDriver, throughput } from './harness.mjs'
+
+const spec = JSON.parse(process.argv[2] ?? '{}')
+const require = createRequire(import.meta.url)
+const { Kafka, CompressionTypes, CompressionCodecs, logLevel } = require('kafkajs')
+const kafkajsVersion = require('kafkajs/package.json').version
+const codecs = await import(pathToFileURL(`${spec.kwDist}/protocol/records/compression/index.js`).href)
+
+const nativeCodec = (type) => () => ({
+  compress: async (encoder) => codecs.compress(type, encoder.buffer),
+  decompress: async (buffer) => codecs.decompress(type, buffer),
+})
+CompressionCodecs[CompressionTypes.LZ4] = nativeCodec(codecs.CompressionType.LZ4)
+CompressionCodecs[CompressionTypes.ZSTD] = nativeCodec(codecs.CompressionType.ZSTD)
+
+const COMPRESSION = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  lz4: CompressionTypes.LZ4,
+  zstd: CompressionTypes.ZSTD,
+}
+
+function kafka(s, clientId = 'bench-kafkajs') {
+  return new Kafka({ clientId, brokers: s.bootstrap.split(','), logLevel: logLevel.NOTHING })
+}
+
+async function produce(s) {
+  const producer = kafka(s).producer({
+    idempotent: s.idempotent,
+    maxInFlightRequests: s.idempotent ? 1 : undefined,
+    allowAutoTopicCreation: false,
+  })
+  const value = valueSource(s.valueKind, s.valueSize)
+  const acks = s.acks === 'all' ? -1 : s.acks
+  const compression = COMPRESSION[s.compression]
+  await producer.connect()
+  try {
+    const r = await batchedSends(s.records, s.sendBatchRecords, s.idempotent ? 1 : s.sendConcurrency, (from, count) => {
+      const messages = new Array(count)
+      for (let k = 0; k < count; k++) messages[k] = { value: value(from + k) }
+      return producer.sendBatch({ topicMessages: [{ topic: s.topic, messages }], acks, compression })
+    })
+    failOnErrors(r)
+    return throughput(s.records, s.records * s.valueSize, r.elapsedMs)
+  } finally {
+    await producer.disconnect()
+  }
+}
+
+function groupConsumer(s, clientId) {
+  return kafka(s, clientId).consumer({
+    groupId: s.groupId,
+    sessionTimeout: s.sessionTimeoutMs,
+    heartbeatInterval: s.heartbeatIntervalMs,
+    maxBytesPerPartition: 1048576,
+    allowAutoTopicCreation: false,
+  })
+}
+
+async function consume(s) {
+  const consumer = groupConsumer(s, 'bench-kafkajs')
+  let records = 0
+  let bytes = 0
+  let finish
+  const finished = new Promise((resolve) => (finish = resolve))
+  const started = performance.now()
+  let ended = 0
+  await consumer.connect()
+  try {
+    await consumer.subscribe({ topics: [s.topic], fromBeginning: true })
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) bytes += m.value?.length ?? 0
+        records += batch.messages.length
+        if (records >= s.records && ended === 0) {
+          ended = performance.now()
+          finish()
+        }
+      },
+    })
+    await finished
+    return throughput(records, bytes, ended - started)
+  } finally {
+    await consumer.disconnect()
+  }
+}
+
+async function latency(s) {
+  const run = new LatencyRun(s)
+  const k = kafka(s, 'bench-kafkajs-e2e')
+  const consumer = k.consumer({ groupId: s.groupId, maxWaitTimeInMs: 500, allowAutoTopicCreation: false })
+  const producer = k.producer({ allowAutoTopicCreation: false })
+  const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve))
+  await Promise.all([consumer.connect(), producer.connect()])
+  try {
+    await consumer.subscribe({ topics: [s.topic], fromBeginning: true })
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) run.received(m.value)
+      },
+    })
+    await joined
+    return await run.run((values) =>
+      producer.send({
+        topic: s.topic,
+        acks: s.acks === 'all' ? -1 : s.acks,
+        messages: values.map((value) => ({ value })),
+      }),
+    )
+  } finally {
+    await producer.disconnect()
+    await consumer.disconnect()
+  }
+}
+
+async function group(s) {
+  return groupScenario(s, (i, tracker) => {
+    const consumer = groupConsumer(s, `bench-kafkajs-g${i}`)
+    consumer.on(consumer.events.REBALANCING, () => tracker.assigned(i, []))
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      tracker.assigned(i, e.payload.memberAssignment[s.topic] ?? [])
+    })
+    return {
+      start: async () => {
+        await consumer.connect()
+        await consumer.subscribe({ topics: [s.topic], fromBeginning: true })
+        await consumer.run({ autoCommit: false, eachBatch: async () => undefined })
+      },
+      close: () => consumer.disconnect(),
+    }
+  })
+}
+
+await runDriver({ produce, consume, latency, group }, { client: 'kafkajs', version: kafkajsVersion })

@@ -1,0 +1,120 @@
+/**
+ * @platformatic/kafka driver. Needs Node ≥ 22.19: the runner starts it with the registry's
+ * Node 22 binary (benchmarks/peers/node_modules/.bin/node). Semantics:
+ * - produce: send({ messages }) with batches of spec.sendBatchRecords (1,000) records,
+ *   spec.sendConcurrency batches outstanding (the same shape as kafkajs's sendBatch). It has no
+ *   linger and no batch size: each send() call is one Produce request per broker.
+ * - compression: its own (lz4 in WebAssembly, zstd from node:zlib).
+ * - consume: consume({ mode: 'earliest' }) stream, 'data' events, fresh group, no commits,
+ *   read_uncommitted (its default is read_committed), maxWaitTime 500 ms (default 5 s).
+ * - group: 'consumer:group:join' carries the assignment; 'consumer:group:rebalance' clears it.
+ */
+import { readFileSync } from 'node:fs'
+import { valueSource } from '../payloads.mjs'
+import { batchedSends, failOnErrors, groupScenario, LatencyRun, runDriver, throughput } from './harness.mjs'
+
+const spec = JSON.parse(process.argv[2] ?? '{}')
+const pkgDir = `${spec.peersDir}/node_modules/@platformatic/kafka`
+const { Producer, Consumer } = await import(`${pkgDir}/dist/index.js`)
+const version = JSON.parse(readFileSync(`${pkgDir}/package.json`, 'utf8')).version
+
+const ACKS = { 0: 0, 1: 1, all: -1 }
+const base = (s, clientId) => ({ clientId, bootstrapBrokers: s.bootstrap.split(','), autocreateTopics: false })
+
+async function produce(s) {
+  const producer = new Producer({
+    ...base(s, 'bench-platformatic'),
+    acks: ACKS[s.acks],
+    idempotent: s.idempotent,
+    compression: s.compression,
+  })
+  const value = valueSource(s.valueKind, s.valueSize)
+  try {
+    const r = await batchedSends(s.records, s.sendBatchRecords, s.sendConcurrency, (from, count) => {
+      const messages = new Array(count)
+      for (let k = 0; k < count; k++) messages[k] = { topic: s.topic, value: value(from + k) }
+      return producer.send({ messages })
+    })
+    failOnErrors(r)
+    return throughput(s.records, s.records * s.valueSize, r.elapsedMs)
+  } finally {
+    await producer.close()
+  }
+}
+
+function consumer(s, clientId) {
+  return new Consumer({
+    ...base(s, clientId),
+    groupId: s.groupId,
+    sessionTimeout: s.sessionTimeoutMs,
+    heartbeatInterval: s.heartbeatIntervalMs,
+    maxWaitTime: 500,
+    maxBytesPerPartition: 1048576,
+    isolationLevel: 0,
+  })
+}
+
+const streamOptions = (s) => ({ topics: [s.topic], mode: 'earliest', autocommit: false })
+
+async function consume(s) {
+  const c = consumer(s, 'bench-platformatic')
+  let records = 0
+  let bytes = 0
+  const started = performance.now()
+  const stream = await c.consume(streamOptions(s))
+  try {
+    const ended = await new Promise((resolve, reject) => {
+      stream.on('error', reject)
+      stream.on('data', (m) => {
+        records++
+        bytes += m.value?.length ?? 0
+        if (records === s.records) resolve(performance.now())
+      })
+    })
+    return throughput(records, bytes, ended - started)
+  } finally {
+    await stream.close()
+    await c.close(true)
+  }
+}
+
+async function latency(s) {
+  const run = new LatencyRun(s)
+  const c = consumer(s, 'bench-platformatic-e2e')
+  const producer = new Producer({ ...base(s, 'bench-platformatic-e2e'), acks: ACKS[s.acks], idempotent: false })
+  const joined = new Promise((resolve) => c.once('consumer:group:join', resolve))
+  const stream = await c.consume(streamOptions(s))
+  stream.on('data', (m) => run.received(m.value))
+  try {
+    await joined
+    return await run.run((values) => producer.send({ messages: values.map((value) => ({ topic: s.topic, value })) }))
+  } finally {
+    await stream.close()
+    await producer.close()
+    await c.close(true)
+  }
+}
+
+async function group(s) {
+  return groupScenario(s, (i, tracker) => {
+    const c = consumer(s, `bench-platformatic-g${i}`)
+    c.on('consumer:group:rebalance', () => tracker.assigned(i, []))
+    c.on('consumer:group:join', (e) => {
+      const mine = (e.assignments ?? []).filter((a) => a.topic === s.topic).flatMap((a) => a.partitions)
+      tracker.assigned(i, mine)
+    })
+    let stream = null
+    return {
+      start: async () => {
+        stream = await c.consume(streamOptions(s))
+        stream.on('data', () => undefined)
+      },
+      close: async () => {
+        await stream?.close()
+        await c.close(true)
+      },
+    }
+  })
+}
+
+await runDriver({ produce, consume, latency, group }, { client: '@platformatic/kafka', version })

@@ -1,0 +1,223 @@
+/**
+ * The Java client, the reference: Kafka's own ProducerPerformance and ConsumerPerformance (from
+ * the test kit's jars, through `kafka-wire/testing`), and drivers/java/BenchDriver.java for the
+ * latency and group scenarios (compiled once per run against the same jars). Peak RSS is the
+ * JVM's VmHWM, read from /proc while the tool runs.
+ */
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { createInterface } from 'node:readline'
+import { parseLine } from './drivers/harness.mjs'
+
+const JAVA_HOME_BIN = (name) => (process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', name) : name)
+
+/** Peak RSS (MiB) of a process: VmHWM from /proc, polled until stop() — the last read is the peak. */
+export function watchRss(pid) {
+  let peakKb = 0
+  const read = () => {
+    try {
+      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+      if (m) peakKb = Math.max(peakKb, Number(m[1]))
+    } catch {
+      // exited
+    }
+  }
+  read()
+  const timer = setInterval(read, 100)
+  return {
+    stop() {
+      clearInterval(timer)
+      read()
+      return Math.round((peakKb / 1024) * 10) / 10
+    },
+  }
+}
+
+/** ProducerPerformance's final line → metrics. */
+export function parseProducerPerformance(stdout) {
+  const lines = stdout.trim().split('\n').reverse()
+  for (const line of lines) {
+    const m =
+      /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99.9th/.exec(
+        line.trim(),
+      )
+    if (m) {
+      const records = Number(m[1])
+      const rate = Number(m[2])
+      return {
+        records,
+        seconds: Math.round((records / rate) * 1000) / 1000,
+        recordsPerSec: Math.round(rate),
+        mbPerSec: Number(m[3]),
+        sendP99Ms: Number(m[8]),
+      }
+    }
+  }
+  throw new Error(`no ProducerPerformance summary in output: ${stdout.slice(-300)}`)
+}
+
+/** ConsumerPerformance's CSV data line (with --hide-header) → metrics. */
+export function parseConsumerPerformance(stdout) {
+  const lines = stdout.trim().split('\n').reverse()
+  for (const line of lines) {
+    const f = line.split(',').map((x) => x.trim())
+    if (f.length >= 10 && /^\d/.test(f[0]) && Number.isFinite(Number(f[4]))) {
+      const records = Number(f[4])
+      const rate = Number(f[5])
+      return {
+        records,
+        seconds: Math.round((records / rate) * 1000) / 1000,
+        recordsPerSec: Math.round(rate),
+        mbPerSec: Number(f[3]),
+        rebalanceMs: Number(f[6]),
+        fetchRecordsPerSec: Math.round(Number(f[9])),
+      }
+    }
+  }
+  throw new Error(`no ConsumerPerformance data line in output: ${stdout.slice(-300)}`)
+}
+
+export class JavaClient {
+  #testing
+  #classesDir = null
+
+  /** testing: the kit module (kafka-wire/testing); libDir: the Kafka jars the broker runs from. */
+  constructor(testing, libDir) {
+    this.#testing = testing
+    this.libDir = libDir
+  }
+
+  /** Run a tool to completion with RSS watching; resolves { stdout, stderr, code, peakRssMb }. */
+  async #tool(className, args, timeoutMs) {
+    const proc = await this.#testing.spawnJavaTool(this.libDir, className, args, { heapMb: 512, timeoutMs })
+    return this.#collect(proc.child)
+  }
+
+  #collect(child) {
+    const rss = watchRss(child.pid)
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    return new Promise((resolve, reject) => {
+      child.once('error', reject)
+      child.once('close', (code, signal) => resolve({ stdout, stderr, code, signal, peakRssMb: rss.stop() }))
+    })
+  }
+
+  async produce(spec, payloadFile) {
+    const props = [
+      `acks=${spec.acks}`,
+      `enable.idempotence=${spec.idempotent}`,
+      `linger.ms=${spec.lingerMs}`,
+      `batch.size=${spec.batchSize}`,
+      `compression.type=${spec.compression}`,
+      'client.id=bench-java',
+    ]
+    const args = [
+      '--topic',
+      spec.topic,
+      '--num-records',
+      String(spec.records),
+      '--throughput',
+      '-1',
+      ...(spec.valueKind === 'json' ? ['--payload-file', payloadFile] : ['--record-size', String(spec.valueSize)]),
+      '--bootstrap-server',
+      spec.bootstrap,
+      '--command-property',
+      ...props,
+    ]
+    const r = await this.#tool(this.#testing.JAVA_TOOLS.producerPerformance, args, spec.timeoutMs)
+    if (r.code !== 0) throw new Error(`ProducerPerformance exited ${r.code ?? r.signal}: ${tail(r.stderr || r.stdout)}`)
+    return { ...parseProducerPerformance(r.stdout), peakRssMb: r.peakRssMb }
+  }
+
+  async consume(spec) {
+    const args = [
+      '--bootstrap-server',
+      spec.bootstrap,
+      '--topic',
+      spec.topic,
+      '--num-records',
+      String(spec.records),
+      '--group',
+      spec.groupId,
+      '--timeout',
+      '60000',
+      '--hide-header',
+    ]
+    const r = await this.#tool(this.#testing.JAVA_TOOLS.consumerPerformance, args, spec.timeoutMs)
+    if (r.code !== 0) throw new Error(`ConsumerPerformance exited ${r.code ?? r.signal}: ${tail(r.stderr || r.stdout)}`)
+    const metrics = parseConsumerPerformance(r.stdout)
+    if (metrics.records < spec.records)
+      throw new Error(`ConsumerPerformance read ${metrics.records} of ${spec.records}`)
+    return { ...metrics, peakRssMb: r.peakRssMb }
+  }
+
+  /** Compile BenchDriver.java once (javac against the kit's jars). */
+  async #compile() {
+    if (this.#classesDir) return this.#classesDir
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kw-bench-java-'))
+    const src = new URL('./drivers/java/BenchDriver.java', import.meta.url).pathname
+    const r = await this.#collect(
+      spawn(JAVA_HOME_BIN('javac'), ['-nowarn', '-cp', `${this.libDir}/*`, '-d', dir, src], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    )
+    if (r.code !== 0) throw new Error(`javac BenchDriver.java failed: ${tail(r.stderr)}`)
+    this.#classesDir = dir
+    return dir
+  }
+
+  /** latency and group scenarios through BenchDriver. */
+  async driver(spec) {
+    const dir = await this.#compile()
+    const log4j = path.join(dir, 'log4j2.properties')
+    await fs.writeFile(log4j, this.#testing.TOOLS_LOG4J2_PROPERTIES ?? 'rootLogger.level = WARN\n')
+    const keys = [
+      'kind',
+      'bootstrap',
+      'topic',
+      'groupId',
+      'records',
+      'warmupRecords',
+      'valueSize',
+      'mode',
+      'rate',
+      'acks',
+    ]
+    const gkeys = ['members', 'partitions', 'quietMs', 'stableTimeoutMs', 'sessionTimeoutMs', 'heartbeatIntervalMs']
+    const args = [...keys, ...gkeys].filter((k) => spec[k] !== undefined).map((k) => `${k}=${spec[k]}`)
+    const child = spawn(
+      JAVA_HOME_BIN('java'),
+      [
+        '-Xmx512m',
+        '-XX:+UseG1GC',
+        `-Dlog4j2.configurationFile=${log4j}`,
+        '-cp',
+        `${dir}:${this.libDir}/*`,
+        'BenchDriver',
+        ...args,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    const timer = setTimeout(() => child.kill('SIGKILL'), spec.timeoutMs)
+    const lines = []
+    createInterface({ input: child.stdout }).on('line', (l) => lines.push(l))
+    const r = await this.#collect(child)
+    clearTimeout(timer)
+    const msg = lines.map(parseLine).find((m) => m !== null)
+    if (!msg) throw new Error(`BenchDriver gave no result (exit ${r.code ?? r.signal}): ${tail(r.stderr)}`)
+    if (msg.type === 'error') throw new Error(msg.message)
+    if (msg.type !== 'result') throw new Error(`BenchDriver: ${msg.type} ${msg.message ?? ''}`)
+    return { ...msg.metrics, peakRssMb: r.peakRssMb }
+  }
+}
+
+function tail(s, n = 600) {
+  const t = String(s ?? '').trim()
+  return t.length > n ? `…${t.slice(-n)}` : t
+}

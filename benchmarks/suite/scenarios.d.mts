@@ -1,0 +1,14 @@
+// Types of scenarios.mjs (for the TypeScript tests in test/unit/benchmarks).
+export interface Scenario {
+  id: string
+  kind: 'produce' | 'consume' | 'latency' | 'group'
+  title: string
+  [key: string]: unknown
+}
+export const PRODUCER_DEFAULTS: Record<string, number>
+export const GROUP_DEFAULTS: Record<string, number>
+export const SCENARIOS: Scenario[]
+export const DERIVED: { id: string; title: string; from: string[] }[]
+export const SIZES: Record<'full' | 'smoke', Record<string, number>>
+export const HEADLINE: Record<string, { key: string; unit: string; better: 'higher' | 'lower' }>
+export const METRICS: Record<string, [string, string, 'higher' | 'lower'][]>

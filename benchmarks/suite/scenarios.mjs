@@ -1,0 +1,168 @@
+/**
+ * The scenarios of issue #8 and the suite-wide settings every client gets. Pure data, shared by
+ * the runner and the report.
+ *
+ * Full sizes come from the issue; `smoke` shrinks them so the whole suite runs in a couple of
+ * minutes (CI). Everything a client needs to know is in the spec the runner hands its driver.
+ */
+
+/** Settings shared by every producer scenario (where the client has the setting). */
+export const PRODUCER_DEFAULTS = {
+  lingerMs: 5,
+  /** Upper bound of one partition's batch (kafka-wire, Java, librdkafka). */
+  batchSize: 65536,
+  /** kafkajs / platformatic have no linger or batch size: they send arrays of this many records... */
+  sendBatchRecords: 1000,
+  /** ...with at most this many send calls outstanding (1 for kafkajs with idempotence). */
+  sendConcurrency: 5,
+}
+
+export const GROUP_DEFAULTS = {
+  sessionTimeoutMs: 45000,
+  heartbeatIntervalMs: 3000,
+}
+
+/**
+ * kind: produce | consume | latency | group. `metric` is the headline figure of the scenario,
+ * `better` its direction.
+ */
+export const SCENARIOS = [
+  {
+    id: 'P1',
+    kind: 'produce',
+    title: 'produce 100 B, acks 1, linger 5 ms, no compression',
+    valueSize: 100,
+    valueKind: 'random',
+    acks: 1,
+    idempotent: false,
+    compression: 'none',
+  },
+  {
+    id: 'P2',
+    kind: 'produce',
+    title: 'produce 1 KB, acks 1, linger 5 ms, no compression',
+    valueSize: 1024,
+    valueKind: 'random',
+    acks: 1,
+    idempotent: false,
+    compression: 'none',
+  },
+  {
+    id: 'P3',
+    kind: 'produce',
+    title: "produce 1 KB, acks 'all', idempotent",
+    valueSize: 1024,
+    valueKind: 'random',
+    acks: 'all',
+    idempotent: true,
+    compression: 'none',
+  },
+  {
+    id: 'P4',
+    kind: 'produce',
+    title: 'produce 1 KB JSON-like, acks 1, lz4',
+    valueSize: 1024,
+    valueKind: 'json',
+    acks: 1,
+    idempotent: false,
+    compression: 'lz4',
+  },
+  {
+    id: 'P5',
+    kind: 'produce',
+    title: 'produce 1 KB JSON-like, acks 1, zstd',
+    valueSize: 1024,
+    valueKind: 'json',
+    acks: 1,
+    idempotent: false,
+    compression: 'zstd',
+  },
+  { id: 'C1', kind: 'consume', title: 'consume 100 B from a pre-filled topic', valueSize: 100, source: 'C1' },
+  { id: 'C2', kind: 'consume', title: 'consume 1 KB from a pre-filled topic', valueSize: 1024, source: 'C2' },
+  {
+    id: 'L1',
+    kind: 'latency',
+    title: 'end-to-end latency at 10,000 records/s (100 B, acks 1, linger 0)',
+    mode: 'rate',
+    rate: 10000,
+    valueSize: 100,
+    acks: 1,
+  },
+  {
+    id: 'L2',
+    kind: 'latency',
+    title: 'end-to-end latency, one record at a time (EndToEndLatency semantics)',
+    mode: 'sync',
+    rate: 0,
+    valueSize: 100,
+    acks: 1,
+  },
+  { id: 'G1', kind: 'group', title: 'group of N members: stabilise, then one member leaves' },
+]
+
+/** M1 is not run separately: it is the peak RSS of the P2 and C2 runs. */
+export const DERIVED = [{ id: 'M1', title: 'peak RSS during P2 and C2', from: ['P2', 'C2'] }]
+
+/** Sizes per mode. */
+export const SIZES = {
+  full: {
+    records: 1_000_000,
+    partitions: 6,
+    repetitions: 3,
+    latencyRecords: 120_000, // 12 s at 10,000/s
+    latencyWarmupRecords: 20_000, // the first 2 s are not counted
+    syncRecords: 5_000,
+    syncWarmupRecords: 500,
+    groupMembers: 10,
+    groupPartitions: 20,
+    groupQuietMs: 2000,
+    groupTimeoutMs: 90_000,
+    driverTimeoutMs: 600_000,
+  },
+  smoke: {
+    records: 2_000,
+    partitions: 6,
+    repetitions: 1,
+    latencyRecords: 2_000,
+    latencyWarmupRecords: 200,
+    syncRecords: 100,
+    syncWarmupRecords: 10,
+    groupMembers: 3,
+    groupPartitions: 6,
+    groupQuietMs: 500,
+    groupTimeoutMs: 60_000,
+    driverTimeoutMs: 120_000,
+  },
+}
+
+/** The headline metric of a scenario kind. */
+export const HEADLINE = {
+  produce: { key: 'recordsPerSec', unit: 'records/s', better: 'higher' },
+  consume: { key: 'recordsPerSec', unit: 'records/s', better: 'higher' },
+  latency: { key: 'p99Ms', unit: 'ms p99', better: 'lower' },
+  group: { key: 'stabiliseMs', unit: 'ms', better: 'lower' },
+}
+
+/** Metrics reported per kind, in table order. */
+export const METRICS = {
+  produce: [
+    ['recordsPerSec', 'records/s', 'higher'],
+    ['mbPerSec', 'MB/s', 'higher'],
+    ['peakRssMb', 'peak RSS MB', 'lower'],
+  ],
+  consume: [
+    ['recordsPerSec', 'records/s', 'higher'],
+    ['mbPerSec', 'MB/s', 'higher'],
+    ['peakRssMb', 'peak RSS MB', 'lower'],
+  ],
+  latency: [
+    ['p50Ms', 'p50 ms', 'lower'],
+    ['p99Ms', 'p99 ms', 'lower'],
+    ['p999Ms', 'p99.9 ms', 'lower'],
+    ['achievedRate', 'records/s sent', 'higher'],
+  ],
+  group: [
+    ['stabiliseMs', 'stabilise ms', 'lower'],
+    ['rebalanceMs', 'rebalance after leave ms', 'lower'],
+  ],
+}

@@ -1,0 +1,261 @@
+// The cross-client benchmark's pure parts: statistics, ratios, report, chart, tool-output parsers,
+// payloads and the group-stability tracker (benchmarks/suite).
+import { describe, expect, it } from 'vitest'
+import {
+  GroupTracker,
+  Latencies,
+  parseLine,
+  seqOf,
+  stampedValue,
+  throughput,
+} from '../../../benchmarks/suite/drivers/harness.mjs'
+import { parseConsumerPerformance, parseProducerPerformance } from '../../../benchmarks/suite/java-client.mjs'
+import { jsonValues, randomLetters, valueSource } from '../../../benchmarks/suite/payloads.mjs'
+import {
+  BEGIN_MARK,
+  END_MARK,
+  formatNumber,
+  formatSummary,
+  renderChart,
+  renderMarkdown,
+  renderRatiosText,
+  SECTION_TITLE,
+  spliceSection,
+} from '../../../benchmarks/suite/report.mjs'
+import { HEADLINE, METRICS, SCENARIOS } from '../../../benchmarks/suite/scenarios.mjs'
+import { headlineRatios, median, ratio, summarize, summarizeRuns } from '../../../benchmarks/suite/stats.mjs'
+
+describe('median / summarize', () => {
+  it('takes the middle value, or the mean of the two middle values', () => {
+    expect(median([3, 1, 2])).toBe(2)
+    expect(median([4, 1, 3, 2])).toBe(2.5)
+    expect(median([5])).toBe(5)
+    expect(median([])).toBeNaN()
+  })
+
+  it('ignores non-finite values', () => {
+    expect(median([1, Number.NaN, 3, Number.POSITIVE_INFINITY, 2])).toBe(2)
+    expect(summarize([Number.NaN])).toBeNull()
+  })
+
+  it('reports median, min, max and count', () => {
+    expect(summarize([10, 30, 20])).toEqual({ median: 20, min: 10, max: 30, n: 3 })
+  })
+})
+
+const runs = [
+  { scenario: 'P1', client: 'kafka-wire', rep: 1, ok: true, metrics: { recordsPerSec: 300, peakRssMb: 80 } },
+  { scenario: 'P1', client: 'kafka-wire', rep: 2, ok: true, metrics: { recordsPerSec: 200, peakRssMb: 90 } },
+  { scenario: 'P1', client: 'kafka-wire', rep: 3, ok: true, metrics: { recordsPerSec: 250, peakRssMb: 85 } },
+  { scenario: 'P1', client: 'kafkajs', rep: 1, ok: true, metrics: { recordsPerSec: 100 } },
+  { scenario: 'P1', client: 'kafkajs', rep: 2, ok: false, error: 'boom' },
+  { scenario: 'P1', client: 'java', rep: 1, ok: true, metrics: { recordsPerSec: 500 } },
+  { scenario: 'L1', client: 'kafka-wire', rep: 1, ok: true, metrics: { p99Ms: 4 } },
+  { scenario: 'L1', client: 'java', rep: 1, ok: true, metrics: { p99Ms: 2 } },
+  { scenario: 'P2', client: 'kafka-wire', rep: 1, ok: true, metrics: { recordsPerSec: 50, peakRssMb: 120 } },
+]
+
+describe('summarizeRuns and ratios', () => {
+  it('summarizes successful runs per scenario, client and metric, and collects failures', () => {
+    const { summary, failures } = summarizeRuns(runs)
+    expect(summary.P1!['kafka-wire']!.recordsPerSec).toEqual({ median: 250, min: 200, max: 300, n: 3 })
+    expect(summary.P1!.kafkajs!.recordsPerSec!.n).toBe(1)
+    expect(failures.P1!.kafkajs).toEqual(['boom'])
+  })
+
+  it('ratio > 1 means kafka-wire is ahead, for both directions of "better"', () => {
+    const s = (m: number) => ({ median: m, min: m, max: m, n: 1 })
+    expect(ratio(s(250), s(100), 'higher')).toBe(2.5)
+    expect(ratio(s(4), s(2), 'lower')).toBe(0.5)
+    expect(ratio(s(1), undefined)).toBeNull()
+    expect(ratio(s(0), s(1))).toBeNull()
+  })
+
+  it('computes headline ratios per scenario', () => {
+    const { summary } = summarizeRuns(runs)
+    const rows = headlineRatios(summary, SCENARIOS, HEADLINE, 'kafka-wire', ['kafkajs', 'java'])
+    const p1 = rows.find((r) => r.scenario === 'P1')!
+    expect(p1.ratios.kafkajs).toBe(2.5)
+    expect(p1.ratios.java).toBe(0.5)
+    const l1 = rows.find((r) => r.scenario === 'L1')!
+    expect(l1.metric).toBe('p99Ms')
+    expect(l1.ratios.java).toBe(0.5)
+    expect(rows.filter((r) => r.scenario === 'G1').map((r) => r.metric)).toEqual(['stabiliseMs', 'rebalanceMs'])
+  })
+})
+
+describe('report', () => {
+  const results = {
+    meta: {
+      date: '2026-11-22T00:00:00Z',
+      host: 'vm',
+      repetitions: 3,
+      machine: { cores: 2, cpuModel: 'cpu', memoryGiB: 24, os: 'Linux', node: 'v20' },
+      kafka: { version: '4.3.1', provider: 'jvm', bootstrap: '127.0.0.1:1', jvmFlags: ['-Xms1024m'] },
+      clients: {
+        'kafka-wire': { status: 'ok', version: '0.1.0', runtime: 'Node v20' },
+        kafkajs: { status: 'ok', version: '2.2.4', runtime: 'Node v20' },
+        'node-rdkafka': { status: 'skipped', reason: 'gyp ERR! no headers', runtime: 'Node v20' },
+        java: { status: 'ok', version: '4.3.1', runtime: 'JVM' },
+      },
+    },
+    runs,
+  }
+
+  it('formats numbers compactly', () => {
+    expect(formatNumber(1_234_567)).toBe('1.23M')
+    expect(formatNumber(412_345)).toBe('412k')
+    expect(formatNumber(12_345)).toBe('12.3k')
+    expect(formatNumber(2345)).toBe('2,345')
+    expect(formatNumber(1.2345)).toBe('1.23')
+    expect(formatNumber(Number.NaN)).toBe('–')
+    expect(formatSummary({ median: 250, min: 200, max: 300, n: 3 })).toBe('250 (200–300)')
+    expect(formatSummary({ median: 250, min: 250, max: 250, n: 1 })).toBe('250')
+  })
+
+  it('renders machine, clients (with skip reasons), results, memory and ratios', () => {
+    const md = renderMarkdown(results, {
+      scenarios: SCENARIOS,
+      metrics: METRICS,
+      headline: HEADLINE,
+      chartPath: 'x.svg',
+    })
+    expect(md).toContain('| CPU | 2 cores, cpu |')
+    expect(md).toContain('skipped: gyp ERR! no headers')
+    expect(md).toContain('| **P1** records/s | 250 (200–300) | 100 | 500 |')
+    expect(md).toContain('| P2 | 120 |')
+    expect(md).toMatch(/\| P1 \| recordsPerSec \| 2\.50× \| 0\.50× \|/)
+    expect(md).toContain('![Throughput per scenario](x.svg)')
+  })
+
+  it('prints ratios as a plain table', () => {
+    const text = renderRatiosText(results, { scenarios: SCENARIOS, headline: HEADLINE })
+    expect(text.split('\n')[0]).toMatch(/^scenario\s+metric\s+kafka-wire\/kafkajs\s+kafka-wire\/java/)
+    expect(text).toMatch(/P1\s+recordsPerSec\s+2\.50×\s+0\.50×/)
+  })
+
+  it('splices the generated block into docs/performance.md without touching other sections', () => {
+    const other = '# Performance\n\n## Producer\n\nnumbers\n'
+    const once = spliceSection(other, 'table v1')
+    expect(once.startsWith(other)).toBe(true)
+    expect(once).toContain(`${SECTION_TITLE}\n\n${BEGIN_MARK}\n\ntable v1\n\n${END_MARK}`)
+    const notes = `${once}\n### Where the time goes\n\nhand-written\n\n## Consumer\n\nmore\n`
+    const twice = spliceSection(notes, 'table v2')
+    expect(twice).toContain('table v2')
+    expect(twice).not.toContain('table v1')
+    expect(twice).toContain('hand-written')
+    expect(twice).toContain('## Consumer\n\nmore')
+    expect(twice.indexOf('## Producer')).toBe(once.indexOf('## Producer'))
+    // A section that exists without markers gets the block under its title.
+    const bare = spliceSection('## Cross-client benchmark\n\nintro\n', 'gen')
+    expect(bare.indexOf(BEGIN_MARK)).toBeGreaterThan(0)
+    expect(bare).toContain('intro')
+    expect(bare.match(/## Cross-client benchmark/g)).toHaveLength(1)
+  })
+
+  it('draws one SVG panel per throughput scenario with a bar and whisker per client', () => {
+    const svg = renderChart(results, { scenarios: SCENARIOS })
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true)
+    expect(svg.trim().endsWith('</svg>')).toBe(true)
+    for (const id of ['P1', 'P2', 'P5', 'C1', 'C2']) expect(svg).toContain(`>${id} — `)
+    expect(svg).not.toContain('>L1 — ')
+    // kafka-wire's P1 bar: median 250 of a panel maximum 500 → half the plot width.
+    const bar = /<rect x="230" y="\d+" width="([\d.]+)" height="16" fill="#2563eb">/.exec(svg)
+    expect(Number(bar![1])).toBeCloseTo((880 - 230 - 90 - 20) / 2, 0)
+    expect(svg).toContain('no result')
+    expect(svg).not.toMatch(/&(?!amp;|lt;|gt;|quot;)/)
+  })
+})
+
+describe('Java tool output', () => {
+  it('parses ProducerPerformance final line (after periodic lines)', () => {
+    const out = [
+      '250000 records sent, 49990.0 records/sec (4.77 MB/sec), 5.1 ms avg latency, 200.0 ms max latency.',
+      '1000000 records sent, 523560.209424 records/sec (49.93 MB/sec), 12.34 ms avg latency, 456.00 ms max latency, 10 ms 50th, 20 ms 95th, 30 ms 99th, 40 ms 99.9th.',
+    ].join('\n')
+    expect(parseProducerPerformance(out)).toEqual({
+      records: 1_000_000,
+      seconds: 1.91,
+      recordsPerSec: 523560,
+      mbPerSec: 49.93,
+      sendP99Ms: 30,
+    })
+    expect(() => parseProducerPerformance('nothing')).toThrow(/no ProducerPerformance summary/)
+  })
+
+  it('parses ConsumerPerformance data line', () => {
+    const out =
+      'WARN something\n2026-11-22 03:00:00:000, 2026-11-22 03:00:02:000, 95.3674, 47.6837, 1000000, 500000.0000, 1500, 500, 190.7349, 2000000.0000\n'
+    expect(parseConsumerPerformance(out)).toMatchObject({
+      records: 1_000_000,
+      recordsPerSec: 500000,
+      mbPerSec: 47.6837,
+      rebalanceMs: 1500,
+      fetchRecordsPerSec: 2000000,
+    })
+  })
+})
+
+describe('payloads and driver helpers', () => {
+  it('makes values of exactly the requested size, deterministically', () => {
+    expect(randomLetters(100)).toHaveLength(100)
+    expect(randomLetters(100).equals(randomLetters(100))).toBe(true)
+    expect(/^[A-Z]+$/.test(randomLetters(100).toString())).toBe(true)
+    const json = jsonValues(1024, 10)
+    expect(json).toHaveLength(10)
+    for (const v of json) {
+      expect(v).toHaveLength(1024)
+      expect(v.includes(10)).toBe(false)
+    }
+    expect(new Set(json.map((v) => v.toString())).size).toBe(10)
+    expect(valueSource('json', 1024)(1001).equals(valueSource('json', 1024)(1))).toBe(true)
+  })
+
+  it('throughput metrics and latency percentiles', () => {
+    expect(throughput(1000, 1024 * 1024, 500)).toEqual({
+      records: 1000,
+      seconds: 0.5,
+      recordsPerSec: 2000,
+      mbPerSec: 2,
+    })
+    const l = new Latencies(4)
+    for (let i = 1; i <= 1000; i++) l.record(i)
+    expect(l.summary()).toMatchObject({ count: 1000, p50Ms: 501, p99Ms: 991, p999Ms: 1000, maxMs: 1000 })
+  })
+
+  it('stamps latency values with a sequence number', () => {
+    const v = stampedValue(Buffer.alloc(100), 42)
+    expect(v).toHaveLength(100)
+    expect(seqOf(v)).toBe(42)
+  })
+
+  it('parses only protocol lines', () => {
+    expect(parseLine('@@bench {"type":"result","metrics":{"a":1}}')).toEqual({ type: 'result', metrics: { a: 1 } })
+    expect(parseLine('{"level":"INFO"}')).toBeNull()
+    expect(parseLine('@@bench {broken')).toBeNull()
+  })
+
+  it('GroupTracker: stable only when assignments are complete, disjoint and every member has one', async () => {
+    const t = new GroupTracker(4)
+    for (const m of [0, 1]) t.join(m)
+    t.assigned(0, [0, 1, 2, 3])
+    expect(t.complete()).toBe(false) // member 1 has no assignment yet
+    t.assigned(1, [2, 3])
+    expect(t.complete()).toBe(false) // overlap
+    t.assigned(0, [0, 1])
+    expect(t.complete()).toBe(true)
+    const at = t.lastChange
+    expect(await t.waitStable(20, 1000)).toBe(at)
+    t.leave(1)
+    expect(t.complete()).toBe(false)
+    t.assigned(0, [0, 1, 2, 3])
+    expect(t.complete()).toBe(true)
+  })
+
+  it('GroupTracker.waitStable times out with the state', async () => {
+    const t = new GroupTracker(2)
+    t.join(0)
+    t.assigned(0, [0])
+    await expect(t.waitStable(10, 50)).rejects.toThrow(/not stable after 50 ms: 0:\[0\]/)
+  })
+})
