@@ -11,7 +11,7 @@
  * Request building and response mapping live in the pure modules beside this file (topics.ts,
  * configs.ts, groups.ts, offsets.ts, acls.ts, scram.ts); this file does the routing and I/O only.
  */
-import { backoff, Cluster, resolveCommonOptions, sleep } from '../cluster/index.js'
+import { backoff, Cluster, raceWith, resolveCommonOptions, sleep } from '../cluster/index.js'
 import {
   brokerError,
   ClosedError,
@@ -39,8 +39,9 @@ import {
   requireNonEmptyString,
   requireUnique,
   toBigInt,
+  topicName,
   tpKey,
-  tpLabel,
+  tpName,
 } from './common.js'
 import {
   buildDescribeConfigsRequest,
@@ -48,7 +49,7 @@ import {
   handleDescribeConfigsResponse,
   handleIncrementalAlterConfigsResponse,
   resourceKey,
-  resourceLabel,
+  resourceName,
   resourceNode,
   validateAlterResources,
   validateResources,
@@ -230,7 +231,7 @@ export class Admin implements AsyncDisposable {
         new Map([...outcome.results.values()].map((t) => [t.topic, Math.max(1, t.numPartitions)])),
       )
     }
-    return settle('createTopics', 'topics', keys, outcome)
+    return settle('createTopics', 'topics', keys, outcome, topicName)
   }
 
   /** Deletes topics (and their data). Rejects with an AdminAggregateError naming each topic that could not be deleted. */
@@ -251,7 +252,7 @@ export class Admin implements AsyncDisposable {
       },
       this.#driveOptions(call),
     )
-    settle('deleteTopics', 'topics', topics, outcome)
+    settle('deleteTopics', 'topics', topics, outcome, topicName)
   }
 
   /** Lists topics, sorted by name (internal ones only with `includeInternal`). */
@@ -305,7 +306,7 @@ export class Admin implements AsyncDisposable {
         }
       }
     }
-    return settle('describeTopics', 'topics', topics, outcome)
+    return settle('describeTopics', 'topics', topics, outcome, topicName)
   }
 
   /** Raises topics' partition counts. Rejects with an AdminAggregateError naming each topic that failed. */
@@ -335,7 +336,7 @@ export class Admin implements AsyncDisposable {
     }
     // Our own metadata cache should see the new partitions at once.
     this.#cluster.requestMetadataRefresh()
-    settle('createPartitions', 'topics', keys, outcome)
+    settle('createPartitions', 'topics', keys, outcome, topicName)
   }
 
   // -------------------------------------------------------------------------------------------
@@ -349,7 +350,7 @@ export class Admin implements AsyncDisposable {
       const node = await this.#anyNode(call)
       let supported = true
       try {
-        await this.#cluster.versionFor(node, Apis.DescribeCluster)
+        await this.#versionFor(call, node, Apis.DescribeCluster)
       } catch (e) {
         if (!(e instanceof UnsupportedVersionError)) throw e
         supported = false
@@ -391,7 +392,7 @@ export class Admin implements AsyncDisposable {
       includeDocumentation: options.includeDocumentation ?? false,
     })
     const byKey = new Map(resources.map((r) => [resourceKey(r), r]))
-    return settle('describeConfigs', 'resources', [...byKey.keys()], outcome, (k) => resourceLabel(byKey.get(k)!))
+    return settle('describeConfigs', 'resources', [...byKey.keys()], outcome, (k) => resourceName(byKey.get(k)!))
   }
 
   async #describeConfigs(
@@ -450,7 +451,7 @@ export class Admin implements AsyncDisposable {
       },
       this.#driveOptions(call),
     )
-    settle('incrementalAlterConfigs', 'resources', keys, outcome, (k) => resourceLabel(byKey.get(k)!))
+    settle('incrementalAlterConfigs', 'resources', keys, outcome, (k) => resourceName(byKey.get(k)!))
   }
 
   // -------------------------------------------------------------------------------------------
@@ -518,7 +519,7 @@ export class Admin implements AsyncDisposable {
             let classic = groups
             let newProtocol = true
             try {
-              await this.#cluster.versionFor(node, Apis.ConsumerGroupDescribe)
+              await this.#versionFor(call, node, Apis.ConsumerGroupDescribe)
             } catch (e) {
               if (!(e instanceof UnsupportedVersionError)) throw e
               newProtocol = false
@@ -601,7 +602,7 @@ export class Admin implements AsyncDisposable {
       async (pending, report) => {
         const leaders = await this.#leaders(call, pending, report)
         await this.#fanOut(call, report, leaders.groups, async (node, keys) => {
-          const version = await this.#cluster.versionFor(node, Apis.ListOffsets)
+          const version = await this.#versionFor(call, node, Apis.ListOffsets)
           const queries: LeaderQuery[] = []
           for (const k of keys) {
             const q = byKey.get(k)!
@@ -620,7 +621,7 @@ export class Admin implements AsyncDisposable {
       },
       this.#driveOptions(call, topics),
     )
-    return settle('listOffsets', 'partitions', keys, outcome, tpLabel)
+    return settle('listOffsets', 'partitions', keys, outcome, tpName)
   }
 
   /**
@@ -656,7 +657,7 @@ export class Admin implements AsyncDisposable {
       },
       this.#driveOptions(call, topics),
     )
-    return settle('deleteRecords', 'partitions', keys, outcome, tpLabel)
+    return settle('deleteRecords', 'partitions', keys, outcome, tpName)
   }
 
   /**
@@ -743,7 +744,7 @@ export class Admin implements AsyncDisposable {
       },
       this.#driveOptions(call),
     )
-    settle('alterConsumerGroupOffsets', 'partitions', keys, outcome, tpLabel)
+    settle('alterConsumerGroupOffsets', 'partitions', keys, outcome, tpName)
   }
 
   /**
@@ -778,7 +779,7 @@ export class Admin implements AsyncDisposable {
       },
       this.#driveOptions(call),
     )
-    settle('deleteConsumerGroupOffsets', 'partitions', keys, outcome, tpLabel)
+    settle('deleteConsumerGroupOffsets', 'partitions', keys, outcome, tpName)
   }
 
   // -------------------------------------------------------------------------------------------
@@ -937,9 +938,11 @@ export class Admin implements AsyncDisposable {
       retryBackoffMs: this.#retryBackoffMs,
       retryBackoffMaxMs: this.#retryBackoffMaxMs,
       refreshMetadata: () =>
-        this.#cluster.refreshMetadata(
-          topics === undefined ? { signal: call.signal } : { topics: [...topics], signal: call.signal },
-        ),
+        this.#cluster.refreshMetadata({
+          ...(topics === undefined ? {} : { topics: [...topics] }),
+          signal: call.signal,
+          timeoutMs: this.#remaining(call),
+        }),
     }
   }
 
@@ -950,11 +953,33 @@ export class Admin implements AsyncDisposable {
 
   /** Bootstraps (idempotent), retrying unreachable bootstrap servers until the call's deadline. */
   async #connect(call: Call): Promise<void> {
-    await this.#single(call, () => this.#cluster.connect({ signal: call.signal }))
+    // The bootstrap is shared by every call (and keeps its own deadline): bound the wait by ours.
+    await this.#single(call, () =>
+      raceWith(
+        this.#cluster.connect({ signal: call.signal, timeoutMs: this.#remaining(call) }),
+        { signal: call.signal, deadline: call.deadline },
+        'bootstrapping',
+      ),
+    )
   }
 
   async #refreshMetadata(call: Call): Promise<void> {
-    await this.#single(call, () => this.#cluster.refreshMetadata({ signal: call.signal }))
+    await this.#single(call, () =>
+      this.#cluster.refreshMetadata({ signal: call.signal, timeoutMs: this.#remaining(call) }),
+    )
+  }
+
+  #remaining(call: Call): number {
+    return Math.max(1, call.deadline - Date.now())
+  }
+
+  /** The version `nodeId` speaks for `api` (connecting if needed), waiting no longer than the call may. */
+  #versionFor(call: Call, nodeId: number, api: AnyApi): Promise<number> {
+    return raceWith(
+      this.#cluster.versionFor(nodeId, api),
+      { signal: call.signal, deadline: call.deadline },
+      `connecting to broker ${nodeId}`,
+    )
   }
 
   /**
@@ -985,7 +1010,7 @@ export class Admin implements AsyncDisposable {
     maxVersion: number = api.maxVersion,
   ): Promise<{ response: ResponseOf<A>; version: number }> {
     throwIfAborted(call.signal)
-    const version = Math.min(await this.#cluster.versionFor(nodeId, api), maxVersion)
+    const version = Math.min(await this.#versionFor(call, nodeId, api), maxVersion)
     const response = await this.#cluster.send(nodeId, api, build(version), {
       workload: 'admin',
       signal: call.signal,
@@ -999,7 +1024,7 @@ export class Admin implements AsyncDisposable {
   async #anyNode(call: Call): Promise<number> {
     let ids = [...this.#cluster.brokers.keys()]
     if (ids.length === 0) {
-      await this.#cluster.refreshMetadata({ signal: call.signal })
+      await this.#cluster.refreshMetadata({ signal: call.signal, timeoutMs: this.#remaining(call) })
       ids = [...this.#cluster.brokers.keys()]
     }
     if (ids.length === 0) throw new ConnectionError('No broker is known yet')
@@ -1140,7 +1165,7 @@ export class Admin implements AsyncDisposable {
         try {
           metadata = await this.#cluster.topicMetadata([topic], {
             signal: call.signal,
-            timeoutMs: Math.max(1, call.deadline - Date.now()),
+            timeoutMs: this.#remaining(call),
             allowAutoTopicCreation: false,
           })
         } catch (e) {

@@ -16,6 +16,21 @@ export function tpLabel(key: string): string {
   return `${key.slice(0, i)}-${key.slice(i + 1)}`
 }
 
+/** How a partition item is named in errors. */
+export function tpName(key: string): { label: string; topic: string; partition: number } {
+  const i = key.lastIndexOf(':')
+  return {
+    label: `${key.slice(0, i)}-${key.slice(i + 1)}`,
+    topic: key.slice(0, i),
+    partition: Number(key.slice(i + 1)),
+  }
+}
+
+/** How a topic item is named in errors. */
+export function topicName(topic: string): { label: string; topic: string } {
+  return { label: topic, topic }
+}
+
 export const ErrorCode = {
   NONE: 0,
   UNKNOWN_TOPIC_OR_PARTITION: 3,

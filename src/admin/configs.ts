@@ -27,6 +27,11 @@ export function resourceLabel(r: ConfigResource): string {
   return r.name === '' ? `${r.type} (cluster default)` : `${r.type} ${r.name}`
 }
 
+/** How a resource item is named in errors. */
+export function resourceName(r: ConfigResource): { label: string; topic?: string } {
+  return r.type === 'topic' ? { label: resourceLabel(r), topic: r.name } : { label: resourceLabel(r) }
+}
+
 /** The broker a resource must be sent to, or null for any broker. */
 export function resourceNode(r: ConfigResource): number | null {
   if ((r.type === 'broker' || r.type === 'broker-logger') && r.name !== '') {

@@ -113,7 +113,12 @@ export async function drive<R>(
       if (result.has(key)) results.set(key, result.get(key) as R)
       else if (report.errors.has(key)) errors.set(key, report.errors.get(key)!)
       else if (report.retries.has(key)) {
-        lastErrors.set(key, report.retries.get(key)!)
+        // A request cut short by the deadline says less than the broker error before it: keep that one.
+        const error = report.retries.get(key)!
+        const previous = lastErrors.get(key)
+        if (!(error instanceof TimeoutError && previous !== undefined && !(previous instanceof TimeoutError))) {
+          lastErrors.set(key, error)
+        }
         next.push(key)
       } else {
         errors.set(key, new KafkaError(`The response had no result for ${key}`, 'ERR_MISSING_RESULT'))
@@ -142,6 +147,33 @@ function timedOut(last: KafkaError): TimeoutError {
   return new TimeoutError(`Timed out retrying: ${last.message}`, options)
 }
 
+/** How an item is named in errors: a label, and its topic/partition when it has them. */
+export interface ItemName {
+  label: string
+  topic?: string
+  partition?: number
+}
+
+/**
+ * Makes sure an item's error names the item. Errors built from a response already do (topic and
+ * partition set, or the group / resource / user in the message); errors shared by several items —
+ * a request that timed out or failed as a whole — do not, and are wrapped: a TimeoutError stays a
+ * TimeoutError, anything else becomes a KafkaError with the same `code` and the original as `cause`.
+ */
+export function nameError(error: KafkaError, name: ItemName): KafkaError {
+  if (error.topic !== undefined || error.message.includes(name.label)) return error
+  const options = {
+    cause: error instanceof TimeoutError && error.cause instanceof KafkaError ? error.cause : error,
+    retriable: error.retriable,
+    ...(name.topic === undefined ? {} : { topic: name.topic }),
+    ...(name.partition === undefined ? {} : { partition: name.partition }),
+    ...(error.broker === undefined ? {} : { broker: error.broker }),
+    ...(error.apiKey === undefined ? {} : { apiKey: error.apiKey }),
+  }
+  if (error instanceof TimeoutError) return new TimeoutError(`${name.label}: ${error.message}`, options)
+  return new KafkaError(`${name.label}: ${error.message}`, error.code, options)
+}
+
 /**
  * Turns a drive result into the call's outcome: the results in `keys` order when every item
  * succeeded, else an AdminAggregateError naming each failure and listing what succeeded.
@@ -151,18 +183,22 @@ export function settle<R, S = R>(
   itemKind: string,
   keys: readonly string[],
   outcome: DriveResult<R>,
-  label: (key: string) => string = (key) => key,
+  name: (key: string) => ItemName | string = (key) => key,
   succeededValue: (key: string, value: R) => S = (_key, value) => value as unknown as S,
 ): R[] {
   const unique = [...new Set(keys)]
+  const itemName = (k: string): ItemName => {
+    const n = name(k)
+    return typeof n === 'string' ? { label: n } : n
+  }
   const failures = unique.filter((k) => outcome.errors.has(k))
   if (failures.length === 0) return unique.map((k) => outcome.results.get(k) as R)
   throw new AdminAggregateError<S>(
     operation,
     itemKind,
-    failures.map((k) => ({ label: label(k), error: outcome.errors.get(k)! })),
+    failures.map((k) => ({ label: itemName(k).label, error: nameError(outcome.errors.get(k)!, itemName(k)) })),
     unique
       .filter((k) => outcome.results.has(k))
-      .map((k) => ({ label: label(k), value: succeededValue(k, outcome.results.get(k) as R) })),
+      .map((k) => ({ label: itemName(k).label, value: succeededValue(k, outcome.results.get(k) as R) })),
   )
 }

@@ -147,3 +147,33 @@ describe('settle', () => {
     }
   })
 })
+
+describe('naming', () => {
+  it('keeps the last broker error over a request timeout, and names shared errors by item', async () => {
+    let round = 0
+    const out = await drive(
+      ['t:3'],
+      async (pending, report) => {
+        if (++round === 1) report.retry(pending[0]!, brokerError(14, 'group g', { topic: 't', partition: 3 }))
+        else throw new TimeoutError('Request timed out')
+      },
+      opts({ deadline: Date.now() + 60 }),
+    )
+    expect(out.errors.get('t:3')?.cause).toMatchObject({ code: 'COORDINATOR_LOAD_IN_PROGRESS' })
+
+    const shared = new ConnectionError('socket closed')
+    try {
+      settle('op', 'partitions', ['t:3'], { results: new Map(), errors: new Map([['t:3', shared]]) }, () => ({
+        label: 't-3',
+        topic: 't',
+        partition: 3,
+      }))
+      expect.unreachable()
+    } catch (e) {
+      const named = (e as AdminAggregateError).errors[0]!
+      expect(named).toMatchObject({ code: 'ERR_CONNECTION', topic: 't', partition: 3, retriable: true })
+      expect(named.message).toBe('t-3: socket closed')
+      expect(named.cause).toBe(shared)
+    }
+  })
+})
