@@ -288,6 +288,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
           waitUntil = Math.min(waitUntil, now + this.#retryBackoffMs)
         }
         if (!this.#fetcher.hasBufferedData) await withDeadline(this.#signal.wait(), waitUntil)
+        // Never spin on microtasks alone: let timers and I/O run between two rounds.
+        await new Promise<void>((resolve) => setImmediate(resolve))
       }
     } finally {
       this.#polling = false

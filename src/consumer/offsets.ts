@@ -380,9 +380,11 @@ export class Offsets {
     this.#background(this.resetPositions(Date.now()))
   }
 
-  #background(task: Promise<void>): void {
+  #background(task: Promise<boolean>): void {
     task.then(
-      () => this.#ctx.onChange?.(),
+      (didWork) => {
+        if (didWork) this.#ctx.onChange?.()
+      },
       (err) => {
         this.#asyncError ??= err
         this.#ctx.onChange?.()
@@ -420,10 +422,10 @@ export class Offsets {
   }
 
   /** Sends ListOffsets for partitions awaiting a reset. Not awaited by poll() beyond `deadline`. */
-  async resetPositions(now: number): Promise<void> {
+  async resetPositions(now: number): Promise<boolean> {
     const subs = this.#ctx.subscriptions
     const need = subs.partitionsNeedingReset(now)
-    if (need.length === 0) return
+    if (need.length === 0) return false
     const byLeader = new Map<number, TopicPartitionState[]>()
     let missingLeader = false
     for (const s of need) {
@@ -438,6 +440,7 @@ export class Offsets {
     }
     if (missingLeader) this.#ctx.cluster.requestMetadataRefresh()
     await Promise.all([...byLeader].map(([nodeId, list]) => this.#resetFrom(nodeId, list)))
+    return byLeader.size > 0
   }
 
   async #resetFrom(nodeId: number, states: TopicPartitionState[]): Promise<void> {
@@ -591,10 +594,10 @@ export class Offsets {
   }
 
   /** OffsetForLeaderEpoch for positions awaiting validation (after a leader change). */
-  async validatePositions(now: number): Promise<void> {
+  async validatePositions(now: number): Promise<boolean> {
     const ctx = this.#ctx
     const need = ctx.subscriptions.partitionsNeedingValidation(now)
-    if (need.length === 0) return
+    if (need.length === 0) return false
     const byLeader = new Map<number, TopicPartitionState[]>()
     for (const s of need) {
       const leader = ctx.cluster.leaderFor(s.topic, s.partition)
@@ -607,6 +610,7 @@ export class Offsets {
       list.push(s)
     }
     await Promise.all([...byLeader].map(([nodeId, list]) => this.#validateFrom(nodeId, list)))
+    return byLeader.size > 0
   }
 
   async #validateFrom(nodeId: number, states: TopicPartitionState[]): Promise<void> {
