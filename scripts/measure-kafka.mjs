@@ -62,6 +62,11 @@ function dirSize(dir) {
   }
   return total
 }
+const cpuMs = (pid) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(f[11]) + Number(f[12])) * 10
+}
 const rssKb = (pid) => Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim())
 
 console.log(
@@ -104,7 +109,8 @@ if (!args.includes('--skip-maven')) {
         `${jars} jars, ${(bytes / 1e6).toFixed(1)} MB` +
         (mode === 'cold'
           ? `; local repository after the run ${(repoBytes / 1e6).toFixed(0)} MB (incl. Maven plugins)`
-          : ''),
+          : '') +
+        idleNote(),
     )
   }
 }
@@ -114,12 +120,14 @@ async function measureCluster(label, options) {
   await (await kit.startKafka({ ...options, provider: 'jvm' })).stop()
   const times = []
   const rss = []
+  const cpu = []
   for (let i = 0; i < runs; i++) {
     await sleep(2000)
     await waitQuiet()
     const t = performance.now()
     const cluster = await kit.startKafka({ ...options, provider: 'jvm' })
     times.push(performance.now() - t)
+    cpu.push(cluster.nodes.reduce((sum, n) => sum + cpuMs(n.pid), 0))
     await sleep(5000)
     rss.push(cluster.nodes.reduce((sum, n) => sum + rssKb(n.pid), 0))
     await cluster.stop()
@@ -127,12 +135,16 @@ async function measureCluster(label, options) {
   const n = options.nodes ?? 1
   console.log(
     `${label}: startKafka → ready ${times.map((t) => (t / 1000).toFixed(2)).join(', ')} s → median ${(median(times) / 1000).toFixed(2)} s; ` +
+      `JVM CPU to ready (all nodes) ${cpu.map((c) => (c / 1000).toFixed(1)).join(', ')} s → median ${(median(cpu) / 1000).toFixed(1)} s; ` +
       `RSS 5 s after ready (all ${n} JVMs) ${rss.map((r) => Math.round(r / 1024)).join(', ')} MiB → median ${Math.round(median(rss) / 1024)} MiB` +
       (n > 1 ? ` (${Math.round(median(rss) / 1024 / n)} MiB per node)` : '') +
       idleNote(),
   )
 }
 
+process.env.KAFKA_WIRE_CDS = '0'
+await measureCluster('1 node, PLAINTEXT, heap 512 MiB, no CDS archive', { nodes: 1 })
+delete process.env.KAFKA_WIRE_CDS
 await measureCluster('1 node, PLAINTEXT, heap 512 MiB', { nodes: 1 })
 await measureCluster('1 node, 4 listeners + MTLS, heap 512 MiB', {
   nodes: 1,

@@ -7,6 +7,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
+import { cdsUseArgs, QUIET_JVM_LOGGING } from './cds.js'
 import { toolsLog4j2Path } from './jvm-provider.js'
 import { ensureKafkaLibs } from './libs.js'
 import { javaBinary } from './paths.js'
@@ -62,6 +63,8 @@ async function javaArgs(
     `-Xmx${opts.heapMb ?? 512}m`,
     '-XX:+UseG1GC',
     '-Djava.awt.headless=true',
+    ...QUIET_JVM_LOGGING,
+    ...cdsUseArgs(libDir),
     `-Dlog4j2.configurationFile=${await toolsLog4j2Path()}`,
     ...(opts.jvmArgs ?? []),
     '-cp',

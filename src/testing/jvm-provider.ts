@@ -17,6 +17,7 @@ import { closeSync, existsSync, promises as fs, openSync, readFileSync, readSync
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { cdsClaimTraining, cdsDump, cdsReleaseTraining, cdsUseArgs, QUIET_JVM_LOGGING } from './cds.js'
 import {
   BROKER_LOG4J2_PROPERTIES,
   brokerJvmArgs,
@@ -181,6 +182,8 @@ async function storageFormat(libDir: string, configPath: string, clusterId: stri
   const args = [
     '-Xmx256m',
     '-XX:+UseSerialGC',
+    ...QUIET_JVM_LOGGING,
+    ...cdsUseArgs(libDir),
     `-Dlog4j2.configurationFile=${await toolsLog4j2Path()}`,
     '-cp',
     `${libDir}/*`,
@@ -277,6 +280,8 @@ interface NodeState {
   child?: ChildProcess
   exit?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
   spawnError?: Error
+  /** This node's JVM records what a CDS archive needs; dump it once the node is ready. */
+  cdsTraining?: boolean
 }
 
 export interface JvmClusterInternals {
@@ -366,6 +371,14 @@ class JvmKafkaCluster implements KafkaCluster {
   /** Spawn a node's JVM (no waiting). Returns the log offset the node starts writing at. */
   spawnNode(node: NodeState): number {
     const offset = existsSync(node.info.logPath) ? statSync(node.info.logPath).size : 0
+    let cds = cdsUseArgs(this.libDir)
+    if (cds.length === 0 && !this.#detached) {
+      const trainingArgs = cdsClaimTraining(this.libDir)
+      if (trainingArgs) {
+        cds = trainingArgs
+        node.cdsTraining = true
+      }
+    }
     const fd = openSync(node.info.logPath, 'a')
     let child: ChildProcess
     try {
@@ -376,7 +389,7 @@ class JvmKafkaCluster implements KafkaCluster {
           log4j2Path: node.log4j2Path,
           libDir: this.libDir,
           configPath: node.configPath,
-          extra: this.#jvmArgs,
+          extra: [...QUIET_JVM_LOGGING, ...cds, ...this.#jvmArgs],
           tag: node.dir,
         }),
         { cwd: node.dir, stdio: ['ignore', fd, fd], detachedForever: this.#detached },
@@ -462,6 +475,13 @@ class JvmKafkaCluster implements KafkaCluster {
     const offsets = nodes.map((n) => this.spawnNode(n))
     const results = await Promise.allSettled(nodes.map((n, i) => this.waitReady(n, offsets[i]!)))
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+    for (const n of nodes) {
+      if (!n.cdsTraining) continue
+      n.cdsTraining = false
+      // Once per lib dir and Java: ~1–2 s, and the next JVMs start with ~30 % less CPU.
+      if (failed.length === 0 && n.info.pid !== undefined) await cdsDump(this.libDir, n.info.pid)
+      else cdsReleaseTraining(this.libDir)
+    }
     if (failed.length > 0) {
       await Promise.all(nodes.map((n) => this.#signal(n, 'SIGKILL')))
       const errors = failed.map((f) => f.reason as Error)
