@@ -8,11 +8,13 @@ export interface ThroughputMetrics {
 }
 export function parseProducerPerformance(stdout: string): ThroughputMetrics
 export function parseConsumerPerformance(stdout: string): ThroughputMetrics
+export function parseEndToEndLatency(stdout: string): Record<string, number>
 export function watchRss(pid: number): { stop(): number }
 export class JavaClient {
   constructor(testing: unknown, libDir: string)
   readonly libDir: string
   produce(spec: Record<string, unknown>, payloadFile: string): Promise<Record<string, number>>
   consume(spec: Record<string, unknown>): Promise<Record<string, number>>
+  endToEndLatency(spec: Record<string, unknown>): Promise<Record<string, number>>
   driver(spec: Record<string, unknown>): Promise<Record<string, number>>
 }

@@ -80,6 +80,14 @@ export function parseConsumerPerformance(stdout) {
   throw new Error(`no ConsumerPerformance data line in output: ${stdout.slice(-300)}`)
 }
 
+/** EndToEndLatency's summary lines → metrics (the tool reports whole milliseconds). */
+export function parseEndToEndLatency(stdout) {
+  const avg = /Avg latency: ([\d.]+) ms/.exec(stdout)
+  const p = /Percentiles: 50th = (\d+), 99th = (\d+), 99\.9th = (\d+)/.exec(stdout)
+  if (!avg || !p) throw new Error(`no EndToEndLatency summary in output: ${stdout.slice(-300)}`)
+  return { avgMs: Number(avg[1]), p50Ms: Number(p[1]), p99Ms: Number(p[2]), p999Ms: Number(p[3]) }
+}
+
 export class JavaClient {
   #testing
   #classesDir = null
@@ -155,6 +163,25 @@ export class JavaClient {
     if (metrics.records < spec.records)
       throw new Error(`ConsumerPerformance read ${metrics.records} of ${spec.records}`)
     return { ...metrics, peakRssMb: r.peakRssMb }
+  }
+
+  /** L2 with Kafka's own EndToEndLatency: send one record, wait until it is consumed, repeat. */
+  async endToEndLatency(spec) {
+    const args = [
+      '--bootstrap-server',
+      spec.bootstrap,
+      '--topic',
+      spec.topic,
+      '--num-records',
+      String(spec.records),
+      '--producer-acks',
+      String(spec.acks),
+      '--record-size',
+      String(spec.valueSize),
+    ]
+    const r = await this.#tool(this.#testing.JAVA_TOOLS.endToEndLatency, args, spec.timeoutMs)
+    if (r.code !== 0) throw new Error(`EndToEndLatency exited ${r.code ?? r.signal}: ${tail(r.stderr || r.stdout)}`)
+    return { ...parseEndToEndLatency(r.stdout), peakRssMb: r.peakRssMb }
   }
 
   /** Compile BenchDriver.java once (javac against the kit's jars). */

@@ -149,7 +149,9 @@ async function ensurePeers(logFile) {
   env.CKJS_LINKING ??= 'dynamic'
   const out = await fs.open(logFile, 'w')
   for (const dir of dirs) {
-    log(`installing benchmark peers: npm install --prefix ${path.relative(root, dir)} (native peers build from source: minutes)`)
+    log(
+      `installing benchmark peers: npm install --prefix ${path.relative(root, dir)} (native peers build from source: minutes)`,
+    )
     const r = spawnSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--foreground-scripts'], {
       cwd: dir,
       env,
@@ -382,7 +384,14 @@ async function main() {
           const spec = specFor(sc, client, cluster.bootstrapServers, fresh)
           const started = Date.now()
           let topicToDelete = null
-          const run = { scenario: sc.id, client, rep, startedAt: new Date(started).toISOString() }
+          // The 1-minute load average before the run: the machine may be shared (noise indicator).
+          const run = {
+            scenario: sc.id,
+            client,
+            rep,
+            startedAt: new Date(started).toISOString(),
+            load1: os.loadavg()[0],
+          }
           try {
             if (sc.kind === 'consume') spec.topic = sources[sc.id]
             else {
@@ -482,6 +491,7 @@ function specFor(sc, client, bootstrap, fresh) {
 async function runJava(java, sc, spec, payloadFile) {
   if (sc.kind === 'produce') return java.produce(spec, payloadFile)
   if (sc.kind === 'consume') return java.consume(spec)
+  if (sc.kind === 'latency' && sc.mode === 'sync') return java.endToEndLatency(spec)
   return java.driver(spec)
 }
 

@@ -111,8 +111,8 @@ export const SIZES = {
     repetitions: 3,
     latencyRecords: 120_000, // 12 s at 10,000/s
     latencyWarmupRecords: 20_000, // the first 2 s are not counted
-    syncRecords: 5_000,
-    syncWarmupRecords: 500,
+    syncRecords: 2_000,
+    syncWarmupRecords: 0, // EndToEndLatency (the Java reference) counts every record
     groupMembers: 10,
     groupPartitions: 20,
     groupQuietMs: 2000,
@@ -126,7 +126,7 @@ export const SIZES = {
     latencyRecords: 2_000,
     latencyWarmupRecords: 200,
     syncRecords: 100,
-    syncWarmupRecords: 10,
+    syncWarmupRecords: 0,
     groupMembers: 3,
     groupPartitions: 6,
     groupQuietMs: 500,

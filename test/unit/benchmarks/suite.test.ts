@@ -9,7 +9,11 @@ import {
   stampedValue,
   throughput,
 } from '../../../benchmarks/suite/drivers/harness.mjs'
-import { parseConsumerPerformance, parseProducerPerformance } from '../../../benchmarks/suite/java-client.mjs'
+import {
+  parseConsumerPerformance,
+  parseEndToEndLatency,
+  parseProducerPerformance,
+} from '../../../benchmarks/suite/java-client.mjs'
 import { jsonValues, randomLetters, valueSource } from '../../../benchmarks/suite/payloads.mjs'
 import {
   BEGIN_MARK,
@@ -193,6 +197,14 @@ describe('Java tool output', () => {
       rebalanceMs: 1500,
       fetchRecordsPerSec: 2000000,
     })
+  })
+})
+
+describe('EndToEndLatency output', () => {
+  it('parses average and percentiles (whole milliseconds)', () => {
+    const out = 'Avg latency: 1.2345 ms\n\nPercentiles: 50th = 1, 99th = 3, 99.9th = 12\n'
+    expect(parseEndToEndLatency(out)).toEqual({ avgMs: 1.2345, p50Ms: 1, p99Ms: 3, p999Ms: 12 })
+    expect(() => parseEndToEndLatency('')).toThrow(/no EndToEndLatency summary/)
   })
 })
 
