@@ -59,7 +59,7 @@ function decodeBlock(
     }
     if (lit > iend - ip) truncated()
     if (lit > outEnd - op) return -1
-    if (lit < 32) {
+    if (lit < 16) {
       for (let k = 0; k < lit; k++) out[op + k] = src[ip + k]!
     } else {
       out.set(src.subarray(ip, ip + lit), op)
@@ -82,7 +82,7 @@ function decodeBlock(
     }
     if (len > outEnd - op) return -1
     let m = op - offset
-    if (offset >= len && len >= 32) {
+    if (offset >= len && len >= 16) {
       out.copyWithin(op, m, m + len)
       op += len
     } else {
@@ -233,6 +233,9 @@ function compressBlock(src: Uint8Array, s: number, e: number, out: Uint8Array, o
         ref--
       }
       let matchLength = MIN_MATCH
+      while (ip + matchLength + 4 <= matchLimit && read32(src, ref + matchLength) === read32(src, ip + matchLength)) {
+        matchLength += 4
+      }
       while (ip + matchLength < matchLimit && src[ref + matchLength] === src[ip + matchLength]) matchLength++
       const literals = ip - anchor
       // Token, literal length bytes, literals, offset, match length bytes.
