@@ -325,3 +325,13 @@ describe('encoder input', () => {
     expect(encodeMessage(MetadataRequest, 9, { topics: [{ name: 'x'.repeat(40_000) }] }).length).toBeGreaterThan(40_000)
   })
 })
+
+describe('versions outside the schema', () => {
+  it('cannot be compiled, encoded or decoded', async () => {
+    const { compile } = await import('../../src/protocol/schema/codec.js')
+    expect(() => compile(MetadataRequest, 14)).toThrow(UnsupportedVersionError)
+    expect(() => compile(MetadataRequest, -1)).toThrow(UnsupportedVersionError)
+    expect(() => encodeMessage(Apis.Produce.request, 2, {})).toThrow(UnsupportedVersionError)
+    expect(() => decodeMessage(Apis.Fetch.response, 3, Buffer.alloc(8))).toThrow(UnsupportedVersionError)
+  })
+})
