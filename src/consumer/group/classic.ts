@@ -310,7 +310,7 @@ export class ClassicMembership implements GroupMembership {
     for (;;) {
       this.#throwIfFatal()
       if (this.#closed) return false
-      if (this.#state === 'STABLE' && !this.#rejoinNeeded) {
+      if (this.#joinTask === null && this.#state === 'STABLE' && !this.#rejoinNeeded) {
         if (this.#coordinatorId === null) {
           // Keep the generation; heartbeats resume once the coordinator is found again.
           try {
@@ -354,6 +354,9 @@ export class ClassicMembership implements GroupMembership {
         if (Date.now() >= deadline) return false
         continue
       }
+      if (this.#generation !== outcome.generation) continue
+      this.#state = 'STABLE'
+      this.#rejoinNeeded = false
       await this.#onJoinComplete(outcome)
       this.#needsJoinPrepare = true
       const err = this.#listenerError
@@ -575,8 +578,7 @@ export class ClassicMembership implements GroupMembership {
       return { kind: 'retry', backoff: false, reason: 'state changed' }
     switch (sync.errorCode) {
       case 0:
-        this.#state = 'STABLE'
-        this.#rejoinNeeded = false
+        // The state turns STABLE when poll() takes this outcome (onJoinComplete), not before.
         return { kind: 'joined', generation, assignment: sync.assignment, leaderAssignedTopics }
       case E.REBALANCE_IN_PROGRESS:
         return { kind: 'retry', backoff: false, reason: 'rebalance in progress at SyncGroup' }
