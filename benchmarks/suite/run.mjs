@@ -7,6 +7,9 @@
  *   npm run bench:smoke           tiny sizes, 1 repetition, no installs, no docs (CI)
  *   node benchmarks/suite/run.mjs [--smoke] [--clients a,b] [--scenarios P1,C1] [--reps N]
  *                                 [--records N] [--out file.json] [--no-docs] [--report file.json]
+ *                                 [--no-build] [--dist other/dist/esm] [--cpu-prof dir [--prof-clients a,b]]
+ *
+ * --dist benchmarks another build (e.g. of a clean checkout of HEAD) instead of ./dist/esm.
  *
  * KAFKA_BOOTSTRAP_SERVERS=host:port uses that broker instead of starting one (with the
  * production-like JVM flags -Xms1g -Xmx1g and G1, see the kit's brokerJvmArgs).
@@ -30,13 +33,19 @@ import { jsonValues } from './payloads.mjs'
 import { renderChart, renderMarkdown, renderRatiosText, spliceSection } from './report.mjs'
 import { GROUP_DEFAULTS, HEADLINE, METRICS, PRODUCER_DEFAULTS, SCENARIOS, SIZES } from './scenarios.mjs'
 
+const argv = process.argv.slice(2)
+const flag = (name) => argv.includes(name)
+const option = (name) => {
+  const i = argv.indexOf(name)
+  return i >= 0 ? argv[i + 1] : undefined
+}
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../..')
 const peersDir = path.join(root, 'benchmarks', 'peers')
 const resultsDir = path.join(root, 'benchmarks', 'results')
 const docsPath = path.join(root, 'docs', 'performance.md')
 const chartPath = path.join(root, 'docs', 'performance-throughput.svg')
-const builtDist = path.join(root, 'dist', 'esm')
+const builtDist = option('--dist') ? path.resolve(option('--dist')) : path.join(root, 'dist', 'esm')
 // Drivers import a private copy of dist/esm taken at start: other work rebuilding dist/ during a
 // long run must not change (or break) the code under test halfway. It lives inside the repository
 // so that its imports still resolve the project's node_modules.
@@ -45,12 +54,6 @@ const kwDist = path.join(snapshotDir, 'dist', 'esm')
 
 // ---- arguments -------------------------------------------------------------------------------
 
-const argv = process.argv.slice(2)
-const flag = (name) => argv.includes(name)
-const option = (name) => {
-  const i = argv.indexOf(name)
-  return i >= 0 ? argv[i + 1] : undefined
-}
 const smoke = flag('--smoke')
 const mode = smoke ? 'smoke' : 'full'
 const sizes = { ...SIZES[mode] }
@@ -94,7 +97,11 @@ function newestMtime(dir) {
 /** Build dist/ when it is missing or older than src/; returns a note for the results. */
 function ensureBuild() {
   const marker = path.join(builtDist, 'index.js')
-  if (flag('--no-build') || (existsSync(marker) && statSync(marker).mtimeMs >= newestMtime(path.join(root, 'src')))) {
+  if (
+    flag('--no-build') ||
+    option('--dist') ||
+    (existsSync(marker) && statSync(marker).mtimeMs >= newestMtime(path.join(root, 'src')))
+  ) {
     return 'dist/ up to date'
   }
   log('building kafka-wire (dist/ is missing or older than src/)')
@@ -222,7 +229,15 @@ function readJson(p) {
 /** Spawn a Node driver; resolves its metrics or throws with the driver's error. */
 function runNodeDriver(def, spec) {
   const nodeBin = def.runtime === 'node22' ? node22 : process.execPath
-  const child = spawn(nodeBin, [path.join(here, 'drivers', def.driver), JSON.stringify(spec)], {
+  const profDir = option('--cpu-prof')
+  const profClients = (option('--prof-clients') ?? 'kafka-wire').split(',')
+  // One directory per run: worker threads (the consumer's heartbeat thread) write their own
+  // profiles, and a fixed --cpu-prof-name would make them overwrite the main thread's.
+  const prof =
+    profDir && profClients.includes(spec.client)
+      ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir, `${spec.scenario}-${spec.client}-${Date.now()}`)}`]
+      : []
+  const child = spawn(nodeBin, [...prof, path.join(here, 'drivers', def.driver), JSON.stringify(spec)], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_OPTIONS: '' },
@@ -403,7 +418,7 @@ async function main() {
               out = { metrics: await runJava(java, sc, spec, payloadFile) }
             } else {
               const def = CLIENT_DEFS[client]
-              out = await runNodeDriver(def, { ...spec, module: def.pkg })
+              out = await runNodeDriver(def, { ...spec, client, module: def.pkg })
             }
             run.ok = true
             run.metrics = out.metrics

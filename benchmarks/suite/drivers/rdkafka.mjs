@@ -107,7 +107,12 @@ function consumerFor(s, clientId, onAssign) {
       }
     }
   }
-  return new KafkaConsumer(config, { 'auto.offset.reset': 'earliest' })
+  const consumer = new KafkaConsumer(config, { 'auto.offset.reset': 'earliest' })
+  // consume(n) otherwise waits up to its timeout (1 s) for n messages: return as soon as the
+  // local queue is drained once the first message is there (latency), wait ≤ 100 ms for it.
+  consumer.setDefaultConsumeTimeout?.(100)
+  consumer.setDefaultIsTimeoutOnlyForFirstMessage?.(true)
+  return consumer
 }
 
 /** consume(batch) in a loop until stop() returns true; onMessage for every record. */
@@ -155,21 +160,17 @@ async function latency(s) {
   const producer = new Producer(producerConfig(s, { 'linger.ms': 0, 'compression.codec': 'none' }))
   await Promise.all([connect(consumer), connect(producer)])
   producer.setPollInterval(1)
-  let stop = false
   consumer.subscribe([s.topic])
-  const loop = consumeLoop(
-    consumer,
-    (m) => run.received(m.value),
-    () => stop,
-  )
+  // Flowing mode: librdkafka's consume loop hands over each message as soon as it arrives
+  // (a batch consume(n) waits up to its timeout for n messages).
+  consumer.on('data', (m) => run.received(m.value))
+  consumer.consume()
   try {
     await joined
     return await run.run(async (values) => {
       for (const v of values) producer.produce(s.topic, null, v, null)
     })
   } finally {
-    stop = true
-    await loop.catch(() => undefined)
     await disconnect(producer)
     await disconnect(consumer)
   }
