@@ -9,7 +9,8 @@
  *                                 [--records N] [--out file.json] [--no-docs] [--report file.json]
  *                                 [--no-build] [--dist other/dist/esm] [--cpu-prof dir [--prof-clients a,b]]
  *
- * --dist benchmarks another build (e.g. of a clean checkout of HEAD) instead of ./dist/esm.
+ * --dist benchmarks another build (e.g. of a clean checkout of HEAD) instead of ./dist/esm;
+ * --dist-label says what it is, for the results.
  *
  * KAFKA_BOOTSTRAP_SERVERS=host:port uses that broker instead of starting one (with the
  * production-like JVM flags -Xms1g -Xmx1g and G1, see the kit's brokerJvmArgs).
@@ -97,11 +98,9 @@ function newestMtime(dir) {
 /** Build dist/ when it is missing or older than src/; returns a note for the results. */
 function ensureBuild() {
   const marker = path.join(builtDist, 'index.js')
-  if (
-    flag('--no-build') ||
-    option('--dist') ||
-    (existsSync(marker) && statSync(marker).mtimeMs >= newestMtime(path.join(root, 'src')))
-  ) {
+  if (option('--dist'))
+    return `dist from ${option('--dist')}${option('--dist-label') ? ` (${option('--dist-label')})` : ''}`
+  if (flag('--no-build') || (existsSync(marker) && statSync(marker).mtimeMs >= newestMtime(path.join(root, 'src')))) {
     return 'dist/ up to date'
   }
   log('building kafka-wire (dist/ is missing or older than src/)')
