@@ -5,7 +5,7 @@
  *   npm run build && node benchmarks/codec/record-batch.bench.mjs [--quick] [--cpu] [--batch-size N] [--codecs none,lz4]
  *
  * --cpu measures process CPU time instead of wall time (for a busy shared machine).
- * KW_DIST=<dir> benchmarks another build of dist/esm (default: ../../dist/esm).
+ * KAFKA_WIRE_DIST=<dir> benchmarks another build of dist/esm (default: ../../dist/esm).
  *
  * Encode: RecordBatchBuilder.tryAppend until the batch is full (batch size 16 KiB by default,
  * Kafka's `batch.size`), then build() (compression + header + CRC-32C).
