@@ -99,14 +99,9 @@ export interface ReadyResult {
   unknownLeaderTopics: Set<string>
 }
 
-/** Result of appending one record. */
-export interface AppendResult {
-  promise: Promise<RecordMetadata>
-  /** The record filled its batch (or started a second one): the sender should run soon. */
-  batchIsFull: boolean
-  /** A new batch was created: its linger deadline is new. */
-  newBatchCreated: boolean
-}
+/** Flags of the last append (`RecordAccumulator.appendFlags`), kept in a field to allocate nothing per record. */
+export const APPEND_BATCH_FULL = 1
+export const APPEND_NEW_BATCH = 2
 
 export class RecordAccumulator {
   readonly topics = new Map<string, TopicQueues>()
@@ -119,6 +114,12 @@ export class RecordAccumulator {
   readonly incomplete = new Set<ProducerBatch>()
   /** Rotates the starting partition per node so that no partition starves (Java drainIndex). */
   readonly #drainIndex = new Map<number, number>()
+  /**
+   * After a successful append: APPEND_BATCH_FULL when the record filled its batch (or started a
+   * second one: the sender should run soon), APPEND_NEW_BATCH when it created a batch (a new
+   * linger deadline).
+   */
+  appendFlags = 0
   #flushesInProgress = 0
   #closing = false
 
@@ -156,6 +157,7 @@ export class RecordAccumulator {
    * now. Returns null when a new batch is needed and the pool has no memory right now: the
    * caller awaits `pool.allocate(sizeFor(...))` and calls again with the buffer.
    * `partition` must be resolved (see stickyPartition); `sticky` says whether it was.
+   * Sets `appendFlags`.
    */
   append(
     topic: TopicQueues,
@@ -170,7 +172,7 @@ export class RecordAccumulator {
     sizeUpperBound: number,
     now: number,
     buffer: Buffer | null = null,
-  ): AppendResult | null {
+  ): Promise<RecordMetadata> | null {
     const q = topic.queue(partition)
     const batches = q.batches
     const last = batches.length > 0 ? batches[batches.length - 1]! : undefined
@@ -181,7 +183,8 @@ export class RecordAccumulator {
         if (buffer !== null) this.#pool.release(buffer, buffer.length)
         const full = last.isFull
         if (sticky) topic.sticky.onAppend(last.estimatedSizeInBytes - before, full, topic)
-        return { promise, batchIsFull: full || batches.length > 1, newBatchCreated: false }
+        this.appendFlags = full || batches.length > 1 ? APPEND_BATCH_FULL : 0
+        return promise
       }
       last.closeForAppends()
     }
@@ -209,7 +212,8 @@ export class RecordAccumulator {
     if (batches.length === 1) this.#nonEmpty.add(q)
     const full = batch.isFull
     if (sticky) topic.sticky.onAppend(batch.estimatedSizeInBytes, full, topic)
-    return { promise, batchIsFull: full || batches.length > 1, newBatchCreated: true }
+    this.appendFlags = (full || batches.length > 1 ? APPEND_BATCH_FULL : 0) | APPEND_NEW_BATCH
+    return promise
   }
 
   /** Bytes to allocate for a new batch holding a record of `sizeUpperBound` bytes. */

@@ -56,12 +56,15 @@ export interface RecordsWriterFactory {
   restamp(batch: Buffer, producerId: bigint, producerEpoch: number, baseSequence: number): Buffer
 }
 
-/** Shared promise executor: captures resolve/reject without allocating a closure per record. */
-let capturedResolve: (metadata: RecordMetadata) => void = noop
-let capturedReject: (error: Error) => void = noop
-function capture(resolve: (metadata: RecordMetadata) => void, reject: (error: Error) => void): void {
+/**
+ * Shared promise executor: captures `resolve` without allocating a closure per record. The
+ * reject function is not kept (fewer objects survive while records are in flight): a failed
+ * record is resolved with a rejected promise, which rejects it.
+ */
+type Resolve = (value: RecordMetadata | PromiseLike<RecordMetadata>) => void
+let capturedResolve: Resolve = noop
+function capture(resolve: Resolve): void {
   capturedResolve = resolve
-  capturedReject = reject
 }
 function noop(): void {}
 
@@ -83,8 +86,7 @@ export class ProducerBatch {
   writer: RecordsWriter | null
 
   // Per record, index = offset delta.
-  readonly #resolves: ((metadata: RecordMetadata) => void)[] = []
-  readonly #rejects: ((error: Error) => void)[] = []
+  readonly #resolves: Resolve[] = []
   readonly #promises: Promise<RecordMetadata>[] = []
   readonly #timestamps: number[] = []
   readonly #keySizes: number[] = []
@@ -170,7 +172,6 @@ export class ProducerBatch {
     }
     const promise = new Promise<RecordMetadata>(capture)
     this.#resolves.push(capturedResolve)
-    this.#rejects.push(capturedReject)
     this.#promises.push(promise)
     this.#timestamps.push(timestamp)
     this.#keySizes.push(keySize)
@@ -225,7 +226,7 @@ export class ProducerBatch {
       resolves[i]!({
         topic,
         partition,
-        offset: known ? baseOffset + BigInt(i) : -1n,
+        offset: known ? baseOffset + bigIndex(i) : -1n,
         timestamp: logAppendTime >= 0 ? logAppendTime : this.#timestamps[i]!,
         serializedKeySize: this.#keySizes[i]!,
         serializedValueSize: this.#valueSizes[i]!,
@@ -242,11 +243,13 @@ export class ProducerBatch {
   fail(error: Error): boolean {
     if (this.done) return false
     this.done = true
-    const rejects = this.#rejects
+    const resolves = this.#resolves
     const promises = this.#promises
-    for (let i = 0; i < rejects.length; i++) {
+    const rejected = Promise.reject(error)
+    rejected.catch(noop)
+    for (let i = 0; i < resolves.length; i++) {
       promises[i]!.catch(noop)
-      rejects[i]!(error)
+      resolves[i]!(rejected)
     }
     this.#finish()
     return true
@@ -260,12 +263,25 @@ export class ProducerBatch {
 
   #finish(): void {
     this.#resolves.length = 0
-    this.#rejects.length = 0
     this.#promises.length = 0
     const callbacks = this.#onDone
     this.#onDone = null
     if (callbacks !== null) for (const fn of callbacks) fn()
   }
+}
+
+/** BigInt(i) for offset deltas, cached: most batches hold a few hundred records. */
+const BIG_INDEX: bigint[] = []
+function bigIndex(i: number): bigint {
+  if (i < 8192) {
+    let b = BIG_INDEX[i]
+    if (b === undefined) {
+      for (let j = BIG_INDEX.length; j <= i; j++) BIG_INDEX.push(BigInt(j))
+      b = BIG_INDEX[i]!
+    }
+    return b
+  }
+  return BigInt(i)
 }
 
 /** Kafka's sequence arithmetic: sequences wrap from 2^31-1 to 0. */

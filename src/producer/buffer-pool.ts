@@ -10,6 +10,7 @@
  * completes. Owned by the accumulator.
  */
 import { AbortError, TimeoutError } from '../errors.js'
+import { Fifo } from './fifo.js'
 
 interface Waiter {
   size: number
@@ -26,7 +27,7 @@ export class BufferPool {
   /** Bytes not held by anyone and not on the free list. */
   #nonPooledAvailable: number
   readonly #free: Buffer[] = []
-  readonly #waiters: Waiter[] = []
+  readonly #waiters = new Fifo<Waiter>()
 
   constructor(totalMemory: number, poolableSize: number) {
     this.totalMemory = totalMemory
@@ -107,7 +108,7 @@ export class BufferPool {
 
   /** Fails every waiter (the producer is closing). */
   failWaiters(error: Error): void {
-    const waiters = this.#waiters.splice(0)
+    const waiters = this.#waiters.clear()
     for (const w of waiters) {
       this.#cleanup(w)
       w.reject(error)
@@ -116,7 +117,7 @@ export class BufferPool {
 
   #serveWaiters(): void {
     while (this.#waiters.length > 0) {
-      const w = this.#waiters[0]!
+      const w = this.#waiters.peek()!
       const buffer = this.#take(w.size)
       if (buffer === null) return
       this.#waiters.shift()
@@ -138,11 +139,11 @@ export class BufferPool {
   }
 
   #remove(waiter: Waiter): void {
-    const i = this.#waiters.indexOf(waiter)
-    if (i >= 0) this.#waiters.splice(i, 1)
+    const wasHead = this.#waiters.peek() === waiter
+    this.#waiters.remove(waiter)
     this.#cleanup(waiter)
     // The head may have been the one blocking smaller requests behind it.
-    if (i === 0) this.#serveWaiters()
+    if (wasHead) this.#serveWaiters()
   }
 
   #cleanup(w: Waiter): void {

@@ -14,7 +14,7 @@
  *   batches are renumbered from 0; a batch that failed for good after it was sent leaves a
  *   gap (or an unknown) and triggers the same reset.
  *
- * One difference, kept on purpose (docs/DESIGN.md, "Non-obvious"): the renumbering waits until
+ * One difference, kept on purpose (docs/producing.md, "How it works"): the renumbering waits until
  * none of the partition's batches is on the wire, so no response can come back for a stamp that
  * has been rewritten. Java renumbers at once and tags batches `sequenceHasBeenReset`.
  *

@@ -27,9 +27,10 @@ import {
 import type { Logger } from '../network/types.js'
 import { Apis } from '../protocol/index.js'
 import { loadCodec } from '../protocol/records/index.js'
-import { RecordAccumulator, type TopicQueues } from './accumulator.js'
+import { APPEND_BATCH_FULL, APPEND_NEW_BATCH, RecordAccumulator, type TopicQueues } from './accumulator.js'
 import { builderWriterFactory, type HeaderPairs, type ProducerBatch, type RecordMetadata } from './batch.js'
 import { BufferPool } from './buffer-pool.js'
+import { Fifo } from './fifo.js'
 import {
   isProducerOption,
   type ProducerConfig,
@@ -81,6 +82,23 @@ export interface PartitionInfo {
   offlineReplicas: number[]
 }
 
+/**
+ * The parts of Cluster the producer uses. @internal Tests and benchmarks pass a fake through
+ * the constructor's second argument to run the producer without a broker.
+ */
+export type ProducerCluster = Pick<
+  Cluster,
+  | 'topic'
+  | 'topicMetadata'
+  | 'refreshMetadata'
+  | 'requestMetadataRefresh'
+  | 'updateLeader'
+  | 'send'
+  | 'sendAny'
+  | 'connect'
+  | 'close'
+>
+
 /** Everything a send needs once serialized (kept while it waits for metadata or memory). */
 interface PendingSend {
   topic: string
@@ -106,7 +124,7 @@ const noop = (): void => {}
 
 export class Producer<K = DefaultData, V = DefaultData> {
   readonly #config: ResolvedProducerConfig<K, V>
-  readonly #cluster: Cluster
+  readonly #cluster: ProducerCluster
   readonly #logger: Logger
   readonly #pool: BufferPool
   readonly #acc: RecordAccumulator
@@ -118,15 +136,18 @@ export class Producer<K = DefaultData, V = DefaultData> {
   /** Largest record accepted: min(maxRequestSize, bufferMemory). */
   readonly #maxRecordSize: number
   /** Sends waiting for topic metadata, per topic, in send order. */
-  readonly #awaitingMetadata = new Map<string, PendingSend[]>()
+  readonly #awaitingMetadata = new Map<string, Fifo<PendingSend>>()
   /** Sends with metadata, waiting for buffer memory, in send order. */
-  readonly #awaitingMemory: PendingSend[] = []
+  readonly #awaitingMemory = new Fifo<PendingSend>()
   #memoryLoopRunning = false
+  /** The topic of the last append (most producers write one topic at a time). */
+  #lastTopic: TopicQueues | null = null
   #closed = false
   #closePromise: Promise<void> | undefined
   #connected: Promise<void> | undefined
 
-  constructor(options: ProducerOptions<K, V>) {
+  /** @param internals For tests and benchmarks only: a fake cluster. */
+  constructor(options: ProducerOptions<K, V>, internals?: { cluster?: ProducerCluster }) {
     if (options === null || typeof options !== 'object') throw new ConfigError('options', 'expected an object')
     const common: Record<string, unknown> = {}
     const own: Record<string, unknown> = {}
@@ -150,9 +171,11 @@ export class Producer<K = DefaultData, V = DefaultData> {
     this.#logger = resolvedCommon.logger
     if (config.idempotenceDisabledReason !== undefined)
       this.#logger.info(`kafka-wire producer: ${config.idempotenceDisabledReason}`)
-    this.#cluster = new Cluster(resolvedCommon, {
-      maxInFlightRequests: { produce: config.maxInFlightRequestsPerConnection },
-    })
+    this.#cluster =
+      internals?.cluster ??
+      new Cluster(resolvedCommon, {
+        maxInFlightRequests: { produce: config.maxInFlightRequestsPerConnection },
+      })
     this.#keySerializer = config.keySerializer ?? (defaultSerializer as Serializer<K>)
     this.#valueSerializer = config.valueSerializer ?? (defaultSerializer as Serializer<V>)
     this.#maxRecordSize = Math.min(config.maxRequestSize, config.bufferMemory)
@@ -197,26 +220,85 @@ export class Producer<K = DefaultData, V = DefaultData> {
    * offset -1n for acks 0); rejects with a typed error. Ignoring the promise is safe.
    */
   send(record: ProducerRecord<K, V>, options?: ProducerSendOptions): Promise<RecordMetadata> {
-    const topic = typeof record === 'object' && record !== null ? record.topic : undefined
+    // The hot path: validate and serialize into locals, append, allocate nothing else.
     if (this.#closed) {
-      return this.#rejectNow(new ClosedError('Cannot send a record: the producer is closed'), topic)
+      return this.#rejectNow(new ClosedError('Cannot send a record: the producer is closed'), recordTopic(record))
     }
-    let pending: PendingSend
+    let topic: string
+    let key: Uint8Array | null
+    let value: Uint8Array | null
+    let headers: HeaderPairs | null = null
+    let timestamp: number
+    let partition = -1
     try {
-      pending = this.#prepare(record, options)
+      if (typeof record !== 'object' || record === null) throw new TypeError('send() needs a record object')
+      topic = record.topic
+      if (typeof topic !== 'string' || topic.length === 0)
+        throw new TypeError('record.topic must be a non-empty string')
+      const rawKey = record.key
+      key = rawKey === undefined || rawKey === null ? null : toBytes(this.#keySerializer(rawKey, topic), 'key')
+      value = toBytes(this.#valueSerializer(record.value, topic), 'value')
+      if (record.headers !== undefined && record.headers !== null) headers = headerPairs(record.headers)
+      const ts = record.timestamp
+      if (ts === undefined || ts === null) timestamp = Date.now()
+      else {
+        timestamp = ts instanceof Date ? ts.getTime() : ts
+        if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
+          throw new TypeError(`Invalid timestamp ${String(ts)}: expected a non-negative integer (ms) or a Date`)
+        }
+      }
+      const rp = record.partition
+      if (rp !== undefined && rp !== null) {
+        if (!Number.isInteger(rp) || rp < 0) {
+          throw new TypeError(`Invalid partition ${String(rp)}: expected a non-negative integer`)
+        }
+        partition = rp
+      }
     } catch (err) {
-      return this.#rejectNow(err as Error, topic)
+      return this.#rejectNow(err as Error, recordTopic(record))
     }
-    if (this.#awaitingMemory.length === 0 && !this.#awaitingMetadata.has(pending.topic)) {
+    const size = recordSizeUpperBound(key, value, headers)
+    if (size > this.#maxRecordSize) {
+      const which = size > this.#config.maxRequestSize ? 'maxRequestSize' : 'bufferMemory'
+      const error = new RecordTooLargeError(
+        10,
+        `The record is ${size} bytes when serialized, which is larger than ${which} (${this.#maxRecordSize})`,
+        { topic },
+      )
+      return this.#rejectNow(error, topic)
+    }
+    const signal = options?.signal
+    if (signal?.aborted) return this.#rejectNow(abortError(signal), topic)
+    if (
+      this.#awaitingMemory.length === 0 &&
+      (this.#awaitingMetadata.size === 0 || !this.#awaitingMetadata.has(topic))
+    ) {
       let promise: Promise<RecordMetadata> | null
       try {
-        promise = this.#tryAppend(pending, null)
+        promise = this.#append(topic, partition, record.key, record.value, key, value, headers, timestamp, size, null)
       } catch (err) {
-        return this.#rejectNow(err as Error, pending.topic)
+        return this.#rejectNow(err as Error, topic)
       }
       if (promise !== null) return promise
     }
-    return this.#block(pending)
+    return this.#block({
+      topic,
+      partition,
+      rawKey: record.key,
+      rawValue: record.value,
+      key,
+      value,
+      headers,
+      timestamp,
+      size,
+      deadline: 0,
+      signal,
+      onAbort: undefined,
+      promise: null,
+      resolve: noop,
+      reject: noop,
+      settled: false,
+    })
   }
 
   /** Sends everything buffered now and waits until those records (and earlier sends) are settled. */
@@ -224,18 +306,18 @@ export class Producer<K = DefaultData, V = DefaultData> {
     this.#acc.beginFlush()
     try {
       this.#loop.wakeup()
-      // Sends still waiting for metadata or memory count as sent: wait until they are buffered.
-      for (;;) {
-        const waiting = [...this.#awaitingMemory]
-        for (const q of this.#awaitingMetadata.values()) waiting.push(...q)
-        const batches = [...this.#acc.incomplete]
-        if (waiting.length === 0 && batches.length === 0) return
-        await Promise.all([
-          ...waiting.map((p) => new Promise<void>((r) => whenSettled(p, r))),
-          ...batches.map((b) => new Promise<void>((r) => b.onDone(r))),
-        ])
-        if (waiting.length === 0) return
+      // Sends still waiting for metadata or memory count as sent: wait until the last of each
+      // queue is buffered (the queues are FIFO, so every earlier one is too), then for the batches.
+      const tails: PendingSend[] = []
+      const memoryTail = this.#awaitingMemory.last()
+      if (memoryTail !== undefined) tails.push(memoryTail)
+      for (const q of this.#awaitingMetadata.values()) {
+        const tail = q.last()
+        if (tail !== undefined) tails.push(tail)
       }
+      if (tails.length > 0) await Promise.all(tails.map((p) => new Promise<void>((r) => whenSettled(p, r))))
+      const batches = [...this.#acc.incomplete]
+      if (batches.length > 0) await Promise.all(batches.map((b) => new Promise<void>((r) => b.onDone(r))))
     } finally {
       this.#acc.endFlush()
     }
@@ -278,122 +360,95 @@ export class Producer<K = DefaultData, V = DefaultData> {
 
   // --- send path ------------------------------------------------------------------------------
 
-  #prepare(record: ProducerRecord<K, V>, options: ProducerSendOptions | undefined): PendingSend {
-    if (typeof record !== 'object' || record === null) throw new TypeError('send() needs a record object')
-    const topic = record.topic
-    if (typeof topic !== 'string' || topic.length === 0) throw new TypeError('record.topic must be a non-empty string')
-    const rawKey = record.key
-    const key = rawKey === undefined || rawKey === null ? null : toBytes(this.#keySerializer(rawKey, topic), 'key')
-    const rawValue = record.value
-    const value = toBytes(this.#valueSerializer(rawValue as V, topic), 'value')
-    const headers = record.headers === undefined || record.headers === null ? null : headerPairs(record.headers)
-    let timestamp: number
-    const ts = record.timestamp
-    if (ts === undefined || ts === null) timestamp = Date.now()
-    else if (ts instanceof Date) timestamp = ts.getTime()
-    else timestamp = ts
-    if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
-      throw new TypeError(`Invalid timestamp ${String(ts)}: expected a non-negative integer (ms) or a Date`)
-    }
-    let partition = -1
-    if (record.partition !== undefined && record.partition !== null) {
-      partition = record.partition
-      if (!Number.isInteger(partition) || partition < 0) {
-        throw new TypeError(`Invalid partition ${String(record.partition)}: expected a non-negative integer`)
-      }
-    }
-    const size = recordSizeUpperBound(key, value, headers)
-    if (size > this.#maxRecordSize) {
-      const which = size > this.#config.maxRequestSize ? 'maxRequestSize' : 'bufferMemory'
-      throw new RecordTooLargeError(
-        10,
-        `The record is ${size} bytes when serialized, which is larger than ${which} (${this.#maxRecordSize})`,
-        { topic },
-      )
-    }
-    const signal = options?.signal
-    if (signal?.aborted) throw abortError(signal)
-    return {
-      topic,
-      partition,
-      rawKey,
-      rawValue,
-      key,
-      value,
-      headers,
-      timestamp,
-      size,
-      deadline: 0,
-      signal,
-      onAbort: undefined,
-      promise: null,
-      resolve: noop,
-      reject: noop,
-      settled: false,
-    }
-  }
-
   /**
    * Appends now if metadata is known (and covers an explicit partition) and memory is
    * available (or `buffer` is given). Returns null when the send has to wait.
    */
-  #tryAppend(p: PendingSend, buffer: Buffer | null): Promise<RecordMetadata> | null {
-    const md = this.#cluster.topic(p.topic)
+  #append(
+    topic: string,
+    partition: number,
+    rawKey: unknown,
+    rawValue: unknown,
+    key: Uint8Array | null,
+    value: Uint8Array | null,
+    headers: HeaderPairs | null,
+    timestamp: number,
+    size: number,
+    buffer: Buffer | null,
+  ): Promise<RecordMetadata> | null {
+    const md = this.#cluster.topic(topic)
     if (md === undefined || md.partitions.length === 0) return null
-    const tq = this.#acc.topicQueues(p.topic)
+    let tq = this.#lastTopic
+    if (tq === null || tq.name !== topic) tq = this.#lastTopic = this.#acc.topicQueues(topic)
     tq.update(md)
-    let partition = p.partition
     if (partition >= tq.numPartitions) return null
     let sticky = false
     if (partition < 0) {
-      partition = this.#partition(p, tq)
+      partition = this.#partition(topic, rawKey, rawValue, key, tq)
       if (partition < 0) {
         partition = this.#acc.stickyPartition(tq)
         sticky = true
       }
     }
+    const acc = this.#acc
     const now = Date.now()
-    const result = this.#acc.append(
+    const promise = acc.append(
       tq,
       partition,
       sticky,
-      p.timestamp,
-      p.key,
-      p.value,
-      p.headers,
-      p.key === null ? -1 : p.key.length,
-      p.value === null ? -1 : p.value.length,
-      p.size,
+      timestamp,
+      key,
+      value,
+      headers,
+      key === null ? -1 : key.length,
+      value === null ? -1 : value.length,
+      size,
       now,
       buffer,
     )
-    if (result === null) return null
-    if (result.batchIsFull) this.#loop.wakeup()
-    else if (result.newBatchCreated) this.#loop.wakeupAt(now + this.#config.lingerMs)
-    return result.promise
+    if (promise === null) return null
+    const flags = acc.appendFlags
+    if (flags & APPEND_BATCH_FULL) this.#loop.wakeup()
+    else if (flags & APPEND_NEW_BATCH) this.#loop.wakeupAt(now + this.#config.lingerMs)
+    return promise
+  }
+
+  #appendPending(p: PendingSend, buffer: Buffer | null): Promise<RecordMetadata> | null {
+    return this.#append(
+      p.topic,
+      p.partition,
+      p.rawKey,
+      p.rawValue,
+      p.key,
+      p.value,
+      p.headers,
+      p.timestamp,
+      p.size,
+      buffer,
+    )
   }
 
   /** Explicit partitioner decisions; -1 for the sticky partitioner. */
-  #partition(p: PendingSend, tq: TopicQueues): number {
+  #partition(topic: string, rawKey: unknown, rawValue: unknown, key: Uint8Array | null, tq: TopicQueues): number {
     const n = tq.numPartitions
     const custom = this.#config.partitioner
     if (custom !== undefined) {
       const chosen = custom({
-        topic: p.topic,
-        key: p.rawKey,
-        keyBytes: p.key,
-        value: p.rawValue,
+        topic,
+        key: rawKey,
+        keyBytes: key,
+        value: rawValue,
         numPartitions: n,
         availablePartitions: tq.availablePartitions,
       })
       if (chosen !== undefined && chosen !== -1) {
         if (!Number.isInteger(chosen) || chosen < 0 || chosen >= n) {
-          throw new RangeError(`The partitioner returned ${String(chosen)} for topic ${p.topic} with ${n} partitions`)
+          throw new RangeError(`The partitioner returned ${String(chosen)} for topic ${topic} with ${n} partitions`)
         }
         return chosen
       }
     }
-    if (p.key !== null && !this.#config.partitionerIgnoreKeys) return partitionForKey(p.key, n)
+    if (key !== null && !this.#config.partitionerIgnoreKeys) return partitionForKey(key, n)
     return -1
   }
 
@@ -414,7 +469,9 @@ export class Producer<K = DefaultData, V = DefaultData> {
     const waiting = this.#awaitingMetadata.get(p.topic)
     if (waiting !== undefined) waiting.push(p)
     else if (md === undefined || md.partitions.length === 0 || p.partition >= md.partitions.length) {
-      this.#awaitingMetadata.set(p.topic, [p])
+      const queue = new Fifo<PendingSend>()
+      queue.push(p)
+      this.#awaitingMetadata.set(p.topic, queue)
       void this.#fetchMetadata(p.topic)
     } else {
       this.#awaitingMemory.push(p)
@@ -427,7 +484,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
   async #fetchMetadata(topic: string): Promise<void> {
     const queue = this.#awaitingMetadata.get(topic)!
     while (queue.length > 0) {
-      const head = queue[0]!
+      const head = queue.peek()!
       if (head.settled) {
         queue.shift()
         continue
@@ -435,7 +492,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
       try {
         const md = await this.#topicMetadata(topic, head.deadline, undefined, head.partition)
         // Move every send this metadata satisfies, in order, to the memory stage.
-        while (queue.length > 0 && (queue[0]!.settled || queue[0]!.partition < md.partitions.length)) {
+        while (queue.length > 0 && (queue.peek()!.settled || queue.peek()!.partition < md.partitions.length)) {
           const p = queue.shift()!
           if (!p.settled) this.#awaitingMemory.push(p)
         }
@@ -444,10 +501,10 @@ export class Producer<K = DefaultData, V = DefaultData> {
         // The head's deadline passed: fail every send whose deadline passed, keep the rest waiting.
         const now = Date.now()
         const error = this.#metadataError(topic, head, err)
-        while (queue.length > 0 && (queue[0]!.settled || queue[0]!.deadline <= now)) {
+        while (queue.length > 0 && (queue.peek()!.settled || queue.peek()!.deadline <= now)) {
           this.#settle(queue.shift()!, error)
         }
-        if (queue.length > 0 && queue[0] === head) this.#settle(queue.shift()!, error)
+        if (queue.peek() === head) this.#settle(queue.shift()!, error)
       }
     }
     this.#awaitingMetadata.delete(topic)
@@ -510,13 +567,13 @@ export class Producer<K = DefaultData, V = DefaultData> {
   async #memoryLoop(): Promise<void> {
     const queue = this.#awaitingMemory
     while (queue.length > 0) {
-      const p = queue[0]!
+      const p = queue.peek()!
       if (p.settled) {
         queue.shift()
         continue
       }
       try {
-        let promise = this.#tryAppend(p, null)
+        let promise = this.#appendPending(p, null)
         if (promise === null) {
           // Metadata may have shrunk meanwhile; otherwise it is memory.
           const md = this.#cluster.topic(p.topic)
@@ -537,7 +594,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
             queue.shift()
             continue
           }
-          promise = this.#tryAppend(p, buffer)
+          promise = this.#appendPending(p, buffer)
           if (promise === null) {
             this.#pool.release(buffer, buffer.length)
             continue
@@ -699,6 +756,10 @@ function whenSettled(p: PendingSend, fn: () => void): void {
   let list = settledWaiters.get(p)
   if (list === undefined) settledWaiters.set(p, (list = []))
   list.push(fn)
+}
+
+function recordTopic(record: unknown): string | undefined {
+  return typeof record === 'object' && record !== null ? (record as { topic?: string }).topic : undefined
 }
 
 function toBytes(data: unknown, what: 'key' | 'value'): Uint8Array | null {

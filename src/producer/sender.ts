@@ -449,11 +449,8 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: Date.now,
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms)
-    t.unref?.()
-    return t
-  },
+  // Timers stay referenced: a record waiting for its linger deadline keeps the process alive.
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
   setImmediate: (fn) => {
     setImmediate(fn)
@@ -550,6 +547,12 @@ export class SenderLoop {
     }
     for (const plan of result.requests) this.#dispatch(plan)
     if (next !== Number.POSITIVE_INFINITY) this.wakeupAt(next)
+    else if (this.#timer !== undefined) {
+      // Nothing left to wait for: do not keep the process alive for a stale deadline.
+      this.#clock.clearTimeout(this.#timer)
+      this.#timer = undefined
+      this.#timerAt = Number.POSITIVE_INFINITY
+    }
   }
 
   #dispatch(plan: ProduceRequestPlan): void {

@@ -68,13 +68,25 @@ export function harness(o: HarnessOptions = {}) {
 
   function send(partition: number, value: string, now: number, topic = 't'): Promise<RecordMetadata> {
     const bytes = Buffer.from(value)
-    const r = acc.append(acc.topicQueues(topic), partition, false, now, null, bytes, null, -1, bytes.length, 100, now)
-    if (r === null) throw new Error('no memory')
-    r.promise.then(
-      (m) => settled.set(r.promise, m),
-      (e) => settled.set(r.promise, e),
+    const promise = acc.append(
+      acc.topicQueues(topic),
+      partition,
+      false,
+      now,
+      null,
+      bytes,
+      null,
+      -1,
+      bytes.length,
+      100,
+      now,
     )
-    return r.promise
+    if (promise === null) throw new Error('no memory')
+    promise.then(
+      (m) => settled.set(promise, m),
+      (e) => settled.set(promise, e),
+    )
+    return promise
   }
 
   function response(plan: ProduceRequestPlan, results: PartitionResult[] | ((b: ProducerBatch) => PartitionResult)) {
