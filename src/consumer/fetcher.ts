@@ -101,6 +101,26 @@ class CompletedFetch {
         ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1))
         : null
     if (this.#batches === null) this.consumed = true
+    if (records !== null) this.#scanEnd(records)
+  }
+
+  /** Offset after the last complete v2 batch, read from batch headers only (for the next, pipelined fetch). */
+  endOffset = -1n
+  lastBatchEpoch = -1
+  #scanEnd(records: Buffer): void {
+    let pos = 0
+    const end = records.length
+    while (end - pos >= 61) {
+      const size = records.readInt32BE(pos + 8)
+      if (size < 49 || size > end - pos - 12) break
+      if (records[pos + 16] !== 2) {
+        this.endOffset = -1n
+        return
+      }
+      this.endOffset = records.readBigInt64BE(pos) + BigInt(records.readInt32BE(pos + 23) + 1)
+      this.lastBatchEpoch = records.readInt32BE(pos + 12)
+      pos += 12 + size
+    }
   }
 
   #nextBatch(): RecordBatch | null {
@@ -213,6 +233,8 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
   /** Per node: whether the session was built with topic ids (v13+). */
   readonly #sessionUsesIds = new Map<number, boolean>()
   #completed: CompletedFetch[] = []
+  /** Responses with data buffered so far (to tell whether a fetch brought data). */
+  #pushed = 0
   #nextInLine: CompletedFetch | null = null
   #closed = false
   readonly #abort = new AbortController()
@@ -243,12 +265,32 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     return this.#ctx.subscriptions.stateByKey(s.key) === s && s.isFetchable
   }
 
-  /** Partitions with data buffered (not to be fetched again until drained). */
-  #bufferedKeys(): Set<string> {
-    const keys = new Set<string>()
-    if (this.#nextInLine !== null && !this.#nextInLine.consumed) keys.add(this.#nextInLine.state.key)
-    for (const c of this.#completed) keys.add(c.state.key)
-    return keys
+  /** Per partition: how many responses are buffered and the last one (the next fetch continues after it). */
+  #buffered(): { byKey: Map<string, { count: number; last: CompletedFetch }>; bytes: number } {
+    const byKey = new Map<string, { count: number; last: CompletedFetch }>()
+    let bytes = 0
+    const add = (c: CompletedFetch) => {
+      const b = byKey.get(c.state.key)
+      if (b === undefined) byKey.set(c.state.key, { count: 1, last: c })
+      else {
+        b.count++
+        b.last = c
+      }
+      bytes += c.sizeInBytes
+    }
+    if (this.#nextInLine !== null && !this.#nextInLine.consumed) add(this.#nextInLine)
+    for (const c of this.#completed) add(c)
+    return { byKey, bytes }
+  }
+
+  /** Where the next fetch of this partition starts: after its buffered data, else at the position. */
+  #nextFetchOffsetFor(s: TopicPartitionState): bigint {
+    let next = s.position!.offset
+    if (this.#nextInLine !== null && !this.#nextInLine.consumed && this.#nextInLine.state === s) {
+      next = this.#nextInLine.endOffset
+    }
+    for (const c of this.#completed) if (c.state === s) next = c.error === null ? c.endOffset : -1n
+    return next
   }
 
   /** Sends a Fetch to every broker that leads a fetchable partition and has no fetch in flight. */
@@ -256,11 +298,18 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     if (this.#closed) return 0
     const ctx = this.#ctx
     const o = ctx.options
-    const buffered = this.#bufferedKeys()
+    const buffered = this.#buffered()
     const byNode = new Map<number, Map<string, PartitionFetchData>>()
     let needMetadata = false
     for (const s of ctx.subscriptions.fetchablePartitions()) {
-      if (buffered.has(s.key)) continue
+      // Pipelining: one response ahead of the one being drained, while the buffer holds less than fetchMaxBytes.
+      const b = buffered.byKey.get(s.key)
+      if (
+        b !== undefined &&
+        (b.count >= 2 || b.last.error !== null || b.last.endOffset < 0n || buffered.bytes >= o.fetchMaxBytes)
+      ) {
+        continue
+      }
       const leader = ctx.cluster.leaderFor(s.topic, s.partition)
       if (leader === undefined || leader.nodeId < 0) {
         needMetadata = true
@@ -295,11 +344,11 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         topic: s.topic,
         topicId,
         partition: s.partition,
-        fetchOffset: position.offset,
+        fetchOffset: b === undefined ? position.offset : b.last.endOffset,
         logStartOffset: -1n,
         maxBytes: o.maxPartitionFetchBytes,
         currentLeaderEpoch: leader.leaderEpoch,
-        lastFetchedEpoch: position.offsetEpoch,
+        lastFetchedEpoch: b === undefined ? position.offsetEpoch : b.last.lastBatchEpoch,
       })
     }
     if (needMetadata) ctx.cluster.requestMetadataRefresh()
@@ -313,6 +362,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     const ctx = this.#ctx
     const o = ctx.options
     this.#inFlight.add(nodeId)
+    const pushedBefore = this.#pushed
     let session = this.#sessions.get(nodeId)
     if (session === undefined) this.#sessions.set(nodeId, (session = new FetchSessionHandler()))
     try {
@@ -382,7 +432,11 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
       }
     } finally {
       this.#inFlight.delete(nodeId)
-      if (!this.#closed) ctx.onData()
+      if (!this.#closed) {
+        // Keep the pipeline full while the application processes (bounded by #buffered()).
+        if (this.#pushed > pushedBefore) this.sendFetches()
+        ctx.onData()
+      }
     }
   }
 
@@ -405,8 +459,12 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     const subs = ctx.subscriptions
     const s = subs.stateOf({ topic: sent.topic, partition: sent.partition })
     // Still assigned, still fetchable, and nobody seeked meanwhile?
-    if (s === undefined || !s.hasValidPosition || s.position!.offset !== sent.fetchOffset) return
+    if (s === undefined || !s.hasValidPosition) return
     const tp = s.tp
+    if (s.position!.offset !== sent.fetchOffset) {
+      // A pipelined fetch: its data is used only if it continues exactly where the buffered data ends.
+      if (p.errorCode !== 0 || sent.fetchOffset !== this.#nextFetchOffsetFor(s)) return
+    }
     switch (p.errorCode) {
       case 0: {
         s.highWatermark = p.highWatermark
@@ -420,6 +478,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         }
         if (p.records === null || p.records.length === 0) return
         this.bytesFetched += p.records.length
+        this.#pushed++
         this.#completed.push(
           new CompletedFetch(
             s,

@@ -1,0 +1,332 @@
+#!/usr/bin/env node
+// Consumer benchmarks, same broker, same data, same session:
+//   throughput   records/s and MB/s for 100 B and 1 KB records, compression none and lz4:
+//                kafka-wire (poll loop), kafkajs (eachBatch), Java ConsumerPerformance
+//   latency      end-to-end p50/p99 at a fixed rate (kafka-wire producer side: raw Produce requests;
+//                consumer: kafka-wire), and Java's EndToEndLatency
+//   rebalance    time until a group of 1, 3, 10 kafka-wire members is stable with every partition assigned
+//
+//   npm run build && node benchmarks/consumer/throughput.mjs [--records 500000] [--only throughput,latency,rebalance]
+// Uses KAFKA_BOOTSTRAP_SERVERS if set, else starts a broker with the test kit.
+import { randomUUID } from 'node:crypto'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const dist = (p) => path.join(root, 'dist/esm', p)
+const { Consumer } = await import(dist('index.js'))
+const { Cluster, resolveCommonOptions } = await import(dist('cluster/index.js'))
+const { Apis } = await import(dist('protocol/index.js'))
+const { RecordBatchBuilder, decompressLz4Frame } = await import(dist('protocol/records/index.js'))
+const { startKafka, javaTool, JAVA_TOOLS, ensureKafkaLibs } = await import(dist('testing/index.js'))
+
+const args = process.argv.slice(2)
+const arg = (name, dflt) => {
+  const i = args.indexOf(`--${name}`)
+  return i >= 0 ? args[i + 1] : dflt
+}
+const RECORDS = Number(arg('records', '500000'))
+const ONLY = new Set(arg('only', 'throughput,latency,rebalance').split(','))
+
+let cluster = null
+let bootstrapServers = process.env.KAFKA_BOOTSTRAP_SERVERS
+if (!bootstrapServers) {
+  cluster = await startKafka({
+    brokerConfig: { 'group.initial.rebalance.delay.ms': '0', 'group.min.session.timeout.ms': '1000' },
+  })
+  bootstrapServers = cluster.bootstrapServers
+}
+const libDir = cluster?.libDir || (await ensureKafkaLibs().catch(() => ''))
+const admin = new Cluster(resolveCommonOptions({ bootstrapServers }))
+await admin.connect()
+
+async function createTopic(name, partitions) {
+  await admin.sendAny(Apis.CreateTopics, {
+    topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }],
+    timeoutMs: 30000,
+  })
+  await admin.topicMetadata([name], { timeoutMs: 30000 })
+}
+
+async function produceJava(topic, records, size, compression) {
+  const r = await javaTool(
+    libDir,
+    JAVA_TOOLS.producerPerformance,
+    [
+      '--topic',
+      topic,
+      '--num-records',
+      String(records),
+      '--record-size',
+      String(size),
+      '--throughput',
+      '-1',
+      '--producer-props',
+      `bootstrap.servers=${bootstrapServers}`,
+      `compression.type=${compression}`,
+      'acks=1',
+      'linger.ms=20',
+      'batch.size=262144',
+    ],
+    { timeoutMs: 600000 },
+  )
+  if (r.code !== 0) throw new Error(`ProducerPerformance failed: ${r.stderr.slice(-500)}`)
+}
+
+async function kafkaWire(topic, partitions, records) {
+  const consumer = new Consumer({ bootstrapServers, autoOffsetReset: 'earliest', maxPollRecords: 2000 })
+  consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition })))
+  let n = 0
+  let bytes = 0
+  const start = process.hrtime.bigint()
+  while (n < records) {
+    const batch = await consumer.poll(1000)
+    for (const r of batch) {
+      n++
+      bytes += r.value?.length ?? 0
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9
+  await consumer.close()
+  return { seconds, n, bytes }
+}
+
+async function kafkajs(topic, records) {
+  const require = createRequire(import.meta.url)
+  const { Kafka, logLevel, CompressionCodecs, CompressionTypes } = require('kafkajs')
+  CompressionCodecs[CompressionTypes.LZ4] = () => ({
+    compress: async () => {
+      throw new Error('not needed')
+    },
+    decompress: async (buf) => decompressLz4Frame(buf, 64 * 1024 * 1024),
+  })
+  const kafka = new Kafka({ brokers: bootstrapServers.split(','), logLevel: logLevel.NOTHING })
+  const consumer = kafka.consumer({ groupId: `bench-kafkajs-${randomUUID()}`, maxBytes: 52428800 })
+  await consumer.connect()
+  await consumer.subscribe({ topic, fromBeginning: true })
+  let n = 0
+  let bytes = 0
+  let start = null
+  let done
+  const finished = new Promise((r) => {
+    done = r
+  })
+  await consumer.run({
+    autoCommit: false,
+    eachBatch: async ({ batch }) => {
+      start ??= process.hrtime.bigint()
+      for (const m of batch.messages) {
+        n++
+        bytes += m.value?.length ?? 0
+      }
+      if (n >= records) done()
+    },
+  })
+  await finished
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9
+  await consumer.disconnect()
+  return { seconds, n, bytes }
+}
+
+async function javaConsumerPerformance(topic, records) {
+  const r = await javaTool(
+    libDir,
+    JAVA_TOOLS.consumerPerformance,
+    [
+      '--bootstrap-server',
+      bootstrapServers,
+      '--topic',
+      topic,
+      '--messages',
+      String(records),
+      '--timeout',
+      '60000',
+      '--group',
+      `bench-java-${randomUUID()}`,
+    ],
+    { timeoutMs: 600000 },
+  )
+  // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, ...
+  const line = r.stdout.trim().split('\n').pop()
+  const f = line.split(',').map((s) => s.trim())
+  return {
+    mbPerSec: Number(f[3]),
+    recordsPerSec: Number(f[5]),
+    fetchMbPerSec: Number(f[9]),
+    fetchRecordsPerSec: Number(f[10]),
+  }
+}
+
+const fmt = (x) => Math.round(x).toLocaleString('en-US')
+const results = []
+
+if (ONLY.has('throughput')) {
+  for (const [size, compression] of [
+    [100, 'none'],
+    [100, 'lz4'],
+    [1024, 'none'],
+    [1024, 'lz4'],
+  ]) {
+    const records = size >= 1024 ? Math.round(RECORDS / 5) : RECORDS
+    const topic = `bench-consume-${size}-${compression}-${randomUUID().slice(0, 6)}`
+    await createTopic(topic, 3)
+    await produceJava(topic, records, size, compression)
+    const row = { scenario: `${size} B, ${compression}`, records }
+    const w = await kafkaWire(topic, 3, records)
+    row.kafkaWire = { recordsPerSec: w.n / w.seconds, mbPerSec: w.bytes / w.seconds / 1048576 }
+    const j = await kafkajs(topic, records)
+    row.kafkajs = { recordsPerSec: j.n / j.seconds, mbPerSec: j.bytes / j.seconds / 1048576 }
+    if (libDir) row.java = await javaConsumerPerformance(topic, records)
+    results.push(row)
+    console.log(
+      `${row.scenario.padEnd(12)} kafka-wire ${fmt(row.kafkaWire.recordsPerSec)} rec/s ${row.kafkaWire.mbPerSec.toFixed(1)} MB/s | ` +
+        `kafkajs ${fmt(row.kafkajs.recordsPerSec)} rec/s ${row.kafkajs.mbPerSec.toFixed(1)} MB/s | ` +
+        `Java ${row.java ? `${fmt(row.java.recordsPerSec)} rec/s ${row.java.mbPerSec.toFixed(1)} MB/s (fetch-only ${fmt(row.java.fetchRecordsPerSec)} rec/s)` : 'n/a'}`,
+    )
+  }
+}
+
+if (ONLY.has('latency')) {
+  const topic = `bench-latency-${randomUUID().slice(0, 6)}`
+  await createTopic(topic, 1)
+  const consumer = new Consumer({ bootstrapServers, autoOffsetReset: 'latest', fetchMaxWaitMs: 500 })
+  consumer.assign([{ topic, partition: 0 }])
+  await consumer.position({ topic, partition: 0 })
+  const leader = admin.leaderFor(topic, 0).nodeId
+  const rate = 1000
+  const total = 10000
+  const latencies = []
+  let stop = false
+  const reader = (async () => {
+    while (!stop) {
+      for (const r of await consumer.poll(100)) latencies.push(Date.now() - Number(r.value.readBigInt64BE(0) / 1000n))
+      if (latencies.length >= total) break
+    }
+  })()
+  const start = Date.now()
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate
+    const wait = due - Date.now()
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+    const b = new RecordBatchBuilder({})
+    const v = Buffer.alloc(100)
+    v.writeBigInt64BE(BigInt(Date.now()) * 1000n)
+    b.tryAppend(Date.now(), null, v)
+    admin.send(
+      leader,
+      Apis.Produce,
+      { acks: 1, timeoutMs: 10000, topicData: [{ name: topic, partitionData: [{ index: 0, records: b.build() }] }] },
+      { workload: 'produce', version: 12 },
+    )
+  }
+  await Promise.race([reader, new Promise((r) => setTimeout(r, 20000))])
+  stop = true
+  await consumer.close()
+  latencies.sort((a, b) => a - b)
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]
+  const row = {
+    scenario: `e2e latency, ${rate} rec/s, 100 B`,
+    kafkaWire: { p50: pct(50), p99: pct(99), n: latencies.length },
+  }
+  if (libDir) {
+    const t2 = `bench-e2e-java-${randomUUID().slice(0, 6)}`
+    await createTopic(t2, 1)
+    const r = await javaTool(
+      libDir,
+      JAVA_TOOLS.endToEndLatency,
+      [
+        '--bootstrap-server',
+        bootstrapServers,
+        '--topic',
+        t2,
+        '--num-records',
+        '5000',
+        '--producer-acks',
+        '1',
+        '--record-size',
+        '100',
+      ],
+      { timeoutMs: 300000 },
+    )
+    const m = /Percentiles: 50th = (\d+), 99th = (\d+)/.exec(r.stdout)
+    const avg = /Avg latency: ([\d.]+) ms/.exec(r.stdout)
+    row.java = m
+      ? {
+          p50: Number(m[1]),
+          p99: Number(m[2]),
+          avg: avg ? Number(avg[1]) : null,
+          note: 'round trip per record, one in flight',
+        }
+      : { raw: r.stdout.slice(-300) }
+  }
+  results.push(row)
+  console.log(
+    `${row.scenario}: kafka-wire p50 ${row.kafkaWire.p50} ms p99 ${row.kafkaWire.p99} ms | Java EndToEndLatency ${JSON.stringify(row.java)}`,
+  )
+}
+
+if (ONLY.has('rebalance')) {
+  for (const n of [1, 3, 10]) {
+    const topic = `bench-rebalance-${n}-${randomUUID().slice(0, 6)}`
+    await createTopic(topic, 12)
+    const groupId = `bench-g-${randomUUID()}`
+    const consumers = Array.from(
+      { length: n },
+      () => new Consumer({ bootstrapServers, groupId, sessionTimeoutMs: 10000, heartbeatIntervalMs: 1000 }),
+    )
+    const start = Date.now()
+    for (const c of consumers) c.subscribe([topic])
+    let stableAt = 0
+    let stop = false
+    const loops = consumers.map(async (c) => {
+      while (!stop) await c.poll(50)
+    })
+    while (!stableAt) {
+      await new Promise((r) => setTimeout(r, 10))
+      const owned = consumers.flatMap((c) => c.assignment())
+      const gens = new Set(consumers.map((c) => c.metrics.generationId))
+      if (owned.length === 12 && gens.size === 1 && consumers.every((c) => c.metrics.memberState === 'STABLE'))
+        stableAt = Date.now()
+      if (Date.now() - start > 120000) throw new Error('group never stable')
+    }
+    // Then one more member joins: time until the group is stable again.
+    const extra = new Consumer({ bootstrapServers, groupId, sessionTimeoutMs: 10000, heartbeatIntervalMs: 1000 })
+    const joinStart = Date.now()
+    extra.subscribe([topic])
+    consumers.push(extra)
+    loops.push(
+      (async () => {
+        while (!stop) await extra.poll(50)
+      })(),
+    )
+    const gen = consumers[0].metrics.generationId
+    let rejoinedAt = 0
+    while (!rejoinedAt) {
+      await new Promise((r) => setTimeout(r, 10))
+      const owned = consumers.flatMap((c) => c.assignment())
+      const gens = new Set(consumers.map((c) => c.metrics.generationId))
+      if (
+        owned.length === 12 &&
+        gens.size === 1 &&
+        [...gens][0] > gen &&
+        consumers.every((c) => c.metrics.memberState === 'STABLE')
+      )
+        rejoinedAt = Date.now()
+      if (Date.now() - joinStart > 120000) throw new Error('group never stable after the join')
+    }
+    stop = true
+    await Promise.all(loops)
+    await Promise.all(consumers.map((c) => c.close()))
+    const row = { scenario: `rebalance, ${n} members`, formMs: stableAt - start, joinOneMoreMs: rejoinedAt - joinStart }
+    results.push(row)
+    console.log(
+      `${row.scenario}: group formed in ${row.formMs} ms; a member joining → stable in ${row.joinOneMoreMs} ms`,
+    )
+  }
+}
+
+console.log(JSON.stringify(results, (k, v) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v), 2))
+await admin.close()
+await cluster?.stop()
+process.exit(0)
