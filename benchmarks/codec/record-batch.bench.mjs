@@ -14,7 +14,8 @@
  * MB/s counts record payload (key + value bytes), 1 MB = 10^6 bytes. Each figure is the median
  * of several runs. Record values are JSON-like text, so compression ratios are realistic.
  */
-import { batches, CompressionType, loadCodec, RecordBatchBuilder } from '../../dist/esm/protocol/records/index.js'
+const dist = process.env.KAFKA_WIRE_DIST ?? new URL('../../dist/esm/', import.meta.url).pathname
+const { batches, CompressionType, loadCodec, RecordBatchBuilder } = await import(`${dist}/protocol/records/index.js`)
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
