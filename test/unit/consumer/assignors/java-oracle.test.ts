@@ -31,8 +31,9 @@ function kafkaClasspath(): string | null {
   if (process.env.KAFKA_WIRE_JAVA_CLASSPATH) return process.env.KAFKA_WIRE_JAVA_CLASSPATH
   const root = join(import.meta.dirname, '../../../../.kafka')
   if (!existsSync(root)) return null
-  const libs = readdirSync(root)
-    .filter((d) => d.startsWith('libs-'))
+  const libs = readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name.startsWith('libs-'))
+    .map((d) => d.name)
     .sort()
     .reverse()
     .find((d) => readdirSync(join(root, d)).some((f) => f.startsWith('kafka-clients-')))
