@@ -139,7 +139,7 @@ describe('decoder fuzzing: only ProtocolError, bounded time and output', () => {
   it('mutated valid batches (with and without CRC checks, CRC re-stamped)', () => {
     fc.assert(
       fc.property(validBatches, fc.array(mutationArb, { minLength: 1, maxLength: 4 }), (valid, mutations) => {
-        let buf = valid
+        let buf: Buffer = valid
         for (const m of mutations) buf = mutate(buf, m)
         const started = performance.now()
         decodeAll(buf, true)

@@ -39,7 +39,7 @@ function entry(offset: bigint, msg: Buffer): Buffer {
 
 function xerial(data: Buffer): Buffer {
   const header = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0, 0, 0, 0, 1, 0, 0, 0, 1])
-  const chunks = [header]
+  const chunks: Buffer[] = [header]
   for (let i = 0; i < data.length; i += 1000) {
     const block = compress(CompressionType.SNAPPY, data.subarray(i, i + 1000))
     const len = Buffer.alloc(4)
