@@ -226,6 +226,9 @@ export class RecordBatch {
    */
   records(): IterableIterator<KafkaRecord> {
     if (this.#legacy !== null) return this.#legacy[Symbol.iterator]()
+    // Compaction can leave batches with no records (kept for producer state), and Kafka writes
+    // them with the original attributes but no compressed section: nothing to decompress.
+    if (this.recordCount === 0) return ([] as KafkaRecord[])[Symbol.iterator]()
     const start = this.#start
     const end = start + LOG_OVERHEAD + this.batchLength
     let buf = this.#buf
@@ -566,6 +569,10 @@ const MAX_TIMESTAMP_DELTA = 4503599627370496
 /**
  * Builds one RecordBatch v2 incrementally. Records are encoded into the buffer as they are
  * appended, so `build()` only writes the header (and compresses). Not reusable after `build()`.
+ *
+ * The options object is kept by reference: `baseOffset`, `partitionLeaderEpoch`, the producer
+ * fields, `isTransactional`, `isControl` and `logAppendTime` are read when `build()` runs, so
+ * the producer may set its producer id/epoch/sequence on it just before building.
  */
 export class RecordBatchBuilder {
   #buf: Buffer

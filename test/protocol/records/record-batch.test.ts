@@ -352,6 +352,18 @@ describe('malformed batches', () => {
     expect(() => [...[...batches(fewer)][0]!.records()]).toThrow(/after its last record/)
   })
 
+  it('an empty batch left by compaction (compression bit set, no records section) has no records', () => {
+    const full = build([{ timestamp: 1, key: null, value: null, headers: [] }], { compression: CompressionType.LZ4 })
+    const empty = Buffer.from(full.subarray(0, RECORD_BATCH_OVERHEAD))
+    empty.writeInt32BE(RECORD_BATCH_OVERHEAD - 12, 8)
+    empty.writeInt32BE(0, 57)
+    restamp(empty)
+    const batch = [...batches(empty)][0]!
+    expect(batch.recordCount).toBe(0)
+    expect([...batch.records()]).toEqual([])
+    expect(batch.lastOffset).toBe(0n)
+  })
+
   it('a compressed batch is only decompressed when its records are read', () => {
     const buf = build([{ timestamp: 1, key: null, value: Buffer.from('v'), headers: [] }], {
       compression: CompressionType.ZSTD,
