@@ -196,8 +196,8 @@ if (ONLY.has('latency')) {
   consumer.assign([{ topic, partition: 0 }])
   await consumer.position({ topic, partition: 0 })
   const leader = admin.leaderFor(topic, 0).nodeId
-  const rate = 1000
-  const total = 10000
+  const rate = Number(process.env.RATE ?? 1000)
+  const total = Number(process.env.TOTAL ?? 10000)
   const latencies = []
   let stop = false
   const reader = (async () => {
@@ -206,15 +206,22 @@ if (ONLY.has('latency')) {
       if (latencies.length >= total) break
     }
   })()
+  // Records are created at their scheduled time (value = that time in µs) and sent every 5 ms, one
+  // Produce request per tick, so the generator never falls behind; latency = consumed - scheduled.
   const start = Date.now()
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / rate
-    const wait = due - Date.now()
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-    const b = new RecordBatchBuilder({})
-    const v = Buffer.alloc(100)
-    v.writeBigInt64BE(BigInt(Date.now()) * 1000n)
-    b.tryAppend(Date.now(), null, v)
+  let sent = 0
+  while (sent < total) {
+    await new Promise((r) => setTimeout(r, 5))
+    const due = Math.min(total, Math.floor(((Date.now() - start) * rate) / 1000))
+    if (due <= sent) continue
+    const b = new RecordBatchBuilder({ batchSizeLimit: 1 << 24 })
+    for (let i = sent; i < due; i++) {
+      const v = Buffer.alloc(100)
+      const scheduled = start + (i * 1000) / rate
+      v.writeBigInt64BE(BigInt(Math.round(scheduled * 1000)))
+      b.tryAppend(Math.round(scheduled), null, v)
+    }
+    sent = due
     admin.send(
       leader,
       Apis.Produce,
