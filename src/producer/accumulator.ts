@@ -18,6 +18,7 @@ import {
   type RecordBytes,
   type RecordMetadata,
   type RecordsWriterFactory,
+  type Resolve,
 } from './batch.js'
 import type { BufferPool } from './buffer-pool.js'
 import { StickyPartitioner, type TopicPartitionsView } from './partitioner.js'
@@ -172,13 +173,14 @@ export class RecordAccumulator {
     sizeUpperBound: number,
     now: number,
     buffer: Buffer | null = null,
+    existing?: { promise: Promise<RecordMetadata>; resolve: Resolve },
   ): Promise<RecordMetadata> | null {
     const q = topic.queue(partition)
     const batches = q.batches
     const last = batches.length > 0 ? batches[batches.length - 1]! : undefined
     if (last !== undefined && last.writer !== null) {
       const before = last.estimatedSizeInBytes
-      const promise = last.tryAppend(timestamp, key, value, headers, keySize, valueSize)
+      const promise = last.tryAppend(timestamp, key, value, headers, keySize, valueSize, existing)
       if (promise !== null) {
         if (buffer !== null) this.#pool.release(buffer, buffer.length)
         const full = last.isFull
@@ -193,6 +195,8 @@ export class RecordAccumulator {
       buffer = this.#pool.tryAllocate(size)
       if (buffer === null) return null
     }
+    // Expected records: the batch size over this record's (its framing is about 10 bytes).
+    const expected = Math.ceil(this.#options.batchSize / Math.max(8, sizeUpperBound - 87))
     const batch = new ProducerBatch(
       topic.name,
       partition,
@@ -200,8 +204,9 @@ export class RecordAccumulator {
       buffer,
       buffer.length,
       now,
+      expected,
     )
-    const promise = batch.tryAppend(timestamp, key, value, headers, keySize, valueSize)
+    const promise = batch.tryAppend(timestamp, key, value, headers, keySize, valueSize, existing)
     if (promise === null) {
       // Cannot happen (the first record always fits a buffer sized for it); fail loudly.
       this.#pool.release(buffer, buffer.length)

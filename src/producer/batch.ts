@@ -61,7 +61,7 @@ export interface RecordsWriterFactory {
  * reject function is not kept (fewer objects survive while records are in flight): a failed
  * record is resolved with a rejected promise, which rejects it.
  */
-type Resolve = (value: RecordMetadata | PromiseLike<RecordMetadata>) => void
+export type Resolve = (value: RecordMetadata | PromiseLike<RecordMetadata>) => void
 let capturedResolve: Resolve = noop
 function capture(resolve: Resolve): void {
   capturedResolve = resolve
@@ -86,11 +86,14 @@ export class ProducerBatch {
   writer: RecordsWriter | null
 
   // Per record, index = offset delta.
-  readonly #resolves: Resolve[] = []
-  readonly #promises: Promise<RecordMetadata>[] = []
-  readonly #timestamps: number[] = []
-  readonly #keySizes: number[] = []
-  readonly #valueSizes: number[] = []
+  // Preallocated to the expected record count: growing five arrays record by record produced
+  // more garbage per record than the record's own promise.
+  #count = 0
+  readonly #resolves: Resolve[]
+  readonly #promises: Promise<RecordMetadata>[]
+  readonly #timestamps: number[]
+  /** (keySize + 1) · 2^26 + (valueSize + 1): both serialized sizes in one number. */
+  readonly #sizes: number[]
 
   // Idempotence: the producer state stamped on the batch (-1 when not idempotent).
   producerId = -1n
@@ -120,7 +123,13 @@ export class ProducerBatch {
     buffer: Buffer | null,
     bufferSize: number,
     now: number,
+    expectedRecords = 16,
   ) {
+    const n = Math.max(1, Math.min(expectedRecords, 65536))
+    this.#resolves = new Array(n)
+    this.#promises = new Array(n)
+    this.#timestamps = new Array(n)
+    this.#sizes = new Array(n)
     this.topic = topic
     this.partition = partition
     this.writer = writer
@@ -131,7 +140,7 @@ export class ProducerBatch {
   }
 
   get recordCount(): number {
-    return this.#timestamps.length
+    return this.#count
   }
 
   get hasSequence(): boolean {
@@ -157,7 +166,8 @@ export class ProducerBatch {
 
   /**
    * Appends one record; returns its promise, or null when it does not fit. `keySize` and
-   * `valueSize` are the serialized sizes reported in RecordMetadata (-1 for null).
+   * `valueSize` are the serialized sizes reported in RecordMetadata (-1 for null). A send that
+   * waited for memory passes its own promise and resolve function instead of getting new ones.
    */
   tryAppend(
     timestamp: number,
@@ -166,16 +176,25 @@ export class ProducerBatch {
     headers: HeaderPairs | null,
     keySize: number,
     valueSize: number,
+    existing?: { promise: Promise<RecordMetadata>; resolve: Resolve },
   ): Promise<RecordMetadata> | null {
     if (this.#appendsClosed || this.writer === null || !this.writer.tryAppend(timestamp, key, value, headers)) {
       return null
     }
-    const promise = new Promise<RecordMetadata>(capture)
-    this.#resolves.push(capturedResolve)
-    this.#promises.push(promise)
-    this.#timestamps.push(timestamp)
-    this.#keySizes.push(keySize)
-    this.#valueSizes.push(valueSize)
+    let promise: Promise<RecordMetadata>
+    let resolve: Resolve
+    if (existing === undefined) {
+      promise = new Promise<RecordMetadata>(capture)
+      resolve = capturedResolve
+    } else {
+      promise = existing.promise
+      resolve = existing.resolve
+    }
+    const i = this.#count++
+    this.#resolves[i] = resolve
+    this.#promises[i] = promise
+    this.#timestamps[i] = timestamp
+    this.#sizes[i] = (keySize + 1) * 67108864 + valueSize + 1
     return promise
   }
 
@@ -220,16 +239,19 @@ export class ProducerBatch {
     const topic = this.topic
     const partition = this.partition
     const resolves = this.#resolves
-    const n = resolves.length
+    const n = this.#count
     const known = baseOffset >= 0n
+    const sizes = this.#sizes
     for (let i = 0; i < n; i++) {
+      const packed = sizes[i]!
+      const keyPlus1 = Math.floor(packed / 67108864)
       resolves[i]!({
         topic,
         partition,
         offset: known ? baseOffset + bigIndex(i) : -1n,
         timestamp: logAppendTime >= 0 ? logAppendTime : this.#timestamps[i]!,
-        serializedKeySize: this.#keySizes[i]!,
-        serializedValueSize: this.#valueSizes[i]!,
+        serializedKeySize: keyPlus1 - 1,
+        serializedValueSize: packed - keyPlus1 * 67108864 - 1,
       })
     }
     this.#finish()
@@ -247,7 +269,7 @@ export class ProducerBatch {
     const promises = this.#promises
     const rejected = Promise.reject(error)
     rejected.catch(noop)
-    for (let i = 0; i < resolves.length; i++) {
+    for (let i = 0; i < this.#count; i++) {
       promises[i]!.catch(noop)
       resolves[i]!(rejected)
     }
@@ -262,7 +284,8 @@ export class ProducerBatch {
   }
 
   #finish(): void {
-    this.#resolves.length = 0
+    // Drop the references (the records' promises may be long-lived in the application).
+    this.#resolves.fill(noop as Resolve)
     this.#promises.length = 0
     const callbacks = this.#onDone
     this.#onDone = null

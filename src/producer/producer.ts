@@ -28,7 +28,13 @@ import type { Logger } from '../network/types.js'
 import { Apis } from '../protocol/index.js'
 import { loadCodec } from '../protocol/records/index.js'
 import { APPEND_BATCH_FULL, APPEND_NEW_BATCH, RecordAccumulator, type TopicQueues } from './accumulator.js'
-import { builderWriterFactory, type HeaderPairs, type ProducerBatch, type RecordMetadata } from './batch.js'
+import {
+  builderWriterFactory,
+  type HeaderPairs,
+  type ProducerBatch,
+  type RecordMetadata,
+  type Resolve,
+} from './batch.js'
 import { BufferPool } from './buffer-pool.js'
 import { Fifo } from './fifo.js'
 import {
@@ -115,7 +121,7 @@ interface PendingSend {
   signal: AbortSignal | undefined
   onAbort: (() => void) | undefined
   promise: Promise<RecordMetadata> | null
-  resolve: (m: RecordMetadata) => void
+  resolve: Resolve
   reject: (e: Error) => void
   settled: boolean
 }
@@ -358,6 +364,16 @@ export class Producer<K = DefaultData, V = DefaultData> {
     return this.#pool.usedMemory
   }
 
+  /**
+   * send() calls waiting for topic metadata or buffer memory (the Java client's
+   * `waiting-threads`). Above 0, the producer is behind: pause sending to bound memory.
+   */
+  get waitingSends(): number {
+    let n = this.#awaitingMemory.length
+    for (const q of this.#awaitingMetadata.values()) n += q.length
+    return n
+  }
+
   // --- send path ------------------------------------------------------------------------------
 
   /**
@@ -375,6 +391,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
     timestamp: number,
     size: number,
     buffer: Buffer | null,
+    pending?: PendingSend,
   ): Promise<RecordMetadata> | null {
     const md = this.#cluster.topic(topic)
     if (md === undefined || md.partitions.length === 0) return null
@@ -405,6 +422,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
       size,
       now,
       buffer,
+      pending as { promise: Promise<RecordMetadata>; resolve: Resolve } | undefined,
     )
     if (promise === null) return null
     const flags = acc.appendFlags
@@ -414,6 +432,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
   }
 
   #appendPending(p: PendingSend, buffer: Buffer | null): Promise<RecordMetadata> | null {
+    // The batch takes the send's own promise: no second promise per waiting send.
     return this.#append(
       p.topic,
       p.partition,
@@ -425,6 +444,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
       p.timestamp,
       p.size,
       buffer,
+      p,
     )
   }
 
@@ -617,14 +637,11 @@ export class Producer<K = DefaultData, V = DefaultData> {
     )
   }
 
-  #link(p: PendingSend, promise: Promise<RecordMetadata>): void {
+  /** The send is in a batch (which settles its promise from now on). */
+  #link(p: PendingSend, _promise: Promise<RecordMetadata>): void {
     if (p.settled) return
     p.settled = true
     this.#cleanup(p)
-    // The batch's promise is marked handled when it fails; ours is, below, the same way.
-    promise.then(p.resolve, (err: Error) => {
-      this.#reject(p, err)
-    })
   }
 
   #settle(p: PendingSend, error: Error): void {
