@@ -56,3 +56,23 @@ describe('crc32c', () => {
     )
   })
 })
+
+describe('native and pure-JS implementations agree', () => {
+  it('on every size around the native threshold, with offsets and continuation', async () => {
+    const { crc32c, crc32cJs, crc32cImplementation, NATIVE_THRESHOLD } = await import(
+      '../../../src/protocol/records/crc32c.js'
+    )
+    // In this repository the optional native package is installed, so both paths are exercised.
+    expect(crc32cImplementation).toBe('native')
+    const buf = Buffer.alloc(70_000)
+    for (let i = 0; i < buf.length; i++) buf[i] = (i * 2654435761) >>> 24
+    for (const size of [0, 1, 63, NATIVE_THRESHOLD - 1, NATIVE_THRESHOLD, 1000, 16_384, 65_000]) {
+      for (const start of [0, 3]) {
+        expect(crc32c(buf, start, start + size), `size ${size} start ${start}`).toBe(crc32cJs(buf, start, start + size))
+      }
+      const half = Math.floor(size / 2)
+      const first = crc32c(buf, 0, half)
+      expect(crc32c(buf, half, size, first)).toBe(crc32cJs(buf, 0, size))
+    }
+  })
+})
