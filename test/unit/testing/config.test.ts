@@ -282,3 +282,32 @@ describe('pickFreePorts', () => {
     expect(again.filter((p) => picked.includes(p))).toEqual([])
   })
 })
+
+describe('class-data sharing', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs()
+  })
+
+  it('keeps one archive per lib dir and Java, next to the lib dir; off with KAFKA_WIRE_CDS=0', async () => {
+    const { cdsArchivePath, cdsClaimTraining, cdsReleaseTraining, cdsUseArgs } = await import(
+      '../../../src/testing/cds.js'
+    )
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'kafka-wire-cds-test-'))
+    try {
+      const libDir = path.join(dir, 'libs-4.3.1')
+      expect(cdsArchivePath(libDir)).toMatch(new RegExp(`^${libDir.replace(/[.]/g, '\\.')}\\.[0-9a-f]{10}\\.jsa$`))
+      expect(cdsUseArgs(libDir)).toEqual([])
+      // Only one training JVM per archive and process.
+      expect(cdsClaimTraining(libDir)).toEqual(['-XX:+RecordDynamicDumpInfo'])
+      expect(cdsClaimTraining(libDir)).toBeUndefined()
+      cdsReleaseTraining(libDir)
+      await writeFile(cdsArchivePath(libDir), 'x')
+      expect(cdsUseArgs(libDir)).toEqual([`-XX:SharedArchiveFile=${cdsArchivePath(libDir)}`])
+      expect(cdsClaimTraining(libDir)).toBeUndefined()
+      vi.stubEnv('KAFKA_WIRE_CDS', '0')
+      expect(cdsUseArgs(libDir)).toEqual([])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
