@@ -52,7 +52,7 @@ describe.skipIf(!libDir)('Java client compatibility', () => {
         '--producer-property',
         'linger.ms=20',
       ],
-      { input, timeoutMs: 120_000 },
+      { input, timeoutMs: 240_000 },
     )
     expect(r.code, r.stderr).toBe(0)
 
@@ -89,7 +89,7 @@ describe.skipIf(!libDir)('Java client compatibility', () => {
       libDir,
       JAVA_TOOLS.consoleProducer,
       ['--bootstrap-server', bootstrapServers, '--topic', java, '--producer-property', 'linger.ms=50'],
-      { input: `${Array.from({ length: n }, (_, i) => value(i)).join('\n')}\n`, timeoutMs: 120_000 },
+      { input: `${Array.from({ length: n }, (_, i) => value(i)).join('\n')}\n`, timeoutMs: 240_000 },
     )
     expect(r.code, r.stderr).toBe(0)
     /** Lengths of the runs of consecutive records (in send order) that went to one partition. */
@@ -161,7 +161,7 @@ describe.skipIf(!libDir)('Java client compatibility', () => {
           '--formatter-property',
           'print.partition=true',
         ],
-        { timeoutMs: 120_000 },
+        { timeoutMs: 240_000 },
       )
       expect(consumed.code, consumed.stderr).toBe(0)
       const lines = consumed.stdout.trim().split('\n')
@@ -178,6 +178,6 @@ describe.skipIf(!libDir)('Java client compatibility', () => {
       // Per-partition order = send order.
       for (const list of seen.values()) expect(list).toEqual([...list].sort((x, y) => x - y))
     },
-    180_000,
+    300_000,
   )
 })
