@@ -190,7 +190,7 @@ export class RecordAccumulator {
       }
       last.closeForAppends()
     }
-    const size = Math.max(this.#options.batchSize, sizeUpperBound)
+    const size = this.batchSizeFor(topic.name, sizeUpperBound)
     if (buffer === null) {
       buffer = this.#pool.tryAllocate(size)
       if (buffer === null) return null
@@ -222,8 +222,8 @@ export class RecordAccumulator {
   }
 
   /** Bytes to allocate for a new batch holding a record of `sizeUpperBound` bytes. */
-  batchSizeFor(sizeUpperBound: number): number {
-    return Math.max(this.#options.batchSize, sizeUpperBound)
+  batchSizeFor(topic: string, sizeUpperBound: number): number {
+    return Math.max(this.#factory.bufferSizeFor?.(topic) ?? this.#options.batchSize, sizeUpperBound)
   }
 
   beginFlush(): void {

@@ -54,6 +54,8 @@ export interface RecordsWriterFactory {
   create(topic: string, buffer: Buffer): RecordsWriter
   /** Rewrites producer id, epoch and base sequence of a built batch (and its CRC). */
   restamp(batch: Buffer, producerId: bigint, producerEpoch: number, baseSequence: number): Buffer
+  /** Buffer to allocate for a new batch of `topic` (default batchSize). */
+  bufferSizeFor?(topic: string): number
 }
 
 /**
@@ -352,6 +354,14 @@ export function builderWriterFactory(config: {
     restamp(batch: Buffer, producerId: bigint, producerEpoch: number, baseSequence: number): Buffer {
       setProducerState(batch, producerId, producerEpoch, baseSequence)
       return batch
+    },
+    bufferSizeFor(topic: string): number {
+      if (!compressed) return config.batchSize
+      // A compressed batch fills to about batchSize / ratio uncompressed bytes: allocate that
+      // (in whole batchSize units, which the pool reuses) so the builder does not outgrow it.
+      const ratio = ratios.get(topic) ?? 1
+      // needed ≤ 61 + (batchSize - 61) / ratio ≤ batchSize / ratio.
+      return config.batchSize * Math.min(8, Math.max(1, Math.ceil(1 / Math.max(ratio, 0.125) - 1e-9)))
     },
   }
 }

@@ -1,8 +1,9 @@
 /**
  * The producer's memory budget (Java's BufferPool): `bufferMemory` bytes shared by every
- * batch under construction or in flight. Buffers of exactly `poolableSize` (= batchSize) are
- * kept on a free list and reused, so a steady producer allocates no new batch buffers; other
- * sizes (records larger than batchSize) are allocated and dropped.
+ * batch under construction or in flight. Buffers of `poolableSize` (= batchSize) and of small
+ * multiples of it (compressed batches hold about batchSize / ratio uncompressed bytes) are kept
+ * on free lists and reused, so a steady producer allocates no new batch buffers; other sizes
+ * (records larger than that) are allocated and dropped.
  *
  * When the budget is exhausted, `allocate()` waits, first come first served, until enough is
  * released or its deadline passes, then rejects with a TimeoutError. It never fails with a
@@ -11,6 +12,9 @@
  */
 import { AbortError, TimeoutError } from '../errors.js'
 import { Fifo } from './fifo.js'
+
+/** Largest pooled buffer, in batchSize units. */
+const MAX_MULTIPLE = 8
 
 interface Waiter {
   size: number
@@ -26,7 +30,9 @@ export class BufferPool {
   readonly poolableSize: number
   /** Bytes not held by anyone and not on the free list. */
   #nonPooledAvailable: number
-  readonly #free: Buffer[] = []
+  /** Free buffers by size (poolableSize × 1…MAX_MULTIPLE). */
+  readonly #free = new Map<number, Buffer[]>()
+  #freeBytes = 0
   readonly #waiters = new Fifo<Waiter>()
 
   constructor(totalMemory: number, poolableSize: number) {
@@ -37,7 +43,7 @@ export class BufferPool {
 
   /** Bytes that can be allocated right now (free list plus unallocated). */
   get availableMemory(): number {
-    return this.#nonPooledAvailable + this.#free.length * this.poolableSize
+    return this.#nonPooledAvailable + this.#freeBytes
   }
 
   /** Bytes held by batches (allocated and not yet released). */
@@ -101,8 +107,14 @@ export class BufferPool {
 
   /** Returns memory to the pool. `buffer` is reused if it has the poolable size. */
   release(buffer: Buffer | null, size: number): void {
-    if (buffer !== null && size === this.poolableSize && buffer.length === size) this.#free.push(buffer)
-    else this.#nonPooledAvailable += size
+    if (buffer !== null && buffer.length === size && this.#poolable(size)) {
+      let list = this.#free.get(size)
+      if (list === undefined) this.#free.set(size, (list = []))
+      list.push(buffer)
+      this.#freeBytes += size
+    } else {
+      this.#nonPooledAvailable += size
+    }
     this.#serveWaiters()
   }
 
@@ -127,15 +139,28 @@ export class BufferPool {
   }
 
   #take(size: number): Buffer | null {
-    if (size === this.poolableSize && this.#free.length > 0) return this.#free.pop()!
-    if (this.#nonPooledAvailable + this.#free.length * this.poolableSize < size) return null
-    // Give pooled buffers back to the unallocated budget until there is room.
-    while (this.#nonPooledAvailable < size) {
-      this.#free.pop()
-      this.#nonPooledAvailable += this.poolableSize
+    const same = this.#free.get(size)
+    if (same !== undefined && same.length > 0) {
+      this.#freeBytes -= size
+      return same.pop()!
+    }
+    if (this.#nonPooledAvailable + this.#freeBytes < size) return null
+    // Give pooled buffers of other sizes back to the unallocated budget until there is room.
+    for (const [bytes, list] of this.#free) {
+      while (this.#nonPooledAvailable < size && list.length > 0) {
+        list.pop()
+        this.#freeBytes -= bytes
+        this.#nonPooledAvailable += bytes
+      }
+      if (this.#nonPooledAvailable >= size) break
     }
     this.#nonPooledAvailable -= size
     return Buffer.allocUnsafeSlow(size)
+  }
+
+  #poolable(size: number): boolean {
+    const multiple = size / this.poolableSize
+    return Number.isInteger(multiple) && multiple >= 1 && multiple <= MAX_MULTIPLE
   }
 
   #remove(waiter: Waiter): void {

@@ -605,7 +605,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
           if (remaining <= 0) throw this.#memoryTimeout(p)
           this.#loop.wakeup() // memory is exhausted: everything queued becomes ready
           const buffer = await this.#pool
-            .allocate(this.#acc.batchSizeFor(p.size), remaining, p.signal)
+            .allocate(this.#acc.batchSizeFor(p.topic, p.size), remaining, p.signal)
             .catch((err: unknown) => {
               throw err instanceof TimeoutError ? this.#memoryTimeout(p) : err
             })

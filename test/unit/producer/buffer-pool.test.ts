@@ -68,3 +68,19 @@ describe('BufferPool', () => {
     expect(pool.queued).toBe(0)
   })
 })
+
+describe('BufferPool multiples of the batch size', () => {
+  it('reuses buffers of batchSize multiples and trades free buffers for other sizes', () => {
+    const pool = new BufferPool(4000, 1000)
+    const double = pool.tryAllocate(2000)!
+    pool.release(double, 2000)
+    expect(pool.tryAllocate(2000)).toBe(double)
+    pool.release(double, 2000)
+    // 3500 needs the free 2000-byte buffer's memory back.
+    const big = pool.tryAllocate(3500)!
+    expect(big.length).toBe(3500)
+    expect(pool.availableMemory).toBe(500)
+    pool.release(big, 3500)
+    expect(pool.availableMemory).toBe(4000)
+  })
+})
