@@ -8,6 +8,7 @@
  *   node benchmarks/suite/run.mjs [--smoke] [--clients a,b] [--scenarios P1,C1] [--reps N]
  *                                 [--records N] [--out file.json] [--no-docs] [--report file.json]
  *                                 [--no-build] [--dist other/dist/esm] [--cpu-prof dir [--prof-clients a,b]]
+ *                                 [--size syncRecords=2000,groupMembers=10]
  *
  * --dist benchmarks another build (e.g. of a clean checkout of HEAD) instead of ./dist/esm;
  * --dist-label says what it is, for the results.
@@ -60,6 +61,12 @@ const mode = smoke ? 'smoke' : 'full'
 const sizes = { ...SIZES[mode] }
 if (option('--reps')) sizes.repetitions = Number(option('--reps'))
 if (option('--records')) sizes.records = Number(option('--records'))
+// --size key=value[,key=value]: any entry of SIZES (e.g. syncRecords=2000,groupMembers=10)
+for (const kv of option('--size')?.split(',') ?? []) {
+  const [k, v] = kv.split('=')
+  if (!(k in sizes)) throw new Error(`--size: unknown ${k} (one of ${Object.keys(sizes).join(', ')})`)
+  sizes[k] = Number(v)
+}
 const wantedScenarios = option('--scenarios')?.split(',')
 const scenarios = SCENARIOS.filter((s) => !wantedScenarios || wantedScenarios.includes(s.id))
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`)

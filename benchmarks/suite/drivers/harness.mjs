@@ -47,6 +47,14 @@ export async function runDriver(impl, info = {}) {
     emit('unsupported', { message: `${spec.kind} is not implemented by this driver` })
     process.exit(0)
   }
+  // A client promise that never settles while nothing keeps the event loop alive would end the
+  // process with exit code 13 (unsettled top-level await) and no word: say what happened.
+  process.once('beforeExit', () => {
+    emit('error', {
+      message: `${spec.kind}: the event loop emptied before the scenario finished — a promise of the client never settled and no socket or timer was left to settle it`,
+    })
+    process.exit(4)
+  })
   const watchdog = setTimeout(() => {
     emit('error', { message: `driver timed out after ${spec.timeoutMs} ms` })
     process.exit(3)
