@@ -39,8 +39,23 @@ export class ConsumerRecords<K = Buffer | null, V = Buffer | null> implements It
     return []
   }
 
-  *[Symbol.iterator](): Iterator<ConsumerRecord<K, V>> {
-    for (const p of this.#byPartition.values()) yield* p.records
+  /** Every record, partition after partition (an array iterator: the cheapest for `for...of`). */
+  [Symbol.iterator](): Iterator<ConsumerRecord<K, V>> {
+    return this.#all()[Symbol.iterator]()
+  }
+
+  #flat: ConsumerRecord<K, V>[] | null = null
+  #all(): ConsumerRecord<K, V>[] {
+    if (this.#flat !== null) return this.#flat
+    let flat: ConsumerRecord<K, V>[]
+    if (this.#byPartition.size === 1) {
+      flat = this.#byPartition.values().next().value!.records
+    } else {
+      flat = []
+      for (const p of this.#byPartition.values()) for (const r of p.records) flat.push(r)
+    }
+    this.#flat = flat
+    return flat
   }
 
   /** Offsets to commit after processing every record here: per partition, last offset + 1. */

@@ -32,6 +32,7 @@ export {
   RecordBatch,
   RecordBatchBuilder,
   type RecordBatchBuilderOptions,
+  RecordCursor,
   type RecordHeader,
   setBaseOffset,
   setPartitionLeaderEpoch,
