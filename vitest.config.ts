@@ -1,8 +1,17 @@
 import { defineConfig } from 'vitest/config'
 
-// Two projects: `unit` needs nothing but Node; `integration` talks to a real
-// Apache Kafka broker that test/setup/global-broker.ts starts once (or finds
-// through KAFKA_BOOTSTRAP_SERVERS) and shares with every integration file.
+// Three projects, run one after another (sequence.groupOrder):
+// - `unit` needs nothing but Node;
+// - `integration` talks to a real Apache Kafka broker that test/setup/global-broker.ts starts
+//   once (or finds through KAFKA_BOOTSTRAP_SERVERS) and shares with every integration file;
+// - `fault` starts its own clusters (3 nodes, kills, restarts), one file at a time, since each
+//   cluster is 3 JVMs on a 2-core machine.
+const integrationDefaults = {
+  globalSetup: ['test/setup/global-broker.ts'],
+  testTimeout: 120_000,
+  hookTimeout: 180_000,
+}
+
 export default defineConfig({
   test: {
     projects: [
@@ -11,17 +20,25 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/protocol/**/*.test.ts'],
           testTimeout: 30_000,
+          sequence: { groupOrder: 0 },
         },
       },
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/fault/**/*.test.ts'],
-          globalSetup: ['test/setup/global-broker.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
-          // 2 cores: one broker JVM plus test files; extra clusters are started by fault tests.
+          include: ['test/integration/**/*.test.ts'],
+          ...integrationDefaults,
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          name: 'fault',
+          include: ['test/fault/**/*.test.ts'],
+          ...integrationDefaults,
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
         },
       },
     ],
