@@ -95,6 +95,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   #closed = false
   #closing: Promise<void> | null = null
   #connected: Promise<void> | null = null
+  #isConnected = false
   #groupPoll: Promise<boolean> | null = null
   #nextAutoCommit = 0
   #nextMetadataCheck = 0
@@ -362,10 +363,17 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 
   async #ensureConnected(deadline: number): Promise<void> {
-    this.#connected ??= this.#cluster.connect().catch((err) => {
-      this.#connected = null
-      throw err
-    })
+    // Connected already: no deadline timer (this runs at every poll()).
+    if (this.#isConnected) return
+    this.#connected ??= this.#cluster.connect().then(
+      () => {
+        this.#isConnected = true
+      },
+      (err) => {
+        this.#connected = null
+        throw err
+      },
+    )
     const r = await withDeadline(this.#connected, Math.max(deadline, Date.now() + this.#requestTimeoutMs))
     if (r === TIMED_OUT) throw new TimeoutError('Timed out connecting to the bootstrap servers')
   }
