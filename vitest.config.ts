@@ -28,6 +28,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           ...integrationDefaults,
+          // Prints what the shared broker logged while a failing test ran.
+          setupFiles: ['test/setup/broker-logs.ts'],
           maxWorkers: 2,
           sequence: { groupOrder: 1 },
         },
