@@ -80,6 +80,7 @@ export function renderMarkdown(results, { scenarios, metrics, headline, chartPat
           ['memory', `${m.machine.memoryGiB} GiB`],
           ['OS', m.machine.os],
           ['Node.js', m.machine.node],
+          ['kafka-wire build', m.kafkaWire ? `${m.kafkaWire.build}; repository at ${m.kafkaWire.commit}` : '–'],
           ['Kafka', `${m.kafka?.version} (${m.kafka?.provider}, ${m.kafka?.bootstrap})`],
           ['broker JVM', `\`${(m.kafka?.jvmFlags ?? []).join(' ')}\``],
           ['load average at start', m.machine.loadAtStart ?? '–'],
