@@ -123,9 +123,8 @@ export class HeartbeatDriver<C> {
           },
           () => {
             if (this.#members.get(id) !== m) return
-            const notice = m.hb.onFailure(this.#clock.now())
+            m.hb.onFailure(this.#clock.now())
             this.#transport.release?.(id)
-            if (notice !== null) this.#onNotice(id, notice)
             this.#schedule()
           },
         )
