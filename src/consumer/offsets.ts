@@ -152,7 +152,7 @@ export class Offsets {
       generation = { generationId: -1, memberId: '', groupInstanceId: null }
     }
     const coordinatorId = await membership.coordinator(deadline)
-    let version = await ctx.cluster.versionFor(coordinatorId, Apis.OffsetCommit)
+    let version = await coordinatorVersion(ctx.cluster, membership, coordinatorId, Apis.OffsetCommit)
     const ids = new Map<string, string>()
     for (const e of entries) ids.set(e.topic, ctx.cluster.topic(e.topic)?.topicId ?? ZERO_UUID)
     if (version >= 10 && [...ids.values()].some((id) => id === ZERO_UUID)) version = 9
@@ -279,7 +279,7 @@ export class Offsets {
   ): Promise<Map<string, OffsetAndMetadata | null>> {
     const ctx = this.#ctx
     const coordinatorId = await membership.coordinator(deadline)
-    let version = await ctx.cluster.versionFor(coordinatorId, Apis.OffsetFetch)
+    let version = await coordinatorVersion(ctx.cluster, membership, coordinatorId, Apis.OffsetFetch)
     const byTopic = new Map<string, number[]>()
     for (const tp of tps) {
       let list = byTopic.get(tp.topic)
@@ -696,3 +696,24 @@ function unwrap(err: unknown): unknown {
 }
 
 export { IllegalStateError }
+
+/**
+ * The version of `api` the coordinator speaks (connecting to it if needed). A coordinator that
+ * cannot be reached (it died, or left the cluster metadata) is marked unknown, so the retry looks
+ * it up again instead of trying the dead node until something else notices.
+ */
+async function coordinatorVersion(
+  cluster: ClusterForOffsets,
+  membership: GroupMembership,
+  coordinatorId: number,
+  api: Parameters<ClusterForOffsets['versionFor']>[1],
+): Promise<number> {
+  try {
+    return await cluster.versionFor(coordinatorId, api)
+  } catch (err) {
+    if (err instanceof KafkaError && (err.retriable || err.code === 'ERR_CONNECTION')) {
+      membership.markCoordinatorUnknown(`cannot reach coordinator ${coordinatorId}: ${String(err)}`)
+    }
+    throw err
+  }
+}

@@ -123,8 +123,9 @@ export class HeartbeatDriver<C> {
           },
           () => {
             if (this.#members.get(id) !== m) return
-            m.hb.onFailure(this.#clock.now())
+            const notice = m.hb.onFailure(this.#clock.now())
             this.#transport.release?.(id)
+            if (notice !== null) this.#onNotice(id, notice)
             this.#schedule()
           },
         )

@@ -5,7 +5,7 @@
  * (heartbeat-service.ts); both drive it the same way:
  *
  *   const step = hb.poll(now, lastPollAt)   // → maybe a request to send, notices, next wake-up time
- *   ... send it ...; hb.onResponse(now, errorCode) / hb.onFailure(now)
+ *   ... send it ...; hb.onResponse(now, errorCode) / hb.onFailure(now)   // → maybe a notice
  *
  * Three clocks: the heartbeat interval (next heartbeat `heartbeatIntervalMs` after the last send),
  * the session (no successful heartbeat for `sessionTimeoutMs` → the coordinator is presumed gone),
@@ -78,6 +78,8 @@ export class MemberHeartbeat {
   #inFlightGeneration = -1
   #heartbeatDeadline = 0
   #sessionDeadline = 0
+  /** A transport failure was reported since the last success (or start): report the next one no more. */
+  #failureReported = false
   /** Counters for tests and diagnostics. */
   sent = 0
   received = 0
@@ -92,6 +94,7 @@ export class MemberHeartbeat {
     this.identity = identity
     this.stopped = false
     this.inFlight = false
+    this.#failureReported = false
     this.#heartbeatDeadline = now + this.config.heartbeatIntervalMs
     this.#sessionDeadline = now + this.config.sessionTimeoutMs
   }
@@ -146,6 +149,7 @@ export class MemberHeartbeat {
     switch (errorCode) {
       case ErrorCode.NONE:
         this.received++
+        this.#failureReported = false
         this.#sessionDeadline = now + this.config.sessionTimeoutMs
         return null
       case ErrorCode.REBALANCE_IN_PROGRESS:
@@ -172,10 +176,19 @@ export class MemberHeartbeat {
     }
   }
 
-  /** The request failed without a response (connection error, timeout): retry after the backoff. */
-  onFailure(now: number): void {
+  /**
+   * The request failed without a response (connection error, timeout): retry after the backoff.
+   * The first failure after a success also returns a 'coordinator' notice: Java marks the
+   * coordinator unknown on a disconnect and looks it up again at once, instead of waiting out the
+   * session; the main side does that (and restarts heartbeats against whatever coordinator it
+   * finds), while this keeps retrying meanwhile, so a blocked main thread loses nothing.
+   */
+  onFailure(now: number): HeartbeatNotice | null {
     this.inFlight = false
     this.#heartbeatDeadline = now + this.config.retryBackoffMs
+    if (this.stopped || this.#inFlightGeneration !== this.identity.generationId || this.#failureReported) return null
+    this.#failureReported = true
+    return { type: 'coordinator', generationId: this.identity.generationId, errorCode: -1 }
   }
 
   get sessionDeadline(): number {

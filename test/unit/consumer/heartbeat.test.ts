@@ -146,12 +146,38 @@ describe('HeartbeatDriver', () => {
     expect(sent.length).toBe(before)
   })
 
-  it('retries after transport failures and reports the coordinator lost after the session timeout', async () => {
+  it('a transport failure reports the coordinator unreachable at once, keeps retrying, and reports it lost after the session timeout', async () => {
     const { clock, sent, notices, driver } = setup(() => new Error('connection refused'))
     driver.start(1, identity, 'coordinator')
-    await clock.advance(10_000)
-    expect(sent.length).toBeGreaterThan(5) // 3000, then every 100 ms backoff
+    await clock.advance(3_050)
+    // The first failure (the heartbeat at 3000): the main side looks the coordinator up again (Java's
+    // markCoordinatorUnknown on a disconnect) — once per run of failures, not per failure.
     expect(notices).toEqual([{ type: 'coordinator', generationId: 5, errorCode: -1 }])
+    await clock.advance(2_000)
+    expect(notices).toHaveLength(1)
+    // Meanwhile this side keeps trying (a main thread that is blocked cannot act on the notice).
+    await clock.advance(4_950) // 10 s: the session timeout
+    expect(sent.length).toBeGreaterThan(5) // 3000, then every 100 ms backoff
+    expect(notices).toEqual([
+      { type: 'coordinator', generationId: 5, errorCode: -1 },
+      { type: 'coordinator', generationId: 5, errorCode: -1 },
+    ])
+  })
+
+  it('after a success, the next transport failure is reported again', async () => {
+    let failing = true
+    const { clock, notices, driver } = setup(() => (failing ? new Error('connection reset') : 0))
+    driver.start(1, identity, 'coordinator')
+    await clock.advance(3_050)
+    expect(notices).toHaveLength(1)
+    failing = false
+    await clock.advance(200) // retried after the backoff: answered
+    failing = true
+    await clock.advance(3_000) // the next heartbeat fails
+    expect(notices).toEqual([
+      { type: 'coordinator', generationId: 5, errorCode: -1 },
+      { type: 'coordinator', generationId: 5, errorCode: -1 },
+    ])
   })
 
   it('reports a rebalance and keeps heartbeating until stopped', async () => {
