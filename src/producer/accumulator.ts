@@ -104,6 +104,16 @@ export interface ReadyResult {
 export const APPEND_BATCH_FULL = 1
 export const APPEND_NEW_BATCH = 2
 
+/**
+ * What each record on its way costs besides its bytes in the batch: its promise, the promise's
+ * resolve function and context, its slots in the batch's arrays, and the RecordMetadata (with a
+ * bigint offset) it resolves with. Measured in Node 20 (heapUsed after gc, 200,000 records):
+ * 192 B per pending record, 120 B per RecordMetadata, which lives only until it is consumed. Charged to bufferMemory when a batch is drained, so that memory, not
+ * only batch bytes, stays near bufferMemory with small records (Java's buffer.memory counts
+ * batch bytes only; its per-record futures are smaller and on a heap the JVM caps).
+ */
+export const RECORD_OVERHEAD_BYTES = 200
+
 export class RecordAccumulator {
   readonly topics = new Map<string, TopicQueues>()
   readonly #options: AccumulatorOptions
@@ -326,6 +336,10 @@ export class RecordAccumulator {
       if (!state.canDrain(q.sequences, first)) continue
       state.assignSequence(q.sequences, first)
       size += first.encoded(this.#factory).length
+      if (first.chargedBytes === 0) {
+        first.chargedBytes = first.recordCount * RECORD_OVERHEAD_BYTES
+        this.#pool.charge(first.chargedBytes)
+      }
       q.batches.shift()
       if (q.batches.length === 0) this.#nonEmpty.delete(q)
       first.lastAttemptMs = now
@@ -361,6 +375,15 @@ export class RecordAccumulator {
     this.#nonEmpty.add(q)
   }
 
+  /** Puts the parts of a split batch at the front of its queue in its place, ready at once. */
+  replaceWithParts(q: PartitionQueue, batch: ProducerBatch, parts: ProducerBatch[], now: number): void {
+    this.deallocate(batch)
+    for (let i = parts.length - 1; i >= 0; i--) {
+      this.incomplete.add(parts[i]!)
+      this.reenqueue(q, parts[i]!, now, now)
+    }
+  }
+
   /**
    * Removes and returns queued batches whose delivery timeout passed, and the earliest
    * delivery deadline of the batches left (Infinity if none).
@@ -391,6 +414,10 @@ export class RecordAccumulator {
   /** Gives a finished batch's memory back. */
   deallocate(batch: ProducerBatch): void {
     this.incomplete.delete(batch)
+    if (batch.chargedBytes > 0) {
+      this.#pool.uncharge(batch.chargedBytes)
+      batch.chargedBytes = 0
+    }
     if (batch.buffer !== null) {
       this.#pool.release(batch.buffer, batch.bufferSize)
       batch.buffer = null

@@ -12,6 +12,7 @@
  */
 import {
   type CompressionType,
+  batches as decodeBatches,
   RecordBatchBuilder,
   type RecordBatchBuilderOptions,
   setProducerState,
@@ -109,6 +110,9 @@ export class ProducerBatch {
   #recordsProducerId = -1n
   #recordsEpoch = -1
   #recordsSequence = NO_SEQUENCE
+
+  /** Per-record overhead counted against bufferMemory while the batch is on its way (accumulator). */
+  chargedBytes = 0
 
   /** On the wire now. */
   inFlight = false
@@ -277,6 +281,66 @@ export class ProducerBatch {
     }
     this.#finish()
     return true
+  }
+
+  /**
+   * Splits a batch the broker refused as a whole with MESSAGE_TOO_LARGE (it is above the topic's
+   * `max.message.bytes`) into batches of at most half its records, in order. Each record keeps its
+   * promise, CreateTime and reported sizes; this batch ends without settling any record, and its
+   * `onDone` callbacks (flush) run once every part is done. The parts are closed for appends: the
+   * sender stamps their sequences from this batch's range, so they must not grow.
+   *
+   * Halving rather than Java's re-split at `batchSize` (which loops when `batchSize` is above the
+   * topic's limit, KAFKA-8350) converges: a part that is still too large is split again, down to
+   * single records, which fail with RecordTooLargeError.
+   */
+  split(factory: RecordsWriterFactory): ProducerBatch[] {
+    const n = this.#count
+    const half = Math.ceil(n / 2)
+    const encoded = this.close()
+    const parts: ProducerBatch[] = []
+    let part: ProducerBatch | null = null
+    let i = 0
+    // The batch was built here, so it decodes (CRC not checked: nothing crossed a wire).
+    for (const batch of decodeBatches(encoded, { checkCrcs: false })) {
+      for (const r of batch.records()) {
+        const packed = this.#sizes[i]!
+        const keyPlus1 = Math.floor(packed / 67108864)
+        const headers = r.headers.length === 0 ? null : r.headers.map((h) => [h.key, h.value] as const)
+        const existing = { promise: this.#promises[i]!, resolve: this.#resolves[i]! }
+        const timestamp = this.#timestamps[i]!
+        const args = [timestamp, r.key, r.value, headers, keyPlus1 - 1, packed - keyPlus1 * 67108864 - 1] as const
+        if (part === null || part.recordCount >= half || part.tryAppend(...args, existing) === null) {
+          part = new ProducerBatch(
+            this.topic,
+            this.partition,
+            factory.create(this.topic, Buffer.allocUnsafe(Math.max(1024, this.bufferSize))),
+            null,
+            0,
+            this.createdMs,
+            half,
+          )
+          parts.push(part)
+          part.tryAppend(...args, existing) // the first record always fits
+        }
+        i++
+      }
+    }
+    if (i !== n) throw new Error(`Splitting ${this.topic}-${this.partition}: decoded ${i} of ${n} records`)
+    for (const p of parts) p.closeForAppends()
+    this.done = true
+    const callbacks = this.#onDone
+    this.#onDone = null
+    this.#resolves.fill(noop as Resolve)
+    this.#promises.length = 0
+    if (callbacks !== null) {
+      let left = parts.length
+      const partDone = (): void => {
+        if (--left === 0) for (const fn of callbacks) fn()
+      }
+      for (const p of parts) p.onDone(partDone)
+    }
+    return parts
   }
 
   /** Runs `fn` once the batch is done (at once if it is). Used by flush(). */

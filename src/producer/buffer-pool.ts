@@ -118,6 +118,20 @@ export class BufferPool {
     this.#serveWaiters()
   }
 
+  /**
+   * Counts `bytes` of memory that is not a buffer against the budget (the per-record objects
+   * of a batch on its way: promise, resolve function, metadata). It never waits and may take
+   * the budget below zero; allocations then wait until `uncharge()` gives it back.
+   */
+  charge(bytes: number): void {
+    this.#nonPooledAvailable -= bytes
+  }
+
+  uncharge(bytes: number): void {
+    this.#nonPooledAvailable += bytes
+    this.#serveWaiters()
+  }
+
   /** Fails every waiter (the producer is closing). */
   failWaiters(error: Error): void {
     const waiters = this.#waiters.clear()
@@ -139,12 +153,13 @@ export class BufferPool {
   }
 
   #take(size: number): Buffer | null {
+    // Checked first: charges may have taken the budget below what the free list holds.
+    if (this.#nonPooledAvailable + this.#freeBytes < size) return null
     const same = this.#free.get(size)
     if (same !== undefined && same.length > 0) {
       this.#freeBytes -= size
       return same.pop()!
     }
-    if (this.#nonPooledAvailable + this.#freeBytes < size) return null
     // Give pooled buffers of other sizes back to the unallocated budget until there is room.
     for (const [bytes, list] of this.#free) {
       while (this.#nonPooledAvailable < size && list.length > 0) {

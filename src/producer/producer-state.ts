@@ -113,6 +113,12 @@ export class ProducerState {
     ps.unsettled.push(batch)
   }
 
+  /** A batch was split (MESSAGE_TOO_LARGE): its parts, stamped with its sequence range, take its place. */
+  replaceUnsettled(ps: PartitionSequences, batch: ProducerBatch, parts: ProducerBatch[]): void {
+    const i = ps.unsettled.indexOf(batch)
+    if (i >= 0) ps.unsettled.splice(i, 1, ...parts)
+  }
+
   /** The batch was written (or was a duplicate of a written one). */
   onSuccess(ps: PartitionSequences, batch: ProducerBatch, baseOffset: bigint): void {
     if (!this.idempotent || !batch.hasSequence) return

@@ -211,6 +211,13 @@ export class Producer<K = DefaultData, V = DefaultData> {
       retryBackoffMs: config.retryBackoffMs,
       retryBackoffMaxMs: config.retryBackoffMaxMs,
       onBatchFailed: (error, batch) => this.#batchFailed(error, batch),
+      onBatchSplit: (batch, parts) => {
+        this.#logger.warn(
+          `kafka-wire producer: ${batch.topic}-${batch.partition} refused a batch of ${batch.recordCount} records ` +
+            `(${batch.estimatedSizeInBytes} B) as MESSAGE_TOO_LARGE; resending it as ${parts.length} smaller batches ` +
+            `(the topic's max.message.bytes is below batchSize?)`,
+        )
+      },
       onCurrentLeader: (topic, partition, leaderId, leaderEpoch, endpoint) => {
         this.#cluster.updateLeader(topic, partition, leaderId, leaderEpoch, endpoint)
       },

@@ -22,7 +22,7 @@ import type { Logger } from '../network/types.js'
 import type { Apis } from '../protocol/index.js'
 import type { RequestOf, ResponseOf } from '../protocol/schema/dsl.js'
 import type { MetadataView, PartitionQueue, RecordAccumulator } from './accumulator.js'
-import type { ProducerBatch } from './batch.js'
+import { incrementSequence, type ProducerBatch } from './batch.js'
 import type { ProducerState } from './producer-state.js'
 
 export type ProduceRequestBody = RequestOf<typeof Apis.Produce>
@@ -32,6 +32,7 @@ const PRODUCE_API_KEY = 0
 const DUPLICATE_SEQUENCE_NUMBER = 46
 const OUT_OF_ORDER_SEQUENCE_NUMBER = 45
 const UNKNOWN_PRODUCER_ID = 59
+const MESSAGE_TOO_LARGE = 10
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA'
 
 export interface SenderOptions {
@@ -47,6 +48,8 @@ export interface SenderOptions {
   backoff?: (attempt: number, baseMs: number, maxMs: number) => number
   /** A batch failed for good (after its promises were rejected). */
   onBatchFailed?: (error: Error, batch: ProducerBatch) => void
+  /** A batch refused with MESSAGE_TOO_LARGE was split into `parts` (logged by the producer). */
+  onBatchSplit?: (batch: ProducerBatch, parts: ProducerBatch[]) => void
   /** A response named a partition's new leader (KIP-951), with its endpoint when given. */
   onCurrentLeader?: (
     topic: string,
@@ -341,6 +344,10 @@ export class Sender {
       this.#acc.deallocate(batch)
       return
     }
+    if (code === MESSAGE_TOO_LARGE && batch.recordCount > 1) {
+      this.#split(q, batch, now)
+      return
+    }
     let retriable = isRetriable(code)
     if (this.#state.idempotent && (code === OUT_OF_ORDER_SEQUENCE_NUMBER || code === UNKNOWN_PRODUCER_ID)) {
       retriable = this.#state.canRetrySequenceError(
@@ -378,6 +385,27 @@ export class Sender {
     return (
       !batch.done && now < batch.createdMs + this.#options.deliveryTimeoutMs && batch.attempts <= this.#options.retries
     )
+  }
+
+  /**
+   * MESSAGE_TOO_LARGE for a batch of several records: split it and send the parts at once (as
+   * Java's splitAndReenqueue; no retry is counted). With idempotence the parts take over the
+   * batch's sequence range in order, so batches behind it keep their sequences; those already
+   * on the wire come back OUT_OF_ORDER_SEQUENCE_NUMBER and are retried after the parts.
+   */
+  #split(q: PartitionQueue, batch: ProducerBatch, now: number): void {
+    const parts = batch.split(this.#acc.factory)
+    if (batch.hasSequence) {
+      let sequence = batch.baseSequence
+      for (const part of parts) {
+        part.setProducerState(batch.producerId, batch.producerEpoch, sequence)
+        part.sequenceReset = batch.sequenceReset
+        sequence = incrementSequence(sequence, part.recordCount)
+      }
+      this.#state.replaceUnsettled(q.sequences, batch, parts)
+    }
+    this.#acc.replaceWithParts(q, batch, parts, now)
+    this.#options.onBatchSplit?.(batch, parts)
   }
 
   #reenqueue(q: PartitionQueue, batch: ProducerBatch, now: number): void {
@@ -502,6 +530,11 @@ export class SenderLoop {
   /** Makes sure a poll happens by `at` (a linger deadline of a new batch). */
   wakeupAt(at: number): void {
     if (at >= this.#timerAt || this.#immediate || this.#stopped) return
+    // Due already (lingerMs 0): setTimeout(fn, 0) would wait ~1 ms (Node's minimum delay).
+    if (at <= this.#clock.now()) {
+      this.wakeup()
+      return
+    }
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
     this.#timerAt = at
     this.#timer = this.#clock.setTimeout(this.#onTimer, Math.max(0, at - this.#clock.now()))

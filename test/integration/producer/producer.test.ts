@@ -1,6 +1,7 @@
 // The Producer against the shared real broker: the three ways to send, metadata returned,
 // headers and tombstones, LogAppendTime, acks 0/1/all, per-partition order, and bad input
 // that must fail alone without disturbing other records.
+import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { ClosedError, RecordTooLargeError, TimeoutError } from '../../../src/errors.js'
 import { Producer, type ProducerOptions, serializers } from '../../../src/producer/index.js'
@@ -160,6 +161,43 @@ describe('Producer against a real broker', () => {
     await p.flush()
     expect(await readTopic(bootstrapServers, topic, { minRecords: 102 })).toHaveLength(102)
   })
+
+  it.each([
+    ['none', true],
+    ['none', false],
+    ['lz4', true],
+  ] as const)(
+    "a batch above the topic's max.message.bytes is split and delivered in order (%s, idempotence %s)",
+    async (compressionType, enableIdempotence) => {
+      const topic = uniqueName('prod-split')
+      // 1 KiB limit, 16 KiB batches: a full batch needs four rounds of halving.
+      await createTopic(bootstrapServers, topic, 1, { 'max.message.bytes': '1024' })
+      const warnings: string[] = []
+      const logger = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} }
+      const p = producer({
+        lingerMs: 50,
+        compressionType,
+        enableIdempotence,
+        ...(enableIdempotence ? {} : { acks: 1 as const, maxInFlightRequestsPerConnection: 1 }),
+        logger,
+      })
+      // Random letters, so that lz4 cannot shrink a batch below the limit.
+      const letters = (i: number) =>
+        Array.from({ length: 100 }, (_, j) => String.fromCharCode(65 + ((i * 31 + j * j * 7) % 26))).join('')
+      const values = Array.from({ length: 300 }, (_, i) => `${String(i).padStart(4, '0')}-${letters(i)}`)
+      const mds = await Promise.all(values.map((value) => p.send({ topic, value, headers: [['n', 'x']] })))
+      expect(mds.map((m) => m.offset)).toEqual(values.map((_, i) => BigInt(i)))
+      const read = await readTopic(bootstrapServers, topic, { minRecords: values.length })
+      expect(read.map((r) => r.value!.toString())).toEqual(values)
+      expect(read[0]!.headers).toEqual([{ key: 'n', value: Buffer.from('x') }])
+      expect(warnings.some((w) => w.includes('MESSAGE_TOO_LARGE'))).toBe(true)
+      // A record that is too large on its own still fails alone, with the broker's error.
+      const tooBig = p.send({ topic, value: randomBytes(2000) }) // incompressible
+      const after = p.send({ topic, value: 'after' })
+      await expect(tooBig).rejects.toBeInstanceOf(RecordTooLargeError)
+      expect((await after).offset).toBe(300n)
+    },
+  )
 
   it('json serializer and partitionsFor', async () => {
     const topic = uniqueName('prod-json')

@@ -84,3 +84,24 @@ describe('BufferPool multiples of the batch size', () => {
     expect(pool.availableMemory).toBe(4000)
   })
 })
+
+describe('BufferPool charges (per-record overhead)', () => {
+  it('a charge makes allocations wait until it is given back, even with free buffers', async () => {
+    const pool = new BufferPool(3000, 1000)
+    const a = pool.tryAllocate(1000)!
+    pool.release(a, 1000) // on the free list now
+    pool.charge(2500)
+    expect(pool.availableMemory).toBe(500)
+    expect(pool.tryAllocate(1000)).toBeNull()
+    const waiting = pool.allocate(1000, 60_000)
+    let got = false
+    waiting.then(() => {
+      got = true
+    })
+    await new Promise((r) => setImmediate(r))
+    expect(got).toBe(false)
+    pool.uncharge(2500)
+    expect((await waiting).length).toBe(1000)
+    expect(pool.availableMemory).toBe(2000)
+  })
+})

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ConnectionError, NotLeaderOrFollowerError, RecordTooLargeError, TimeoutError } from '../../../src/errors.js'
+import { RECORD_OVERHEAD_BYTES } from '../../../src/producer/accumulator.js'
+import { SenderLoop } from '../../../src/producer/sender.js'
 import { harness } from './harness.js'
 
 describe('accumulator readiness (fake clock)', () => {
@@ -315,6 +317,17 @@ describe('ordering and idempotence (fake clock)', () => {
     expect(poll.requests).toHaveLength(1)
   })
 
+  it('counts each drained record’s overhead against bufferMemory until its batch completes', async () => {
+    const h = harness({ lingerMs: 0, batchSize: 1000 })
+    const sends = [h.send(0, 'a', 0), h.send(0, 'b', 0), h.send(0, 'c', 0)]
+    expect(h.pool.usedMemory).toBe(1000) // the open batch's buffer
+    const r = h.sender.poll(0, h.metadata).requests[0]!
+    expect(h.pool.usedMemory).toBe(1000 + 3 * RECORD_OVERHEAD_BYTES)
+    h.sender.onResponse(r, h.response(r, [{ baseOffset: 0n }]), 1)
+    await Promise.all(sends)
+    expect(h.pool.usedMemory).toBe(0)
+  })
+
   it('makes every batch ready when someone waits for memory', () => {
     const h = harness({ lingerMs: 10_000, bufferMemory: 2000, batchSize: 1000 })
     h.send(0, 'a', 0)
@@ -324,5 +337,172 @@ describe('ordering and idempotence (fake clock)', () => {
     expect(h.sender.poll(0, h.metadata).requests).toHaveLength(2)
     waiting.catch(() => undefined)
     h.pool.failWaiters(new Error('done'))
+  })
+})
+
+describe('MESSAGE_TOO_LARGE: batch splitting (fake clock)', () => {
+  /** Answers every request of `poll`: MESSAGE_TOO_LARGE for batches of more than `maxRecords`, else offsets from `next`. */
+  function answer(
+    h: ReturnType<typeof harness>,
+    requests: any[],
+    maxRecords: number,
+    next: { offset: bigint },
+    now: number,
+  ) {
+    for (const r of requests) {
+      h.sender.onResponse(
+        r,
+        h.response(r, (b) => {
+          if (b.recordCount > maxRecords) return { errorCode: 10 }
+          const baseOffset = next.offset
+          next.offset += BigInt(b.recordCount)
+          return { baseOffset }
+        }),
+        now,
+      )
+    }
+  }
+
+  it('splits a refused batch in halves, keeps send order, and resolves every record once', async () => {
+    // One batch per partition on the wire (maxInFlight 1 without idempotence), so order is kept.
+    const h = harness({ lingerMs: 0, batchSize: 1000, maxInFlight: 1 })
+    const values = Array.from({ length: 10 }, (_, i) => `${i}`.repeat(70))
+    const promises = values.map((v) => h.send(0, v, 0))
+    let poll = h.sender.poll(0, h.metadata)
+    expect(h.decode(poll.requests[0]!)[0]!.values).toHaveLength(10)
+    const next = { offset: 100n }
+    answer(h, poll.requests, 3, next, 1)
+    // 10 → 5 + 5, then 5 → 3 + 2 each, one request at a time.
+    const sent: string[][] = []
+    for (let now = 1; now < 20 && h.acc.incomplete.size > 0; now++) {
+      poll = h.sender.poll(now, h.metadata)
+      for (const r of poll.requests) sent.push(...h.decode(r).map((b) => b.values))
+      answer(h, poll.requests, 3, next, now)
+    }
+    expect(sent.map((v) => v.length)).toEqual([5, 3, 2, 5, 3, 2])
+    const results = await Promise.all(promises)
+    expect(results.map((m) => m.offset)).toEqual(values.map((_, i) => 100n + BigInt(i)))
+    expect(h.failed).toHaveLength(0)
+    expect(h.pool.availableMemory).toBe(h.pool.totalMemory)
+  })
+
+  it('with idempotence the parts take the batch’s sequence range; the batch behind it keeps its sequence', async () => {
+    const h = harness({ lingerMs: 0, batchSize: 1000, idempotent: true })
+    const first = Array.from({ length: 4 }, (_, i) => h.send(0, `a${i}`.repeat(30), 0))
+    const r0 = h.sender.poll(0, h.metadata).requests[0]!
+    const behind = h.send(0, 'b', 1)
+    const r1 = h.sender.poll(1, h.metadata).requests[0]!
+    expect([h.decode(r0)[0]!.baseSequence, h.decode(r1)[0]!.baseSequence]).toEqual([0, 4])
+    h.sender.onResponse(r0, h.response(r0, [{ errorCode: 10 }]), 2)
+    h.sender.onResponse(r1, h.response(r1, [{ errorCode: 45 }]), 2) // the broker expected sequence 0
+    const poll = h.sender.poll(2, h.metadata)
+    // Only the lowest unsettled sequence goes while the partition recovers.
+    expect(poll.requests.map((r) => h.decode(r)[0])).toMatchObject([{ baseSequence: 0, producerEpoch: 0 }])
+    const order: number[] = []
+    let plan = poll.requests[0]!
+    let offset = 0n
+    for (let now = 3; now < 2000; now += 200) {
+      const b = h.decode(plan)[0]!
+      order.push(b.baseSequence)
+      h.sender.onResponse(plan, h.response(plan, [{ baseOffset: offset }]), now)
+      offset += BigInt(b.values.length)
+      const next = h.sender.poll(now, h.metadata).requests
+      if (next.length === 0) break
+      plan = next[0]!
+    }
+    expect(order).toEqual([0, 2, 4])
+    expect(h.state.epoch).toBe(0) // no reset: the sequence range was kept
+    expect((await Promise.all(first)).map((m) => m.offset)).toEqual([0n, 1n, 2n, 3n])
+    expect((await behind).offset).toBe(4n)
+  })
+
+  it('a single record that is still too large fails with RecordTooLargeError; the others are delivered', async () => {
+    const h = harness({ lingerMs: 0, batchSize: 1000 })
+    const small = [h.send(0, 'x', 0), h.send(0, 'y', 0)]
+    const big = h.send(0, 'z'.repeat(300), 0)
+    let poll = h.sender.poll(0, h.metadata)
+    const next = { offset: 0n }
+    const tooLarge = (b: any) => b.recordCount > 1 || b.estimatedSizeInBytes > 200
+    for (let now = 1; now < 10 && h.acc.incomplete.size > 0; now++) {
+      for (const r of poll.requests) {
+        h.sender.onResponse(
+          r,
+          h.response(r, (b) => {
+            if (tooLarge(b)) return { errorCode: 10 }
+            const baseOffset = next.offset
+            next.offset += BigInt(b.recordCount)
+            return { baseOffset }
+          }),
+          now,
+        )
+      }
+      poll = h.sender.poll(now, h.metadata)
+    }
+    expect((await Promise.all(small)).map((m) => m.offset)).toEqual([0n, 1n])
+    expect(await big.catch((e) => e)).toBeInstanceOf(RecordTooLargeError)
+    expect(h.failed).toHaveLength(1)
+  })
+
+  it('flush waits for the parts of a split batch', async () => {
+    const h = harness({ lingerMs: 0, batchSize: 1000 })
+    h.send(0, 'a', 0)
+    h.send(0, 'b', 0)
+    const batch = [...h.acc.incomplete][0]!
+    let flushed = false
+    batch.onDone(() => {
+      flushed = true
+    })
+    let poll = h.sender.poll(0, h.metadata)
+    answer(h, poll.requests, 1, { offset: 0n }, 1)
+    expect(flushed).toBe(false)
+    poll = h.sender.poll(1, h.metadata)
+    expect(poll.requests).toHaveLength(2)
+    answer(h, poll.requests.slice(0, 1), 1, { offset: 0n }, 2)
+    expect(flushed).toBe(false)
+    answer(h, poll.requests.slice(1), 1, { offset: 1n }, 2)
+    expect(flushed).toBe(true)
+  })
+})
+
+describe('SenderLoop scheduling', () => {
+  function loop() {
+    const h = harness({ lingerMs: 0 })
+    const calls: string[] = []
+    let immediate: (() => void) | null = null
+    const clock = {
+      now: () => 1000,
+      setTimeout: (_fn: () => void, ms: number) => {
+        calls.push(`timeout ${ms}`)
+        return 1
+      },
+      clearTimeout: () => calls.push('clear'),
+      setImmediate: (fn: () => void) => {
+        calls.push('immediate')
+        immediate = fn
+      },
+    }
+    const transport = {
+      metadata: h.metadata,
+      produce: async () => undefined,
+      initProducerId: async () => ({ producerId: 1n, producerEpoch: 0 }),
+      requestMetadataRefresh: () => {},
+    }
+    const l = new SenderLoop(h.sender, h.state, transport, { clock, retryBackoffMs: 100 })
+    return { l, calls, run: () => immediate?.() }
+  }
+
+  it('a deadline that is already due (lingerMs 0) polls on setImmediate, not a ≥1 ms timer', () => {
+    const { l, calls } = loop()
+    l.wakeupAt(1000)
+    expect(calls).toEqual(['immediate'])
+    l.wakeupAt(999)
+    expect(calls).toEqual(['immediate']) // coalesced
+  })
+
+  it('a future deadline arms one timer for the remaining time', () => {
+    const { l, calls } = loop()
+    l.wakeupAt(1005)
+    l.wakeupAt(1007) // later than the armed one: nothing to do
+    expect(calls).toEqual(['timeout 5'])
   })
 })
