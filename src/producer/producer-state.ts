@@ -102,6 +102,11 @@ export class ProducerState {
       ps.nextSequence = 0
       ps.lastAckedSequence = -1
     }
+    // Until the partition acknowledged a batch of this producer id, one batch at a time: a broker
+    // with no state for the producer takes *any* sequence as its first write (KIP-360), so if the
+    // first batch failed (e.g. NOT_LEADER_OR_FOLLOWER just after the topic was created) while the
+    // second was written, the first could never be written after it.
+    if (ps.lastAckedSequence < 0 && ps.unsettled.length > 0) return false
     return true
   }
 
@@ -163,6 +168,17 @@ export class ProducerState {
       // -1: the broker did not know the log start offset (the partition moved): retry as is.
       if (logStartOffset >= 0n) this.requestReset(ps)
       return true
+    }
+    // The broker acknowledged later sequences of this epoch already (it took a later batch as the
+    // first write of this producer): this batch can never be written under this epoch. It fails
+    // now (and the partition starts over under a new epoch) instead of retrying until
+    // deliveryTimeoutMs.
+    if (
+      ps.lastAckedSequence >= 0 &&
+      batch.producerEpoch === ps.epoch &&
+      !sequenceAfter(batch.lastSequence, ps.lastAckedSequence)
+    ) {
+      return false
     }
     // Not the batch right after the last acknowledged one: an earlier batch is being retried.
     if (batch.baseSequence === incrementSequence(ps.lastAckedSequence, 1)) this.requestReset(ps)

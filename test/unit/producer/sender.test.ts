@@ -224,15 +224,36 @@ describe('ordering and idempotence (fake clock)', () => {
     expect(order).toEqual(['a', 'b'])
   })
 
+  it('sends one batch at a time to a partition until the first is acknowledged', async () => {
+    const h = harness({ lingerMs: 0, batchSize: 100, idempotent: true })
+    const a = h.send(0, 'a'.repeat(70), 0)
+    const r0 = h.sender.poll(0, h.metadata).requests[0]!
+    h.send(0, 'b'.repeat(70), 1)
+    // A broker without state for this producer would take the second batch's sequence as its
+    // first write if the first failed: the second waits.
+    expect(h.sender.poll(1, h.metadata).requests).toHaveLength(0)
+    h.sender.onResponse(r0, h.response(r0, [{ baseOffset: 0n }]), 2)
+    expect((await a).offset).toBe(0n)
+    const next = h.sender.poll(2, h.metadata).requests
+    expect(next.map((r) => h.decode(r)[0]!.baseSequence)).toEqual([1])
+    h.send(0, 'c'.repeat(70), 3)
+    expect(h.sender.poll(3, h.metadata).requests.map((r) => h.decode(r)[0]!.baseSequence)).toEqual([2])
+  })
+
   it('stamps sequences per partition and retries only the first unsettled batch', async () => {
     const h = harness({ lingerMs: 0, batchSize: 100, idempotent: true })
     const promises = []
     const requests = []
+    // First an acknowledged batch (sequence 0): until then a partition takes one batch at a time.
+    const warm = h.send(0, 'w', 0)
+    const rw = h.sender.poll(0, h.metadata).requests[0]!
+    h.sender.onResponse(rw, h.response(rw, [{ baseOffset: 0n }]), 0)
+    await warm
     for (let i = 0; i < 3; i++) {
       promises.push(h.send(0, `${i}`.repeat(70), i))
       requests.push(h.sender.poll(i, h.metadata).requests[0]!)
     }
-    expect(requests.map((r) => h.decode(r)[0]!.baseSequence)).toEqual([0, 1, 2])
+    expect(requests.map((r) => h.decode(r)[0]!.baseSequence)).toEqual([1, 2, 3])
     expect(requests.every((r) => h.decode(r)[0]!.producerEpoch === 0)).toBe(true)
     // The first fails (leader moved); the two behind it fail as well.
     h.sender.onResponse(requests[0]!, h.response(requests[0]!, [{ errorCode: 6 }]), 10)
@@ -241,15 +262,15 @@ describe('ordering and idempotence (fake clock)', () => {
     // Out-of-order errors for batches that are not next are plain retries: no epoch bump.
     let poll = h.sender.poll(200, h.metadata)
     expect(poll.requests).toHaveLength(1) // only the first unsettled goes
-    expect(h.decode(poll.requests[0]!)[0]).toMatchObject({ baseSequence: 0, producerEpoch: 0 })
-    h.sender.onResponse(poll.requests[0]!, h.response(poll.requests[0]!, [{ baseOffset: 0n }]), 201)
+    expect(h.decode(poll.requests[0]!)[0]).toMatchObject({ baseSequence: 1, producerEpoch: 0 })
+    h.sender.onResponse(poll.requests[0]!, h.response(poll.requests[0]!, [{ baseOffset: 1n }]), 201)
     poll = h.sender.poll(201, h.metadata)
-    expect(poll.requests.map((r) => h.decode(r)[0]!.baseSequence)).toEqual([1])
-    h.sender.onResponse(poll.requests[0]!, h.response(poll.requests[0]!, [{ baseOffset: 1n }]), 202)
-    poll = h.sender.poll(202, h.metadata)
     expect(poll.requests.map((r) => h.decode(r)[0]!.baseSequence)).toEqual([2])
-    h.sender.onResponse(poll.requests[0]!, h.response(poll.requests[0]!, [{ baseOffset: 2n }]), 203)
-    expect((await Promise.all(promises)).map((m) => m.offset)).toEqual([0n, 1n, 2n])
+    h.sender.onResponse(poll.requests[0]!, h.response(poll.requests[0]!, [{ baseOffset: 2n }]), 202)
+    poll = h.sender.poll(202, h.metadata)
+    expect(poll.requests.map((r) => h.decode(r)[0]!.baseSequence)).toEqual([3])
+    h.sender.onResponse(poll.requests[0]!, h.response(poll.requests[0]!, [{ baseOffset: 3n }]), 203)
+    expect((await Promise.all(promises)).map((m) => m.offset)).toEqual([1n, 2n, 3n])
   })
 
   it('bumps the epoch and renumbers from 0 on OUT_OF_ORDER_SEQUENCE_NUMBER for the next batch', async () => {
@@ -283,6 +304,31 @@ describe('ordering and idempotence (fake clock)', () => {
     h.send(0, 'z', 300)
     const r3 = h.sender.poll(300, h.metadata).requests[0]!
     expect(h.decode(r3)[0]).toMatchObject({ baseSequence: 2, producerEpoch: 1 })
+  })
+
+  it('a batch the broker can no longer take (later sequences acknowledged) fails at once, not at the delivery timeout', async () => {
+    const h = harness({ lingerMs: 0, batchSize: 100, idempotent: true })
+    const warm = h.send(0, 'w', 0)
+    const rw = h.sender.poll(0, h.metadata).requests[0]!
+    h.sender.onResponse(rw, h.response(rw, [{ baseOffset: 0n }]), 0)
+    await warm
+    const a = h.send(0, 'a'.repeat(70), 1)
+    const ra = h.sender.poll(1, h.metadata).requests[0]!
+    const b = h.send(0, 'b'.repeat(70), 2)
+    const rb = h.sender.poll(2, h.metadata).requests[0]!
+    h.sender.onResponse(ra, h.response(ra, [{ errorCode: 6 }]), 3) // NOT_LEADER_OR_FOLLOWER
+    h.sender.onResponse(rb, h.response(rb, [{ baseOffset: 1n }]), 3) // written after all
+    expect((await b).offset).toBe(1n)
+    const retry = h.sender.poll(200, h.metadata).requests[0]!
+    expect(h.decode(retry)[0]).toMatchObject({ baseSequence: 1, producerEpoch: 0 })
+    h.sender.onResponse(retry, h.response(retry, [{ errorCode: 45 }]), 201)
+    expect(await a.catch((e) => e.errorName)).toBe('OUT_OF_ORDER_SEQUENCE_NUMBER')
+    // The partition starts over under a new epoch.
+    h.send(0, 'c', 202)
+    expect(h.decode(h.sender.poll(202, h.metadata).requests[0]!)[0]).toMatchObject({
+      baseSequence: 0,
+      producerEpoch: 1,
+    })
   })
 
   it('bumps the epoch on UNKNOWN_PRODUCER_ID once nothing of the partition is on the wire', () => {
@@ -388,19 +434,23 @@ describe('MESSAGE_TOO_LARGE: batch splitting (fake clock)', () => {
 
   it('with idempotence the parts take the batch’s sequence range; the batch behind it keeps its sequence', async () => {
     const h = harness({ lingerMs: 0, batchSize: 1000, idempotent: true })
+    const warm = h.send(0, 'w', 0)
+    const rw = h.sender.poll(0, h.metadata).requests[0]!
+    h.sender.onResponse(rw, h.response(rw, [{ baseOffset: 0n }]), 0)
+    await warm
     const first = Array.from({ length: 4 }, (_, i) => h.send(0, `a${i}`.repeat(30), 0))
     const r0 = h.sender.poll(0, h.metadata).requests[0]!
     const behind = h.send(0, 'b', 1)
     const r1 = h.sender.poll(1, h.metadata).requests[0]!
-    expect([h.decode(r0)[0]!.baseSequence, h.decode(r1)[0]!.baseSequence]).toEqual([0, 4])
+    expect([h.decode(r0)[0]!.baseSequence, h.decode(r1)[0]!.baseSequence]).toEqual([1, 5])
     h.sender.onResponse(r0, h.response(r0, [{ errorCode: 10 }]), 2)
-    h.sender.onResponse(r1, h.response(r1, [{ errorCode: 45 }]), 2) // the broker expected sequence 0
+    h.sender.onResponse(r1, h.response(r1, [{ errorCode: 45 }]), 2) // the broker expected sequence 1
     const poll = h.sender.poll(2, h.metadata)
     // Only the lowest unsettled sequence goes while the partition recovers.
-    expect(poll.requests.map((r) => h.decode(r)[0])).toMatchObject([{ baseSequence: 0, producerEpoch: 0 }])
+    expect(poll.requests.map((r) => h.decode(r)[0])).toMatchObject([{ baseSequence: 1, producerEpoch: 0 }])
     const order: number[] = []
     let plan = poll.requests[0]!
-    let offset = 0n
+    let offset = 1n
     for (let now = 3; now < 2000; now += 200) {
       const b = h.decode(plan)[0]!
       order.push(b.baseSequence)
@@ -410,10 +460,10 @@ describe('MESSAGE_TOO_LARGE: batch splitting (fake clock)', () => {
       if (next.length === 0) break
       plan = next[0]!
     }
-    expect(order).toEqual([0, 2, 4])
+    expect(order).toEqual([1, 3, 5])
     expect(h.state.epoch).toBe(0) // no reset: the sequence range was kept
-    expect((await Promise.all(first)).map((m) => m.offset)).toEqual([0n, 1n, 2n, 3n])
-    expect((await behind).offset).toBe(4n)
+    expect((await Promise.all(first)).map((m) => m.offset)).toEqual([1n, 2n, 3n, 4n])
+    expect((await behind).offset).toBe(5n)
   })
 
   it('a single record that is still too large fails with RecordTooLargeError; the others are delivered', async () => {
