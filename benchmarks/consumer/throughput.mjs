@@ -7,7 +7,7 @@
 //   rebalance    time until a group of 1, 3, 10 kafka-wire members is stable with every partition assigned
 //
 //   npm run build && node benchmarks/consumer/throughput.mjs [--records 500000] [--only throughput,latency,rebalance]
-//     [--clients kafka-wire,kafkajs,java] [--scenarios 100-none,100-lz4,1024-none,1024-lz4] [--runs 1] [--reuse]
+//     [--clients kafka-wire,kafkajs,java,raw-fetch] [--scenarios 100-none,100-lz4,1024-none,1024-lz4] [--runs 1] [--reuse]
 // Uses KAFKA_BOOTSTRAP_SERVERS if set, else starts a broker with the test kit.
 // KAFKA_WIRE_DIST=<dir> measures another build of dist/esm (e.g. a copy from before a change).
 // --reuse names the topics after scenario and record count and fills them only once, so several
@@ -122,6 +122,82 @@ async function kafkaWire(topic, partitions, records) {
   return { seconds, n, bytes, cpuSeconds: (used.user + used.system) / 1e6 }
 }
 
+/**
+ * The ceiling: what one broker on this machine serves to a client that does nothing with the
+ * bytes. Fetch requests as the consumer sends them (one in flight, 1 MiB per partition, 50 MiB per
+ * response, v12 by topic name, no session), through kafka-wire's network layer; each response's
+ * records are only walked batch header by batch header (record count and last offset), with no
+ * CRC check, decompression or record decoding. No client can consume faster than this.
+ */
+async function rawFetch(topic, partitions, records) {
+  const cluster = new Cluster(resolveCommonOptions({ bootstrapServers }))
+  const md = (await cluster.topicMetadata([topic])).get(topic)
+  const leader = md.partitions[0].leaderId
+  const offsets = new Array(partitions).fill(0n)
+  let n = 0
+  let bytes = 0
+  let start = null
+  let cpu = null
+  while (n < records) {
+    const res = await cluster.send(
+      leader,
+      Apis.Fetch,
+      {
+        replicaId: -1,
+        maxWaitMs: 500,
+        minBytes: 1,
+        maxBytes: 52428800,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [
+          {
+            topic,
+            topicId: '00000000-0000-0000-0000-000000000000',
+            partitions: offsets.map((fetchOffset, partition) => ({
+              partition,
+              currentLeaderEpoch: -1,
+              fetchOffset,
+              lastFetchedEpoch: -1,
+              logStartOffset: -1n,
+              partitionMaxBytes: 1048576,
+            })),
+          },
+        ],
+        forgottenTopicsData: [],
+        rackId: '',
+      },
+      { workload: 'fetch', version: 12 },
+    )
+    if (start === null) {
+      start = process.hrtime.bigint()
+      cpu = process.cpuUsage()
+    }
+    for (const t of res.responses) {
+      for (const p of t.partitions) {
+        const buf = p.records
+        if (buf === null || buf === undefined) continue
+        let pos = 0
+        // Batch header: baseOffset int64, batchLength int32, ..., lastOffsetDelta int32 at 23,
+        // recordCount int32 at 57; a partial batch at the end is left for the next fetch.
+        while (pos + 61 <= buf.length) {
+          const end = pos + 12 + buf.readInt32BE(pos + 8)
+          if (end > buf.length) break
+          const count = buf.readInt32BE(pos + 57)
+          n += count
+          bytes += end - pos
+          offsets[p.partitionIndex] = buf.readBigInt64BE(pos) + BigInt(buf.readInt32BE(pos + 23)) + 1n
+          pos = end
+        }
+      }
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9
+  const used = process.cpuUsage(cpu)
+  await cluster.close()
+  return { seconds, n, bytes, cpuSeconds: (used.user + used.system) / 1e6 }
+}
+
 async function kafkajs(topic, records) {
   const require = createRequire(import.meta.url)
   const { Kafka, logLevel, CompressionCodecs, CompressionTypes } = require('kafkajs')
@@ -229,6 +305,7 @@ if (ONLY.has('throughput')) {
     const row = { scenario: `${size} B, ${compression}`, records }
     if (CLIENTS.has('kafka-wire')) row.kafkaWire = await best(async () => rate(await kafkaWire(topic, 3, records)))
     if (CLIENTS.has('kafkajs')) row.kafkajs = await best(async () => rate(await kafkajs(topic, records)))
+    if (CLIENTS.has('raw-fetch')) row.rawFetch = await best(async () => rate(await rawFetch(topic, 3, records)))
     if (libDir && CLIENTS.has('java')) row.java = await best(() => javaConsumerPerformance(topic, records))
     results.push(row)
     const show = (r) =>
@@ -238,6 +315,7 @@ if (ONLY.has('throughput')) {
         : 'n/a'
     console.log(
       `${row.scenario.padEnd(12)} kafka-wire ${show(row.kafkaWire)} | kafkajs ${show(row.kafkajs)} | Java ${show(row.java)}` +
+        (row.rawFetch ? ` | raw fetch (ceiling) ${show(row.rawFetch)}` : '') +
         (row.java ? ` (with join ${fmt(row.java.withJoinRecordsPerSec)} rec/s)` : '') +
         (row.kafkaWire && row.kafkajs
           ? ` | kw/kafkajs ${(row.kafkaWire.recordsPerSec / row.kafkajs.recordsPerSec).toFixed(2)}×`

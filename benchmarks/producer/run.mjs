@@ -3,7 +3,7 @@
  * Producer benchmark: kafka-wire vs kafkajs (sendBatch of 1000, 5 in flight) vs the Java
  * client's ProducerPerformance, in one run against one broker.
  *
- *   npm run build && node benchmarks/producer/run.mjs [--quick] [--only=kafka-wire,kafkajs,java]
+ *   npm run build && node benchmarks/producer/run.mjs [--quick] [--runs=3] [--only=kafka-wire,kafkajs,java]
  *
  * Throughput: 100 B and 1 KiB records × acks 1 / all × compression none / lz4, lingerMs 5,
  * batchSize 16384 (Java's default), unkeyed records to a fresh 3-partition topic, BENCH_MB MB per
@@ -147,34 +147,51 @@ const results = []
 const sizes = [100, 1024]
 const acksList = [1, 'all']
 const compressions = ['none', 'lz4']
+const runsArg = process.argv.find((a) => a.startsWith('--runs='))
+const runs = runsArg ? Number(runsArg.slice(7)) : quick ? 1 : 3
 console.log(
-  `Producer benchmark: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), Node ${process.version}, broker ${bootstrap}, ${totalMb} MB per run`,
+  `Producer benchmark: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), Node ${process.version}, broker ${bootstrap}, ${totalMb} MB per run, ${runs} run(s) per client and scenario (clients alternating; medians)`,
 )
-// The Java defaults (batch.size 16384) for every combination, then 1 KiB records with 512 KiB
-// batches: kafkajs's sendBatch of 1000 records is effectively a 1 MiB batch, and a Produce
+// The Java defaults (batch.size 16384) for every combination, then 1 KiB records with 64 KiB and
+// 512 KiB batches: kafkajs's sendBatch of 1000 records is effectively a 1 MiB batch, and a Produce
 // request carries one batch per partition, so batch size bounds throughput per round trip.
 const scenarios = []
 for (const size of sizes)
   for (const acks of acksList)
     for (const compression of compressions) scenarios.push({ size, acks, compression, batchSize: 16384 })
-for (const acks of acksList)
-  for (const compression of compressions) scenarios.push({ size: 1024, acks, compression, batchSize: 524288 })
+for (const batchSize of [65536, 524288])
+  for (const acks of acksList)
+    for (const compression of compressions) scenarios.push({ size: 1024, acks, compression, batchSize })
 for (const { size, acks, compression, batchSize } of scenarios) {
   const records = Math.round((totalMb * 1e6) / size)
-  for (const client of clients) {
-    if (client === 'kafkajs' && batchSize !== 16384) continue // kafkajs has no batch size: see the rows above
-    const topic = await freshTopic(`${client}-${size}`)
-    const cfg = { mode: 'throughput', bootstrap, topic, records, size, acks, compression, lingerMs: 5, batchSize }
-    const label = `${client} ${size}B acks=${acks} ${compression}${batchSize === 16384 ? '' : ` batch=${batchSize / 1024}K`}`
-    try {
-      const r = client === 'java' ? await runJava(cfg) : await runNode(client, cfg)
-      results.push({ kind: 'throughput', client, size, acks, compression, batchSize, ...r })
-      console.log(
-        `${label.padEnd(44)} ${Math.round(r.recordsPerSec).toLocaleString().padStart(10)} rec/s ${r.mbPerSec.toFixed(1).padStart(7)} MB/s  cpu ${r.cpuUsPerRecord.toFixed(2)} µs/rec  rss ${r.peakRssMb} MB`,
-      )
-    } catch (err) {
-      console.log(`${label}: FAILED ${err.message}`)
-      results.push({ kind: 'throughput', client, size, acks, compression, batchSize, error: err.message })
+  for (let rep = 0; rep < runs; rep++) {
+    // Each repetition starts with the next client, so that no client always runs first.
+    const order = clients.map((_, i) => clients[(i + rep) % clients.length])
+    for (const client of order) {
+      if (client === 'kafkajs' && batchSize !== 16384) continue // kafkajs has no batch size: see the rows above
+      const topic = await freshTopic(`${client}-${size}`)
+      const cfg = { mode: 'throughput', bootstrap, topic, records, size, acks, compression, lingerMs: 5, batchSize }
+      const label = `${client} ${size}B acks=${acks} ${compression}${batchSize === 16384 ? '' : ` batch=${batchSize / 1024}K`} #${rep + 1}`
+      try {
+        const r = client === 'java' ? await runJava(cfg) : await runNode(client, cfg)
+        results.push({
+          kind: 'throughput',
+          client,
+          size,
+          acks,
+          compression,
+          batchSize,
+          rep,
+          load1: os.loadavg()[0],
+          ...r,
+        })
+        console.log(
+          `${label.padEnd(48)} ${Math.round(r.recordsPerSec).toLocaleString().padStart(10)} rec/s ${r.mbPerSec.toFixed(1).padStart(7)} MB/s  cpu ${r.cpuUsPerRecord.toFixed(2)} µs/rec  rss ${r.peakRssMb} MB`,
+        )
+      } catch (err) {
+        console.log(`${label}: FAILED ${err.message}`)
+        results.push({ kind: 'throughput', client, size, acks, compression, batchSize, rep, error: err.message })
+      }
     }
   }
 }
@@ -203,27 +220,37 @@ for (const client of clients) {
   }
 }
 
-// Summary: ratios per scenario (kafkajs always with its sendBatch of 1000).
+// Summary: medians (min–max) and ratios of medians per scenario (kafkajs always with its sendBatch of 1000).
+const median = (xs) => {
+  const v = [...xs].sort((a, b) => a - b)
+  return v.length === 0 ? undefined : v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2
+}
 console.log(
   '\n| record | acks | compression | batchSize | kafka-wire rec/s | kafkajs rec/s | Java rec/s | vs kafkajs | vs Java |',
 )
 console.log('|---|---|---|---|---|---|---|---|---|')
 for (const { size, acks, compression, batchSize } of scenarios) {
-  const get = (c, b) =>
-    results.find(
-      (r) =>
-        r.kind === 'throughput' &&
-        r.client === c &&
-        r.size === size &&
-        r.acks === acks &&
-        r.compression === compression &&
-        r.batchSize === b,
-    )?.recordsPerSec
+  const get = (c, b) => {
+    const xs = results
+      .filter(
+        (r) =>
+          r.kind === 'throughput' &&
+          r.client === c &&
+          r.size === size &&
+          r.acks === acks &&
+          r.compression === compression &&
+          r.batchSize === b &&
+          r.error === undefined,
+      )
+      .map((r) => r.recordsPerSec)
+    return xs.length === 0 ? undefined : { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) }
+  }
   const kw = get('kafka-wire', batchSize)
   const js = get('kafkajs', 16384)
   const java = get('java', batchSize)
-  const fmt = (x) => (x === undefined ? 'n/a' : Math.round(x).toLocaleString())
-  const ratio = (a, b) => (a === undefined || b === undefined ? 'n/a' : `${(a / b).toFixed(2)}×`)
+  const k = (x) => `${Math.round(x / 1000).toLocaleString()}k`
+  const fmt = (x) => (x === undefined ? 'n/a' : `${Math.round(x.median).toLocaleString()} (${k(x.min)}–${k(x.max)})`)
+  const ratio = (a, b) => (a === undefined || b === undefined ? 'n/a' : `${(a.median / b.median).toFixed(2)}×`)
   console.log(
     `| ${size} B | ${acks} | ${compression} | ${batchSize} | ${fmt(kw)} | ${fmt(js)} | ${fmt(java)} | ${ratio(kw, js)} | ${ratio(kw, java)} |`,
   )
@@ -234,7 +261,7 @@ await fs.mkdir(path.dirname(out), { recursive: true })
 await fs.writeFile(
   out,
   JSON.stringify(
-    { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, totalMb, results },
+    { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, totalMb, runs, results },
     null,
     2,
   ),
