@@ -108,9 +108,11 @@ export const APPEND_NEW_BATCH = 2
  * What each record on its way costs besides its bytes in the batch: its promise, the promise's
  * resolve function and context, its slots in the batch's arrays, and the RecordMetadata (with a
  * bigint offset) it resolves with. Measured in Node 20 (heapUsed after gc, 200,000 records):
- * 192 B per pending record, 120 B per RecordMetadata, which lives only until it is consumed. Charged to bufferMemory when a batch is drained, so that memory, not
- * only batch bytes, stays near bufferMemory with small records (Java's buffer.memory counts
- * batch bytes only; its per-record futures are smaller and on a heap the JVM caps).
+ * 192 B per pending record, 120 B per RecordMetadata, which lives only until it is consumed.
+ * Charged to bufferMemory as each record is appended and given back when its batch is done (a
+ * charge never waits: the next batch buffer does), so that memory, not only batch bytes, stays
+ * near bufferMemory with small records. Java's buffer.memory counts batch bytes only; its
+ * per-record futures live on a heap the JVM caps.
  */
 export const RECORD_OVERHEAD_BYTES = 200
 
@@ -192,6 +194,8 @@ export class RecordAccumulator {
       const before = last.estimatedSizeInBytes
       const promise = last.tryAppend(timestamp, key, value, headers, keySize, valueSize, existing)
       if (promise !== null) {
+        last.chargedBytes += RECORD_OVERHEAD_BYTES
+        this.#pool.charge(RECORD_OVERHEAD_BYTES)
         if (buffer !== null) this.#pool.release(buffer, buffer.length)
         const full = last.isFull
         if (sticky) topic.sticky.onAppend(last.estimatedSizeInBytes - before, full, topic)
@@ -222,6 +226,8 @@ export class RecordAccumulator {
       this.#pool.release(buffer, buffer.length)
       throw new RangeError(`A record of up to ${sizeUpperBound} bytes did not fit a new batch of ${size} bytes`)
     }
+    batch.chargedBytes = RECORD_OVERHEAD_BYTES
+    this.#pool.charge(RECORD_OVERHEAD_BYTES)
     batches.push(batch)
     this.incomplete.add(batch)
     if (batches.length === 1) this.#nonEmpty.add(q)
@@ -336,10 +342,6 @@ export class RecordAccumulator {
       if (!state.canDrain(q.sequences, first)) continue
       state.assignSequence(q.sequences, first)
       size += first.encoded(this.#factory).length
-      if (first.chargedBytes === 0) {
-        first.chargedBytes = first.recordCount * RECORD_OVERHEAD_BYTES
-        this.#pool.charge(first.chargedBytes)
-      }
       q.batches.shift()
       if (q.batches.length === 0) this.#nonEmpty.delete(q)
       first.lastAttemptMs = now
@@ -377,6 +379,10 @@ export class RecordAccumulator {
 
   /** Puts the parts of a split batch at the front of its queue in its place, ready at once. */
   replaceWithParts(q: PartitionQueue, batch: ProducerBatch, parts: ProducerBatch[], now: number): void {
+    for (const part of parts) {
+      part.chargedBytes = part.recordCount * RECORD_OVERHEAD_BYTES
+      this.#pool.charge(part.chargedBytes)
+    }
     this.deallocate(batch)
     for (let i = parts.length - 1; i >= 0; i--) {
       this.incomplete.add(parts[i]!)

@@ -2,6 +2,7 @@
 // bad input, memory backpressure, abort, flush and close — without a broker.
 import { afterEach, describe, expect, it } from 'vitest'
 import { AbortError, ClosedError, ConfigError, RecordTooLargeError, TimeoutError } from '../../../src/errors.js'
+import { RECORD_OVERHEAD_BYTES } from '../../../src/producer/accumulator.js'
 import { partitionForKey } from '../../../src/producer/partitioner.js'
 import { Producer, type ProducerOptions } from '../../../src/producer/producer.js'
 import { serializers } from '../../../src/producer/serializers.js'
@@ -89,10 +90,12 @@ describe('Producer (fake cluster)', () => {
   it('waits for memory, in order, and rejects with TimeoutError after maxBlockMs', async () => {
     const c = fakeCluster({ t: 1 })
     c.hold = true
-    const p = make(c, { bufferMemory: 4096, batchSize: 1024, maxBlockMs: 150 })
+    // 4 batches of 1 KiB plus each record's overhead fill it.
+    const bufferMemory = 4 * (1024 + RECORD_OVERHEAD_BYTES)
+    const p = make(c, { bufferMemory, batchSize: 1024, maxBlockMs: 150 })
     const value = Buffer.alloc(900, 1)
-    const first = Array.from({ length: 4 }, () => p.send({ topic: 't', value })) // 4 batches of 1 KiB fill 4 KiB
-    expect(p.bufferedBytes).toBe(4096)
+    const first = Array.from({ length: 4 }, () => p.send({ topic: 't', value }))
+    expect(p.bufferedBytes).toBe(bufferMemory)
     const started = Date.now()
     const blocked = p.send({ topic: 't', value })
     const err = await blocked.catch((e) => e)
