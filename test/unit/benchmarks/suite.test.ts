@@ -27,7 +27,7 @@ import {
   spliceSection,
 } from '../../../benchmarks/suite/report.mjs'
 import { HEADLINE, METRICS, SCENARIOS } from '../../../benchmarks/suite/scenarios.mjs'
-import { headlineRatios, median, ratio, summarize, summarizeRuns } from '../../../benchmarks/suite/stats.mjs'
+import { headlineRatios, median, type Run, ratio, summarize, summarizeRuns } from '../../../benchmarks/suite/stats.mjs'
 
 describe('median / summarize', () => {
   it('takes the middle value, or the mean of the two middle values', () => {
@@ -47,7 +47,7 @@ describe('median / summarize', () => {
   })
 })
 
-const runs = [
+const runs: Run[] = [
   { scenario: 'P1', client: 'kafka-wire', rep: 1, ok: true, metrics: { recordsPerSec: 300, peakRssMb: 80 } },
   { scenario: 'P1', client: 'kafka-wire', rep: 2, ok: true, metrics: { recordsPerSec: 200, peakRssMb: 90 } },
   { scenario: 'P1', client: 'kafka-wire', rep: 3, ok: true, metrics: { recordsPerSec: 250, peakRssMb: 85 } },
