@@ -579,7 +579,9 @@ export class SenderLoop {
       else if (!this.#initInProgress && this.#initRetryAt < next) next = this.#initRetryAt
     }
     for (const plan of result.requests) this.#dispatch(plan)
-    if (next !== Number.POSITIVE_INFINITY) this.wakeupAt(next)
+    // At least 1 ms ahead: a deadline that is already due here (e.g. a retry with
+    // retryBackoffMs 0 while metadata is missing) must not spin on setImmediate.
+    if (next !== Number.POSITIVE_INFINITY) this.wakeupAt(Math.max(next, now + 1))
     else if (this.#timer !== undefined) {
       // Nothing left to wait for: do not keep the process alive for a stale deadline.
       this.#clock.clearTimeout(this.#timer)

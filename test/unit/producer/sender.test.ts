@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ConnectionError, NotLeaderOrFollowerError, RecordTooLargeError, TimeoutError } from '../../../src/errors.js'
 import { RECORD_OVERHEAD_BYTES } from '../../../src/producer/accumulator.js'
-import { SenderLoop } from '../../../src/producer/sender.js'
+import { type Sender, SenderLoop } from '../../../src/producer/sender.js'
 import { harness } from './harness.js'
 
 describe('accumulator readiness (fake clock)', () => {
@@ -537,7 +537,7 @@ describe('SenderLoop scheduling', () => {
       requestMetadataRefresh: () => {},
     }
     const l = new SenderLoop(h.sender, h.state, transport, { clock, retryBackoffMs: 100 })
-    return { l, calls, run: () => immediate?.() }
+    return { l, calls, h, clock: { ...clock, runImmediate: () => immediate?.() } }
   }
 
   it('a deadline that is already due (lingerMs 0) polls on setImmediate, not a ≥1 ms timer', () => {
@@ -546,6 +546,29 @@ describe('SenderLoop scheduling', () => {
     expect(calls).toEqual(['immediate'])
     l.wakeupAt(999)
     expect(calls).toEqual(['immediate']) // coalesced
+  })
+
+  it('a poll that reports a deadline already due waits ≥ 1 ms instead of spinning on setImmediate', () => {
+    const { calls, clock, h } = loop()
+    const polls: number[] = []
+    const sender = {
+      poll: (now: number) => {
+        polls.push(now)
+        return { requests: [], nextPollMs: now, refreshMetadata: false, needsProducerId: false }
+      },
+    } as unknown as Sender
+    const transport = {
+      metadata: h.metadata,
+      produce: async () => undefined,
+      initProducerId: async () => ({ producerId: 1n, producerEpoch: 0 }),
+      requestMetadataRefresh: () => {},
+    }
+    const l = new SenderLoop(sender, h.state, transport, { clock, retryBackoffMs: 0 })
+    l.wakeup()
+    calls.length = 0
+    clock.runImmediate()
+    expect(polls).toEqual([1000])
+    expect(calls).toEqual(['timeout 1'])
   })
 
   it('a future deadline arms one timer for the remaining time', () => {
