@@ -8,7 +8,7 @@
  *   node benchmarks/suite/run.mjs [--smoke] [--clients a,b] [--scenarios P1,C1] [--reps N]
  *                                 [--records N] [--out file.json] [--no-docs] [--report file.json]
  *                                 [--no-build] [--dist other/dist/esm] [--cpu-prof dir [--prof-clients a,b]]
- *                                 [--size syncRecords=2000,groupMembers=10]
+ *                                 [--size syncRecords=2000,groupMembers=10] [--batch-size 65536]
  *
  * --dist benchmarks another build (e.g. of a clean checkout of HEAD) instead of ./dist/esm;
  * --dist-label says what it is, for the results.
@@ -67,6 +67,9 @@ for (const kv of option('--size')?.split(',') ?? []) {
   if (!(k in sizes)) throw new Error(`--size: unknown ${k} (one of ${Object.keys(sizes).join(', ')})`)
   sizes[k] = Number(v)
 }
+// --batch-size N: the batch size of the clients that have one (kafka-wire, Java, librdkafka), for
+// experiments; the headline runs use PRODUCER_DEFAULTS.batchSize.
+if (option('--batch-size')) PRODUCER_DEFAULTS.batchSize = Number(option('--batch-size'))
 const wantedScenarios = option('--scenarios')?.split(',')
 const scenarios = SCENARIOS.filter((s) => !wantedScenarios || wantedScenarios.includes(s.id))
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`)
