@@ -139,5 +139,27 @@ export function harness(o: HarnessOptions = {}) {
 
   const flush = () => new Promise((r) => setImmediate(r))
 
-  return { acc, pool, state, sender, metadata, topics, send, response, decode, failed, settled, flush }
+  /** Sends one record to partition 0 and acknowledges it at offset 0 (sequence 0 when idempotent). */
+  async function acknowledgeFirstBatch(): Promise<void> {
+    const sent = send(0, 'w', 0)
+    const request = sender.poll(0, metadata).requests[0]!
+    sender.onResponse(request, response(request, [{ baseOffset: 0n }]), 0)
+    await sent
+  }
+
+  return {
+    acc,
+    pool,
+    state,
+    sender,
+    metadata,
+    topics,
+    send,
+    response,
+    decode,
+    failed,
+    settled,
+    flush,
+    acknowledgeFirstBatch,
+  }
 }

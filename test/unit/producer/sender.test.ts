@@ -245,10 +245,7 @@ describe('ordering and idempotence (fake clock)', () => {
     const promises = []
     const requests = []
     // First an acknowledged batch (sequence 0): until then a partition takes one batch at a time.
-    const warm = h.send(0, 'w', 0)
-    const rw = h.sender.poll(0, h.metadata).requests[0]!
-    h.sender.onResponse(rw, h.response(rw, [{ baseOffset: 0n }]), 0)
-    await warm
+    await h.acknowledgeFirstBatch()
     for (let i = 0; i < 3; i++) {
       promises.push(h.send(0, `${i}`.repeat(70), i))
       requests.push(h.sender.poll(i, h.metadata).requests[0]!)
@@ -308,10 +305,7 @@ describe('ordering and idempotence (fake clock)', () => {
 
   it('a batch the broker can no longer take (later sequences acknowledged) fails at once, not at the delivery timeout', async () => {
     const h = harness({ lingerMs: 0, batchSize: 100, idempotent: true })
-    const warm = h.send(0, 'w', 0)
-    const rw = h.sender.poll(0, h.metadata).requests[0]!
-    h.sender.onResponse(rw, h.response(rw, [{ baseOffset: 0n }]), 0)
-    await warm
+    await h.acknowledgeFirstBatch()
     const a = h.send(0, 'a'.repeat(70), 1)
     const ra = h.sender.poll(1, h.metadata).requests[0]!
     const b = h.send(0, 'b'.repeat(70), 2)
@@ -433,10 +427,7 @@ describe('MESSAGE_TOO_LARGE: batch splitting (fake clock)', () => {
 
   it('with idempotence the parts take the batch’s sequence range; the batch behind it keeps its sequence', async () => {
     const h = harness({ lingerMs: 0, batchSize: 1000, idempotent: true })
-    const warm = h.send(0, 'w', 0)
-    const rw = h.sender.poll(0, h.metadata).requests[0]!
-    h.sender.onResponse(rw, h.response(rw, [{ baseOffset: 0n }]), 0)
-    await warm
+    await h.acknowledgeFirstBatch()
     const first = Array.from({ length: 4 }, (_, i) => h.send(0, `a${i}`.repeat(30), 0))
     const r0 = h.sender.poll(0, h.metadata).requests[0]!
     const behind = h.send(0, 'b', 1)
@@ -514,6 +505,16 @@ describe('MESSAGE_TOO_LARGE: batch splitting (fake clock)', () => {
 })
 
 describe('SenderLoop scheduling', () => {
+  /** A transport that never answers: these tests look only at how the loop schedules itself. */
+  function idleTransport(h: ReturnType<typeof harness>) {
+    return {
+      metadata: h.metadata,
+      produce: async () => undefined,
+      initProducerId: async () => ({ producerId: 1n, producerEpoch: 0 }),
+      requestMetadataRefresh: () => {},
+    }
+  }
+
   function loop() {
     const h = harness({ lingerMs: 0 })
     const calls: string[] = []
@@ -530,13 +531,7 @@ describe('SenderLoop scheduling', () => {
         immediate = fn
       },
     }
-    const transport = {
-      metadata: h.metadata,
-      produce: async () => undefined,
-      initProducerId: async () => ({ producerId: 1n, producerEpoch: 0 }),
-      requestMetadataRefresh: () => {},
-    }
-    const l = new SenderLoop(h.sender, h.state, transport, { clock, retryBackoffMs: 100 })
+    const l = new SenderLoop(h.sender, h.state, idleTransport(h), { clock, retryBackoffMs: 100 })
     return { l, calls, h, clock: { ...clock, runImmediate: () => immediate?.() } }
   }
 
@@ -557,13 +552,7 @@ describe('SenderLoop scheduling', () => {
         return { requests: [], nextPollMs: now, refreshMetadata: false, needsProducerId: false }
       },
     } as unknown as Sender
-    const transport = {
-      metadata: h.metadata,
-      produce: async () => undefined,
-      initProducerId: async () => ({ producerId: 1n, producerEpoch: 0 }),
-      requestMetadataRefresh: () => {},
-    }
-    const l = new SenderLoop(sender, h.state, transport, { clock, retryBackoffMs: 0 })
+    const l = new SenderLoop(sender, h.state, idleTransport(h), { clock, retryBackoffMs: 0 })
     l.wakeup()
     calls.length = 0
     clock.runImmediate()
