@@ -194,7 +194,6 @@ export class RecordAccumulator {
       const before = last.estimatedSizeInBytes
       const promise = last.tryAppend(timestamp, key, value, headers, keySize, valueSize, existing)
       if (promise !== null) {
-        last.chargedBytes += RECORD_OVERHEAD_BYTES
         this.#pool.charge(RECORD_OVERHEAD_BYTES)
         if (buffer !== null) this.#pool.release(buffer, buffer.length)
         const full = last.isFull
@@ -226,7 +225,6 @@ export class RecordAccumulator {
       this.#pool.release(buffer, buffer.length)
       throw new RangeError(`A record of up to ${sizeUpperBound} bytes did not fit a new batch of ${size} bytes`)
     }
-    batch.chargedBytes = RECORD_OVERHEAD_BYTES
     this.#pool.charge(RECORD_OVERHEAD_BYTES)
     batches.push(batch)
     this.incomplete.add(batch)
@@ -379,10 +377,8 @@ export class RecordAccumulator {
 
   /** Puts the parts of a split batch at the front of its queue in its place, ready at once. */
   replaceWithParts(q: PartitionQueue, batch: ProducerBatch, parts: ProducerBatch[], now: number): void {
-    for (const part of parts) {
-      part.chargedBytes = part.recordCount * RECORD_OVERHEAD_BYTES
-      this.#pool.charge(part.chargedBytes)
-    }
+    // The parts hold the batch's records: charge them before the batch gives its charge back.
+    for (const part of parts) this.#pool.charge(part.recordCount * RECORD_OVERHEAD_BYTES)
     this.deallocate(batch)
     for (let i = parts.length - 1; i >= 0; i--) {
       this.incomplete.add(parts[i]!)
@@ -419,11 +415,8 @@ export class RecordAccumulator {
 
   /** Gives a finished batch's memory back. */
   deallocate(batch: ProducerBatch): void {
-    this.incomplete.delete(batch)
-    if (batch.chargedBytes > 0) {
-      this.#pool.uncharge(batch.chargedBytes)
-      batch.chargedBytes = 0
-    }
+    // Every batch is in `incomplete` from its first record until here, charged for each record.
+    if (this.incomplete.delete(batch)) this.#pool.uncharge(batch.recordCount * RECORD_OVERHEAD_BYTES)
     if (batch.buffer !== null) {
       this.#pool.release(batch.buffer, batch.bufferSize)
       batch.buffer = null

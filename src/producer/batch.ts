@@ -111,9 +111,6 @@ export class ProducerBatch {
   #recordsEpoch = -1
   #recordsSequence = NO_SEQUENCE
 
-  /** Per-record overhead counted against bufferMemory while the batch is on its way (accumulator). */
-  chargedBytes = 0
-
   /** On the wire now. */
   inFlight = false
   /** Delivery timeout passed while in flight: the late response only settles idempotence state. */

@@ -118,8 +118,18 @@ export class ProducerState {
     ps.unsettled.push(batch)
   }
 
-  /** A batch was split (MESSAGE_TOO_LARGE): its parts, stamped with its sequence range, take its place. */
-  replaceUnsettled(ps: PartitionSequences, batch: ProducerBatch, parts: ProducerBatch[]): void {
+  /**
+   * A batch was split (MESSAGE_TOO_LARGE): its parts take over its sequence range in order and
+   * its place among the unsettled batches, so the batches behind it keep their sequences.
+   */
+  onSplit(ps: PartitionSequences, batch: ProducerBatch, parts: ProducerBatch[]): void {
+    if (!this.idempotent || !batch.hasSequence) return
+    let sequence = batch.baseSequence
+    for (const part of parts) {
+      part.setProducerState(batch.producerId, batch.producerEpoch, sequence)
+      part.sequenceReset = batch.sequenceReset
+      sequence = incrementSequence(sequence, part.recordCount)
+    }
     const i = ps.unsettled.indexOf(batch)
     if (i >= 0) ps.unsettled.splice(i, 1, ...parts)
   }

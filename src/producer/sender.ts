@@ -22,7 +22,7 @@ import type { Logger } from '../network/types.js'
 import type { Apis } from '../protocol/index.js'
 import type { RequestOf, ResponseOf } from '../protocol/schema/dsl.js'
 import type { MetadataView, PartitionQueue, RecordAccumulator } from './accumulator.js'
-import { incrementSequence, type ProducerBatch } from './batch.js'
+import type { ProducerBatch } from './batch.js'
 import type { ProducerState } from './producer-state.js'
 
 export type ProduceRequestBody = RequestOf<typeof Apis.Produce>
@@ -395,15 +395,7 @@ export class Sender {
    */
   #split(q: PartitionQueue, batch: ProducerBatch, now: number): void {
     const parts = batch.split(this.#acc.factory)
-    if (batch.hasSequence) {
-      let sequence = batch.baseSequence
-      for (const part of parts) {
-        part.setProducerState(batch.producerId, batch.producerEpoch, sequence)
-        part.sequenceReset = batch.sequenceReset
-        sequence = incrementSequence(sequence, part.recordCount)
-      }
-      this.#state.replaceUnsettled(q.sequences, batch, parts)
-    }
+    this.#state.onSplit(q.sequences, batch, parts)
     this.#acc.replaceWithParts(q, batch, parts, now)
     this.#options.onBatchSplit?.(batch, parts)
   }
