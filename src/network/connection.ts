@@ -473,6 +473,8 @@ export class Connection {
       this.#onFrame(frame)
       if (this.#closed) return
     }
+    // An invalid prefix after good frames: those were delivered above, now the stream is lost.
+    if (this.#decoder.error !== undefined) this.#fail(this.#decoder.error)
   }
 
   #onFrame(frame: Buffer): void {

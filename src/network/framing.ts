@@ -18,6 +18,8 @@ export class FrameDecoder {
   #buffered = 0
   /** Size of the frame being read, or -1 while its length prefix is not complete. */
   #frameSize = -1
+  /** Set once an invalid length prefix was read: the stream cannot be resynchronised. */
+  #error: ProtocolError | undefined
 
   constructor(maxFrameBytes: number) {
     this.maxFrameBytes = maxFrameBytes
@@ -38,11 +40,19 @@ export class FrameDecoder {
     return this.#buffered > 0 || this.#frameSize >= 0
   }
 
+  /** The ProtocolError of an invalid length prefix, once one was read. */
+  get error(): ProtocolError | undefined {
+    return this.#error
+  }
+
   /**
    * Adds received bytes; returns the frames they complete (size prefix removed, in order).
-   * Throws ProtocolError for an invalid length prefix; the decoder must then be discarded.
+   * An invalid length prefix sets `error`: frames completed before it in the same bytes are still
+   * returned (they are good responses, and their callers are owed them), and the error is thrown
+   * instead when no frame precedes it and by every later push. The decoder must then be discarded.
    */
   push(chunk: Buffer): Buffer[] {
+    if (this.#error !== undefined) throw this.#error
     const frames: Buffer[] = []
     if (chunk.length > 0) {
       this.#chunks.push(chunk)
@@ -53,11 +63,13 @@ export class FrameDecoder {
         if (this.#buffered < 4) break
         const size = this.#take(4).readInt32BE(0)
         if (size < MIN_FRAME || size > this.maxFrameBytes) {
-          throw new ProtocolError(
+          this.#error = new ProtocolError(
             size > this.maxFrameBytes
               ? `Response size ${size} exceeds maxResponseBytes ${this.maxFrameBytes}`
               : `Invalid response size ${size}`,
           )
+          if (frames.length === 0) throw this.#error
+          break
         }
         this.#frameSize = size
       }

@@ -15,7 +15,13 @@ import {
 } from '../../../src/errors.js'
 import { connect } from '../../../src/network/index.js'
 import { Apis } from '../../../src/protocol/index.js'
-import { defaultApiVersions, type FakeBroker, type FakeRequest, startFakeBroker } from './fake-broker.js'
+import {
+  defaultApiVersions,
+  encodeResponse,
+  type FakeBroker,
+  type FakeRequest,
+  startFakeBroker,
+} from './fake-broker.js'
 
 let broker: FakeBroker | undefined
 afterEach(async () => {
@@ -374,6 +380,29 @@ describe('Connection against misbehaving servers (typed error within the timeout
     const err = await connect({ ...opts, port: srv.port, signal: ac.signal }).catch((e) => e)
     expect(err).toBeInstanceOf(AbortError)
     await srv.close()
+  })
+
+  it('a good response and garbage in one read: the response is delivered, the next request fails', async () => {
+    let held: FakeRequest | undefined
+    broker = await startFakeBroker((req, ctx) => {
+      if (req.api !== Apis.Metadata) return false
+      // Answer the first request together with the second's garbage, in one write.
+      if (held === undefined) held = req
+      else
+        ctx.write(
+          Buffer.concat([
+            encodeResponse(held, { brokers: [], clusterId: 'ok', controllerId: -1, topics: [] }),
+            Buffer.from('garbage!'),
+          ]),
+        )
+      return true
+    })
+    const conn = await connect({ host: '127.0.0.1', port: broker.port })
+    const first = conn.request(Apis.Metadata, {})
+    const second = conn.request(Apis.Metadata, {}).catch((e) => e)
+    expect((await first).clusterId).toBe('ok')
+    expect(await second).toBeInstanceOf(ProtocolError)
+    expect(conn.closed).toBe(true)
   })
 
   it('garbage after a good handshake fails only that connection', async () => {

@@ -56,6 +56,16 @@ describe('FrameDecoder', () => {
     expect(() => new FrameDecoder(100).push(Buffer.from([0, 0, 0, 2, 1, 2]))).toThrow(/Invalid response size 2/)
   })
 
+  it('returns the frames completed before an invalid prefix, then fails', () => {
+    const d = new FrameDecoder(100)
+    const frames = d.push(Buffer.concat([a, Buffer.from([0xff, 0xff, 0xff, 0xfe]), b]))
+    expect(frames.map((f) => f.toString())).toEqual(['00000001hello'])
+    expect(d.error).toBeInstanceOf(ProtocolError)
+    expect(d.error?.message).toMatch(/Invalid response size -2/)
+    // The stream cannot be resynchronised: every later push fails with the same error.
+    expect(() => d.push(b)).toThrow(/Invalid response size -2/)
+  })
+
   it('holds only the bytes received for an incomplete large frame', () => {
     const d = new FrameDecoder(256 * 1024 * 1024)
     const before = process.memoryUsage().arrayBuffers
