@@ -133,6 +133,8 @@ export class RecordAccumulator {
    * linger deadline).
    */
   appendFlags = 0
+  /** Called when a closed batch finished compressing off the event loop (the producer wakes its sender). */
+  onCompressed: () => void = () => {}
   #flushesInProgress = 0
   #closing = false
 
@@ -201,7 +203,7 @@ export class RecordAccumulator {
         this.appendFlags = full || batches.length > 1 ? APPEND_BATCH_FULL : 0
         return promise
       }
-      last.closeForAppends()
+      last.seal(this.onCompressed)
     }
     const size = this.batchSizeFor(topic.name, sizeUpperBound)
     if (buffer === null) {
@@ -288,6 +290,8 @@ export class RecordAccumulator {
       let list = byNode.get(leader)
       if (list === undefined) byNode.set(leader, (list = []))
       list.push(q)
+      // Compressing on the thread pool: not sendable yet, and its completion wakes the sender.
+      if (first.compressing) continue
       const backingOff = first.attempts > 0 && now < first.retryAtMs
       const readyAt = backingOff ? first.retryAtMs : first.lastAttemptMs + linger
       if (!backingOff && (urgent || q.batches.length > 1 || first.isFull || now >= readyAt)) ready.add(leader)
@@ -329,7 +333,7 @@ export class RecordAccumulator {
       const q = queues[i]!
       i = (i + 1) % n
       const first = q.batches[0]
-      if (first === undefined || q.muted) continue
+      if (first === undefined || q.muted || first.compressing) continue
       if (first.attempts > 0 && now < first.retryAtMs) continue
       if (sendableOnly && !urgent && q.batches.length < 2 && !first.isFull && now < first.lastAttemptMs + linger) {
         continue

@@ -48,6 +48,11 @@ export interface RecordsWriter {
   readonly isFull: boolean
   /** Closes the batch and encodes it (compressing if configured) with this producer state. */
   build(producerId: bigint, producerEpoch: number, baseSequence: number): Buffer
+  /**
+   * Starts compressing the closed batch off the event loop (see RecordBatchBuilder); null when
+   * not worth it or not possible. The promise never rejects.
+   */
+  compressInBackground?(): Promise<void> | null
 }
 
 export interface RecordsWriterFactory {
@@ -161,6 +166,29 @@ export class ProducerBatch {
   /** A record did not fit: no further appends (the next record starts a new batch). */
   closeForAppends(): void {
     this.#appendsClosed = true
+  }
+
+  /**
+   * True while the batch is being compressed on the thread pool: it is not drained until that
+   * is done (compressing it again on the event loop would do the work twice).
+   */
+  compressing = false
+
+  /**
+   * Closes the batch for appends, as a record did not fit, and starts compressing it off the
+   * event loop when the writer can; `onCompressed` runs when that is done (the sender then
+   * looks again). The Java producer compresses while appending, on the caller's thread; doing it
+   * on the thread pool once the batch is closed keeps the event loop free for the application.
+   */
+  seal(onCompressed: () => void): void {
+    this.#appendsClosed = true
+    const pending = this.writer?.compressInBackground?.()
+    if (pending == null) return
+    this.compressing = true
+    void pending.then(() => {
+      this.compressing = false
+      onCompressed()
+    })
   }
 
   get estimatedSizeInBytes(): number {
@@ -427,6 +455,12 @@ export function builderWriterFactory(config: {
   }
 }
 
+/**
+ * Closed batches with at least this many uncompressed bytes are compressed on the libuv thread
+ * pool while they wait for the sender (docs/performance.md, "Producer").
+ */
+export const BACKGROUND_COMPRESSION_MIN_BYTES = 128 * 1024
+
 class BuilderWriter implements RecordsWriter {
   constructor(
     readonly builder: RecordBatchBuilder,
@@ -451,6 +485,12 @@ class BuilderWriter implements RecordsWriter {
 
   get isFull(): boolean {
     return this.builder.estimatedSizeInBytes >= this.batchSize
+  }
+
+  compressInBackground(): Promise<void> | null {
+    // Below this the thread-pool hand-off costs the event loop about as much as compressing.
+    if (this.topic === null || this.builder.uncompressedRecordsSize < BACKGROUND_COMPRESSION_MIN_BYTES) return null
+    return this.builder.compressInBackground()
   }
 
   build(producerId: bigint, producerEpoch: number, baseSequence: number): Buffer {

@@ -226,6 +226,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
       logger: this.#logger,
       retryBackoffMs: config.retryBackoffMs,
     })
+    this.#acc.onCompressed = () => this.#loop.wakeup()
   }
 
   /**

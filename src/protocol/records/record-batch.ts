@@ -19,7 +19,7 @@
  * `maxDecompressedBytes`.
  */
 import { KafkaError, ProtocolError } from '../../errors.js'
-import { compress, compressAsync, decompress } from './compression/index.js'
+import { compress, compressAsync, compressOnThreadPool, decompress } from './compression/index.js'
 import { CompressionType, DEFAULT_MAX_DECOMPRESSED_BYTES } from './compression/types.js'
 import { crc32c } from './crc32c.js'
 import { decodeLegacyMessage } from './legacy.js'
@@ -688,6 +688,9 @@ export class RecordBatchBuilder {
   #baseTimestamp = 0
   #maxTimestamp = 0
   #built: Buffer | null = null
+  /** The records compressed by compressInBackground(), once done; build() uses them. */
+  #precompressed: Buffer | null = null
+  #background: Promise<void> | null = null
   #compressionRatio = 1
   readonly #compression: CompressionType
   readonly #level: number | undefined
@@ -762,6 +765,7 @@ export class RecordBatchBuilder {
     headers: ReadonlyArray<readonly [string, Buffer | null]> | null = null,
   ): boolean {
     if (this.#built !== null) throw new KafkaError('Cannot append to a record batch after build()', 'ERR_BATCH_CLOSED')
+    if (this.#background !== null) return false
     const count = this.#count
     const timestampDelta = count === 0 ? 0 : timestamp - this.#baseTimestamp
     if (
@@ -863,8 +867,32 @@ export class RecordBatchBuilder {
     if (this.#built !== null) return this.#built
     this.#checkNotEmpty()
     if (this.#compression === CompressionType.NONE) return this.#finish(null)
+    if (this.#precompressed !== null) return this.#finish(this.#precompressed)
     const records = this.#buf.subarray(RECORD_BATCH_OVERHEAD, this.#pos)
     return this.#finish(compress(this.#compression, records, this.#level))
+  }
+
+  /**
+   * Starts compressing the records on the libuv thread pool, so that `build()` later only
+   * writes the header; no record can be appended from then on (`tryAppend` returns false).
+   * Returns null when there is nothing to do off the event loop: no compression, no records,
+   * already built, or a codec without a thread-pool variant. The promise never rejects: after a
+   * codec error `build()` compresses on the event loop and throws there. Called by the producer
+   * for a batch that no further record fits, while it waits to be sent.
+   */
+  compressInBackground(): Promise<void> | null {
+    if (this.#background !== null) return this.#background
+    if (this.#compression === CompressionType.NONE || this.#count === 0 || this.#built !== null) return null
+    const records = this.#buf.subarray(RECORD_BATCH_OVERHEAD, this.#pos)
+    const pending = compressOnThreadPool(this.#compression, records, this.#level)
+    if (pending === null) return null
+    this.#background = pending.then(
+      (compressed) => {
+        if (this.#built === null) this.#precompressed = compressed
+      },
+      () => {},
+    )
+    return this.#background
   }
 
   /**

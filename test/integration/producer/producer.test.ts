@@ -199,6 +199,34 @@ describe('Producer against a real broker', () => {
     },
   )
 
+  it.each(['lz4', 'gzip', 'snappy'] as const)(
+    'large %s batches compressed on the thread pool arrive whole and in order, idempotent',
+    async (compressionType) => {
+      const topic = uniqueName(`prod-bg-${compressionType}`)
+      await createTopic(bootstrapServers, topic, 2)
+      // 256 KiB batches: every closed batch holds ≥ 128 KiB of records, so it is compressed off
+      // the event loop (BACKGROUND_COMPRESSION_MIN_BYTES) while later records are appended.
+      const p = producer({ compressionType, batchSize: 256 * 1024, lingerMs: 20 })
+      const values = Array.from(
+        { length: 3000 },
+        (_, i) =>
+          `${String(i).padStart(5, '0')} {"user":${i % 97},"event":"click","path":"/a/b/${i % 13}"} ${'x'.repeat(900)}`,
+      )
+      const mds = await Promise.all(values.map((value, i) => p.send({ topic, partition: i % 2, value })))
+      for (const partition of [0, 1]) {
+        expect(mds.filter((m) => m.partition === partition).map((m) => m.offset)).toEqual(
+          Array.from({ length: 1500 }, (_, i) => BigInt(i)),
+        )
+      }
+      const read = await readTopic(bootstrapServers, topic, { minRecords: values.length })
+      for (const partition of [0, 1]) {
+        expect(read.filter((r) => r.partition === partition).map((r) => r.value!.toString())).toEqual(
+          values.filter((_, i) => i % 2 === partition),
+        )
+      }
+    },
+  )
+
   it('json serializer and partitionsFor', async () => {
     const topic = uniqueName('prod-json')
     await createTopic(bootstrapServers, topic, 4)

@@ -219,6 +219,35 @@ describe('RecordBatchBuilder', () => {
     expect([...[...batches(built)][0]!.records()][0]!.value!.toString()).toBe('async')
   })
 
+  it('compressInBackground: compresses on the thread pool, closes the batch, and build() uses the result', async () => {
+    const values = Array.from({ length: 50 }, (_, i) => Buffer.from(`${i}:${'lorem ipsum '.repeat(40)}`))
+    for (const compression of [CompressionType.GZIP, CompressionType.SNAPPY, CompressionType.LZ4]) {
+      const fill = (b: RecordBatchBuilder) => {
+        for (const v of values) expect(b.tryAppend(1000, null, v, null)).toBe(true)
+      }
+      const sync = new RecordBatchBuilder({ compression, batchSizeLimit: 1 << 20 })
+      fill(sync)
+      const background = new RecordBatchBuilder({ compression, batchSizeLimit: 1 << 20 })
+      fill(background)
+      const pending = background.compressInBackground()
+      expect(pending).not.toBeNull()
+      expect(background.compressInBackground()).toBe(pending) // once
+      expect(background.tryAppend(1000, null, Buffer.from('late'), null)).toBe(false)
+      await pending
+      const built = background.build()
+      // The codecs are deterministic: the same bytes as compressing on the event loop.
+      expect(built.equals(sync.build())).toBe(true)
+      expect([...[...batches(built)][0]!.records()].map((r) => r.value!.toString())).toEqual(
+        values.map((v) => v.toString()),
+      )
+    }
+    // Nothing to do off the event loop: no compression, or no records.
+    const plain = new RecordBatchBuilder()
+    plain.tryAppend(1, null, Buffer.from('x'), null)
+    expect(plain.compressInBackground()).toBeNull()
+    expect(new RecordBatchBuilder({ compression: CompressionType.LZ4 }).compressInBackground()).toBeNull()
+  })
+
   it('rejects timestamps that are not safe integers', () => {
     const b = new RecordBatchBuilder()
     expect(() => b.tryAppend(Number.NaN, null, null, null)).toThrow(KafkaError)

@@ -4,7 +4,7 @@ import { builderWriterFactory, type ProducerBatch, type RecordMetadata } from '.
 import { BufferPool } from '../../../src/producer/buffer-pool.js'
 import { ProducerState } from '../../../src/producer/producer-state.js'
 import { type ProduceRequestPlan, type ProduceResponseBody, Sender } from '../../../src/producer/sender.js'
-import { batches } from '../../../src/protocol/records/index.js'
+import { batches, type CompressionType } from '../../../src/protocol/records/index.js'
 
 export interface HarnessOptions {
   batchSize?: number
@@ -17,6 +17,7 @@ export interface HarnessOptions {
   acks?: 0 | 1 | -1
   idempotent?: boolean
   partitions?: number[] // leader per partition
+  compression?: CompressionType
 }
 
 export interface PartitionResult {
@@ -29,7 +30,7 @@ export interface PartitionResult {
 export function harness(o: HarnessOptions = {}) {
   const batchSize = o.batchSize ?? 1000
   const pool = new BufferPool(o.bufferMemory ?? 1 << 20, batchSize)
-  const factory = builderWriterFactory({ compression: 0, compressionLevel: undefined, batchSize })
+  const factory = builderWriterFactory({ compression: o.compression ?? 0, compressionLevel: undefined, batchSize })
   const deliveryTimeoutMs = o.deliveryTimeoutMs ?? 120_000
   const acc = new RecordAccumulator(
     { batchSize, lingerMs: o.lingerMs ?? 5, deliveryTimeoutMs, adaptivePartitioning: false },

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { ConnectionError, NotLeaderOrFollowerError, RecordTooLargeError, TimeoutError } from '../../../src/errors.js'
 import { RECORD_OVERHEAD_BYTES } from '../../../src/producer/accumulator.js'
+import { BACKGROUND_COMPRESSION_MIN_BYTES } from '../../../src/producer/batch.js'
 import { type Sender, SenderLoop } from '../../../src/producer/sender.js'
+import { batches, CompressionType } from '../../../src/protocol/records/index.js'
 import { harness } from './harness.js'
 
 describe('accumulator readiness (fake clock)', () => {
@@ -99,6 +101,54 @@ describe('accumulator readiness (fake clock)', () => {
     expect(poll.requests[0]!.expectResponse).toBe(false)
     h.sender.onResponse(poll.requests[0]!, undefined, 1)
     expect((await p).offset).toBe(-1n)
+  })
+})
+
+describe('compression off the event loop (fake clock)', () => {
+  it('a closed lz4 batch is compressed on the thread pool, not drained before that is done, then sent', async () => {
+    const h = harness({
+      lingerMs: 10_000,
+      batchSize: 256 * 1024,
+      bufferMemory: 4 << 20,
+      compression: CompressionType.LZ4,
+    })
+    let compressed!: () => void
+    const done = new Promise<void>((r) => (compressed = r))
+    h.acc.onCompressed = () => compressed()
+    // ~1 KB records until one no longer fits the first batch: it closes, the record starts a second.
+    const queue = h.acc.topicQueues('t').queue(0)
+    const values: string[] = []
+    while (queue.batches.length < 2) {
+      const v = `${values.length}:${'abcdefgh'.repeat(125)}`
+      values.push(v)
+      h.send(0, v, 0)
+    }
+    expect(BACKGROUND_COMPRESSION_MIN_BYTES).toBeLessThan(250 * 1024)
+    const first = h.acc.topicQueues('t').queue(0).batches[0]!
+    expect(first.compressing).toBe(true)
+    // Full, with a second batch behind it, but still compressing: not sendable, and nothing due
+    // to poll for soon (its completion wakes the sender; 120 s is the delivery-timeout check).
+    const before = h.sender.poll(0, h.metadata)
+    expect(before.requests).toHaveLength(0)
+    expect(before.nextPollMs).toBe(120_000)
+    await done
+    expect(first.compressing).toBe(false)
+    const poll = h.sender.poll(1, h.metadata)
+    expect(poll.requests).toHaveLength(1)
+    const sent = h.decode(poll.requests[0]!)
+    expect(sent).toHaveLength(1)
+    expect(sent[0]!.values).toEqual(values.slice(0, -1))
+    const batch = [...batches(poll.requests[0]!.body.topicData![0]!.partitionData![0]!.records as Buffer)][0]!
+    expect(batch.compression).toBe(CompressionType.LZ4)
+  })
+
+  it('a small closed batch (under BACKGROUND_COMPRESSION_MIN_BYTES) is compressed when drained, as before', () => {
+    const h = harness({ lingerMs: 10_000, batchSize: 1000, compression: CompressionType.LZ4 })
+    for (let i = 0; i < 12; i++) h.send(0, `${i}:${'x'.repeat(98)}`, 0)
+    const first = h.acc.topicQueues('t').queue(0).batches[0]!
+    expect(first.estimatedSizeInBytes).toBeLessThan(BACKGROUND_COMPRESSION_MIN_BYTES)
+    expect(first.compressing).toBe(false)
+    expect(h.sender.poll(0, h.metadata).requests).toHaveLength(1)
   })
 })
 

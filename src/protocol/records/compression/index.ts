@@ -179,6 +179,18 @@ export async function compressAsync(type: CompressionType, input: Buffer, level?
   return codec.compress(input, level)
 }
 
+/**
+ * Compresses on the libuv thread pool whatever the input size, or returns null when the codec
+ * has no thread-pool variant (zstd, or LZ4 without lz4-napi). The caller must not change
+ * `input` until the promise settles.
+ */
+export function compressOnThreadPool(type: CompressionType, input: Buffer, level?: number): Promise<Buffer> | null {
+  let codec = codecFor(type)
+  if (codec === lz4Codec) codec = resolveLz4() // lz4-napi, or the pure-JS codec (no thread pool)
+  if (codec.compressAsync === undefined) return null
+  return codec.compressAsync(input, level)
+}
+
 /** `compression.type` name → id. */
 export function compressionTypeFromName(name: CompressionName | string): CompressionType {
   const i = COMPRESSION_NAMES.indexOf(name as CompressionName)
