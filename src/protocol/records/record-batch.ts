@@ -884,7 +884,12 @@ export class RecordBatchBuilder {
     if (this.#background !== null) return this.#background
     if (this.#compression === CompressionType.NONE || this.#count === 0 || this.#built !== null) return null
     const records = this.#buf.subarray(RECORD_BATCH_OVERHEAD, this.#pos)
-    const pending = compressOnThreadPool(this.#compression, records, this.#level)
+    let pending: Promise<Buffer> | null
+    try {
+      pending = compressOnThreadPool(this.#compression, records, this.#level)
+    } catch {
+      return null // e.g. the codec package is missing: build() reports it
+    }
     if (pending === null) return null
     this.#background = pending.then(
       (compressed) => {
