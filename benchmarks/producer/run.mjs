@@ -4,6 +4,7 @@
  * client's ProducerPerformance, in one run against one broker.
  *
  *   npm run build && node benchmarks/producer/run.mjs [--quick] [--runs=3] [--only=kafka-wire,kafkajs,java]
+ *     [--sizes=100,1024] [--batch-sizes=262144,...]
  *
  * Throughput: 100 B and 1 KiB records × acks 1 / all × compression none / lz4, lingerMs 5,
  * batchSize 16384 (Java's default), unkeyed records to a fresh 3-partition topic, BENCH_MB MB per
@@ -144,7 +145,17 @@ async function runJava(cfg) {
 }
 
 const results = []
-const sizes = [100, 1024]
+const listArg = (name) => {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`))
+  return a === undefined
+    ? undefined
+    : a
+        .slice(name.length + 3)
+        .split(',')
+        .map(Number)
+}
+const sizes = listArg('sizes') ?? [100, 1024]
+const batchSizes = listArg('batch-sizes')
 const acksList = [1, 'all']
 const compressions = ['none', 'lz4']
 const runsArg = process.argv.find((a) => a.startsWith('--runs='))
@@ -155,20 +166,24 @@ console.log(
 // The Java defaults (batch.size 16384) for every combination, then 1 KiB records with 64 KiB and
 // 512 KiB batches: kafkajs's sendBatch of 1000 records is effectively a 1 MiB batch, and a Produce
 // request carries one batch per partition, so batch size bounds throughput per round trip.
+// --batch-sizes=a,b runs every size with each of them instead; kafkajs then runs in the rows of the first.
 const scenarios = []
+const kafkajsBatchSize = batchSizes?.[0] ?? 16384
 for (const size of sizes)
   for (const acks of acksList)
-    for (const compression of compressions) scenarios.push({ size, acks, compression, batchSize: 16384 })
-for (const batchSize of [65536, 524288])
-  for (const acks of acksList)
-    for (const compression of compressions) scenarios.push({ size: 1024, acks, compression, batchSize })
+    for (const compression of compressions)
+      for (const batchSize of batchSizes ?? [16384]) scenarios.push({ size, acks, compression, batchSize })
+if (batchSizes === undefined && sizes.includes(1024))
+  for (const batchSize of [65536, 524288])
+    for (const acks of acksList)
+      for (const compression of compressions) scenarios.push({ size: 1024, acks, compression, batchSize })
 for (const { size, acks, compression, batchSize } of scenarios) {
   const records = Math.round((totalMb * 1e6) / size)
   for (let rep = 0; rep < runs; rep++) {
     // Each repetition starts with the next client, so that no client always runs first.
     const order = clients.map((_, i) => clients[(i + rep) % clients.length])
     for (const client of order) {
-      if (client === 'kafkajs' && batchSize !== 16384) continue // kafkajs has no batch size: see the rows above
+      if (client === 'kafkajs' && batchSize !== kafkajsBatchSize) continue // kafkajs has no batch size: see the rows above
       const topic = await freshTopic(`${client}-${size}`)
       const cfg = { mode: 'throughput', bootstrap, topic, records, size, acks, compression, lingerMs: 5, batchSize }
       const label = `${client} ${size}B acks=${acks} ${compression}${batchSize === 16384 ? '' : ` batch=${batchSize / 1024}K`} #${rep + 1}`
@@ -246,7 +261,7 @@ for (const { size, acks, compression, batchSize } of scenarios) {
     return xs.length === 0 ? undefined : { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) }
   }
   const kw = get('kafka-wire', batchSize)
-  const js = get('kafkajs', 16384)
+  const js = get('kafkajs', kafkajsBatchSize)
   const java = get('java', batchSize)
   const k = (x) => `${Math.round(x / 1000).toLocaleString()}k`
   const fmt = (x) => (x === undefined ? 'n/a' : `${Math.round(x.median).toLocaleString()} (${k(x.min)}–${k(x.max)})`)
