@@ -6,6 +6,8 @@
  *   npm run build && node benchmarks/producer/run.mjs [--quick] [--runs=3] [--only=kafka-wire,kafkajs,java]
  *     [--sizes=100,1024] [--batch-sizes=262144,...]
  *
+ * `--only=...,raw-produce` adds the ceiling: pre-encoded batches resent as fast as the broker acks
+ * (client-raw-produce.mjs).
  * Throughput: 100 B and 1 KiB records × acks 1 / all × compression none / lz4, lingerMs 5,
  * batchSize 16384 (Java's default), unkeyed records to a fresh 3-partition topic, BENCH_MB MB per
  * run (default 100); then 1 KiB records with batchSize 512 KiB for kafka-wire and Java.
@@ -210,7 +212,7 @@ for (const { size, acks, compression, batchSize } of scenarios) {
     }
   }
 }
-for (const client of clients) {
+for (const client of clients.filter((c) => c !== 'raw-produce')) {
   const topic = await freshTopic(`${client}-latency`)
   const rate = 5000
   const cfg = {
@@ -240,10 +242,12 @@ const median = (xs) => {
   const v = [...xs].sort((a, b) => a - b)
   return v.length === 0 ? undefined : v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2
 }
+const rawColumns = clients.includes('raw-produce')
 console.log(
-  '\n| record | acks | compression | batchSize | kafka-wire rec/s | kafkajs rec/s | Java rec/s | vs kafkajs | vs Java |',
+  '\n| record | acks | compression | batchSize | kafka-wire rec/s | kafkajs rec/s | Java rec/s | vs kafkajs | vs Java |' +
+    (rawColumns ? ' raw produce (ceiling) | of ceiling |' : ''),
 )
-console.log('|---|---|---|---|---|---|---|---|---|')
+console.log(`|---|---|---|---|---|---|---|---|---|${rawColumns ? '---|---|' : ''}`)
 for (const { size, acks, compression, batchSize } of scenarios) {
   const get = (c, b) => {
     const xs = results
@@ -263,11 +267,13 @@ for (const { size, acks, compression, batchSize } of scenarios) {
   const kw = get('kafka-wire', batchSize)
   const js = get('kafkajs', kafkajsBatchSize)
   const java = get('java', batchSize)
+  const raw = get('raw-produce', batchSize)
   const k = (x) => `${Math.round(x / 1000).toLocaleString()}k`
   const fmt = (x) => (x === undefined ? 'n/a' : `${Math.round(x.median).toLocaleString()} (${k(x.min)}–${k(x.max)})`)
   const ratio = (a, b) => (a === undefined || b === undefined ? 'n/a' : `${(a.median / b.median).toFixed(2)}×`)
   console.log(
-    `| ${size} B | ${acks} | ${compression} | ${batchSize} | ${fmt(kw)} | ${fmt(js)} | ${fmt(java)} | ${ratio(kw, js)} | ${ratio(kw, java)} |`,
+    `| ${size} B | ${acks} | ${compression} | ${batchSize} | ${fmt(kw)} | ${fmt(js)} | ${fmt(java)} | ${ratio(kw, js)} | ${ratio(kw, java)} |` +
+      (clients.includes('raw-produce') ? ` ${fmt(raw)} | ${ratio(kw, raw)} |` : ''),
   )
 }
 
