@@ -30,12 +30,16 @@ export type ToWorker =
   /** Send LeaveGroup now (if started) and stop; answered with 'left'. */
   | { type: 'leave'; id: number; reason: string }
   | { type: 'remove'; id: number }
+  /** A fresh OAUTHBEARER token, answering 'token-request'. */
+  | { type: 'token'; id: number; token: OAuthBearerToken }
 
 export type FromWorker =
   | { type: 'notice'; id: number; notice: HeartbeatNotice }
   | { type: 'left'; id: number; errorCode: number | null }
   | { type: 'heartbeat'; id: number; sent: number; received: number }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string }
+  /** The worker opens a new OAUTHBEARER connection: call the application's token callback. */
+  | { type: 'token-request'; id: number }
 
 /** Strips what cannot cross a thread boundary. `oauthToken` must be given for OAUTHBEARER. */
 export function cloneableConnectionOptions(
@@ -59,14 +63,20 @@ export function cloneableConnectionOptions(
   return out
 }
 
-/** Rebuilds ConnectionOptions inside the worker. */
-export function toConnectionOptions(options: CloneableConnectionOptions): ConnectionOptions {
+/**
+ * Rebuilds ConnectionOptions inside the worker. For OAUTHBEARER, `token` (when given) supplies the
+ * token of each new connection; otherwise the one in `options` is used.
+ */
+export function toConnectionOptions(
+  options: CloneableConnectionOptions,
+  token?: () => Promise<OAuthBearerToken>,
+): ConnectionOptions {
   const { sasl, ...rest } = options
   const out: ConnectionOptions = { ...rest, workload: 'group' }
   if (sasl !== undefined) {
     if (sasl.mechanism === 'OAUTHBEARER') {
-      const token = sasl.token
-      out.sasl = { mechanism: 'OAUTHBEARER', token: () => token }
+      const fixed = sasl.token
+      out.sasl = { mechanism: 'OAUTHBEARER', token: token ?? (() => fixed) }
     } else out.sasl = sasl
   }
   return out

@@ -20,7 +20,7 @@ import type { Cluster } from '../../cluster/index.js'
 import { ClosedError, KafkaError } from '../../errors.js'
 import { moduleDir } from '../../internal/module-dir.js'
 import { packageRoot } from '../../internal/package-root.js'
-import type { Logger } from '../../network/types.js'
+import type { Logger, OAuthBearerToken } from '../../network/types.js'
 import { Apis } from '../../protocol/index.js'
 import { type Clock, HeartbeatDriver, realClock } from './heartbeat-driver.js'
 import { cloneableConnectionOptions, type FromWorker, type ToWorker } from './heartbeat-protocol.js'
@@ -138,6 +138,8 @@ class WorkerHeartbeat implements HeartbeatHandle {
   #addedInEpoch = -1
   #closed = false
   #leaveWaiters: Array<() => void> = []
+  /** The application's OAUTHBEARER callback (the worker asks for a token per new connection). */
+  #tokenSource: (() => OAuthBearerToken | Promise<OAuthBearerToken>) | null = null
   readonly stats = { sent: 0, received: 0 }
 
   constructor(options: HeartbeatOptions) {
@@ -163,8 +165,10 @@ class WorkerHeartbeat implements HeartbeatHandle {
     const conn = cluster.connectionOptions(coordinatorId)
     if (conn === undefined)
       throw new KafkaError(`no connection options for coordinator ${coordinatorId}`, 'ERR_COORDINATOR')
-    const token = conn.sasl?.mechanism === 'OAUTHBEARER' ? await conn.sasl.token() : undefined
+    const sasl = conn.sasl
+    const token = sasl?.mechanism === 'OAUTHBEARER' ? await sasl.token() : undefined
     if (this.#closed) return
+    this.#tokenSource = sasl?.mechanism === 'OAUTHBEARER' ? sasl.token : null
     this.#ensureAdded(identity)
     this.#host.post({
       type: 'start',
@@ -211,7 +215,29 @@ class WorkerHeartbeat implements HeartbeatHandle {
       case 'left':
         for (const w of this.#leaveWaiters.splice(0)) w()
         break
+      case 'token-request':
+        this.#sendToken()
+        break
     }
+  }
+
+  /** Calls the application's OAUTHBEARER callback for the worker's next connection. */
+  #sendToken(): void {
+    const source = this.#tokenSource
+    if (source === null) return
+    Promise.resolve()
+      .then(source)
+      .then(
+        (token) => {
+          if (this.#closed || this.#addedInEpoch !== this.#host.epoch) return
+          const cloned = { value: token.value, extensions: { ...token.extensions } }
+          this.#host.post({ type: 'token', id: this.#id, token: cloned })
+        },
+        (err: unknown) =>
+          this.#options.logger?.warn(
+            `kafka-wire: OAUTHBEARER token for the heartbeat connection failed: ${String(err)}`,
+          ),
+      )
   }
 
   onWorkerLost(err: unknown): void {

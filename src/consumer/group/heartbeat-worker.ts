@@ -12,7 +12,7 @@
  * This file is loaded as plain JavaScript from dist/ (see heartbeat-service.ts).
  */
 import { parentPort } from 'node:worker_threads'
-import type { Connection } from '../../network/index.js'
+import type { Connection, OAuthBearerToken } from '../../network/index.js'
 import { connect } from '../../network/index.js'
 import { Apis } from '../../protocol/index.js'
 import { HeartbeatDriver, type HeartbeatTransport } from './heartbeat-driver.js'
@@ -31,7 +31,49 @@ function post(msg: FromWorker): void {
   port!.postMessage(msg)
 }
 
-/** One connection per member, reopened on failure or coordinator change. */
+/**
+ * OAUTHBEARER tokens per member. The application's token callback lives on the main thread, so
+ * a token comes with 'start' (fetched there just before) and, for every later connection, is
+ * asked for with 'token-request': tokens are short-lived, and a generation can outlive many of
+ * them (a broker with connections.max.reauth.ms ends each SASL session; KIP-368).
+ */
+const tokens = new Map<number, { token: OAuthBearerToken; unused: boolean }>()
+const tokenWaiters = new Map<number, ((token: OAuthBearerToken) => void)[]>()
+/** How long a new connection waits for a fresh token (the main thread may be busy) before it uses the last one. */
+const TOKEN_WAIT_MS = 2000
+
+function tokenFor(id: number): Promise<OAuthBearerToken> {
+  const known = tokens.get(id)
+  if (known === undefined) return Promise.reject(new Error('no OAUTHBEARER token for this member'))
+  if (known.unused) {
+    known.unused = false
+    return Promise.resolve(known.token)
+  }
+  return new Promise((resolve) => {
+    const waiters = tokenWaiters.get(id) ?? []
+    tokenWaiters.set(id, waiters)
+    const timer = setTimeout(() => {
+      const i = waiters.indexOf(done)
+      if (i >= 0) waiters.splice(i, 1)
+      resolve(tokens.get(id)?.token ?? known.token)
+    }, TOKEN_WAIT_MS)
+    function done(token: OAuthBearerToken) {
+      clearTimeout(timer)
+      resolve(token)
+    }
+    waiters.push(done)
+    if (waiters.length === 1) post({ type: 'token-request', id })
+  })
+}
+
+function tokenArrived(id: number, token: OAuthBearerToken): void {
+  const waiters = tokenWaiters.get(id) ?? []
+  tokenWaiters.delete(id)
+  tokens.set(id, { token, unused: waiters.length === 0 })
+  for (const w of waiters) w(token)
+}
+
+/** One connection per member, reopened on failure, coordinator change or SASL session expiry. */
 const connections = new Map<number, { key: string; conn: Promise<Connection> }>()
 
 function connectionFor(id: number, options: CloneableConnectionOptions): Promise<Connection> {
@@ -39,7 +81,9 @@ function connectionFor(id: number, options: CloneableConnectionOptions): Promise
   const existing = connections.get(id)
   if (existing !== undefined && existing.key === key) return existing.conn
   if (existing !== undefined) release(id)
-  const conn = connect(toConnectionOptions(options))
+  const conn = connect(
+    toConnectionOptions(options, options.sasl?.mechanism === 'OAUTHBEARER' ? () => tokenFor(id) : undefined),
+  )
   conn.catch(() => {
     if (connections.get(id)?.conn === conn) connections.delete(id)
   })
@@ -59,10 +103,16 @@ function release(id: number): void {
 
 const transport: HeartbeatTransport<CloneableConnectionOptions> = {
   async heartbeat(id, coordinator, identity: MemberIdentity) {
-    const conn = await connectionFor(id, coordinator)
+    let conn = await connectionFor(id, coordinator)
     if (conn.closed) {
       release(id)
       throw new Error('connection closed')
+    }
+    if (conn.expired) {
+      // The SASL session is about to end (KIP-368): the broker would close this connection at
+      // the next request. Open a new one, authenticated afresh.
+      release(id)
+      conn = await connectionFor(id, coordinator)
     }
     const res = await conn.request(Apis.Heartbeat, {
       groupId: identity.groupId,
@@ -98,7 +148,11 @@ port.on('message', (msg: ToWorker) => {
       break
     }
     case 'start':
+      if (msg.coordinator.sasl?.mechanism === 'OAUTHBEARER') tokenArrived(msg.id, msg.coordinator.sasl.token)
       driver.start(msg.id, msg.identity, msg.coordinator)
+      break
+    case 'token':
+      tokenArrived(msg.id, msg.token)
       break
     case 'stop':
       driver.stop(msg.id)
@@ -109,6 +163,8 @@ port.on('message', (msg: ToWorker) => {
     case 'remove':
       driver.remove(msg.id)
       release(msg.id)
+      tokens.delete(msg.id)
+      tokenWaiters.delete(msg.id)
       break
   }
 })
