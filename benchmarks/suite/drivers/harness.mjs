@@ -349,9 +349,12 @@ export async function groupScenario(spec, createMember) {
  * Bounded fire-and-count producing for clients whose send() returns one promise per record:
  * at most `window` records unacknowledged (like the Java producer's buffer.memory bound; the
  * perf loops of Kafka's ProducerPerformance and `kafka-wire perf produce` do the same).
+ * `blocked()`, when given, is the client's own "send() would block now" signal (its buffer
+ * memory is full): the loop pauses while it holds, as ProducerPerformance's thread does inside a
+ * blocked send(), instead of queueing up to `window` records outside the client's buffer.
  * Resolves with { elapsedMs, errors, firstError, latencies } after every record was acked.
  */
-export async function windowedSends(total, window, sendOne) {
+export async function windowedSends(total, window, sendOne, blocked) {
   const latencies = new Latencies(total)
   let inFlight = 0
   let errors = 0
@@ -379,6 +382,7 @@ export async function windowedSends(total, window, sendOne) {
       (err) => settled(sentAt, err ?? new Error('send failed')),
     )
     if (inFlight >= window) await new Promise((resolve) => (wake = resolve))
+    else if (blocked !== undefined && (i & 255) === 0) while (blocked()) await sleep(1)
   }
   while (inFlight > 0) await new Promise((resolve) => (wake = resolve))
   return { elapsedMs: performance.now() - started, errors, firstError, latencies }

@@ -7,6 +7,7 @@
  * - latency: a producer (linger 0) and a consumer in one process.
  * - group: one Consumer per member, each with its own poll loop, default assignors.
  */
+import { appendFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { valueSource } from '../payloads.mjs'
 import { failOnErrors, groupScenario, LatencyRun, runDriver, throughput, windowedSends } from './harness.mjs'
@@ -14,8 +15,24 @@ import { failOnErrors, groupScenario, LatencyRun, runDriver, throughput, windowe
 const spec = JSON.parse(process.argv[2] ?? '{}')
 const { Producer, Consumer } = await import(pathToFileURL(`${spec.kwDist}/index.js`).href)
 
+/**
+ * KAFKA_WIRE_BENCH_LOG=<dir>: the clients' log (debug included), one file per driver process, to
+ * diagnose an odd run (the suite keeps only the tail of a failed driver's stderr).
+ */
+const logDir = process.env.KAFKA_WIRE_BENCH_LOG
+const logger =
+  logDir === undefined
+    ? undefined
+    : (() => {
+        const file = `${logDir}/kafka-wire-${spec.scenario ?? 'run'}-${process.pid}.log`
+        const t0 = performance.now()
+        const line = (level) => (m) => appendFileSync(file, `${(performance.now() - t0).toFixed(0)} ms ${level} ${m}\n`)
+        return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }
+      })()
+
 function producerOptions(s, overrides = {}) {
   return {
+    ...(logger ? { logger } : {}),
     bootstrapServers: s.bootstrap,
     clientId: 'bench-kafka-wire',
     acks: s.acks === 'all' ? 'all' : s.acks,
@@ -34,7 +51,12 @@ async function produce(s) {
   try {
     // Metadata first, as ProducerPerformance's first send also waits for it before its clock matters little.
     await producer.partitionsFor(s.topic)
-    const r = await windowedSends(s.records, window, (i) => producer.send({ topic: s.topic, value: value(i) }))
+    const r = await windowedSends(
+      s.records,
+      window,
+      (i) => producer.send({ topic: s.topic, value: value(i) }),
+      () => producer.waitingSends > 0,
+    )
     failOnErrors(r)
     const lat = r.latencies.summary()
     return { ...throughput(s.records, s.records * s.valueSize, r.elapsedMs), sendP99Ms: lat.p99Ms }
@@ -50,6 +72,7 @@ async function consume(s) {
     groupId: s.groupId,
     autoOffsetReset: 'earliest',
     enableAutoCommit: false,
+    ...(logger ? { logger } : {}),
   })
   let records = 0
   let bytes = 0
