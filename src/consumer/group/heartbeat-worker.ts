@@ -101,19 +101,23 @@ function release(id: number): void {
   )
 }
 
+/** The member's connection, replaced first when its SASL session is about to end. */
+async function usableConnection(id: number, coordinator: CloneableConnectionOptions): Promise<Connection> {
+  const conn = await connectionFor(id, coordinator)
+  if (conn.closed) {
+    release(id)
+    throw new Error('connection closed')
+  }
+  if (!conn.expired) return conn
+  // KIP-368: the broker would close this connection at the next request. Open a new one,
+  // authenticated afresh (with a fresh token for OAUTHBEARER).
+  release(id)
+  return connectionFor(id, coordinator)
+}
+
 const transport: HeartbeatTransport<CloneableConnectionOptions> = {
   async heartbeat(id, coordinator, identity: MemberIdentity) {
-    let conn = await connectionFor(id, coordinator)
-    if (conn.closed) {
-      release(id)
-      throw new Error('connection closed')
-    }
-    if (conn.expired) {
-      // The SASL session is about to end (KIP-368): the broker would close this connection at
-      // the next request. Open a new one, authenticated afresh.
-      release(id)
-      conn = await connectionFor(id, coordinator)
-    }
+    const conn = await usableConnection(id, coordinator)
     const res = await conn.request(Apis.Heartbeat, {
       groupId: identity.groupId,
       generationId: identity.generationId,
@@ -123,7 +127,8 @@ const transport: HeartbeatTransport<CloneableConnectionOptions> = {
     return res.errorCode
   },
   async leaveGroup(id, coordinator, identity, reason) {
-    const conn = await connectionFor(id, coordinator)
+    // One attempt only: a closed connection is replaced rather than reported.
+    const conn = await usableConnection(id, coordinator).catch(() => connectionFor(id, coordinator))
     const res = await conn.request(Apis.LeaveGroup, {
       groupId: identity.groupId,
       members: [{ memberId: identity.memberId, groupInstanceId: identity.groupInstanceId, reason }],
