@@ -132,6 +132,7 @@ async function group(s) {
       heartbeatIntervalMs: s.heartbeatIntervalMs,
       autoOffsetReset: 'earliest',
       enableAutoCommit: false,
+      ...(logger ? { logger } : {}),
     })
     // Own view of the assignment: eager assignors revoke everything then assign the full set,
     // cooperative ones revoke and assign increments.
