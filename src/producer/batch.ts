@@ -489,8 +489,8 @@ class BuilderWriter implements RecordsWriter {
 
   compressInBackground(): Promise<void> | null {
     // Below this the thread-pool hand-off costs the event loop about as much as compressing.
-    if (this.topic === null || this.builder.uncompressedRecordsSize < BACKGROUND_COMPRESSION_MIN_BYTES) return null
-    return this.builder.compressInBackground()
+    if (this.builder.uncompressedRecordsSize < BACKGROUND_COMPRESSION_MIN_BYTES) return null
+    return this.builder.compressInBackground() // null when uncompressed
   }
 
   build(producerId: bigint, producerEpoch: number, baseSequence: number): Buffer {

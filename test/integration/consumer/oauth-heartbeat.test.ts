@@ -9,24 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Admin } from '../../../src/admin/index.js'
 import { Consumer } from '../../../src/consumer/index.js'
 import { unsecuredJwt } from '../../../src/network/index.js'
-import { type KafkaCluster, startKafka } from '../../../src/testing/index.js'
+import type { KafkaCluster } from '../../../src/testing/index.js'
+import { startOAuthBearerKafka } from '../network/helpers.js'
 import { uniqueName } from './helpers.js'
 
 let kafka: KafkaCluster
 let bootstrap: string
 
 beforeAll(async () => {
-  kafka = await startKafka({
-    listeners: ['SASL_PLAINTEXT'],
-    brokerConfig: {
-      'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER',
-      'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config':
-        'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="admin";',
-      'connections.max.reauth.ms': '3000',
-      'group.initial.rebalance.delay.ms': '0',
-    },
-  })
-  bootstrap = kafka.listeners.SASL_PLAINTEXT!.bootstrapServers
+  ;({ kafka, bootstrap } = await startOAuthBearerKafka({
+    'connections.max.reauth.ms': '3000',
+    'group.initial.rebalance.delay.ms': '0',
+  }))
 }, 180_000)
 
 afterAll(async () => {

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Connection } from '../../../src/network/index.js'
 import { Apis, type RequestOf } from '../../../src/protocol/index.js'
+import { type KafkaCluster, startKafka } from '../../../src/testing/index.js'
 
 export function uniqueTopic(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`
@@ -56,4 +57,24 @@ export function longPollFetch(
       },
     ],
   }
+}
+
+/**
+ * A broker of a test's own whose SASL_PLAINTEXT listener also enables OAUTHBEARER with Kafka's
+ * default *unsecured* JWT handler (tokens from `unsecuredJwt()`); `brokerConfig` adds to that.
+ * Returns the cluster and the listener's bootstrap servers.
+ */
+export async function startOAuthBearerKafka(
+  brokerConfig: Record<string, string> = {},
+): Promise<{ kafka: KafkaCluster; bootstrap: string }> {
+  const kafka = await startKafka({
+    listeners: ['SASL_PLAINTEXT'],
+    brokerConfig: {
+      'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER',
+      'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config':
+        'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="admin";',
+      ...brokerConfig,
+    },
+  })
+  return { kafka, bootstrap: kafka.listeners.SASL_PLAINTEXT!.bootstrapServers }
 }

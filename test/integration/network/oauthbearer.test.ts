@@ -8,22 +8,15 @@ import { fromProperties, parseBrokerAddress, resolveCommonOptions } from '../../
 import { AuthenticationError } from '../../../src/errors.js'
 import { connect, unsecuredJwt } from '../../../src/network/index.js'
 import { Apis } from '../../../src/protocol/index.js'
-import { type KafkaCluster, startKafka } from '../../../src/testing/index.js'
+import type { KafkaCluster } from '../../../src/testing/index.js'
 import { runDocExample } from './doc-examples.js'
+import { startOAuthBearerKafka } from './helpers.js'
 
 let kafka: KafkaCluster
 let bootstrap: string
 
 beforeAll(async () => {
-  kafka = await startKafka({
-    listeners: ['SASL_PLAINTEXT'],
-    brokerConfig: {
-      'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER',
-      'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config':
-        'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="admin";',
-    },
-  })
-  bootstrap = kafka.listeners.SASL_PLAINTEXT!.bootstrapServers
+  ;({ kafka, bootstrap } = await startOAuthBearerKafka())
 }, 180_000)
 
 afterAll(async () => {

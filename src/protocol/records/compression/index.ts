@@ -72,10 +72,7 @@ const lz4Codec: Codec = {
   compress(input) {
     return resolveLz4().compress(input)
   },
-  compressAsync(input) {
-    const codec = resolveLz4()
-    return codec.compressAsync === undefined ? Promise.resolve(codec.compress(input)) : codec.compressAsync(input)
-  },
+  // No compressAsync here: compressOnThreadPool resolves the real codec first.
   decompress: decompressLz4Frame,
 }
 
@@ -172,11 +169,8 @@ export const ASYNC_COMPRESS_THRESHOLD = 256 * 1024
  * where the codec supports it (measured: below that the hand-off costs more than it saves).
  */
 export async function compressAsync(type: CompressionType, input: Buffer, level?: number): Promise<Buffer> {
-  const codec = codecFor(type)
-  if (codec.compressAsync !== undefined && input.length >= ASYNC_COMPRESS_THRESHOLD) {
-    return codec.compressAsync(input, level)
-  }
-  return codec.compress(input, level)
+  const onPool = input.length >= ASYNC_COMPRESS_THRESHOLD ? compressOnThreadPool(type, input, level) : null
+  return onPool ?? compress(type, input, level)
 }
 
 /**
