@@ -20,6 +20,10 @@
  *   full buffer, nothing more is written until 'drain'.
  * - The socket is ref()'d only while requests are pending, so an idle client never keeps the
  *   process alive; timers are unref()'d (the pending socket keeps the process alive instead).
+ * - Responses on plain TCP are read with `onread` through a DirectReader (direct-reader.ts): a large
+ *   frame is read straight into a buffer of its size instead of being copied together from chunks.
+ *   TLS keeps the 'data' event and FrameDecoder: tls.connect() takes no `onread` (a TLSSocket hands
+ *   on decrypted data only as chunks).
  */
 import { readFileSync } from 'node:fs'
 import net from 'node:net'
@@ -49,6 +53,7 @@ import {
   SaslHandshake,
 } from '../protocol/index.js'
 import { ApiVersionTable } from './api-versions.js'
+import { DirectReader } from './direct-reader.js'
 import { FrameDecoder } from './framing.js'
 import { debug, silentLogger } from './logger.js'
 import { saslMechanism } from './sasl/index.js'
@@ -170,6 +175,25 @@ function resolve(o: ConnectionOptions): Resolved {
   }
 }
 
+function usesTls(o: Resolved): boolean {
+  return o.tls !== undefined && o.tls !== false
+}
+
+/** What a connection reports about a response cut off by a close (FrameDecoder or DirectReader). */
+interface FrameProgress {
+  readonly partial: boolean
+  readonly pendingFrameSize: number | undefined
+  readonly bufferedBytes: number
+  /** An invalid length prefix read after good frames (those are delivered first). */
+  readonly error: ProtocolError | undefined
+}
+
+/** The onread hooks of a plain TCP socket (net.connect's `onread` option). */
+interface DirectReads {
+  buffer(): Uint8Array
+  callback(bytes: number): boolean
+}
+
 function describeEndpoint(o: { host: string; port: number; nodeId: number }): string {
   return o.nodeId >= 0 ? `broker ${o.nodeId} (${o.host}:${o.port})` : `bootstrap server ${o.host}:${o.port}`
 }
@@ -188,7 +212,8 @@ export class Connection {
 
   readonly #socket: net.Socket
   readonly #o: Resolved
-  readonly #decoder: FrameDecoder
+  /** The framing state of the response being received (for the error when the socket closes mid-frame). */
+  readonly #received: FrameProgress
   #versions: ApiVersionTable | undefined
   #nextCorrelationId = 0
   readonly #queue: Pending[] = []
@@ -207,8 +232,22 @@ export class Connection {
     const o = resolve(options)
     const started = Date.now()
     const endpoint = describeEndpoint(o)
-    const socket = await openSocket(o)
-    const conn = new Connection(socket, o)
+    // Plain TCP reads go through a DirectReader, whose hooks net.connect must be given before the
+    // Connection that handles the frames exists: openSocket leaves such a socket paused and the
+    // constructor resumes it, so no read can reach the callback before `conn` is set.
+    const reader = usesTls(o) ? undefined : new DirectReader(o.maxResponseBytes)
+    let conn: Connection | undefined
+    const socket = await openSocket(
+      o,
+      reader && {
+        buffer: () => reader.readBuffer(),
+        callback: (bytes) => {
+          conn!.#onRead(reader, bytes)
+          return true
+        },
+      },
+    )
+    conn = new Connection(socket, o, reader)
     const remaining = Math.max(1, o.setupTimeoutMs - (Date.now() - started))
     const timer = setTimeout(() => {
       conn.close(
@@ -234,17 +273,23 @@ export class Connection {
   }
 
   /** Use `connect()`: a Connection is built around a socket that is already connected. */
-  private constructor(socket: net.Socket, o: Resolved) {
+  private constructor(socket: net.Socket, o: Resolved, reader: DirectReader | undefined) {
     this.host = o.host
     this.port = o.port
     this.nodeId = o.nodeId
     this.workload = o.workload
     this.#socket = socket
     this.#o = o
-    this.#decoder = new FrameDecoder(o.maxResponseBytes)
     socket.setNoDelay(true)
     socket.setKeepAlive(true, 30_000)
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk))
+    if (reader === undefined) {
+      const decoder = new FrameDecoder(o.maxResponseBytes)
+      this.#received = decoder
+      socket.on('data', (chunk: Buffer) => this.#onData(decoder, chunk))
+    } else {
+      this.#received = reader
+      socket.resume() // paused by openSocket until now (see open())
+    }
     socket.on('error', (err) => this.#onSocketError(err))
     socket.on('close', () => this.#onSocketClose())
   }
@@ -460,21 +505,54 @@ export class Connection {
     this.#afterSettle()
   }
 
-  #onData(chunk: Buffer): void {
+  /** A chunk from the socket's 'data' event (TLS). */
+  #onData(decoder: FrameDecoder, chunk: Buffer): void {
     if (this.#closed) return
-    let frames: Buffer[]
+    let frames: readonly Buffer[]
     try {
-      frames = this.#decoder.push(chunk)
+      frames = decoder.push(chunk)
     } catch (err) {
-      this.#fail(err as KafkaError)
+      this.#failFraming(err)
       return
     }
+    this.#onFrames(frames)
+  }
+
+  /**
+   * `bytes` read into the DirectReader's buffer (plain TCP, called from the socket's onread
+   * callback). Nothing may throw out of here: Node would raise it as an uncaught exception.
+   */
+  #onRead(reader: DirectReader, bytes: number): void {
+    if (this.#closed) return
+    let frames: readonly Buffer[]
+    try {
+      frames = reader.commit(bytes)
+    } catch (err) {
+      this.#failFraming(err)
+      return
+    }
+    this.#onFrames(frames)
+  }
+
+  /** An invalid length prefix (ProtocolError), or a frame buffer that could not be allocated (RangeError). */
+  #failFraming(err: unknown): void {
+    this.#fail(
+      err instanceof KafkaError
+        ? err
+        : new ConnectionError(`Cannot read a response from ${this.#describe()}: ${String(err)}`, {
+            cause: err,
+            ...brokerOf(this.#o),
+          }),
+    )
+  }
+
+  #onFrames(frames: readonly Buffer[]): void {
     for (const frame of frames) {
       this.#onFrame(frame)
       if (this.#closed) return
     }
     // An invalid prefix after good frames: those were delivered above, now the stream is lost.
-    if (this.#decoder.error !== undefined) this.#fail(this.#decoder.error)
+    if (this.#received.error !== undefined) this.#fail(this.#received.error)
   }
 
   #onFrame(frame: Buffer): void {
@@ -590,11 +668,11 @@ export class Connection {
 
   #onSocketClose(): void {
     if (this.#closed) return
-    if (this.#decoder.partial) {
-      const size = this.#decoder.pendingFrameSize
+    if (this.#received.partial) {
+      const size = this.#received.pendingFrameSize
       this.#fail(
         new ProtocolError(
-          `${this.#describe()} closed the connection in the middle of a response${size === undefined ? '' : ` (${this.#decoder.bufferedBytes - 4} of ${size} bytes)`}`,
+          `${this.#describe()} closed the connection in the middle of a response${size === undefined ? '' : ` (${this.#received.bufferedBytes - 4} of ${size} bytes)`}`,
           brokerOf(this.#o),
         ),
       )
@@ -711,18 +789,24 @@ function brokerOf(o: { nodeId: number }): { broker?: number } {
   return o.nodeId >= 0 ? { broker: o.nodeId } : {}
 }
 
-/** TCP connect (and TLS handshake), bounded by the setup timeout and the abort signal. */
-function openSocket(o: Resolved): Promise<net.Socket> {
+/**
+ * TCP connect (and TLS handshake), bounded by the setup timeout and the abort signal. With
+ * `directReads` (plain TCP only) the socket reads through them and is returned paused: the caller
+ * resumes it once it can handle what they deliver.
+ */
+function openSocket(o: Resolved, directReads: DirectReads | undefined): Promise<net.Socket> {
   const endpoint = describeEndpoint(o)
   return new Promise((resolvePromise, reject) => {
     if (o.signal?.aborted) {
       reject(new AbortError(`Connecting to ${endpoint} was aborted`, { cause: o.signal.reason }))
       return
     }
-    const useTls = o.tls !== undefined && o.tls !== false
+    const useTls = usesTls(o)
     const socket = useTls
       ? tls.connect(tlsConnectOptions(o.host, o.port, o.tls as Exclude<ConnectionOptions['tls'], false | undefined>))
-      : net.connect({ host: o.host, port: o.port })
+      : net.connect({ host: o.host, port: o.port, onread: directReads })
+    // A paused socket does not start reading when it connects (net's afterConnect checks isPaused()).
+    if (directReads !== undefined) socket.pause()
     const ready = useTls ? 'secureConnect' : 'connect'
     const cleanup = () => {
       clearTimeout(timer)

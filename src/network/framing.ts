@@ -6,6 +6,10 @@
  * a bogus length prefix never makes us allocate: a prefix above `maxFrameBytes` (or negative, or too
  * short for a correlation id) throws a ProtocolError as soon as its 4 bytes are read, and a frame
  * that never completes holds only the bytes that actually arrived.
+ *
+ * Used directly for TLS connections (chunks from the socket's 'data' event) and, behind
+ * DirectReader (direct-reader.ts), for the small frames of plain TCP connections; DirectReader takes
+ * a large frame over with `detachPendingFrame()` once its (checked) length prefix is known.
  */
 import { ProtocolError } from '../errors.js'
 
@@ -78,6 +82,27 @@ export class FrameDecoder {
       this.#frameSize = -1
     }
     return frames
+  }
+
+  /**
+   * Hands over the frame being received, for its remaining bytes to be read straight into it: a new
+   * buffer of the frame's size holding the bytes received so far (`filled` of them). The decoder is
+   * left between frames. Only valid while `pendingFrameSize` is defined; the size was checked
+   * against `maxFrameBytes` when its prefix arrived, so this never allocates from an unchecked prefix.
+   */
+  detachPendingFrame(): { frame: Buffer; filled: number } {
+    if (this.#frameSize < 0) throw new Error('FrameDecoder.detachPendingFrame: no frame is being received')
+    // While a frame is incomplete every buffered byte belongs to it (push() returns frames as soon as they complete).
+    const frame = Buffer.allocUnsafe(this.#frameSize)
+    let filled = 0
+    for (const chunk of this.#chunks) {
+      chunk.copy(frame, filled)
+      filled += chunk.length
+    }
+    this.#chunks = []
+    this.#buffered = 0
+    this.#frameSize = -1
+    return { frame, filled }
   }
 
   /** Removes and returns the next `n` (≤ buffered) bytes: a view when they lie in one chunk, else a copy. */

@@ -1,12 +1,15 @@
 /**
  * Connections against the real broker: ApiVersions negotiation, pipelining of many concurrent
- * requests, acks=0, timeouts and abort, and recovery after a connection failure.
+ * requests, acks=0, timeouts and abort, recovery after a connection failure, and multi-MiB Fetch
+ * responses (read straight into a frame-sized buffer on plain TCP: network/direct-reader.ts).
  */
+import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { parseBrokerAddress } from '../../../src/cluster/options.js'
 import { AbortError, ClosedError, TimeoutError } from '../../../src/errors.js'
 import { type Connection, connect } from '../../../src/network/index.js'
 import { Apis } from '../../../src/protocol/index.js'
+import { batches, RecordBatchBuilder } from '../../../src/protocol/records/index.js'
 import { createTopic, longPollFetch, uniqueTopic } from './helpers.js'
 
 const open: Connection[] = []
@@ -90,5 +93,45 @@ describe('Connection (real broker)', () => {
     // A new connection works.
     const d = await conn()
     await expect(d.request(Apis.Metadata, { topics: [] })).resolves.toBeDefined()
+  })
+  it('a Fetch response of ~3 MiB arrives intact, and the connection keeps working after it', async () => {
+    const c = await conn()
+    const topic = uniqueTopic('kw-large-fetch')
+    const topicId = await createTopic(c, topic)
+    const values: Buffer[] = []
+    // Three batches of ~900 KB (a batch must stay under the broker's max.message.bytes, 1 MiB).
+    for (let b = 0; b < 3; b++) {
+      const builder = new RecordBatchBuilder({ batchSizeLimit: 1_000_000 })
+      for (let i = 0; i < 880; i++) {
+        const value = randomBytes(1000)
+        if (!builder.tryAppend(Date.now(), null, value)) break
+        values.push(value)
+      }
+      const res = await c.request(Apis.Produce, {
+        acks: -1,
+        timeoutMs: 10_000,
+        topicData: [{ name: topic, topicId, partitionData: [{ index: 0, records: builder.build() }] }],
+      })
+      expect(res.responses[0]!.partitionResponses[0]!.errorCode).toBe(0)
+    }
+    const v = c.versionFor(Apis.Fetch)
+    const res = await c.request(Apis.Fetch, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxBytes: 8 * 1024 * 1024,
+      topics: [
+        {
+          ...(v >= 13 ? { topicId } : { topic }),
+          partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 8 * 1024 * 1024 }],
+        },
+      ],
+    })
+    const records = res.responses[0]!.partitions[0]!.records!
+    expect(records.length).toBeGreaterThan(2_500_000)
+    const fetched = [...batches(records)].flatMap((batch) => [...batch.records()].map((r) => r.value!))
+    expect(fetched.length).toBe(values.length)
+    expect(fetched.every((value, i) => value.equals(values[i]!))).toBe(true)
+    await expect(c.request(Apis.Metadata, { topics: [] })).resolves.toBeDefined()
   })
 })

@@ -4,7 +4,7 @@
  * against the real broker in test/integration/network.
  */
 import net from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   AbortError,
   ClosedError,
@@ -13,6 +13,7 @@ import {
   TimeoutError,
   UnsupportedVersionError,
 } from '../../../src/errors.js'
+import { DirectReader } from '../../../src/network/direct-reader.js'
 import { connect } from '../../../src/network/index.js'
 import { Apis } from '../../../src/protocol/index.js'
 import {
@@ -415,5 +416,195 @@ describe('Connection against misbehaving servers (typed error within the timeout
     await expect(conn.request(Apis.Metadata, {})).rejects.toBeInstanceOf(ProtocolError)
     expect(conn.closed).toBe(true)
     expect(defaultApiVersions().length).toBeGreaterThan(10)
+  })
+})
+
+describe('Connection over plain TCP: responses read through DirectReader (onread)', () => {
+  /** The records bytes of a fake Fetch response of about `size` bytes, unique per `seed`. */
+  function recordsOf(size: number, seed: number): Buffer {
+    const b = Buffer.alloc(size)
+    for (let i = 0; i < size; i++) b[i] = (seed * 131 + i * 7 + (i >> 8)) & 0xff
+    return b
+  }
+
+  function fetchBody(records: Buffer | null): object {
+    return {
+      responses: [
+        {
+          topicId: 'AAAAAAAAAAAAAAAAAAAAAQ',
+          topic: 't',
+          partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 0n, records }],
+        },
+      ],
+    }
+  }
+
+  /** A Fetch whose maxBytes says how many record bytes the fake broker should answer with. */
+  function fetchRequest(size: number) {
+    return { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: size, topics: [] }
+  }
+
+  /**
+   * Writes each response in pieces, a few ms apart, so that the client's reads split it: the length
+   * prefix in two, then a few bytes, then the rest (which the kernel may split further). Responses
+   * go out in order, one after another.
+   */
+  function splittingBroker(): Promise<FakeBroker> {
+    const queues = new WeakMap<net.Socket, Promise<void>>()
+    const pause = () => new Promise((r) => setTimeout(r, 3))
+    return startFakeBroker((req, ctx) => {
+      if (req.api !== Apis.Fetch) return false
+      const bytes = encodeResponse(req, fetchBody(recordsOf(req.body.maxBytes, req.correlationId)))
+      const previous = queues.get(ctx.socket) ?? Promise.resolve()
+      queues.set(
+        ctx.socket,
+        previous.then(async () => {
+          for (const [from, to] of [
+            [0, 2],
+            [2, 4],
+            [4, 11],
+            [11, bytes.length],
+          ] as const) {
+            ctx.write(bytes.subarray(from, to))
+            await pause()
+          }
+        }),
+      )
+      return true
+    })
+  }
+
+  it('large (200 KiB – 3 MiB) and small responses arrive intact, pipelined, with their prefixes split across reads', async () => {
+    broker = await splittingBroker()
+    const commit = vi.spyOn(DirectReader.prototype, 'commit')
+    try {
+      const conn = await connect({
+        host: '127.0.0.1',
+        port: broker.port,
+        maxInFlightRequests: 4,
+        requestTimeoutMs: 10_000,
+      })
+      const sizes = [10, 200 * 1024, 10, 3 * 1024 * 1024, 64 * 1024 - 200, 64 * 1024, 10, 200 * 1024]
+      const responses = await Promise.all(sizes.map((size) => conn.request(Apis.Fetch, fetchRequest(size))))
+      for (let i = 0; i < sizes.length; i++) {
+        const records = responses[i]!.responses[0]!.partitions[0]!.records!
+        expect(records.length).toBe(sizes[i])
+        const expected = recordsOf(sizes[i]!, broker.requests.filter((r) => r.api === Apis.Fetch)[i]!.correlationId)
+        expect(records.equals(expected)).toBe(true)
+      }
+      // Reads of more than the 64 KiB scratch buffer can only have gone into a large frame's own buffer.
+      expect(commit.mock.calls.some(([n]) => n > 64 * 1024)).toBe(true)
+      conn.close()
+    } finally {
+      commit.mockRestore()
+    }
+  })
+
+  it('the broker closing in the middle of a large response fails the pending requests with ProtocolError', async () => {
+    broker = await startFakeBroker((req, ctx) => {
+      if (req.api !== Apis.Fetch) return false
+      const bytes = encodeResponse(req, fetchBody(recordsOf(300_000, 1)))
+      ctx.socket.end(bytes.subarray(0, 100_000))
+      return true
+    })
+    const conn = await connect({ host: '127.0.0.1', port: broker.port })
+    const first = conn.request(Apis.Fetch, fetchRequest(1))
+    const second = conn.request(Apis.Metadata, {})
+    const err = await first.catch((e) => e)
+    expect(err).toBeInstanceOf(ProtocolError)
+    expect(err.message).toMatch(/middle of a response \(99996 of \d+ bytes\)/)
+    await expect(second).rejects.toBeInstanceOf(ConnectionError)
+    expect(conn.closed).toBe(true)
+  })
+
+  it('close() in the middle of a large response fails it with ClosedError; the rest of the response is ignored', async () => {
+    let sent!: () => void
+    const halfSent = new Promise<void>((r) => {
+      sent = r
+    })
+    broker = await startFakeBroker((req, ctx) => {
+      if (req.api !== Apis.Fetch) return false
+      const bytes = encodeResponse(req, fetchBody(recordsOf(2 * 1024 * 1024, 1)))
+      ctx.write(bytes.subarray(0, 500_000))
+      setTimeout(sent, 50)
+      setTimeout(() => ctx.write(bytes.subarray(500_000)), 100)
+      return true
+    })
+    const conn = await connect({ host: '127.0.0.1', port: broker.port })
+    const pending = conn.request(Apis.Fetch, fetchRequest(1))
+    await halfSent
+    conn.close()
+    await expect(pending).rejects.toBeInstanceOf(ClosedError)
+    await new Promise((r) => setTimeout(r, 150))
+    expect(conn.closeReason).toBeInstanceOf(ClosedError)
+  })
+
+  it('an oversized length prefix after a good response fails the connection, not the process', async () => {
+    let answered = false
+    broker = await startFakeBroker((req, ctx) => {
+      if (req.api !== Apis.Metadata) return false
+      if (answered) return true // the second request is never answered: the bad prefix ends the stream
+      answered = true
+      ctx.write(encodeResponse(req, metadataBody))
+      // A separate read, while the first frame is read into the scratch buffer.
+      setTimeout(() => ctx.write(Buffer.from([0x7f, 0xff, 0xff, 0xf0, 1, 2, 3])), 20)
+      return true
+    })
+    const conn = await connect({ host: '127.0.0.1', port: broker.port, maxResponseBytes: 1024 * 1024 })
+    const ok = conn.request(Apis.Metadata, {})
+    const next = conn.request(Apis.Metadata, {})
+    await expect(ok).resolves.toMatchObject({ clusterId: 'c' })
+    const err = await next.catch((e) => e)
+    expect(err).toBeInstanceOf(ProtocolError)
+    expect(err.message).toMatch(/exceeds maxResponseBytes 1048576/)
+    expect(conn.closed).toBe(true)
+  })
+
+  it('a frame after one that failed the connection, in the same read, is ignored', async () => {
+    let answered = false
+    broker = await startFakeBroker((req, ctx) => {
+      if (req.api !== Apis.Metadata) return false
+      if (answered) return true
+      answered = true
+      // A response with a wrong correlation id, then a good response to the next request.
+      const wrongId = encodeResponse({ ...req, correlationId: req.correlationId + 100 }, metadataBody)
+      const next = encodeResponse({ ...req, correlationId: req.correlationId + 1 }, metadataBody)
+      setTimeout(() => ctx.write(Buffer.concat([wrongId, next])), 20)
+      return true
+    })
+    const conn = await connect({ host: '127.0.0.1', port: broker.port })
+    const first = conn.request(Apis.Metadata, {})
+    const second = conn.request(Apis.Metadata, {})
+    const err = await first.catch((e) => e)
+    expect(err).toBeInstanceOf(ProtocolError)
+    expect(err.message).toMatch(/Unexpected response correlation id/)
+    await expect(second).rejects.toBeInstanceOf(ConnectionError)
+  })
+
+  it('an exception while reading (a frame buffer that cannot be allocated) fails the connection instead of escaping the onread callback', async () => {
+    // The fake broker runs in this process: allocations fail only once it has encoded its response.
+    let failAllocations = false
+    broker = await startFakeBroker((req, ctx) => {
+      if (req.api !== Apis.Fetch) return false
+      const bytes = encodeResponse(req, fetchBody(recordsOf(500_000, 1)))
+      failAllocations = true
+      ctx.write(bytes)
+      return true
+    })
+    const conn = await connect({ host: '127.0.0.1', port: broker.port })
+    const realAlloc = Buffer.allocUnsafe
+    const alloc = vi.spyOn(Buffer, 'allocUnsafe').mockImplementation((size: number) => {
+      if (failAllocations && size >= 400_000) throw new RangeError('Array buffer allocation failed')
+      return realAlloc(size)
+    })
+    try {
+      const err = await conn.request(Apis.Fetch, fetchRequest(1)).catch((e) => e)
+      expect(err).toBeInstanceOf(ConnectionError)
+      expect(err.message).toMatch(/Cannot read a response .*Array buffer allocation failed/)
+      expect(err.cause).toBeInstanceOf(RangeError)
+      expect(conn.closed).toBe(true)
+    } finally {
+      alloc.mockRestore()
+    }
   })
 })
