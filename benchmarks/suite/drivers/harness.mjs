@@ -354,9 +354,10 @@ export async function groupScenario(spec, createMember) {
  * blocked send(), instead of queueing up to `window` records outside the client's buffer.
  * Resolves with { elapsedMs, errors, firstError, latencies } after every record was acked.
  * Completion is counted with two shared handlers; only one record in LATENCY_SAMPLE_EVERY gets a
- * handler of its own to time send() → acknowledgement (a closure and a timestamp per record,
- * alive until the record is acked, cost the driver ~10 % of its CPU at 1 KB: harness work, not
- * the client's, which the batch-API clients pay once per 1,000 records).
+ * handler of its own to time send() → acknowledgement. A closure and a timestamp per record, alive
+ * until the record is acked, are harness work, not the client's, which the batch-API clients pay
+ * once per 1,000 records; they cost kafka-wire about a tenth of its P3 throughput (A/B in
+ * docs/performance.md, "Benchmark suite").
  */
 export const LATENCY_SAMPLE_EVERY = 16
 
