@@ -66,12 +66,17 @@ export class HeartbeatDriver<C> {
     this.#members.set(id, { hb: new MemberHeartbeat(identity, config), lastPollAt, coordinator: null })
   }
 
-  start(id: number, identity: MemberIdentity, coordinator: C): void {
+  /**
+   * Heartbeats for a new generation. `startedAt`: when the generation began on the main thread (the
+   * Java client resets its heartbeat timer then); the first heartbeat is due an interval after it,
+   * even if this call comes later. Never later than now.
+   */
+  start(id: number, identity: MemberIdentity, coordinator: C, startedAt = Number.POSITIVE_INFINITY): void {
     const m = this.#members.get(id)
     if (m === undefined) return
     if (m.coordinator !== null && m.coordinator !== coordinator) this.#transport.release?.(id)
     m.coordinator = coordinator
-    m.hb.start(identity, this.#clock.now())
+    m.hb.start(identity, Math.min(startedAt, this.#clock.now()))
     this.#schedule()
   }
 

@@ -23,8 +23,12 @@ export type ToWorker =
       config: HeartbeatConfig
       identity: MemberIdentity
     }
-  /** (Re)start heartbeating for a generation, against this coordinator. */
-  | { type: 'start'; id: number; identity: MemberIdentity; coordinator: CloneableConnectionOptions }
+  /**
+   * (Re)start heartbeating for a generation, against this coordinator. `at`: Date.now() on the main
+   * thread when the generation began; the interval and the session are counted from it, not from
+   * when the worker gets the message (a worker that is still starting gets it ~100 ms later).
+   */
+  | { type: 'start'; id: number; identity: MemberIdentity; coordinator: CloneableConnectionOptions; at: number }
   /** Stop heartbeating (a rebalance is starting on the main side). */
   | { type: 'stop'; id: number }
   /** Send LeaveGroup now (if started) and stop; answered with 'left'. */

@@ -160,6 +160,7 @@ class WorkerHeartbeat implements HeartbeatHandle {
   }
 
   async start(identity: MemberIdentity, coordinatorId: number): Promise<void> {
+    const at = Date.now()
     if (this.#closed) throw new ClosedError('heartbeat closed')
     const cluster = this.#options.cluster
     const conn = cluster.connectionOptions(coordinatorId)
@@ -175,6 +176,7 @@ class WorkerHeartbeat implements HeartbeatHandle {
       id: this.#id,
       identity: { ...identity },
       coordinator: cloneableConnectionOptions(conn, token),
+      at,
     })
   }
 

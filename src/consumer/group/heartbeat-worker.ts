@@ -154,7 +154,7 @@ port.on('message', (msg: ToWorker) => {
     }
     case 'start':
       if (msg.coordinator.sasl?.mechanism === 'OAUTHBEARER') tokenArrived(msg.id, msg.coordinator.sasl.token)
-      driver.start(msg.id, msg.identity, msg.coordinator)
+      driver.start(msg.id, msg.identity, msg.coordinator, msg.at)
       break
     case 'token':
       tokenArrived(msg.id, msg.token)

@@ -131,6 +131,19 @@ describe('HeartbeatDriver', () => {
     expect(notices).toEqual([])
   })
 
+  it('counts the interval from when the generation began on the main thread, not from when the worker heard of it', async () => {
+    const { clock, sent, driver } = setup()
+    await clock.advance(150) // the worker was still starting
+    driver.start(1, identity, 'coordinator', 0)
+    await clock.advance(6_000)
+    expect(sent.map((s) => s.at)).toEqual([3000, 6000])
+    // A start time from the future (clocks of two threads) counts from now.
+    const other = setup()
+    other.driver.start(1, identity, 'coordinator', 1_000_000)
+    await other.clock.advance(3_000)
+    expect(other.sent.map((s) => s.at)).toEqual([3000])
+  })
+
   it('sends LeaveGroup once maxPollIntervalMs passes without poll(), and stops', async () => {
     const { clock, sent, notices, driver, setPoll } = setup()
     driver.start(1, identity, 'coordinator')
