@@ -26,7 +26,7 @@ export type ToWorker =
   /**
    * (Re)start heartbeating for a generation, against this coordinator. `at`: Date.now() on the main
    * thread when the generation began; the interval and the session are counted from it, not from
-   * when the worker gets the message (a worker that is still starting gets it ~100 ms later).
+   * when the worker gets the message (a worker that is still starting got it ~150 ms later here).
    */
   | { type: 'start'; id: number; identity: MemberIdentity; coordinator: CloneableConnectionOptions; at: number }
   /** Stop heartbeating (a rebalance is starting on the main side). */
