@@ -166,10 +166,10 @@ class WorkerHeartbeat implements HeartbeatHandle {
     const conn = cluster.connectionOptions(coordinatorId)
     if (conn === undefined)
       throw new KafkaError(`no connection options for coordinator ${coordinatorId}`, 'ERR_COORDINATOR')
-    const sasl = conn.sasl
-    const token = sasl?.mechanism === 'OAUTHBEARER' ? await sasl.token() : undefined
+    const oauth = conn.sasl?.mechanism === 'OAUTHBEARER' ? conn.sasl : null
+    const token = oauth === null ? undefined : await oauth.token()
     if (this.#closed) return
-    this.#tokenSource = sasl?.mechanism === 'OAUTHBEARER' ? sasl.token : null
+    this.#tokenSource = oauth === null ? null : oauth.token
     this.#ensureAdded(identity)
     this.#host.post({
       type: 'start',
