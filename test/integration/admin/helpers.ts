@@ -134,8 +134,19 @@ export async function joinConsumerGroup(cluster: Cluster, groupId: string, topic
       },
       { workload: 'group' },
     )
-  const res = await heartbeat(0)
-  if (res.errorCode !== 0) throw brokerError(res.errorCode, res.errorMessage)
+  // Heartbeat as a real member does until the coordinator has assigned partitions of every subscribed
+  // topic: a coordinator whose metadata image does not have a just-created topic yet answers the join
+  // with an empty assignment and only recomputes it at a later heartbeat.
+  const deadline = Date.now() + 15_000
+  let res = await heartbeat(0)
+  for (;;) {
+    if (res.errorCode !== 0) throw brokerError(res.errorCode, res.errorMessage)
+    const assigned = res.assignment?.topicPartitions.filter((t) => t.partitions.length > 0).length ?? 0
+    if (assigned >= topics.length) break
+    if (Date.now() > deadline) throw new Error(`no assignment of ${topics.join(', ')} to ${memberId} within 15 s`)
+    await new Promise((r) => setTimeout(r, Math.min(res.heartbeatIntervalMs, 200)))
+    res = await heartbeat(res.memberEpoch)
+  }
   return {
     memberId,
     async leave() {
