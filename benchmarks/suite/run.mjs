@@ -414,12 +414,10 @@ async function main() {
       // loads them again, so that no client's timed run pays for being the first.
       if (sc.kind === 'consume') {
         const t0 = Date.now()
-        await java
-          .consume({ ...specFor(sc, 'warm-up', cluster.bootstrapServers, fresh), topic: sources[sc.id] })
-          .then(
-            () => log(`${sc.id}: source topic read once, untimed (${Date.now() - t0} ms)`),
-            (e) => log(`${sc.id}: warm-up read failed (${e.message}); timed runs may read from disk`),
-          )
+        await java.consume({ ...specFor(sc, 'warm-up', cluster.bootstrapServers, fresh), topic: sources[sc.id] }).then(
+          () => log(`${sc.id}: source topic read once, untimed (${Date.now() - t0} ms)`),
+          (e) => log(`${sc.id}: warm-up read failed (${e.message}); timed runs may read from disk`),
+        )
       }
       for (let rep = 1; rep <= sizes.repetitions; rep++) {
         // Alternate: each repetition starts with the next client, and each scenario's first
