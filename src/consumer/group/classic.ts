@@ -220,6 +220,13 @@ export class ClassicMembership implements GroupMembership {
     this.#heartbeat.start(this.#identity(), coordinatorId).catch((err) => {
       this.#heartbeatRunning = false
       this.#ctx.logger?.warn(`kafka-wire: group ${this.groupId}: cannot start heartbeats: ${String(err)}`)
+      // Without its worker script the member can never heartbeat: it would keep fetching partitions
+      // the coordinator hands to others once the session expires. poll() throws instead (as Java's
+      // poll() raises its heartbeat thread's failure).
+      if (err instanceof KafkaError && err.code === 'ERR_HEARTBEAT_WORKER_MISSING') {
+        this.#fatal = err
+        this.#ctx.wake()
+      }
     })
   }
 

@@ -57,11 +57,16 @@ export function createHeartbeat(options: HeartbeatOptions): HeartbeatHandle {
 
 /** Where the compiled worker script is. Throws a clear error when it has not been built. */
 export function heartbeatWorkerPath(): string {
-  const normalized = moduleDir.split('\\').join('/')
-  const inDist = /\/dist\/(esm|cjs)\/internal$/.test(normalized)
-  const file = inDist
-    ? join(moduleDir, '..', 'consumer', 'group', 'heartbeat-worker.js')
-    : join(packageRoot(), 'dist', 'esm', 'consumer', 'group', 'heartbeat-worker.js')
+  // The compiled worker beside this module: dist/esm or dist/cjs, or a copy of either wherever it
+  // was put (so not found through the name of the directory, nor through the package root).
+  const beside = join(moduleDir, '..', 'consumer', 'group', 'heartbeat-worker.js')
+  if (existsSync(beside)) return beside
+  let file = beside
+  try {
+    file = join(packageRoot(), 'dist', 'esm', 'consumer', 'group', 'heartbeat-worker.js')
+  } catch {
+    // no package root above (a bundle, a copied file): the error below names the expected file
+  }
   if (!existsSync(file)) {
     throw new KafkaError(
       `kafka-wire's heartbeat worker script is missing (${file}). Run \`npm run build\` first ` +

@@ -11,10 +11,11 @@ import type { HeartbeatNotice, MemberIdentity } from '../../../src/consumer/grou
 import { resolveConsumerOptions } from '../../../src/consumer/options.js'
 import { SubscriptionState } from '../../../src/consumer/subscription-state.js'
 import type { TopicPartition } from '../../../src/consumer/types.js'
+import { KafkaError } from '../../../src/errors.js'
 
 type Handler = (body: any) => any | Promise<any>
 
-function setup(opts: { strategy?: string[]; groupInstanceId?: string } = {}) {
+function setup(opts: { strategy?: string[]; groupInstanceId?: string; startError?: Error } = {}) {
   const options = resolveConsumerOptions({
     bootstrapServers: 'x:1',
     groupId: 'g',
@@ -78,6 +79,7 @@ function setup(opts: { strategy?: string[]; groupInstanceId?: string } = {}) {
         notePoll() {},
         async start(identity) {
           heartbeat.starts.push({ ...identity })
+          if (opts.startError !== undefined) throw opts.startError
         },
         stop() {
           heartbeat.stops++
@@ -268,6 +270,26 @@ describe('ClassicMembership', () => {
     expect(await t.membership.poll(soon())).toBe(true)
     expect(t.requests.filter((r) => r.api === 'JoinGroup')).toHaveLength(1)
     expect(t.events).toEqual(['assigned:1'])
+  })
+
+  it('a heartbeat worker that cannot start is fatal: poll() throws its error instead of fetching without heartbeats', async () => {
+    const missing = new KafkaError('heartbeat worker script is missing', 'ERR_HEARTBEAT_WORKER_MISSING')
+    const t = setup({ startError: missing })
+    t.joinOk('m-1', 1)
+    t.syncWith([0, 1, 2, 3])
+    await expect(t.membership.poll(soon())).rejects.toBe(missing)
+    expect(t.heartbeat.starts).toHaveLength(1)
+    await expect(t.membership.poll(soon())).rejects.toBe(missing)
+  })
+
+  it('other failures to start heartbeats are not fatal', async () => {
+    const t = setup({ startError: new KafkaError('token endpoint down', 'ERR_SASL') })
+    t.joinOk('m-1', 1)
+    t.syncWith([0, 1, 2, 3])
+    expect(await t.membership.poll(soon())).toBe(true)
+    await new Promise((r) => setImmediate(r))
+    expect(await t.membership.poll(soon())).toBe(true)
+    expect(t.membership.state).toBe('STABLE')
   })
 
   it('FENCED_INSTANCE_ID is fatal for a static member', async () => {
