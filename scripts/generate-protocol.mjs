@@ -245,6 +245,20 @@ function generateErrors() {
   lines.push(
     'export const ERROR_CODE_BY_NAME: ReadonlyMap<string, number> = new Map(table.map(([code, name]) => [name, code]))',
   )
+  lines.push('')
+  lines.push('/**')
+  lines.push(' * Kafka error codes by name: compare response codes with `ErrorCode.NOT_LEADER_OR_FOLLOWER`,')
+  lines.push(' * never with a number literal.')
+  lines.push(' */')
+  lines.push('export const ErrorCode = {')
+  for (const row of rows) {
+    const [code, name] = row.split('\t')
+    lines.push(`  ${name}: ${code},`)
+  }
+  lines.push('} as const')
+  lines.push('')
+  lines.push('/** The name of a Kafka error code, e.g. `"NOT_COORDINATOR"`. */')
+  lines.push('export type ErrorCodeName = keyof typeof ErrorCode')
   return `${lines.join('\n')}\n`
 }
 
