@@ -7,14 +7,20 @@
  * - `connect()` bootstraps from any entry of bootstrapServers (each tried in turn, host names
  *   resolved anew on every attempt), retrying with backoff until requestTimeoutMs.
  * - Metadata is refreshed every metadataMaxAgeMs, and promptly (coalesced, at most once per
- *   retryBackoffMs, growing on failures) when a response carries an error code that invalidates
- *   metadata or a broker connection fails. Topics named in topicMetadata()/refreshMetadata() are
- *   tracked and included in every refresh. When no known broker answers, the bootstrap servers are
- *   tried again (Java's metadata.recovery.strategy=rebootstrap).
+ *   retryBackoffMs, growing on failures) when a client reports it stale (`invalidateMetadata()`:
+ *   the clients classify their responses' error codes, see errors.ts `invalidatesMetadata`) or a
+ *   broker connection fails. Cluster does not look inside responses for error codes (one narrow,
+ *   typed exception for the consumer's APIs until it reports everything itself: CONSUMER_COMPAT_APIS).
+ *   Topics named in topicMetadata()/refreshMetadata() are tracked and included in every refresh.
+ *   When no known broker answers, the bootstrap servers are tried again (Java's
+ *   metadata.recovery.strategy=rebootstrap).
  * - `send()` is one attempt on one broker: a failure to connect or a lost connection rejects with a
  *   retriable ConnectionError (the request may or may not have been applied) and callers decide.
  *   `sendAny()` / `sendToController()` retry retriable transport errors on other brokers with
  *   backoff until their deadline. An AuthenticationError is never retried anywhere.
+ * - The version of every request is chosen in one place (`#sendTo`): the highest version both
+ *   sides support, capped at the caller's `maxVersion`. A body may be given as `build(version)`
+ *   when its shape depends on the version chosen.
  * - All timers are unref()'d; only pending requests keep the process alive.
  */
 import { inspect } from 'node:util'
@@ -33,6 +39,7 @@ import {
 import type { Connection, ConnectionOptions, Workload } from '../network/index.js'
 import { connect as openConnection, redactOnInspect } from '../network/index.js'
 import { debug } from '../network/logger.js'
+import { ErrorCode } from '../protocol/error-codes.js'
 import { type ApiSchema, Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 import { type CoordinatorKeyType, Coordinators } from './coordinators.js'
 import { type BrokerMetadata, MetadataCache, type TopicMetadata } from './metadata.js'
@@ -48,8 +55,28 @@ export interface SendOptions {
   timeoutMs?: number
   /** false for Produce with acks=0: resolves with undefined once written. */
   expectResponse?: boolean
-  /** Version to send instead of the negotiated one. */
+  /**
+   * The highest version the caller can send (e.g. Produce v12 while a topic id is unknown): the
+   * request goes out at min(negotiated, maxVersion). Rejects with UnsupportedVersionError when
+   * that is below the lowest version the broker (or kafka-wire) accepts.
+   */
+  maxVersion?: number
+  /**
+   * @deprecated An exact version, as learnt from `versionFor()` (two trips into the cluster).
+   * Use `maxVersion`, and a `build(version)` body when the body depends on the version.
+   */
   version?: number
+}
+
+/** A request body, or a function building it for the version chosen (called once, just before encoding). */
+export type RequestBody<A extends ApiSchema<any, any>> = RequestOf<A> | ((version: number) => RequestOf<A>)
+
+/** Why a client reports cached metadata stale (for the debug log). */
+export interface StaleMetadata {
+  /** The topic concerned, if one; it is tracked (included in refreshes) from now on. */
+  topic?: string
+  /** E.g. the Kafka error name that said so. */
+  reason?: string
 }
 
 export interface ClusterConfig {
@@ -60,22 +87,41 @@ export interface ClusterConfig {
 }
 
 const DEFAULT_MAX_IN_FLIGHT: Record<Workload, number> = { produce: 5, fetch: 5, group: 32, admin: 32 }
-const REBOOTSTRAP_REQUIRED = 129
 
 type MetadataApi = typeof Apis.Metadata
 
-/** Whether any `errorCode` anywhere in a decoded response invalidates metadata. Skips record buffers. */
-export function responseInvalidatesMetadata(value: unknown, depth = 0): boolean {
-  if (depth > 8 || value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return false
-  if (Array.isArray(value)) {
-    for (const v of value) if (responseInvalidatesMetadata(v, depth + 1)) return true
-    return false
-  }
-  for (const [k, v] of Object.entries(value)) {
-    if (typeof v === 'number') {
-      if (v !== 0 && k === 'errorCode' && invalidatesMetadata(v)) return true
-    } else if (typeof v === 'object' && v !== null && responseInvalidatesMetadata(v, depth + 1)) return true
-  }
+interface PartitionErrors {
+  readonly partitions: readonly { readonly errorCode: number }[]
+}
+
+/**
+ * Compatibility, to be removed once consumer/ reports stale metadata for every response itself
+ * (issue 14 §3): the APIs the consumer sends to partition leaders and group coordinators, with
+ * where their error codes are. Only these responses are looked at, along these typed paths; the
+ * producer and admin report through `invalidateMetadata()` and are never looked at.
+ */
+const CONSUMER_COMPAT_APIS: ReadonlyMap<ApiSchema<any, any>, (res: any) => boolean> = new Map<
+  ApiSchema<any, any>,
+  (res: any) => boolean
+>([
+  [Apis.Fetch, (r: ResponseOf<typeof Apis.Fetch>) => stale(r.errorCode) || anyPartitionStale(r.responses)],
+  [Apis.ListOffsets, (r: ResponseOf<typeof Apis.ListOffsets>) => anyPartitionStale(r.topics)],
+  [Apis.OffsetForLeaderEpoch, (r: ResponseOf<typeof Apis.OffsetForLeaderEpoch>) => anyPartitionStale(r.topics)],
+  [Apis.OffsetCommit, (r: ResponseOf<typeof Apis.OffsetCommit>) => anyPartitionStale(r.topics)],
+  [
+    Apis.OffsetFetch,
+    (r: ResponseOf<typeof Apis.OffsetFetch>) =>
+      anyPartitionStale(r.topics) || r.groups.some((g) => stale(g.errorCode) || anyPartitionStale(g.topics)),
+  ],
+])
+
+function stale(code: number): boolean {
+  return code !== ErrorCode.NONE && invalidatesMetadata(code)
+}
+
+function anyPartitionStale(topics: readonly PartitionErrors[] | null | undefined): boolean {
+  if (topics == null) return false
+  for (const t of topics) for (const p of t.partitions) if (stale(p.errorCode)) return true
   return false
 }
 
@@ -258,7 +304,10 @@ export class Cluster {
           if (md !== undefined && md.partitions.length > 0 && (code === undefined || !this.#isTopicErrorFatal(code))) {
             out.set(t, md)
           } else {
-            topicError = brokerError(code ?? 3, null, { topic: t, apiKey: Apis.Metadata.apiKey })
+            topicError = brokerError(code ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null, {
+              topic: t,
+              apiKey: Apis.Metadata.apiKey,
+            })
             throw topicError
           }
         }
@@ -288,7 +337,24 @@ export class Cluster {
     await raceWith(this.#coalescedRefresh(), { signal: opts.signal, deadline }, 'refreshing metadata')
   }
 
-  /** Asks for a prompt metadata refresh (asynchronous, coalesced, rate-limited by retryBackoffMs). */
+  /**
+   * A client saw that cached metadata is stale (an error code whose `invalidatesMetadata` flag is
+   * set, a partition without a leader, ...): refresh promptly (asynchronous, coalesced,
+   * rate-limited by retryBackoffMs). Cluster never infers this from responses itself.
+   */
+  invalidateMetadata(cause: StaleMetadata = {}): void {
+    if (cause.topic !== undefined) this.#interest.add(cause.topic)
+    if (cause.reason !== undefined || cause.topic !== undefined) {
+      debug(
+        this.options.logger,
+        `kafka-wire: metadata is stale${cause.topic === undefined ? '' : ` for ${cause.topic}`}` +
+          `${cause.reason === undefined ? '' : ` (${cause.reason})`}`,
+      )
+    }
+    this.#scheduleRefresh(this.#refreshFailures)
+  }
+
+  /** `invalidateMetadata()` without a cause. */
   requestMetadataRefresh(): void {
     this.#scheduleRefresh(this.#refreshFailures)
   }
@@ -315,11 +381,14 @@ export class Cluster {
 
   // --- requests -----------------------------------------------------------------------------------
 
-  /** One attempt to send to `nodeId` over its connection for `opts.workload` (default 'admin'). */
+  /**
+   * One attempt to send to `nodeId` over its connection for `opts.workload` (default 'admin'), at
+   * min(negotiated, `opts.maxVersion`). `body` may be `build(version)`.
+   */
   async send<A extends ApiSchema<any, any>>(
     nodeId: number,
     api: A,
-    body: RequestOf<A>,
+    body: RequestBody<A>,
     opts: SendOptions = {},
   ): Promise<ResponseOf<A>> {
     if (this.#closed) throw new ClosedError('The client is closed')
@@ -329,19 +398,19 @@ export class Cluster {
       this.requestMetadataRefresh()
       throw new ConnectionError(`Broker ${nodeId} is not in the cluster metadata`, { broker: nodeId })
     }
-    return this.#sendTo(endpoint, api, () => body, opts, deadline)
+    return this.#sendTo(endpoint, api, body, opts, deadline)
   }
 
   /** Sends to any live broker (least loaded first), trying others on transport errors until the deadline. */
   async sendAny<A extends ApiSchema<any, any>>(
     api: A,
-    body: RequestOf<A>,
+    body: RequestBody<A>,
     opts: SendOptions = {},
   ): Promise<ResponseOf<A>> {
     if (this.#closed) throw new ClosedError('The client is closed')
     const deadline = Date.now() + (opts.timeoutMs ?? this.options.requestTimeoutMs)
     await this.connect({ signal: opts.signal, timeoutMs: Math.max(1, deadline - Date.now()) })
-    return this.#sendAnyBuilt(api, () => body, { ...opts, deadline })
+    return this.#sendAnyBuilt(api, body, { ...opts, deadline })
   }
 
   /**
@@ -350,7 +419,7 @@ export class Cluster {
    */
   async sendToController<A extends ApiSchema<any, any>>(
     api: A,
-    body: RequestOf<A>,
+    body: RequestBody<A>,
     opts: SendOptions = {},
   ): Promise<ResponseOf<A>> {
     if (this.#closed) throw new ClosedError('The client is closed')
@@ -364,14 +433,17 @@ export class Cluster {
           )
         }
         const endpoint = this.#endpoint(this.#metadata.controllerId)
-        if (endpoint === undefined) return this.#sendAnyBuilt(api, () => body, { ...opts, deadline })
-        return this.#sendTo(endpoint, api, () => body, opts, deadline)
+        if (endpoint === undefined) return this.#sendAnyBuilt(api, body, { ...opts, deadline })
+        return this.#sendTo(endpoint, api, body, opts, deadline)
       },
       this.#retryOptions(deadline, opts.signal),
     )
   }
 
-  /** The version that would be used for `api` on `nodeId` (connecting if needed). */
+  /**
+   * The version that would be used for `api` on `nodeId` (connecting if needed).
+   * @deprecated for sending: pass `maxVersion` (and a `build(version)` body) to `send()` instead.
+   */
   async versionFor(nodeId: number, api: ApiSchema<any, any>): Promise<number> {
     const existing = this.#pool.existing(nodeId)
     if (existing !== undefined) return existing.versionFor(api)
@@ -569,7 +641,7 @@ export class Cluster {
         (v) => metadataRequest(v, topics, opts.allowAutoTopicCreation ?? false),
         { signal: opts.signal, deadline: opts.deadline },
       )
-      if (res.errorCode === REBOOTSTRAP_REQUIRED) {
+      if (res.errorCode === ErrorCode.REBOOTSTRAP_REQUIRED) {
         this.options.logger.warn('kafka-wire: the cluster asked for a rebootstrap')
         this.#connected = undefined
         await this.connect({
@@ -665,7 +737,7 @@ export class Cluster {
 
   async #sendAnyBuilt<A extends ApiSchema<any, any>>(
     api: A,
-    build: (version: number) => RequestOf<A>,
+    build: RequestBody<A>,
     opts: SendOptions & { deadline: number },
   ): Promise<ResponseOf<A>> {
     const deadline = opts.deadline
@@ -690,29 +762,50 @@ export class Cluster {
   async #sendTo<A extends ApiSchema<any, any>>(
     ep: Endpoint,
     api: A,
-    build: (version: number) => RequestOf<A>,
+    build: RequestBody<A>,
     opts: SendOptions,
     deadline: number,
   ): Promise<ResponseOf<A>> {
     const workload = opts.workload ?? 'admin'
     const conn = await this.#pool.acquire(ep, workload, { deadline, ...(opts.signal ? { signal: opts.signal } : {}) })
-    const version = opts.version ?? conn.versionFor(api)
+    const version = opts.version ?? chooseVersion(conn, api, opts.maxVersion, ep.nodeId)
     let body: RequestOf<A>
-    try {
-      body = build(version)
-    } catch (err) {
-      if (err instanceof KafkaError) throw err
-      throw new UnsupportedVersionError(String(err))
-    }
+    if (typeof build === 'function') {
+      try {
+        body = build(version)
+      } catch (err) {
+        if (err instanceof KafkaError) throw err
+        throw new UnsupportedVersionError(String(err))
+      }
+    } else body = build
     const res = await conn.request(api, body, {
       version,
       timeoutMs: Math.max(1, deadline - Date.now()),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.expectResponse === false ? { expectResponse: false } : {}),
     })
-    if (res !== undefined && api !== Apis.Metadata && responseInvalidatesMetadata(res)) this.requestMetadataRefresh()
+    if (res !== undefined) {
+      const compat = CONSUMER_COMPAT_APIS.get(api)
+      if (compat?.(res)) this.requestMetadataRefresh()
+    }
     return res
   }
+}
+
+/**
+ * The one place a request's version is chosen: the highest both sides support, capped at
+ * `maxVersion`; UnsupportedVersionError (naming both ranges) when the cap is below what is accepted.
+ */
+function chooseVersion(conn: Connection, api: ApiSchema<any, any>, maxVersion: number | undefined, node: number) {
+  const negotiated = conn.versionFor(api)
+  if (maxVersion === undefined || maxVersion >= negotiated) return negotiated
+  if (conn.apiVersions.allows(api, maxVersion)) return maxVersion
+  const r = conn.apiVersions.brokerRange(api.apiKey)
+  throw new UnsupportedVersionError(
+    `${api.name} v${maxVersion} or older is needed, but broker ${node} accepts ${api.name} ` +
+      `v${Math.max(r?.minVersion ?? 0, api.minVersion)}-v${negotiated} only`,
+    { apiKey: api.apiKey, broker: node },
+  )
 }
 
 /** A MetadataRequest body for `version`: these topics, or all (null), never auto-creating unless asked. */

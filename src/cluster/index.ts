@@ -5,8 +5,9 @@ export {
   Cluster,
   type ClusterConfig,
   metadataRequest,
-  responseInvalidatesMetadata,
+  type RequestBody,
   type SendOptions,
+  type StaleMetadata,
 } from './cluster.js'
 export { COORDINATOR_MOVED, type CoordinatorKeyType, Coordinators } from './coordinators.js'
 export {

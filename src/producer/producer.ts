@@ -15,17 +15,8 @@
 import { Cluster } from '../cluster/cluster.js'
 import type { TopicMetadata } from '../cluster/metadata.js'
 import { type CommonClientOptions, resolveCommonOptions } from '../cluster/options.js'
-import {
-  AbortError,
-  brokerError,
-  ClosedError,
-  ConfigError,
-  KafkaError,
-  RecordTooLargeError,
-  TimeoutError,
-} from '../errors.js'
+import { AbortError, ClosedError, ConfigError, KafkaError, RecordTooLargeError, TimeoutError } from '../errors.js'
 import type { Logger } from '../network/types.js'
-import { Apis } from '../protocol/index.js'
 import { loadCodec } from '../protocol/records/index.js'
 import { APPEND_BATCH_FULL, APPEND_NEW_BATCH, RecordAccumulator, type TopicQueues } from './accumulator.js'
 import {
@@ -46,8 +37,9 @@ import {
 } from './options.js'
 import { partitionForKey } from './partitioner.js'
 import { ProducerState } from './producer-state.js'
-import { type ProduceTransport, Sender, SenderLoop } from './sender.js'
+import { Sender, SenderLoop } from './sender.js'
 import { type DefaultData, defaultSerializer, type RecordHeaders, type Serializer } from './serializers.js'
+import { clusterTransport } from './transport.js'
 
 /** Options of a Producer: the shared client options plus the producer's own. */
 export interface ProducerOptions<K = DefaultData, V = DefaultData> extends CommonClientOptions, ProducerConfig<K, V> {}
@@ -222,7 +214,11 @@ export class Producer<K = DefaultData, V = DefaultData> {
         this.#cluster.updateLeader(topic, partition, leaderId, leaderEpoch, endpoint)
       },
     })
-    this.#loop = new SenderLoop(this.#sender, this.#state, this.#transport(), {
+    const transport = clusterTransport(this.#cluster, {
+      requestTimeoutMs: config.requestTimeoutMs,
+      ensureConnected: () => this.#ensureConnected(),
+    })
+    this.#loop = new SenderLoop(this.#sender, this.#state, transport, {
       logger: this.#logger,
       retryBackoffMs: config.retryBackoffMs,
     })
@@ -706,31 +702,6 @@ export class Producer<K = DefaultData, V = DefaultData> {
   }
 
   // --- plumbing -------------------------------------------------------------------------------
-
-  #transport(): ProduceTransport {
-    const cluster = this.#cluster
-    const timeoutMs = this.#config.requestTimeoutMs
-    return {
-      metadata: cluster,
-      produce: (nodeId, body, opts) =>
-        cluster.send(nodeId, Apis.Produce, body, {
-          workload: 'produce',
-          timeoutMs: opts.timeoutMs,
-          expectResponse: opts.expectResponse,
-        }),
-      initProducerId: async () => {
-        await this.#ensureConnected()
-        const res = await cluster.sendAny(
-          Apis.InitProducerId,
-          { transactionalId: null, transactionTimeoutMs: 2147483647 },
-          { timeoutMs },
-        )
-        if (res.errorCode !== 0) throw brokerError(res.errorCode, null, { apiKey: Apis.InitProducerId.apiKey })
-        return { producerId: res.producerId, producerEpoch: res.producerEpoch }
-      },
-      requestMetadataRefresh: () => cluster.requestMetadataRefresh(),
-    }
-  }
 
   #ensureConnected(): Promise<void> {
     this.#connected ??= this.#cluster.connect().catch((err) => {

@@ -448,7 +448,7 @@ export class Sender {
   }
 }
 
-/** What the loop needs from the cluster (Cluster adapts to it in producer.ts). */
+/** What the loop needs from the cluster (transport.ts adapts Cluster to it). */
 export interface ProduceTransport {
   readonly metadata: MetadataView
   produce(

@@ -1,0 +1,52 @@
+/**
+ * The producer's transport: `ProduceTransport` (what the SenderLoop needs, sender.ts) over a
+ * Cluster. Owned by the producer; the SenderLoop is its only caller.
+ *
+ * The Sender decides the highest Produce version a request may use (`plan.maxVersion`: v12 when a
+ * topic id is unknown, since v13 addresses topics by id only); the cluster sends at
+ * min(negotiated, maxVersion). Stale metadata is reported by the Sender (error codes whose
+ * `invalidatesMetadata` flag is set, unknown leaders) through `requestMetadataRefresh()`: the
+ * cluster does not look inside Produce responses.
+ */
+import type { Cluster } from '../cluster/cluster.js'
+import { brokerError } from '../errors.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { Apis } from '../protocol/index.js'
+import type { ProduceTransport } from './sender.js'
+
+/** The parts of Cluster the transport uses. */
+export type TransportCluster = Pick<Cluster, 'topic' | 'send' | 'sendAny' | 'requestMetadataRefresh'>
+
+export interface TransportOptions {
+  /** Bound of the InitProducerId exchange. */
+  requestTimeoutMs: number
+  /** Bootstraps the cluster (once) before the first InitProducerId. */
+  ensureConnected: () => Promise<void>
+}
+
+export function clusterTransport(cluster: TransportCluster, options: TransportOptions): ProduceTransport {
+  const { requestTimeoutMs, ensureConnected } = options
+  return {
+    metadata: cluster,
+    produce: (nodeId, body, opts) =>
+      cluster.send(nodeId, Apis.Produce, body, {
+        workload: 'produce',
+        timeoutMs: opts.timeoutMs,
+        expectResponse: opts.expectResponse,
+        maxVersion: opts.maxVersion,
+      }),
+    initProducerId: async () => {
+      await ensureConnected()
+      const res = await cluster.sendAny(
+        Apis.InitProducerId,
+        { transactionalId: null, transactionTimeoutMs: 2147483647 },
+        { timeoutMs: requestTimeoutMs },
+      )
+      if (res.errorCode !== ErrorCode.NONE) {
+        throw brokerError(res.errorCode, null, { apiKey: Apis.InitProducerId.apiKey })
+      }
+      return { producerId: res.producerId, producerEpoch: res.producerEpoch }
+    },
+    requestMetadataRefresh: () => cluster.requestMetadataRefresh(),
+  }
+}
