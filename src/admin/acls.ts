@@ -1,12 +1,15 @@
 /**
  * ACL calls: DescribeAcls, CreateAcls, DeleteAcls (any broker; it forwards to the controller).
- * Friendly enums ↔ wire codes, request building and response mapping.
+ * Friendly enums ↔ wire codes, request building and response mapping, and the operations
+ * declaring each call for executor.ts.
  */
 import { brokerError } from '../errors.js'
-import type { Apis, RequestOf, ResponseOf } from '../protocol/index.js'
-import { ErrorCode, invalidArgument, namedMessage } from './common.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
+import { invalidArgument, namedMessage } from './common.js'
 import type { RoundReport } from './driver.js'
 import { aclOperations, aclPatternTypes, aclPermissionTypes, aclResourceTypes } from './enums.js'
+import { operation, singleOperation } from './operation.js'
 import type { AclBinding, AclBindingFilter, DeleteAclsFilterResult, NewAclBinding } from './types.js'
 
 /** A binding with its defaults filled in (pattern 'literal', host '*'). */
@@ -171,5 +174,52 @@ export function handleDeleteAclsResponse(
       deleted.push(binding)
     }
     report.ok(key, { filter, deleted })
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations (run by executor.ts); items of createAcls / deleteAcls are keyed by their index.
+
+export function describeAclsOperation(filter: AclBindingFilter) {
+  const request = buildDescribeAclsRequest(filter) // validates the enums before any I/O
+  return singleOperation({
+    name: 'describeAcls',
+    api: Apis.DescribeAcls,
+    route: 'any',
+    build: () => request,
+    handle: (response, report: RoundReport<AclBinding[]>, ctx) =>
+      report.ok('call', aclsFromDescribe(response, filter, ctx.apiKey)),
+  })
+}
+
+export function createAclsOperation(bindings: readonly NewAclBinding[]) {
+  const normalized = bindings.map(normalizeBinding)
+  buildCreateAclsRequest(normalized) // validates the enums before any I/O
+  return operation({
+    name: 'createAcls',
+    itemKind: 'ACL bindings',
+    api: Apis.CreateAcls,
+    route: 'any',
+    items: new Map(normalized.map((b, i) => [String(i), b])),
+    itemName: (k) => bindingLabel(normalized[Number(k)]!),
+    build: (list) => buildCreateAclsRequest(list),
+    handle: (response, report: RoundReport<AclBinding>, ctx) =>
+      handleCreateAclsResponse(response, ctx.items, ctx.keys, report, ctx.apiKey),
+    result: () => undefined,
+  })
+}
+
+export function deleteAclsOperation(filters: readonly AclBindingFilter[]) {
+  buildDeleteAclsRequest(filters) // validates the enums before any I/O
+  return operation({
+    name: 'deleteAcls',
+    itemKind: 'ACL filters',
+    api: Apis.DeleteAcls,
+    route: 'any',
+    items: new Map(filters.map((f, i) => [String(i), f])),
+    itemName: (k) => filterLabel(filters[Number(k)]!),
+    build: (list) => buildDeleteAclsRequest(list),
+    handle: (response, report: RoundReport<DeleteAclsFilterResult>, ctx) =>
+      handleDeleteAclsResponse(response, ctx.items, ctx.keys, report, ctx.apiKey),
   })
 }

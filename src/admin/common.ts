@@ -3,6 +3,7 @@
  * classification, argument checks.
  */
 import { type BrokerError, brokerError, invalidatesMetadata, isRetriable, KafkaError } from '../errors.js'
+import { ErrorCode } from '../protocol/error-codes.js'
 import { ZERO_UUID } from '../protocol/index.js'
 import type { RoundReport } from './driver.js'
 
@@ -30,20 +31,6 @@ export function tpName(key: string): { label: string; topic: string; partition: 
 export function topicName(topic: string): { label: string; topic: string } {
   return { label: topic, topic }
 }
-
-export const ErrorCode = {
-  NONE: 0,
-  UNKNOWN_TOPIC_OR_PARTITION: 3,
-  LEADER_NOT_AVAILABLE: 5,
-  NOT_LEADER_OR_FOLLOWER: 6,
-  COORDINATOR_LOAD_IN_PROGRESS: 14,
-  COORDINATOR_NOT_AVAILABLE: 15,
-  NOT_COORDINATOR: 16,
-  UNSUPPORTED_VERSION: 35,
-  NOT_CONTROLLER: 41,
-  GROUP_ID_NOT_FOUND: 69,
-  THROTTLING_QUOTA_EXCEEDED: 89,
-} as const
 
 /** Why an item's error code is retried, if it is. */
 export type RetryKind = 'no' | 'yes' | 'metadata' | 'coordinator'

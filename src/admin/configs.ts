@@ -6,16 +6,19 @@
  * metrics, and the cluster-wide default broker config (name '') — goes to any broker.
  */
 import { brokerError } from '../errors.js'
-import type { Apis, RequestOf, ResponseOf } from '../protocol/index.js'
-import { ErrorCode, invalidArgument, requireUnique } from './common.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
+import { invalidArgument, requireUnique } from './common.js'
 import type { RoundReport } from './driver.js'
 import { alterConfigOps, configResourceTypes, configSources, configTypes } from './enums.js'
+import { operation } from './operation.js'
 import type {
   AlterConfigsResource,
   ConfigEntry,
   ConfigResource,
   ConfigResourceDescription,
   DescribeConfigResource,
+  IncrementalAlterConfigsOptions,
 } from './types.js'
 
 /** Item key of a config resource. */
@@ -175,4 +178,48 @@ function resourceError(resource: ConfigResource, code: number, message: string |
   const where = resource.type === 'topic' ? { topic: resource.name, apiKey, broker } : { apiKey, broker }
   const text = resource.type === 'topic' ? message : `${resourceLabel(resource)}${message ? `: ${message}` : ''}`
   return brokerError(code, text, where)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations (run by executor.ts). Broker resources go to that broker, the others to any broker.
+
+export function describeConfigsOperation(
+  resources: readonly DescribeConfigResource[],
+  flags: { includeSynonyms: boolean; includeDocumentation: boolean },
+) {
+  validateResources(resources)
+  const items = new Map(resources.map((r) => [resourceKey(r), r]))
+  return operation({
+    name: 'describeConfigs',
+    itemKind: 'resources',
+    api: Apis.DescribeConfigs,
+    route: 'broker',
+    node: resourceNode,
+    items,
+    itemName: (k) => resourceName(items.get(k)!),
+    build: (list) => buildDescribeConfigsRequest(list, flags),
+    handle: (response, report: RoundReport<ConfigResourceDescription>, ctx) =>
+      handleDescribeConfigsResponse(response, report, ctx.apiKey, ctx.node),
+  })
+}
+
+export function incrementalAlterConfigsOperation(
+  resources: readonly AlterConfigsResource[],
+  options: IncrementalAlterConfigsOptions,
+) {
+  validateAlterResources(resources)
+  const items = new Map(resources.map((r) => [resourceKey(r), r]))
+  return operation({
+    name: 'incrementalAlterConfigs',
+    itemKind: 'resources',
+    api: Apis.IncrementalAlterConfigs,
+    route: 'broker',
+    node: resourceNode,
+    items,
+    itemName: (k) => resourceName(items.get(k)!),
+    build: (list) => buildIncrementalAlterConfigsRequest(list, options.validateOnly ?? false),
+    handle: (response, report: RoundReport<ConfigResource>, ctx) =>
+      handleIncrementalAlterConfigsResponse(response, report, ctx.apiKey, ctx.node),
+    result: () => undefined,
+  })
 }

@@ -9,7 +9,7 @@
  * every pending item with that error when it is retriable (connection lost, request timed out)
  * and rejects the whole call otherwise (authentication, unsupported version, abort, close).
  *
- * Called by admin.ts only. Pure apart from the clock and timers; the unit tests step it with
+ * Called by executor.ts only. Pure apart from the clock and timers; the unit tests step it with
  * fake rounds.
  */
 import { backoff, sleep } from '../cluster/retry.js'

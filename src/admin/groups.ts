@@ -1,15 +1,17 @@
 /**
  * Group calls: ListGroups (every broker), DescribeGroups / ConsumerGroupDescribe and DeleteGroups
- * (the group's coordinator). Request building and response mapping; admin.ts does the I/O.
+ * (the group's coordinator). Request building and response mapping, and the operations declaring
+ * each call for executor.ts.
  *
  * describeGroups follows Java's admin: ConsumerGroupDescribe first (KIP-848 'consumer' groups);
  * a group it does not know (GROUP_ID_NOT_FOUND — a classic group, or no group at all) is asked
  * again with DescribeGroups, which answers for classic groups; brokers without
  * ConsumerGroupDescribe get DescribeGroups for every group.
  */
-import { KafkaError } from '../errors.js'
+import { brokerError, KafkaError } from '../errors.js'
+import { ErrorCode } from '../protocol/error-codes.js'
 import {
-  type Apis,
+  Apis,
   ConsumerProtocolAssignment,
   ConsumerProtocolSubscription,
   compile,
@@ -18,8 +20,10 @@ import {
   type RequestOf,
   type ResponseOf,
 } from '../protocol/index.js'
-import { coordinatorRetry, ErrorCode, namedMessage, reportError } from './common.js'
+import { coordinatorRetry, namedMessage, reportError, requireNonEmptyString, requireUnique } from './common.js'
 import type { RoundReport } from './driver.js'
+import { AdminAggregateError } from './errors.js'
+import { type CompositeCall, operation, request } from './operation.js'
 import type {
   GroupDescription,
   GroupListing,
@@ -231,4 +235,94 @@ export function handleDeleteGroupsResponse(
       report.ok(r.groupId, r.groupId)
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations (run by executor.ts)
+
+function checkGroupIds(groupIds: readonly string[]): void {
+  for (const g of groupIds) requireNonEmptyString(g, 'group id')
+  requireUnique(groupIds, 'group id')
+}
+
+const groupLabel = (g: string) => `group ${g}`
+
+/** ListGroups on every broker (each lists the groups it coordinates), merged and sorted by id. */
+export function listGroupsCall(options: ListGroupsOptions): CompositeCall<GroupListing[]> {
+  return {
+    async run(ctx) {
+      await ctx.refreshMetadata()
+      const nodes = [...ctx.cluster.brokers.keys()].map(String)
+      const outcome = await ctx.execute(
+        operation({
+          name: 'listGroups',
+          itemKind: 'brokers',
+          api: Apis.ListGroups,
+          route: 'broker',
+          node: (_item, key) => Number(key),
+          items: new Map(nodes.map((k) => [k, k])),
+          build: () => buildListGroupsRequest(options),
+          handle: (response, report: RoundReport<GroupListing[]>, ctx) => {
+            if (response.errorCode !== ErrorCode.NONE) {
+              const error = brokerError(response.errorCode, `broker ${ctx.node}`, {
+                apiKey: ctx.apiKey,
+                broker: ctx.node,
+              })
+              report.failAll(ctx.keys, error, error.retriable)
+            } else {
+              report.ok(ctx.keys[0]!, groupListings(response))
+            }
+          },
+        }),
+      )
+      const merged = mergeGroupListings([...outcome.results.values()])
+      if (outcome.errors.size > 0) {
+        throw new AdminAggregateError<GroupListing>(
+          'listGroups',
+          'brokers',
+          [...outcome.errors].map(([k, error]) => ({ label: `broker ${k}`, error })),
+          merged.map((g) => ({ label: g.groupId, value: g })),
+        )
+      }
+      return merged
+    },
+  }
+}
+
+export function describeGroupsOperation(groupIds: readonly string[]) {
+  checkGroupIds(groupIds)
+  return operation({
+    name: 'describeGroups',
+    itemKind: 'groups',
+    api: Apis.ConsumerGroupDescribe,
+    route: 'coordinator',
+    items: new Map(groupIds.map((g) => [g, g])),
+    itemName: groupLabel,
+    build: (groups) => ({ groupIds: [...groups], includeAuthorizedOperations: false }),
+    handle: (response, report: RoundReport<GroupDescription>, ctx) =>
+      handleConsumerGroupDescribeResponse(response, report, ctx.apiKey, ctx.node, ctx.invalidateCoordinator),
+    // Classic groups (and brokers without ConsumerGroupDescribe).
+    next: request({
+      api: Apis.DescribeGroups,
+      build: (groups: readonly string[]) => ({ groups: [...groups], includeAuthorizedOperations: false }),
+      handle: (response, report: RoundReport<GroupDescription>, ctx) =>
+        handleDescribeGroupsResponse(response, report, ctx.apiKey, ctx.node, ctx.invalidateCoordinator),
+    }),
+  })
+}
+
+export function deleteGroupsOperation(groupIds: readonly string[]) {
+  checkGroupIds(groupIds)
+  return operation({
+    name: 'deleteGroups',
+    itemKind: 'groups',
+    api: Apis.DeleteGroups,
+    route: 'coordinator',
+    items: new Map(groupIds.map((g) => [g, g])),
+    itemName: groupLabel,
+    build: (groups) => ({ groupsNames: [...groups] }),
+    handle: (response, report: RoundReport<string>, ctx) =>
+      handleDeleteGroupsResponse(response, report, ctx.apiKey, ctx.node, ctx.invalidateCoordinator),
+    result: () => undefined,
+  })
 }

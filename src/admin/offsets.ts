@@ -1,17 +1,17 @@
 /**
  * Offset calls: ListOffsets and DeleteRecords (to each partition's leader), OffsetFetch,
  * OffsetCommit and OffsetDelete (to the group's coordinator). Request building and response
- * mapping; admin.ts does the routing and I/O.
+ * mapping, and the operations declaring each call for executor.ts.
  *
  * OffsetFetch and OffsetCommit are capped at v9: v10 (KIP-848 follow-up) names topics by id only,
  * which would need an id → name lookup for every call and adds nothing for an admin.
  */
 import { brokerError, type KafkaError, UnsupportedVersionError } from '../errors.js'
-import type { Apis, RequestOf, ResponseOf } from '../protocol/index.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 import {
   byTopic,
   coordinatorRetry,
-  ErrorCode,
   invalidArgument,
   leaderRetry,
   namedMessage,
@@ -19,15 +19,21 @@ import {
   requireNonEmptyString,
   requirePartition,
   requireUnique,
+  toBigInt,
   tpKey,
+  tpName,
 } from './common.js'
 import type { RoundReport } from './driver.js'
+import { AdminAggregateError } from './errors.js'
+import { operation, singleOperation } from './operation.js'
 import type {
   ConsumerGroupOffset,
   DeletedRecords,
   DeleteRecordsRequestItem,
   GroupOffsetUpdate,
   GroupTopicPartition,
+  ListConsumerGroupOffsetsOptions,
+  ListOffsetsOptions,
   ListOffsetsQuery,
   ListOffsetsResultInfo,
   OffsetSpec,
@@ -343,4 +349,131 @@ export function handleOffsetDeleteResponse(
       report.ok(key, { topic: t.name, partition: p.partitionIndex })
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations (run by executor.ts)
+
+export function listOffsetsOperation(queries: readonly ListOffsetsQuery[], options: ListOffsetsOptions) {
+  validatePartitions(queries, 'ListOffsetsQuery')
+  const items = new Map(queries.map((q) => [tpKey(q.topic, q.partition), { ...q, timestamp: specTimestamp(q.spec) }]))
+  return operation({
+    name: 'listOffsets',
+    itemKind: 'partitions',
+    api: Apis.ListOffsets,
+    route: 'leaders',
+    items,
+    itemName: tpName,
+    topics: [...new Set(queries.map((q) => q.topic))],
+    unsupported: (q, version) =>
+      version < minListOffsetsVersion(q.timestamp) ? unsupportedSpecError(q, version) : undefined,
+    build: (list, ctx) =>
+      buildListOffsetsRequest(
+        list.map((q, i) => ({ ...q, currentLeaderEpoch: ctx.leaderEpoch(ctx.keys[i]!) })),
+        { isolationLevel: options.isolationLevel ?? 'read_uncommitted', timeoutMs: ctx.timeoutMs },
+      ),
+    handle: (response, report: RoundReport<ListOffsetsResultInfo>, ctx) =>
+      handleListOffsetsResponse(response, report, ctx.apiKey, ctx.node),
+  })
+}
+
+export function deleteRecordsOperation(items: readonly DeleteRecordsRequestItem[]) {
+  validatePartitions(items, 'DeleteRecordsRequestItem')
+  const byKey = new Map(
+    items.map((i) => [tpKey(i.topic, i.partition), { ...i, offset: toBigInt(i.beforeOffset, 'beforeOffset') }]),
+  )
+  return operation({
+    name: 'deleteRecords',
+    itemKind: 'partitions',
+    api: Apis.DeleteRecords,
+    route: 'leaders',
+    items: byKey,
+    itemName: tpName,
+    topics: [...new Set(items.map((i) => i.topic))],
+    build: (list, ctx) => buildDeleteRecordsRequest(list, ctx.timeoutMs),
+    handle: (response, report: RoundReport<DeletedRecords>, ctx) =>
+      handleDeleteRecordsResponse(response, report, ctx.apiKey, ctx.node),
+  })
+}
+
+export function listConsumerGroupOffsetsOperation(
+  groupId: string,
+  partitions: readonly GroupTopicPartition[] | null | undefined,
+  options: ListConsumerGroupOffsetsOptions,
+) {
+  requireNonEmptyString(groupId, 'groupId')
+  if (partitions) validatePartitions(partitions, 'GroupTopicPartition')
+  return singleOperation({
+    name: 'listConsumerGroupOffsets',
+    api: Apis.OffsetFetch,
+    maxVersion: MAX_OFFSET_FETCH_VERSION,
+    route: 'coordinator',
+    group: groupId,
+    build: (_items, ctx) =>
+      buildOffsetFetchRequest(groupId, partitions ?? null, ctx.version, options.requireStable ?? false),
+    handle: (response, report: RoundReport<FetchedGroupOffsets>, ctx) => {
+      const result = mapOffsetFetchResponse(response, groupId, ctx.version, ctx.apiKey, ctx.node)
+      if (result.retry === null) {
+        report.ok('call', result)
+        return
+      }
+      if (result.retry.code === 'NOT_COORDINATOR' || result.retry.code === 'COORDINATOR_NOT_AVAILABLE') {
+        ctx.invalidateCoordinator(groupId)
+      }
+      report.retry('call', result.retry)
+    },
+    finish: (outcome) => {
+      const error = outcome.errors.get('call')
+      if (error !== undefined) throw error
+      const fetched = outcome.results.get('call')!
+      if (fetched.errors.length > 0) {
+        throw new AdminAggregateError<ConsumerGroupOffset>(
+          'listConsumerGroupOffsets',
+          'partitions',
+          fetched.errors.map((error) => ({ label: `${error.topic}-${error.partition}`, error })),
+          fetched.offsets.map((o) => ({ label: `${o.topic}-${o.partition}`, value: o })),
+        )
+      }
+      return fetched.offsets
+    },
+  })
+}
+
+export function alterConsumerGroupOffsetsOperation(groupId: string, offsets: readonly GroupOffsetUpdate[]) {
+  requireNonEmptyString(groupId, 'groupId')
+  validatePartitions(offsets, 'GroupOffsetUpdate')
+  return operation({
+    name: 'alterConsumerGroupOffsets',
+    itemKind: 'partitions',
+    api: Apis.OffsetCommit,
+    maxVersion: MAX_OFFSET_COMMIT_VERSION,
+    route: 'coordinator',
+    group: groupId,
+    items: new Map(offsets.map((o) => [tpKey(o.topic, o.partition), { ...o, offset: toBigInt(o.offset, 'offset') }])),
+    itemName: tpName,
+    build: (list) => buildOffsetCommitRequest(groupId, list),
+    handle: (response, report: RoundReport<GroupTopicPartition>, ctx) =>
+      handleOffsetCommitResponse(response, groupId, report, ctx.apiKey, ctx.node, () =>
+        ctx.invalidateCoordinator(groupId),
+      ),
+    result: () => undefined,
+  })
+}
+
+export function deleteConsumerGroupOffsetsOperation(groupId: string, partitions: readonly GroupTopicPartition[]) {
+  requireNonEmptyString(groupId, 'groupId')
+  validatePartitions(partitions, 'GroupTopicPartition')
+  return operation({
+    name: 'deleteConsumerGroupOffsets',
+    itemKind: 'partitions',
+    api: Apis.OffsetDelete,
+    route: 'coordinator',
+    group: groupId,
+    items: new Map(partitions.map((p) => [tpKey(p.topic, p.partition), p])),
+    itemName: tpName,
+    build: (list) => buildOffsetDeleteRequest(groupId, list),
+    handle: (response, report: RoundReport<GroupTopicPartition>, ctx) =>
+      handleOffsetDeleteResponse(response, groupId, report, ctx.apiKey, ctx.node),
+    result: () => undefined,
+  })
 }

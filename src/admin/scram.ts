@@ -11,10 +11,12 @@
 import { pbkdf2, randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
 import { brokerError } from '../errors.js'
-import type { Apis, RequestOf, ResponseOf } from '../protocol/index.js'
-import { ErrorCode, invalidArgument, namedMessage, requireNonEmptyString } from './common.js'
-import type { RoundReport } from './driver.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
+import { invalidArgument, namedMessage, requireNonEmptyString, requireUnique } from './common.js'
+import { type DriveResult, RoundReport, settle } from './driver.js'
 import { scramMechanisms } from './enums.js'
+import { type CompositeCall, operation, singleOperation } from './operation.js'
 import type { ScramCredentialAlteration, ScramMechanism, UserScramCredentials } from './types.js'
 
 const pbkdf2Async = promisify(pbkdf2)
@@ -159,5 +161,72 @@ export function handleDescribeScramResponse(
         .map((c) => ({ mechanism: scramMechanisms.name(c.mechanism), iterations: c.iterations }))
         .filter((c): c is { mechanism: ScramMechanism; iterations: number } => c.mechanism !== 'unknown'),
     })
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations (run by executor.ts)
+
+const byUser = (a: UserScramCredentials, b: UserScramCredentials) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0)
+
+/** The credentials of `users`, or (null) of every user with credentials, sorted by user. */
+export function describeScramOperation(users: readonly string[] | null | undefined) {
+  if (!users) {
+    return singleOperation({
+      name: 'describeUserScramCredentials',
+      api: Apis.DescribeUserScramCredentials,
+      route: 'any',
+      build: () => buildDescribeScramRequest(null),
+      handle: (response, report: RoundReport<UserScramCredentials[]>, ctx) => {
+        const all = new RoundReport<UserScramCredentials>()
+        handleDescribeScramResponse(response, all, ctx.apiKey)
+        report.ok('call', [...all.results.values()].sort(byUser))
+      },
+    })
+  }
+  for (const u of users) requireNonEmptyString(u, 'user')
+  requireUnique(users, 'user')
+  return operation({
+    name: 'describeUserScramCredentials',
+    itemKind: 'users',
+    api: Apis.DescribeUserScramCredentials,
+    route: 'any',
+    items: new Map(users.map((u) => [u, u])),
+    itemName: (u) => `user ${u}`,
+    build: (list) => buildDescribeScramRequest(list),
+    handle: (response, report: RoundReport<UserScramCredentials>, ctx) =>
+      handleDescribeScramResponse(response, report, ctx.apiKey),
+  })
+}
+
+/** Alterations in waves (see PreparedAlterations); a user that failed in a wave is not altered further. */
+export async function alterScramCall(alterations: readonly ScramCredentialAlteration[]): Promise<CompositeCall<void>> {
+  validateAlterations(alterations)
+  if (alterations.length === 0) return { empty: true, run: async () => {} }
+  const prepared = await prepareAlterations(alterations)
+  return {
+    async run(ctx) {
+      const outcome: DriveResult<string> = { results: new Map(), errors: new Map() }
+      for (const wave of prepared.waves) {
+        const users = wave.map((a) => a.user).filter((u) => !outcome.errors.has(u))
+        if (users.length === 0) continue
+        const waveOutcome = await ctx.execute(
+          operation({
+            name: 'alterUserScramCredentials',
+            itemKind: 'users',
+            api: Apis.AlterUserScramCredentials,
+            route: 'any',
+            items: new Map(users.map((u) => [u, u])),
+            build: (pending) => buildAlterScramRequest(wave, new Set(pending)),
+            handle: (response, report: RoundReport<string>, ctx) =>
+              handleAlterScramResponse(response, report, ctx.apiKey),
+          }),
+        )
+        for (const [u, e] of waveOutcome.errors) outcome.errors.set(u, e)
+        for (const [u, r] of waveOutcome.results) outcome.results.set(u, r)
+      }
+      for (const u of outcome.errors.keys()) outcome.results.delete(u)
+      settle('alterUserScramCredentials', 'users', prepared.users, outcome, (u) => `user ${u}`)
+    },
   }
 }

@@ -1,27 +1,33 @@
 /**
- * Request building and response mapping for the topic calls: CreateTopics, DeleteTopics,
- * CreatePartitions (sent to the controller) and Metadata-based listTopics / describeTopics /
- * describeCluster. Pure functions; admin.ts does the I/O.
+ * The topic calls: CreateTopics, DeleteTopics, CreatePartitions (sent to the controller) and
+ * Metadata-based listTopics / describeTopics / describeCluster. Request building and response
+ * mapping are pure functions; the operations at the end declare each call for executor.ts.
  */
 import { brokerError } from '../errors.js'
-import type { Apis, RequestOf, ResponseOf } from '../protocol/index.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 import {
   controllerRetry,
-  ErrorCode,
   invalidArgument,
   namedMessage,
   reportError,
   requireNonEmptyString,
   requireUnique,
   topicIdOrNull,
+  topicName,
 } from './common.js'
-import { configEntryFromCreateTopics } from './configs.js'
-import type { RoundReport } from './driver.js'
+import { configEntryFromCreateTopics, describeConfigsOperation, resourceKey } from './configs.js'
+import { type RoundReport, settle } from './driver.js'
+import { operation, request, singleOperation } from './operation.js'
 import type {
   BrokerDescription,
   ClusterDescription,
   ConfigEntry,
   CreatedTopic,
+  CreatePartitionsOptions,
+  CreateTopicsOptions,
+  DescribeTopicsOptions,
+  ListTopicsOptions,
   NewPartitions,
   NewTopic,
   PartitionDescription,
@@ -255,4 +261,147 @@ export function clusterFromMetadata(response: MetadataResponse): ClusterDescript
     controller: brokers.find((b) => b.nodeId === response.controllerId) ?? null,
     brokers,
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations (run by executor.ts)
+
+const waitsForMetadata = (o: { validateOnly?: boolean; waitForMetadata?: boolean }) =>
+  !o.validateOnly && (o.waitForMetadata ?? true)
+
+export function createTopicsOperation(topics: readonly NewTopic[], options: CreateTopicsOptions) {
+  validateNewTopics(topics)
+  const items = new Map(topics.map((t) => [t.topic, t]))
+  return operation({
+    name: 'createTopics',
+    itemKind: 'topics',
+    api: Apis.CreateTopics,
+    route: 'controller',
+    items,
+    itemName: topicName,
+    build: (list, ctx) =>
+      buildCreateTopicsRequest(list, { validateOnly: options.validateOnly ?? false, timeoutMs: ctx.timeoutMs }),
+    handle: (response, report: RoundReport<CreatedTopic>, ctx) =>
+      handleCreateTopicsResponse(response, report, ctx.apiKey),
+    finish: async (outcome, ctx) => {
+      if (waitsForMetadata(options) && outcome.results.size > 0) {
+        await ctx.awaitTopicsVisible(
+          new Map([...outcome.results.values()].map((t) => [t.topic, Math.max(1, t.numPartitions)])),
+        )
+      }
+      return settle('createTopics', 'topics', [...items.keys()], outcome, topicName)
+    },
+  })
+}
+
+export function deleteTopicsOperation(topics: readonly string[]) {
+  for (const t of topics) requireNonEmptyString(t, 'topic name')
+  requireUnique(topics, 'topic')
+  return operation({
+    name: 'deleteTopics',
+    itemKind: 'topics',
+    api: Apis.DeleteTopics,
+    route: 'controller',
+    items: new Map(topics.map((t) => [t, t])),
+    itemName: topicName,
+    build: (names, ctx) => buildDeleteTopicsRequest(names, ctx.version, ctx.timeoutMs),
+    handle: (response, report: RoundReport<string>, ctx) => handleDeleteTopicsResponse(response, report, ctx.apiKey),
+    result: () => undefined,
+  })
+}
+
+export function listTopicsOperation(options: ListTopicsOptions) {
+  return singleOperation({
+    name: 'listTopics',
+    api: Apis.Metadata,
+    route: 'any',
+    build: (_items, ctx) => buildMetadataRequest(null, ctx.version),
+    handle: (response, report: RoundReport<TopicListing[]>) =>
+      report.ok('call', topicListings(response, options.includeInternal ?? false)),
+  })
+}
+
+export function describeTopicsOperation(topics: readonly string[], options: DescribeTopicsOptions) {
+  for (const t of topics) requireNonEmptyString(t, 'topic name')
+  requireUnique(topics, 'topic')
+  return operation({
+    name: 'describeTopics',
+    itemKind: 'topics',
+    api: Apis.Metadata,
+    route: 'any',
+    items: new Map(topics.map((t) => [t, t])),
+    itemName: topicName,
+    build: (names, ctx) => buildMetadataRequest(names, ctx.version),
+    handle: (response, report: RoundReport<TopicDescription>, ctx) =>
+      handleDescribeTopicsMetadata(response, report, ctx.apiKey),
+    finish: async (outcome, ctx) => {
+      if (options.includeConfigs) {
+        const described = topics.filter((t) => outcome.results.has(t))
+        const configs = await ctx.execute(
+          describeConfigsOperation(
+            described.map((name) => ({ type: 'topic' as const, name })),
+            { includeSynonyms: false, includeDocumentation: false },
+          ),
+        )
+        for (const name of described) {
+          const key = resourceKey({ type: 'topic', name })
+          const error = configs.errors.get(key)
+          if (error !== undefined) {
+            outcome.results.delete(name)
+            outcome.errors.set(name, error)
+          } else {
+            outcome.results.get(name)!.configs = configs.results.get(key)!.configs
+          }
+        }
+      }
+      return settle('describeTopics', 'topics', topics, outcome, topicName)
+    },
+  })
+}
+
+export function createPartitionsOperation(items: readonly NewPartitions[], options: CreatePartitionsOptions) {
+  validateNewPartitions(items)
+  const byName = new Map(items.map((p) => [p.topic, p]))
+  return operation({
+    name: 'createPartitions',
+    itemKind: 'topics',
+    api: Apis.CreatePartitions,
+    route: 'controller',
+    items: byName,
+    itemName: topicName,
+    build: (list, ctx) =>
+      buildCreatePartitionsRequest(list, { validateOnly: options.validateOnly ?? false, timeoutMs: ctx.timeoutMs }),
+    handle: (response, report: RoundReport<string>, ctx) =>
+      handleCreatePartitionsResponse(response, report, ctx.apiKey),
+    finish: async (outcome, ctx) => {
+      if (waitsForMetadata(options) && outcome.results.size > 0) {
+        await ctx.awaitTopicsVisible(new Map([...outcome.results.keys()].map((t) => [t, byName.get(t)!.count])))
+      }
+      // Our own metadata cache should see the new partitions at once.
+      ctx.cluster.requestMetadataRefresh()
+      settle('createPartitions', 'topics', [...byName.keys()], outcome, topicName)
+    },
+    result: () => undefined,
+  })
+}
+
+/** DescribeCluster; Metadata on brokers without it (before 2.8). */
+export function describeClusterOperation() {
+  return singleOperation({
+    name: 'describeCluster',
+    api: Apis.DescribeCluster,
+    route: 'any',
+    build: () => ({ includeClusterAuthorizedOperations: false }),
+    handle: (response, report: RoundReport<ClusterDescription>, ctx) => {
+      if (response.errorCode !== ErrorCode.NONE) {
+        throw brokerError(response.errorCode, response.errorMessage, { apiKey: ctx.apiKey, broker: ctx.node })
+      }
+      report.ok('call', clusterFromDescribeCluster(response))
+    },
+    next: request({
+      api: Apis.Metadata,
+      build: (_items, ctx) => buildMetadataRequest([], ctx.version),
+      handle: (response, report: RoundReport<ClusterDescription>) => report.ok('call', clusterFromMetadata(response)),
+    }),
+  })
 }
