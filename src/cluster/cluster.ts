@@ -24,6 +24,7 @@ import {
   brokerError,
   ClosedError,
   ConnectionError,
+  ErrorCode,
   invalidatesMetadata,
   KafkaError,
   ProtocolError,
@@ -60,7 +61,6 @@ export interface ClusterConfig {
 }
 
 const DEFAULT_MAX_IN_FLIGHT: Record<Workload, number> = { produce: 5, fetch: 5, group: 32, admin: 32 }
-const REBOOTSTRAP_REQUIRED = 129
 
 type MetadataApi = typeof Apis.Metadata
 
@@ -73,7 +73,7 @@ export function responseInvalidatesMetadata(value: unknown, depth = 0): boolean 
   }
   for (const [k, v] of Object.entries(value)) {
     if (typeof v === 'number') {
-      if (v !== 0 && k === 'errorCode' && invalidatesMetadata(v)) return true
+      if (v !== ErrorCode.NONE && k === 'errorCode' && invalidatesMetadata(v)) return true
     } else if (typeof v === 'object' && v !== null && responseInvalidatesMetadata(v, depth + 1)) return true
   }
   return false
@@ -258,7 +258,10 @@ export class Cluster {
           if (md !== undefined && md.partitions.length > 0 && (code === undefined || !this.#isTopicErrorFatal(code))) {
             out.set(t, md)
           } else {
-            topicError = brokerError(code ?? 3, null, { topic: t, apiKey: Apis.Metadata.apiKey })
+            topicError = brokerError(code ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null, {
+              topic: t,
+              apiKey: Apis.Metadata.apiKey,
+            })
             throw topicError
           }
         }
@@ -569,7 +572,7 @@ export class Cluster {
         (v) => metadataRequest(v, topics, opts.allowAutoTopicCreation ?? false),
         { signal: opts.signal, deadline: opts.deadline },
       )
-      if (res.errorCode === REBOOTSTRAP_REQUIRED) {
+      if (res.errorCode === ErrorCode.REBOOTSTRAP_REQUIRED) {
         this.options.logger.warn('kafka-wire: the cluster asked for a rebootstrap')
         this.#connected = undefined
         await this.connect({

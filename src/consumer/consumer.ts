@@ -13,7 +13,7 @@
  * application that stops calling poll() for maxPollIntervalMs is taken out of the group by that thread.
  */
 import { Cluster, type CommonClientOptions, resolveCommonOptions } from '../cluster/index.js'
-import { ClosedError, ConfigError, KafkaError, TimeoutError } from '../errors.js'
+import { ClosedError, ConfigError, ErrorCode, KafkaError, TimeoutError } from '../errors.js'
 import type { Logger } from '../network/types.js'
 import { Apis } from '../protocol/index.js'
 import { createAssignors, selectRebalanceProtocol } from './assignors/index.js'
@@ -417,7 +417,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       const matching: string[] = []
       const counts = new Map<string, number>()
       for (const t of res.topics) {
-        if (t.name === null || t.errorCode !== 0) continue
+        if (t.name === null || t.errorCode !== ErrorCode.NONE) continue
         counts.set(t.name, t.partitions.length)
         if (this.#options.excludeInternalTopics && t.isInternal) continue
         pattern.lastIndex = 0
@@ -436,7 +436,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     const counts = new Map<string, number>()
     for (const t of topics) {
       const md = this.#cluster.topic(t)
-      if (md !== undefined && md.errorCode === 0) counts.set(t, md.partitions.length)
+      if (md !== undefined && md.errorCode === ErrorCode.NONE) counts.set(t, md.partitions.length)
     }
     membership.checkMetadata(counts)
   }

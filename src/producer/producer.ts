@@ -20,6 +20,7 @@ import {
   brokerError,
   ClosedError,
   ConfigError,
+  ErrorCode,
   KafkaError,
   RecordTooLargeError,
   TimeoutError,
@@ -275,7 +276,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
     if (size > this.#maxRecordSize) {
       const which = size > this.#config.maxRequestSize ? 'maxRequestSize' : 'bufferMemory'
       const error = new RecordTooLargeError(
-        10,
+        ErrorCode.MESSAGE_TOO_LARGE,
         `The record is ${size} bytes when serialized, which is larger than ${which} (${this.#maxRecordSize})`,
         { topic },
       )
@@ -725,7 +726,8 @@ export class Producer<K = DefaultData, V = DefaultData> {
           { transactionalId: null, transactionTimeoutMs: 2147483647 },
           { timeoutMs },
         )
-        if (res.errorCode !== 0) throw brokerError(res.errorCode, null, { apiKey: Apis.InitProducerId.apiKey })
+        if (res.errorCode !== ErrorCode.NONE)
+          throw brokerError(res.errorCode, null, { apiKey: Apis.InitProducerId.apiKey })
         return { producerId: res.producerId, producerEpoch: res.producerEpoch }
       },
       requestMetadataRefresh: () => cluster.requestMetadataRefresh(),
