@@ -2,6 +2,7 @@
  * Errors specific to the consumer. All extend KafkaError (src/errors.ts); codes are stable.
  */
 import { FencedInstanceIdError, KafkaError, type KafkaErrorOptions } from '../errors.js'
+import { topicPartitionKey } from '../internal/topic-partition.js'
 import type { TopicPartition } from './types.js'
 
 /** wakeup() was called: the current or next poll() (or a blocking call) rejects with this. */
@@ -33,7 +34,7 @@ export class OffsetOutOfRangeNoResetError extends KafkaError {
       'ERR_OFFSET_OUT_OF_RANGE',
       { topic: tp.topic, partition: tp.partition },
     )
-    this.offsets = new Map([[`${tp.topic}-${tp.partition}`, offset]])
+    this.offsets = new Map([[topicPartitionKey(tp.topic, tp.partition), offset]])
   }
 }
 

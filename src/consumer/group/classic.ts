@@ -17,6 +17,7 @@
  */
 import type { Cluster } from '../../cluster/index.js'
 import { brokerError, ErrorCode, FencedInstanceIdError, KafkaError } from '../../errors.js'
+import { topicPartitionKey } from '../../internal/topic-partition.js'
 import type { Logger } from '../../network/types.js'
 import { Apis } from '../../protocol/index.js'
 import type {
@@ -27,7 +28,7 @@ import type {
 } from '../assignors/types.js'
 import type { ResolvedConsumerOptions } from '../options.js'
 import type { SubscriptionState } from '../subscription-state.js'
-import { type ConsumerGroupMetadata, sortTps, tpKey } from '../types.js'
+import { type ConsumerGroupMetadata, sortTps } from '../types.js'
 import { sleep, TIMED_OUT, withDeadline } from '../util.js'
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './consumer-protocol.js'
 import { createHeartbeat, type HeartbeatHandle } from './heartbeat-service.js'
@@ -412,8 +413,8 @@ export class ClassicMembership implements GroupMembership {
       if (gone.length > 0) {
         subs.markPendingRevocation(gone)
         await this.#invokeListener('onPartitionsRevoked', gone)
-        const goneKeys = new Set(gone.map((tp) => tpKey(tp.topic, tp.partition)))
-        subs.assignFromSubscribed(owned.filter((tp) => !goneKeys.has(tpKey(tp.topic, tp.partition))))
+        const goneKeys = new Set(gone.map((tp) => topicPartitionKey(tp.topic, tp.partition)))
+        subs.assignFromSubscribed(owned.filter((tp) => !goneKeys.has(topicPartitionKey(tp.topic, tp.partition))))
       }
     }
   }
@@ -433,10 +434,10 @@ export class ClassicMembership implements GroupMembership {
     this.#startHeartbeat()
     this.rebalances++
     const owned = subs.assignedPartitions()
-    const assignedKeys = new Set(assigned.map((tp) => tpKey(tp.topic, tp.partition)))
-    const ownedKeys = new Set(owned.map((tp) => tpKey(tp.topic, tp.partition)))
-    const added = assigned.filter((tp) => !ownedKeys.has(tpKey(tp.topic, tp.partition)))
-    const revoked = owned.filter((tp) => !assignedKeys.has(tpKey(tp.topic, tp.partition)))
+    const assignedKeys = new Set(assigned.map((tp) => topicPartitionKey(tp.topic, tp.partition)))
+    const ownedKeys = new Set(owned.map((tp) => topicPartitionKey(tp.topic, tp.partition)))
+    const added = assigned.filter((tp) => !ownedKeys.has(topicPartitionKey(tp.topic, tp.partition)))
+    const revoked = owned.filter((tp) => !assignedKeys.has(topicPartitionKey(tp.topic, tp.partition)))
     if (revoked.length > 0) {
       // Cooperative round one: give up what moves, then rejoin so the new owner gets it in round two.
       subs.markPendingRevocation(revoked)
