@@ -131,7 +131,14 @@ export class FencedInstanceIdError extends BrokerError {}
 export class OutOfOrderSequenceError extends BrokerError {}
 export class UnknownProducerIdError extends BrokerError {}
 export class InvalidProducerEpochError extends BrokerError {}
-export class SaslAuthenticationFailedError extends BrokerError {}
+/**
+ * @deprecated Use `AuthenticationError`: SASL_AUTHENTICATION_FAILED has one class, the one every
+ * SASL failure is thrown as (Java's SaslAuthenticationException is an AuthenticationException).
+ * This alias names the same class, so `instanceof SaslAuthenticationFailedError` now catches them.
+ */
+export const SaslAuthenticationFailedError = AuthenticationError
+/** @deprecated Use `AuthenticationError`. */
+export type SaslAuthenticationFailedError = AuthenticationError
 
 const SPECIFIC: Record<number, typeof BrokerError> = {
   [ErrorCode.MESSAGE_TOO_LARGE]: RecordTooLargeError,
@@ -147,7 +154,6 @@ const SPECIFIC: Record<number, typeof BrokerError> = {
   [ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER]: OutOfOrderSequenceError,
   [ErrorCode.UNKNOWN_PRODUCER_ID]: UnknownProducerIdError,
   [ErrorCode.INVALID_PRODUCER_EPOCH]: InvalidProducerEpochError,
-  [ErrorCode.SASL_AUTHENTICATION_FAILED]: SaslAuthenticationFailedError,
 }
 
 /** Per-item failures of one call (a topic, a partition, a group), each with its item named. */

@@ -8,11 +8,13 @@ import { describe, expect, it } from 'vitest'
 import { FencedInstanceError } from '../../../src/consumer/errors.js'
 import { ERROR_CODES, ErrorCode } from '../../../src/error-codes.js'
 import {
+  AuthenticationError,
   BrokerError,
   brokerError,
   FencedInstanceIdError,
   InvalidTopicError,
   RecordTooLargeError,
+  SaslAuthenticationFailedError,
   UnknownTopicOrPartitionError,
 } from '../../../src/errors.js'
 import * as publicApi from '../../../src/index.js'
@@ -112,6 +114,14 @@ describe('one public class per condition', () => {
     expect(err.code).toBe('FENCED_INSTANCE_ID')
     expect(FencedInstanceError).toBe(FencedInstanceIdError)
     expect(publicApi.FencedInstanceError).toBe(publicApi.FencedInstanceIdError)
+  })
+
+  it('SASL_AUTHENTICATION_FAILED is AuthenticationError; SaslAuthenticationFailedError is the same class (deprecated alias)', () => {
+    expect(SaslAuthenticationFailedError).toBe(AuthenticationError)
+    expect(publicApi.SaslAuthenticationFailedError).toBe(publicApi.AuthenticationError)
+    const err = new AuthenticationError('SASL PLAIN authentication failed')
+    expect(err).toBeInstanceOf(SaslAuthenticationFailedError)
+    expect(err.code).toBe('SASL_AUTHENTICATION_FAILED')
   })
 
   it('brokerError maps codes to their classes by name', () => {
