@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates src/protocol/messages/*.ts and src/protocol/error-codes.ts from Apache Kafka's
+// Generates src/protocol/messages/*.ts and src/error-codes.ts from Apache Kafka's
 // official message definitions and error table (../shared/kafka-protocol). The output is
 // committed; `--check` regenerates in memory and fails if the committed files drifted.
 // When the reference data is absent, `--check` says so and exits 0 (it cannot check).
@@ -267,7 +267,7 @@ function outputs() {
   for (const n of Object.keys(APIS)) files.set(join(outDir, `${kebab(n)}.ts`), generateApi(n))
   for (const n of Object.keys(DATA)) files.set(join(outDir, `${kebab(n)}.ts`), generateData(n))
   files.set(join(outDir, 'index.ts'), generateIndex())
-  files.set(join(root, 'src/protocol/error-codes.ts'), generateErrors())
+  files.set(join(root, 'src/error-codes.ts'), generateErrors())
   return files
 }
 

@@ -6,7 +6,9 @@
  * response turns a non-zero code into a BrokerError through `brokerError()`, and decides
  * whether to retry or refresh metadata through `isRetriable()` / `invalidatesMetadata()`.
  */
-import { ERROR_CODES, type ErrorCodeInfo } from './protocol/error-codes.js'
+import { ERROR_CODES, ErrorCode, type ErrorCodeInfo } from './error-codes.js'
+
+export { ErrorCode, type ErrorCodeName } from './error-codes.js'
 
 export interface KafkaErrorOptions {
   cause?: unknown
@@ -129,23 +131,29 @@ export class FencedInstanceIdError extends BrokerError {}
 export class OutOfOrderSequenceError extends BrokerError {}
 export class UnknownProducerIdError extends BrokerError {}
 export class InvalidProducerEpochError extends BrokerError {}
-export class SaslAuthenticationFailedError extends BrokerError {}
+/**
+ * @deprecated Use `AuthenticationError`: SASL_AUTHENTICATION_FAILED has one class, the one every
+ * SASL failure is thrown as (Java's SaslAuthenticationException is an AuthenticationException).
+ * This alias names the same class, so `instanceof SaslAuthenticationFailedError` now catches them.
+ */
+export const SaslAuthenticationFailedError = AuthenticationError
+/** @deprecated Use `AuthenticationError`. */
+export type SaslAuthenticationFailedError = AuthenticationError
 
 const SPECIFIC: Record<number, typeof BrokerError> = {
-  10: RecordTooLargeError,
-  17: InvalidTopicError,
-  29: TopicAuthorizationFailedError,
-  3: UnknownTopicOrPartitionError,
-  6: NotLeaderOrFollowerError,
-  1: OffsetOutOfRangeError,
-  27: RebalanceInProgressError,
-  22: IllegalGenerationError,
-  25: UnknownMemberIdError,
-  82: FencedInstanceIdError,
-  45: OutOfOrderSequenceError,
-  59: UnknownProducerIdError,
-  47: InvalidProducerEpochError,
-  58: SaslAuthenticationFailedError,
+  [ErrorCode.MESSAGE_TOO_LARGE]: RecordTooLargeError,
+  [ErrorCode.INVALID_TOPIC_EXCEPTION]: InvalidTopicError,
+  [ErrorCode.TOPIC_AUTHORIZATION_FAILED]: TopicAuthorizationFailedError,
+  [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]: UnknownTopicOrPartitionError,
+  [ErrorCode.NOT_LEADER_OR_FOLLOWER]: NotLeaderOrFollowerError,
+  [ErrorCode.OFFSET_OUT_OF_RANGE]: OffsetOutOfRangeError,
+  [ErrorCode.REBALANCE_IN_PROGRESS]: RebalanceInProgressError,
+  [ErrorCode.ILLEGAL_GENERATION]: IllegalGenerationError,
+  [ErrorCode.UNKNOWN_MEMBER_ID]: UnknownMemberIdError,
+  [ErrorCode.FENCED_INSTANCE_ID]: FencedInstanceIdError,
+  [ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER]: OutOfOrderSequenceError,
+  [ErrorCode.UNKNOWN_PRODUCER_ID]: UnknownProducerIdError,
+  [ErrorCode.INVALID_PRODUCER_EPOCH]: InvalidProducerEpochError,
 }
 
 /** Per-item failures of one call (a topic, a partition, a group), each with its item named. */

@@ -4,7 +4,7 @@
  * declaring each call for executor.ts.
  */
 import { brokerError } from '../errors.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../error-codes.js'
 import { Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 import { invalidArgument, namedMessage } from './common.js'
 import type { RoundReport } from './driver.js'

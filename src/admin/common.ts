@@ -3,7 +3,7 @@
  * classification, argument checks.
  */
 import { type BrokerError, brokerError, invalidatesMetadata, isRetriable, KafkaError } from '../errors.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../error-codes.js'
 import { ZERO_UUID } from '../protocol/index.js'
 import type { RoundReport } from './driver.js'
 

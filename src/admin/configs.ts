@@ -6,7 +6,7 @@
  * metrics, and the cluster-wide default broker config (name '') — goes to any broker.
  */
 import { brokerError } from '../errors.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../error-codes.js'
 import { Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 import { invalidArgument, requireUnique } from './common.js'
 import type { RoundReport } from './driver.js'

@@ -29,7 +29,7 @@ import {
   KafkaError,
   UnsupportedVersionError,
 } from '../errors.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../error-codes.js'
 import { Apis, type ResponseOf } from '../protocol/index.js'
 import { groupBy, invalidArgument } from './common.js'
 import { type DriveOptions, drive, type RoundReport, settle, throwIfAborted } from './driver.js'

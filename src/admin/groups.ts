@@ -9,7 +9,7 @@
  * ConsumerGroupDescribe get DescribeGroups for every group.
  */
 import { brokerError, KafkaError } from '../errors.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../error-codes.js'
 import {
   Apis,
   ConsumerProtocolAssignment,

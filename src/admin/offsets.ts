@@ -7,7 +7,7 @@
  * which would need an id → name lookup for every call and adds nothing for an admin.
  */
 import { brokerError, type KafkaError, UnsupportedVersionError } from '../errors.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../error-codes.js'
 import { Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 import {
   byTopic,

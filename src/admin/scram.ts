@@ -11,7 +11,7 @@
 import { pbkdf2, randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
 import { brokerError } from '../errors.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../error-codes.js'
 import { Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 import { invalidArgument, namedMessage, requireNonEmptyString, requireUnique } from './common.js'
 import { type DriveResult, RoundReport, settle } from './driver.js'

@@ -38,7 +38,7 @@ import {
 import type { Connection, ConnectionOptions, Workload } from '../network/index.js'
 import { connect as openConnection, redactOnInspect } from '../network/index.js'
 import { debug } from '../network/logger.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../error-codes.js'
 import { type ApiSchema, Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 import { type CoordinatorKeyType, Coordinators } from './coordinators.js'
 import { type BrokerMetadata, MetadataCache, type TopicMetadata } from './metadata.js'

@@ -9,7 +9,7 @@
  * COORDINATOR_LOAD_IN_PROGRESS, NOT_COORDINATOR) are retried with backoff until the caller's
  * deadline. Owned by Cluster, which provides the transport.
  */
-import { brokerError, KafkaError, UnsupportedVersionError } from '../errors.js'
+import { brokerError, ErrorCode, KafkaError, UnsupportedVersionError } from '../errors.js'
 import { Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 import { raceWith } from './pool.js'
 import { withRetry } from './retry.js'
@@ -19,7 +19,10 @@ export type CoordinatorKeyType = 'group' | 'transaction'
 const KEY_TYPE: Record<CoordinatorKeyType, number> = { group: 0, transaction: 1 }
 
 /** Error codes after which a cached coordinator must be looked up again. */
-export const COORDINATOR_MOVED = new Set([15 /* COORDINATOR_NOT_AVAILABLE */, 16 /* NOT_COORDINATOR */])
+export const COORDINATOR_MOVED: ReadonlySet<number> = new Set([
+  ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  ErrorCode.NOT_COORDINATOR,
+])
 
 type FindCoordinatorApi = typeof Apis.FindCoordinator
 
@@ -165,7 +168,7 @@ export class Coordinators {
     c: { nodeId: number; host: string; port: number; errorCode: number; errorMessage: string | null },
     settle: (key: string, nodeId: number | undefined, err?: unknown) => void,
   ): void {
-    if (c.errorCode !== 0) {
+    if (c.errorCode !== ErrorCode.NONE) {
       settle(key, undefined, brokerError(c.errorCode, c.errorMessage, { apiKey: Apis.FindCoordinator.apiKey }))
       return
     }

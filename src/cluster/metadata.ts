@@ -15,6 +15,7 @@
  *
  * Owned by Cluster; the producer and consumer read it through Cluster.
  */
+import { ErrorCode } from '../errors.js'
 import { ZERO_UUID } from '../protocol/index.js'
 
 export interface BrokerMetadata {
@@ -68,12 +69,13 @@ export interface MetadataResponseLike {
   }[]
 }
 
-const UNKNOWN_TOPIC_OR_PARTITION = 3
-const LEADER_NOT_AVAILABLE = 5
-const INVALID_TOPIC = 17
-const TOPIC_AUTHORIZATION_FAILED = 29
-const UNKNOWN_TOPIC_ID = 100
-const REMOVES_TOPIC = new Set([UNKNOWN_TOPIC_OR_PARTITION, INVALID_TOPIC, TOPIC_AUTHORIZATION_FAILED, UNKNOWN_TOPIC_ID])
+/** Topic errors after which the cached entry is dropped (the topic is gone or not ours to see). */
+const REMOVES_TOPIC: ReadonlySet<number> = new Set([
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.INVALID_TOPIC_EXCEPTION,
+  ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+  ErrorCode.UNKNOWN_TOPIC_ID,
+])
 
 export function hasTopicId(id: string): boolean {
   return id !== ZERO_UUID && id !== ''
@@ -119,7 +121,7 @@ function placeholder(partition: number): PartitionMetadata {
     replicas: [],
     isr: [],
     offlineReplicas: [],
-    errorCode: LEADER_NOT_AVAILABLE,
+    errorCode: ErrorCode.LEADER_NOT_AVAILABLE,
   }
 }
 
@@ -221,7 +223,7 @@ export class MetadataCache {
     for (const t of res.topics) {
       if (t.name === null) continue
       seen.add(t.name)
-      if (t.errorCode !== 0) {
+      if (t.errorCode !== ErrorCode.NONE) {
         result.topicErrors.set(t.name, t.errorCode)
         this.#topicErrors.set(t.name, t.errorCode)
         if (REMOVES_TOPIC.has(t.errorCode)) this.#topics.delete(t.name)
@@ -245,8 +247,8 @@ export class MetadataCache {
       for (const name of requested) {
         if (!seen.has(name)) {
           this.#topics.delete(name)
-          this.#topicErrors.set(name, UNKNOWN_TOPIC_OR_PARTITION)
-          result.topicErrors.set(name, UNKNOWN_TOPIC_OR_PARTITION)
+          this.#topicErrors.set(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+          result.topicErrors.set(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
         }
       }
     }
@@ -264,7 +266,7 @@ export class MetadataCache {
     const p = t?.partitions[partition]
     if (t === undefined || p === undefined || leaderEpoch < 0 || leaderEpoch <= p.leaderEpoch) return false
     const partitions = t.partitions.slice()
-    partitions[partition] = { ...p, leaderId, leaderEpoch, errorCode: 0 }
+    partitions[partition] = { ...p, leaderId, leaderEpoch, errorCode: ErrorCode.NONE }
     this.#topics.set(topic, { ...t, partitions })
     this.#version++
     return true

@@ -5,7 +5,7 @@
  */
 import { invalidatesMetadata, UnsupportedVersionError } from '../errors.js'
 import type { Connection, Workload } from '../network/index.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../error-codes.js'
 import { type ApiSchema, Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 
 export interface SendOptions {

@@ -13,7 +13,8 @@
  * application that stops calling poll() for maxPollIntervalMs is taken out of the group by that thread.
  */
 import { Cluster, type CommonClientOptions, resolveCommonOptions } from '../cluster/index.js'
-import { ClosedError, ConfigError, KafkaError, TimeoutError } from '../errors.js'
+import { ClosedError, ConfigError, ErrorCode, KafkaError, TimeoutError } from '../errors.js'
+import { topicPartitionKey } from '../internal/topic-partition.js'
 import type { Logger } from '../network/types.js'
 import { Apis } from '../protocol/index.js'
 import { createAssignors, selectRebalanceProtocol } from './assignors/index.js'
@@ -37,7 +38,6 @@ import {
   offsetsList,
   type TopicPartition,
   type TopicPartitionOffset,
-  tpKey,
 } from './types.js'
 import { Signal, TIMED_OUT, withDeadline } from './util.js'
 
@@ -326,7 +326,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         const firstUnseen = new Map<string, ConsumerRecord<K, V>>()
         for (let i = index; i < pending.length; i++) {
           const r = pending[i]!
-          const key = tpKey(r.topic, r.partition)
+          const key = topicPartitionKey(r.topic, r.partition)
           if (!firstUnseen.has(key)) firstUnseen.set(key, r)
         }
         for (const r of firstUnseen.values()) {
@@ -417,7 +417,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       const matching: string[] = []
       const counts = new Map<string, number>()
       for (const t of res.topics) {
-        if (t.name === null || t.errorCode !== 0) continue
+        if (t.name === null || t.errorCode !== ErrorCode.NONE) continue
         counts.set(t.name, t.partitions.length)
         if (this.#options.excludeInternalTopics && t.isInternal) continue
         pattern.lastIndex = 0
@@ -436,7 +436,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     const counts = new Map<string, number>()
     for (const t of topics) {
       const md = this.#cluster.topic(t)
-      if (md !== undefined && md.errorCode === 0) counts.set(t, md.partitions.length)
+      if (md !== undefined && md.errorCode === ErrorCode.NONE) counts.set(t, md.partitions.length)
     }
     membership.checkMetadata(counts)
   }
@@ -497,7 +497,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       callback?.(err as Error, new Map())
       return Promise.resolve()
     }
-    const map = new Map(list.map((o) => [`${o.topic}-${o.partition}`, o]))
+    const map = new Map(list.map((o) => [topicPartitionKey(o.topic, o.partition), o]))
     return this.#offsets.commit(list, { deadline: Date.now() + this.#requestTimeoutMs, retry: false }).then(
       () => callback?.(null, map),
       (err) => {
@@ -517,7 +517,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     await this.#ensureConnected(deadline)
     const map = await this.#offsets.fetchCommitted([...partitions], deadline)
     return partitions.map((tp) => {
-      const c: OffsetAndMetadata | null | undefined = map.get(tpKey(tp.topic, tp.partition))
+      const c: OffsetAndMetadata | null | undefined = map.get(topicPartitionKey(tp.topic, tp.partition))
       return {
         topic: tp.topic,
         partition: tp.partition,
@@ -538,7 +538,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     const value = typeof o.offset === 'bigint' ? o.offset : Number.isSafeInteger(o.offset) ? BigInt(o.offset) : -1n
     if (value < 0n) throw new RangeError(`seek offset must be >= 0, got ${String(o.offset)}`)
     this.#subscriptions.seek(tp, value, o.leaderEpoch ?? -1, this.#cluster.leaderFor(tp.topic, tp.partition))
-    this.#dropBufferedFor(new Set([tpKey(tp.topic, tp.partition)]))
+    this.#dropBufferedFor(new Set([topicPartitionKey(tp.topic, tp.partition)]))
   }
 
   /** Seeks to the first offset (evaluated lazily, at the next poll() or position()). Default: every assigned partition. */
@@ -555,7 +555,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.#ensureOpen()
     const tps = partitions ?? this.#subscriptions.assignedPartitions()
     for (const tp of tps) this.#subscriptions.requestOffsetReset(tp, strategy)
-    this.#dropBufferedFor(new Set(tps.map((tp) => tpKey(tp.topic, tp.partition))))
+    this.#dropBufferedFor(new Set(tps.map((tp) => topicPartitionKey(tp.topic, tp.partition))))
   }
 
   /** The offset of the next record poll() would return for an assigned partition (looking it up if needed). */
@@ -600,8 +600,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     query: readonly (TopicPartition & { timestamp: number | bigint })[],
     options: { timeoutMs?: number } = {},
   ): Promise<ListedOffset[]> {
-    const ts = new Map(query.map((q) => [tpKey(q.topic, q.partition), BigInt(q.timestamp)]))
-    return this.#listOffsets(query, (tp) => ts.get(tpKey(tp.topic, tp.partition))!, options.timeoutMs)
+    const ts = new Map(query.map((q) => [topicPartitionKey(q.topic, q.partition), BigInt(q.timestamp)]))
+    return this.#listOffsets(query, (tp) => ts.get(topicPartitionKey(tp.topic, tp.partition))!, options.timeoutMs)
   }
 
   async #listOffsets(
@@ -614,7 +614,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     await this.#ensureConnected(deadline)
     const res = await this.#offsets.listOffsets([...partitions], timestamp, deadline)
     return partitions.map((tp) => {
-      const r = res.get(tpKey(tp.topic, tp.partition))
+      const r = res.get(topicPartitionKey(tp.topic, tp.partition))
       return {
         topic: tp.topic,
         partition: tp.partition,

@@ -1,7 +1,8 @@
 /**
  * Errors specific to the consumer. All extend KafkaError (src/errors.ts); codes are stable.
  */
-import { KafkaError, type KafkaErrorOptions } from '../errors.js'
+import { FencedInstanceIdError, KafkaError, type KafkaErrorOptions } from '../errors.js'
+import { topicPartitionKey } from '../internal/topic-partition.js'
 import type { TopicPartition } from './types.js'
 
 /** wakeup() was called: the current or next poll() (or a blocking call) rejects with this. */
@@ -33,7 +34,7 @@ export class OffsetOutOfRangeNoResetError extends KafkaError {
       'ERR_OFFSET_OUT_OF_RANGE',
       { topic: tp.topic, partition: tp.partition },
     )
-    this.offsets = new Map([[`${tp.topic}-${tp.partition}`, offset]])
+    this.offsets = new Map([[topicPartitionKey(tp.topic, tp.partition), offset]])
   }
 }
 
@@ -83,13 +84,10 @@ export class LogTruncationError extends KafkaError {
   }
 }
 
-/** Another instance with the same groupInstanceId joined: this member is fenced and the consumer must be closed. */
-export class FencedInstanceError extends KafkaError {
-  constructor(groupInstanceId: string, cause?: unknown) {
-    super(
-      `Member with groupInstanceId ${groupInstanceId} was fenced by another instance with the same id`,
-      'FENCED_INSTANCE_ID',
-      { cause },
-    )
-  }
-}
+/**
+ * @deprecated Use `FencedInstanceIdError` (Java's FencedInstanceIdException): FENCED_INSTANCE_ID has one class.
+ * This alias names the same class, so `instanceof FencedInstanceError` keeps working.
+ */
+export const FencedInstanceError = FencedInstanceIdError
+/** @deprecated Use `FencedInstanceIdError`. */
+export type FencedInstanceError = FencedInstanceIdError

@@ -63,7 +63,7 @@ export class FetchSessionHandler {
     return this.epoch === INITIAL_EPOCH || this.epoch === FINAL_EPOCH
   }
 
-  /** Plans the next request from the partitions we want to fetch now (key = topic\0partition), in order. */
+  /** Plans the next request from the partitions we want to fetch now (key = topicPartitionKey(topic, partition)), in order. */
   build(next: Map<string, PartitionFetchData>): FetchRequestData {
     if (this.isFull) {
       const req: FetchRequestData = {

@@ -14,6 +14,7 @@
  */
 import type { Cluster } from '../cluster/index.js'
 import { brokerError, KafkaError } from '../errors.js'
+import { topicPartitionKey } from '../internal/topic-partition.js'
 import type { Logger } from '../network/types.js'
 import { Apis, ZERO_UUID } from '../protocol/index.js'
 import { batches, ControlRecordType, type RecordBatch, type RecordCursor } from '../protocol/records/index.js'
@@ -464,7 +465,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         const name = useIds ? idToName.get(topic.topicId) : topic.topic
         if (name === undefined) continue
         for (const p of topic.partitions) {
-          const key = `${name}\u0000${p.partitionIndex}`
+          const key = topicPartitionKey(name, p.partitionIndex)
           const sent = sessionPartitions.get(key)
           if (sent === undefined) continue
           this.#handlePartition(nodeId, sent, p)

@@ -1,4 +1,7 @@
 /** The consumer: public surface (re-exported from src/index.ts). */
+
+/** The key of the per-partition maps kafka-wire returns (`CommitCallback` offsets, ...): `topic-partition`. */
+export { parseTopicPartitionKey, topicPartitionKey } from '../internal/topic-partition.js'
 export type {
   ConsumerPartitionAssignor,
   GroupAssignment,

@@ -8,9 +8,11 @@
  * Every change to the assignment bumps `assignmentId`, so async code can re-check after an await
  * that the partition it fetched for is still assigned with the same state object.
  */
+
+import { topicPartitionKey } from '../internal/topic-partition.js'
 import { IllegalStateError } from './errors.js'
 import type { AutoOffsetReset } from './options.js'
-import { type ConsumerRebalanceListener, formatTp, sortTps, type TopicPartition, tpKey } from './types.js'
+import { type ConsumerRebalanceListener, formatTp, sortTps, type TopicPartition } from './types.js'
 
 export type SubscriptionType = 'NONE' | 'AUTO_TOPICS' | 'AUTO_PATTERN' | 'USER_ASSIGNED'
 
@@ -47,7 +49,7 @@ export class TopicPartitionState {
   constructor(topic: string, partition: number) {
     this.topic = topic
     this.partition = partition
-    this.key = tpKey(topic, partition)
+    this.key = topicPartitionKey(topic, partition)
   }
   get tp(): TopicPartition {
     return { topic: this.topic, partition: this.partition }
@@ -159,7 +161,7 @@ export class SubscriptionState {
   #setAssignment(partitions: TopicPartition[]): boolean {
     const next = new Map<string, TopicPartitionState>()
     for (const { topic, partition } of partitions) {
-      const key = tpKey(topic, partition)
+      const key = topicPartitionKey(topic, partition)
       next.set(key, this.#assignment.get(key) ?? new TopicPartitionState(topic, partition))
     }
     const changed = next.size !== this.#assignment.size || [...next.keys()].some((k) => !this.#assignment.has(k))
@@ -188,10 +190,10 @@ export class SubscriptionState {
     return this.#assignment.size
   }
   isAssigned(tp: TopicPartition): boolean {
-    return this.#assignment.has(tpKey(tp.topic, tp.partition))
+    return this.#assignment.has(topicPartitionKey(tp.topic, tp.partition))
   }
   stateOf(tp: TopicPartition): TopicPartitionState | undefined {
-    return this.#assignment.get(tpKey(tp.topic, tp.partition))
+    return this.#assignment.get(topicPartitionKey(tp.topic, tp.partition))
   }
   stateByKey(key: string): TopicPartitionState | undefined {
     return this.#assignment.get(key)

@@ -2,6 +2,7 @@
  * Public value types of the consumer: records, offsets, listeners, deserializers.
  * Owned by the consumer module; every other consumer file imports them from here.
  */
+import { parseTopicPartitionKey, topicPartitionKey } from '../internal/topic-partition.js'
 import type { TopicPartition } from './assignors/types.js'
 
 export type { TopicPartition } from './assignors/types.js'
@@ -79,20 +80,21 @@ export interface ConsumerGroupMetadata {
   groupInstanceId: string | null
 }
 
+/**
+ * Called when a commitAsync completes. `offsets` holds what was committed, keyed by
+ * `topicPartitionKey(topic, partition)` (`"orders-3"`, Java's TopicPartition.toString()); each value
+ * carries its topic and partition too, so iterating `offsets.values()` needs no key parsing.
+ */
 export type CommitCallback = (error: Error | null, offsets: Map<string, TopicPartitionOffset>) => void
 
-/** `topic-partition`, the key of per-partition maps. */
-export function tpKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`
-}
+/** @deprecated Internal alias of `topicPartitionKey` (src/internal/topic-partition.ts) kept for files not yet converted. */
+export const tpKey = topicPartitionKey
+/** @deprecated Internal alias of `parseTopicPartitionKey`. */
+export const tpFromKey: (key: string) => TopicPartition = parseTopicPartitionKey
 
-export function tpFromKey(key: string): TopicPartition {
-  const i = key.lastIndexOf('\u0000')
-  return { topic: key.slice(0, i), partition: Number(key.slice(i + 1)) }
-}
-
+/** A partition for messages: `topic-partition`, the same text as its key. */
 export function formatTp(tp: TopicPartition): string {
-  return `${tp.topic}-${tp.partition}`
+  return topicPartitionKey(tp.topic, tp.partition)
 }
 
 /** Normalises an `offsets` argument into a list, validating each entry. */

@@ -35,6 +35,7 @@ import {
   brokerError,
   ClosedError,
   ConnectionError,
+  ErrorCode,
   errorInfo,
   KafkaError,
   ProtocolError,
@@ -67,8 +68,6 @@ export const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 5
 export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 export const CLIENT_SOFTWARE_NAME = 'kafka-wire'
 
-const UNSUPPORTED_VERSION = 35
-const UNSUPPORTED_SASL_MECHANISM = 33
 /** Re-authenticate (here: retire the connection) at 85–95% of a SASL session's lifetime (KIP-368). */
 const REAUTH_MIN = 0.85
 const REAUTH_SPREAD = 0.1
@@ -731,13 +730,13 @@ export class Connection {
       const frame = (await this.#send(ApiVersions, version, body, {}, true)) as Buffer
       if (frame.length < 6) throw new ProtocolError('ApiVersions response too short', brokerOf(this.#o))
       const errorCode = frame.readInt16BE(4)
-      if (errorCode === UNSUPPORTED_VERSION && version > 0) {
+      if (errorCode === ErrorCode.UNSUPPORTED_VERSION && version > 0) {
         const v0 = decodeResponse(ApiVersions, 0, frame)
         const theirs = v0.apiKeys.find((k) => k.apiKey === ApiVersions.apiKey)
         version = theirs === undefined ? 0 : Math.max(0, Math.min(theirs.maxVersion, version - 1))
         continue
       }
-      if (errorCode !== 0) {
+      if (errorCode !== ErrorCode.NONE) {
         throw brokerError(errorCode, 'ApiVersions failed', { apiKey: ApiVersions.apiKey, ...brokerOf(this.#o) })
       }
       const res = decodeResponse(ApiVersions, version, frame)
@@ -755,13 +754,13 @@ export class Connection {
       throw new UnsupportedVersionError(`${where} does not support SaslHandshake v1 / SaslAuthenticate`)
     }
     const hs = await this.request(SaslHandshake, { mechanism: mechanism.name }, { version: 1 })
-    if (hs.errorCode === UNSUPPORTED_SASL_MECHANISM) {
+    if (hs.errorCode === ErrorCode.UNSUPPORTED_SASL_MECHANISM) {
       throw new AuthenticationError(
         `SASL mechanism ${mechanism.name} is not enabled on ${where} (enabled: ${hs.mechanisms.join(', ') || 'none'})`,
         brokerOf(this.#o),
       )
     }
-    if (hs.errorCode !== 0) {
+    if (hs.errorCode !== ErrorCode.NONE) {
       throw new AuthenticationError(
         `SaslHandshake with ${where} failed: ${errorInfo(hs.errorCode).name}`,
         brokerOf(this.#o),
@@ -770,7 +769,7 @@ export class Connection {
     let lifetimeMs = 0n
     await mechanism.authenticate(async (bytes) => {
       const res = await this.request(SaslAuthenticate, { authBytes: bytes })
-      if (res.errorCode !== 0) {
+      if (res.errorCode !== ErrorCode.NONE) {
         throw new AuthenticationError(
           `SASL ${mechanism.name} authentication with ${where} failed: ${res.errorMessage ?? errorInfo(res.errorCode).name}`,
           brokerOf(this.#o),

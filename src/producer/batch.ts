@@ -432,13 +432,7 @@ export function builderWriterFactory(config: {
       }
       if (config.compressionLevel !== undefined) options.compressionLevel = config.compressionLevel
       if (compressed) options.compressionRatioEstimate = ratios.get(topic) ?? 1
-      return new BuilderWriter(
-        new RecordBatchBuilder(options),
-        options,
-        config.batchSize,
-        compressed ? topic : null,
-        ratios,
-      )
+      return new BuilderWriter(new RecordBatchBuilder(options), config.batchSize, compressed ? topic : null, ratios)
     },
     restamp(batch: Buffer, producerId: bigint, producerEpoch: number, baseSequence: number): Buffer {
       setProducerState(batch, producerId, producerEpoch, baseSequence)
@@ -449,7 +443,7 @@ export function builderWriterFactory(config: {
       // A compressed batch fills to about batchSize / ratio uncompressed bytes: allocate that
       // (in whole batchSize units, which the pool reuses) so the builder does not outgrow it.
       const ratio = ratios.get(topic) ?? 1
-      // needed ≤ 61 + (batchSize - 61) / ratio ≤ batchSize / ratio.
+      // needed ≤ header + (batchSize - header) / ratio ≤ batchSize / ratio.
       return config.batchSize * Math.min(8, Math.max(1, Math.ceil(1 / Math.max(ratio, 0.125) - 1e-9)))
     },
   }
@@ -464,8 +458,6 @@ export const BACKGROUND_COMPRESSION_MIN_BYTES = 128 * 1024
 class BuilderWriter implements RecordsWriter {
   constructor(
     readonly builder: RecordBatchBuilder,
-    /** The builder reads producer state from this object when it builds; set just before. */
-    readonly options: RecordBatchBuilderOptions,
     readonly batchSize: number,
     readonly topic: string | null,
     readonly ratios: Map<string, number>,
@@ -494,15 +486,7 @@ class BuilderWriter implements RecordsWriter {
   }
 
   build(producerId: bigint, producerEpoch: number, baseSequence: number): Buffer {
-    const o = this.options
-    o.producerId = producerId
-    o.producerEpoch = producerEpoch
-    o.baseSequence = baseSequence
-    const out = this.builder.build()
-    // Stamp explicitly if the builder did not take the state from its options object.
-    if (out.readInt32BE(53) !== baseSequence || out.readInt16BE(51) !== producerEpoch) {
-      setProducerState(out, producerId, producerEpoch, baseSequence)
-    }
+    const out = this.builder.buildFor(producerId, producerEpoch, baseSequence)
     if (this.topic !== null) {
       const observed = this.builder.compressionRatio
       const current = this.ratios.get(this.topic) ?? 1

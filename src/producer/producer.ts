@@ -15,9 +15,18 @@
 import { Cluster } from '../cluster/cluster.js'
 import type { TopicMetadata } from '../cluster/metadata.js'
 import { type CommonClientOptions, resolveCommonOptions } from '../cluster/options.js'
-import { AbortError, ClosedError, ConfigError, KafkaError, RecordTooLargeError, TimeoutError } from '../errors.js'
+import {
+  AbortError,
+  brokerError,
+  ClosedError,
+  ConfigError,
+  ErrorCode,
+  KafkaError,
+  RecordTooLargeError,
+  TimeoutError,
+} from '../errors.js'
 import type { Logger } from '../network/types.js'
-import { loadCodec } from '../protocol/records/index.js'
+import { loadCodec, recordBatchSizeUpperBound } from '../protocol/records/index.js'
 import { APPEND_BATCH_FULL, APPEND_NEW_BATCH, RecordAccumulator, type TopicQueues } from './accumulator.js'
 import {
   builderWriterFactory,
@@ -267,11 +276,11 @@ export class Producer<K = DefaultData, V = DefaultData> {
     } catch (err) {
       return this.#rejectNow(err as Error, recordTopic(record))
     }
-    const size = recordSizeUpperBound(key, value, headers)
+    const size = recordBatchSizeUpperBound(key, value, headers)
     if (size > this.#maxRecordSize) {
       const which = size > this.#config.maxRequestSize ? 'maxRequestSize' : 'bufferMemory'
       const error = new RecordTooLargeError(
-        10,
+        ErrorCode.MESSAGE_TOO_LARGE,
         `The record is ${size} bytes when serialized, which is larger than ${which} (${this.#maxRecordSize})`,
         { topic },
       )
@@ -789,16 +798,6 @@ function headerPairs(headers: RecordHeaders): HeaderPairs | null {
     throw new TypeError('headers must be an object or an array of [key, value] pairs')
   }
   return out.length === 0 ? null : out
-}
-
-/** Upper bound of a record's size in a batch of its own: batch header + record with maximal varints. */
-function recordSizeUpperBound(key: Uint8Array | null, value: Uint8Array | null, headers: HeaderPairs | null): number {
-  // length(5) attributes(1) timestampDelta(10) offsetDelta(5) keyLength(5) valueLength(5) headerCount(5)
-  let size = 61 + 36 + (key === null ? 0 : key.length) + (value === null ? 0 : value.length)
-  if (headers !== null) {
-    for (const [k, v] of headers) size += 10 + Buffer.byteLength(k, 'utf8') + (v === null ? 0 : v.length)
-  }
-  return size
 }
 
 function abortError(signal: AbortSignal): Error {

@@ -17,7 +17,16 @@
  */
 
 import { backoff } from '../cluster/retry.js'
-import { brokerError, ClosedError, errorInfo, isRetriable, KafkaError, ProtocolError, TimeoutError } from '../errors.js'
+import {
+  brokerError,
+  ClosedError,
+  ErrorCode,
+  errorInfo,
+  isRetriable,
+  KafkaError,
+  ProtocolError,
+  TimeoutError,
+} from '../errors.js'
 import type { Logger } from '../network/types.js'
 import type { Apis } from '../protocol/index.js'
 import type { RequestOf, ResponseOf } from '../protocol/schema/dsl.js'
@@ -29,10 +38,6 @@ export type ProduceRequestBody = RequestOf<typeof Apis.Produce>
 export type ProduceResponseBody = ResponseOf<typeof Apis.Produce>
 
 const PRODUCE_API_KEY = 0
-const DUPLICATE_SEQUENCE_NUMBER = 46
-const OUT_OF_ORDER_SEQUENCE_NUMBER = 45
-const UNKNOWN_PRODUCER_ID = 59
-const MESSAGE_TOO_LARGE = 10
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA'
 
 export interface SenderOptions {
@@ -306,7 +311,7 @@ export class Sender {
     response: ProduceResponseBody,
   ): void {
     const code = pr.errorCode
-    if (code === 0 || code === DUPLICATE_SEQUENCE_NUMBER) {
+    if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
       this.#completeBatch(batch, pr.baseOffset, Number(pr.logAppendTimeMs))
       return
     }
@@ -344,16 +349,19 @@ export class Sender {
       this.#acc.deallocate(batch)
       return
     }
-    if (code === MESSAGE_TOO_LARGE && batch.recordCount > 1) {
+    if (code === ErrorCode.MESSAGE_TOO_LARGE && batch.recordCount > 1) {
       this.#split(q, batch, now)
       return
     }
     let retriable = isRetriable(code)
-    if (this.#state.idempotent && (code === OUT_OF_ORDER_SEQUENCE_NUMBER || code === UNKNOWN_PRODUCER_ID)) {
+    if (
+      this.#state.idempotent &&
+      (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || code === ErrorCode.UNKNOWN_PRODUCER_ID)
+    ) {
       retriable = this.#state.canRetrySequenceError(
         q.sequences,
         batch,
-        code === UNKNOWN_PRODUCER_ID ? 'UNKNOWN_PRODUCER_ID' : 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+        code === ErrorCode.UNKNOWN_PRODUCER_ID ? 'UNKNOWN_PRODUCER_ID' : 'OUT_OF_ORDER_SEQUENCE_NUMBER',
         pr.logStartOffset,
       )
     }

@@ -10,7 +10,7 @@
  */
 import type { Cluster } from '../cluster/cluster.js'
 import { brokerError } from '../errors.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../error-codes.js'
 import { Apis } from '../protocol/index.js'
 import type { ProduceTransport } from './sender.js'
 

@@ -3,7 +3,7 @@
  * No sockets, no timers, no imports from higher layers (enforced by the linter).
  */
 
-export { ERROR_CODE_BY_NAME, ERROR_CODES, type ErrorCodeInfo } from './error-codes.js'
+export { ERROR_CODE_BY_NAME, ERROR_CODES, ErrorCode, type ErrorCodeInfo, type ErrorCodeName } from '../error-codes.js'
 export * from './header.js'
 export * from './messages/index.js'
 export { Reader } from './primitives/reader.js'

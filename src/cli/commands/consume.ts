@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { Admin } from '../../admin/index.js'
 import { Consumer } from '../../consumer/index.js'
 import type { ConsumerRecord } from '../../consumer/types.js'
+import { topicPartitionKey } from '../../internal/topic-partition.js'
 import { clientOptions, collectKeyValue, intFlag, UsageError, withCommonOptions } from '../common.js'
 
 interface ConsumeFlags {
@@ -72,7 +73,7 @@ export function registerConsume(program: Command): void {
           let got = 0
           for (const record of records) {
             print(record)
-            printed.set(`${record.topic}:${record.partition}`, {
+            printed.set(topicPartitionKey(record.topic, record.partition), {
               topic: record.topic,
               partition: record.partition,
               offset: record.offset + 1n,

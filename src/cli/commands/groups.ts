@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { Admin } from '../../admin/index.js'
 import { KafkaError } from '../../errors.js'
+import { topicPartitionKey } from '../../internal/topic-partition.js'
 import { clientOptions, intFlag, UsageError, withCommonOptions } from '../common.js'
 import { renderTable } from '../table.js'
 
@@ -28,7 +29,7 @@ async function withAdmin<T>(flags: GroupFlags, fn: (admin: Admin) => Promise<T>)
   }
 }
 
-const key = (topic: string, partition: number) => `${topic}:${partition}`
+const key = topicPartitionKey
 
 export function registerGroups(program: Command): void {
   const groups = program.command('groups').description('list, describe, reset offsets of and delete consumer groups')

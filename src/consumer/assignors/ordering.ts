@@ -30,8 +30,3 @@ export function compareMembers(
   if (b.groupInstanceId !== null) return 1
   return compareStrings(a.memberId, b.memberId)
 }
-
-/** A string key for a partition, for maps and sets. The partition number cannot contain ':', so it is unambiguous. */
-export function partitionKey(topic: string, partition: number): string {
-  return `${partition}:${topic}`
-}

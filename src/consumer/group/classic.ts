@@ -16,7 +16,8 @@
  * heartbeat runs on its own thread, including while listener callbacks run.
  */
 import type { Cluster } from '../../cluster/index.js'
-import { brokerError, KafkaError } from '../../errors.js'
+import { brokerError, ErrorCode, FencedInstanceIdError, KafkaError } from '../../errors.js'
+import { topicPartitionKey } from '../../internal/topic-partition.js'
 import type { Logger } from '../../network/types.js'
 import { Apis } from '../../protocol/index.js'
 import type {
@@ -25,24 +26,14 @@ import type {
   RebalanceProtocol,
   TopicPartition,
 } from '../assignors/types.js'
-import { FencedInstanceError } from '../errors.js'
 import type { ResolvedConsumerOptions } from '../options.js'
 import type { SubscriptionState } from '../subscription-state.js'
-import { type ConsumerGroupMetadata, sortTps, tpKey } from '../types.js'
+import { type ConsumerGroupMetadata, sortTps } from '../types.js'
 import { sleep, TIMED_OUT, withDeadline } from '../util.js'
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './consumer-protocol.js'
 import { createHeartbeat, type HeartbeatHandle } from './heartbeat-service.js'
-import { ErrorCode, type HeartbeatNotice, type MemberIdentity } from './heartbeat-state.js'
+import type { HeartbeatNotice, MemberIdentity } from './heartbeat-state.js'
 import type { CommitGeneration, GroupMembership } from './membership.js'
-
-const E = {
-  ...ErrorCode,
-  INVALID_SESSION_TIMEOUT: 26,
-  INCONSISTENT_GROUP_PROTOCOL: 23,
-  MEMBER_ID_REQUIRED: 79,
-  GROUP_MAX_SIZE_REACHED: 81,
-  UNKNOWN_SERVER_ERROR: -1,
-} as const
 
 /** JoinGroup may legitimately wait for the whole rebalance timeout; Java adds 5 s on top. */
 const JOIN_GROUP_TIMEOUT_LAPSE_MS = 5000
@@ -259,8 +250,8 @@ export class ClassicMembership implements GroupMembership {
       case 'fatal':
         this.#heartbeatRunning = false
         this.#fatal =
-          n.errorCode === E.FENCED_INSTANCE_ID && this.#groupInstanceId !== null
-            ? new FencedInstanceError(this.#groupInstanceId)
+          n.errorCode === ErrorCode.FENCED_INSTANCE_ID && this.#groupInstanceId !== null
+            ? fencedInstance(this.#groupInstanceId)
             : brokerError(n.errorCode, 'heartbeat failed')
         break
     }
@@ -287,11 +278,11 @@ export class ClassicMembership implements GroupMembership {
 
   onCommitError(errorCode: number, sent: CommitGeneration): void {
     if (sent.generationId !== this.#generation.generationId) return
-    if (errorCode === E.REBALANCE_IN_PROGRESS) this.requestRejoin('commit saw a rebalance')
-    else if (errorCode === E.UNKNOWN_MEMBER_ID || errorCode === E.ILLEGAL_GENERATION) {
-      this.#resetGeneration(`commit failed with ${errorCode}`, errorCode === E.UNKNOWN_MEMBER_ID)
-    } else if (errorCode === E.FENCED_INSTANCE_ID && this.#groupInstanceId !== null) {
-      this.#fatal = new FencedInstanceError(this.#groupInstanceId)
+    if (errorCode === ErrorCode.REBALANCE_IN_PROGRESS) this.requestRejoin('commit saw a rebalance')
+    else if (errorCode === ErrorCode.UNKNOWN_MEMBER_ID || errorCode === ErrorCode.ILLEGAL_GENERATION) {
+      this.#resetGeneration(`commit failed with ${errorCode}`, errorCode === ErrorCode.UNKNOWN_MEMBER_ID)
+    } else if (errorCode === ErrorCode.FENCED_INSTANCE_ID && this.#groupInstanceId !== null) {
+      this.#fatal = fencedInstance(this.#groupInstanceId)
     }
   }
 
@@ -422,8 +413,8 @@ export class ClassicMembership implements GroupMembership {
       if (gone.length > 0) {
         subs.markPendingRevocation(gone)
         await this.#invokeListener('onPartitionsRevoked', gone)
-        const goneKeys = new Set(gone.map((tp) => tpKey(tp.topic, tp.partition)))
-        subs.assignFromSubscribed(owned.filter((tp) => !goneKeys.has(tpKey(tp.topic, tp.partition))))
+        const goneKeys = new Set(gone.map((tp) => topicPartitionKey(tp.topic, tp.partition)))
+        subs.assignFromSubscribed(owned.filter((tp) => !goneKeys.has(topicPartitionKey(tp.topic, tp.partition))))
       }
     }
   }
@@ -443,10 +434,10 @@ export class ClassicMembership implements GroupMembership {
     this.#startHeartbeat()
     this.rebalances++
     const owned = subs.assignedPartitions()
-    const assignedKeys = new Set(assigned.map((tp) => tpKey(tp.topic, tp.partition)))
-    const ownedKeys = new Set(owned.map((tp) => tpKey(tp.topic, tp.partition)))
-    const added = assigned.filter((tp) => !ownedKeys.has(tpKey(tp.topic, tp.partition)))
-    const revoked = owned.filter((tp) => !assignedKeys.has(tpKey(tp.topic, tp.partition)))
+    const assignedKeys = new Set(assigned.map((tp) => topicPartitionKey(tp.topic, tp.partition)))
+    const ownedKeys = new Set(owned.map((tp) => topicPartitionKey(tp.topic, tp.partition)))
+    const added = assigned.filter((tp) => !ownedKeys.has(topicPartitionKey(tp.topic, tp.partition)))
+    const revoked = owned.filter((tp) => !assignedKeys.has(topicPartitionKey(tp.topic, tp.partition)))
     if (revoked.length > 0) {
       // Cooperative round one: give up what moves, then rejoin so the new owner gets it in round two.
       subs.markPendingRevocation(revoked)
@@ -514,28 +505,28 @@ export class ClassicMembership implements GroupMembership {
       members: { memberId: string; groupInstanceId: string | null; metadata: Buffer }[]
     }
     switch (res.errorCode) {
-      case 0:
+      case ErrorCode.NONE:
         break
-      case E.MEMBER_ID_REQUIRED:
+      case ErrorCode.MEMBER_ID_REQUIRED:
         this.#generation = { ...NO_GENERATION, memberId: res.memberId }
         return { kind: 'retry', backoff: false, reason: 'member id assigned' }
-      case E.UNKNOWN_MEMBER_ID:
+      case ErrorCode.UNKNOWN_MEMBER_ID:
         this.#generation = NO_GENERATION
         return { kind: 'retry', backoff: false, reason: 'unknown member id' }
-      case E.ILLEGAL_GENERATION:
+      case ErrorCode.ILLEGAL_GENERATION:
         this.#generation = { ...NO_GENERATION, memberId: this.#generation.memberId }
         return { kind: 'retry', backoff: false, reason: 'illegal generation' }
-      case E.COORDINATOR_NOT_AVAILABLE:
-      case E.NOT_COORDINATOR:
+      case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+      case ErrorCode.NOT_COORDINATOR:
         this.markCoordinatorUnknown(`JoinGroup error ${res.errorCode}`)
         return { kind: 'retry', backoff: true, reason: 'coordinator moved' }
-      case E.COORDINATOR_LOAD_IN_PROGRESS:
-      case E.REBALANCE_IN_PROGRESS:
+      case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+      case ErrorCode.REBALANCE_IN_PROGRESS:
         return { kind: 'retry', backoff: true, reason: `JoinGroup error ${res.errorCode}` }
-      case E.FENCED_INSTANCE_ID:
-        return { kind: 'fatal', error: new FencedInstanceError(this.#groupInstanceId ?? '') }
+      case ErrorCode.FENCED_INSTANCE_ID:
+        return { kind: 'fatal', error: fencedInstance(this.#groupInstanceId ?? '') }
       default:
-        if (res.errorCode !== 0 && brokerError(res.errorCode).retriable) {
+        if (res.errorCode !== ErrorCode.NONE && brokerError(res.errorCode).retriable) {
           return { kind: 'retry', backoff: true, reason: `JoinGroup error ${res.errorCode}` }
         }
         return { kind: 'fatal', error: brokerError(res.errorCode, `JoinGroup of group ${this.groupId} failed`) }
@@ -584,21 +575,21 @@ export class ClassicMembership implements GroupMembership {
     if (this.#closed || this.#generation !== generation)
       return { kind: 'retry', backoff: false, reason: 'state changed' }
     switch (sync.errorCode) {
-      case 0:
+      case ErrorCode.NONE:
         // The state turns STABLE when poll() takes this outcome (onJoinComplete), not before.
         return { kind: 'joined', generation, assignment: sync.assignment, leaderAssignedTopics }
-      case E.REBALANCE_IN_PROGRESS:
+      case ErrorCode.REBALANCE_IN_PROGRESS:
         return { kind: 'retry', backoff: false, reason: 'rebalance in progress at SyncGroup' }
-      case E.UNKNOWN_MEMBER_ID:
-      case E.ILLEGAL_GENERATION:
-        this.#resetGeneration(`SyncGroup error ${sync.errorCode}`, sync.errorCode === E.UNKNOWN_MEMBER_ID)
+      case ErrorCode.UNKNOWN_MEMBER_ID:
+      case ErrorCode.ILLEGAL_GENERATION:
+        this.#resetGeneration(`SyncGroup error ${sync.errorCode}`, sync.errorCode === ErrorCode.UNKNOWN_MEMBER_ID)
         return { kind: 'retry', backoff: false, reason: `SyncGroup error ${sync.errorCode}` }
-      case E.COORDINATOR_NOT_AVAILABLE:
-      case E.NOT_COORDINATOR:
+      case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+      case ErrorCode.NOT_COORDINATOR:
         this.markCoordinatorUnknown(`SyncGroup error ${sync.errorCode}`)
         return { kind: 'retry', backoff: true, reason: 'coordinator moved' }
-      case E.FENCED_INSTANCE_ID:
-        return { kind: 'fatal', error: new FencedInstanceError(this.#groupInstanceId ?? '') }
+      case ErrorCode.FENCED_INSTANCE_ID:
+        return { kind: 'fatal', error: fencedInstance(this.#groupInstanceId ?? '') }
       default:
         if (brokerError(sync.errorCode).retriable) {
           return { kind: 'retry', backoff: true, reason: `SyncGroup error ${sync.errorCode}` }
@@ -637,7 +628,7 @@ export class ClassicMembership implements GroupMembership {
     const useRacks = [...subscriptions.values()].some((s) => s.rackId !== null)
     for (const topic of topics) {
       const md = ctx.cluster.topic(topic)
-      if (md === undefined || md.errorCode !== 0 || md.partitions.length === 0) continue
+      if (md === undefined || md.errorCode !== ErrorCode.NONE || md.partitions.length === 0) continue
       partitionCounts.set(topic, md.partitions.length)
       if (useRacks) {
         racks.set(
@@ -709,4 +700,12 @@ export class ClassicMembership implements GroupMembership {
     this.#abort.abort(new KafkaError('consumer closed', 'ERR_CLOSED'))
     this.#heartbeat.close()
   }
+}
+
+/** FENCED_INSTANCE_ID: another member joined with our groupInstanceId; fatal for this consumer. */
+function fencedInstance(groupInstanceId: string): FencedInstanceIdError {
+  return new FencedInstanceIdError(
+    ErrorCode.FENCED_INSTANCE_ID,
+    `Member with groupInstanceId ${groupInstanceId} was fenced by another instance with the same id`,
+  )
 }

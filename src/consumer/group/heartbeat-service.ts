@@ -24,7 +24,7 @@ import type { Logger, OAuthBearerToken } from '../../network/types.js'
 import { Apis } from '../../protocol/index.js'
 import { type Clock, HeartbeatDriver, realClock } from './heartbeat-driver.js'
 import { cloneableConnectionOptions, type FromWorker, type ToWorker } from './heartbeat-protocol.js'
-import type { HeartbeatConfig, HeartbeatNotice, MemberIdentity } from './heartbeat-state.js'
+import { type HeartbeatConfig, type HeartbeatNotice, type MemberIdentity, NO_RESPONSE } from './heartbeat-state.js'
 
 export interface HeartbeatHandle {
   /** The application called poll(): resets the maxPollIntervalMs clock. */
@@ -250,7 +250,7 @@ class WorkerHeartbeat implements HeartbeatHandle {
   onWorkerLost(err: unknown): void {
     if (this.#closed) return
     this.#options.logger?.warn(`kafka-wire: heartbeat worker lost: ${String(err)}`)
-    this.#options.onNotice({ type: 'coordinator', generationId: -1, errorCode: -1 })
+    this.#options.onNotice({ type: 'coordinator', generationId: -1, errorCode: NO_RESPONSE })
   }
 }
 

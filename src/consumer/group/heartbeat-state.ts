@@ -17,18 +17,10 @@
  * performance.timeOrigin, but share Date.
  */
 
-/** Error codes the heartbeat interprets (from Kafka's error table). */
-export const ErrorCode = {
-  NONE: 0,
-  COORDINATOR_LOAD_IN_PROGRESS: 14,
-  COORDINATOR_NOT_AVAILABLE: 15,
-  NOT_COORDINATOR: 16,
-  ILLEGAL_GENERATION: 22,
-  UNKNOWN_MEMBER_ID: 25,
-  REBALANCE_IN_PROGRESS: 27,
-  GROUP_AUTHORIZATION_FAILED: 30,
-  FENCED_INSTANCE_ID: 82,
-} as const
+import { ErrorCode } from '../../error-codes.js'
+
+/** The error code of a coordinator notice that no response caused (session expiry, transport failure). */
+export const NO_RESPONSE = ErrorCode.UNKNOWN_SERVER_ERROR
 
 export interface MemberIdentity {
   groupId: string
@@ -122,7 +114,7 @@ export class MemberHeartbeat {
     if (now >= this.#sessionDeadline) {
       // No successful heartbeat within the session timeout: presume the coordinator dead (Java marks it unknown).
       this.stopped = true
-      notices.push({ type: 'coordinator', generationId, errorCode: -1 })
+      notices.push({ type: 'coordinator', generationId, errorCode: NO_RESPONSE })
       return { request: null, notices, nextWakeAt: Number.POSITIVE_INFINITY }
     }
     let request: HeartbeatRequest | null = null
@@ -188,7 +180,7 @@ export class MemberHeartbeat {
     this.#heartbeatDeadline = now + this.config.retryBackoffMs
     if (this.stopped || this.#inFlightGeneration !== this.identity.generationId || this.#failureReported) return null
     this.#failureReported = true
-    return { type: 'coordinator', generationId: this.identity.generationId, errorCode: -1 }
+    return { type: 'coordinator', generationId: this.identity.generationId, errorCode: NO_RESPONSE }
   }
 
   get sessionDeadline(): number {

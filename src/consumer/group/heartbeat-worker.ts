@@ -12,6 +12,7 @@
  * This file is loaded as plain JavaScript from dist/ (see heartbeat-service.ts).
  */
 import { parentPort } from 'node:worker_threads'
+import { ErrorCode } from '../../errors.js'
 import type { Connection, OAuthBearerToken } from '../../network/index.js'
 import { connect } from '../../network/index.js'
 import { Apis } from '../../protocol/index.js'
@@ -133,7 +134,7 @@ const transport: HeartbeatTransport<CloneableConnectionOptions> = {
       groupId: identity.groupId,
       members: [{ memberId: identity.memberId, groupInstanceId: identity.groupInstanceId, reason }],
     })
-    return res.errorCode !== 0 ? res.errorCode : (res.members?.[0]?.errorCode ?? 0)
+    return res.errorCode !== ErrorCode.NONE ? res.errorCode : (res.members?.[0]?.errorCode ?? ErrorCode.NONE)
   },
   release,
 }

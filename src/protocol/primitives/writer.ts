@@ -3,6 +3,7 @@
  * byte runs (record batches) can be attached by reference (`attach`) so a Produce
  * request is sent with writev instead of being copied. `finish()` returns the chunks.
  */
+import { writeUnsignedVarint, writeVarint, writeVarlong } from '../records/varint.js'
 import { uuidToBytes } from './uuid.js'
 
 const ATTACH_THRESHOLD = 4096
@@ -90,32 +91,26 @@ export class Writer {
     this.pos += 16
   }
 
+  /** Unsigned LEB128 of a uint32 (compact lengths, tags). */
   uvarint(v: number): void {
     this.ensure(5)
     if (v < 0x80 && v >= 0) {
       this.buf[this.pos++] = v
       return
     }
-    while (v >= 0x80) {
-      this.buf[this.pos++] = (v & 0x7f) | 0x80
-      v = Math.floor(v / 128)
-    }
-    this.buf[this.pos++] = v
+    this.pos = writeUnsignedVarint(this.buf, this.pos, v)
   }
 
+  /** Zigzag int32. */
   varint(v: number): void {
-    this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1)
+    this.ensure(5)
+    this.pos = writeVarint(this.buf, this.pos, v)
   }
 
+  /** Zigzag int64. */
   varlong(v: bigint): void {
-    let u = (v << 1n) ^ (v >> 63n)
-    u = BigInt.asUintN(64, u)
     this.ensure(10)
-    while (u >= 0x80n) {
-      this.buf[this.pos++] = Number(u & 0x7fn) | 0x80
-      u >>= 7n
-    }
-    this.buf[this.pos++] = Number(u)
+    this.pos = writeVarlong(this.buf, this.pos, v)
   }
 
   raw(b: Uint8Array): void {

@@ -34,6 +34,7 @@ export {
   type RecordBatchBuilderOptions,
   RecordCursor,
   type RecordHeader,
+  recordBatchSizeUpperBound,
   setBaseOffset,
   setPartitionLeaderEpoch,
   setProducerState,
@@ -43,8 +44,10 @@ export {
   sizeOfUnsignedVarint,
   sizeOfVarint,
   sizeOfVarlong,
+  sizeOfVarlongNumber,
   VarintReader,
   writeUnsignedVarint,
   writeVarint,
   writeVarlong,
+  writeVarlongNumber,
 } from './varint.js'

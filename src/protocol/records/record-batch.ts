@@ -23,7 +23,7 @@ import { compress, compressAsync, compressOnThreadPool, decompress } from './com
 import { CompressionType, DEFAULT_MAX_DECOMPRESSED_BYTES } from './compression/types.js'
 import { crc32c } from './crc32c.js'
 import { decodeLegacyMessage } from './legacy.js'
-import { VarintReader } from './varint.js'
+import { sizeOfVarint, sizeOfVarlongNumber, VarintReader, writeVarint, writeVarlongNumber } from './varint.js'
 
 // Field offsets in a RecordBatch v2 header.
 const BATCH_LENGTH_OFFSET = 8
@@ -611,49 +611,12 @@ export interface RecordBatchBuilderOptions {
 /** Scratch for header key byte lengths, computed once per append for both sizing and writing. */
 let headerKeyLengths = new Int32Array(16)
 
-function sizeOfVarintValue(value: number): number {
-  const z = ((value << 1) ^ (value >> 31)) >>> 0
-  return z < 0x80 ? 1 : z < 0x4000 ? 2 : z < 0x200000 ? 3 : z < 0x10000000 ? 4 : 5
-}
-
-function sizeOfVarlongValue(value: number): number {
-  if (value >= -0x40000000 && value < 0x40000000) return sizeOfVarintValue(value)
-  let z = value >= 0 ? value * 2 : -value * 2 - 1
-  let n = 1
-  while (z >= 128) {
-    z = Math.floor(z / 128)
-    n++
-  }
-  return n
-}
-
 /** Byte length of a string in UTF-8, without a native call for short ASCII strings. */
 function utf8Length(s: string): number {
   const n = s.length
   if (n > 64) return Buffer.byteLength(s, 'utf8')
   for (let i = 0; i < n; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, 'utf8')
   return n
-}
-
-function writeVarint(buf: Buffer, pos: number, value: number): number {
-  let z = ((value << 1) ^ (value >> 31)) >>> 0
-  while (z >= 0x80) {
-    buf[pos++] = (z & 0x7f) | 0x80
-    z >>>= 7
-  }
-  buf[pos++] = z
-  return pos
-}
-
-function writeVarlongValue(buf: Buffer, pos: number, value: number): number {
-  if (value >= -0x40000000 && value < 0x40000000) return writeVarint(buf, pos, value)
-  let z = value >= 0 ? value * 2 : -value * 2 - 1
-  while (z >= 128) {
-    buf[pos++] = (z % 128) | 0x80
-    z = Math.floor(z / 128)
-  }
-  buf[pos++] = z
-  return pos
 }
 
 /**
@@ -674,6 +637,24 @@ function copyBytes(src: Uint8Array, buf: Buffer, pos: number): number {
 const MAX_TIMESTAMP_DELTA = 4503599627370496
 
 /**
+ * An upper bound of the size of a batch holding only this record: the batch header plus the record
+ * with every varint at its longest. The producer checks it against its limits before appending.
+ */
+export function recordBatchSizeUpperBound(
+  key: Uint8Array | null,
+  value: Uint8Array | null,
+  headers: ReadonlyArray<readonly [string, Uint8Array | null]> | null,
+): number {
+  // length(5) attributes(1) timestampDelta(10) offsetDelta(5) keyLength(5) valueLength(5) headerCount(5)
+  let size = RECORD_BATCH_OVERHEAD + 36 + (key === null ? 0 : key.length) + (value === null ? 0 : value.length)
+  if (headers !== null) {
+    // keyLength(5) valueLength(5) per header
+    for (const [k, v] of headers) size += 10 + Buffer.byteLength(k, 'utf8') + (v === null ? 0 : v.length)
+  }
+  return size
+}
+
+/**
  * Builds one RecordBatch v2 incrementally. Records are encoded into the buffer as they are
  * appended, so `build()` only writes the header (and compresses). Not reusable after `build()`.
  *
@@ -692,6 +673,10 @@ export class RecordBatchBuilder {
   #precompressed: Buffer | null = null
   #background: Promise<void> | null = null
   #compressionRatio = 1
+  /** The producer state written into the built batch (for `buildFor` on a built batch). */
+  #stampedProducerId = -1n
+  #stampedProducerEpoch = -1
+  #stampedBaseSequence = -1
   readonly #compression: CompressionType
   readonly #level: number | undefined
   readonly #limit: number
@@ -776,26 +761,26 @@ export class RecordBatchBuilder {
     }
 
     // Body size: attributes, timestamp delta, offset delta, key, value, headers.
-    let body = 1 + sizeOfVarlongValue(timestampDelta) + (count < 64 ? 1 : sizeOfVarintValue(count))
+    let body = 1 + sizeOfVarlongNumber(timestampDelta) + (count < 64 ? 1 : sizeOfVarint(count))
     const keyLength = key === null ? -1 : key.length
     const valueLength = value === null ? -1 : value.length
-    body += keyLength < 0 ? 1 : keyLength + (keyLength < 64 ? 1 : sizeOfVarintValue(keyLength))
-    body += valueLength < 0 ? 1 : valueLength + (valueLength < 64 ? 1 : sizeOfVarintValue(valueLength))
+    body += keyLength < 0 ? 1 : keyLength + (keyLength < 64 ? 1 : sizeOfVarint(keyLength))
+    body += valueLength < 0 ? 1 : valueLength + (valueLength < 64 ? 1 : sizeOfVarint(valueLength))
     const headerCount = headers === null ? 0 : headers.length
     if (headerCount === 0) {
       body += 1
     } else {
-      body += sizeOfVarintValue(headerCount)
+      body += sizeOfVarint(headerCount)
       if (headerKeyLengths.length < headerCount) headerKeyLengths = new Int32Array(headerCount * 2)
       for (let i = 0; i < headerCount; i++) {
         const h = headers![i]!
         const kLen = utf8Length(h[0])
         headerKeyLengths[i] = kLen
         const v = h[1]
-        body += kLen + sizeOfVarintValue(kLen) + (v === null ? 1 : v.length + sizeOfVarintValue(v.length))
+        body += kLen + sizeOfVarint(kLen) + (v === null ? 1 : v.length + sizeOfVarint(v.length))
       }
     }
-    const total = body + sizeOfVarintValue(body)
+    const total = body + sizeOfVarint(body)
 
     let pos = this.#pos
     if (count > 0 && this.#estimate(pos - RECORD_BATCH_OVERHEAD + total) > this.#limit) return false
@@ -804,7 +789,7 @@ export class RecordBatchBuilder {
 
     pos = writeVarint(buf, pos, body)
     buf[pos++] = 0 // attributes: unused
-    pos = writeVarlongValue(buf, pos, timestampDelta)
+    pos = writeVarlongNumber(buf, pos, timestampDelta)
     pos = writeVarint(buf, pos, count)
     if (key === null) {
       buf[pos++] = 1 // zigzag(-1)
@@ -865,11 +850,36 @@ export class RecordBatchBuilder {
    */
   build(): Buffer {
     if (this.#built !== null) return this.#built
+    const o = this.#options
+    return this.buildFor(o.producerId ?? -1n, o.producerEpoch ?? -1, o.baseSequence ?? -1)
+  }
+
+  /**
+   * `build()` with the producer state given explicitly (the idempotent producer numbers a batch
+   * only when it drains it) instead of read from the options. Called again on a built batch with
+   * another state, it re-stamps the batch in place (see `setProducerState`) and returns it.
+   */
+  buildFor(producerId: bigint, producerEpoch: number, baseSequence: number): Buffer {
+    const built = this.#built
+    if (built !== null) {
+      if (
+        producerId !== this.#stampedProducerId ||
+        producerEpoch !== this.#stampedProducerEpoch ||
+        baseSequence !== this.#stampedBaseSequence
+      ) {
+        setProducerState(built, producerId, producerEpoch, baseSequence)
+        this.#stamped(producerId, producerEpoch, baseSequence)
+      }
+      return built
+    }
     this.#checkNotEmpty()
-    if (this.#compression === CompressionType.NONE) return this.#finish(null)
-    if (this.#precompressed !== null) return this.#finish(this.#precompressed)
-    const records = this.#buf.subarray(RECORD_BATCH_OVERHEAD, this.#pos)
-    return this.#finish(compress(this.#compression, records, this.#level))
+    let compressed: Buffer | null = null
+    if (this.#compression !== CompressionType.NONE) {
+      compressed =
+        this.#precompressed ??
+        compress(this.#compression, this.#buf.subarray(RECORD_BATCH_OVERHEAD, this.#pos), this.#level)
+    }
+    return this.#finish(compressed, producerId, producerEpoch, baseSequence)
   }
 
   /**
@@ -907,18 +917,27 @@ export class RecordBatchBuilder {
   async buildAsync(): Promise<Buffer> {
     if (this.#built !== null) return this.#built
     this.#checkNotEmpty()
-    if (this.#compression === CompressionType.NONE) return this.#finish(null)
+    const o = this.#options
+    if (this.#compression === CompressionType.NONE) {
+      return this.#finish(null, o.producerId ?? -1n, o.producerEpoch ?? -1, o.baseSequence ?? -1)
+    }
     const records = this.#buf.subarray(RECORD_BATCH_OVERHEAD, this.#pos)
     const compressed = await compressAsync(this.#compression, records, this.#level)
     if (this.#built !== null) return this.#built
-    return this.#finish(compressed)
+    return this.#finish(compressed, o.producerId ?? -1n, o.producerEpoch ?? -1, o.baseSequence ?? -1)
   }
 
   #checkNotEmpty(): void {
     if (this.#count === 0) throw new KafkaError('Cannot build a record batch without records', 'ERR_EMPTY_BATCH')
   }
 
-  #finish(compressed: Buffer | null): Buffer {
+  #stamped(producerId: bigint, producerEpoch: number, baseSequence: number): void {
+    this.#stampedProducerId = producerId
+    this.#stampedProducerEpoch = producerEpoch
+    this.#stampedBaseSequence = baseSequence
+  }
+
+  #finish(compressed: Buffer | null, producerId: bigint, producerEpoch: number, baseSequence: number): Buffer {
     let out: Buffer
     if (compressed === null) {
       out = this.#buf.subarray(0, this.#pos)
@@ -940,11 +959,12 @@ export class RecordBatchBuilder {
     out.writeInt32BE(this.#count - 1, LAST_OFFSET_DELTA_OFFSET)
     writeInt64Number(out, BASE_TIMESTAMP_OFFSET, this.#baseTimestamp)
     writeInt64Number(out, MAX_TIMESTAMP_OFFSET, this.#maxTimestamp)
-    out.writeBigInt64BE(o.producerId ?? -1n, PRODUCER_ID_OFFSET)
-    out.writeInt16BE(o.producerEpoch ?? -1, PRODUCER_EPOCH_OFFSET)
-    out.writeInt32BE(o.baseSequence ?? -1, BASE_SEQUENCE_OFFSET)
+    out.writeBigInt64BE(producerId, PRODUCER_ID_OFFSET)
+    out.writeInt16BE(producerEpoch, PRODUCER_EPOCH_OFFSET)
+    out.writeInt32BE(baseSequence, BASE_SEQUENCE_OFFSET)
     out.writeInt32BE(this.#count, RECORDS_COUNT_OFFSET)
     out.writeUInt32BE(crc32c(out, ATTRIBUTES_OFFSET, out.length), CRC_OFFSET)
+    this.#stamped(producerId, producerEpoch, baseSequence)
     this.#built = out
     return out
   }

@@ -26,14 +26,23 @@ export function sizeOfUnsignedVarint(value: number): number {
 
 /** Size of a zigzag int32. */
 export function sizeOfVarint(value: number): number {
-  return sizeOfUnsignedVarint(((value << 1) ^ (value >> 31)) >>> 0)
+  const z = ((value << 1) ^ (value >> 31)) >>> 0
+  return z < 0x80 ? 1 : z < 0x4000 ? 2 : z < 0x200000 ? 3 : z < 0x10000000 ? 4 : 5
 }
 
 /** Size of a zigzag int64 given as a number (exact for |value| < 2^52) or bigint. */
 export function sizeOfVarlong(value: number | bigint): number {
   if (typeof value === 'bigint') return sizeOfVarlongBigInt(value)
-  if (value >= -0x40000000 && value < 0x40000000) return sizeOfVarint(value)
   if (!(value > -EXACT && value < EXACT)) return sizeOfVarlongBigInt(BigInt(value))
+  return sizeOfVarlongNumber(value)
+}
+
+/**
+ * Size of a zigzag int64 given as a number the caller has checked is below 2^52 in magnitude
+ * (the record builder's timestamp deltas): no type or range dispatch on the hot path.
+ */
+export function sizeOfVarlongNumber(value: number): number {
+  if (value >= -0x40000000 && value < 0x40000000) return sizeOfVarint(value)
   let z = value >= 0 ? value * 2 : -value * 2 - 1
   let n = 1
   while (z >= 128) {
@@ -65,14 +74,25 @@ export function writeUnsignedVarint(buf: Uint8Array, offset: number, value: numb
 
 /** Zigzag int32. */
 export function writeVarint(buf: Uint8Array, offset: number, value: number): number {
-  return writeUnsignedVarint(buf, offset, (value << 1) ^ (value >> 31))
+  let z = ((value << 1) ^ (value >> 31)) >>> 0
+  while (z >= 0x80) {
+    buf[offset++] = (z & 0x7f) | 0x80
+    z >>>= 7
+  }
+  buf[offset++] = z
+  return offset
 }
 
 /** Zigzag int64 given as a number (exact for |value| < 2^52) or bigint. */
 export function writeVarlong(buf: Uint8Array, offset: number, value: number | bigint): number {
   if (typeof value === 'bigint') return writeVarlongBigInt(buf, offset, value)
-  if (value >= -0x40000000 && value < 0x40000000) return writeUnsignedVarint(buf, offset, (value << 1) ^ (value >> 31))
   if (!(value > -EXACT && value < EXACT)) return writeVarlongBigInt(buf, offset, BigInt(value))
+  return writeVarlongNumber(buf, offset, value)
+}
+
+/** `writeVarlong` for a number the caller has checked is below 2^52 in magnitude (see sizeOfVarlongNumber). */
+export function writeVarlongNumber(buf: Uint8Array, offset: number, value: number): number {
+  if (value >= -0x40000000 && value < 0x40000000) return writeVarint(buf, offset, value)
   let z = value >= 0 ? value * 2 : -value * 2 - 1
   while (z >= 128) {
     buf[offset++] = (z % 128) | 0x80
