@@ -224,7 +224,8 @@ export function handleDeleteGroupsResponse(
 ): void {
   for (const r of response.results) {
     if (r.errorCode !== ErrorCode.NONE) {
-      reportGroupError(report, r.groupId, r.errorCode, null, apiKey, coordinator, () =>
+      // v3+ (Kafka 4.4) carries the broker's reason for a failed deletion.
+      reportGroupError(report, r.groupId, r.errorCode, r.errorMessage, apiKey, coordinator, () =>
         invalidateCoordinator(r.groupId),
       )
     } else {
