@@ -21,6 +21,18 @@ describe('ApiVersionTable', () => {
     expect(() => t.versionFor(Apis.Metadata)).toThrow(/No common version of Metadata/)
   })
 
+  it('names the feature and the release that has it when an older broker lacks an API', () => {
+    // What a Kafka 3.9 broker (KIP-848 off) or a ZooKeeper-mode broker offers: no ConsumerGroupHeartbeat.
+    const t = new ApiVersionTable([{ apiKey: Apis.Metadata.apiKey, minVersion: 0, maxVersion: 12 }])
+    expect(() => t.versionFor(Apis.ConsumerGroupHeartbeat)).toThrow(
+      /does not support ConsumerGroupHeartbeat \(API key 68\): the KIP-848 consumer group protocol needs Kafka 4\.0 or later/,
+    )
+    expect(() => t.versionFor(Apis.DescribeTransactions)).toThrow(/needs Kafka 3\.0 or later/)
+    // A broker older than every version kafka-wire speaks (Produce v3 is Kafka 0.11).
+    const ancient = new ApiVersionTable([{ apiKey: Apis.Produce.apiKey, minVersion: 0, maxVersion: 2 }])
+    expect(() => ancient.versionFor(Apis.Produce)).toThrow(/kafka-wire needs Kafka 2\.1 or later/)
+  })
+
   it('allows only versions within both ranges', () => {
     const t = new ApiVersionTable([{ apiKey: Apis.SaslHandshake.apiKey, minVersion: 0, maxVersion: 1 }])
     expect(t.allows(Apis.SaslHandshake, 1)).toBe(true)
