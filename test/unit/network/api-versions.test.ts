@@ -33,6 +33,31 @@ describe('ApiVersionTable', () => {
     expect(() => ancient.versionFor(Apis.Produce)).toThrow(/kafka-wire needs Kafka 2\.1 or later/)
   })
 
+  it("negotiates down to a Kafka 2.1 broker's ranges, the oldest kafka-wire supports", () => {
+    // The highest versions a 2.1 broker announces for the APIs every client uses (Produce v7 and
+    // Fetch v10 came with zstd in 2.1; OffsetForLeaderEpoch v2, kafka-wire's lowest, too).
+    const v21: [keyof typeof Apis, number][] = [
+      ['Produce', 7],
+      ['Fetch', 10],
+      ['ListOffsets', 4],
+      ['Metadata', 7],
+      ['OffsetCommit', 6],
+      ['OffsetFetch', 5],
+      ['FindCoordinator', 2],
+      ['JoinGroup', 3],
+      ['Heartbeat', 2],
+      ['LeaveGroup', 2],
+      ['SyncGroup', 2],
+      ['OffsetForLeaderEpoch', 2],
+      ['InitProducerId', 1],
+      ['ApiVersions', 2],
+    ]
+    const t = new ApiVersionTable(
+      v21.map(([name, max]) => ({ apiKey: Apis[name].apiKey, minVersion: 0, maxVersion: max })),
+    )
+    for (const [name, max] of v21) expect(t.versionFor(Apis[name]), name).toBe(max)
+  })
+
   it('allows only versions within both ranges', () => {
     const t = new ApiVersionTable([{ apiKey: Apis.SaslHandshake.apiKey, minVersion: 0, maxVersion: 1 }])
     expect(t.allows(Apis.SaslHandshake, 1)).toBe(true)
