@@ -3,8 +3,9 @@
  * Friendly enums ↔ wire codes, request building and response mapping, and the operations
  * declaring each call for executor.ts.
  */
-import { brokerError } from '../errors.js'
+
 import { ErrorCode } from '../error-codes.js'
+import { brokerError } from '../errors.js'
 import { Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 import { invalidArgument, namedMessage } from './common.js'
 import type { RoundReport } from './driver.js'

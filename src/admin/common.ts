@@ -2,8 +2,9 @@
  * Small helpers shared by the admin request/response modules: item keys, per-item error
  * classification, argument checks.
  */
-import { type BrokerError, brokerError, invalidatesMetadata, isRetriable, KafkaError } from '../errors.js'
+
 import { ErrorCode } from '../error-codes.js'
+import { type BrokerError, brokerError, invalidatesMetadata, isRetriable, KafkaError } from '../errors.js'
 import { ZERO_UUID } from '../protocol/index.js'
 import type { RoundReport } from './driver.js'
 

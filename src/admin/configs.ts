@@ -5,8 +5,9 @@
  * broker (it answers from its own configuration); every other resource — topics, groups, client
  * metrics, and the cluster-wide default broker config (name '') — goes to any broker.
  */
-import { brokerError } from '../errors.js'
+
 import { ErrorCode } from '../error-codes.js'
+import { brokerError } from '../errors.js'
 import { Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 import { invalidArgument, requireUnique } from './common.js'
 import type { RoundReport } from './driver.js'

@@ -8,8 +8,9 @@
  * again with DescribeGroups, which answers for classic groups; brokers without
  * ConsumerGroupDescribe get DescribeGroups for every group.
  */
-import { brokerError, KafkaError } from '../errors.js'
+
 import { ErrorCode } from '../error-codes.js'
+import { brokerError, KafkaError } from '../errors.js'
 import {
   Apis,
   ConsumerProtocolAssignment,
@@ -228,7 +229,8 @@ export function handleDeleteGroupsResponse(
 ): void {
   for (const r of response.results) {
     if (r.errorCode !== ErrorCode.NONE) {
-      reportGroupError(report, r.groupId, r.errorCode, null, apiKey, coordinator, () =>
+      // v3+ (Kafka 4.4) carries the broker's reason for a failed deletion.
+      reportGroupError(report, r.groupId, r.errorCode, r.errorMessage, apiKey, coordinator, () =>
         invalidateCoordinator(r.groupId),
       )
     } else {

@@ -6,8 +6,9 @@
  * OffsetFetch and OffsetCommit are capped at v9: v10 (KIP-848 follow-up) names topics by id only,
  * which would need an id → name lookup for every call and adds nothing for an admin.
  */
-import { brokerError, type KafkaError, UnsupportedVersionError } from '../errors.js'
+
 import { ErrorCode } from '../error-codes.js'
+import { brokerError, type KafkaError, UnsupportedVersionError } from '../errors.js'
 import { Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 import {
   byTopic,

@@ -10,8 +10,8 @@
  */
 import { pbkdf2, randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
-import { brokerError } from '../errors.js'
 import { ErrorCode } from '../error-codes.js'
+import { brokerError } from '../errors.js'
 import { Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 import { invalidArgument, namedMessage, requireNonEmptyString, requireUnique } from './common.js'
 import { type DriveResult, RoundReport, settle } from './driver.js'

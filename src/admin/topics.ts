@@ -3,8 +3,9 @@
  * Metadata-based listTopics / describeTopics / describeCluster. Request building and response
  * mapping are pure functions; the operations at the end declare each call for executor.ts.
  */
-import { brokerError } from '../errors.js'
+
 import { ErrorCode } from '../error-codes.js'
+import { brokerError } from '../errors.js'
 import { Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 import {
   controllerRetry,

@@ -24,6 +24,7 @@
  * - All timers are unref()'d; only pending requests keep the process alive.
  */
 import { inspect } from 'node:util'
+import { ErrorCode } from '../error-codes.js'
 import {
   AbortError,
   AuthenticationError,
@@ -38,7 +39,6 @@ import {
 import type { Connection, ConnectionOptions, Workload } from '../network/index.js'
 import { connect as openConnection, redactOnInspect } from '../network/index.js'
 import { debug } from '../network/logger.js'
-import { ErrorCode } from '../error-codes.js'
 import { type ApiSchema, Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 import { type CoordinatorKeyType, Coordinators } from './coordinators.js'
 import { type BrokerMetadata, MetadataCache, type TopicMetadata } from './metadata.js'

@@ -3,9 +3,10 @@
  * rule that picks its version, and the typed compatibility check of the consumer's responses.
  * Pure; cluster.ts is the only caller.
  */
+
+import { ErrorCode } from '../error-codes.js'
 import { invalidatesMetadata, UnsupportedVersionError } from '../errors.js'
 import type { Connection, Workload } from '../network/index.js'
-import { ErrorCode } from '../error-codes.js'
 import { type ApiSchema, Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 
 export interface SendOptions {

@@ -11,6 +11,30 @@ export interface VersionRange {
   readonly maxVersion: number
 }
 
+/**
+ * What an API that not every supported broker (Kafka 2.1 and later) has is needed for, and the
+ * first release that has it: an older broker's refusal then names the feature and the release
+ * instead of only an API key (docs/compatibility.md).
+ */
+const NEEDS: Readonly<Record<string, string>> = {
+  ConsumerGroupHeartbeat: 'the KIP-848 consumer group protocol needs Kafka 4.0 or later',
+  ConsumerGroupDescribe: "describing KIP-848 ('consumer') groups needs Kafka 4.0 or later",
+  DescribeProducers: 'describing producers needs Kafka 3.0 or later',
+  DescribeTransactions: 'describing transactions needs Kafka 3.0 or later',
+  ListTransactions: 'listing transactions needs Kafka 3.0 or later',
+  DescribeCluster: 'describing the cluster needs Kafka 2.8 or later',
+  AlterUserScramCredentials: 'managing SCRAM credentials needs Kafka 2.7 or later',
+  DescribeUserScramCredentials: 'describing SCRAM credentials needs Kafka 2.7 or later',
+  OffsetDelete: 'deleting group offsets needs Kafka 2.4 or later',
+  IncrementalAlterConfigs: 'incremental config changes need Kafka 2.3 or later',
+}
+
+/** ": <feature> needs Kafka X or later" for APIs in NEEDS, else "". */
+function needs(api: ApiSchema<any, any>): string {
+  const why = NEEDS[api.name]
+  return why === undefined ? '' : `: ${why}`
+}
+
 export class ApiVersionTable {
   readonly #broker: ReadonlyMap<number, VersionRange>
   readonly #chosen = new Map<ApiSchema<any, any>, number>()
@@ -42,8 +66,9 @@ export class ApiVersionTable {
       const r = this.#broker.get(api.apiKey)
       throw new UnsupportedVersionError(
         r === undefined
-          ? `The broker does not support ${api.name} (API key ${api.apiKey})`
-          : `No common version of ${api.name}: the broker supports ${r.minVersion}-${r.maxVersion}, kafka-wire ${api.minVersion}-${api.maxVersion}`,
+          ? `The broker does not support ${api.name} (API key ${api.apiKey})${needs(api)}`
+          : `No common version of ${api.name}: the broker supports ${r.minVersion}-${r.maxVersion}, kafka-wire ${api.minVersion}-${api.maxVersion}` +
+              (r.maxVersion < api.minVersion ? ' (kafka-wire needs Kafka 2.1 or later)' : ''),
         { apiKey: api.apiKey },
       )
     }

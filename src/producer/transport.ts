@@ -9,8 +9,8 @@
  * cluster does not look inside Produce responses.
  */
 import type { Cluster } from '../cluster/cluster.js'
-import { brokerError } from '../errors.js'
 import { ErrorCode } from '../error-codes.js'
+import { brokerError } from '../errors.js'
 import { Apis } from '../protocol/index.js'
 import type { ProduceTransport } from './sender.js'
 

@@ -284,6 +284,8 @@ export function kafkaUuid(bytes?: Uint8Array): string {
 export function brokerJvmArgs(opts: {
   heapMb: number
   log4j2Path: string
+  /** Kafka 3.x: `log4j2Path` is a log4j 1 config (`-Dlog4j.configuration`). */
+  log4j1?: boolean
   libDir: string
   configPath: string
   extra?: readonly string[]
@@ -301,7 +303,7 @@ export function brokerJvmArgs(opts: {
     '-XX:MaxInlineLevel=15',
     '-XX:+ExitOnOutOfMemoryError',
     '-Djava.awt.headless=true',
-    `-Dlog4j2.configurationFile=${opts.log4j2Path}`,
+    opts.log4j1 ? `-Dlog4j.configuration=file:${opts.log4j2Path}` : `-Dlog4j2.configurationFile=${opts.log4j2Path}`,
     ...(opts.tag ? [`-Dkafka.wire.node=${opts.tag}`] : []),
     ...(opts.extra ?? []),
     '-cp',

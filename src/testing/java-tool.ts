@@ -8,13 +8,16 @@ import type { ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { cdsUseArgs, QUIET_JVM_LOGGING } from './cds.js'
-import { toolsLog4j2Path } from './jvm-provider.js'
+import { toolClassFor, toolsLoggingArg } from './generations.js'
 import { ensureKafkaLibs } from './libs.js'
 import { javaBinary } from './paths.js'
 import { type RunResult, run, spawnWatched } from './process.js'
 import type { KafkaCluster } from './types.js'
 
-/** Fully-qualified class names of the commonly used tools (Kafka 4.x). */
+/**
+ * Fully-qualified class names of the commonly used tools (Kafka 4.4; javaTool runs an older
+ * release's class where it lived elsewhere, see generations.ts).
+ */
 export const JAVA_TOOLS = {
   producerPerformance: 'org.apache.kafka.tools.ProducerPerformance',
   consumerPerformance: 'org.apache.kafka.tools.ConsumerPerformance',
@@ -23,7 +26,7 @@ export const JAVA_TOOLS = {
   consoleProducer: 'org.apache.kafka.tools.ConsoleProducer',
   consoleConsumer: 'org.apache.kafka.tools.consumer.ConsoleConsumer',
   topicCommand: 'org.apache.kafka.tools.TopicCommand',
-  configCommand: 'kafka.admin.ConfigCommand',
+  configCommand: 'org.apache.kafka.tools.ConfigCommand',
   storageTool: 'kafka.tools.StorageTool',
   metadataQuorumCommand: 'org.apache.kafka.tools.MetadataQuorumCommand',
   featureCommand: 'org.apache.kafka.tools.FeatureCommand',
@@ -65,11 +68,11 @@ async function javaArgs(
     '-Djava.awt.headless=true',
     ...QUIET_JVM_LOGGING,
     ...cdsUseArgs(libDir),
-    `-Dlog4j2.configurationFile=${await toolsLog4j2Path()}`,
+    await toolsLoggingArg(libDir),
     ...(opts.jvmArgs ?? []),
     '-cp',
     `${libDir}/*`,
-    className,
+    toolClassFor(libDir, className),
     ...args,
   ]
 }

@@ -37,6 +37,7 @@ import {
   securityProtocolOf,
   TOOLS_LOG4J2_PROPERTIES,
 } from './config.js'
+import { BROKER_LOG4J1_PROPERTIES, sharedConfigFile, toolsLoggingArg, usesLog4j1 } from './generations.js'
 import { ensureKafkaLibs } from './libs.js'
 import { pidAlive } from './lock.js'
 import { cacheBaseDir, javaBinary } from './paths.js'
@@ -162,20 +163,9 @@ export async function sweepStaleClusterDirs(): Promise<void> {
   }
 }
 
-let toolsLog4j2: string | undefined
-
 /** Path of a log4j2 config for Java tools (WARN to stderr), written once per process. */
 export async function toolsLog4j2Path(): Promise<string> {
-  if (toolsLog4j2 && existsSync(toolsLog4j2)) return toolsLog4j2
-  const hash = createHash('sha256').update(TOOLS_LOG4J2_PROPERTIES).digest('hex').slice(0, 8)
-  const file = path.join(os.tmpdir(), `kafka-wire-tools-log4j2-${hash}.properties`)
-  if (!existsSync(file)) {
-    const tmp = `${file}.${process.pid}.tmp`
-    await fs.writeFile(tmp, TOOLS_LOG4J2_PROPERTIES)
-    await fs.rename(tmp, file)
-  }
-  toolsLog4j2 = file
-  return file
+  return sharedConfigFile('tools-log4j2', TOOLS_LOG4J2_PROPERTIES)
 }
 
 async function storageFormat(libDir: string, configPath: string, clusterId: string, extra: string[]): Promise<void> {
@@ -184,7 +174,7 @@ async function storageFormat(libDir: string, configPath: string, clusterId: stri
     '-XX:+UseSerialGC',
     ...QUIET_JVM_LOGGING,
     ...cdsUseArgs(libDir),
-    `-Dlog4j2.configurationFile=${await toolsLog4j2Path()}`,
+    await toolsLoggingArg(libDir),
     '-cp',
     `${libDir}/*`,
     'kafka.tools.StorageTool',
@@ -387,6 +377,7 @@ class JvmKafkaCluster implements KafkaCluster {
         brokerJvmArgs({
           heapMb: this.#heapMb,
           log4j2Path: node.log4j2Path,
+          log4j1: usesLog4j1(this.version),
           libDir: this.libDir,
           configPath: node.configPath,
           extra: [...QUIET_JVM_LOGGING, ...cds, ...this.#jvmArgs],
@@ -677,12 +668,14 @@ export async function startJvmCluster(
         layouts.map(async (l) => {
           const nodeDir = path.join(dir, `node-${l.nodeId}`)
           const configPath = path.join(nodeDir, 'server.properties')
-          const log4j2Path = path.join(nodeDir, 'log4j2.properties')
+          // Kafka 3.x: a log4j 1 config (generations.ts).
+          const log4j1 = usesLog4j1(version)
+          const log4j2Path = path.join(nodeDir, log4j1 ? 'log4j.properties' : 'log4j2.properties')
           await fs.writeFile(
             configPath,
             renderProperties(configs.get(l.nodeId)!, `kafka-wire test kit, Kafka ${version}, cluster ${clusterId}`),
           )
-          await fs.writeFile(log4j2Path, BROKER_LOG4J2_PROPERTIES)
+          await fs.writeFile(log4j2Path, log4j1 ? BROKER_LOG4J1_PROPERTIES : BROKER_LOG4J2_PROPERTIES)
           const info = {
             nodeId: l.nodeId,
             host: HOST,

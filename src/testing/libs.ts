@@ -5,6 +5,7 @@
  */
 import { existsSync, promises as fs } from 'node:fs'
 import path from 'node:path'
+import { usesLog4j1 } from './generations.js'
 import { withFileLock } from './lock.js'
 import { cacheBaseDir, mavenBinary, pomPath } from './paths.js'
 import { run } from './process.js'
@@ -45,7 +46,9 @@ export async function ensureKafkaLibs(version?: string, options: EnsureKafkaLibs
     `${libDir}.lock`,
     async () => {
       if (existsSync(path.join(libDir, MARKER))) return // another process finished while we waited
-      const log4j2 = log4j2VersionFor(v)
+      // Kafka 3.x logs through log4j 1 (reload4j, brought by kafka-tools): no log4j2 jars then.
+      const log4j2 = usesLog4j1(v) ? 'none (log4j 1)' : log4j2VersionFor(v)
+      const logging = usesLog4j1(v) ? '-Dkafka.log4j1=true' : `-Dlog4j2.version=${log4j2}`
       const started = Date.now()
       log(`kafka-wire: resolving Apache Kafka ${v} jars (log4j2 ${log4j2}) with Maven into ${libDir} (first run only)`)
       const staging = `${libDir}.partial-${process.pid}`
@@ -57,7 +60,7 @@ export async function ensureKafkaLibs(version?: string, options: EnsureKafkaLibs
         '-f',
         pomPath(),
         `-Dkafka.version=${v}`,
-        `-Dlog4j2.version=${log4j2}`,
+        logging,
         'dependency:copy-dependencies',
         '-DincludeScope=runtime',
         `-DoutputDirectory=${staging}`,

@@ -7,11 +7,11 @@
  */
 
 /**
- * The pinned release: the newest 4.x whose full dependency tree resolves on Maven Central.
- * (4.4.0 has kafka_2.13/kafka-server on Central but not kafka-tools-api/kafka-tools, so it
- * cannot be resolved yet; checked 2026-11.)
+ * The pinned release: the newest 4.x whose full dependency tree (kafka_2.13, kafka-tools and
+ * their Kafka modules) resolves on Maven Central, and whose message definitions the protocol
+ * schemas are generated from (scripts/generate-protocol.mjs).
  */
-export const DEFAULT_KAFKA_VERSION = '4.3.1'
+export const DEFAULT_KAFKA_VERSION = '4.4.0'
 
 /** Kafka release → log4j2 version of that release. */
 export const LOG4J2_VERSIONS: Readonly<Record<string, string>> = {
@@ -25,6 +25,9 @@ export const LOG4J2_VERSIONS: Readonly<Record<string, string>> = {
   '4.2.1': '2.25.4',
   '4.3.0': '2.25.4',
   '4.3.1': '2.25.4',
+  // 4.3.2 and 4.4.0: read from the log4j-api/log4j-core runtime dependencies of kafka-server's
+  // POM on Maven Central (2026-12).
+  '4.3.2': '2.25.5',
   '4.4.0': '2.25.5',
 }
 

@@ -39,7 +39,13 @@ describe('golden requests', () => {
     })
     expect(hex(frame)).toBe(hex(golden))
     const d = decodeRequest(golden.subarray(4), lookup)
-    expect(d.body).toStrictEqual({ clientSoftwareName: 'kafka-wire', clientSoftwareVersion: '0.1.0' })
+    // v5's ClusterId and NodeId (Kafka 4.4) decode to their defaults in v3.
+    expect(d.body).toStrictEqual({
+      clientSoftwareName: 'kafka-wire',
+      clientSoftwareVersion: '0.1.0',
+      clusterId: null,
+      nodeId: -1,
+    })
   })
 
   it('ApiVersions v0 with request header v1', () => {

@@ -82,7 +82,7 @@ describe('request header', () => {
     // ApiVersions v3, client id "c", header tagged fields { 0: 0x99 }, then the body.
     const frame = bytes('0012 0003 00000005 0001 63 01 00 01 99  01 01 00')
     const d = decodeRequest(frame, (k) => ApisByKey.get(k))
-    expect(d.body).toStrictEqual({ clientSoftwareName: '', clientSoftwareVersion: '' })
+    expect(d.body).toStrictEqual({ clientSoftwareName: '', clientSoftwareVersion: '', clusterId: null, nodeId: -1 })
     expect(() => decodeRequest(bytes('7fff 0000 00000001 ffff'), (k) => ApisByKey.get(k))).toThrow(ProtocolError)
     expect(() => decodeRequest(bytes('0012 0000 00000001 ffff 00'), (k) => ApisByKey.get(k))).toThrow(ProtocolError)
   })

@@ -13,5 +13,7 @@ declare module 'vitest' {
     kafkaVersion: string
     /** Log file of each broker node (empty for external clusters); see ./broker-logs.ts. */
     kafkaLogPaths: string[]
+    /** The broker runs in ZooKeeper mode (the broker-version matrix's 3.x run, test/brokers/setup.ts). */
+    kafkaZooKeeper?: boolean
   }
 }

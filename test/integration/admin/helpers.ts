@@ -3,6 +3,7 @@
 // admin tests depend on nothing above it.
 import { randomUUID } from 'node:crypto'
 import { Cluster, resolveCommonOptions } from '../../../src/cluster/index.js'
+import { ErrorCode } from '../../../src/error-codes.js'
 import { brokerError } from '../../../src/errors.js'
 import {
   Apis,
@@ -85,7 +86,12 @@ export async function joinClassicGroup(
       { workload: 'group', timeoutMs: 30_000 },
     )
   let res = await join('')
-  if (res.errorCode === 79) res = await join(res.memberId) // MEMBER_ID_REQUIRED
+  // The first group of a fresh broker's life waits for __consumer_offsets to load.
+  for (let i = 0; res.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS && i < 60; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    res = await join('')
+  }
+  if (res.errorCode === ErrorCode.MEMBER_ID_REQUIRED) res = await join(res.memberId)
   if (res.errorCode !== 0) throw brokerError(res.errorCode, `JoinGroup ${groupId}`)
   const memberId = res.memberId
   const sync = await cluster.send(

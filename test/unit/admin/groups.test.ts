@@ -226,9 +226,11 @@ describe('describeGroups mapping', () => {
       {
         throttleTimeMs: 0,
         results: [
-          { groupId: 'a', errorCode: 0 },
-          { groupId: 'b', errorCode: 68 },
-          { groupId: 'c', errorCode: 14 },
+          { groupId: 'a', errorCode: 0, errorMessage: null },
+          { groupId: 'b', errorCode: 68, errorMessage: null },
+          { groupId: 'c', errorCode: 14, errorMessage: null },
+          // DeleteGroups v3 (Kafka 4.4): the broker's reason reaches the error.
+          { groupId: 'd', errorCode: 30, errorMessage: 'the principal may not delete this group' },
         ],
       },
       report,
@@ -240,6 +242,8 @@ describe('describeGroups mapping', () => {
     expect(report.errors.get('b')?.code).toBe('NON_EMPTY_GROUP')
     expect(report.errors.get('b')?.message).toContain('group b')
     expect(report.retries.get('c')?.code).toBe('COORDINATOR_LOAD_IN_PROGRESS')
+    expect(report.errors.get('d')?.code).toBe('GROUP_AUTHORIZATION_FAILED')
+    expect(report.errors.get('d')?.message).toContain('the principal may not delete this group')
   })
 })
 

@@ -63,6 +63,16 @@ mkdir -p "$out"
     expect((await readdir(cacheDir)).sort()).toEqual(['libs-4.3.1'])
   })
 
+  it('resolves a 3.x release without log4j2 (its jars log through log4j 1)', async () => {
+    vi.stubEnv('MAVEN_CMD', fakeMvn)
+    const cacheDir = path.join(tmp, 'cache-3x')
+    await ensureKafkaLibs('3.9.1', { cacheDir, log: () => undefined })
+    const args = (await readFile(calls, 'utf8')).trim().split('\n').at(-1)!
+    expect(args).toContain('-Dkafka.version=3.9.1')
+    expect(args).toContain('-Dkafka.log4j1=true')
+    expect(args).not.toContain('-Dlog4j2.version')
+  })
+
   it('reports a Maven failure with its output, and leaves nothing half-done', async () => {
     vi.stubEnv('MAVEN_CMD', fakeMvn)
     const cacheDir = path.join(tmp, 'cache2')
