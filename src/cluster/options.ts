@@ -10,8 +10,9 @@
 import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { ConfigError } from '../errors.js'
-import { DEFAULT_MAX_RESPONSE_BYTES, redactOnInspect, silentLogger, unsecuredJwt } from '../network/index.js'
-import type { Logger, SaslOptions, TlsOptions } from '../network/types.js'
+import { type Logger, redactOnInspect, silentLogger } from '../internal/logger.js'
+import { DEFAULT_MAX_RESPONSE_BYTES, unsecuredJwt } from '../network/index.js'
+import type { SaslOptions, TlsOptions } from '../network/types.js'
 
 export interface CommonClientOptions {
   /** Brokers to bootstrap from: 'host:port,host:port' or an array. Only one needs to be up. */

@@ -14,7 +14,8 @@
  */
 import { Cluster, type CommonClientOptions, resolveCommonOptions } from '../cluster/index.js'
 import { ClosedError, ConfigError, KafkaError, TimeoutError } from '../errors.js'
-import type { Logger } from '../network/types.js'
+import { TIMED_OUT, withDeadline } from '../internal/deadline.js'
+import type { Logger } from '../internal/logger.js'
 import { Apis } from '../protocol/index.js'
 import { createAssignors, selectRebalanceProtocol } from './assignors/index.js'
 import type { ConsumerPartitionAssignor, RebalanceProtocol } from './assignors/types.js'
@@ -39,7 +40,7 @@ import {
   type TopicPartitionOffset,
   tpKey,
 } from './types.js'
-import { Signal, TIMED_OUT, withDeadline } from './util.js'
+import { Signal } from './util.js'
 
 export interface CommittedOffset extends TopicPartition {
   /** Null when the group has no committed offset for the partition. */

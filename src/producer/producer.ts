@@ -24,7 +24,8 @@ import {
   RecordTooLargeError,
   TimeoutError,
 } from '../errors.js'
-import type { Logger } from '../network/types.js'
+import { TIMED_OUT, withDeadline } from '../internal/deadline.js'
+import type { Logger } from '../internal/logger.js'
 import { Apis } from '../protocol/index.js'
 import { loadCodec } from '../protocol/records/index.js'
 import { APPEND_BATCH_FULL, APPEND_NEW_BATCH, RecordAccumulator, type TopicQueues } from './accumulator.js'
@@ -743,16 +744,9 @@ export class Producer<K = DefaultData, V = DefaultData> {
   async #close(timeoutMs: number | undefined): Promise<void> {
     this.#acc.beginClose()
     this.#loop.wakeup()
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const deadline =
-      timeoutMs === undefined || !Number.isFinite(timeoutMs)
-        ? new Promise<'timeout'>(noop)
-        : new Promise<'timeout'>((resolve) => {
-            timer = setTimeout(() => resolve('timeout'), Math.max(0, timeoutMs))
-          })
+    const deadline = timeoutMs === undefined || !Number.isFinite(timeoutMs) ? undefined : Date.now() + timeoutMs
     try {
-      const outcome = await Promise.race([this.flush().then(() => 'done' as const), deadline])
-      if (outcome === 'timeout') {
+      if ((await withDeadline(this.flush(), deadline)) === TIMED_OUT) {
         const error = new ClosedError(
           `The producer was closed before the record was delivered (timeoutMs ${timeoutMs})`,
         )
@@ -762,7 +756,6 @@ export class Producer<K = DefaultData, V = DefaultData> {
         this.#sender.abortAll(error)
       }
     } finally {
-      if (timer !== undefined) clearTimeout(timer)
       this.#loop.stop()
       await this.#cluster.close()
     }

@@ -18,7 +18,8 @@
 
 import { backoff } from '../cluster/retry.js'
 import { brokerError, ClosedError, errorInfo, isRetriable, KafkaError, ProtocolError, TimeoutError } from '../errors.js'
-import type { Logger } from '../network/types.js'
+import { type Clock, systemClock } from '../internal/clock.js'
+import type { Logger } from '../internal/logger.js'
 import type { Apis } from '../protocol/index.js'
 import type { RequestOf, ResponseOf } from '../protocol/schema/dsl.js'
 import type { MetadataView, PartitionQueue, RecordAccumulator } from './accumulator.js'
@@ -458,23 +459,6 @@ export interface ProduceTransport {
   ): Promise<ProduceResponseBody | undefined>
   initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }>
   requestMetadataRefresh(): void
-}
-
-export interface Clock {
-  now(): number
-  setTimeout(fn: () => void, ms: number): unknown
-  clearTimeout(handle: unknown): void
-  setImmediate(fn: () => void): void
-}
-
-export const systemClock: Clock = {
-  now: Date.now,
-  // Timers stay referenced: a record waiting for its linger deadline keeps the process alive.
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-  setImmediate: (fn) => {
-    setImmediate(fn)
-  },
 }
 
 /**
