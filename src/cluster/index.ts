@@ -30,7 +30,6 @@ export {
   type JaasConfig,
   parseBrokerAddress,
   parseJaasConfig,
-  parseProperties,
   type ResolvedCommonOptions,
   resolveCommonOptions,
 } from './options.js'

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { ConfigError } from '../errors.js'
 import { type Logger, redactOnInspect, silentLogger } from '../internal/logger.js'
+import { parseProperties } from '../internal/properties.js'
 import { DEFAULT_MAX_RESPONSE_BYTES, unsecuredJwt } from '../network/index.js'
 import type { SaslOptions, TlsOptions } from '../network/types.js'
 
@@ -286,43 +287,7 @@ export function resolveCommonOptions(options: CommonClientOptions): ResolvedComm
 }
 
 // ---------------------------------------------------------------------------------------------
-// Java .properties
-
-/** Parses the text of a Java `.properties` file (java.util.Properties.load semantics). */
-export function parseProperties(text: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  const lines = text.split(/\r\n|\r|\n/)
-  for (let i = 0; i < lines.length; i++) {
-    let line = lines[i]!.replace(/^[ \t\f]+/, '')
-    if (line === '' || line[0] === '#' || line[0] === '!') continue
-    // A line ending in an odd number of backslashes continues on the next one (leading space dropped).
-    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) {
-      line = line.slice(0, -1) + lines[++i]!.replace(/^[ \t\f]+/, '')
-    }
-    if (/(^|[^\\])(\\\\)*\\$/.test(line)) line = line.slice(0, -1)
-    let k = 0
-    while (k < line.length) {
-      const c = line[k]!
-      if (c === '\\') k += 2
-      else if (c === '=' || c === ':' || c === ' ' || c === '\t' || c === '\f') break
-      else k++
-    }
-    const key = line.slice(0, Math.min(k, line.length))
-    let v = k
-    while (v < line.length && /[ \t\f]/.test(line[v]!)) v++
-    if (v < line.length && (line[v] === '=' || line[v] === ':')) v++
-    while (v < line.length && /[ \t\f]/.test(line[v]!)) v++
-    out[unescapeProperty(key)] = unescapeProperty(line.slice(v))
-  }
-  return out
-}
-
-function unescapeProperty(s: string): string {
-  return s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, e: string) => {
-    if (e.length === 5) return String.fromCharCode(Number.parseInt(e.slice(1), 16))
-    return e === 't' ? '\t' : e === 'n' ? '\n' : e === 'r' ? '\r' : e === 'f' ? '\f' : e
-  })
-}
+// Java .properties (read by internal/properties.ts)
 
 export interface JaasConfig {
   loginModule: string

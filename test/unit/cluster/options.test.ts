@@ -7,7 +7,6 @@ import {
   COMMON_DEFAULTS,
   fromProperties,
   parseJaasConfig,
-  parseProperties,
   resolveCommonOptions,
 } from '../../../src/cluster/options.js'
 import { ConfigError } from '../../../src/errors.js'
@@ -126,38 +125,6 @@ describe('resolveCommonOptions', () => {
     expect(text).toContain('[redacted]')
     // Still usable data.
     expect((o.sasl as { password: string }).password).toBe('s3cr3t-pw')
-  })
-})
-
-describe('parseProperties (java.util.Properties)', () => {
-  it('handles separators, comments, escapes and continuations', () => {
-    const p = parseProperties(
-      [
-        '# comment',
-        '! also a comment',
-        'a=1',
-        'b : 2',
-        'c 3',
-        '  d=with spaces  ',
-        'e=line\\',
-        '    continued',
-        'f=\\u0041\\tB',
-        'g\\=key=v',
-        'empty=',
-        'h=c:\\\\path',
-      ].join('\n'),
-    )
-    expect(p).toEqual({
-      a: '1',
-      b: '2',
-      c: '3',
-      d: 'with spaces  ',
-      e: 'linecontinued',
-      f: 'A\tB',
-      'g=key': 'v',
-      empty: '',
-      h: 'c:\\path',
-    })
   })
 })
 
