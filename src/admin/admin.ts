@@ -11,7 +11,7 @@
  * Request building and response mapping live in the pure modules beside this file (topics.ts,
  * configs.ts, groups.ts, offsets.ts, acls.ts, scram.ts); this file does the routing and I/O only.
  */
-import { backoff, Cluster, raceWith, resolveCommonOptions, sleep } from '../cluster/index.js'
+import { backoff, Cluster, raceWith, resolveClientOptions, sleep } from '../cluster/index.js'
 import {
   brokerError,
   ClosedError,
@@ -157,6 +157,9 @@ interface Call {
 
 type AnyApi = ApiSchema<any, any>
 
+/** Names of the admin client's own options (the rest must be shared options). */
+const ADMIN_OPTION_NAMES: ReadonlySet<string> = new Set<keyof AdminOptions>(['defaultApiTimeoutMs'])
+
 export class Admin implements AsyncDisposable {
   readonly #cluster: Cluster
   readonly #defaultApiTimeoutMs: number
@@ -168,14 +171,14 @@ export class Admin implements AsyncDisposable {
   #nextNode = 0
 
   constructor(options: AdminOptions) {
-    const { defaultApiTimeoutMs, ...common } = options ?? ({} as AdminOptions)
+    const { common: resolved, own } = resolveClientOptions(options, ADMIN_OPTION_NAMES, 'admin')
+    const defaultApiTimeoutMs = own.defaultApiTimeoutMs
     if (
       defaultApiTimeoutMs !== undefined &&
       (typeof defaultApiTimeoutMs !== 'number' || !Number.isInteger(defaultApiTimeoutMs) || defaultApiTimeoutMs <= 0)
     ) {
       throw new ConfigError('defaultApiTimeoutMs', 'must be a positive integer (milliseconds)')
     }
-    const resolved = resolveCommonOptions(common)
     this.#cluster = new Cluster(resolved)
     this.#defaultApiTimeoutMs = defaultApiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS
     this.#requestTimeoutMs = resolved.requestTimeoutMs ?? 30_000

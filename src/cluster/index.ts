@@ -25,12 +25,15 @@ export {
 export {
   type BrokerAddress,
   COMMON_DEFAULTS,
+  COMMON_OPTION_NAMES,
   type CommonClientOptions,
+  commonOptionsOf,
   fromProperties,
   type JaasConfig,
   parseBrokerAddress,
   parseJaasConfig,
   type ResolvedCommonOptions,
+  resolveClientOptions,
   resolveCommonOptions,
 } from './options.js'
 export { ConnectionPool, type Endpoint } from './pool.js'

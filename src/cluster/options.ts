@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { ConfigError } from '../errors.js'
 import { type Logger, redactOnInspect, silentLogger } from '../internal/logger.js'
+import { propertyMark, splitOptions } from '../internal/options.js'
 import { parseProperties } from '../internal/properties.js'
 import { DEFAULT_MAX_RESPONSE_BYTES, unsecuredJwt } from '../network/index.js'
 import type { SaslOptions, TlsOptions } from '../network/types.js'
@@ -85,6 +86,56 @@ export const COMMON_DEFAULTS = Object.freeze({
   socketConnectionSetupTimeoutMaxMs: 30_000,
   maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
 })
+
+/** Names of the shared options (CommonClientOptions); each client adds its own. */
+export const COMMON_OPTION_NAMES: ReadonlySet<string> = new Set<keyof CommonClientOptions>([
+  'bootstrapServers',
+  'clientId',
+  'requestTimeoutMs',
+  'retryBackoffMs',
+  'retryBackoffMaxMs',
+  'reconnectBackoffMs',
+  'reconnectBackoffMaxMs',
+  'metadataMaxAgeMs',
+  'connectionsMaxIdleMs',
+  'socketConnectionSetupTimeoutMs',
+  'socketConnectionSetupTimeoutMaxMs',
+  'tls',
+  'sasl',
+  'logger',
+  'maxResponseBytes',
+])
+
+/**
+ * What every client constructor does first: splits `options` into the shared ones (validated and
+ * defaulted by resolveCommonOptions, `defaults` filling in what the caller left out) and the
+ * client's own (`ownNames`, returned as given for the client to validate). An unknown key is a
+ * ConfigError naming the closest known option; an unknown Java config from fromProperties is
+ * logged and ignored, as the Java client does.
+ */
+export function resolveClientOptions(
+  options: unknown,
+  ownNames: ReadonlySet<string>,
+  client: 'producer' | 'consumer' | 'admin',
+  defaults: Partial<CommonClientOptions> = {},
+): { common: ResolvedCommonOptions; own: Record<string, unknown> } {
+  const { common, own, ignored } = splitOptions(options, COMMON_OPTION_NAMES, ownNames, client)
+  for (const [k, v] of Object.entries(defaults)) if (common[k] === undefined) common[k] = v
+  const resolved = resolveCommonOptions(common as unknown as CommonClientOptions)
+  for (const { option, property } of ignored) {
+    resolved.logger.warn(
+      `kafka-wire ${client}: the configuration '${property}' (${option}) was supplied but isn't a known ${client} config; ignored`,
+    )
+  }
+  return { common: resolved, own }
+}
+
+/** Only the shared options of `options`: e.g. to open an Admin beside a configured Consumer. */
+export function commonOptionsOf(options: Record<string, unknown>): CommonClientOptions {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(options)) if (COMMON_OPTION_NAMES.has(k)) out[k] = v
+  return out as unknown as CommonClientOptions
+}
 
 /** Parses 'host:port' (or '[v6]:port'); throws ConfigError naming `option`. */
 export function parseBrokerAddress(entry: string, option = 'bootstrapServers'): BrokerAddress {
@@ -554,6 +605,8 @@ export function fromProperties(
 ): Partial<CommonClientOptions> & Record<string, unknown> {
   const p = typeof textOrRecord === 'string' ? parseProperties(textOrRecord) : { ...textOrRecord }
   const out: Record<string, unknown> = {}
+  // Marks which Java property each option came from, so a client can ignore a config it does not know.
+  const marks = out as Record<symbol, unknown>
   for (const [key, value] of Object.entries(p)) {
     if (typeof value !== 'string') throw new ConfigError(key, 'must be a string in a properties record')
     if (key.startsWith('ssl.') || key.startsWith('sasl.') || key === 'security.protocol' || isJvmOnly(key)) continue
@@ -568,6 +621,7 @@ export function fromProperties(
         .map((s) => s.trim())
         .filter((s) => s !== '')
         .map((s) => ASSIGNORS[s.slice(s.lastIndexOf('.') + 1)] ?? s)
+      marks[propertyMark('partitionAssignmentStrategy')] = key
     } else {
       const name = COMMON_KEYS[key] ?? camelCase(key)
       const v = coerce(key, value)
@@ -575,6 +629,7 @@ export function fromProperties(
         throw new ConfigError(key, `must be an integer, got ${JSON.stringify(value)}`)
       }
       out[name] = v
+      marks[propertyMark(name)] = key
     }
   }
   const protocol = (p['security.protocol'] ?? 'PLAINTEXT').trim().toUpperCase()

@@ -12,7 +12,7 @@
  * The application's processing never delays heartbeats (they run on the heartbeat thread), and an
  * application that stops calling poll() for maxPollIntervalMs is taken out of the group by that thread.
  */
-import { Cluster, type CommonClientOptions, resolveCommonOptions } from '../cluster/index.js'
+import { Cluster, resolveClientOptions } from '../cluster/index.js'
 import { ClosedError, ConfigError, KafkaError, TimeoutError } from '../errors.js'
 import { TIMED_OUT, withDeadline } from '../internal/deadline.js'
 import type { Logger } from '../internal/logger.js'
@@ -25,7 +25,12 @@ import { Fetcher } from './fetcher.js'
 import { ClassicMembership } from './group/classic.js'
 import type { GroupMembership } from './group/membership.js'
 import { Offsets } from './offsets.js'
-import { type ConsumerOptions, type ResolvedConsumerOptions, resolveConsumerOptions } from './options.js'
+import {
+  CONSUMER_OPTION_NAMES,
+  type ConsumerOptions,
+  type ResolvedConsumerOptions,
+  resolveConsumerOptions,
+} from './options.js'
 import { SubscriptionState } from './subscription-state.js'
 import {
   type CommitCallback,
@@ -55,24 +60,6 @@ export interface ListedOffset extends TopicPartition {
   timestamp: bigint
   leaderEpoch: number
 }
-
-const COMMON_KEYS: ReadonlyArray<keyof CommonClientOptions> = [
-  'bootstrapServers',
-  'clientId',
-  'requestTimeoutMs',
-  'retryBackoffMs',
-  'retryBackoffMaxMs',
-  'reconnectBackoffMs',
-  'reconnectBackoffMaxMs',
-  'metadataMaxAgeMs',
-  'connectionsMaxIdleMs',
-  'socketConnectionSetupTimeoutMs',
-  'socketConnectionSetupTimeoutMaxMs' as keyof CommonClientOptions,
-  'tls',
-  'sasl',
-  'logger',
-  'maxResponseBytes' as keyof CommonClientOptions,
-]
 
 let nextClientNumber = 1
 
@@ -105,11 +92,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   #asyncError: unknown = null
 
   constructor(options: ConsumerOptions<K, V>) {
-    if (options === null || typeof options !== 'object') throw new ConfigError('options', 'must be an object')
-    const common: Record<string, unknown> = {}
-    for (const k of COMMON_KEYS) if ((options as any)[k] !== undefined) common[k] = (options as any)[k]
-    if (common.clientId === undefined) common.clientId = `kafka-wire-consumer-${nextClientNumber++}`
-    const resolvedCommon = resolveCommonOptions(common as unknown as CommonClientOptions)
+    const defaults = options?.clientId === undefined ? { clientId: `kafka-wire-consumer-${nextClientNumber++}` } : {}
+    const { common: resolvedCommon } = resolveClientOptions(options, CONSUMER_OPTION_NAMES, 'consumer', defaults)
     this.#options = resolveConsumerOptions(options)
     this.#assignors = createAssignors(this.#options.partitionAssignmentStrategy as any)
     this.#protocol = selectRebalanceProtocol(this.#assignors)

@@ -14,7 +14,7 @@
  */
 import { Cluster } from '../cluster/cluster.js'
 import type { TopicMetadata } from '../cluster/metadata.js'
-import { type CommonClientOptions, resolveCommonOptions } from '../cluster/options.js'
+import { type CommonClientOptions, resolveClientOptions } from '../cluster/options.js'
 import {
   AbortError,
   brokerError,
@@ -26,6 +26,7 @@ import {
 } from '../errors.js'
 import { TIMED_OUT, withDeadline } from '../internal/deadline.js'
 import type { Logger } from '../internal/logger.js'
+import { PRODUCER_CLUSTER } from '../internal/seams.js'
 import { Apis } from '../protocol/index.js'
 import { loadCodec } from '../protocol/records/index.js'
 import { APPEND_BATCH_FULL, APPEND_NEW_BATCH, RecordAccumulator, type TopicQueues } from './accumulator.js'
@@ -39,7 +40,7 @@ import {
 import { BufferPool } from './buffer-pool.js'
 import { Fifo } from './fifo.js'
 import {
-  isProducerOption,
+  PRODUCER_OPTION_NAMES,
   type ProducerConfig,
   type ProducerErrorInfo,
   type ResolvedProducerConfig,
@@ -90,8 +91,8 @@ export interface PartitionInfo {
 }
 
 /**
- * The parts of Cluster the producer uses. @internal Tests and benchmarks pass a fake through
- * the constructor's second argument to run the producer without a broker.
+ * The parts of Cluster the producer uses. @internal Tests and benchmarks pass a fake as the
+ * symbol-keyed option PRODUCER_CLUSTER (internal/seams.ts) to run the producer without a broker.
  */
 export type ProducerCluster = Pick<
   Cluster,
@@ -153,15 +154,8 @@ export class Producer<K = DefaultData, V = DefaultData> {
   #closePromise: Promise<void> | undefined
   #connected: Promise<void> | undefined
 
-  /** @param internals For tests and benchmarks only: a fake cluster. */
-  constructor(options: ProducerOptions<K, V>, internals?: { cluster?: ProducerCluster }) {
-    if (options === null || typeof options !== 'object') throw new ConfigError('options', 'expected an object')
-    const common: Record<string, unknown> = {}
-    const own: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(options)) (isProducerOption(k) ? own : common)[k] = v
-    if (common.transactionalId !== undefined) own.transactionalId = common.transactionalId
-    delete common.transactionalId
-    const resolvedCommon = resolveCommonOptions(common as unknown as CommonClientOptions)
+  constructor(options: ProducerOptions<K, V>) {
+    const { common: resolvedCommon, own } = resolveClientOptions(options, PRODUCER_OPTION_NAMES, 'producer')
     const config = resolveProducerConfig<K, V>(own as ProducerConfig<K, V>, {
       requestTimeoutMs: options.requestTimeoutMs,
       retryBackoffMs: options.retryBackoffMs,
@@ -179,7 +173,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
     if (config.idempotenceDisabledReason !== undefined)
       this.#logger.info(`kafka-wire producer: ${config.idempotenceDisabledReason}`)
     this.#cluster =
-      internals?.cluster ??
+      (options as { [PRODUCER_CLUSTER]?: ProducerCluster })[PRODUCER_CLUSTER] ??
       new Cluster(resolvedCommon, {
         maxInFlightRequests: { produce: config.maxInFlightRequestsPerConnection },
       })
