@@ -14,7 +14,7 @@
  */
 import { Cluster, resolveClientOptions } from '../cluster/index.js'
 import { ClosedError, ConfigError, KafkaError, TimeoutError } from '../errors.js'
-import { TIMED_OUT, withDeadline } from '../internal/deadline.js'
+import { TIMED_OUT, throwIfAborted, withDeadline } from '../internal/deadline.js'
 import type { Logger } from '../internal/logger.js'
 import { Apis } from '../protocol/index.js'
 import { createAssignors, selectRebalanceProtocol } from './assignors/index.js'
@@ -46,6 +46,12 @@ import {
   tpKey,
 } from './types.js'
 import { Signal } from './util.js'
+
+/** Options of poll(). */
+export interface PollOptions {
+  /** Aborting it rejects the poll with AbortError (records already fetched stay buffered for the next poll). */
+  signal?: AbortSignal
+}
 
 export interface CommittedOffset extends TopicPartition {
   /** Null when the group has no committed offset for the partition. */
@@ -211,24 +217,31 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   /**
    * Waits up to `timeoutMs` for records and returns at most maxPollRecords of them. Runs the group
    * protocol (joins, rebalance listener callbacks) and commits (auto-commit) as Java's poll() does.
+   * An aborted `signal` rejects it with AbortError (like wakeup(), the group work goes on).
    */
-  async poll(timeoutMs = 1000): Promise<ConsumerRecords<K, V>> {
+  async poll(timeoutMs = 1000, options: PollOptions = {}): Promise<ConsumerRecords<K, V>> {
     this.#ensureOpen()
     if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) throw new RangeError('poll() timeout must be >= 0')
+    const signal = options.signal
+    throwIfAborted(signal)
     if (this.#polling)
       throw new IllegalStateError('poll() is already running: the consumer is not safe for concurrent polls')
     if (this.#subscriptions.type === 'NONE') {
       throw new IllegalStateError('Consumer is not subscribed to any topics or assigned any partitions')
     }
     this.#polling = true
+    // An abort wakes the waiting poll, which then throws at its next check.
+    const onAbort = () => this.#signal.fire()
+    signal?.addEventListener('abort', onAbort, { once: true })
     try {
       const deadline = Date.now() + timeoutMs
       this.#membership?.notePoll(Date.now())
       for (;;) {
         this.#checkWakeup()
+        throwIfAborted(signal)
         this.#throwAsyncError()
         if (this.#closed) return ConsumerRecords.empty()
-        await this.#ensureConnected(deadline)
+        await this.#ensureConnected(deadline, signal)
         this.#maybeAutoCommit()
         this.#maybeCheckMetadata()
         if (this.#membership !== null && this.#subscriptions.hasAutoAssignedPartitions) {
@@ -245,13 +258,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
           const woken = this.#signal.wait()
           const r = await Promise.race([this.#groupPoll, woken.then(() => 'woken' as const)])
           this.#checkWakeup()
+          throwIfAborted(signal)
           this.#throwAsyncError()
           if (this.#closed) return ConsumerRecords.empty()
           if (r === false && !haveFetchable && Date.now() >= deadline) return ConsumerRecords.empty()
         }
         this.#ensureMetadataForAssignment()
         try {
-          await this.#offsets.updateFetchPositions(deadline)
+          await withDeadline(this.#offsets.updateFetchPositions(deadline), undefined, signal)
         } catch (err) {
           if (!(err instanceof TimeoutError) && !(err instanceof KafkaError && err.retriable)) throw err
         }
@@ -278,6 +292,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         await new Promise<void>((resolve) => setImmediate(resolve))
       }
     } finally {
+      signal?.removeEventListener('abort', onAbort)
       this.#polling = false
     }
   }
@@ -347,7 +362,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     if (this.#closed || this.#closing !== null) throw new ClosedError('The consumer is closed')
   }
 
-  async #ensureConnected(deadline: number): Promise<void> {
+  async #ensureConnected(deadline: number, signal?: AbortSignal): Promise<void> {
     // Connected already: no deadline timer (this runs at every poll()).
     if (this.#isConnected) return
     this.#connected ??= this.#cluster.connect().then(
@@ -359,7 +374,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         throw err
       },
     )
-    const r = await withDeadline(this.#connected, Math.max(deadline, Date.now() + this.#requestTimeoutMs))
+    const r = await withDeadline(this.#connected, Math.max(deadline, Date.now() + this.#requestTimeoutMs), signal)
     if (r === TIMED_OUT) throw new TimeoutError('Timed out connecting to the bootstrap servers')
   }
 
@@ -466,30 +481,46 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 
   /**
-   * Commits without retrying. `callback(error, offsets)` runs when done; the returned promise
-   * resolves (never rejects) at the same time. Commits are applied in the order they were made.
+   * Commits `offsets` (default: everything poll() returned so far) without retrying. The promise
+   * resolves when the commit is done and rejects with its error; it is marked handled, so a
+   * fire-and-forget `commitAsync()` never raises unhandledRejection (a failure nobody handles is
+   * logged at warn). Commits are applied in the order they were made.
+   *
+   * Compatibility path (Java's OffsetCommitCallback): `commitAsync(offsets?, callback)` or
+   * `commitAsync(callback)` also calls `callback(error, offsets)` when done; the promise is the same.
    */
   commitAsync(offsets?: OffsetsInput | CommitCallback, callback?: CommitCallback): Promise<void> {
     if (typeof offsets === 'function') {
       callback = offsets
       offsets = undefined
     }
-    let list: TopicPartitionOffset[]
+    let map: Map<string, TopicPartitionOffset> = new Map()
+    let done: Promise<void>
     try {
       this.#ensureOpen()
-      list = offsets === undefined ? [...this.#subscriptions.allConsumed().values()] : offsetsList(offsets)
+      const list = offsets === undefined ? [...this.#subscriptions.allConsumed().values()] : offsetsList(offsets)
+      map = new Map(list.map((o) => [`${o.topic}-${o.partition}`, o]))
+      done = this.#offsets.commit(list, { deadline: Date.now() + this.#requestTimeoutMs, retry: false })
     } catch (err) {
-      callback?.(err as Error, new Map())
-      return Promise.resolve()
+      done = Promise.reject(err)
     }
-    const map = new Map(list.map((o) => [`${o.topic}-${o.partition}`, o]))
-    return this.#offsets.commit(list, { deadline: Date.now() + this.#requestTimeoutMs, retry: false }).then(
-      () => callback?.(null, map),
+    // Handles the rejection (so ignoring the promise is safe) and runs the callback first.
+    done.then(
+      () => this.#runCommitCallback(callback, null, map),
       (err) => {
-        if (callback) callback(err, map)
+        if (callback) this.#runCommitCallback(callback, err, map)
         else this.#logger?.warn(`kafka-wire: commitAsync failed: ${String(err)}`)
       },
     )
+    return done
+  }
+
+  #runCommitCallback(callback: CommitCallback | undefined, err: Error | null, map: Map<string, TopicPartitionOffset>) {
+    try {
+      callback?.(err, map)
+    } catch (thrown) {
+      this.#logger?.error(`kafka-wire: the commitAsync callback threw: ${String(thrown)}`)
+    }
   }
 
   /** The committed offsets of these partitions, in the same order (offset null where none). */

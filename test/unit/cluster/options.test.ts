@@ -164,7 +164,8 @@ key.serializer=org.apache.kafka.common.serialization.StringSerializer
 partition.assignment.strategy=org.apache.kafka.clients.consumer.CooperativeStickyAssignor
 acks=all
 `)
-    expect(o).toEqual({
+    // The string-keyed options (fromProperties also marks each with its Java property, under a symbol).
+    expect(Object.fromEntries(Object.entries(o))).toEqual({
       bootstrapServers: ['a:9092', 'b:9092'],
       clientId: '12345',
       requestTimeoutMs: 5000,
