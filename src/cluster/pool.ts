@@ -9,7 +9,7 @@
  * successful connection resets both. Owned by Cluster.
  */
 import { AuthenticationError, ClosedError } from '../errors.js'
-import { raceWith } from '../internal/deadline.js'
+import { raceWith, sleep } from '../internal/deadline.js'
 import { debug, type Logger } from '../internal/logger.js'
 import { type Connection, type ConnectionOptions, connect, type Workload } from '../network/index.js'
 import { backoff } from './retry.js'
@@ -211,7 +211,7 @@ export class ConnectionPool {
     const state = this.#backoff.get(addr)
     const wait = state === undefined ? 0 : state.nextAttemptAt - Date.now()
     if (wait > 0) {
-      await new Promise((r) => setTimeout(r, wait))
+      await sleep(wait)
       if (this.#closed) throw new ClosedError('The client is closed')
     }
     const failures = this.#backoff.get(addr)?.failures ?? 0

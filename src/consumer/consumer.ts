@@ -14,7 +14,7 @@
  */
 import { Cluster, resolveClientOptions } from '../cluster/index.js'
 import { ClosedError, ConfigError, KafkaError, TimeoutError } from '../errors.js'
-import { TIMED_OUT, throwIfAborted, withDeadline } from '../internal/deadline.js'
+import { sleep, TIMED_OUT, throwIfAborted, withDeadline } from '../internal/deadline.js'
 import type { Logger } from '../internal/logger.js'
 import { Apis } from '../protocol/index.js'
 import { createAssignors, selectRebalanceProtocol } from './assignors/index.js'
@@ -590,8 +590,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       if (Date.now() >= deadline) throw new TimeoutError(`Timed out getting the position of ${formatTp(tp)}`)
       await this.#cluster.topicMetadata([tp.topic], { timeoutMs: Math.max(1, deadline - Date.now()) })
       await this.#offsets.updateFetchPositions(deadline)
-      if (!s.hasValidPosition)
-        await new Promise((r) => setTimeout(r, Math.min(this.#retryBackoffMs, Math.max(0, deadline - Date.now()))))
+      if (!s.hasValidPosition) await sleep(Math.min(this.#retryBackoffMs, deadline - Date.now()))
     }
   }
 

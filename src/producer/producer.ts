@@ -24,7 +24,7 @@ import {
   RecordTooLargeError,
   TimeoutError,
 } from '../errors.js'
-import { TIMED_OUT, withDeadline } from '../internal/deadline.js'
+import { sleep, TIMED_OUT, withDeadline } from '../internal/deadline.js'
 import type { Logger } from '../internal/logger.js'
 import { PRODUCER_CLUSTER } from '../internal/seams.js'
 import { Apis } from '../protocol/index.js'
@@ -548,7 +548,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
         // The cluster gives up when its next retry would pass the deadline; keep trying until it.
         const remaining = deadline - Date.now()
         if (!(err instanceof KafkaError && err.retriable) || remaining <= 5 || signal?.aborted) throw err
-        await new Promise((r) => setTimeout(r, Math.min(remaining, this.#config.retryBackoffMs)))
+        await sleep(Math.min(remaining, this.#config.retryBackoffMs))
         if (Date.now() >= deadline) throw err
         continue
       }
@@ -561,7 +561,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
           { topic, partition },
         )
       }
-      await new Promise((r) => setTimeout(r, this.#config.retryBackoffMs))
+      await sleep(this.#config.retryBackoffMs)
       await this.#cluster.refreshMetadata({ topics: [topic], timeoutMs }).catch(noop)
     }
   }
