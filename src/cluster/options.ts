@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { ConfigError } from '../errors.js'
 import { type Logger, redactOnInspect, silentLogger } from '../internal/logger.js'
-import { propertyMark, splitOptions } from '../internal/options.js'
+import { closestName, propertyMark, splitOptions } from '../internal/options.js'
 import { parseProperties } from '../internal/properties.js'
 import { DEFAULT_MAX_RESPONSE_BYTES, unsecuredJwt } from '../network/index.js'
 import type { SaslOptions, TlsOptions } from '../network/types.js'
@@ -213,9 +213,7 @@ function resolveTls(value: unknown): TlsOptions | undefined {
     throw new ConfigError('tls', 'must be true, false or an object of TLS settings')
   }
   const t = value as Record<string, unknown>
-  for (const k of Object.keys(t)) {
-    if (!TLS_KEYS.has(k)) throw new ConfigError(`tls.${k}`, `unknown TLS option (known: ${[...TLS_KEYS].join(', ')})`)
-  }
+  rejectUnknownKeys('tls', t, TLS_KEYS)
   if (t.ca !== undefined && !isPem(t.ca) && !(Array.isArray(t.ca) && t.ca.every(isPem))) {
     throw new ConfigError('tls.ca', 'must be PEM text, a Buffer, or an array of them')
   }
@@ -240,6 +238,22 @@ function resolveTls(value: unknown): TlsOptions | undefined {
 }
 
 const MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER']
+const PASSWORD_KEYS = new Set(['mechanism', 'username', 'password'])
+const OAUTH_KEYS = new Set(['mechanism', 'token'])
+
+/** A key of a nested option object (tls, sasl) that is not one of `known`: ConfigError with the closest. */
+function rejectUnknownKeys(option: string, value: Record<string, unknown>, known: ReadonlySet<string>): void {
+  for (const k of Object.keys(value)) {
+    if (known.has(k)) continue
+    const near = closestName(k, [...known])
+    throw new ConfigError(
+      `${option}.${k}`,
+      near === undefined
+        ? `unknown ${option} option (known: ${[...known].join(', ')})`
+        : `unknown ${option} option — did you mean '${near}'?`,
+    )
+  }
+}
 
 function resolveSasl(value: unknown): SaslOptions | undefined {
   if (value === undefined) return undefined
@@ -248,6 +262,7 @@ function resolveSasl(value: unknown): SaslOptions | undefined {
   if (typeof s.mechanism !== 'string' || !MECHANISMS.includes(s.mechanism)) {
     throw new ConfigError('sasl.mechanism', `must be one of ${MECHANISMS.join(', ')}`)
   }
+  rejectUnknownKeys('sasl', s, s.mechanism === 'OAUTHBEARER' ? OAUTH_KEYS : PASSWORD_KEYS)
   let out: SaslOptions
   if (s.mechanism === 'OAUTHBEARER') {
     if (typeof s.token !== 'function') {

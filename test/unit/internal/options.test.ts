@@ -156,3 +156,29 @@ describe('unknown options', () => {
     )
   })
 })
+
+describe('unknown keys of nested options (tls, sasl)', () => {
+  it('name the nested key and the closest known one', () => {
+    const tls = configError(() => new Admin({ bootstrapServers, tls: { rejectUnauthorised: false } } as never))
+    expect(tls.option).toBe('tls.rejectUnauthorised')
+    expect(tls.message).toContain("did you mean 'rejectUnauthorized'?")
+    const sasl = configError(
+      () =>
+        new Admin({
+          bootstrapServers,
+          sasl: { mechanism: 'PLAIN', username: 'u', password: 'p', passwrd: 'x' },
+        } as never),
+    )
+    expect(sasl.option).toBe('sasl.passwrd')
+    expect(sasl.message).toContain("did you mean 'password'?")
+    expect(
+      configError(
+        () =>
+          new Admin({
+            bootstrapServers,
+            sasl: { mechanism: 'OAUTHBEARER', token: () => ({ value: 'v' }), username: 'u' },
+          } as never),
+      ).option,
+    ).toBe('sasl.username')
+  })
+})
