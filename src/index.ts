@@ -7,6 +7,7 @@ export {
 } from './cluster/index.js'
 export * from './consumer/index.js'
 export * from './errors.js'
+export type { Logger } from './internal/logger.js'
 export { type UnsecuredJwtOptions, unsecuredJwt } from './network/sasl/oauthbearer.js'
-export type { Logger, OAuthBearerToken, SaslOptions, TlsOptions } from './network/types.js'
+export type { OAuthBearerToken, SaslOptions, TlsOptions } from './network/types.js'
 export * from './producer/index.js'

@@ -15,6 +15,7 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const dist = process.env.KAFKA_WIRE_DIST ?? path.join(here, '../../dist/esm')
 const { Producer } = await import(pathToFileURL(path.join(dist, 'index.js')).href)
 const { Apis, encodeRequest } = await import(pathToFileURL(path.join(dist, 'protocol/index.js')).href)
+const { PRODUCER_CLUSTER } = await import(pathToFileURL(path.join(dist, 'internal/seams.js')).href)
 
 const n = Number(process.argv[2] ?? 2_000_000)
 const size = Number(process.argv[3] ?? 100)
@@ -77,15 +78,13 @@ const fakeCluster = {
 }
 if (Apis.Produce === undefined) throw new Error('protocol not loaded')
 
-const producer = new Producer(
-  {
-    bootstrapServers: 'fake:9092',
-    lingerMs: 5,
-    acks: 'all',
-    bufferMemory: Number(process.env.BUFFER_MEMORY ?? 33554432),
-  },
-  { cluster: fakeCluster },
-)
+const producer = new Producer({
+  bootstrapServers: 'fake:9092',
+  lingerMs: 5,
+  acks: 'all',
+  bufferMemory: Number(process.env.BUFFER_MEMORY ?? 33554432),
+  [PRODUCER_CLUSTER]: fakeCluster,
+})
 const value = payload(size)
 const keys = Array.from({ length: 1000 }, (_, i) => `key-${i}`)
 await producer.send({ topic, value })

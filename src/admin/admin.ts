@@ -13,7 +13,7 @@
  * groups.ts, offsets.ts, acls.ts, scram.ts): adding a call is declaring an operation there and
  * naming it here.
  */
-import { Cluster, resolveCommonOptions } from '../cluster/index.js'
+import { Cluster, resolveClientOptions } from '../cluster/index.js'
 import { ClosedError, ConfigError } from '../errors.js'
 import { createAclsOperation, deleteAclsOperation, describeAclsOperation } from './acls.js'
 import { describeConfigsOperation, incrementalAlterConfigsOperation } from './configs.js'
@@ -76,6 +76,9 @@ import type {
 
 const DEFAULT_API_TIMEOUT_MS = 60_000
 
+/** Names of the admin client's own options (the rest must be shared options). */
+const ADMIN_OPTION_NAMES: ReadonlySet<string> = new Set<keyof AdminOptions>(['defaultApiTimeoutMs'])
+
 export class Admin implements AsyncDisposable {
   readonly #cluster: Cluster
   readonly #closer = new AbortController()
@@ -83,14 +86,14 @@ export class Admin implements AsyncDisposable {
   #closing: Promise<void> | undefined
 
   constructor(options: AdminOptions) {
-    const { defaultApiTimeoutMs, ...common } = options ?? ({} as AdminOptions)
+    const { common: resolved, own } = resolveClientOptions(options, ADMIN_OPTION_NAMES, 'admin')
+    const defaultApiTimeoutMs = own.defaultApiTimeoutMs
     if (
       defaultApiTimeoutMs !== undefined &&
       (typeof defaultApiTimeoutMs !== 'number' || !Number.isInteger(defaultApiTimeoutMs) || defaultApiTimeoutMs <= 0)
     ) {
       throw new ConfigError('defaultApiTimeoutMs', 'must be a positive integer (milliseconds)')
     }
-    const resolved = resolveCommonOptions(common)
     this.#cluster = new Cluster(resolved)
     this.#executor = new AdminExecutor(
       this.#cluster,

@@ -36,14 +36,15 @@ import {
   TimeoutError,
   UnsupportedVersionError,
 } from '../errors.js'
+import { raceWith } from '../internal/deadline.js'
+import { debug, redactOnInspect } from '../internal/logger.js'
 import type { Connection, ConnectionOptions, Workload } from '../network/index.js'
-import { connect as openConnection, redactOnInspect } from '../network/index.js'
-import { debug } from '../network/logger.js'
+import { connect as openConnection } from '../network/index.js'
 import { type ApiSchema, Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 import { type CoordinatorKeyType, Coordinators } from './coordinators.js'
 import { type BrokerMetadata, MetadataCache, type TopicMetadata } from './metadata.js'
 import type { ResolvedCommonOptions } from './options.js'
-import { ConnectionPool, type Endpoint, raceWith } from './pool.js'
+import { ConnectionPool, type Endpoint } from './pool.js'
 import {
   CONSUMER_COMPAT_APIS,
   chooseVersion,

@@ -10,8 +10,8 @@
  * deadline. Owned by Cluster, which provides the transport.
  */
 import { brokerError, ErrorCode, KafkaError, UnsupportedVersionError } from '../errors.js'
+import { raceWith } from '../internal/deadline.js'
 import { Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
-import { raceWith } from './pool.js'
 import { withRetry } from './retry.js'
 
 export type CoordinatorKeyType = 'group' | 'transaction'

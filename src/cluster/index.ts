@@ -1,6 +1,9 @@
 /** The cluster layer: options, metadata, connection pool, routing, coordinators and retries. */
 
-export type { ConnectionOptions, Logger, SaslOptions, TlsOptions, Workload } from '../network/types.js'
+// The ground floor's waits, re-exported for the clients' convenience.
+export { raceWith, sleep } from '../internal/deadline.js'
+export type { Logger } from '../internal/logger.js'
+export type { ConnectionOptions, OAuthBearerToken, SaslOptions, TlsOptions, Workload } from '../network/types.js'
 export {
   Cluster,
   type ClusterConfig,
@@ -23,14 +26,16 @@ export {
 export {
   type BrokerAddress,
   COMMON_DEFAULTS,
+  COMMON_OPTION_NAMES,
   type CommonClientOptions,
+  commonOptionsOf,
   fromProperties,
   type JaasConfig,
   parseBrokerAddress,
   parseJaasConfig,
-  parseProperties,
   type ResolvedCommonOptions,
+  resolveClientOptions,
   resolveCommonOptions,
 } from './options.js'
-export { ConnectionPool, type Endpoint, raceWith } from './pool.js'
-export { backoff, isRetriableError, type RetryOptions, sleep, withRetry } from './retry.js'
+export { ConnectionPool, type Endpoint } from './pool.js'
+export { backoff, isRetriableError, type RetryOptions, withRetry } from './retry.js'

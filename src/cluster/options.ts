@@ -10,8 +10,11 @@
 import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { ConfigError } from '../errors.js'
-import { DEFAULT_MAX_RESPONSE_BYTES, redactOnInspect, silentLogger, unsecuredJwt } from '../network/index.js'
-import type { Logger, SaslOptions, TlsOptions } from '../network/types.js'
+import { type Logger, redactOnInspect, silentLogger } from '../internal/logger.js'
+import { closestName, propertyMark, splitOptions } from '../internal/options.js'
+import { parseProperties } from '../internal/properties.js'
+import { DEFAULT_MAX_RESPONSE_BYTES, unsecuredJwt } from '../network/index.js'
+import type { SaslOptions, TlsOptions } from '../network/types.js'
 
 export interface CommonClientOptions {
   /** Brokers to bootstrap from: 'host:port,host:port' or an array. Only one needs to be up. */
@@ -83,6 +86,56 @@ export const COMMON_DEFAULTS = Object.freeze({
   socketConnectionSetupTimeoutMaxMs: 30_000,
   maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
 })
+
+/** Names of the shared options (CommonClientOptions); each client adds its own. */
+export const COMMON_OPTION_NAMES: ReadonlySet<string> = new Set<keyof CommonClientOptions>([
+  'bootstrapServers',
+  'clientId',
+  'requestTimeoutMs',
+  'retryBackoffMs',
+  'retryBackoffMaxMs',
+  'reconnectBackoffMs',
+  'reconnectBackoffMaxMs',
+  'metadataMaxAgeMs',
+  'connectionsMaxIdleMs',
+  'socketConnectionSetupTimeoutMs',
+  'socketConnectionSetupTimeoutMaxMs',
+  'tls',
+  'sasl',
+  'logger',
+  'maxResponseBytes',
+])
+
+/**
+ * What every client constructor does first: splits `options` into the shared ones (validated and
+ * defaulted by resolveCommonOptions, `defaults` filling in what the caller left out) and the
+ * client's own (`ownNames`, returned as given for the client to validate). An unknown key is a
+ * ConfigError naming the closest known option; an unknown Java config from fromProperties is
+ * logged and ignored, as the Java client does.
+ */
+export function resolveClientOptions(
+  options: unknown,
+  ownNames: ReadonlySet<string>,
+  client: 'producer' | 'consumer' | 'admin',
+  defaults: Partial<CommonClientOptions> = {},
+): { common: ResolvedCommonOptions; own: Record<string, unknown> } {
+  const { common, own, ignored } = splitOptions(options, COMMON_OPTION_NAMES, ownNames, client)
+  for (const [k, v] of Object.entries(defaults)) if (common[k] === undefined) common[k] = v
+  const resolved = resolveCommonOptions(common as unknown as CommonClientOptions)
+  for (const { option, property } of ignored) {
+    resolved.logger.warn(
+      `kafka-wire ${client}: the configuration '${property}' (${option}) was supplied but isn't a known ${client} config; ignored`,
+    )
+  }
+  return { common: resolved, own }
+}
+
+/** Only the shared options of `options`: e.g. to open an Admin beside a configured Consumer. */
+export function commonOptionsOf(options: Record<string, unknown>): CommonClientOptions {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(options)) if (COMMON_OPTION_NAMES.has(k)) out[k] = v
+  return out as unknown as CommonClientOptions
+}
 
 /** Parses 'host:port' (or '[v6]:port'); throws ConfigError naming `option`. */
 export function parseBrokerAddress(entry: string, option = 'bootstrapServers'): BrokerAddress {
@@ -160,9 +213,7 @@ function resolveTls(value: unknown): TlsOptions | undefined {
     throw new ConfigError('tls', 'must be true, false or an object of TLS settings')
   }
   const t = value as Record<string, unknown>
-  for (const k of Object.keys(t)) {
-    if (!TLS_KEYS.has(k)) throw new ConfigError(`tls.${k}`, `unknown TLS option (known: ${[...TLS_KEYS].join(', ')})`)
-  }
+  rejectUnknownKeys('tls', t, TLS_KEYS)
   if (t.ca !== undefined && !isPem(t.ca) && !(Array.isArray(t.ca) && t.ca.every(isPem))) {
     throw new ConfigError('tls.ca', 'must be PEM text, a Buffer, or an array of them')
   }
@@ -187,6 +238,22 @@ function resolveTls(value: unknown): TlsOptions | undefined {
 }
 
 const MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER']
+const PASSWORD_KEYS = new Set(['mechanism', 'username', 'password'])
+const OAUTH_KEYS = new Set(['mechanism', 'token'])
+
+/** A key of a nested option object (tls, sasl) that is not one of `known`: ConfigError with the closest. */
+function rejectUnknownKeys(option: string, value: Record<string, unknown>, known: ReadonlySet<string>): void {
+  for (const k of Object.keys(value)) {
+    if (known.has(k)) continue
+    const near = closestName(k, [...known])
+    throw new ConfigError(
+      `${option}.${k}`,
+      near === undefined
+        ? `unknown ${option} option (known: ${[...known].join(', ')})`
+        : `unknown ${option} option — did you mean '${near}'?`,
+    )
+  }
+}
 
 function resolveSasl(value: unknown): SaslOptions | undefined {
   if (value === undefined) return undefined
@@ -195,6 +262,7 @@ function resolveSasl(value: unknown): SaslOptions | undefined {
   if (typeof s.mechanism !== 'string' || !MECHANISMS.includes(s.mechanism)) {
     throw new ConfigError('sasl.mechanism', `must be one of ${MECHANISMS.join(', ')}`)
   }
+  rejectUnknownKeys('sasl', s, s.mechanism === 'OAUTHBEARER' ? OAUTH_KEYS : PASSWORD_KEYS)
   let out: SaslOptions
   if (s.mechanism === 'OAUTHBEARER') {
     if (typeof s.token !== 'function') {
@@ -285,43 +353,7 @@ export function resolveCommonOptions(options: CommonClientOptions): ResolvedComm
 }
 
 // ---------------------------------------------------------------------------------------------
-// Java .properties
-
-/** Parses the text of a Java `.properties` file (java.util.Properties.load semantics). */
-export function parseProperties(text: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  const lines = text.split(/\r\n|\r|\n/)
-  for (let i = 0; i < lines.length; i++) {
-    let line = lines[i]!.replace(/^[ \t\f]+/, '')
-    if (line === '' || line[0] === '#' || line[0] === '!') continue
-    // A line ending in an odd number of backslashes continues on the next one (leading space dropped).
-    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) {
-      line = line.slice(0, -1) + lines[++i]!.replace(/^[ \t\f]+/, '')
-    }
-    if (/(^|[^\\])(\\\\)*\\$/.test(line)) line = line.slice(0, -1)
-    let k = 0
-    while (k < line.length) {
-      const c = line[k]!
-      if (c === '\\') k += 2
-      else if (c === '=' || c === ':' || c === ' ' || c === '\t' || c === '\f') break
-      else k++
-    }
-    const key = line.slice(0, Math.min(k, line.length))
-    let v = k
-    while (v < line.length && /[ \t\f]/.test(line[v]!)) v++
-    if (v < line.length && (line[v] === '=' || line[v] === ':')) v++
-    while (v < line.length && /[ \t\f]/.test(line[v]!)) v++
-    out[unescapeProperty(key)] = unescapeProperty(line.slice(v))
-  }
-  return out
-}
-
-function unescapeProperty(s: string): string {
-  return s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, e: string) => {
-    if (e.length === 5) return String.fromCharCode(Number.parseInt(e.slice(1), 16))
-    return e === 't' ? '\t' : e === 'n' ? '\n' : e === 'r' ? '\r' : e === 'f' ? '\f' : e
-  })
-}
+// Java .properties (read by internal/properties.ts)
 
 export interface JaasConfig {
   loginModule: string
@@ -588,6 +620,8 @@ export function fromProperties(
 ): Partial<CommonClientOptions> & Record<string, unknown> {
   const p = typeof textOrRecord === 'string' ? parseProperties(textOrRecord) : { ...textOrRecord }
   const out: Record<string, unknown> = {}
+  // Marks which Java property each option came from, so a client can ignore a config it does not know.
+  const marks = out as Record<symbol, unknown>
   for (const [key, value] of Object.entries(p)) {
     if (typeof value !== 'string') throw new ConfigError(key, 'must be a string in a properties record')
     if (key.startsWith('ssl.') || key.startsWith('sasl.') || key === 'security.protocol' || isJvmOnly(key)) continue
@@ -602,6 +636,7 @@ export function fromProperties(
         .map((s) => s.trim())
         .filter((s) => s !== '')
         .map((s) => ASSIGNORS[s.slice(s.lastIndexOf('.') + 1)] ?? s)
+      marks[propertyMark('partitionAssignmentStrategy')] = key
     } else {
       const name = COMMON_KEYS[key] ?? camelCase(key)
       const v = coerce(key, value)
@@ -609,6 +644,7 @@ export function fromProperties(
         throw new ConfigError(key, `must be an integer, got ${JSON.stringify(value)}`)
       }
       out[name] = v
+      marks[propertyMark(name)] = key
     }
   }
   const protocol = (p['security.protocol'] ?? 'PLAINTEXT').trim().toUpperCase()

@@ -8,10 +8,10 @@
  * the setup timeout grows the same way from socketConnectionSetupTimeoutMs up to its max. A
  * successful connection resets both. Owned by Cluster.
  */
-import { AbortError, AuthenticationError, ClosedError, TimeoutError } from '../errors.js'
+import { AuthenticationError, ClosedError } from '../errors.js'
+import { raceWith, sleep } from '../internal/deadline.js'
+import { debug, type Logger } from '../internal/logger.js'
 import { type Connection, type ConnectionOptions, connect, type Workload } from '../network/index.js'
-import { debug } from '../network/logger.js'
-import type { Logger } from '../network/types.js'
 import { backoff } from './retry.js'
 
 export interface Endpoint {
@@ -57,51 +57,6 @@ export interface AcquireOptions {
   signal?: AbortSignal
   /** Date.now()-based. */
   deadline: number
-}
-
-/** Races `p` against an abort signal and a deadline (the underlying work goes on). */
-export function raceWith<T>(
-  p: Promise<T>,
-  opts: { signal?: AbortSignal; deadline?: number },
-  what: string,
-): Promise<T> {
-  const { signal, deadline } = opts
-  if (signal === undefined && deadline === undefined) return p
-  return new Promise<T>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new AbortError(undefined, { cause: signal.reason }))
-      return
-    }
-    let timer: NodeJS.Timeout | undefined
-    const cleanup = () => {
-      if (timer !== undefined) clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
-    }
-    const onAbort = () => {
-      cleanup()
-      reject(new AbortError(undefined, { cause: signal?.reason }))
-    }
-    if (deadline !== undefined) {
-      timer = setTimeout(
-        () => {
-          cleanup()
-          reject(new TimeoutError(`Timed out ${what}`))
-        },
-        Math.max(0, deadline - Date.now()),
-      )
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-    p.then(
-      (v) => {
-        cleanup()
-        resolve(v)
-      },
-      (e) => {
-        cleanup()
-        reject(e)
-      },
-    )
-  })
 }
 
 function slotKey(ep: Endpoint, workload: Workload): string {
@@ -256,7 +211,7 @@ export class ConnectionPool {
     const state = this.#backoff.get(addr)
     const wait = state === undefined ? 0 : state.nextAttemptAt - Date.now()
     if (wait > 0) {
-      await new Promise((r) => setTimeout(r, wait))
+      await sleep(wait)
       if (this.#closed) throw new ClosedError('The client is closed')
     }
     const failures = this.#backoff.get(addr)?.failures ?? 0

@@ -5,6 +5,7 @@
  * reconnectBackoffMaxMs) and metadata refreshes. Retries never outlive the caller's deadline.
  */
 import { AbortError, KafkaError } from '../errors.js'
+import { sleep } from '../internal/deadline.js'
 
 export const BACKOFF_JITTER = 0.2
 
@@ -57,27 +58,4 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
       await sleep(delay, opts.signal)
     }
   }
-}
-
-/**
- * Resolves after `ms`, or rejects with AbortError when `signal` aborts. The timer is ref'd: a
- * retry in progress is work in flight and may keep the process alive until its deadline.
- */
-export function sleep(ms: number, signal?: AbortSignal, unref = false): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new AbortError(undefined, { cause: signal.reason }))
-      return
-    }
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(new AbortError(undefined, { cause: signal?.reason }))
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    if (unref) timer.unref()
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 }

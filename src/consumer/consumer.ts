@@ -12,10 +12,11 @@
  * The application's processing never delays heartbeats (they run on the heartbeat thread), and an
  * application that stops calling poll() for maxPollIntervalMs is taken out of the group by that thread.
  */
-import { Cluster, type CommonClientOptions, resolveCommonOptions } from '../cluster/index.js'
+import { Cluster, resolveClientOptions } from '../cluster/index.js'
 import { ClosedError, ConfigError, ErrorCode, KafkaError, TimeoutError } from '../errors.js'
+import { sleep, TIMED_OUT, throwIfAborted, withDeadline } from '../internal/deadline.js'
+import type { Logger } from '../internal/logger.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
-import type { Logger } from '../network/types.js'
 import { Apis } from '../protocol/index.js'
 import { createAssignors, selectRebalanceProtocol } from './assignors/index.js'
 import type { ConsumerPartitionAssignor, RebalanceProtocol } from './assignors/types.js'
@@ -25,7 +26,12 @@ import { Fetcher } from './fetcher.js'
 import { ClassicMembership } from './group/classic.js'
 import type { GroupMembership } from './group/membership.js'
 import { Offsets } from './offsets.js'
-import { type ConsumerOptions, type ResolvedConsumerOptions, resolveConsumerOptions } from './options.js'
+import {
+  CONSUMER_OPTION_NAMES,
+  type ConsumerOptions,
+  type ResolvedConsumerOptions,
+  resolveConsumerOptions,
+} from './options.js'
 import { SubscriptionState } from './subscription-state.js'
 import {
   type CommitCallback,
@@ -39,7 +45,13 @@ import {
   type TopicPartition,
   type TopicPartitionOffset,
 } from './types.js'
-import { Signal, TIMED_OUT, withDeadline } from './util.js'
+import { Signal } from './util.js'
+
+/** Options of poll(). */
+export interface PollOptions {
+  /** Aborting it rejects the poll with AbortError (records already fetched stay buffered for the next poll). */
+  signal?: AbortSignal
+}
 
 export interface CommittedOffset extends TopicPartition {
   /** Null when the group has no committed offset for the partition. */
@@ -54,24 +66,6 @@ export interface ListedOffset extends TopicPartition {
   timestamp: bigint
   leaderEpoch: number
 }
-
-const COMMON_KEYS: ReadonlyArray<keyof CommonClientOptions> = [
-  'bootstrapServers',
-  'clientId',
-  'requestTimeoutMs',
-  'retryBackoffMs',
-  'retryBackoffMaxMs',
-  'reconnectBackoffMs',
-  'reconnectBackoffMaxMs',
-  'metadataMaxAgeMs',
-  'connectionsMaxIdleMs',
-  'socketConnectionSetupTimeoutMs',
-  'socketConnectionSetupTimeoutMaxMs' as keyof CommonClientOptions,
-  'tls',
-  'sasl',
-  'logger',
-  'maxResponseBytes' as keyof CommonClientOptions,
-]
 
 let nextClientNumber = 1
 
@@ -104,11 +98,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   #asyncError: unknown = null
 
   constructor(options: ConsumerOptions<K, V>) {
-    if (options === null || typeof options !== 'object') throw new ConfigError('options', 'must be an object')
-    const common: Record<string, unknown> = {}
-    for (const k of COMMON_KEYS) if ((options as any)[k] !== undefined) common[k] = (options as any)[k]
-    if (common.clientId === undefined) common.clientId = `kafka-wire-consumer-${nextClientNumber++}`
-    const resolvedCommon = resolveCommonOptions(common as unknown as CommonClientOptions)
+    const defaults = options?.clientId === undefined ? { clientId: `kafka-wire-consumer-${nextClientNumber++}` } : {}
+    const { common: resolvedCommon } = resolveClientOptions(options, CONSUMER_OPTION_NAMES, 'consumer', defaults)
     this.#options = resolveConsumerOptions(options)
     this.#assignors = createAssignors(this.#options.partitionAssignmentStrategy as any)
     this.#protocol = selectRebalanceProtocol(this.#assignors)
@@ -226,24 +217,31 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   /**
    * Waits up to `timeoutMs` for records and returns at most maxPollRecords of them. Runs the group
    * protocol (joins, rebalance listener callbacks) and commits (auto-commit) as Java's poll() does.
+   * An aborted `signal` rejects it with AbortError (like wakeup(), the group work goes on).
    */
-  async poll(timeoutMs = 1000): Promise<ConsumerRecords<K, V>> {
+  async poll(timeoutMs = 1000, options: PollOptions = {}): Promise<ConsumerRecords<K, V>> {
     this.#ensureOpen()
     if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) throw new RangeError('poll() timeout must be >= 0')
+    const signal = options.signal
+    throwIfAborted(signal)
     if (this.#polling)
       throw new IllegalStateError('poll() is already running: the consumer is not safe for concurrent polls')
     if (this.#subscriptions.type === 'NONE') {
       throw new IllegalStateError('Consumer is not subscribed to any topics or assigned any partitions')
     }
     this.#polling = true
+    // An abort wakes the waiting poll, which then throws at its next check.
+    const onAbort = () => this.#signal.fire()
+    signal?.addEventListener('abort', onAbort, { once: true })
     try {
       const deadline = Date.now() + timeoutMs
       this.#membership?.notePoll(Date.now())
       for (;;) {
         this.#checkWakeup()
+        throwIfAborted(signal)
         this.#throwAsyncError()
         if (this.#closed) return ConsumerRecords.empty()
-        await this.#ensureConnected(deadline)
+        await this.#ensureConnected(deadline, signal)
         this.#maybeAutoCommit()
         this.#maybeCheckMetadata()
         if (this.#membership !== null && this.#subscriptions.hasAutoAssignedPartitions) {
@@ -260,13 +258,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
           const woken = this.#signal.wait()
           const r = await Promise.race([this.#groupPoll, woken.then(() => 'woken' as const)])
           this.#checkWakeup()
+          throwIfAborted(signal)
           this.#throwAsyncError()
           if (this.#closed) return ConsumerRecords.empty()
           if (r === false && !haveFetchable && Date.now() >= deadline) return ConsumerRecords.empty()
         }
         this.#ensureMetadataForAssignment()
         try {
-          await this.#offsets.updateFetchPositions(deadline)
+          await withDeadline(this.#offsets.updateFetchPositions(deadline), undefined, signal)
         } catch (err) {
           if (!(err instanceof TimeoutError) && !(err instanceof KafkaError && err.retriable)) throw err
         }
@@ -293,6 +292,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         await new Promise<void>((resolve) => setImmediate(resolve))
       }
     } finally {
+      signal?.removeEventListener('abort', onAbort)
       this.#polling = false
     }
   }
@@ -362,7 +362,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     if (this.#closed || this.#closing !== null) throw new ClosedError('The consumer is closed')
   }
 
-  async #ensureConnected(deadline: number): Promise<void> {
+  async #ensureConnected(deadline: number, signal?: AbortSignal): Promise<void> {
     // Connected already: no deadline timer (this runs at every poll()).
     if (this.#isConnected) return
     this.#connected ??= this.#cluster.connect().then(
@@ -374,7 +374,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         throw err
       },
     )
-    const r = await withDeadline(this.#connected, Math.max(deadline, Date.now() + this.#requestTimeoutMs))
+    const r = await withDeadline(this.#connected, Math.max(deadline, Date.now() + this.#requestTimeoutMs), signal)
     if (r === TIMED_OUT) throw new TimeoutError('Timed out connecting to the bootstrap servers')
   }
 
@@ -481,30 +481,46 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 
   /**
-   * Commits without retrying. `callback(error, offsets)` runs when done; the returned promise
-   * resolves (never rejects) at the same time. Commits are applied in the order they were made.
+   * Commits `offsets` (default: everything poll() returned so far) without retrying. The promise
+   * resolves when the commit is done and rejects with its error; it is marked handled, so a
+   * fire-and-forget `commitAsync()` never raises unhandledRejection (a failure nobody handles is
+   * logged at warn). Commits are applied in the order they were made.
+   *
+   * Compatibility path (Java's OffsetCommitCallback): `commitAsync(offsets?, callback)` or
+   * `commitAsync(callback)` also calls `callback(error, offsets)` when done; the promise is the same.
    */
   commitAsync(offsets?: OffsetsInput | CommitCallback, callback?: CommitCallback): Promise<void> {
     if (typeof offsets === 'function') {
       callback = offsets
       offsets = undefined
     }
-    let list: TopicPartitionOffset[]
+    let map: Map<string, TopicPartitionOffset> = new Map()
+    let done: Promise<void>
     try {
       this.#ensureOpen()
-      list = offsets === undefined ? [...this.#subscriptions.allConsumed().values()] : offsetsList(offsets)
+      const list = offsets === undefined ? [...this.#subscriptions.allConsumed().values()] : offsetsList(offsets)
+      map = new Map(list.map((o) => [topicPartitionKey(o.topic, o.partition), o]))
+      done = this.#offsets.commit(list, { deadline: Date.now() + this.#requestTimeoutMs, retry: false })
     } catch (err) {
-      callback?.(err as Error, new Map())
-      return Promise.resolve()
+      done = Promise.reject(err)
     }
-    const map = new Map(list.map((o) => [topicPartitionKey(o.topic, o.partition), o]))
-    return this.#offsets.commit(list, { deadline: Date.now() + this.#requestTimeoutMs, retry: false }).then(
-      () => callback?.(null, map),
+    // Handles the rejection (so ignoring the promise is safe) and runs the callback first.
+    done.then(
+      () => this.#runCommitCallback(callback, null, map),
       (err) => {
-        if (callback) callback(err, map)
+        if (callback) this.#runCommitCallback(callback, err, map)
         else this.#logger?.warn(`kafka-wire: commitAsync failed: ${String(err)}`)
       },
     )
+    return done
+  }
+
+  #runCommitCallback(callback: CommitCallback | undefined, err: Error | null, map: Map<string, TopicPartitionOffset>) {
+    try {
+      callback?.(err, map)
+    } catch (thrown) {
+      this.#logger?.error(`kafka-wire: the commitAsync callback threw: ${String(thrown)}`)
+    }
   }
 
   /** The committed offsets of these partitions, in the same order (offset null where none). */
@@ -574,8 +590,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       if (Date.now() >= deadline) throw new TimeoutError(`Timed out getting the position of ${formatTp(tp)}`)
       await this.#cluster.topicMetadata([tp.topic], { timeoutMs: Math.max(1, deadline - Date.now()) })
       await this.#offsets.updateFetchPositions(deadline)
-      if (!s.hasValidPosition)
-        await new Promise((r) => setTimeout(r, Math.min(this.#retryBackoffMs, Math.max(0, deadline - Date.now()))))
+      if (!s.hasValidPosition) await sleep(Math.min(this.#retryBackoffMs, deadline - Date.now()))
     }
   }
 

@@ -14,8 +14,8 @@
  */
 import type { Cluster } from '../cluster/index.js'
 import { brokerError, KafkaError } from '../errors.js'
+import type { Logger } from '../internal/logger.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
-import type { Logger } from '../network/types.js'
 import { Apis, ZERO_UUID } from '../protocol/index.js'
 import { batches, ControlRecordType, type RecordBatch, type RecordCursor } from '../protocol/records/index.js'
 import { ConsumerRecords } from './consumer-records.js'

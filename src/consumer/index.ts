@@ -9,7 +9,7 @@ export type {
   PartitionRacks,
   RebalanceProtocol,
 } from './assignors/index.js'
-export { type CommittedOffset, Consumer, type ListedOffset } from './consumer.js'
+export { type CommittedOffset, Consumer, type ListedOffset, type PollOptions } from './consumer.js'
 export { ConsumerRecords } from './consumer-records.js'
 export {
   CommitFailedError,
@@ -21,12 +21,11 @@ export {
   RecordDeserializationError,
   WakeupError,
 } from './errors.js'
-export {
-  type AssignmentStrategyName,
-  type AutoOffsetReset,
-  CONSUMER_DEFAULTS,
-  type ConsumerOptions,
-  type IsolationLevel,
+export type {
+  AssignmentStrategyName,
+  AutoOffsetReset,
+  ConsumerOptions,
+  IsolationLevel,
 } from './options.js'
 export type {
   CommitCallback,

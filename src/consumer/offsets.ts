@@ -10,14 +10,14 @@
  */
 import type { Cluster } from '../cluster/index.js'
 import { brokerError, KafkaError, TimeoutError } from '../errors.js'
-import type { Logger } from '../network/types.js'
+import { sleep, TIMED_OUT, withDeadline } from '../internal/deadline.js'
+import type { Logger } from '../internal/logger.js'
 import { Apis, ZERO_UUID } from '../protocol/index.js'
 import { CommitFailedError, IllegalStateError, LogTruncationError, NoOffsetForPartitionError } from './errors.js'
 import type { CommitGeneration, GroupMembership } from './group/membership.js'
 import type { ResolvedConsumerOptions } from './options.js'
 import type { SubscriptionState, TopicPartitionState } from './subscription-state.js'
 import { type OffsetAndMetadata, type TopicPartition, type TopicPartitionOffset, tpKey } from './types.js'
-import { sleep, TIMED_OUT, withDeadline } from './util.js'
 
 export type ClusterForOffsets = Pick<
   Cluster,

@@ -94,6 +94,13 @@ export const CONSUMER_DEFAULTS: ResolvedConsumerOptions = {
   heartbeatThread: true,
 }
 
+/** Names of the consumer's own options (the rest of an options object must be a shared option). */
+export const CONSUMER_OPTION_NAMES: ReadonlySet<string> = new Set<string>([
+  ...Object.keys(CONSUMER_DEFAULTS),
+  'keyDeserializer',
+  'valueDeserializer',
+])
+
 const INT32_MAX = 2147483647
 
 function int(o: Record<string, unknown>, name: keyof ResolvedConsumerOptions, min: number, max = INT32_MAX): number {

@@ -42,6 +42,7 @@ import {
   TimeoutError,
   UnsupportedVersionError,
 } from '../errors.js'
+import { debug, type Logger, silentLogger } from '../internal/logger.js'
 import { packageRoot } from '../internal/package-root.js'
 import {
   type ApiSchema,
@@ -56,10 +57,9 @@ import {
 import { ApiVersionTable } from './api-versions.js'
 import { DirectReader } from './direct-reader.js'
 import { FrameDecoder } from './framing.js'
-import { debug, silentLogger } from './logger.js'
 import { saslMechanism } from './sasl/index.js'
 import { isTlsAuthenticationFailure, tlsConnectOptions } from './tls.js'
-import type { ConnectionOptions, Logger, SaslOptions, Workload } from './types.js'
+import type { ConnectionOptions, SaslOptions, Workload } from './types.js'
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 export const DEFAULT_SOCKET_CONNECTION_SETUP_TIMEOUT_MS = 10_000

@@ -12,7 +12,6 @@ export {
   type RequestOptions,
 } from './connection.js'
 export { FrameDecoder } from './framing.js'
-export { isSensitiveKey, REDACTED, redact, redactOnInspect, silentLogger } from './logger.js'
 export * from './sasl/index.js'
 export { isTlsAuthenticationFailure, tlsConnectOptions } from './tls.js'
 export * from './types.js'

@@ -2,17 +2,7 @@
  * Option and value types of the network layer, shared by connection.ts, the SASL mechanisms and
  * cluster/ (which re-exports them as part of the client options).
  */
-
-/**
- * The minimal logger kafka-wire writes to. `console` and pino both satisfy it; `debug` is optional.
- * kafka-wire never passes credentials to it.
- */
-export interface Logger {
-  debug?(msg: string, ...args: unknown[]): void
-  info(msg: string, ...args: unknown[]): void
-  warn(msg: string, ...args: unknown[]): void
-  error(msg: string, ...args: unknown[]): void
-}
+import type { Logger } from '../internal/logger.js'
 
 /** TLS settings, passed to `node:tls`. `true` instead of an object means TLS with the system CAs. */
 export interface TlsOptions {

@@ -1,7 +1,9 @@
 /** The producer: public API. */
 export type { RecordMetadata } from './batch.js'
 export type { ProducerConfig, ProducerErrorInfo } from './options.js'
-export { murmur2, type Partitioner, type PartitionerContext, partitionForKey, toPositive } from './partitioner.js'
+// The Java-compatible key → partition function is public for custom partitioners that route some
+// keys themselves and hash the rest as every Kafka client does; murmur2 and toPositive stay inside.
+export { type Partitioner, type PartitionerContext, partitionForKey } from './partitioner.js'
 export {
   type PartitionInfo,
   Producer,
@@ -12,7 +14,6 @@ export {
 } from './producer.js'
 export {
   type DefaultData,
-  defaultSerializer,
   type HeaderValue,
   type RecordHeaders,
   type Serializer,

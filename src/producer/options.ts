@@ -120,7 +120,8 @@ const LEVELS: Partial<Record<CompressionName, [number, number]>> = {
   zstd: [-131072, 22],
 }
 
-const KNOWN = new Set<string>([
+/** Names of the producer's own options (the rest of an options object must be a shared option). */
+export const PRODUCER_OPTION_NAMES: ReadonlySet<string> = new Set<string>([
   'acks',
   'enableIdempotence',
   'lingerMs',
@@ -139,12 +140,10 @@ const KNOWN = new Set<string>([
   'keySerializer',
   'valueSerializer',
   'onError',
+  // Transactions (docs/transactions.md): known names, so they are validated rather than unknown.
+  'transactionalId',
+  'transactionTimeoutMs',
 ])
-
-/** Names of the producer-specific options (the rest of an options object goes to the cluster). */
-export function isProducerOption(name: string): boolean {
-  return KNOWN.has(name)
-}
 
 function int(option: string, value: unknown, fallback: number, min: number, max = INT32_MAX): number {
   if (value === undefined) return fallback

@@ -11,8 +11,8 @@
  *   then moves to another partition picked at random, weighted towards partitions whose
  *   queues are shorter (adaptive partitioning), among partitions that have a leader.
  *
- * Owned by the accumulator (one StickyPartitioner per topic); `murmur2` and `toPositive` are
- * exported for users who need to compute partitions themselves.
+ * Owned by the accumulator (one StickyPartitioner per topic). `partitionForKey` is public (for
+ * custom partitioners and for computing a key's partition outside the producer).
  */
 
 const M = 0x5bd1e995

@@ -14,7 +14,7 @@
  */
 import { Cluster } from '../cluster/cluster.js'
 import type { TopicMetadata } from '../cluster/metadata.js'
-import { type CommonClientOptions, resolveCommonOptions } from '../cluster/options.js'
+import { type CommonClientOptions, resolveClientOptions } from '../cluster/options.js'
 import {
   AbortError,
   brokerError,
@@ -25,7 +25,9 @@ import {
   RecordTooLargeError,
   TimeoutError,
 } from '../errors.js'
-import type { Logger } from '../network/types.js'
+import { sleep, TIMED_OUT, withDeadline } from '../internal/deadline.js'
+import type { Logger } from '../internal/logger.js'
+import { PRODUCER_CLUSTER } from '../internal/seams.js'
 import { loadCodec, recordBatchSizeUpperBound } from '../protocol/records/index.js'
 import { APPEND_BATCH_FULL, APPEND_NEW_BATCH, RecordAccumulator, type TopicQueues } from './accumulator.js'
 import {
@@ -38,7 +40,7 @@ import {
 import { BufferPool } from './buffer-pool.js'
 import { Fifo } from './fifo.js'
 import {
-  isProducerOption,
+  PRODUCER_OPTION_NAMES,
   type ProducerConfig,
   type ProducerErrorInfo,
   type ResolvedProducerConfig,
@@ -90,8 +92,8 @@ export interface PartitionInfo {
 }
 
 /**
- * The parts of Cluster the producer uses. @internal Tests and benchmarks pass a fake through
- * the constructor's second argument to run the producer without a broker.
+ * The parts of Cluster the producer uses. @internal Tests and benchmarks pass a fake as the
+ * symbol-keyed option PRODUCER_CLUSTER (internal/seams.ts) to run the producer without a broker.
  */
 export type ProducerCluster = Pick<
   Cluster,
@@ -153,15 +155,8 @@ export class Producer<K = DefaultData, V = DefaultData> {
   #closePromise: Promise<void> | undefined
   #connected: Promise<void> | undefined
 
-  /** @param internals For tests and benchmarks only: a fake cluster. */
-  constructor(options: ProducerOptions<K, V>, internals?: { cluster?: ProducerCluster }) {
-    if (options === null || typeof options !== 'object') throw new ConfigError('options', 'expected an object')
-    const common: Record<string, unknown> = {}
-    const own: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(options)) (isProducerOption(k) ? own : common)[k] = v
-    if (common.transactionalId !== undefined) own.transactionalId = common.transactionalId
-    delete common.transactionalId
-    const resolvedCommon = resolveCommonOptions(common as unknown as CommonClientOptions)
+  constructor(options: ProducerOptions<K, V>) {
+    const { common: resolvedCommon, own } = resolveClientOptions(options, PRODUCER_OPTION_NAMES, 'producer')
     const config = resolveProducerConfig<K, V>(own as ProducerConfig<K, V>, {
       requestTimeoutMs: options.requestTimeoutMs,
       retryBackoffMs: options.retryBackoffMs,
@@ -179,7 +174,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
     if (config.idempotenceDisabledReason !== undefined)
       this.#logger.info(`kafka-wire producer: ${config.idempotenceDisabledReason}`)
     this.#cluster =
-      internals?.cluster ??
+      (options as { [PRODUCER_CLUSTER]?: ProducerCluster })[PRODUCER_CLUSTER] ??
       new Cluster(resolvedCommon, {
         maxInFlightRequests: { produce: config.maxInFlightRequestsPerConnection },
       })
@@ -558,7 +553,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
         // The cluster gives up when its next retry would pass the deadline; keep trying until it.
         const remaining = deadline - Date.now()
         if (!(err instanceof KafkaError && err.retriable) || remaining <= 5 || signal?.aborted) throw err
-        await new Promise((r) => setTimeout(r, Math.min(remaining, this.#config.retryBackoffMs)))
+        await sleep(Math.min(remaining, this.#config.retryBackoffMs))
         if (Date.now() >= deadline) throw err
         continue
       }
@@ -571,7 +566,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
           { topic, partition },
         )
       }
-      await new Promise((r) => setTimeout(r, this.#config.retryBackoffMs))
+      await sleep(this.#config.retryBackoffMs)
       await this.#cluster.refreshMetadata({ topics: [topic], timeoutMs }).catch(noop)
     }
   }
@@ -723,16 +718,9 @@ export class Producer<K = DefaultData, V = DefaultData> {
   async #close(timeoutMs: number | undefined): Promise<void> {
     this.#acc.beginClose()
     this.#loop.wakeup()
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const deadline =
-      timeoutMs === undefined || !Number.isFinite(timeoutMs)
-        ? new Promise<'timeout'>(noop)
-        : new Promise<'timeout'>((resolve) => {
-            timer = setTimeout(() => resolve('timeout'), Math.max(0, timeoutMs))
-          })
+    const deadline = timeoutMs === undefined || !Number.isFinite(timeoutMs) ? undefined : Date.now() + timeoutMs
     try {
-      const outcome = await Promise.race([this.flush().then(() => 'done' as const), deadline])
-      if (outcome === 'timeout') {
+      if ((await withDeadline(this.flush(), deadline)) === TIMED_OUT) {
         const error = new ClosedError(
           `The producer was closed before the record was delivered (timeoutMs ${timeoutMs})`,
         )
@@ -742,7 +730,6 @@ export class Producer<K = DefaultData, V = DefaultData> {
         this.#sender.abortAll(error)
       }
     } finally {
-      if (timer !== undefined) clearTimeout(timer)
       this.#loop.stop()
       await this.#cluster.close()
     }

@@ -27,7 +27,8 @@ import {
   ProtocolError,
   TimeoutError,
 } from '../errors.js'
-import type { Logger } from '../network/types.js'
+import { type Clock, systemClock } from '../internal/clock.js'
+import type { Logger } from '../internal/logger.js'
 import type { Apis } from '../protocol/index.js'
 import type { RequestOf, ResponseOf } from '../protocol/schema/dsl.js'
 import type { MetadataView, PartitionQueue, RecordAccumulator } from './accumulator.js'
@@ -466,23 +467,6 @@ export interface ProduceTransport {
   ): Promise<ProduceResponseBody | undefined>
   initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }>
   requestMetadataRefresh(): void
-}
-
-export interface Clock {
-  now(): number
-  setTimeout(fn: () => void, ms: number): unknown
-  clearTimeout(handle: unknown): void
-  setImmediate(fn: () => void): void
-}
-
-export const systemClock: Clock = {
-  now: Date.now,
-  // Timers stay referenced: a record waiting for its linger deadline keeps the process alive.
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-  setImmediate: (fn) => {
-    setImmediate(fn)
-  },
 }
 
 /**

@@ -204,25 +204,8 @@ export function renderProperties(props: Readonly<Record<string, string>>, header
   return `${lines.join('\n')}\n`
 }
 
-/** Parse a java.util.Properties file (the subset renderProperties writes: `k=v` lines, comments). */
-export function parseProperties(text: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const raw of text.split('\n')) {
-    const line = raw.trim()
-    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue
-    const i = line.search(/(?<!\\)[=:]/)
-    const k = i < 0 ? line : line.slice(0, i)
-    const v = i < 0 ? '' : line.slice(i + 1)
-    const un = (s: string): string =>
-      s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, e: string) =>
-        e.length === 5
-          ? String.fromCharCode(Number.parseInt(e.slice(1), 16))
-          : (({ n: '\n', r: '\r', t: '\t' } as Record<string, string>)[e] ?? e),
-      )
-    out[un(k.trim())] = un(v)
-  }
-  return out
-}
+/** The test kit reads properties with the client's own reader (java.util.Properties semantics). */
+export { parseProperties } from '../internal/properties.js'
 
 /**
  * log4j2 config for a broker: WARN by default, INFO for KafkaRaftServer so the readiness

@@ -1,6 +1,7 @@
 /** `kafka-wire consume` — kafka-console-consumer, with a JSON output mode. */
 import type { Command } from 'commander'
 import { Admin } from '../../admin/index.js'
+import { commonOptionsOf } from '../../cluster/options.js'
 import { Consumer } from '../../consumer/index.js'
 import type { ConsumerRecord } from '../../consumer/types.js'
 import { topicPartitionKey } from '../../internal/topic-partition.js'
@@ -116,7 +117,7 @@ async function startReading(
     return
   }
   // No group: read every partition directly, as the console consumer does for a throwaway group.
-  const admin = new Admin(options as ConstructorParameters<typeof Admin>[0])
+  const admin = new Admin(commonOptionsOf(options))
   try {
     const [topic] = await admin.describeTopics([flags.topic])
     const tps = topic!.partitions.map((p) => ({ topic: flags.topic, partition: p.partition }))

@@ -17,8 +17,9 @@
  */
 import type { Cluster } from '../../cluster/index.js'
 import { brokerError, ErrorCode, FencedInstanceIdError, KafkaError } from '../../errors.js'
+import { sleep, TIMED_OUT, withDeadline } from '../../internal/deadline.js'
+import type { Logger } from '../../internal/logger.js'
 import { topicPartitionKey } from '../../internal/topic-partition.js'
-import type { Logger } from '../../network/types.js'
 import { Apis } from '../../protocol/index.js'
 import type {
   ConsumerPartitionAssignor,
@@ -29,7 +30,6 @@ import type {
 import type { ResolvedConsumerOptions } from '../options.js'
 import type { SubscriptionState } from '../subscription-state.js'
 import { type ConsumerGroupMetadata, sortTps } from '../types.js'
-import { sleep, TIMED_OUT, withDeadline } from '../util.js'
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './consumer-protocol.js'
 import { createHeartbeat, type HeartbeatHandle } from './heartbeat-service.js'
 import type { HeartbeatNotice, MemberIdentity } from './heartbeat-state.js'
@@ -348,7 +348,9 @@ export class ClassicMembership implements GroupMembership {
       if (outcome.kind === 'retry') {
         this.#ctx.logger?.debug?.(`kafka-wire: group ${this.groupId}: join retry (${outcome.reason})`)
         if (this.#state !== 'UNJOINED') this.#state = 'UNJOINED'
-        if (outcome.backoff) await sleep(Math.min(this.#ctx.retryBackoffMs, deadline - Date.now()), this.#abort.signal)
+        // close() aborts the wait early; the loop then sees #closed.
+        if (outcome.backoff)
+          await sleep(Math.min(this.#ctx.retryBackoffMs, deadline - Date.now()), this.#abort.signal).catch(() => {})
         if (Date.now() >= deadline) return false
         continue
       }

@@ -4,6 +4,7 @@
  * heartbeat worker (heartbeat-worker.ts, with its own connections) and, for `heartbeatThread: false`
  * and unit tests, on the main thread. Clock and timers are injected so tests can step it.
  */
+import { type Clock, systemClock } from '../../internal/clock.js'
 import { type HeartbeatConfig, type HeartbeatNotice, MemberHeartbeat, type MemberIdentity } from './heartbeat-state.js'
 
 export interface HeartbeatTransport<C> {
@@ -13,18 +14,6 @@ export interface HeartbeatTransport<C> {
   leaveGroup(id: number, coordinator: C, identity: MemberIdentity, reason: string): Promise<number>
   /** The member is gone or its coordinator changed: release what the transport holds for it. */
   release?(id: number): void
-}
-
-export interface Clock {
-  now(): number
-  setTimeout(fn: () => void, ms: number): unknown
-  clearTimeout(handle: unknown): void
-}
-
-export const realClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 }
 
 interface Member<C> {
@@ -45,7 +34,7 @@ export class HeartbeatDriver<C> {
   constructor(
     transport: HeartbeatTransport<C>,
     onNotice: (id: number, notice: HeartbeatNotice) => void,
-    clock: Clock = realClock,
+    clock: Clock = systemClock,
     onHeartbeat?: (id: number, hb: MemberHeartbeat) => void,
   ) {
     this.#transport = transport

@@ -3,7 +3,7 @@
  * (heartbeat-worker.ts). Everything here must survive structured cloning: no functions, no
  * class instances. One worker serves every consumer of the process; `id` names the consumer.
  */
-import type { ConnectionOptions, OAuthBearerToken } from '../../network/types.js'
+import type { ConnectionOptions, OAuthBearerToken } from '../../cluster/index.js'
 import type { HeartbeatConfig, HeartbeatNotice, MemberIdentity } from './heartbeat-state.js'
 
 /** ConnectionOptions without functions (logger, signal, an OAUTHBEARER callback). */

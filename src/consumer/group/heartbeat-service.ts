@@ -16,13 +16,14 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import type { Cluster } from '../../cluster/index.js'
+import type { Cluster, OAuthBearerToken } from '../../cluster/index.js'
 import { ClosedError, KafkaError } from '../../errors.js'
+import { type Clock, systemClock } from '../../internal/clock.js'
+import type { Logger } from '../../internal/logger.js'
 import { moduleDir } from '../../internal/module-dir.js'
 import { packageRoot } from '../../internal/package-root.js'
-import type { Logger, OAuthBearerToken } from '../../network/types.js'
 import { Apis } from '../../protocol/index.js'
-import { type Clock, HeartbeatDriver, realClock } from './heartbeat-driver.js'
+import { HeartbeatDriver } from './heartbeat-driver.js'
 import { cloneableConnectionOptions, type FromWorker, type ToWorker } from './heartbeat-protocol.js'
 import { type HeartbeatConfig, type HeartbeatNotice, type MemberIdentity, NO_RESPONSE } from './heartbeat-state.js'
 
@@ -266,7 +267,7 @@ class InProcessHeartbeat implements HeartbeatHandle {
 
   constructor(options: HeartbeatOptions) {
     const cluster = options.cluster
-    this.#clock = options.clock ?? realClock
+    this.#clock = options.clock ?? systemClock
     this.#lastPoll = this.#clock.now()
     this.#driver = new HeartbeatDriver<number>(
       {

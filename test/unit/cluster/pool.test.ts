@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { ConnectionPool, type PoolOptions } from '../../../src/cluster/pool.js'
 import { AuthenticationError, ConnectionError, TimeoutError } from '../../../src/errors.js'
+import { silentLogger } from '../../../src/internal/logger.js'
 import type { Connection, ConnectionOptions } from '../../../src/network/index.js'
-import { silentLogger } from '../../../src/network/logger.js'
 
 /** A stand-in for Connection with just what the pool reads. */
 function fakeConnection(): Connection {

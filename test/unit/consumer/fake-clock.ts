@@ -1,5 +1,5 @@
 /** A manual clock and timer queue for the consumer's sans-IO state machines. */
-import type { Clock } from '../../../src/consumer/group/heartbeat-driver.js'
+import type { Clock } from '../../../src/internal/clock.js'
 
 export class FakeClock implements Clock {
   #now: number
@@ -18,6 +18,9 @@ export class FakeClock implements Clock {
   }
   clearTimeout(handle: unknown): void {
     this.#timers = this.#timers.filter((t) => t.id !== handle)
+  }
+  setImmediate(fn: () => void): void {
+    this.setTimeout(fn, 0)
   }
   /** Advances time in steps, running due timers in order (and microtasks between them). */
   async advance(ms: number): Promise<void> {

@@ -2,6 +2,7 @@
 // bad input, memory backpressure, abort, flush and close — without a broker.
 import { afterEach, describe, expect, it } from 'vitest'
 import { AbortError, ClosedError, ConfigError, RecordTooLargeError, TimeoutError } from '../../../src/errors.js'
+import { PRODUCER_CLUSTER } from '../../../src/internal/seams.js'
 import { RECORD_OVERHEAD_BYTES } from '../../../src/producer/accumulator.js'
 import { partitionForKey } from '../../../src/producer/partitioner.js'
 import { Producer, type ProducerOptions } from '../../../src/producer/producer.js'
@@ -10,9 +11,12 @@ import { type FakeCluster, fakeCluster } from './fake-cluster.js'
 
 const open: Producer<any, any>[] = []
 function make<K = any, V = any>(cluster: FakeCluster, options: Partial<ProducerOptions<K, V>> = {}) {
-  const p = new Producer<K, V>({ bootstrapServers: 'fake:9092', lingerMs: 0, ...options } as ProducerOptions<K, V>, {
-    cluster,
-  })
+  const p = new Producer<K, V>({
+    bootstrapServers: 'fake:9092',
+    lingerMs: 0,
+    ...options,
+    [PRODUCER_CLUSTER]: cluster,
+  } as ProducerOptions<K, V>)
   open.push(p)
   return p
 }

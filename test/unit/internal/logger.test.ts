@@ -1,6 +1,6 @@
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { REDACTED, redact, redactOnInspect } from '../../../src/network/logger.js'
+import { REDACTED, redact, redactOnInspect } from '../../../src/internal/logger.js'
 
 describe('redaction', () => {
   it('redacts credential-bearing keys deeply', () => {

@@ -1,12 +1,22 @@
 /**
- * Logging helpers: a silent default logger, and redaction of credentials.
+ * The Logger every layer writes to, a silent default logger, and redaction of credentials.
  *
  * kafka-wire never hands a password, token, private key or JAAS line to a logger or puts one in an
  * error message. Objects that hold credentials (resolved options, SASL and TLS settings, clients)
  * carry a `util.inspect.custom` method built from `redact()`, so that `console.log(client)` or a
  * logger that inspects its arguments shows `[redacted]` instead.
  */
-import type { Logger } from './types.js'
+
+/**
+ * The minimal logger kafka-wire writes to. `console` and pino both satisfy it; `debug` is optional.
+ * kafka-wire never passes credentials to it.
+ */
+export interface Logger {
+  debug?(msg: string, ...args: unknown[]): void
+  info(msg: string, ...args: unknown[]): void
+  warn(msg: string, ...args: unknown[]): void
+  error(msg: string, ...args: unknown[]): void
+}
 
 export const REDACTED = '[redacted]'
 
