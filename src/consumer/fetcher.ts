@@ -4,9 +4,12 @@
  * incremental fetch session (fetch-session.ts). Responses are buffered per partition and decoded
  * lazily, record by record, as poll() drains them.
  *
- * Memory is bounded by bytes, never by a record count: a partition with buffered data is not
- * fetched again until its data is drained, and each response is at most fetchMaxBytes, so the
- * buffer holds at most one response per broker plus one partition's remainder.
+ * Memory is bounded by bytes, never by a record count (docs/DESIGN.md, "Consumer memory"): per
+ * broker at most one Fetch in flight (≤ fetchMaxBytes), and no new Fetch to a broker while the
+ * responses it sent that still hold un-polled records add up to fetchMaxBytes or more; a partition
+ * is fetched at most one response ahead of the one being drained, each ≤ maxPartitionFetchBytes.
+ * A response's whole size counts until its last partition is drained: the records are views
+ * into the response's frame, so one buffered partition keeps the whole frame alive.
  *
  * Called by Consumer.poll(): `sendFetches()` (non-blocking), `collect(maxRecords)` (synchronous).
  * Errors on partitions either change SubscriptionState (reset, metadata refresh) or are raised from
@@ -63,9 +66,20 @@ interface AbortedTxn {
   firstOffset: bigint
 }
 
+/**
+ * One Fetch response's frame, for the memory bound: its record bytes (the partitions' record sets are
+ * views into the frame, so it lives until the last of its CompletedFetches is drained or dropped).
+ */
+interface FetchedFrame {
+  readonly nodeId: number
+  readonly bytes: number
+}
+
 /** One partition's data from one Fetch response, consumed lazily. */
 class CompletedFetch {
   readonly state: TopicPartitionState
+  /** The response the records are a view into (null: an error, no data). */
+  frame: FetchedFrame | null = null
   readonly fetchOffset: bigint
   readonly sizeInBytes: number
   nextFetchOffset: bigint
@@ -314,10 +328,37 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     return this.#ctx.subscriptions.stateByKey(s.key) === s && s.isFetchable
   }
 
-  /** Per partition: how many responses are buffered and the last one (the next fetch continues after it). */
-  #buffered(): { byKey: Map<string, { count: number; last: CompletedFetch }>; bytes: number } {
+  /**
+   * Per partition: how many responses are buffered and the last one (the next fetch continues after
+   * it); per broker: the bytes of the frames that still hold un-polled records. Drops data nobody can
+   * return any more (unassigned, reset), and the data of paused partitions from a broker whose
+   * buffer is full, since it would hold back every other partition of that broker until resume()
+   * (it is fetched again after resume(); Java keeps paused data, but with no byte limit).
+   */
+  #buffered(): { byKey: Map<string, { count: number; last: CompletedFetch }>; bytesByNode: Map<number, number> } {
+    const limit = this.#ctx.options.fetchMaxBytes
+    let { byKey, bytesByNode, pausedNodes } = this.#count()
+    const dropPausedFrom = [...pausedNodes].filter((n) => (bytesByNode.get(n) ?? 0) >= limit)
+    if (dropPausedFrom.length > 0) {
+      const drop = (c: CompletedFetch) =>
+        c.state.paused && c.frame !== null && dropPausedFrom.includes(c.frame.nodeId) && c.error === null
+      this.#completed = this.#completed.filter((c) => !drop(c))
+      if (this.#nextInLine !== null && drop(this.#nextInLine)) this.#nextInLine = null
+      ;({ byKey, bytesByNode } = this.#count())
+    }
+    return { byKey, bytesByNode }
+  }
+
+  #count(): {
+    byKey: Map<string, { count: number; last: CompletedFetch }>
+    bytesByNode: Map<number, number>
+    pausedNodes: Set<number>
+  } {
+    const subs = this.#ctx.subscriptions
     const byKey = new Map<string, { count: number; last: CompletedFetch }>()
-    let bytes = 0
+    const bytesByNode = new Map<number, number>()
+    const frames = new Set<FetchedFrame>()
+    const pausedNodes = new Set<number>()
     const add = (c: CompletedFetch) => {
       const b = byKey.get(c.state.key)
       if (b === undefined) byKey.set(c.state.key, { count: 1, last: c })
@@ -325,11 +366,21 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         b.count++
         b.last = c
       }
-      bytes += c.sizeInBytes
+      const f = c.frame
+      if (f !== null && !frames.has(f)) {
+        frames.add(f)
+        bytesByNode.set(f.nodeId, (bytesByNode.get(f.nodeId) ?? 0) + f.bytes)
+      }
+      if (f !== null && c.state.paused) pausedNodes.add(f.nodeId)
     }
-    if (this.#nextInLine !== null && !this.#nextInLine.consumed) add(this.#nextInLine)
+    const live = (c: CompletedFetch) => subs.stateByKey(c.state.key) === c.state && c.state.hasValidPosition
+    if (this.#nextInLine !== null && !this.#nextInLine.consumed) {
+      if (live(this.#nextInLine)) add(this.#nextInLine)
+      else this.#nextInLine = null
+    }
+    if (this.#completed.some((c) => !live(c))) this.#completed = this.#completed.filter(live)
     for (const c of this.#completed) add(c)
-    return { byKey, bytes }
+    return { byKey, bytesByNode, pausedNodes }
   }
 
   /** Where the next fetch of this partition starts: after its buffered data, else at the position. */
@@ -351,14 +402,9 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     const byNode = new Map<number, Map<string, PartitionFetchData>>()
     let needMetadata = false
     for (const s of ctx.subscriptions.fetchablePartitions()) {
-      // Pipelining: one response ahead of the one being drained, while the buffer holds less than fetchMaxBytes.
+      // Pipelining: one response ahead of the one being drained (the broker's buffer is checked below).
       const b = buffered.byKey.get(s.key)
-      if (
-        b !== undefined &&
-        (b.count >= 2 || b.last.error !== null || b.last.endOffset < 0n || buffered.bytes >= o.fetchMaxBytes)
-      ) {
-        continue
-      }
+      if (b !== undefined && (b.count >= 2 || b.last.error !== null || b.last.endOffset < 0n)) continue
       const leader = ctx.cluster.leaderFor(s.topic, s.partition)
       if (leader === undefined || leader.nodeId < 0) {
         needMetadata = true
@@ -386,6 +432,8 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
       if (s.preferredReadReplica >= 0 && ctx.cluster.brokers.has(s.preferredReadReplica))
         nodeId = s.preferredReadReplica
       if (this.#inFlight.has(nodeId)) continue
+      // The memory bound: this broker's buffered responses must be drained below fetchMaxBytes first.
+      if ((buffered.bytesByNode.get(nodeId) ?? 0) >= o.fetchMaxBytes) continue
       const topicId = ctx.cluster.topic(s.topic)?.topicId ?? ZERO_UUID
       let partitions = byNode.get(nodeId)
       if (partitions === undefined) byNode.set(nodeId, (partitions = new Map()))
@@ -460,6 +508,9 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         return
       }
       const sessionPartitions = req.sessionPartitions
+      let bytes = 0
+      for (const topic of res.responses) for (const p of topic.partitions) bytes += p.records?.length ?? 0
+      const frame: FetchedFrame = { nodeId, bytes }
       for (const topic of res.responses) {
         const name = useIds ? idToName.get(topic.topicId) : topic.topic
         if (name === undefined) continue
@@ -467,7 +518,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
           const key = `${name}\u0000${p.partitionIndex}`
           const sent = sessionPartitions.get(key)
           if (sent === undefined) continue
-          this.#handlePartition(nodeId, sent, p)
+          this.#handlePartition(nodeId, frame, sent, p)
         }
       }
     } catch (err) {
@@ -491,6 +542,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
 
   #handlePartition(
     nodeId: number,
+    frame: FetchedFrame,
     sent: PartitionFetchData,
     p: {
       partitionIndex: number
@@ -528,16 +580,16 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         if (p.records === null || p.records.length === 0) return
         this.bytesFetched += p.records.length
         this.#pushed++
-        this.#completed.push(
-          new CompletedFetch(
-            s,
-            sent.fetchOffset,
-            p.records,
-            ctx.options.checkCrcs,
-            ctx.options.isolationLevel === 'read_committed',
-            p.abortedTransactions,
-          ),
+        const c = new CompletedFetch(
+          s,
+          sent.fetchOffset,
+          p.records,
+          ctx.options.checkCrcs,
+          ctx.options.isolationLevel === 'read_committed',
+          p.abortedTransactions,
         )
+        c.frame = frame
+        this.#completed.push(c)
         return
       }
       case FE.OFFSET_OUT_OF_RANGE: {
