@@ -18,8 +18,10 @@
 import type { Cluster } from '../cluster/index.js'
 import { brokerError, KafkaError } from '../errors.js'
 import type { Logger } from '../network/types.js'
+import { ErrorCode } from '../protocol/error-codes.js'
 import { Apis, ZERO_UUID } from '../protocol/index.js'
 import { batches, ControlRecordType, type RecordBatch, type RecordCursor } from '../protocol/records/index.js'
+import { scanRecordsEnd } from '../protocol/records/scan.js'
 import { ConsumerRecords } from './consumer-records.js'
 import { LogTruncationError, OffsetOutOfRangeNoResetError, RecordDeserializationError } from './errors.js'
 import { FetchSessionHandler, type PartitionFetchData } from './fetch-session.js'
@@ -32,31 +34,16 @@ export type ClusterForFetch = Pick<
   'send' | 'leaderFor' | 'topic' | 'requestMetadataRefresh' | 'versionFor' | 'brokers'
 >
 
-/** Error codes the fetcher acts on. */
-const FE = {
-  OFFSET_OUT_OF_RANGE: 1,
-  UNKNOWN_TOPIC_OR_PARTITION: 3,
-  LEADER_NOT_AVAILABLE: 5,
-  NOT_LEADER_OR_FOLLOWER: 6,
-  REPLICA_NOT_AVAILABLE: 9,
-  KAFKA_STORAGE_ERROR: 56,
-  FENCED_LEADER_EPOCH: 74,
-  UNKNOWN_LEADER_EPOCH: 75,
-  OFFSET_NOT_AVAILABLE: 78,
-  UNKNOWN_TOPIC_ID: 100,
-  INCONSISTENT_TOPIC_ID: 103,
-} as const
-
 const METADATA_ERRORS: ReadonlySet<number> = new Set([
-  FE.UNKNOWN_TOPIC_OR_PARTITION,
-  FE.LEADER_NOT_AVAILABLE,
-  FE.NOT_LEADER_OR_FOLLOWER,
-  FE.REPLICA_NOT_AVAILABLE,
-  FE.KAFKA_STORAGE_ERROR,
-  FE.FENCED_LEADER_EPOCH,
-  FE.OFFSET_NOT_AVAILABLE,
-  FE.UNKNOWN_TOPIC_ID,
-  FE.INCONSISTENT_TOPIC_ID,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.REPLICA_NOT_AVAILABLE,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+  ErrorCode.FENCED_LEADER_EPOCH,
+  ErrorCode.OFFSET_NOT_AVAILABLE,
+  ErrorCode.UNKNOWN_TOPIC_ID,
+  ErrorCode.INCONSISTENT_TOPIC_ID,
 ])
 
 const identity: Deserializer<any> = (data) => data
@@ -115,27 +102,16 @@ class CompletedFetch {
         ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1))
         : null
     if (this.#batches === null) this.consumed = true
-    if (records !== null) this.#scanEnd(records)
-  }
-
-  /** Offset after the last complete v2 batch, read from batch headers only (for the next, pipelined fetch). */
-  endOffset = -1n
-  lastBatchEpoch = -1
-  #scanEnd(records: Buffer): void {
-    let pos = 0
-    const end = records.length
-    while (end - pos >= 61) {
-      const size = records.readInt32BE(pos + 8)
-      if (size < 49 || size > end - pos - 12) break
-      if (records[pos + 16] !== 2) {
-        this.endOffset = -1n
-        return
-      }
-      this.endOffset = records.readBigInt64BE(pos) + BigInt(records.readInt32BE(pos + 23) + 1)
-      this.lastBatchEpoch = records.readInt32BE(pos + 12)
-      pos += 12 + size
+    if (records !== null) {
+      const end = scanRecordsEnd(records)
+      this.endOffset = end.nextOffset
+      this.lastBatchEpoch = end.lastEpoch
     }
   }
+
+  /** Offset after the last complete batch (-1n: unknown), and its leader epoch: where the next, pipelined fetch starts. */
+  endOffset = -1n
+  lastBatchEpoch = -1
 
   #nextBatch(): RecordBatch | null {
     const it = this.#batches
@@ -501,7 +477,10 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
       if (this.#closed) return
       if (!session.handleResponse(res.errorCode, res.sessionId)) {
         ctx.logger?.debug?.(`kafka-wire: fetch session with node ${nodeId} reset (error ${res.errorCode})`)
-        if (res.errorCode !== 70 && res.errorCode !== 71) {
+        if (
+          res.errorCode !== ErrorCode.FETCH_SESSION_ID_NOT_FOUND &&
+          res.errorCode !== ErrorCode.INVALID_FETCH_SESSION_EPOCH
+        ) {
           const info = brokerError(res.errorCode)
           if (info.invalidatesMetadata) ctx.cluster.requestMetadataRefresh()
         }
@@ -564,10 +543,10 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     const tp = s.tp
     if (s.position!.offset !== sent.fetchOffset) {
       // A pipelined fetch: its data is used only if it continues exactly where the buffered data ends.
-      if (p.errorCode !== 0 || sent.fetchOffset !== this.#nextFetchOffsetFor(s)) return
+      if (p.errorCode !== ErrorCode.NONE || sent.fetchOffset !== this.#nextFetchOffsetFor(s)) return
     }
     switch (p.errorCode) {
-      case 0: {
+      case ErrorCode.NONE: {
         s.highWatermark = p.highWatermark
         if (p.logStartOffset >= 0n) s.logStartOffset = p.logStartOffset
         if (p.lastStableOffset >= 0n) s.lastStableOffset = p.lastStableOffset
@@ -592,7 +571,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         this.#completed.push(c)
         return
       }
-      case FE.OFFSET_OUT_OF_RANGE: {
+      case ErrorCode.OFFSET_OUT_OF_RANGE: {
         s.preferredReadReplica = -1
         if (subs.defaultResetStrategy === 'none') {
           const c = new CompletedFetch(s, sent.fetchOffset, null, false, false, null)
@@ -607,7 +586,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         }
         return
       }
-      case FE.UNKNOWN_LEADER_EPOCH:
+      case ErrorCode.UNKNOWN_LEADER_EPOCH:
         // Our metadata is newer than the broker's: retry later.
         return
       default:
