@@ -1,27 +1,30 @@
 /**
- * Fetching (Java's Fetcher + FetchCollector + CompletedFetch): Fetch requests to partition leaders
+ * Fetching (Java's Fetcher + FetchCollector; CompletedFetch is completed-fetch.ts): Fetch requests to partition leaders
  * (or a preferred read replica, KIP-392), at most one in flight per broker, each through an
  * incremental fetch session (fetch-session.ts). Responses are buffered per partition and decoded
  * lazily, record by record, as poll() drains them.
  *
- * Memory is bounded by bytes, never by a record count (docs/DESIGN.md, "Consumer memory"): per
+ * Memory is bounded by bytes, never by a record count (docs/DESIGN.md, "Consumer: memory"): per
  * broker at most one Fetch in flight (≤ fetchMaxBytes), and no new Fetch to a broker while the
  * responses it sent that still hold un-polled records add up to fetchMaxBytes or more; a partition
  * is fetched at most one response ahead of the one being drained, each ≤ maxPartitionFetchBytes.
  * A response's whole size counts until its last partition is drained: the records are views
  * into the response's frame, so one buffered partition keeps the whole frame alive.
  *
+ * A Fetch that fails as a whole backs its broker off exponentially (retryBackoffMs doubling up to
+ * retryBackoffMaxMs, ±20 % jitter: cluster/retry.ts's backoff), reset by the next response.
+ *
  * Called by Consumer.poll(): `sendFetches()` (non-blocking), `collect(maxRecords)` (synchronous).
  * Errors on partitions either change SubscriptionState (reset, metadata refresh) or are raised from
  * collect() when the partition's data is reached (so records before them are still returned).
  */
 import type { Cluster } from '../cluster/index.js'
+import { backoff } from '../cluster/retry.js'
 import { brokerError, KafkaError } from '../errors.js'
 import type { Logger } from '../network/types.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { Apis, ZERO_UUID } from '../protocol/index.js'
-import { batches, ControlRecordType, type RecordBatch, type RecordCursor } from '../protocol/records/index.js'
-import { scanRecordsEnd } from '../protocol/records/scan.js'
+import { CompletedFetch, type FetchedFrame, identity } from './completed-fetch.js'
 import { ConsumerRecords } from './consumer-records.js'
 import { LogTruncationError, OffsetOutOfRangeNoResetError, RecordDeserializationError } from './errors.js'
 import { FetchSessionHandler, type PartitionFetchData } from './fetch-session.js'
@@ -46,213 +49,6 @@ const METADATA_ERRORS: ReadonlySet<number> = new Set([
   ErrorCode.INCONSISTENT_TOPIC_ID,
 ])
 
-const identity: Deserializer<any> = (data) => data
-
-interface AbortedTxn {
-  producerId: bigint
-  firstOffset: bigint
-}
-
-/**
- * One Fetch response's frame, for the memory bound: its record bytes (the partitions' record sets are
- * views into the frame, so it lives until the last of its CompletedFetches is drained or dropped).
- */
-interface FetchedFrame {
-  readonly nodeId: number
-  readonly bytes: number
-}
-
-/** One partition's data from one Fetch response, consumed lazily. */
-class CompletedFetch {
-  readonly state: TopicPartitionState
-  /** The response the records are a view into (null: an error, no data). */
-  frame: FetchedFrame | null = null
-  readonly fetchOffset: bigint
-  readonly sizeInBytes: number
-  nextFetchOffset: bigint
-  lastEpoch = -1
-  consumed = false
-  initialized = false
-  /** An error to raise when this partition is reached (records before it are returned first). */
-  error: Error | null = null
-  readonly #batches: Generator<RecordBatch, void, undefined> | null
-  #batch: RecordBatch | null = null
-  #cursor: RecordCursor | null = null
-  readonly #aborted: AbortedTxn[] | null
-  #abortedIndex = 0
-  readonly #abortedProducers = new Set<bigint>()
-  readonly #readCommitted: boolean
-
-  constructor(
-    state: TopicPartitionState,
-    fetchOffset: bigint,
-    records: Buffer | null,
-    checkCrcs: boolean,
-    readCommitted: boolean,
-    aborted: AbortedTxn[] | null,
-  ) {
-    this.state = state
-    this.fetchOffset = fetchOffset
-    this.nextFetchOffset = fetchOffset
-    this.sizeInBytes = records?.length ?? 0
-    this.#batches = records !== null && records.length > 0 ? batches(records, { checkCrcs }) : null
-    this.#readCommitted = readCommitted
-    this.#aborted =
-      aborted !== null && aborted.length > 0
-        ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1))
-        : null
-    if (this.#batches === null) this.consumed = true
-    if (records !== null) {
-      const end = scanRecordsEnd(records)
-      this.endOffset = end.nextOffset
-      this.lastBatchEpoch = end.lastEpoch
-    }
-  }
-
-  /** Offset after the last complete batch (-1n: unknown), and its leader epoch: where the next, pipelined fetch starts. */
-  endOffset = -1n
-  lastBatchEpoch = -1
-
-  #nextBatch(): RecordBatch | null {
-    const it = this.#batches
-    if (it === null) return null
-    const r = it.next()
-    return r.done ? null : r.value
-  }
-
-  /**
-   * The next batch to read records from (null when the response is drained). Advances
-   * nextFetchOffset past batches skipped whole: already consumed, control batches (transaction
-   * markers), and with read_committed the batches of aborted transactions.
-   */
-  #nextDataBatch(): RecordBatch | null {
-    for (;;) {
-      const batch = this.#nextBatch()
-      if (batch === null) return null
-      if (batch.nextOffset <= this.nextFetchOffset) continue
-      if (this.#readCommitted && batch.producerId >= 0n) {
-        this.#consumeAbortedUpTo(batch.lastOffset)
-        if (batch.isControl) {
-          const control = batch.controlRecord()
-          if (control !== null && control.type === ControlRecordType.ABORT)
-            this.#abortedProducers.delete(batch.producerId)
-        } else if (batch.isTransactional && this.#abortedProducers.has(batch.producerId)) {
-          this.nextFetchOffset = batch.nextOffset
-          continue
-        }
-      }
-      if (batch.isControl) {
-        this.nextFetchOffset = batch.nextOffset
-        continue
-      }
-      return batch
-    }
-  }
-
-  /**
-   * Up to `max` records from here, deserialized, appended to `out`. Advances nextFetchOffset past
-   * returned records and skipped batches (control batches, aborted transactions).
-   *
-   * The hot loop of the consumer: records are decoded through a RecordCursor (no intermediate
-   * record or iterator-result objects), records before the position are skipped by comparing
-   * offset deltas (numbers), and nextFetchOffset (a bigint) is updated once per batch or call,
-   * not per record. Deserializers (and their context object) are skipped when none was given.
-   */
-  fetch<K, V>(max: number, out: ConsumerRecord<K, V>[], keyDe: Deserializer<K>, valueDe: Deserializer<V>): void {
-    const s = this.state
-    const topic = s.topic
-    const partition = s.partition
-    const plainKey = keyDe === identity
-    const plainValue = valueDe === identity
-    let batch = this.#batch
-    let cursor = this.#cursor
-    /** Records of `batch` whose offset delta is below this were consumed already. */
-    let minDelta = batch === null ? 0 : Number(this.nextFetchOffset - batch.baseOffset)
-    /** Delta of the last record of `batch` returned by this call (-1: none yet). */
-    let lastDelta = -1
-    try {
-      while (out.length < max && !this.consumed) {
-        if (batch === null || cursor === null) {
-          batch = this.#nextDataBatch()
-          if (batch === null) {
-            this.consumed = true
-            break
-          }
-          cursor = batch.cursor()
-          this.#batch = batch
-          this.#cursor = cursor
-          minDelta = Number(this.nextFetchOffset - batch.baseOffset)
-          lastDelta = -1
-        }
-        const base = batch.baseOffset
-        const timestampType = batch.timestampType === 1 ? 'LogAppendTime' : 'CreateTime'
-        const leaderEpoch = batch.partitionLeaderEpoch
-        for (;;) {
-          if (out.length >= max) break
-          if (!cursor.next()) {
-            if (lastDelta >= 0) this.nextFetchOffset = base + BigInt(lastDelta + 1)
-            lastDelta = -1
-            if (batch.nextOffset > this.nextFetchOffset) this.nextFetchOffset = batch.nextOffset
-            this.#batch = batch = null
-            this.#cursor = cursor = null
-            break
-          }
-          const delta = cursor.offsetDelta
-          if (delta < minDelta) continue
-          // bigint + BigInt(small int) is optimised by V8 (~4 ns); BigInt(large number) is a runtime call (~16 ns).
-          const offset = base + BigInt(delta)
-          const headers = cursor.headers ?? []
-          let key: K
-          let value: V
-          if (plainKey && plainValue) {
-            key = cursor.key as K
-            value = cursor.value as V
-          } else {
-            const ctx = { topic, partition, headers }
-            try {
-              key = plainKey ? (cursor.key as K) : keyDe(cursor.key, ctx)
-              value = plainValue ? (cursor.value as V) : valueDe(cursor.value, ctx)
-            } catch (err) {
-              throw new RecordDeserializationError(
-                `Cannot deserialize the record at offset ${offset} of ${topic}-${partition}: ${String((err as Error)?.message ?? err)}. ` +
-                  'seek() past it to continue.',
-                s.tp,
-                offset,
-                err,
-              )
-            }
-          }
-          out.push({
-            topic,
-            partition,
-            offset,
-            timestamp: cursor.timestamp,
-            timestampType,
-            key,
-            value,
-            headers,
-            leaderEpoch,
-          })
-          lastDelta = delta
-          this.lastEpoch = leaderEpoch
-        }
-      }
-    } finally {
-      // Records returned before the limit, an error or a bad record: the position moves past them.
-      if (lastDelta >= 0 && batch !== null) this.nextFetchOffset = batch.baseOffset + BigInt(lastDelta + 1)
-    }
-  }
-
-  #consumeAbortedUpTo(offset: bigint): void {
-    const aborted = this.#aborted
-    if (aborted === null) return
-    while (this.#abortedIndex < aborted.length && aborted[this.#abortedIndex]!.firstOffset <= offset) {
-      this.#abortedProducers.add(aborted[this.#abortedIndex]!.producerId)
-      this.#abortedIndex++
-    }
-  }
-}
-
 export interface FetcherContext {
   cluster: ClusterForFetch
   subscriptions: SubscriptionState
@@ -263,6 +59,12 @@ export interface FetcherContext {
   /** Data (or an error) arrived: wake a waiting poll(). */
   onData: () => void
   logger?: Logger
+  /** Backoff after a failed Fetch to a broker, doubling per consecutive failure (defaults 100 and 1000). */
+  retryBackoffMs?: number
+  retryBackoffMaxMs?: number
+  /** The clock (default Date.now) and the backoff's jitter source (default Math.random), for tests. */
+  now?: () => number
+  random?: () => number
 }
 
 export class Fetcher<K = Buffer | null, V = Buffer | null> {
@@ -276,6 +78,8 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
   #pushed = 0
   #nextInLine: CompletedFetch | null = null
   #closed = false
+  /** Per broker after failed Fetches: how many in a row, and until when none is sent (exponential backoff). */
+  readonly #backoff = new Map<number, { failures: number; untilMs: number }>()
   readonly #abort = new AbortController()
   readonly #keyDe: Deserializer<K>
   readonly #valueDe: Deserializer<V>
@@ -293,6 +97,17 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
   get hasBufferedData(): boolean {
     if (this.#nextInLine !== null && !this.#nextInLine.consumed) return this.#isReturnable(this.#nextInLine)
     return this.#completed.some((c) => this.#isReturnable(c))
+  }
+
+  #now(): number {
+    return this.#ctx.now?.() ?? Date.now()
+  }
+
+  /** When the earliest broker backing off after a failed Fetch may be fetched from again (Infinity: none). */
+  get nextRetryMs(): number {
+    let next = Number.POSITIVE_INFINITY
+    for (const b of this.#backoff.values()) if (b.untilMs < next) next = b.untilMs
+    return next
   }
 
   get inFlightCount(): number {
@@ -369,8 +184,11 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     return next
   }
 
-  /** Sends a Fetch to every broker that leads a fetchable partition and has no fetch in flight. */
-  sendFetches(): number {
+  /**
+   * Sends a Fetch to every broker that leads a fetchable partition, has no fetch in flight, is not
+   * backing off after a failure, and whose buffered responses hold less than fetchMaxBytes.
+   */
+  sendFetches(now: number = this.#now()): number {
     if (this.#closed) return 0
     const ctx = this.#ctx
     const o = ctx.options
@@ -408,6 +226,8 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
       if (s.preferredReadReplica >= 0 && ctx.cluster.brokers.has(s.preferredReadReplica))
         nodeId = s.preferredReadReplica
       if (this.#inFlight.has(nodeId)) continue
+      const backoff = this.#backoff.get(nodeId)
+      if (backoff !== undefined && backoff.untilMs > now) continue
       // The memory bound: this broker's buffered responses must be drained below fetchMaxBytes first.
       if ((buffered.bytesByNode.get(nodeId) ?? 0) >= o.fetchMaxBytes) continue
       const topicId = ctx.cluster.topic(s.topic)?.topicId ?? ZERO_UUID
@@ -475,6 +295,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         },
       )
       if (this.#closed) return
+      this.#backoff.delete(nodeId)
       if (!session.handleResponse(res.errorCode, res.sessionId)) {
         ctx.logger?.debug?.(`kafka-wire: fetch session with node ${nodeId} reset (error ${res.errorCode})`)
         if (
@@ -504,10 +325,12 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
       if (this.#closed) return
       session.handleError()
       if (!(err instanceof KafkaError && err.code === 'ERR_ABORTED')) {
-        ctx.logger?.debug?.(`kafka-wire: fetch from node ${nodeId} failed: ${String(err)}`)
+        // Back off before this broker is fetched from again: retryBackoffMs, doubling up to retryBackoffMaxMs, ±20 %.
+        const failures = (this.#backoff.get(nodeId)?.failures ?? 0) + 1
+        const waitMs = backoff(failures - 1, ctx.retryBackoffMs ?? 100, ctx.retryBackoffMaxMs ?? 1000, ctx.random)
+        this.#backoff.set(nodeId, { failures, untilMs: this.#now() + waitMs })
+        ctx.logger?.debug?.(`kafka-wire: fetch from node ${nodeId} failed (retry in ${waitMs} ms): ${String(err)}`)
         ctx.cluster.requestMetadataRefresh()
-        // Back off a little before this broker is fetched from again.
-        await new Promise((r) => setTimeout(r, 100))
       }
     } finally {
       this.#inFlight.delete(nodeId)

@@ -459,4 +459,50 @@ describe('Fetcher', () => {
     expect(offsets(rest)).toEqual(Array.from({ length: 9 }, (_, i) => i + 1))
     f.fetcher.close()
   })
+
+  it('backs off a failing broker exponentially (retryBackoffMs … retryBackoffMaxMs), stepped with plain numbers as time', async () => {
+    let now = 0
+    const sent: number[] = []
+    let failuresLeft = 5
+    const subs = new SubscriptionState('earliest')
+    const tp = { topic: TOPIC, partition: 0 }
+    subs.assignFromUser([tp])
+    subs.seek(tp, 0n, -1, { nodeId: 0, leaderEpoch: 0 })
+    const cluster = {
+      brokers: new Map([[0, { nodeId: 0 }]]),
+      topic: () => ({ name: TOPIC, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', errorCode: 0, partitions: [] }),
+      leaderFor: () => ({ nodeId: 0, leaderEpoch: 0 }),
+      requestMetadataRefresh: () => {},
+      versionFor: async () => 12,
+      send: async () => {
+        sent.push(now)
+        if (failuresLeft-- > 0) throw new Error('connection refused')
+        return { errorCode: 0, sessionId: 0, responses: [] }
+      },
+    }
+    const fetcher = new Fetcher<any, any>({
+      cluster: cluster as any,
+      subscriptions: subs,
+      options: resolveConsumerOptions({ bootstrapServers: 'x:1' }),
+      requestTimeoutMs: 30000,
+      onData: () => {},
+      retryBackoffMs: 100,
+      retryBackoffMaxMs: 1000,
+      now: () => now,
+      random: () => 0.5, // no jitter: the factor is 1
+    })
+    const settle = async () => {
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
+    }
+    // Step time in 10 ms ticks; a Fetch goes out whenever the broker is not backing off.
+    for (now = 0; now <= 3000; now += 10) {
+      fetcher.sendFetches(now)
+      await settle()
+    }
+    // Failures at 0, 100, 300, 700, 1500; waits 100, 200, 400, 800, then capped at 1000 → 2500; then it succeeds
+    // and fetches go on at every tick.
+    expect(sent.slice(0, 7)).toEqual([0, 100, 300, 700, 1500, 2500, 2510])
+    expect(fetcher.nextRetryMs).toBe(Number.POSITIVE_INFINITY)
+    fetcher.close()
+  })
 })
