@@ -14,6 +14,11 @@
  * A Fetch that fails as a whole backs its broker off exponentially (retryBackoffMs doubling up to
  * retryBackoffMaxMs, ±20 % jitter: cluster/retry.ts's backoff), reset by the next response.
  *
+ * The Sender's shape (producer/sender.ts): `poll(now, metadata)` plans the Fetches to send and when
+ * to poll again, `build(plan, version)` makes a plan's request body, `onResponse(plan, response,
+ * now)` / `onError(plan, error, now)` settle it; none of them awaits or reads a clock.
+ * `sendFetches()` is the thin driver over the cluster (version lookup, send, settle, wake poll()).
+ *
  * Called by Consumer.poll(): `sendFetches()` (non-blocking), `collect(maxRecords)` (synchronous).
  * Errors on partitions either change SubscriptionState (reset, metadata refresh) or are raised from
  * collect() when the partition's data is reached (so records before them are still returned).
@@ -24,6 +29,7 @@ import { brokerError, KafkaError } from '../errors.js'
 import type { Logger } from '../network/types.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { Apis, ZERO_UUID } from '../protocol/index.js'
+import type { RequestOf, ResponseOf } from '../protocol/schema/dsl.js'
 import { CompletedFetch, type FetchedFrame, identity } from './completed-fetch.js'
 import { ConsumerRecords } from './consumer-records.js'
 import { LogTruncationError, OffsetOutOfRangeNoResetError, RecordDeserializationError } from './errors.js'
@@ -48,6 +54,30 @@ const METADATA_ERRORS: ReadonlySet<number> = new Set([
   ErrorCode.UNKNOWN_TOPIC_ID,
   ErrorCode.INCONSISTENT_TOPIC_ID,
 ])
+
+export type FetchRequestBody = RequestOf<typeof Apis.Fetch>
+export type FetchResponseBody = ResponseOf<typeof Apis.Fetch>
+
+/** What poll() reads from the cluster's metadata (and the one flag it may set). */
+export type FetchMetadata = Pick<Cluster, 'leaderFor' | 'topic' | 'brokers' | 'requestMetadataRefresh'>
+
+/** One Fetch to send, planned by poll(); build() fills in what the response is read with. */
+export interface FetchRequestPlan {
+  readonly nodeId: number
+  readonly partitions: Map<string, PartitionFetchData>
+  readonly timeoutMs: number
+  built: {
+    useIds: boolean
+    sessionPartitions: ReadonlyMap<string, PartitionFetchData>
+    idToName: Map<string, string>
+  } | null
+}
+
+export interface FetcherPoll {
+  requests: FetchRequestPlan[]
+  /** Absolute time of the next poll (a broker's backoff ends); Infinity when only data or a response changes anything. */
+  nextPollMs: number
+}
 
 export interface FetcherContext {
   cluster: ClusterForFetch
@@ -185,21 +215,58 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
   }
 
   /**
-   * Sends a Fetch to every broker that leads a fetchable partition, has no fetch in flight, is not
-   * backing off after a failure, and whose buffered responses hold less than fetchMaxBytes.
+   * The thin driver: sends the Fetches poll() plans, each once its broker's Fetch version is known,
+   * and hands the outcome to onResponse()/onError(). Returns how many were sent.
    */
   sendFetches(now: number = this.#now()): number {
-    if (this.#closed) return 0
+    const { requests } = this.poll(now, this.#ctx.cluster)
+    for (const plan of requests) void this.#dispatch(plan)
+    return requests.length
+  }
+
+  async #dispatch(plan: FetchRequestPlan): Promise<void> {
+    const ctx = this.#ctx
+    let data = false
+    try {
+      const request = this.build(plan, await ctx.cluster.versionFor(plan.nodeId, Apis.Fetch))
+      this.fetchesSent++
+      const res = await ctx.cluster.send(plan.nodeId, Apis.Fetch, request.body, {
+        workload: 'fetch',
+        version: request.version,
+        signal: this.#abort.signal,
+        timeoutMs: plan.timeoutMs,
+      })
+      data = this.onResponse(plan, res, this.#now())
+    } catch (err) {
+      this.onError(plan, err, this.#now())
+    } finally {
+      if (!this.#closed) {
+        // Keep the pipeline full while the application processes (bounded by #buffered()).
+        if (data) this.sendFetches()
+        ctx.onData()
+      }
+    }
+  }
+
+  /**
+   * The sans-IO core, in the Sender's shape: the Fetches to send now, one per broker that leads a
+   * fetchable partition, has no Fetch in flight, is not backing off after a failure, and whose
+   * buffered responses hold less than fetchMaxBytes; and when to poll again (a backoff's end).
+   * Each planned broker counts as in flight until onResponse() or onError().
+   */
+  poll(now: number, metadata: FetchMetadata): FetcherPoll {
+    if (this.#closed) return { requests: [], nextPollMs: Number.POSITIVE_INFINITY }
     const ctx = this.#ctx
     const o = ctx.options
     const buffered = this.#buffered()
     const byNode = new Map<number, Map<string, PartitionFetchData>>()
     let needMetadata = false
+    let nextPollMs = Number.POSITIVE_INFINITY
     for (const s of ctx.subscriptions.fetchablePartitions()) {
       // Pipelining: one response ahead of the one being drained (the broker's buffer is checked below).
       const b = buffered.byKey.get(s.key)
       if (b !== undefined && (b.count >= 2 || b.last.error !== null || b.last.endOffset < 0n)) continue
-      const leader = ctx.cluster.leaderFor(s.topic, s.partition)
+      const leader = metadata.leaderFor(s.topic, s.partition)
       if (leader === undefined || leader.nodeId < 0) {
         needMetadata = true
         continue
@@ -223,14 +290,16 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         s.position = { ...position, leaderId: leader.nodeId, leaderEpoch: leader.leaderEpoch }
       }
       let nodeId = leader.nodeId
-      if (s.preferredReadReplica >= 0 && ctx.cluster.brokers.has(s.preferredReadReplica))
-        nodeId = s.preferredReadReplica
+      if (s.preferredReadReplica >= 0 && metadata.brokers.has(s.preferredReadReplica)) nodeId = s.preferredReadReplica
       if (this.#inFlight.has(nodeId)) continue
       const backoff = this.#backoff.get(nodeId)
-      if (backoff !== undefined && backoff.untilMs > now) continue
+      if (backoff !== undefined && backoff.untilMs > now) {
+        if (backoff.untilMs < nextPollMs) nextPollMs = backoff.untilMs
+        continue
+      }
       // The memory bound: this broker's buffered responses must be drained below fetchMaxBytes first.
       if ((buffered.bytesByNode.get(nodeId) ?? 0) >= o.fetchMaxBytes) continue
-      const topicId = ctx.cluster.topic(s.topic)?.topicId ?? ZERO_UUID
+      const topicId = metadata.topic(s.topic)?.topicId ?? ZERO_UUID
       let partitions = byNode.get(nodeId)
       if (partitions === undefined) byNode.set(nodeId, (partitions = new Map()))
       partitions.set(s.key, {
@@ -244,102 +313,105 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         lastFetchedEpoch: b === undefined ? position.offsetEpoch : b.last.lastBatchEpoch,
       })
     }
-    if (needMetadata) ctx.cluster.requestMetadataRefresh()
+    if (needMetadata) metadata.requestMetadataRefresh()
     // Brokers whose session holds partitions we no longer fetch still get a request (to forget them)
     // only when they also have something to fetch; an idle session simply expires on the broker.
-    for (const [nodeId, partitions] of byNode) void this.#fetchFrom(nodeId, partitions)
-    return byNode.size
+    const requests: FetchRequestPlan[] = []
+    for (const [nodeId, partitions] of byNode) {
+      this.#inFlight.add(nodeId)
+      requests.push({ nodeId, partitions, timeoutMs: ctx.requestTimeoutMs + o.fetchMaxWaitMs, built: null })
+    }
+    return { requests, nextPollMs }
   }
 
-  async #fetchFrom(nodeId: number, partitions: Map<string, PartitionFetchData>): Promise<void> {
-    const ctx = this.#ctx
-    const o = ctx.options
-    this.#inFlight.add(nodeId)
-    const pushedBefore = this.#pushed
+  /**
+   * The request body of a planned Fetch for the broker's negotiated Fetch version: topic ids
+   * (v13+) when every topic's id is known, else names (v12); through the broker's fetch session.
+   */
+  build(plan: FetchRequestPlan, negotiatedVersion: number): { body: FetchRequestBody; version: number } {
+    const o = this.#ctx.options
+    const nodeId = plan.nodeId
     let session = this.#sessions.get(nodeId)
     if (session === undefined) this.#sessions.set(nodeId, (session = new FetchSessionHandler()))
-    try {
-      let version = await ctx.cluster.versionFor(nodeId, Apis.Fetch)
-      const useIds = version >= 13 && [...partitions.values()].every((p) => p.topicId !== ZERO_UUID)
-      if (!useIds && version >= 13) version = 12
-      if (this.#sessionUsesIds.get(nodeId) !== useIds) {
-        session.reset()
-        this.#sessionUsesIds.set(nodeId, useIds)
+    let version = negotiatedVersion
+    const useIds = version >= 13 && [...plan.partitions.values()].every((p) => p.topicId !== ZERO_UUID)
+    if (!useIds && version >= 13) version = 12
+    if (this.#sessionUsesIds.get(nodeId) !== useIds) {
+      session.reset()
+      this.#sessionUsesIds.set(nodeId, useIds)
+    }
+    const req = session.build(plan.partitions)
+    const idToName = new Map<string, string>()
+    for (const p of req.sessionPartitions.values()) idToName.set(p.topicId, p.topic)
+    plan.built = { useIds, sessionPartitions: req.sessionPartitions, idToName }
+    const body: FetchRequestBody = {
+      replicaId: -1,
+      maxWaitMs: o.fetchMaxWaitMs,
+      minBytes: o.fetchMinBytes,
+      maxBytes: o.fetchMaxBytes,
+      isolationLevel: o.isolationLevel === 'read_committed' ? 1 : 0,
+      sessionId: req.sessionId,
+      sessionEpoch: req.sessionEpoch,
+      topics: groupByTopic(req.toSend, useIds),
+      forgottenTopicsData: groupForgotten(req.toForget, useIds),
+      rackId: o.clientRack ?? '',
+    } as FetchRequestBody
+    return { body, version }
+  }
+
+  /** A Fetch completed: buffers its partitions' data. Returns whether any data was buffered. */
+  onResponse(plan: FetchRequestPlan, res: FetchResponseBody, _now: number): boolean {
+    const ctx = this.#ctx
+    const nodeId = plan.nodeId
+    this.#inFlight.delete(nodeId)
+    const built = plan.built
+    const session = this.#sessions.get(nodeId)
+    if (this.#closed || built === null || session === undefined) return false
+    this.#backoff.delete(nodeId)
+    if (!session.handleResponse(res.errorCode, res.sessionId)) {
+      ctx.logger?.debug?.(`kafka-wire: fetch session with node ${nodeId} reset (error ${res.errorCode})`)
+      if (
+        res.errorCode !== ErrorCode.FETCH_SESSION_ID_NOT_FOUND &&
+        res.errorCode !== ErrorCode.INVALID_FETCH_SESSION_EPOCH
+      ) {
+        const info = brokerError(res.errorCode)
+        if (info.invalidatesMetadata) ctx.cluster.requestMetadataRefresh()
       }
-      const req = session.build(partitions)
-      const topics = groupByTopic(req.toSend, useIds)
-      const forgotten = groupForgotten(req.toForget, useIds)
-      const idToName = new Map<string, string>()
-      for (const p of req.sessionPartitions.values()) idToName.set(p.topicId, p.topic)
-      this.fetchesSent++
-      const res = await ctx.cluster.send(
-        nodeId,
-        Apis.Fetch,
-        {
-          replicaId: -1,
-          maxWaitMs: o.fetchMaxWaitMs,
-          minBytes: o.fetchMinBytes,
-          maxBytes: o.fetchMaxBytes,
-          isolationLevel: o.isolationLevel === 'read_committed' ? 1 : 0,
-          sessionId: req.sessionId,
-          sessionEpoch: req.sessionEpoch,
-          topics,
-          forgottenTopicsData: forgotten,
-          rackId: o.clientRack ?? '',
-        },
-        {
-          workload: 'fetch',
-          version,
-          signal: this.#abort.signal,
-          timeoutMs: ctx.requestTimeoutMs + o.fetchMaxWaitMs,
-        },
-      )
-      if (this.#closed) return
-      this.#backoff.delete(nodeId)
-      if (!session.handleResponse(res.errorCode, res.sessionId)) {
-        ctx.logger?.debug?.(`kafka-wire: fetch session with node ${nodeId} reset (error ${res.errorCode})`)
-        if (
-          res.errorCode !== ErrorCode.FETCH_SESSION_ID_NOT_FOUND &&
-          res.errorCode !== ErrorCode.INVALID_FETCH_SESSION_EPOCH
-        ) {
-          const info = brokerError(res.errorCode)
-          if (info.invalidatesMetadata) ctx.cluster.requestMetadataRefresh()
-        }
-        return
-      }
-      const sessionPartitions = req.sessionPartitions
-      let bytes = 0
-      for (const topic of res.responses) for (const p of topic.partitions) bytes += p.records?.length ?? 0
-      const frame: FetchedFrame = { nodeId, bytes }
-      for (const topic of res.responses) {
-        const name = useIds ? idToName.get(topic.topicId) : topic.topic
-        if (name === undefined) continue
-        for (const p of topic.partitions) {
-          const key = `${name}\u0000${p.partitionIndex}`
-          const sent = sessionPartitions.get(key)
-          if (sent === undefined) continue
-          this.#handlePartition(nodeId, frame, sent, p)
-        }
-      }
-    } catch (err) {
-      if (this.#closed) return
-      session.handleError()
-      if (!(err instanceof KafkaError && err.code === 'ERR_ABORTED')) {
-        // Back off before this broker is fetched from again: retryBackoffMs, doubling up to retryBackoffMaxMs, ±20 %.
-        const failures = (this.#backoff.get(nodeId)?.failures ?? 0) + 1
-        const waitMs = backoff(failures - 1, ctx.retryBackoffMs ?? 100, ctx.retryBackoffMaxMs ?? 1000, ctx.random)
-        this.#backoff.set(nodeId, { failures, untilMs: this.#now() + waitMs })
-        ctx.logger?.debug?.(`kafka-wire: fetch from node ${nodeId} failed (retry in ${waitMs} ms): ${String(err)}`)
-        ctx.cluster.requestMetadataRefresh()
-      }
-    } finally {
-      this.#inFlight.delete(nodeId)
-      if (!this.#closed) {
-        // Keep the pipeline full while the application processes (bounded by #buffered()).
-        if (this.#pushed > pushedBefore) this.sendFetches()
-        ctx.onData()
+      return false
+    }
+    const pushedBefore = this.#pushed
+    let bytes = 0
+    for (const topic of res.responses) for (const p of topic.partitions) bytes += p.records?.length ?? 0
+    const frame: FetchedFrame = { nodeId, bytes }
+    for (const topic of res.responses) {
+      const name = built.useIds ? built.idToName.get(topic.topicId) : topic.topic
+      if (name === undefined) continue
+      for (const p of topic.partitions) {
+        const sent = built.sessionPartitions.get(`${name}\u0000${p.partitionIndex}`)
+        if (sent === undefined) continue
+        this.#handlePartition(nodeId, frame, sent, p)
       }
     }
+    return this.#pushed > pushedBefore
+  }
+
+  /**
+   * A Fetch failed as a whole (connection lost, timeout; not when aborted by close()): the next one
+   * to this broker is a full fetch, after an exponential backoff (retryBackoffMs doubling up to
+   * retryBackoffMaxMs, ±20 %), and metadata is refreshed.
+   */
+  onError(plan: FetchRequestPlan, err: unknown, now: number): void {
+    const ctx = this.#ctx
+    const nodeId = plan.nodeId
+    this.#inFlight.delete(nodeId)
+    if (this.#closed) return
+    this.#sessions.get(nodeId)?.handleError()
+    if (err instanceof KafkaError && err.code === 'ERR_ABORTED') return
+    const failures = (this.#backoff.get(nodeId)?.failures ?? 0) + 1
+    const waitMs = backoff(failures - 1, ctx.retryBackoffMs ?? 100, ctx.retryBackoffMaxMs ?? 1000, ctx.random)
+    this.#backoff.set(nodeId, { failures, untilMs: now + waitMs })
+    ctx.logger?.debug?.(`kafka-wire: fetch from node ${nodeId} failed (retry in ${waitMs} ms): ${String(err)}`)
+    ctx.cluster.requestMetadataRefresh()
   }
 
   #handlePartition(
