@@ -59,7 +59,12 @@ export type FetchRequestBody = RequestOf<typeof Apis.Fetch>
 export type FetchResponseBody = ResponseOf<typeof Apis.Fetch>
 
 /** What poll() reads from the cluster's metadata (and the one flag it may set). */
-export type FetchMetadata = Pick<Cluster, 'leaderFor' | 'topic' | 'brokers' | 'requestMetadataRefresh'>
+export interface FetchMetadata {
+  leaderFor(topic: string, partition: number): { nodeId: number; leaderEpoch: number } | undefined
+  topic(name: string): { topicId: string } | undefined
+  readonly brokers: { has(nodeId: number): boolean }
+  requestMetadataRefresh(): void
+}
 
 /** One Fetch to send, planned by poll(); build() fills in what the response is read with. */
 export interface FetchRequestPlan {
