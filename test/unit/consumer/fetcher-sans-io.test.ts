@@ -12,7 +12,7 @@ const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ'
 
 function batch(base: bigint, values: string[]): Buffer {
   const b = new RecordBatchBuilder({ baseOffset: base, partitionLeaderEpoch: 0 })
-  values.forEach((v, i) => b.tryAppend(1_000 + i, null, Buffer.from(v), null))
+  for (const [i, v] of values.entries()) b.tryAppend(1_000 + i, null, Buffer.from(v), null)
   return Buffer.from(b.build())
 }
 
