@@ -24,9 +24,9 @@ const MiB = 1024 * 1024
 const PARTITIONS = 200
 const RECORDS_PER_PARTITION = 600
 const FETCH_MAX_BYTES = 8 * MiB
-/** What a consumer costs beyond its buffered responses: code, connections, heap, GC slack (measured: 13-15 MiB RSS). */
+/** What a consumer costs beyond its buffered responses: code, connections, heap, GC slack (measured: 13-15 MiB RSS; external +24 to +32 MiB in all, i.e. up to one uncollected response more). */
 const RSS_OVERHEAD = 48 * MiB
-const EXTERNAL_OVERHEAD = 16 * MiB
+const EXTERNAL_OVERHEAD = 24 * MiB
 
 interface Usage {
   rss: number
