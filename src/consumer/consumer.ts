@@ -115,6 +115,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       subscriptions: this.#subscriptions,
       options: this.#options,
       requestTimeoutMs: this.#requestTimeoutMs,
+      retryBackoffMs: resolvedCommon.retryBackoffMs,
+      retryBackoffMaxMs: resolvedCommon.retryBackoffMaxMs,
       ...(options.keyDeserializer ? { keyDeserializer: options.keyDeserializer } : {}),
       ...(options.valueDeserializer ? { valueDeserializer: options.valueDeserializer } : {}),
       onData: wake,

@@ -9,13 +9,11 @@
  * epochs run 1, 2, ... and wrap from INT32_MAX back to 1.
  */
 
+import { ErrorCode } from '../error-codes.js'
+
 export const INVALID_SESSION_ID = 0
 export const INITIAL_EPOCH = 0
 export const FINAL_EPOCH = -1
-
-/** FETCH_SESSION_ID_NOT_FOUND and INVALID_FETCH_SESSION_EPOCH error codes. */
-export const FETCH_SESSION_ID_NOT_FOUND = 70
-export const INVALID_FETCH_SESSION_EPOCH = 71
 
 export interface PartitionFetchData {
   topic: string
@@ -106,8 +104,8 @@ export class FetchSessionHandler {
   handleResponse(errorCode: number, responseSessionId: number): boolean {
     const pending = this.#pending
     this.#pending = null
-    if (errorCode !== 0) {
-      if (errorCode === FETCH_SESSION_ID_NOT_FOUND) {
+    if (errorCode !== ErrorCode.NONE) {
+      if (errorCode === ErrorCode.FETCH_SESSION_ID_NOT_FOUND) {
         this.sessionId = INVALID_SESSION_ID
         this.epoch = INITIAL_EPOCH
       } else {

@@ -1,23 +1,37 @@
 /**
- * Fetching (Java's Fetcher + FetchCollector + CompletedFetch): Fetch requests to partition leaders
+ * Fetching (Java's Fetcher + FetchCollector; CompletedFetch is completed-fetch.ts): Fetch requests to partition leaders
  * (or a preferred read replica, KIP-392), at most one in flight per broker, each through an
  * incremental fetch session (fetch-session.ts). Responses are buffered per partition and decoded
  * lazily, record by record, as poll() drains them.
  *
- * Memory is bounded by bytes, never by a record count: a partition with buffered data is not
- * fetched again until its data is drained, and each response is at most fetchMaxBytes, so the
- * buffer holds at most one response per broker plus one partition's remainder.
+ * Memory is bounded by bytes, never by a record count (docs/DESIGN.md, "Consumer: memory"): per
+ * broker at most one Fetch in flight (≤ fetchMaxBytes), and no new Fetch to a broker while the
+ * responses it sent that still hold un-polled records add up to fetchMaxBytes or more; a partition
+ * is fetched at most one response ahead of the one being drained, each ≤ maxPartitionFetchBytes.
+ * A response's whole size counts until its last partition is drained: the records are views
+ * into the response's frame, so one buffered partition keeps the whole frame alive.
+ *
+ * A Fetch that fails as a whole backs its broker off exponentially (retryBackoffMs doubling up to
+ * retryBackoffMaxMs, ±20 % jitter: cluster/retry.ts's backoff), reset by the next response.
+ *
+ * The Sender's shape (producer/sender.ts): `poll(now, metadata)` plans the Fetches to send and when
+ * to poll again, `build(plan, version)` makes a plan's request body, `onResponse(plan, response,
+ * now)` / `onError(plan, error, now)` settle it; none of them awaits or reads a clock.
+ * `sendFetches()` is the thin driver over the cluster (version lookup, send, settle, wake poll()).
  *
  * Called by Consumer.poll(): `sendFetches()` (non-blocking), `collect(maxRecords)` (synchronous).
  * Errors on partitions either change SubscriptionState (reset, metadata refresh) or are raised from
  * collect() when the partition's data is reached (so records before them are still returned).
  */
 import type { Cluster } from '../cluster/index.js'
+import { backoff } from '../cluster/retry.js'
+import { ErrorCode } from '../error-codes.js'
 import { brokerError, KafkaError } from '../errors.js'
 import type { Logger } from '../internal/logger.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { Apis, ZERO_UUID } from '../protocol/index.js'
-import { batches, ControlRecordType, type RecordBatch, type RecordCursor } from '../protocol/records/index.js'
+import type { RequestOf, ResponseOf } from '../protocol/schema/dsl.js'
+import { CompletedFetch, type FetchedFrame, identity } from './completed-fetch.js'
 import { ConsumerRecords } from './consumer-records.js'
 import { LogTruncationError, OffsetOutOfRangeNoResetError, RecordDeserializationError } from './errors.js'
 import { FetchSessionHandler, type PartitionFetchData } from './fetch-session.js'
@@ -30,238 +44,45 @@ export type ClusterForFetch = Pick<
   'send' | 'leaderFor' | 'topic' | 'requestMetadataRefresh' | 'versionFor' | 'brokers'
 >
 
-/** Error codes the fetcher acts on. */
-const FE = {
-  OFFSET_OUT_OF_RANGE: 1,
-  UNKNOWN_TOPIC_OR_PARTITION: 3,
-  LEADER_NOT_AVAILABLE: 5,
-  NOT_LEADER_OR_FOLLOWER: 6,
-  REPLICA_NOT_AVAILABLE: 9,
-  KAFKA_STORAGE_ERROR: 56,
-  FENCED_LEADER_EPOCH: 74,
-  UNKNOWN_LEADER_EPOCH: 75,
-  OFFSET_NOT_AVAILABLE: 78,
-  UNKNOWN_TOPIC_ID: 100,
-  INCONSISTENT_TOPIC_ID: 103,
-} as const
-
 const METADATA_ERRORS: ReadonlySet<number> = new Set([
-  FE.UNKNOWN_TOPIC_OR_PARTITION,
-  FE.LEADER_NOT_AVAILABLE,
-  FE.NOT_LEADER_OR_FOLLOWER,
-  FE.REPLICA_NOT_AVAILABLE,
-  FE.KAFKA_STORAGE_ERROR,
-  FE.FENCED_LEADER_EPOCH,
-  FE.OFFSET_NOT_AVAILABLE,
-  FE.UNKNOWN_TOPIC_ID,
-  FE.INCONSISTENT_TOPIC_ID,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.REPLICA_NOT_AVAILABLE,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+  ErrorCode.FENCED_LEADER_EPOCH,
+  ErrorCode.OFFSET_NOT_AVAILABLE,
+  ErrorCode.UNKNOWN_TOPIC_ID,
+  ErrorCode.INCONSISTENT_TOPIC_ID,
 ])
 
-const identity: Deserializer<any> = (data) => data
+export type FetchRequestBody = RequestOf<typeof Apis.Fetch>
+export type FetchResponseBody = ResponseOf<typeof Apis.Fetch>
 
-interface AbortedTxn {
-  producerId: bigint
-  firstOffset: bigint
+/** What poll() reads from the cluster's metadata (and the one flag it may set). */
+export interface FetchMetadata {
+  leaderFor(topic: string, partition: number): { nodeId: number; leaderEpoch: number } | undefined
+  topic(name: string): { topicId: string } | undefined
+  readonly brokers: { has(nodeId: number): boolean }
+  requestMetadataRefresh(): void
 }
 
-/** One partition's data from one Fetch response, consumed lazily. */
-class CompletedFetch {
-  readonly state: TopicPartitionState
-  readonly fetchOffset: bigint
-  readonly sizeInBytes: number
-  nextFetchOffset: bigint
-  lastEpoch = -1
-  consumed = false
-  initialized = false
-  /** An error to raise when this partition is reached (records before it are returned first). */
-  error: Error | null = null
-  readonly #batches: Generator<RecordBatch, void, undefined> | null
-  #batch: RecordBatch | null = null
-  #cursor: RecordCursor | null = null
-  readonly #aborted: AbortedTxn[] | null
-  #abortedIndex = 0
-  readonly #abortedProducers = new Set<bigint>()
-  readonly #readCommitted: boolean
+/** One Fetch to send, planned by poll(); build() fills in what the response is read with. */
+export interface FetchRequestPlan {
+  readonly nodeId: number
+  readonly partitions: Map<string, PartitionFetchData>
+  readonly timeoutMs: number
+  built: {
+    useIds: boolean
+    sessionPartitions: ReadonlyMap<string, PartitionFetchData>
+    idToName: Map<string, string>
+  } | null
+}
 
-  constructor(
-    state: TopicPartitionState,
-    fetchOffset: bigint,
-    records: Buffer | null,
-    checkCrcs: boolean,
-    readCommitted: boolean,
-    aborted: AbortedTxn[] | null,
-  ) {
-    this.state = state
-    this.fetchOffset = fetchOffset
-    this.nextFetchOffset = fetchOffset
-    this.sizeInBytes = records?.length ?? 0
-    this.#batches = records !== null && records.length > 0 ? batches(records, { checkCrcs }) : null
-    this.#readCommitted = readCommitted
-    this.#aborted =
-      aborted !== null && aborted.length > 0
-        ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1))
-        : null
-    if (this.#batches === null) this.consumed = true
-    if (records !== null) this.#scanEnd(records)
-  }
-
-  /** Offset after the last complete v2 batch, read from batch headers only (for the next, pipelined fetch). */
-  endOffset = -1n
-  lastBatchEpoch = -1
-  #scanEnd(records: Buffer): void {
-    let pos = 0
-    const end = records.length
-    while (end - pos >= 61) {
-      const size = records.readInt32BE(pos + 8)
-      if (size < 49 || size > end - pos - 12) break
-      if (records[pos + 16] !== 2) {
-        this.endOffset = -1n
-        return
-      }
-      this.endOffset = records.readBigInt64BE(pos) + BigInt(records.readInt32BE(pos + 23) + 1)
-      this.lastBatchEpoch = records.readInt32BE(pos + 12)
-      pos += 12 + size
-    }
-  }
-
-  #nextBatch(): RecordBatch | null {
-    const it = this.#batches
-    if (it === null) return null
-    const r = it.next()
-    return r.done ? null : r.value
-  }
-
-  /**
-   * The next batch to read records from (null when the response is drained). Advances
-   * nextFetchOffset past batches skipped whole: already consumed, control batches (transaction
-   * markers), and with read_committed the batches of aborted transactions.
-   */
-  #nextDataBatch(): RecordBatch | null {
-    for (;;) {
-      const batch = this.#nextBatch()
-      if (batch === null) return null
-      if (batch.nextOffset <= this.nextFetchOffset) continue
-      if (this.#readCommitted && batch.producerId >= 0n) {
-        this.#consumeAbortedUpTo(batch.lastOffset)
-        if (batch.isControl) {
-          const control = batch.controlRecord()
-          if (control !== null && control.type === ControlRecordType.ABORT)
-            this.#abortedProducers.delete(batch.producerId)
-        } else if (batch.isTransactional && this.#abortedProducers.has(batch.producerId)) {
-          this.nextFetchOffset = batch.nextOffset
-          continue
-        }
-      }
-      if (batch.isControl) {
-        this.nextFetchOffset = batch.nextOffset
-        continue
-      }
-      return batch
-    }
-  }
-
-  /**
-   * Up to `max` records from here, deserialized, appended to `out`. Advances nextFetchOffset past
-   * returned records and skipped batches (control batches, aborted transactions).
-   *
-   * The hot loop of the consumer: records are decoded through a RecordCursor (no intermediate
-   * record or iterator-result objects), records before the position are skipped by comparing
-   * offset deltas (numbers), and nextFetchOffset (a bigint) is updated once per batch or call,
-   * not per record. Deserializers (and their context object) are skipped when none was given.
-   */
-  fetch<K, V>(max: number, out: ConsumerRecord<K, V>[], keyDe: Deserializer<K>, valueDe: Deserializer<V>): void {
-    const s = this.state
-    const topic = s.topic
-    const partition = s.partition
-    const plainKey = keyDe === identity
-    const plainValue = valueDe === identity
-    let batch = this.#batch
-    let cursor = this.#cursor
-    /** Records of `batch` whose offset delta is below this were consumed already. */
-    let minDelta = batch === null ? 0 : Number(this.nextFetchOffset - batch.baseOffset)
-    /** Delta of the last record of `batch` returned by this call (-1: none yet). */
-    let lastDelta = -1
-    try {
-      while (out.length < max && !this.consumed) {
-        if (batch === null || cursor === null) {
-          batch = this.#nextDataBatch()
-          if (batch === null) {
-            this.consumed = true
-            break
-          }
-          cursor = batch.cursor()
-          this.#batch = batch
-          this.#cursor = cursor
-          minDelta = Number(this.nextFetchOffset - batch.baseOffset)
-          lastDelta = -1
-        }
-        const base = batch.baseOffset
-        const timestampType = batch.timestampType === 1 ? 'LogAppendTime' : 'CreateTime'
-        const leaderEpoch = batch.partitionLeaderEpoch
-        for (;;) {
-          if (out.length >= max) break
-          if (!cursor.next()) {
-            if (lastDelta >= 0) this.nextFetchOffset = base + BigInt(lastDelta + 1)
-            lastDelta = -1
-            if (batch.nextOffset > this.nextFetchOffset) this.nextFetchOffset = batch.nextOffset
-            this.#batch = batch = null
-            this.#cursor = cursor = null
-            break
-          }
-          const delta = cursor.offsetDelta
-          if (delta < minDelta) continue
-          // bigint + BigInt(small int) is optimised by V8 (~4 ns); BigInt(large number) is a runtime call (~16 ns).
-          const offset = base + BigInt(delta)
-          const headers = cursor.headers ?? []
-          let key: K
-          let value: V
-          if (plainKey && plainValue) {
-            key = cursor.key as K
-            value = cursor.value as V
-          } else {
-            const ctx = { topic, partition, headers }
-            try {
-              key = plainKey ? (cursor.key as K) : keyDe(cursor.key, ctx)
-              value = plainValue ? (cursor.value as V) : valueDe(cursor.value, ctx)
-            } catch (err) {
-              throw new RecordDeserializationError(
-                `Cannot deserialize the record at offset ${offset} of ${topic}-${partition}: ${String((err as Error)?.message ?? err)}. ` +
-                  'seek() past it to continue.',
-                s.tp,
-                offset,
-                err,
-              )
-            }
-          }
-          out.push({
-            topic,
-            partition,
-            offset,
-            timestamp: cursor.timestamp,
-            timestampType,
-            key,
-            value,
-            headers,
-            leaderEpoch,
-          })
-          lastDelta = delta
-          this.lastEpoch = leaderEpoch
-        }
-      }
-    } finally {
-      // Records returned before the limit, an error or a bad record: the position moves past them.
-      if (lastDelta >= 0 && batch !== null) this.nextFetchOffset = batch.baseOffset + BigInt(lastDelta + 1)
-    }
-  }
-
-  #consumeAbortedUpTo(offset: bigint): void {
-    const aborted = this.#aborted
-    if (aborted === null) return
-    while (this.#abortedIndex < aborted.length && aborted[this.#abortedIndex]!.firstOffset <= offset) {
-      this.#abortedProducers.add(aborted[this.#abortedIndex]!.producerId)
-      this.#abortedIndex++
-    }
-  }
+export interface FetcherPoll {
+  requests: FetchRequestPlan[]
+  /** Absolute time of the next poll (a broker's backoff ends); Infinity when only data or a response changes anything. */
+  nextPollMs: number
 }
 
 export interface FetcherContext {
@@ -274,6 +95,12 @@ export interface FetcherContext {
   /** Data (or an error) arrived: wake a waiting poll(). */
   onData: () => void
   logger?: Logger
+  /** Backoff after a failed Fetch to a broker, doubling per consecutive failure (defaults 100 and 1000). */
+  retryBackoffMs?: number
+  retryBackoffMaxMs?: number
+  /** The clock (default Date.now) and the backoff's jitter source (default Math.random), for tests. */
+  now?: () => number
+  random?: () => number
 }
 
 export class Fetcher<K = Buffer | null, V = Buffer | null> {
@@ -287,6 +114,8 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
   #pushed = 0
   #nextInLine: CompletedFetch | null = null
   #closed = false
+  /** Per broker after failed Fetches: how many in a row, and until when none is sent (exponential backoff). */
+  readonly #backoff = new Map<number, { failures: number; untilMs: number }>()
   readonly #abort = new AbortController()
   readonly #keyDe: Deserializer<K>
   readonly #valueDe: Deserializer<V>
@@ -306,6 +135,17 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     return this.#completed.some((c) => this.#isReturnable(c))
   }
 
+  #now(): number {
+    return this.#ctx.now?.() ?? Date.now()
+  }
+
+  /** When the earliest broker backing off after a failed Fetch may be fetched from again (Infinity: none). */
+  get nextRetryMs(): number {
+    let next = Number.POSITIVE_INFINITY
+    for (const b of this.#backoff.values()) if (b.untilMs < next) next = b.untilMs
+    return next
+  }
+
   get inFlightCount(): number {
     return this.#inFlight.size
   }
@@ -315,10 +155,37 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     return this.#ctx.subscriptions.stateByKey(s.key) === s && s.isFetchable
   }
 
-  /** Per partition: how many responses are buffered and the last one (the next fetch continues after it). */
-  #buffered(): { byKey: Map<string, { count: number; last: CompletedFetch }>; bytes: number } {
+  /**
+   * Per partition: how many responses are buffered and the last one (the next fetch continues after
+   * it); per broker: the bytes of the frames that still hold un-polled records. Drops data nobody can
+   * return any more (unassigned, reset), and the data of paused partitions from a broker whose
+   * buffer is full, since it would hold back every other partition of that broker until resume()
+   * (it is fetched again after resume(); Java keeps paused data, but with no byte limit).
+   */
+  #buffered(): { byKey: Map<string, { count: number; last: CompletedFetch }>; bytesByNode: Map<number, number> } {
+    const limit = this.#ctx.options.fetchMaxBytes
+    let { byKey, bytesByNode, pausedNodes } = this.#count()
+    const dropPausedFrom = [...pausedNodes].filter((n) => (bytesByNode.get(n) ?? 0) >= limit)
+    if (dropPausedFrom.length > 0) {
+      const drop = (c: CompletedFetch) =>
+        c.state.paused && c.frame !== null && dropPausedFrom.includes(c.frame.nodeId) && c.error === null
+      this.#completed = this.#completed.filter((c) => !drop(c))
+      if (this.#nextInLine !== null && drop(this.#nextInLine)) this.#nextInLine = null
+      ;({ byKey, bytesByNode } = this.#count())
+    }
+    return { byKey, bytesByNode }
+  }
+
+  #count(): {
+    byKey: Map<string, { count: number; last: CompletedFetch }>
+    bytesByNode: Map<number, number>
+    pausedNodes: Set<number>
+  } {
+    const subs = this.#ctx.subscriptions
     const byKey = new Map<string, { count: number; last: CompletedFetch }>()
-    let bytes = 0
+    const bytesByNode = new Map<number, number>()
+    const frames = new Set<FetchedFrame>()
+    const pausedNodes = new Set<number>()
     const add = (c: CompletedFetch) => {
       const b = byKey.get(c.state.key)
       if (b === undefined) byKey.set(c.state.key, { count: 1, last: c })
@@ -326,11 +193,21 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         b.count++
         b.last = c
       }
-      bytes += c.sizeInBytes
+      const f = c.frame
+      if (f !== null && !frames.has(f)) {
+        frames.add(f)
+        bytesByNode.set(f.nodeId, (bytesByNode.get(f.nodeId) ?? 0) + f.bytes)
+      }
+      if (f !== null && c.state.paused) pausedNodes.add(f.nodeId)
     }
-    if (this.#nextInLine !== null && !this.#nextInLine.consumed) add(this.#nextInLine)
+    const live = (c: CompletedFetch) => subs.stateByKey(c.state.key) === c.state && c.state.hasValidPosition
+    if (this.#nextInLine !== null && !this.#nextInLine.consumed) {
+      if (live(this.#nextInLine)) add(this.#nextInLine)
+      else this.#nextInLine = null
+    }
+    if (this.#completed.some((c) => !live(c))) this.#completed = this.#completed.filter(live)
     for (const c of this.#completed) add(c)
-    return { byKey, bytes }
+    return { byKey, bytesByNode, pausedNodes }
   }
 
   /** Where the next fetch of this partition starts: after its buffered data, else at the position. */
@@ -343,24 +220,59 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     return next
   }
 
-  /** Sends a Fetch to every broker that leads a fetchable partition and has no fetch in flight. */
-  sendFetches(): number {
-    if (this.#closed) return 0
+  /**
+   * The thin driver: sends the Fetches poll() plans, each once its broker's Fetch version is known,
+   * and hands the outcome to onResponse()/onError(). Returns how many were sent.
+   */
+  sendFetches(now: number = this.#now()): number {
+    const { requests } = this.poll(now, this.#ctx.cluster)
+    for (const plan of requests) void this.#dispatch(plan)
+    return requests.length
+  }
+
+  async #dispatch(plan: FetchRequestPlan): Promise<void> {
+    const ctx = this.#ctx
+    let data = false
+    try {
+      const request = this.build(plan, await ctx.cluster.versionFor(plan.nodeId, Apis.Fetch))
+      this.fetchesSent++
+      const res = await ctx.cluster.send(plan.nodeId, Apis.Fetch, request.body, {
+        workload: 'fetch',
+        version: request.version,
+        signal: this.#abort.signal,
+        timeoutMs: plan.timeoutMs,
+      })
+      data = this.onResponse(plan, res, this.#now())
+    } catch (err) {
+      this.onError(plan, err, this.#now())
+    } finally {
+      if (!this.#closed) {
+        // Keep the pipeline full while the application processes (bounded by #buffered()).
+        if (data) this.sendFetches()
+        ctx.onData()
+      }
+    }
+  }
+
+  /**
+   * The sans-IO core, in the Sender's shape: the Fetches to send now, one per broker that leads a
+   * fetchable partition, has no Fetch in flight, is not backing off after a failure, and whose
+   * buffered responses hold less than fetchMaxBytes; and when to poll again (a backoff's end).
+   * Each planned broker counts as in flight until onResponse() or onError().
+   */
+  poll(now: number, metadata: FetchMetadata): FetcherPoll {
+    if (this.#closed) return { requests: [], nextPollMs: Number.POSITIVE_INFINITY }
     const ctx = this.#ctx
     const o = ctx.options
     const buffered = this.#buffered()
     const byNode = new Map<number, Map<string, PartitionFetchData>>()
     let needMetadata = false
+    let nextPollMs = Number.POSITIVE_INFINITY
     for (const s of ctx.subscriptions.fetchablePartitions()) {
-      // Pipelining: one response ahead of the one being drained, while the buffer holds less than fetchMaxBytes.
+      // Pipelining: one response ahead of the one being drained (the broker's buffer is checked below).
       const b = buffered.byKey.get(s.key)
-      if (
-        b !== undefined &&
-        (b.count >= 2 || b.last.error !== null || b.last.endOffset < 0n || buffered.bytes >= o.fetchMaxBytes)
-      ) {
-        continue
-      }
-      const leader = ctx.cluster.leaderFor(s.topic, s.partition)
+      if (b !== undefined && (b.count >= 2 || b.last.error !== null || b.last.endOffset < 0n)) continue
+      const leader = metadata.leaderFor(s.topic, s.partition)
       if (leader === undefined || leader.nodeId < 0) {
         needMetadata = true
         continue
@@ -384,10 +296,16 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         s.position = { ...position, leaderId: leader.nodeId, leaderEpoch: leader.leaderEpoch }
       }
       let nodeId = leader.nodeId
-      if (s.preferredReadReplica >= 0 && ctx.cluster.brokers.has(s.preferredReadReplica))
-        nodeId = s.preferredReadReplica
+      if (s.preferredReadReplica >= 0 && metadata.brokers.has(s.preferredReadReplica)) nodeId = s.preferredReadReplica
       if (this.#inFlight.has(nodeId)) continue
-      const topicId = ctx.cluster.topic(s.topic)?.topicId ?? ZERO_UUID
+      const backoff = this.#backoff.get(nodeId)
+      if (backoff !== undefined && backoff.untilMs > now) {
+        if (backoff.untilMs < nextPollMs) nextPollMs = backoff.untilMs
+        continue
+      }
+      // The memory bound: this broker's buffered responses must be drained below fetchMaxBytes first.
+      if ((buffered.bytesByNode.get(nodeId) ?? 0) >= o.fetchMaxBytes) continue
+      const topicId = metadata.topic(s.topic)?.topicId ?? ZERO_UUID
       let partitions = byNode.get(nodeId)
       if (partitions === undefined) byNode.set(nodeId, (partitions = new Map()))
       partitions.set(s.key, {
@@ -401,97 +319,110 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         lastFetchedEpoch: b === undefined ? position.offsetEpoch : b.last.lastBatchEpoch,
       })
     }
-    if (needMetadata) ctx.cluster.requestMetadataRefresh()
+    if (needMetadata) metadata.requestMetadataRefresh()
     // Brokers whose session holds partitions we no longer fetch still get a request (to forget them)
     // only when they also have something to fetch; an idle session simply expires on the broker.
-    for (const [nodeId, partitions] of byNode) void this.#fetchFrom(nodeId, partitions)
-    return byNode.size
+    const requests: FetchRequestPlan[] = []
+    for (const [nodeId, partitions] of byNode) {
+      this.#inFlight.add(nodeId)
+      requests.push({ nodeId, partitions, timeoutMs: ctx.requestTimeoutMs + o.fetchMaxWaitMs, built: null })
+    }
+    return { requests, nextPollMs }
   }
 
-  async #fetchFrom(nodeId: number, partitions: Map<string, PartitionFetchData>): Promise<void> {
-    const ctx = this.#ctx
-    const o = ctx.options
-    this.#inFlight.add(nodeId)
-    const pushedBefore = this.#pushed
+  /**
+   * The request body of a planned Fetch for the broker's negotiated Fetch version: topic ids
+   * (v13+) when every topic's id is known, else names (v12); through the broker's fetch session.
+   */
+  build(plan: FetchRequestPlan, negotiatedVersion: number): { body: FetchRequestBody; version: number } {
+    const o = this.#ctx.options
+    const nodeId = plan.nodeId
     let session = this.#sessions.get(nodeId)
     if (session === undefined) this.#sessions.set(nodeId, (session = new FetchSessionHandler()))
-    try {
-      let version = await ctx.cluster.versionFor(nodeId, Apis.Fetch)
-      const useIds = version >= 13 && [...partitions.values()].every((p) => p.topicId !== ZERO_UUID)
-      if (!useIds && version >= 13) version = 12
-      if (this.#sessionUsesIds.get(nodeId) !== useIds) {
-        session.reset()
-        this.#sessionUsesIds.set(nodeId, useIds)
+    let version = negotiatedVersion
+    const useIds = version >= 13 && [...plan.partitions.values()].every((p) => p.topicId !== ZERO_UUID)
+    if (!useIds && version >= 13) version = 12
+    if (this.#sessionUsesIds.get(nodeId) !== useIds) {
+      session.reset()
+      this.#sessionUsesIds.set(nodeId, useIds)
+    }
+    const req = session.build(plan.partitions)
+    const idToName = new Map<string, string>()
+    for (const p of req.sessionPartitions.values()) idToName.set(p.topicId, p.topic)
+    plan.built = { useIds, sessionPartitions: req.sessionPartitions, idToName }
+    const body: FetchRequestBody = {
+      replicaId: -1,
+      maxWaitMs: o.fetchMaxWaitMs,
+      minBytes: o.fetchMinBytes,
+      maxBytes: o.fetchMaxBytes,
+      isolationLevel: o.isolationLevel === 'read_committed' ? 1 : 0,
+      sessionId: req.sessionId,
+      sessionEpoch: req.sessionEpoch,
+      topics: groupByTopic(req.toSend, useIds),
+      forgottenTopicsData: groupForgotten(req.toForget, useIds),
+      rackId: o.clientRack ?? '',
+    } as FetchRequestBody
+    return { body, version }
+  }
+
+  /** A Fetch completed: buffers its partitions' data. Returns whether any data was buffered. */
+  onResponse(plan: FetchRequestPlan, res: FetchResponseBody, _now: number): boolean {
+    const ctx = this.#ctx
+    const nodeId = plan.nodeId
+    this.#inFlight.delete(nodeId)
+    const built = plan.built
+    const session = this.#sessions.get(nodeId)
+    if (this.#closed || built === null || session === undefined) return false
+    this.#backoff.delete(nodeId)
+    if (!session.handleResponse(res.errorCode, res.sessionId)) {
+      ctx.logger?.debug?.(`kafka-wire: fetch session with node ${nodeId} reset (error ${res.errorCode})`)
+      if (
+        res.errorCode !== ErrorCode.FETCH_SESSION_ID_NOT_FOUND &&
+        res.errorCode !== ErrorCode.INVALID_FETCH_SESSION_EPOCH
+      ) {
+        const info = brokerError(res.errorCode)
+        if (info.invalidatesMetadata) ctx.cluster.requestMetadataRefresh()
       }
-      const req = session.build(partitions)
-      const topics = groupByTopic(req.toSend, useIds)
-      const forgotten = groupForgotten(req.toForget, useIds)
-      const idToName = new Map<string, string>()
-      for (const p of req.sessionPartitions.values()) idToName.set(p.topicId, p.topic)
-      this.fetchesSent++
-      const res = await ctx.cluster.send(
-        nodeId,
-        Apis.Fetch,
-        {
-          replicaId: -1,
-          maxWaitMs: o.fetchMaxWaitMs,
-          minBytes: o.fetchMinBytes,
-          maxBytes: o.fetchMaxBytes,
-          isolationLevel: o.isolationLevel === 'read_committed' ? 1 : 0,
-          sessionId: req.sessionId,
-          sessionEpoch: req.sessionEpoch,
-          topics,
-          forgottenTopicsData: forgotten,
-          rackId: o.clientRack ?? '',
-        },
-        {
-          workload: 'fetch',
-          version,
-          signal: this.#abort.signal,
-          timeoutMs: ctx.requestTimeoutMs + o.fetchMaxWaitMs,
-        },
-      )
-      if (this.#closed) return
-      if (!session.handleResponse(res.errorCode, res.sessionId)) {
-        ctx.logger?.debug?.(`kafka-wire: fetch session with node ${nodeId} reset (error ${res.errorCode})`)
-        if (res.errorCode !== 70 && res.errorCode !== 71) {
-          const info = brokerError(res.errorCode)
-          if (info.invalidatesMetadata) ctx.cluster.requestMetadataRefresh()
-        }
-        return
-      }
-      const sessionPartitions = req.sessionPartitions
-      for (const topic of res.responses) {
-        const name = useIds ? idToName.get(topic.topicId) : topic.topic
-        if (name === undefined) continue
-        for (const p of topic.partitions) {
-          const key = topicPartitionKey(name, p.partitionIndex)
-          const sent = sessionPartitions.get(key)
-          if (sent === undefined) continue
-          this.#handlePartition(nodeId, sent, p)
-        }
-      }
-    } catch (err) {
-      if (this.#closed) return
-      session.handleError()
-      if (!(err instanceof KafkaError && err.code === 'ERR_ABORTED')) {
-        ctx.logger?.debug?.(`kafka-wire: fetch from node ${nodeId} failed: ${String(err)}`)
-        ctx.cluster.requestMetadataRefresh()
-        // Back off a little before this broker is fetched from again.
-        await new Promise((r) => setTimeout(r, 100))
-      }
-    } finally {
-      this.#inFlight.delete(nodeId)
-      if (!this.#closed) {
-        // Keep the pipeline full while the application processes (bounded by #buffered()).
-        if (this.#pushed > pushedBefore) this.sendFetches()
-        ctx.onData()
+      return false
+    }
+    const pushedBefore = this.#pushed
+    let bytes = 0
+    for (const topic of res.responses) for (const p of topic.partitions) bytes += p.records?.length ?? 0
+    const frame: FetchedFrame = { nodeId, bytes }
+    for (const topic of res.responses) {
+      const name = built.useIds ? built.idToName.get(topic.topicId) : topic.topic
+      if (name === undefined) continue
+      for (const p of topic.partitions) {
+        const sent = built.sessionPartitions.get(topicPartitionKey(name, p.partitionIndex))
+        if (sent === undefined) continue
+        this.#handlePartition(nodeId, frame, sent, p)
       }
     }
+    return this.#pushed > pushedBefore
+  }
+
+  /**
+   * A Fetch failed as a whole (connection lost, timeout; not when aborted by close()): the next one
+   * to this broker is a full fetch, after an exponential backoff (retryBackoffMs doubling up to
+   * retryBackoffMaxMs, ±20 %), and metadata is refreshed.
+   */
+  onError(plan: FetchRequestPlan, err: unknown, now: number): void {
+    const ctx = this.#ctx
+    const nodeId = plan.nodeId
+    this.#inFlight.delete(nodeId)
+    if (this.#closed) return
+    this.#sessions.get(nodeId)?.handleError()
+    if (err instanceof KafkaError && err.code === 'ERR_ABORTED') return
+    const failures = (this.#backoff.get(nodeId)?.failures ?? 0) + 1
+    const waitMs = backoff(failures - 1, ctx.retryBackoffMs ?? 100, ctx.retryBackoffMaxMs ?? 1000, ctx.random)
+    this.#backoff.set(nodeId, { failures, untilMs: now + waitMs })
+    ctx.logger?.debug?.(`kafka-wire: fetch from node ${nodeId} failed (retry in ${waitMs} ms): ${String(err)}`)
+    ctx.cluster.requestMetadataRefresh()
   }
 
   #handlePartition(
     nodeId: number,
+    frame: FetchedFrame,
     sent: PartitionFetchData,
     p: {
       partitionIndex: number
@@ -513,10 +444,10 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     const tp = s.tp
     if (s.position!.offset !== sent.fetchOffset) {
       // A pipelined fetch: its data is used only if it continues exactly where the buffered data ends.
-      if (p.errorCode !== 0 || sent.fetchOffset !== this.#nextFetchOffsetFor(s)) return
+      if (p.errorCode !== ErrorCode.NONE || sent.fetchOffset !== this.#nextFetchOffsetFor(s)) return
     }
     switch (p.errorCode) {
-      case 0: {
+      case ErrorCode.NONE: {
         s.highWatermark = p.highWatermark
         if (p.logStartOffset >= 0n) s.logStartOffset = p.logStartOffset
         if (p.lastStableOffset >= 0n) s.lastStableOffset = p.lastStableOffset
@@ -529,19 +460,19 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         if (p.records === null || p.records.length === 0) return
         this.bytesFetched += p.records.length
         this.#pushed++
-        this.#completed.push(
-          new CompletedFetch(
-            s,
-            sent.fetchOffset,
-            p.records,
-            ctx.options.checkCrcs,
-            ctx.options.isolationLevel === 'read_committed',
-            p.abortedTransactions,
-          ),
+        const c = new CompletedFetch(
+          s,
+          sent.fetchOffset,
+          p.records,
+          ctx.options.checkCrcs,
+          ctx.options.isolationLevel === 'read_committed',
+          p.abortedTransactions,
         )
+        c.frame = frame
+        this.#completed.push(c)
         return
       }
-      case FE.OFFSET_OUT_OF_RANGE: {
+      case ErrorCode.OFFSET_OUT_OF_RANGE: {
         s.preferredReadReplica = -1
         if (subs.defaultResetStrategy === 'none') {
           const c = new CompletedFetch(s, sent.fetchOffset, null, false, false, null)
@@ -556,7 +487,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         }
         return
       }
-      case FE.UNKNOWN_LEADER_EPOCH:
+      case ErrorCode.UNKNOWN_LEADER_EPOCH:
         // Our metadata is newer than the broker's: retry later.
         return
       default:

@@ -9,6 +9,7 @@
  * never overwrites a later one.
  */
 import type { Cluster } from '../cluster/index.js'
+import { ErrorCode } from '../error-codes.js'
 import { brokerError, KafkaError, TimeoutError } from '../errors.js'
 import { sleep, TIMED_OUT, withDeadline } from '../internal/deadline.js'
 import type { Logger } from '../internal/logger.js'
@@ -23,25 +24,6 @@ export type ClusterForOffsets = Pick<
   Cluster,
   'send' | 'leaderFor' | 'topic' | 'requestMetadataRefresh' | 'versionFor' | 'topicMetadata'
 >
-
-const OE = {
-  OFFSET_METADATA_TOO_LARGE: 12,
-  COORDINATOR_LOAD_IN_PROGRESS: 14,
-  COORDINATOR_NOT_AVAILABLE: 15,
-  NOT_COORDINATOR: 16,
-  REQUEST_TIMED_OUT: 7,
-  ILLEGAL_GENERATION: 22,
-  UNKNOWN_MEMBER_ID: 25,
-  REBALANCE_IN_PROGRESS: 27,
-  INVALID_COMMIT_OFFSET_SIZE: 28,
-  GROUP_AUTHORIZATION_FAILED: 30,
-  UNKNOWN_TOPIC_OR_PARTITION: 3,
-  FENCED_INSTANCE_ID: 82,
-  UNSTABLE_OFFSET_COMMIT: 88,
-  FENCED_LEADER_EPOCH: 74,
-  UNKNOWN_LEADER_EPOCH: 75,
-  STALE_MEMBER_EPOCH: 113,
-} as const
 
 const LATEST_TIMESTAMP = -1n
 const EARLIEST_TIMESTAMP = -2n
@@ -141,7 +123,7 @@ export class Offsets {
       if (g === null) {
         if (membership.rebalanceInProgress) {
           throw brokerError(
-            OE.REBALANCE_IN_PROGRESS,
+            ErrorCode.REBALANCE_IN_PROGRESS,
             'Offset commit cannot be completed since the consumer is undergoing a rebalance; call poll() to complete it, then retry',
           )
         }
@@ -199,20 +181,20 @@ export class Offsets {
       const topic = version >= 10 ? (idToName.get(t.topicId) ?? t.name) : t.name
       for (const p of t.partitions) {
         const code = p.errorCode
-        if (code === 0) continue
+        if (code === ErrorCode.NONE) continue
         const where = { topic, partition: p.partitionIndex }
         switch (code) {
-          case OE.COORDINATOR_NOT_AVAILABLE:
-          case OE.NOT_COORDINATOR:
-          case OE.REQUEST_TIMED_OUT:
+          case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+          case ErrorCode.NOT_COORDINATOR:
+          case ErrorCode.REQUEST_TIMED_OUT:
             membership.markCoordinatorUnknown(`OffsetCommit error ${code}`)
             errors.push(brokerError(code, null, where))
             break
-          case OE.COORDINATOR_LOAD_IN_PROGRESS:
-          case OE.UNKNOWN_TOPIC_OR_PARTITION:
+          case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+          case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
             errors.push(brokerError(code, null, where))
             break
-          case OE.REBALANCE_IN_PROGRESS:
+          case ErrorCode.REBALANCE_IN_PROGRESS:
             membership.onCommitError(code, generation)
             retriable = false
             errors.push(
@@ -223,14 +205,14 @@ export class Offsets {
               ),
             )
             break
-          case OE.UNKNOWN_MEMBER_ID:
-          case OE.ILLEGAL_GENERATION:
-          case OE.STALE_MEMBER_EPOCH:
+          case ErrorCode.UNKNOWN_MEMBER_ID:
+          case ErrorCode.ILLEGAL_GENERATION:
+          case ErrorCode.STALE_MEMBER_EPOCH:
             membership.onCommitError(code, generation)
             retriable = false
             errors.push(new CommitFailedError(undefined, { cause: brokerError(code, null, where), ...where }))
             break
-          case OE.FENCED_INSTANCE_ID:
+          case ErrorCode.FENCED_INSTANCE_ID:
             membership.onCommitError(code, generation)
             retriable = false
             errors.push(brokerError(code, null, where))
@@ -313,23 +295,23 @@ export class Offsets {
     let resTopics: { name: string; topicId?: string; partitions: any[] }[]
     if (version >= 8) {
       const g = res.groups[0]
-      groupError = g?.errorCode ?? 0
+      groupError = g?.errorCode ?? ErrorCode.NONE
       resTopics = g?.topics ?? []
     } else {
-      groupError = res.errorCode ?? 0
+      groupError = res.errorCode ?? ErrorCode.NONE
       resTopics = res.topics
     }
-    if (groupError !== 0) this.#throwGroupError(membership, groupError)
+    if (groupError !== ErrorCode.NONE) this.#throwGroupError(membership, groupError)
     const idToName = new Map([...ids].map(([name, id]) => [id, name]))
     const out = new Map<string, OffsetAndMetadata | null>()
     for (const t of resTopics) {
       const topic = version >= 10 ? (idToName.get(t.topicId!) ?? t.name) : t.name
       for (const p of t.partitions) {
-        if (p.errorCode !== 0) {
-          if (p.errorCode === OE.UNSTABLE_OFFSET_COMMIT) {
+        if (p.errorCode !== ErrorCode.NONE) {
+          if (p.errorCode === ErrorCode.UNSTABLE_OFFSET_COMMIT) {
             throw brokerError(p.errorCode, 'pending transactional offsets', { topic, partition: p.partitionIndex })
           }
-          if (p.errorCode === OE.UNKNOWN_TOPIC_OR_PARTITION) {
+          if (p.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
             out.set(tpKey(topic, p.partitionIndex), null)
             continue
           }
@@ -347,7 +329,7 @@ export class Offsets {
   }
 
   #throwGroupError(membership: GroupMembership, code: number): never {
-    if (code === OE.NOT_COORDINATOR || code === OE.COORDINATOR_NOT_AVAILABLE) {
+    if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE) {
       membership.markCoordinatorUnknown(`OffsetFetch error ${code}`)
     }
     throw brokerError(code, `OffsetFetch for group ${membership.groupId} failed`)
@@ -465,7 +447,7 @@ export class Offsets {
         )
           continue
         const r = result.get(s.key)
-        if (r === undefined || r.errorCode !== 0) {
+        if (r === undefined || r.errorCode !== ErrorCode.NONE) {
           s.nextRetryAt = Date.now() + ctx.retryBackoffMs
           if (r !== undefined && brokerError(r.errorCode).invalidatesMetadata) ctx.cluster.requestMetadataRefresh()
           continue
@@ -564,7 +546,7 @@ export class Offsets {
             for (const tp of list) {
               const r = res.get(tpKey(tp.topic, tp.partition))
               if (r === undefined) retry.push(tp)
-              else if (r.errorCode === 0) {
+              else if (r.errorCode === ErrorCode.NONE) {
                 out.set(
                   tpKey(tp.topic, tp.partition),
                   r.offset >= 0n ? { offset: r.offset, timestamp: r.timestamp, leaderEpoch: r.leaderEpoch } : null,
@@ -643,11 +625,11 @@ export class Offsets {
         )
           continue
         const r = results.get(s.key)
-        if (r === undefined || r.errorCode !== 0) {
+        if (r === undefined || r.errorCode !== ErrorCode.NONE) {
           s.nextRetryAt = Date.now() + ctx.retryBackoffMs
           if (
             r !== undefined &&
-            (r.errorCode === OE.FENCED_LEADER_EPOCH || brokerError(r.errorCode).invalidatesMetadata)
+            (r.errorCode === ErrorCode.FENCED_LEADER_EPOCH || brokerError(r.errorCode).invalidatesMetadata)
           ) {
             ctx.cluster.requestMetadataRefresh()
           }

@@ -17,7 +17,6 @@ import type { TopicMetadata } from '../cluster/metadata.js'
 import { type CommonClientOptions, resolveClientOptions } from '../cluster/options.js'
 import {
   AbortError,
-  brokerError,
   ClosedError,
   ConfigError,
   ErrorCode,

@@ -6,7 +6,7 @@ describe('shared broker: raw ApiVersions v0', () => {
   it('writes the request byte by byte', () => {
     // size=26 | api_key=18 | version=0 | correlation_id=7 | client_id "kafka-wire-smoke" (16 bytes)
     expect(apiVersionsV0Request(7).toString('hex')).toBe(
-      `0000001a` + `0012` + `0000` + `00000007` + `0010` + Buffer.from('kafka-wire-smoke').toString('hex'),
+      `0000001a00120000000000070010${Buffer.from('kafka-wire-smoke').toString('hex')}`,
     )
   })
 

@@ -1,12 +1,10 @@
 // KIP-227 fetch sessions: full then incremental requests, added/altered/forgotten partitions,
 // epochs, and the fall-back to a full fetch on session errors.
 import { describe, expect, it } from 'vitest'
-import {
-  FETCH_SESSION_ID_NOT_FOUND,
-  FetchSessionHandler,
-  INVALID_FETCH_SESSION_EPOCH,
-  type PartitionFetchData,
-} from '../../../src/consumer/fetch-session.js'
+import { FetchSessionHandler, type PartitionFetchData } from '../../../src/consumer/fetch-session.js'
+import { ErrorCode } from '../../../src/error-codes.js'
+
+const { FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH } = ErrorCode
 
 function p(topic: string, partition: number, fetchOffset: bigint): [string, PartitionFetchData] {
   return [

@@ -111,6 +111,9 @@ function setup(
     partitions?: number
     isolationLevel?: 'read_committed' | 'read_uncommitted'
     maxPartitionFetchBytes?: number
+    fetchMaxBytes?: number
+    /** false: the fake broker creates no fetch session, so every Fetch names every partition. */
+    sessions?: boolean
     keyDeserializer?: Deserializer<any>
     valueDeserializer?: Deserializer<any>
   } = {},
@@ -122,6 +125,7 @@ function setup(
     autoOffsetReset: 'earliest',
     isolationLevel: opts.isolationLevel ?? 'read_uncommitted',
     maxPartitionFetchBytes: opts.maxPartitionFetchBytes ?? 1048576,
+    fetchMaxBytes: opts.fetchMaxBytes ?? 52428800,
   })
   const md = {
     name: TOPIC,
@@ -129,7 +133,7 @@ function setup(
     errorCode: 0,
     partitions: logs.map((_, p) => ({ partition: p, leaderId: 0, leaderEpoch: 0 })),
   }
-  const fetches: { partition: number; offset: bigint }[] = []
+  const fetches: { partition: number; offset: bigint; bytes: number }[] = []
   const cluster = {
     brokers: new Map([[0, { nodeId: 0 }]]),
     topic: (name: string) => (name === TOPIC ? md : undefined),
@@ -138,15 +142,19 @@ function setup(
     versionFor: async () => 12,
     send: async (_node: number, _api: unknown, body: any) => {
       await new Promise((r) => setImmediate(r))
+      // The broker's limits: each partition's share, and the response's maxBytes (at least one batch).
+      let left = body.maxBytes
       return {
         errorCode: 0,
-        sessionId: 1,
+        sessionId: opts.sessions === false ? 0 : 1,
         responses: body.topics.map((t: any) => ({
           topic: t.topic,
           topicId: t.topicId,
           partitions: t.partitions.map((p: any) => {
-            fetches.push({ partition: p.partition, offset: p.fetchOffset })
             const log = logs[p.partition]!
+            const records = left > 0 ? log.read(p.fetchOffset, Math.min(p.partitionMaxBytes, left)) : Buffer.alloc(0)
+            left -= records.length
+            fetches.push({ partition: p.partition, offset: p.fetchOffset, bytes: records.length })
             return {
               partitionIndex: p.partition,
               errorCode: 0,
@@ -155,7 +163,7 @@ function setup(
               logStartOffset: 0n,
               abortedTransactions: body.isolationLevel === 1 ? log.aborted : null,
               preferredReadReplica: -1,
-              records: log.read(p.fetchOffset, p.partitionMaxBytes),
+              records,
             }
           }),
         })),
@@ -407,5 +415,94 @@ describe('Fetcher', () => {
     expect(f.fetches.length).toBeGreaterThan(3)
     for (const x of f.fetches) expect(x.offset % 3n).toBe(0n)
     f.fetcher.close()
+  })
+
+  it('a slow consumer: no Fetch while the buffered responses hold fetchMaxBytes, whatever the partition count (#24)', async () => {
+    const f = setup({ partitions: 10, maxPartitionFetchBytes: 400, fetchMaxBytes: 1000, sessions: false })
+    for (let p = 0; p < 10; p++) for (let b = 0; b < 20; b++) f.logs[p]!.append([`${p}-${b}-0`, `${p}-${b}-1`])
+    const fetched = () => f.fetches.reduce((n, x) => n + x.bytes, 0)
+    // The application polls one record now and then: most of what was fetched stays buffered.
+    const head = await f.poll(1)
+    for (let i = 0; i < 20; i++) {
+      f.fetcher.sendFetches()
+      await new Promise((r) => setImmediate(r))
+      await new Promise((r) => setImmediate(r))
+    }
+    const batchBytes = f.logs[0]!.batches[0]!.bytes.length
+    // One response being drained (≤ fetchMaxBytes) and at most one more, sent while less than fetchMaxBytes was buffered.
+    expect(fetched()).toBeLessThan(2 * 1000)
+    expect(fetched()).toBeGreaterThan(1000 - batchBytes)
+    // Draining lets the fetching go on: every record of every partition, once, in order.
+    const got = [...head, ...(await f.poll(1)), ...(await f.drain(7))]
+    for (let p = 0; p < 10; p++) expect(offsets(got.filter((r) => r.partition === p))).toHaveLength(40)
+    expect(new Set(got.map((r) => `${r.partition}:${r.offset}`)).size).toBe(400)
+    f.fetcher.close()
+  })
+
+  it("paused partitions' data is dropped when it would hold back the broker's other partitions, and fetched again after resume", async () => {
+    const f = setup({ partitions: 4, maxPartitionFetchBytes: 1000, fetchMaxBytes: 1000, sessions: false })
+    for (let p = 0; p < 4; p++) for (let b = 0; b < 10; b++) f.logs[p]!.append([`${p}-${b}`])
+    const first = await f.poll(1)
+    expect(first).toHaveLength(1)
+    const busy = first[0]!.partition
+    // The first response filled the buffer with one partition's data; pause that partition.
+    const tp = { topic: TOPIC, partition: busy }
+    f.subs.pause([tp])
+    const got = await f.drain(5)
+    // The other partitions were fetched and returned completely (the paused data did not block them).
+    for (let p = 0; p < 4; p++) {
+      const mine = got.filter((r) => r.partition === p)
+      expect(offsets(mine)).toEqual(p === busy ? [] : Array.from({ length: 10 }, (_, i) => i))
+    }
+    f.subs.resume([tp])
+    const rest = await f.drain(5)
+    expect(offsets(rest)).toEqual(Array.from({ length: 9 }, (_, i) => i + 1))
+    f.fetcher.close()
+  })
+
+  it('backs off a failing broker exponentially (retryBackoffMs … retryBackoffMaxMs), stepped with plain numbers as time', async () => {
+    let now = 0
+    const sent: number[] = []
+    let failuresLeft = 5
+    const subs = new SubscriptionState('earliest')
+    const tp = { topic: TOPIC, partition: 0 }
+    subs.assignFromUser([tp])
+    subs.seek(tp, 0n, -1, { nodeId: 0, leaderEpoch: 0 })
+    const cluster = {
+      brokers: new Map([[0, { nodeId: 0 }]]),
+      topic: () => ({ name: TOPIC, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', errorCode: 0, partitions: [] }),
+      leaderFor: () => ({ nodeId: 0, leaderEpoch: 0 }),
+      requestMetadataRefresh: () => {},
+      versionFor: async () => 12,
+      send: async () => {
+        sent.push(now)
+        if (failuresLeft-- > 0) throw new Error('connection refused')
+        return { errorCode: 0, sessionId: 0, responses: [] }
+      },
+    }
+    const fetcher = new Fetcher<any, any>({
+      cluster: cluster as any,
+      subscriptions: subs,
+      options: resolveConsumerOptions({ bootstrapServers: 'x:1' }),
+      requestTimeoutMs: 30000,
+      onData: () => {},
+      retryBackoffMs: 100,
+      retryBackoffMaxMs: 1000,
+      now: () => now,
+      random: () => 0.5, // no jitter: the factor is 1
+    })
+    const settle = async () => {
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
+    }
+    // Step time in 10 ms ticks; a Fetch goes out whenever the broker is not backing off.
+    for (now = 0; now <= 3000; now += 10) {
+      fetcher.sendFetches(now)
+      await settle()
+    }
+    // Failures at 0, 100, 300, 700, 1500; waits 100, 200, 400, 800, then capped at 1000 → 2500; then it succeeds
+    // and fetches go on at every tick.
+    expect(sent.slice(0, 7)).toEqual([0, 100, 300, 700, 1500, 2500, 2510])
+    expect(fetcher.nextRetryMs).toBe(Number.POSITIVE_INFINITY)
+    fetcher.close()
   })
 })

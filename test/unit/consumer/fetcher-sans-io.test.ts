@@ -1,0 +1,152 @@
+// The Fetcher's sans-IO core stepped by hand, like test/unit/producer/sender.test.ts: plain numbers
+// as time, no cluster, no sockets. poll(now, metadata) plans Fetches, build() makes their bodies,
+// onResponse()/onError() settle them; collect() drains what was buffered.
+import { describe, expect, it } from 'vitest'
+import { Fetcher, type FetchRequestPlan, type FetchResponseBody } from '../../../src/consumer/fetcher.js'
+import { resolveConsumerOptions } from '../../../src/consumer/options.js'
+import { SubscriptionState } from '../../../src/consumer/subscription-state.js'
+import { RecordBatchBuilder } from '../../../src/protocol/records/index.js'
+
+const TOPIC = 't'
+const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ'
+
+function batch(base: bigint, values: string[]): Buffer {
+  const b = new RecordBatchBuilder({ baseOffset: base, partitionLeaderEpoch: 0 })
+  for (const [i, v] of values.entries()) b.tryAppend(1_000 + i, null, Buffer.from(v), null)
+  return Buffer.from(b.build())
+}
+
+/** Partitions 0..n-1 of one topic; partition p is led by broker p % brokers. */
+function setup(opts: { partitions?: number; brokers?: number; fetchMaxBytes?: number } = {}) {
+  const partitions = opts.partitions ?? 1
+  const brokers = opts.brokers ?? 1
+  const refreshes: number[] = []
+  const metadata = {
+    brokers: new Map(Array.from({ length: brokers }, (_, n) => [n, { nodeId: n }])),
+    topic: (name: string) => (name === TOPIC ? { topicId: TOPIC_ID } : undefined),
+    leaderFor: (_t: string, p: number) => ({ nodeId: p % brokers, leaderEpoch: 0 }),
+    requestMetadataRefresh: () => refreshes.push(1),
+  }
+  const subs = new SubscriptionState('earliest')
+  const tps = Array.from({ length: partitions }, (_, partition) => ({ topic: TOPIC, partition }))
+  subs.assignFromUser(tps)
+  for (const tp of tps) subs.seek(tp, 0n, -1, { nodeId: tp.partition % brokers, leaderEpoch: 0 })
+  const fetcher = new Fetcher<any, any>({
+    cluster: metadata as any,
+    subscriptions: subs,
+    options: resolveConsumerOptions({
+      bootstrapServers: 'x:1',
+      ...(opts.fetchMaxBytes ? { fetchMaxBytes: opts.fetchMaxBytes } : {}),
+    }),
+    requestTimeoutMs: 30_000,
+    onData: () => {},
+    retryBackoffMs: 100,
+    retryBackoffMaxMs: 1000,
+    random: () => 0.5, // jitter factor 1
+  })
+  /** A response to `plan` (built for v13: topic ids) with `records` per partition. */
+  const respond = (plan: FetchRequestPlan, records: Map<number, Buffer>): FetchResponseBody =>
+    ({
+      errorCode: 0,
+      sessionId: 0,
+      responses: [
+        {
+          topicId: TOPIC_ID,
+          topic: '',
+          partitions: [...plan.partitions.values()].map((p) => ({
+            partitionIndex: p.partition,
+            errorCode: 0,
+            highWatermark: 100n,
+            lastStableOffset: 100n,
+            logStartOffset: 0n,
+            abortedTransactions: null,
+            preferredReadReplica: -1,
+            records: records.get(p.partition) ?? Buffer.alloc(0),
+          })),
+        },
+      ],
+    }) as unknown as FetchResponseBody
+  return { fetcher, metadata, subs, respond, refreshes }
+}
+
+const offsets = (f: Fetcher<any, any>, max = 100) => [...f.collect(max)].map((r) => `${r.partition}:${r.offset}`)
+
+describe('Fetcher (sans-IO)', () => {
+  it('plans one Fetch per broker, none while one is in flight, and continues after the buffered data', () => {
+    const { fetcher, metadata, respond } = setup({ partitions: 4, brokers: 2 })
+    const first = fetcher.poll(0, metadata)
+    expect(first.requests.map((r) => [r.nodeId, [...r.partitions.values()].map((p) => p.partition)])).toEqual([
+      [0, [0, 2]],
+      [1, [1, 3]],
+    ])
+    expect(first.nextPollMs).toBe(Number.POSITIVE_INFINITY)
+    // In flight: nothing more to plan.
+    expect(fetcher.poll(1, metadata).requests).toEqual([])
+    const plan = first.requests[0]!
+    const { body, version } = fetcher.build(plan, 17)
+    expect(version).toBe(17)
+    expect(body.topics!.map((t: any) => t.topicId)).toEqual([TOPIC_ID])
+    expect(fetcher.onResponse(plan, respond(plan, new Map([[0, batch(0n, ['a', 'b'])]])), 5)).toBe(true)
+    // Broker 0 again: partition 0 one response ahead (from offset 2), partition 2 from its position.
+    const next = fetcher.poll(6, metadata).requests
+    expect(next.map((r) => r.nodeId)).toEqual([0])
+    expect([...next[0]!.partitions.values()].map((p) => [p.partition, p.fetchOffset])).toEqual([
+      [0, 2n],
+      [2, 0n],
+    ])
+    expect(offsets(fetcher)).toEqual(['0:0', '0:1'])
+    fetcher.close()
+  })
+
+  it('names topics (v12) when the broker negotiates below v13', () => {
+    const { fetcher, metadata } = setup()
+    const plan = fetcher.poll(0, metadata).requests[0]!
+    const { body, version } = fetcher.build(plan, 12)
+    expect(version).toBe(12)
+    expect(body.topics!.map((t: any) => t.topic)).toEqual([TOPIC])
+    fetcher.close()
+  })
+
+  it('backs a failing broker off exponentially and says when to poll again', () => {
+    const { fetcher, metadata, respond, refreshes } = setup()
+    let now = 0
+    const failAt: number[] = []
+    for (let i = 0; i < 6; i++) {
+      const { requests } = fetcher.poll(now, metadata)
+      expect(requests).toHaveLength(1)
+      failAt.push(now)
+      fetcher.build(requests[0]!, 17)
+      fetcher.onError(requests[0]!, new Error('connection reset'), now)
+      const again = fetcher.poll(now + 1, metadata)
+      expect(again.requests).toEqual([])
+      now = again.nextPollMs
+    }
+    expect(failAt).toEqual([0, 100, 300, 700, 1500, 2500])
+    expect(refreshes.length).toBeGreaterThanOrEqual(6)
+    // A response ends the backoff: the next poll plans at once.
+    const { requests } = fetcher.poll(now, metadata)
+    fetcher.build(requests[0]!, 17)
+    fetcher.onResponse(requests[0]!, respond(requests[0]!, new Map()), now)
+    expect(fetcher.poll(now + 1, metadata).requests).toHaveLength(1)
+    fetcher.close()
+  })
+
+  it('plans nothing for a broker whose buffered responses hold fetchMaxBytes until poll() drains them (#24)', () => {
+    const big = batch(
+      0n,
+      Array.from({ length: 50 }, (_, i) => `value-${i}-${'x'.repeat(40)}`),
+    )
+    const { fetcher, metadata, respond } = setup({ partitions: 3, fetchMaxBytes: big.length })
+    const plan = fetcher.poll(0, metadata).requests[0]!
+    fetcher.build(plan, 17)
+    fetcher.onResponse(plan, respond(plan, new Map([[0, big]])), 1)
+    // Partitions 1 and 2 have nothing buffered, but the broker's buffer is full.
+    expect(fetcher.poll(2, metadata).requests).toEqual([])
+    expect(offsets(fetcher, 49)).toHaveLength(49)
+    expect(fetcher.poll(3, metadata).requests).toEqual([])
+    // The last record of the response is returned: its frame is released, fetching goes on.
+    expect(offsets(fetcher, 49)).toEqual(['0:49'])
+    expect(fetcher.poll(4, metadata).requests).toHaveLength(1)
+    fetcher.close()
+  })
+})
