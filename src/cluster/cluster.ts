@@ -488,6 +488,9 @@ export class Cluster {
   }
 
   async #bootstrap(deadline: number): Promise<void> {
+    // The first failure is a warning (a wrong address should not be silent); the retries until the
+    // deadline are debug lines, not the same warning again and again.
+    let warned = false
     await withRetry(
       async () => {
         let last: unknown
@@ -525,9 +528,10 @@ export class Cluster {
           } catch (err) {
             if (!worthAnotherTry(err)) throw err
             last = err
-            this.options.logger.warn(
-              `kafka-wire: bootstrap server ${ep.host}:${ep.port} failed: ${(err as Error).message}`,
-            )
+            const line = `kafka-wire: bootstrap server ${ep.host}:${ep.port} failed: ${(err as Error).message}`
+            if (warned) debug(this.options.logger, line)
+            else this.options.logger.warn(line)
+            warned = true
           }
         }
         throw last

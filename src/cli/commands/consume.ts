@@ -44,7 +44,7 @@ export function registerConsume(program: Command): void {
       const max =
         flags.maxMessages === undefined ? Number.POSITIVE_INFINITY : intFlag('--max-messages', flags.maxMessages)
       const idleMs = flags.timeoutMs === undefined ? Number.POSITIVE_INFINITY : intFlag('--timeout-ms', flags.timeoutMs)
-      const options = clientOptions(flags, flags.consumerProperty)
+      const options = clientOptions(flags, flags.consumerProperty, 'consumer')
       if (flags.group) {
         options.groupId = flags.group
         // Commit exactly what was printed (not everything poll() returned) when we stop.

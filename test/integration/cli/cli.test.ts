@@ -258,8 +258,10 @@ describe('kafka-wire errors and usage', () => {
     const out = await cli(['topics', 'list', '--bootstrap-server', '127.0.0.1:1', '--command-config', props])
     expect(out.code).toBe(1)
     const lines = out.stderr.trim().split('\n')
-    expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatch(/^kafka-wire: \w+Error: /)
+    // What is tried (honouring the properties file's timeout), then the error: one line each.
+    expect(lines).toHaveLength(2)
+    expect(lines[0]).toMatch(/^kafka-wire: cannot connect to 127\.0\.0\.1:1 \(.*\), retrying for up to 3 s/)
+    expect(lines[1]).toMatch(/^kafka-wire: \w+Error: /)
     expect(out.ms).toBeLessThan(20_000)
   })
 })
