@@ -57,6 +57,13 @@ export interface ClusterConfig {
   maxInFlightRequests?: Partial<Record<Workload, number>>
   /** For tests: replaces network connect(). */
   connect?: (options: ConnectionOptions) => Promise<Connection>
+  /**
+   * The consumer's allow.auto.create.topics: metadata requests for the tracked topics ask the
+   * broker to create missing ones (it does when auto.create.topics.enable). Default false.
+   */
+  allowAutoTopicCreation?: boolean
+  /** Called with the topic errors (name → error code) of each metadata response that has some. */
+  onTopicErrors?: (errors: ReadonlyMap<string, number>) => void
 }
 
 const DEFAULT_MAX_IN_FLIGHT: Record<Workload, number> = { produce: 5, fetch: 5, group: 32, admin: 32 }
@@ -109,8 +116,11 @@ export class Cluster {
   readonly #unreachable = new Set<number>()
   #followUps = 0
 
+  readonly #config: ClusterConfig
+
   constructor(options: ResolvedCommonOptions, config: ClusterConfig = {}) {
     this.options = options
+    this.#config = config
     this.#connect = config.connect ?? openConnection
     this.#pool = new ConnectionPool({
       base: this.#baseConnectionOptions(),
@@ -244,7 +254,7 @@ export class Cluster {
         const stale = this.#metadata.isStale(Date.now(), this.options.metadataMaxAgeMs)
         const missing = topics.filter((t) => this.#metadata.topic(t) === undefined)
         if (!first || stale || missing.length > 0) {
-          if (opts.allowAutoTopicCreation && missing.length > 0) {
+          if ((opts.allowAutoTopicCreation ?? this.#config.allowAutoTopicCreation) && missing.length > 0) {
             await this.#refresh(missing, { signal: opts.signal, deadline, allowAutoTopicCreation: true })
           } else {
             await raceWith(this.#coalescedRefresh(), { signal: opts.signal, deadline }, 'refreshing metadata')
@@ -552,11 +562,12 @@ export class Cluster {
         })
       return this.#refreshAgain
     }
-    const p = this.#refresh([...this.#interest], { deadline: Date.now() + this.options.requestTimeoutMs }).finally(
-      () => {
-        if (this.#refreshInFlight === p) this.#refreshInFlight = undefined
-      },
-    )
+    const p = this.#refresh([...this.#interest], {
+      deadline: Date.now() + this.options.requestTimeoutMs,
+      allowAutoTopicCreation: this.#config.allowAutoTopicCreation ?? false,
+    }).finally(() => {
+      if (this.#refreshInFlight === p) this.#refreshInFlight = undefined
+    })
     this.#refreshInFlight = p
     p.catch(() => {})
     return p
@@ -592,6 +603,7 @@ export class Cluster {
 
   #applyMetadata(res: ResponseOf<MetadataApi>, requested: readonly string[] | 'all'): void {
     const result = this.#metadata.update(res, Date.now(), requested)
+    if (result.topicErrors.size > 0) this.#config.onTopicErrors?.(result.topicErrors)
     for (const id of result.removedBrokers) {
       this.#pool.closeNode(id)
       this.#coordinators.invalidateNode(id)

@@ -141,6 +141,8 @@ async function startReading(
 ): Promise<void> {
   if (flags.partition !== undefined) {
     const tp = { topic: flags.topic, partition: intFlag('--partition', flags.partition) }
+    // A partition the topic does not have is an error naming it, not an endless wait.
+    await consumer.endOffsets([tp])
     consumer.assign([tp])
     if (flags.offset === 'earliest') consumer.seekToBeginning([tp])
     else if (flags.offset === 'latest' && !flags.fromBeginning) consumer.seekToEnd([tp])
