@@ -25,7 +25,7 @@ export function registerConsume(program: Command): void {
     .requiredOption('--topic <name>', 'topic to read')
     .option('--group <id>', 'consumer group (commits offsets); without it partitions are assigned directly')
     .option('--from-beginning', 'start at the earliest offset when there is no committed offset')
-    .option('--max-messages <n>', 'exit after this many records')
+    .option('--max-messages <n>', 'exit after this many records (negative: no limit)')
     .option('--partition <n>', 'read only this partition')
     .option('--offset <o>', 'with --partition: earliest, latest or an offset', 'latest')
     .option('--timeout-ms <ms>', 'exit when no record arrives for this long')
@@ -41,8 +41,9 @@ export function registerConsume(program: Command): void {
       if (flags.offset !== 'latest' && flags.partition === undefined) {
         throw new UsageError('--offset needs --partition')
       }
-      const max =
-        flags.maxMessages === undefined ? Number.POSITIVE_INFINITY : intFlag('--max-messages', flags.maxMessages)
+      // As in Java's console consumer, a negative --max-messages means no limit.
+      const maxFlag = flags.maxMessages === undefined ? -1 : intFlag('--max-messages', flags.maxMessages)
+      const max = maxFlag < 0 ? Number.POSITIVE_INFINITY : maxFlag
       const idleMs = flags.timeoutMs === undefined ? Number.POSITIVE_INFINITY : intFlag('--timeout-ms', flags.timeoutMs)
       const options = clientOptions(flags, flags.consumerProperty, 'consumer')
       // Offsets are committed by this loop (see commitTo below), never past what was printed.

@@ -105,4 +105,18 @@ describe('kafka-wire consume --group', () => {
     const second = await consume(['--topic', topics.max, '--group', group, '--max-messages', '2'])
     expect(second.stdout).toBe('v4\nv5\n')
   })
+
+  it('--max-messages -1 means no limit, as in the Java console consumer', async () => {
+    const out = await consume([
+      '--topic',
+      topics.max,
+      '--from-beginning',
+      '--max-messages',
+      '-1',
+      '--timeout-ms',
+      '2000',
+    ])
+    expect(out.code, out.stderr).toBe(0)
+    expect(out.stdout.split('\n').filter(Boolean)).toHaveLength(10)
+  })
 })
