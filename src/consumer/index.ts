@@ -8,6 +8,7 @@ export type {
 } from './assignors/index.js'
 export { type CommittedOffset, Consumer, type ListedOffset } from './consumer.js'
 export { ConsumerRecords } from './consumer-records.js'
+export { deserializers, lastHeader } from './deserializers.js'
 export {
   CommitFailedError,
   FencedInstanceError,
