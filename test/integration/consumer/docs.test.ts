@@ -139,7 +139,8 @@ describe('docs/consuming.md examples', () => {
     r.stop()
     await r.done
     expect(r.logged).toHaveLength(30)
-    for (const line of r.logged) expect(line).toMatch(new RegExp(`^shop-orders${suffix} \\d \\d+n \\{ id: '\\d-\\d' \\}$`))
+    for (const line of r.logged)
+      expect(line).toMatch(new RegExp(`^shop-orders${suffix} \\d \\d+n \\{ id: '\\d-\\d' \\}$`))
     // Auto-commit on close: the group's positions are the end of every partition.
     expect(await committed('orders-service', 'shop-orders', 3)).toEqual([10n, 10n, 10n])
   })
@@ -203,7 +204,9 @@ describe('docs/consuming.md examples', () => {
     await until(r, '30 orders audited', () => logsOf(r, /^audited/).length >= 30)
     r.stop()
     await r.done
-    expect(logsOf(r, /^now reading/)).toEqual([`now reading shop-orders${suffix}-0 shop-orders${suffix}-1 shop-orders${suffix}-2`])
+    expect(logsOf(r, /^now reading/)).toEqual([
+      `now reading shop-orders${suffix}-0 shop-orders${suffix}-1 shop-orders${suffix}-2`,
+    ])
     expect(logsOf(r, /^audited/)).toHaveLength(30)
     expect(await committed('orders-audit', 'shop-orders', 3)).toEqual([10n, 10n, 10n])
   })
