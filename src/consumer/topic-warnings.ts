@@ -2,7 +2,8 @@
  * Warnings for subscribed topics that metadata reports missing (UNKNOWN_TOPIC_OR_PARTITION, or
  * another topic error), so that a consumer subscribed to a topic that does not exist is not
  * silent. Java's NetworkClient logs such errors at WARN on every metadata response; here at most
- * once per topic and error per `intervalMs`, driven by `now` (no timers).
+ * once per topic and error per `intervalMs`, driven by `now` (no timers), and only
+ * UNKNOWN_TOPIC_OR_PARTITION and non-retriable errors (TOPIC_AUTHORIZATION_FAILED, ...).
  */
 import type { Logger } from '../network/types.js'
 import { ERROR_CODES, ErrorCode } from '../protocol/error-codes.js'
@@ -21,10 +22,13 @@ export class TopicErrorWarnings {
     const lines: string[] = []
     for (const [topic, code] of errors) {
       if (!subscribed.has(topic)) continue
+      // Transient states of a topic being created or moved (LEADER_NOT_AVAILABLE, ...) are not news.
+      const info = ERROR_CODES.get(code)
+      if (code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && info?.retriable) continue
       const key = `${topic}\u0000${code}`
       if (now - (this.#last.get(key) ?? Number.NEGATIVE_INFINITY) < this.intervalMs) continue
       this.#last.set(key, now)
-      const name = ERROR_CODES.get(code)?.name ?? `error ${code}`
+      const name = info?.name ?? `error ${code}`
       const hint =
         code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
           ? this.allowAutoCreateTopics

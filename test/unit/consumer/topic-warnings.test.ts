@@ -20,5 +20,7 @@ it('warns for a missing subscribed topic at most once per interval, and only for
   expect(w.report(new Map([['orders', ErrorCode.TOPIC_AUTHORIZATION_FAILED]]), subscribed, 31_001)[0]).toContain(
     'TOPIC_AUTHORIZATION_FAILED',
   )
+  // A topic being created (retriable, transient) is not warned about.
+  expect(w.report(new Map([['orders', ErrorCode.LEADER_NOT_AVAILABLE]]), subscribed, 90_000)).toEqual([])
   expect(warned).toHaveLength(3)
 })
