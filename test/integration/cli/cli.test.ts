@@ -276,6 +276,11 @@ describe('npm run demo (reduced size)', () => {
     const consumers = tableRows(out.stdout, 'CONSUMER')
     expect(consumers).toHaveLength(3)
     expect(consumers.reduce((s, r) => s + Number(r.RECORDS), 0)).toBe(50000)
+    // On a broker that was already running, it says so and leaves no topic behind.
+    expect(out.stderr).toContain(`Using the broker already running at ${bootstrap}`)
+    const demoTopic = /Topic (kafka-wire-demo-\d+) /.exec(out.stderr)![1]!
+    const list = await cli(['topics', 'list'])
+    expect(list.stdout.split('\n')).not.toContain(demoTopic)
   }, 150_000)
 })
 
