@@ -66,20 +66,19 @@ describe('npm pack → npm install <tarball> in a fresh app', () => {
     expect(Object.keys(pkg.devDependencies)).toContain('typescript')
   })
 
-  it('import (ESM) works, and kafka-wire/testing finds kafka/pom.xml in the installed package', () => {
+  it('import (ESM) works; kafka-wire/testing finds its kafka/pom.xml and caches jars per user, not in node_modules', () => {
+    const xdg = join(work, 'user-cache')
     const out = sh(
       process.execPath,
       [
         '--input-type=module',
         '-e',
-        "import { Producer, KafkaError } from 'kafka-wire'; import { startKafka, cacheBaseDir } from 'kafka-wire/testing'; console.log(typeof Producer, typeof KafkaError, typeof startKafka, cacheBaseDir())",
+        "import { Producer, KafkaError } from 'kafka-wire'; import { startKafka, cacheBaseDir } from 'kafka-wire/testing'; import { existsSync } from 'node:fs'; import { createRequire } from 'node:module'; const pom = createRequire(import.meta.url).resolve('kafka-wire/package.json').replace(/package[.]json$/, 'kafka/pom.xml'); console.log(typeof Producer, typeof KafkaError, typeof startKafka, existsSync(pom), cacheBaseDir())",
       ],
       app,
-      { ...process.env, KAFKA_WIRE_CACHE: '', KAFKA_WIRE_ROOT: '' },
+      { ...process.env, KAFKA_WIRE_CACHE: '', KAFKA_WIRE_ROOT: '', XDG_CACHE_HOME: xdg },
     ).trim()
-    // Without kafka/pom.xml next to package.json, the kit would not find its package root and
-    // would fall back to <cwd>/.kafka.
-    expect(out).toMatch(/^function function function .*node_modules[/\\]\.cache[/\\]kafka-wire$/)
+    expect(out).toBe(`function function function true ${join(xdg, 'kafka-wire')}`)
   })
 
   it('require (CJS) works', () => {
