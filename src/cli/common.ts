@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { type Command, Option } from 'commander'
 import { fromProperties } from '../cluster/options.js'
 import { KafkaError } from '../errors.js'
+import type { Logger } from '../internal/logger.js'
 
 export const EXIT_OK = 0
 export const EXIT_ERROR = 1
@@ -15,7 +16,13 @@ export interface CommonFlags {
   bootstrapServer?: string
   commandConfig?: string
   debug?: boolean
+  timeout?: string
 }
+
+/** How long a command waits for an unreachable cluster when --timeout is not given. */
+export const DEFAULT_TIMEOUT_MS = 30_000
+/** After this long without an answer from the cluster, say what is being tried. */
+const CONNECTING_NOTICE_MS = 1500
 
 /** Adds the options every command takes, so `--help` shows them everywhere. */
 export function withCommonOptions(cmd: Command): Command {
@@ -27,6 +34,7 @@ export function withCommonOptions(cmd: Command): Command {
       ),
     )
     .option('--command-config <file>', 'a Java client .properties file (TLS, SASL, client settings)')
+    .option('--timeout <ms>', `give up when the cluster does not answer for this long (default ${DEFAULT_TIMEOUT_MS})`)
     .option('--debug', 'print stack traces')
 }
 
@@ -37,16 +45,83 @@ export function collectKeyValue(value: string, previous: Record<string, string> 
   return { ...previous, [value.slice(0, eq).trim()]: value.slice(eq + 1).trim() }
 }
 
-/** Client options from --bootstrap-server, --command-config and extra Java-named properties. */
-export function clientOptions(flags: CommonFlags, extra: Record<string, string> = {}): Record<string, any> {
+/**
+ * Client options from --bootstrap-server, --command-config, --timeout and extra Java-named
+ * properties, with the CLI's logger (see cliLogger). `role` picks which option bounds the wait for
+ * an unreachable cluster: the admin and consumer calls' defaultApiTimeoutMs, the producer's maxBlockMs.
+ */
+export function clientOptions(
+  flags: CommonFlags,
+  extra: Record<string, string> = {},
+  role: 'admin' | 'producer' | 'consumer' = 'admin',
+): Record<string, any> {
   const fileProps = flags.commandConfig ? readFileSync(flags.commandConfig, 'utf8') : ''
   const fromFile = fileProps ? fromProperties(fileProps) : {}
   const fromFlags = Object.keys(extra).length > 0 ? fromProperties(extra) : {}
+  const bootstrapServers = (flags.bootstrapServer ?? 'localhost:9092').split(',').map((s) => s.trim())
+  const options: Record<string, any> = { clientId: 'kafka-wire-cli', ...fromFile, ...fromFlags, bootstrapServers }
+  // --timeout wins; else a property file's own setting; else the CLI's default (shorter than the clients' minute).
+  const waitKey = role === 'producer' ? 'maxBlockMs' : 'defaultApiTimeoutMs'
+  const timeoutMs =
+    flags.timeout !== undefined ? positiveInt('--timeout', flags.timeout) : (options[waitKey] ?? DEFAULT_TIMEOUT_MS)
+  options[waitKey] = timeoutMs
+  if (flags.timeout !== undefined || options.requestTimeoutMs === undefined) {
+    options.requestTimeoutMs = Math.min(timeoutMs, 30_000)
+  }
+  options.logger = cliLogger(bootstrapServers.join(','), timeoutMs)
+  return options
+}
+
+function positiveInt(name: string, value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${name} must be a positive integer (ms), got "${value}"`)
+  return n
+}
+
+/** Whether this process has heard from the cluster, and whether it said what it is trying. */
+const connection = { bootstrapped: false, noticed: false }
+
+/**
+ * The CLI's logger. Warnings go to stderr, each text at most once a minute (a CLI user has no
+ * other way to learn that, say, a topic does not exist). A cluster that does not answer gets one
+ * line within CONNECTING_NOTICE_MS saying what is tried and for how long, instead of silence until
+ * the timeout; the client's later bootstrap retries are not repeated.
+ */
+export function cliLogger(servers: string, timeoutMs: number): Logger {
+  const lastPrinted = new Map<string, number>()
+  const giveUp = `retrying for up to ${Math.round(timeoutMs / 1000)} s (--timeout <ms> to change)`
+  const notice = (line: string) => {
+    if (connection.bootstrapped || connection.noticed) return
+    connection.noticed = true
+    process.stderr.write(`${line}\n`)
+  }
+  setTimeout(
+    () => notice(`kafka-wire: connecting to ${servers} … no answer yet, ${giveUp}`),
+    CONNECTING_NOTICE_MS,
+  ).unref()
+  const print = (msg: string) => {
+    const now = Date.now()
+    if (now - (lastPrinted.get(msg) ?? -Infinity) < 60_000) return
+    lastPrinted.set(msg, now)
+    process.stderr.write(`${msg.startsWith('kafka-wire') ? msg : `kafka-wire: ${msg}`}\n`)
+  }
   return {
-    clientId: 'kafka-wire-cli',
-    ...fromFile,
-    ...fromFlags,
-    bootstrapServers: (flags.bootstrapServer ?? 'localhost:9092').split(',').map((s) => s.trim()),
+    debug(msg: string) {
+      if (msg.startsWith('kafka-wire: bootstrapped from')) connection.bootstrapped = true
+    },
+    info() {},
+    warn(msg: string) {
+      const failed = /^kafka-wire: bootstrap server (\S+) failed: (.*)$/.exec(msg)
+      if (failed) {
+        const reason = failed[2]!.replace(/^Cannot connect to bootstrap server \S+: /, '')
+        notice(`kafka-wire: cannot connect to ${failed[1]} (${reason}), ${giveUp}`)
+        return
+      }
+      print(msg)
+    },
+    error(msg: string) {
+      print(msg)
+    },
   }
 }
 
@@ -59,7 +134,9 @@ export class UsageError extends Error {
 export function formatError(err: unknown, debug: boolean): string {
   if (debug && err instanceof Error && err.stack) return err.stack
   if (err instanceof KafkaError) {
-    const cause = err.cause instanceof Error ? ` (caused by ${err.cause.message})` : ''
+    // The cause only when it adds something: most messages already carry it.
+    const cause =
+      err.cause instanceof Error && !err.message.includes(err.cause.message) ? ` (caused by ${err.cause.message})` : ''
     return `${err.name}: ${err.message}${cause}`
   }
   if (err instanceof Error) return `${err.name}: ${err.message}`

@@ -62,6 +62,13 @@ export interface ClusterConfig {
   maxInFlightRequests?: Partial<Record<Workload, number>>
   /** For tests: replaces network connect(). */
   connect?: (options: ConnectionOptions) => Promise<Connection>
+  /**
+   * The consumer's allow.auto.create.topics: metadata requests for the tracked topics ask the
+   * broker to create missing ones (it does when auto.create.topics.enable). Default false.
+   */
+  allowAutoTopicCreation?: boolean
+  /** Called with the topic errors (name → error code) of each metadata response that has some. */
+  onTopicErrors?: (errors: ReadonlyMap<string, number>) => void
 }
 
 const DEFAULT_MAX_IN_FLIGHT: Record<Workload, number> = { produce: 5, fetch: 5, group: 32, admin: 32 }
@@ -98,8 +105,11 @@ export class Cluster {
   readonly #unreachable = new Set<number>()
   #followUps = 0
 
+  readonly #config: ClusterConfig
+
   constructor(options: ResolvedCommonOptions, config: ClusterConfig = {}) {
     this.options = options
+    this.#config = config
     this.#connect = config.connect ?? openConnection
     this.#pool = new ConnectionPool({
       base: this.#baseConnectionOptions(),
@@ -233,7 +243,7 @@ export class Cluster {
         const stale = this.#metadata.isStale(Date.now(), this.options.metadataMaxAgeMs)
         const missing = topics.filter((t) => this.#metadata.topic(t) === undefined)
         if (!first || stale || missing.length > 0) {
-          if (opts.allowAutoTopicCreation && missing.length > 0) {
+          if ((opts.allowAutoTopicCreation ?? this.#config.allowAutoTopicCreation) && missing.length > 0) {
             await this.#refresh(missing, { signal: opts.signal, deadline, allowAutoTopicCreation: true })
           } else {
             await raceWith(this.#coalescedRefresh(), { signal: opts.signal, deadline }, 'refreshing metadata')
@@ -503,6 +513,9 @@ export class Cluster {
   }
 
   async #bootstrap(deadline: number): Promise<void> {
+    // The first failure is a warning (a wrong address should not be silent); the retries until the
+    // deadline are debug lines, not the same warning again and again.
+    let warned = false
     await withRetry(
       async () => {
         let last: unknown
@@ -540,9 +553,10 @@ export class Cluster {
           } catch (err) {
             if (!worthAnotherTry(err)) throw err
             last = err
-            this.options.logger.warn(
-              `kafka-wire: bootstrap server ${ep.host}:${ep.port} failed: ${(err as Error).message}`,
-            )
+            const line = `kafka-wire: bootstrap server ${ep.host}:${ep.port} failed: ${(err as Error).message}`
+            if (warned) debug(this.options.logger, line)
+            else this.options.logger.warn(line)
+            warned = true
           }
         }
         throw last
@@ -563,11 +577,12 @@ export class Cluster {
         })
       return this.#refreshAgain
     }
-    const p = this.#refresh([...this.#interest], { deadline: Date.now() + this.options.requestTimeoutMs }).finally(
-      () => {
-        if (this.#refreshInFlight === p) this.#refreshInFlight = undefined
-      },
-    )
+    const p = this.#refresh([...this.#interest], {
+      deadline: Date.now() + this.options.requestTimeoutMs,
+      allowAutoTopicCreation: this.#config.allowAutoTopicCreation ?? false,
+    }).finally(() => {
+      if (this.#refreshInFlight === p) this.#refreshInFlight = undefined
+    })
     this.#refreshInFlight = p
     p.catch(() => {})
     return p
@@ -603,6 +618,7 @@ export class Cluster {
 
   #applyMetadata(res: ResponseOf<MetadataApi>, requested: readonly string[] | 'all'): void {
     const result = this.#metadata.update(res, Date.now(), requested)
+    if (result.topicErrors.size > 0) this.#config.onTopicErrors?.(result.topicErrors)
     for (const id of result.removedBrokers) {
       this.#pool.closeNode(id)
       this.#coordinators.invalidateNode(id)

@@ -13,7 +13,7 @@
  * application that stops calling poll() for maxPollIntervalMs is taken out of the group by that thread.
  */
 import { Cluster, resolveClientOptions } from '../cluster/index.js'
-import { ClosedError, ConfigError, ErrorCode, KafkaError, TimeoutError } from '../errors.js'
+import { brokerError, ClosedError, ConfigError, ErrorCode, KafkaError, TimeoutError } from '../errors.js'
 import { sleep, TIMED_OUT, throwIfAborted, withDeadline } from '../internal/deadline.js'
 import type { Logger } from '../internal/logger.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
@@ -33,6 +33,7 @@ import {
   resolveConsumerOptions,
 } from './options.js'
 import { SubscriptionState } from './subscription-state.js'
+import { TopicErrorWarnings } from './topic-warnings.js'
 import {
   type CommitCallback,
   type ConsumerGroupMetadata,
@@ -66,6 +67,9 @@ export interface ListedOffset extends TopicPartition {
   timestamp: bigint
   leaderEpoch: number
 }
+
+/** While a subscribed topic is missing, how soon the consumer asks for its metadata again. */
+const MISSING_TOPIC_RECHECK_MS = 1000
 
 let nextClientNumber = 1
 
@@ -107,7 +111,17 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.#requestTimeoutMs = resolvedCommon.requestTimeoutMs
     this.#retryBackoffMs = resolvedCommon.retryBackoffMs
     this.#metadataMaxAgeMs = resolvedCommon.metadataMaxAgeMs
-    this.#cluster = new Cluster(resolvedCommon)
+    const topicWarnings = new TopicErrorWarnings(this.#logger, this.#options.allowAutoCreateTopics)
+    this.#cluster = new Cluster(resolvedCommon, {
+      allowAutoTopicCreation: this.#options.allowAutoCreateTopics,
+      onTopicErrors: (errors) => {
+        const subscribed = this.#subscriptions.metadataTopics()
+        if (![...errors.keys()].some((t) => subscribed.has(t))) return
+        topicWarnings.report(errors, subscribed, Date.now())
+        // Look again soon (not in metadataMaxAgeMs): the topic may be created any moment.
+        this.#nextMetadataCheck = Math.min(this.#nextMetadataCheck, Date.now() + MISSING_TOPIC_RECHECK_MS)
+      },
+    })
     this.#subscriptions = new SubscriptionState(this.#options.autoOffsetReset)
     const wake = () => this.#signal.fire()
     this.#fetcher = new Fetcher<K, V>({
@@ -621,6 +635,33 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     return this.#listOffsets(query, (tp) => ts.get(topicPartitionKey(tp.topic, tp.partition))!, options.timeoutMs)
   }
 
+  /**
+   * Fails at once, naming the partition, for a partition its topic does not have (a lookup would
+   * otherwise wait for a leader until the deadline). A missing topic fails as topicMetadata does
+   * (UnknownTopicOrPartitionError naming it). The cache is refreshed once before deciding, in case
+   * partitions were just added.
+   */
+  async #requireExistingPartitions(partitions: readonly TopicPartition[], deadline: number): Promise<void> {
+    const topics = [...new Set(partitions.map((tp) => tp.topic))]
+    if (topics.length === 0) return
+    let refreshed = false
+    for (;;) {
+      const md = await this.#cluster.topicMetadata(topics, { timeoutMs: Math.max(1, deadline - Date.now()) })
+      const missing = partitions.find((tp) => tp.partition >= (md.get(tp.topic)?.partitions.length ?? 0))
+      if (missing === undefined) return
+      if (refreshed) {
+        const count = md.get(missing.topic)?.partitions.length ?? 0
+        throw brokerError(
+          ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          `Partition ${formatTp(missing)} does not exist: ${missing.topic} has ${count} partition${count === 1 ? '' : 's'}`,
+          { topic: missing.topic, partition: missing.partition },
+        )
+      }
+      await this.#cluster.refreshMetadata({ topics, timeoutMs: Math.max(1, deadline - Date.now()) })
+      refreshed = true
+    }
+  }
+
   async #listOffsets(
     partitions: readonly TopicPartition[],
     timestamp: (tp: TopicPartition) => bigint,
@@ -629,6 +670,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.#ensureOpen()
     const deadline = Date.now() + (timeoutMs ?? this.#options.defaultApiTimeoutMs)
     await this.#ensureConnected(deadline)
+    await this.#requireExistingPartitions(partitions, deadline)
     const res = await this.#offsets.listOffsets([...partitions], timestamp, deadline)
     return partitions.map((tp) => {
       const r = res.get(topicPartitionKey(tp.topic, tp.partition))

@@ -11,6 +11,7 @@ export type {
 } from './assignors/index.js'
 export { type CommittedOffset, Consumer, type ListedOffset, type PollOptions } from './consumer.js'
 export { ConsumerRecords } from './consumer-records.js'
+export { deserializers, lastHeader } from './deserializers.js'
 export {
   CommitFailedError,
   FencedInstanceError,

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import os from 'node:os'
 import path from 'node:path'
 import { moduleDir } from '../internal/module-dir.js'
 
@@ -64,16 +65,17 @@ export function pomPath(): string {
 }
 
 /**
- * Base directory of the jar cache and the formatted-storage templates:
- * `$KAFKA_WIRE_CACHE`, else `<repo>/.kafka` in a kafka-wire checkout, else
- * `node_modules/.cache/kafka-wire` next to the installed package.
+ * Base directory of the jar cache, the formatted-storage templates and the dev broker:
+ * `$KAFKA_WIRE_CACHE`, else `<repo>/.kafka` in a kafka-wire checkout, else (an installed
+ * package) the user's cache, `$XDG_CACHE_HOME/kafka-wire` or `~/.cache/kafka-wire`: shared by
+ * every project of the user (the jars are ~80 MB), and not inside node_modules.
  */
 export function cacheBaseDir(): string {
   if (process.env.KAFKA_WIRE_CACHE) return path.resolve(process.env.KAFKA_WIRE_CACHE)
   const root = packageRoot()
-  if (!root) return path.resolve('.kafka')
-  if (root.split(path.sep).includes('node_modules')) return path.join(path.dirname(root), '.cache', 'kafka-wire')
-  return path.join(root, '.kafka')
+  if (root && !root.split(path.sep).includes('node_modules')) return path.join(root, '.kafka')
+  const xdg = process.env.XDG_CACHE_HOME
+  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'), 'kafka-wire')
 }
 
 function jdkBinary(name: string): string {

@@ -27,7 +27,7 @@ export function registerConsume(program: Command): void {
     .requiredOption('--topic <name>', 'topic to read')
     .option('--group <id>', 'consumer group (commits offsets); without it partitions are assigned directly')
     .option('--from-beginning', 'start at the earliest offset when there is no committed offset')
-    .option('--max-messages <n>', 'exit after this many records')
+    .option('--max-messages <n>', 'exit after this many records (negative: no limit)')
     .option('--partition <n>', 'read only this partition')
     .option('--offset <o>', 'with --partition: earliest, latest or an offset', 'latest')
     .option('--timeout-ms <ms>', 'exit when no record arrives for this long')
@@ -43,27 +43,38 @@ export function registerConsume(program: Command): void {
       if (flags.offset !== 'latest' && flags.partition === undefined) {
         throw new UsageError('--offset needs --partition')
       }
-      const max =
-        flags.maxMessages === undefined ? Number.POSITIVE_INFINITY : intFlag('--max-messages', flags.maxMessages)
+      // As in Java's console consumer, a negative --max-messages means no limit.
+      const maxFlag = flags.maxMessages === undefined ? -1 : intFlag('--max-messages', flags.maxMessages)
+      const max = maxFlag < 0 ? Number.POSITIVE_INFINITY : maxFlag
       const idleMs = flags.timeoutMs === undefined ? Number.POSITIVE_INFINITY : intFlag('--timeout-ms', flags.timeoutMs)
-      const options = clientOptions(flags, flags.consumerProperty)
-      if (flags.group) {
-        options.groupId = flags.group
-        // Commit exactly what was printed (not everything poll() returned) when we stop.
-        options.enableAutoCommit = false
-      }
+      const options = clientOptions(flags, flags.consumerProperty, 'consumer')
+      // Offsets are committed by this loop (see commitTo below), never past what was printed.
+      if (flags.group) options.groupId = flags.group
+      options.enableAutoCommit = false
       options.autoOffsetReset = flags.fromBeginning ? 'earliest' : (options.autoOffsetReset ?? 'latest')
       const consumer = new Consumer<Buffer | null, Buffer | null>(options as any)
+      // A closed stdout (`| head`) ends consumption like Ctrl-C does: commit what was printed, leave
+      // the group, exit 0 — as the Java console consumer does — instead of an EPIPE stack trace.
+      let stdoutClosed = false
+      const onStdoutError = (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE') throw err
+        stdoutClosed = true
+        consumer.wakeup()
+      }
+      process.stdout.on('error', onStdoutError)
       const print = printer(flags)
       const stop = () => consumer.wakeup()
       process.once('SIGINT', stop)
       process.once('SIGTERM', stop)
       let count = 0
-      const printed = new Map<string, { topic: string; partition: number; offset: bigint }>()
+      // Where a later run of this group should start, per partition: after the last record
+      // printed, else at the first record received but not printed (--max-messages reached).
+      const commitTo = new Map<string, { topic: string; partition: number; offset: bigint }>()
+      let lastCommitAt = performance.now()
       try {
         await startReading(consumer, flags, options)
         let lastRecordAt = performance.now()
-        while (count < max) {
+        while (count < max && !stdoutClosed) {
           let records: Iterable<ConsumerRecord<Buffer | null, Buffer | null>>
           try {
             records = await consumer.poll(Math.min(1000, idleMs))
@@ -73,29 +84,57 @@ export function registerConsume(program: Command): void {
           }
           let got = 0
           for (const record of records) {
-            print(record)
-            printed.set(topicPartitionKey(record.topic, record.partition), {
-              topic: record.topic,
-              partition: record.partition,
-              offset: record.offset + 1n,
-            })
-            got++
-            if (++count >= max) break
+            const key = topicPartitionKey(record.topic, record.partition)
+            if (count < max && !stdoutClosed) {
+              print(record)
+              commitTo.set(key, { topic: record.topic, partition: record.partition, offset: record.offset + 1n })
+              got++
+              count++
+            } else if (!commitTo.has(key)) {
+              commitTo.set(key, { topic: record.topic, partition: record.partition, offset: record.offset })
+            }
           }
           if (got > 0) lastRecordAt = performance.now()
           else if (performance.now() - lastRecordAt >= idleMs) break
+          // Like the Java console consumer's auto-commit (every auto.commit.interval.ms, 5 s).
+          if (flags.group && performance.now() - lastCommitAt >= (options.autoCommitIntervalMs ?? 5000)) {
+            lastCommitAt = performance.now()
+            await commitReached(consumer, commitTo)
+          }
         }
       } finally {
         process.off('SIGINT', stop)
         process.off('SIGTERM', stop)
         try {
-          if (flags.group && printed.size > 0) await consumer.commitSync([...printed.values()])
+          if (flags.group) await commitReached(consumer, commitTo)
         } finally {
           await consumer.close()
+          // onStdoutError stays: writes still queued may fail with EPIPE after this.
         }
       }
       process.stderr.write(`Processed a total of ${count} messages\n`)
     })
+}
+
+/**
+ * Commits, for every assigned partition, where a later run should start: the printed/received
+ * mark of commitTo, else the current position — so that a run that printed nothing still records
+ * where it stood (the Java console consumer's auto-commit does the same), and the next run with
+ * the default `latest` does not skip what arrived in between.
+ */
+async function commitReached(
+  consumer: Consumer<Buffer | null, Buffer | null>,
+  commitTo: Map<string, { topic: string; partition: number; offset: bigint }>,
+): Promise<void> {
+  const assigned = consumer.assignment()
+  const current = new Set(assigned.map((tp) => `${tp.topic}:${tp.partition}`))
+  for (const key of commitTo.keys()) if (!current.has(key)) commitTo.delete(key) // revoked: not ours to commit
+  const offsets = []
+  for (const tp of assigned) {
+    const mark = commitTo.get(`${tp.topic}:${tp.partition}`)
+    offsets.push(mark ?? { ...tp, offset: await consumer.position(tp) })
+  }
+  if (offsets.length > 0) await consumer.commitSync(offsets)
 }
 
 async function startReading(
@@ -105,6 +144,8 @@ async function startReading(
 ): Promise<void> {
   if (flags.partition !== undefined) {
     const tp = { topic: flags.topic, partition: intFlag('--partition', flags.partition) }
+    // A partition the topic does not have is an error naming it, not an endless wait.
+    await consumer.endOffsets([tp])
     consumer.assign([tp])
     if (flags.offset === 'earliest') consumer.seekToBeginning([tp])
     else if (flags.offset === 'latest' && !flags.fromBeginning) consumer.seekToEnd([tp])

@@ -63,6 +63,8 @@ async function runDemo(o: DemoOptions): Promise<boolean> {
     cluster = await step('start broker', () => startKafka({ nodes: 1, provider: 'jvm' }))
     bootstrap = cluster.bootstrapServers
     log(`Broker ready at ${bootstrap}.`)
+  } else {
+    log(`Using the broker already running at ${bootstrap}; the demo deletes its topic and group at the end.`)
   }
   const options = { bootstrapServers: bootstrap, clientId: 'kafka-wire-demo' }
   const topic = `kafka-wire-demo-${Date.now()}`
@@ -116,11 +118,23 @@ async function runDemo(o: DemoOptions): Promise<boolean> {
     return exact && v.checksum === v.expectedChecksum
   } finally {
     if (cluster) await step('stop broker', () => cluster!.stop())
+    else await step('clean up', () => removeDemoData(options, topic, groupId))
     const total = performance.now() - started
     process.stdout.write(
       `\ntime: ${timings.map(([n, ms]) => `${n} ${(ms / 1000).toFixed(2)} s`).join(', ')}; total ${(total / 1000).toFixed(2)} s\n`,
     )
     if (total > 60_000) process.stdout.write('The demo took over a minute: the steps above show where the time went.\n')
+  }
+}
+
+/** On a broker that was already there, leave nothing behind (best effort: the demo's result stands). */
+async function removeDemoData(options: { bootstrapServers: string }, topic: string, groupId: string): Promise<void> {
+  const admin = new Admin(options)
+  try {
+    await admin.deleteGroups([groupId]).catch(() => {})
+    await admin.deleteTopics([topic]).catch(() => {})
+  } finally {
+    await admin.close()
   }
 }
 

@@ -43,7 +43,7 @@ export function registerPerf(program: Command): void {
     .option('--producer-property <k=v>', 'Java producer property, repeatable', collectKeyValue)
     .action(async (flags: PerfFlags) => {
       const result = await producePerf({
-        options: clientOptions(flags, flags.producerProperty),
+        options: clientOptions(flags, flags.producerProperty, 'producer'),
         topic: flags.topic,
         numRecords: intFlag('--num-records', flags.numRecords),
         recordSize: intFlag('--record-size', flags.recordSize),
@@ -62,7 +62,7 @@ export function registerPerf(program: Command): void {
     .option('--consumer-property <k=v>', 'Java consumer property, repeatable', collectKeyValue)
     .action(async (flags: PerfFlags) => {
       const result = await consumePerf({
-        options: clientOptions(flags, flags.consumerProperty),
+        options: clientOptions(flags, flags.consumerProperty, 'consumer'),
         topic: flags.topic,
         numRecords: intFlag('--num-records', flags.numRecords),
         groupId: flags.group ?? `kafka-wire-perf-${Date.now()}`,

@@ -42,7 +42,7 @@ export function registerProduce(program: Command): void {
       if (flags.compression && !COMPRESSIONS.includes(flags.compression)) {
         throw new UsageError(`--compression must be one of ${COMPRESSIONS.join(', ')}`)
       }
-      const options = clientOptions(flags, flags.producerProperty)
+      const options = clientOptions(flags, flags.producerProperty, 'producer')
       if (flags.compression) options.compressionType = flags.compression
       const producer = new Producer(options as ConstructorParameters<typeof Producer>[0])
       const started = performance.now()

@@ -206,7 +206,17 @@ export async function runDocExamples(tag: string, servers: { plaintext: string; 
   code = code.replaceAll("'localhost:9092'", JSON.stringify(servers.plaintext))
   if (servers.saslPlaintext !== undefined)
     code = code.replaceAll("'localhost:9093'", JSON.stringify(servers.saslPlaintext))
-  for (const name of ['orders', 'payments', 'audit', 'pinned', 'dry-run', 'billing', 'reporting']) {
+  for (const name of [
+    'admin-orders',
+    'admin-payments',
+    'orders',
+    'payments',
+    'audit',
+    'pinned',
+    'dry-run',
+    'billing',
+    'reporting',
+  ]) {
     code = code.replaceAll(`'${name}'`, `'${name}-${suffix}'`)
   }
   const module = [

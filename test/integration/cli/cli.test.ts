@@ -258,8 +258,10 @@ describe('kafka-wire errors and usage', () => {
     const out = await cli(['topics', 'list', '--bootstrap-server', '127.0.0.1:1', '--command-config', props])
     expect(out.code).toBe(1)
     const lines = out.stderr.trim().split('\n')
-    expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatch(/^kafka-wire: \w+Error: /)
+    // What is tried (honouring the properties file's timeout), then the error: one line each.
+    expect(lines).toHaveLength(2)
+    expect(lines[0]).toMatch(/^kafka-wire: cannot connect to 127\.0\.0\.1:1 \(.*\), retrying for up to 3 s/)
+    expect(lines[1]).toMatch(/^kafka-wire: \w+Error: /)
     expect(out.ms).toBeLessThan(20_000)
   })
 })
@@ -274,6 +276,11 @@ describe('npm run demo (reduced size)', () => {
     const consumers = tableRows(out.stdout, 'CONSUMER')
     expect(consumers).toHaveLength(3)
     expect(consumers.reduce((s, r) => s + Number(r.RECORDS), 0)).toBe(50000)
+    // On a broker that was already running, it says so and leaves no topic behind.
+    expect(out.stderr).toContain(`Using the broker already running at ${bootstrap}`)
+    const demoTopic = /Topic (kafka-wire-demo-\d+) /.exec(out.stderr)![1]!
+    const list = await cli(['topics', 'list'])
+    expect(list.stdout.split('\n')).not.toContain(demoTopic)
   }, 150_000)
 })
 

@@ -16,7 +16,7 @@ const bootstrapServers = inject('kafkaBootstrapServers')
 const root = join(import.meta.dirname, '../../..')
 const dir = mkdtempSync(join(tmpdir(), 'kw-consuming-docs-'))
 const suffix = `-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
-const TOPICS = ['orders', 'payments', 'shipments', 'metrics']
+const TOPICS = ['shop-orders', 'shop-payments', 'shipments', 'metrics']
 const GROUPS = ['orders-service', 'payments-writer', 'shipping', 'metrics-sampler', 'orders-audit', 'orders-iterator']
 const STOP = "process.once('SIGTERM', "
 
@@ -99,17 +99,17 @@ describe('docs/consuming.md examples', () => {
 
   beforeAll(async () => {
     producer = new RawProducer(bootstrapServers)
-    await createTopic(bootstrapServers, `orders${suffix}`, 3)
-    for (const t of ['payments', 'shipments', 'metrics']) await createTopic(bootstrapServers, `${t}${suffix}`, 1)
+    await createTopic(bootstrapServers, `shop-orders${suffix}`, 3)
+    for (const t of ['shop-payments', 'shipments', 'metrics']) await createTopic(bootstrapServers, `${t}${suffix}`, 1)
     for (let p = 0; p < 3; p++) {
       await producer.send(
-        `orders${suffix}`,
+        `shop-orders${suffix}`,
         p,
         Array.from({ length: 10 }, (_, i) => ({ key: `order-${p}-${i}`, value: JSON.stringify({ id: `${p}-${i}` }) })),
       )
     }
     await producer.send(
-      `payments${suffix}`,
+      `shop-payments${suffix}`,
       0,
       Array.from({ length: 250 }, (_, i) => ({ value: `payment-${i}` })),
     )
@@ -139,9 +139,10 @@ describe('docs/consuming.md examples', () => {
     r.stop()
     await r.done
     expect(r.logged).toHaveLength(30)
-    for (const line of r.logged) expect(line).toMatch(new RegExp(`^orders${suffix} \\d \\d+n \\{ id: '\\d-\\d' \\}$`))
+    for (const line of r.logged)
+      expect(line).toMatch(new RegExp(`^shop-orders${suffix} \\d \\d+n \\{ id: '\\d-\\d' \\}$`))
     // Auto-commit on close: the group's positions are the end of every partition.
-    expect(await committed('orders-service', 'orders', 3)).toEqual([10n, 10n, 10n])
+    expect(await committed('orders-service', 'shop-orders', 3)).toEqual([10n, 10n, 10n])
   })
 
   it('reads a topic from the beginning to its end without a group, then stops by itself', async () => {
@@ -158,7 +159,7 @@ describe('docs/consuming.md examples', () => {
     expect(r.logged).toHaveLength(30)
     for (const line of r.logged) expect(line).toMatch(/^order order-\d-\d at offset \d+n$/)
     expect(new Set(r.logged).size).toBe(30)
-    expect(await committed('orders-iterator', 'orders', 3)).toEqual([10n, 10n, 10n])
+    expect(await committed('orders-iterator', 'shop-orders', 3)).toEqual([10n, 10n, 10n])
   })
 
   it('manual commits: saves once 100 records are buffered, commits after each save (at-least-once)', async () => {
@@ -167,7 +168,7 @@ describe('docs/consuming.md examples', () => {
     await until(r, 'the 250 payments saved', () => saved() >= 250)
     // 30 more: fewer than 100, so they stay in the buffer, are never saved, never committed.
     await producer.send(
-      `payments${suffix}`,
+      `shop-payments${suffix}`,
       0,
       Array.from({ length: 30 }, (_, i) => ({ value: `late-payment-${i}` })),
     )
@@ -176,7 +177,7 @@ describe('docs/consuming.md examples', () => {
     await r.done
     expect(saved()).toBe(250)
     for (const line of r.logged) expect(Number(line.split(' ')[1])).toBeGreaterThanOrEqual(100)
-    expect(await committed('payments-writer', 'payments', 1)).toEqual([250n])
+    expect(await committed('payments-writer', 'shop-payments', 1)).toEqual([250n])
   })
 
   it('commitAsync in the loop, commitSync on the way out', async () => {
@@ -203,8 +204,10 @@ describe('docs/consuming.md examples', () => {
     await until(r, '30 orders audited', () => logsOf(r, /^audited/).length >= 30)
     r.stop()
     await r.done
-    expect(logsOf(r, /^now reading/)).toEqual([`now reading orders${suffix}-0 orders${suffix}-1 orders${suffix}-2`])
+    expect(logsOf(r, /^now reading/)).toEqual([
+      `now reading shop-orders${suffix}-0 shop-orders${suffix}-1 shop-orders${suffix}-2`,
+    ])
     expect(logsOf(r, /^audited/)).toHaveLength(30)
-    expect(await committed('orders-audit', 'orders', 3)).toEqual([10n, 10n, 10n])
+    expect(await committed('orders-audit', 'shop-orders', 3)).toEqual([10n, 10n, 10n])
   })
 })

@@ -1,0 +1,113 @@
+// Missing topics and partitions are not silent (issue #18 §5):
+// - subscribed to a topic that does not exist: a warning naming it (rate-limited), as Java logs;
+// - allowAutoCreateTopics (Java's allow.auto.create.topics): the consumer's metadata requests for
+//   its subscription create the topic when the broker allows it (auto.create.topics.enable), and
+//   never when false;
+// - endOffsets() / `consume --partition` on a partition the topic does not have: an error naming
+//   the partition at once, not a wait until the timeout.
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { Admin, Consumer } from '../../../src/index.js'
+
+const bootstrap = inject('kafkaBootstrapServers')
+const run = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`
+const admin = new Admin({ bootstrapServers: bootstrap })
+const oneP = `missing-p-${run}`
+let autoCreateEnabled = false
+
+beforeAll(async () => {
+  await admin.createTopics([{ topic: oneP, numPartitions: 1, replicationFactor: 1 }])
+  const { brokers } = await admin.describeCluster()
+  const id = String(brokers[0]!.nodeId)
+  const [broker] = await admin.describeConfigs([
+    { type: 'broker', name: id, configNames: ['auto.create.topics.enable'] },
+  ] as any)
+  autoCreateEnabled = broker!.configs['auto.create.topics.enable']?.value === 'true'
+})
+
+afterAll(async () => {
+  const names = (await admin.listTopics()).map((t) => t.topic).filter((t) => t.endsWith(run))
+  await admin.deleteTopics(names).catch(() => {})
+  await admin.close()
+})
+
+async function pollFor(consumer: Consumer, ms: number, until: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ms
+  while (Date.now() < deadline && !(await until())) await consumer.poll(200)
+}
+
+const topicExists = async (t: string) => (await admin.listTopics()).some((x) => x.topic === t)
+
+describe('a consumer and topics that do not exist', () => {
+  it('warns (once, not every poll) when a subscribed topic does not exist; never creates it with allowAutoCreateTopics false', async () => {
+    const topic = `missing-${run}`
+    const warned: string[] = []
+    const logger = { info() {}, warn: (m: string) => warned.push(m), error() {} }
+    const consumer = new Consumer({
+      bootstrapServers: bootstrap,
+      groupId: `g-${topic}`,
+      allowAutoCreateTopics: false,
+      logger,
+    })
+    consumer.subscribe([topic])
+    try {
+      await pollFor(consumer, 8000, () => warned.some((w) => w.includes(topic)))
+      await pollFor(consumer, 2500, () => false) // more metadata rounds: still one warning
+    } finally {
+      await consumer.close()
+    }
+    const lines = warned.filter((w) => w.includes(topic))
+    expect(lines).toEqual([
+      `kafka-wire consumer: subscribed topic ${topic}: UNKNOWN_TOPIC_OR_PARTITION (the topic does not exist; allowAutoCreateTopics is false); waiting for it`,
+    ])
+    expect(await topicExists(topic)).toBe(false)
+  })
+
+  it('allowAutoCreateTopics (default true) lets the subscription create the topic when the broker allows it', async (ctx) => {
+    if (!autoCreateEnabled) ctx.skip() // the broker decides (auto.create.topics.enable)
+    const topic = `autocreated-${run}`
+    const consumer = new Consumer({ bootstrapServers: bootstrap, groupId: `g-${topic}` })
+    consumer.subscribe([topic])
+    try {
+      await pollFor(consumer, 15_000, () => topicExists(topic))
+    } finally {
+      await consumer.close()
+    }
+    expect(await topicExists(topic)).toBe(true)
+  })
+
+  it('endOffsets() of a partition the topic does not have fails at once, naming it', async () => {
+    const consumer = new Consumer({ bootstrapServers: bootstrap })
+    const started = Date.now()
+    try {
+      consumer.assign([{ topic: oneP, partition: 9 }])
+      const err = await consumer.endOffsets([{ topic: oneP, partition: 9 }]).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(Error)
+      expect((err as Error).name).toBe('UnknownTopicOrPartitionError')
+      expect((err as Error).message).toContain(`${oneP}-9`)
+      expect((err as Error).message).toContain('has 1 partition')
+    } finally {
+      await consumer.close()
+    }
+    expect(Date.now() - started).toBeLessThan(10_000)
+  })
+
+  it('kafka-wire consume --partition 9 on a 1-partition topic: one error line naming the partition', async () => {
+    const bin = join(import.meta.dirname, '../../../dist/esm/cli/bin.js')
+    const child = spawn(
+      process.execPath,
+      [bin, 'consume', '--bootstrap-server', bootstrap, '--topic', oneP, '--partition', '9'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(code, stderr).toBe(1)
+    expect(stderr.trim().split('\n').at(-1)).toMatch(
+      new RegExp(`^kafka-wire: UnknownTopicOrPartitionError: .*${oneP}-9`),
+    )
+  })
+})

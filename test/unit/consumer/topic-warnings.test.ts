@@ -1,0 +1,26 @@
+import { expect, it } from 'vitest'
+import { TopicErrorWarnings } from '../../../src/consumer/topic-warnings.js'
+import { ErrorCode } from '../../../src/error-codes.js'
+
+it('warns for a missing subscribed topic at most once per interval, and only for subscribed topics', () => {
+  const warned: string[] = []
+  const logger = { info() {}, warn: (m: string) => warned.push(m), error() {} }
+  const w = new TopicErrorWarnings(logger, false, 30_000)
+  const errors = new Map([
+    ['orders', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+    ['other', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+  ])
+  const subscribed = new Set(['orders'])
+  expect(w.report(errors, subscribed, 1_000)).toHaveLength(1)
+  expect(warned[0]).toBe(
+    'kafka-wire consumer: subscribed topic orders: UNKNOWN_TOPIC_OR_PARTITION (the topic does not exist; allowAutoCreateTopics is false); waiting for it',
+  )
+  expect(w.report(errors, subscribed, 20_000)).toEqual([]) // rate-limited
+  expect(w.report(errors, subscribed, 31_000)).toHaveLength(1)
+  expect(w.report(new Map([['orders', ErrorCode.TOPIC_AUTHORIZATION_FAILED]]), subscribed, 31_001)[0]).toContain(
+    'TOPIC_AUTHORIZATION_FAILED',
+  )
+  // A topic being created (retriable, transient) is not warned about.
+  expect(w.report(new Map([['orders', ErrorCode.LEADER_NOT_AVAILABLE]]), subscribed, 90_000)).toEqual([])
+  expect(warned).toHaveLength(3)
+})
