@@ -127,11 +127,11 @@ async function commitReached(
   commitTo: Map<string, { topic: string; partition: number; offset: bigint }>,
 ): Promise<void> {
   const assigned = consumer.assignment()
-  const current = new Set(assigned.map((tp) => `${tp.topic}:${tp.partition}`))
+  const current = new Set(assigned.map((tp) => topicPartitionKey(tp.topic, tp.partition)))
   for (const key of commitTo.keys()) if (!current.has(key)) commitTo.delete(key) // revoked: not ours to commit
   const offsets = []
   for (const tp of assigned) {
-    const mark = commitTo.get(`${tp.topic}:${tp.partition}`)
+    const mark = commitTo.get(topicPartitionKey(tp.topic, tp.partition))
     offsets.push(mark ?? { ...tp, offset: await consumer.position(tp) })
   }
   if (offsets.length > 0) await consumer.commitSync(offsets)
