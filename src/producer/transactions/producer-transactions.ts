@@ -277,7 +277,6 @@ export class ProducerTransactions {
       if (negotiated > request.maxVersion) version = request.maxVersion
     }
     const opts = { timeoutMs: this.#host.requestTimeoutMs, ...(version === undefined ? {} : { version }) }
-    // biome-ignore lint/suspicious/noExplicitAny: the body matches the request's api by construction
     return (await cluster.send(request.nodeId, api as any, request.body as any, opts)) as TxnResponse
   }
 }

@@ -9,11 +9,7 @@ import {
   TransactionAbortableError,
   TransactionFatalError,
 } from '../../../src/producer/transactions/errors.js'
-import {
-  TransactionManager,
-  type TxnRequest,
-  type TxnResponse,
-} from '../../../src/producer/transactions/transaction-manager.js'
+import { TransactionManager, type TxnRequest } from '../../../src/producer/transactions/transaction-manager.js'
 import { ErrorCode } from '../../../src/protocol/error-codes.js'
 
 const GROUP = { groupId: 'g', generationId: 7, memberId: 'm-1', groupInstanceId: null }
