@@ -3,6 +3,7 @@
 // abort visibility for read_committed and read_uncommitted consumers, zombie fencing, offsets
 // in a transaction, abort with records still in the accumulator.
 import { describe, expect, inject, it } from 'vitest'
+import { TransactionsAdmin } from '../../../src/admin/transactions.js'
 import { Cluster, resolveCommonOptions } from '../../../src/cluster/index.js'
 import { Consumer } from '../../../src/consumer/index.js'
 import { Producer } from '../../../src/producer/index.js'
@@ -179,4 +180,38 @@ describe('transactional producer (real broker)', () => {
       await consumer.close()
     }
   }, 90_000)
+
+  it('admin: listTransactions / describeTransactions / describeProducers show an open transaction, then its commit', async () => {
+    const topic = uniqueName('txn-admin')
+    await createTopic(bootstrapServers, topic, 2)
+    const tid = uniqueName('tid-admin')
+    const producer = txnProducer(tid)
+    const admin = new TransactionsAdmin({ bootstrapServers })
+    try {
+      await producer.initTransactions()
+      producer.beginTransaction()
+      await producer.send({ topic, partition: 1, value: 'open' })
+      const listed = await admin.listTransactions({ states: ['Ongoing'] })
+      expect(listed.find((t) => t.transactionalId === tid)?.state).toBe('Ongoing')
+      const [described] = await admin.describeTransactions([tid])
+      expect(described).toMatchObject({
+        transactionalId: tid,
+        state: 'Ongoing',
+        topicPartitions: [{ topic, partition: 1 }],
+      })
+      expect(described!.transactionStartTimeMs).toBeGreaterThan(0n)
+      const producers = await admin.describeProducers(topic, 1)
+      expect(producers).toHaveLength(1)
+      expect(producers[0]!.producerId).toBe(described!.producerId)
+      expect(producers[0]!.currentTransactionStartOffset).toBe(0n) // pins the last stable offset
+      await producer.commitTransaction()
+      const [after] = await admin.describeTransactions([tid])
+      expect(['CompleteCommit', 'PrepareCommit']).toContain(after!.state)
+      // TV2: the commit bumped the epoch.
+      expect(after!.producerEpoch).toBe(described!.producerEpoch + 1)
+    } finally {
+      await producer.close()
+      await admin.close()
+    }
+  }, 60_000)
 })
