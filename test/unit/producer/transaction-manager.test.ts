@@ -384,3 +384,97 @@ describe('TransactionManager (sans-IO)', () => {
     expect(epochs.at(-1)).toEqual([42n, 4])
   })
 })
+
+describe('the produce path of a transactional producer (Sender + TransactionManager, fake clock)', () => {
+  async function transactional(tv: 1 | 2) {
+    const { harness } = await import('./harness.js')
+    const s = setup(tv)
+    const bumps: number[] = []
+    const h = harness({
+      lingerMs: 0,
+      transactional: {
+        hooks: {
+          maySend: (topic, partition) => s.tm.maybeAddPartition(topic, partition),
+          epochBumpRequired: () => {
+            bumps.push(1)
+            s.tm.requestEpochBump()
+          },
+        },
+        transactionalId: 'tid',
+        maxProduceVersion: () => (s.tm.transactionVersion === 2 ? 13 : 11),
+      },
+    })
+    // The TransactionManager's id and epoch stamp the batches (what the Producer wires up).
+    const r = s.tm.initTransactions(0)
+    s.coordinator()
+    s.tm.onResponse(s.next('InitProducerId'), ok({ producerId: 42n, producerEpoch: 3 }), 0)
+    await r.promise
+    h.state.setProducerIdAndEpoch(s.tm.producerId, s.tm.epoch)
+    return { ...s, h, bumps }
+  }
+
+  it('nothing is sent before initTransactions, and the SenderLoop is not asked for a producer id', async () => {
+    const { harness } = await import('./harness.js')
+    const s = setup(2)
+    const h = harness({
+      lingerMs: 0,
+      transactional: {
+        hooks: { maySend: (t, p) => s.tm.maybeAddPartition(t, p), epochBumpRequired: () => {} },
+        transactionalId: 'tid',
+        maxProduceVersion: () => 13,
+      },
+    })
+    h.send(0, 'a', 0)
+    const poll = h.sender.poll(0, h.metadata)
+    expect(poll.requests).toHaveLength(0)
+    expect(poll.needsProducerId).toBe(false)
+  })
+
+  it('TV2: batches go at once, transactional, with the transactionalId and the coordinator epoch', async () => {
+    const { tm, h } = await transactional(2)
+    tm.beginTransaction()
+    h.send(0, 'a', 0)
+    const poll = h.sender.poll(0, h.metadata)
+    expect(poll.requests).toHaveLength(1)
+    const plan = poll.requests[0]!
+    expect(plan.body.transactionalId).toBe('tid')
+    expect(plan.maxVersion).toBeGreaterThanOrEqual(12)
+    expect(h.decode(plan)).toMatchObject([{ producerEpoch: 3, baseSequence: 0, isTransactional: true, values: ['a'] }])
+  })
+
+  it('TV1: a partition is drained only after AddPartitionsToTxn; Produce is capped at v11', async () => {
+    const { tm, h, next } = await transactional(1)
+    tm.beginTransaction()
+    h.send(1, 'b', 0)
+    expect(h.sender.poll(0, h.metadata).requests).toHaveLength(0)
+    const add = next('AddPartitionsToTxn', 0, 1)
+    expect(add.body.v3AndBelowTopics).toEqual([{ name: 't', partitions: [1] }])
+    tm.onResponse(
+      add,
+      {
+        throttleTimeMs: 0,
+        resultsByTopicV3AndBelow: [{ name: 't', resultsByPartition: [{ partitionIndex: 1, partitionErrorCode: 0 }] }],
+      } as never,
+      0,
+    )
+    const poll = h.sender.poll(1, h.metadata)
+    expect(poll.requests).toHaveLength(1)
+    expect(poll.requests[0]!.maxVersion).toBe(11)
+    expect(h.decode(poll.requests[0]!)[0]!.isTransactional).toBe(true)
+  })
+
+  it('a batch that fails for good makes the transaction abortable and asks the manager (not the sender) for a new epoch', async () => {
+    const { tm, h, bumps } = await transactional(2)
+    tm.beginTransaction()
+    h.send(0, 'a', 0)
+    const plan = h.sender.poll(0, h.metadata).requests[0]!
+    h.sender.onResponse(plan, h.response(plan, [{ errorCode: ErrorCode.INVALID_RECORD }]), 1)
+    expect(h.failed).toHaveLength(1)
+    tm.onBatchFailed(h.failed[0]![0]) // the Producer forwards onBatchFailed
+    expect(tm.state).toBe('ABORTABLE_ERROR')
+    expect(bumps).toHaveLength(1)
+    // No local epoch bump: the epoch stays the coordinator's until the abort's EndTxn bumps it.
+    h.sender.poll(2, h.metadata)
+    expect(h.state.epoch).toBe(3)
+  })
+})
