@@ -13,10 +13,12 @@ import {
   TransactionAbortedError,
 } from '../../../src/producer/transactions/errors.js'
 import { Apis } from '../../../src/protocol/index.js'
+import { JAVA_TOOLS, javaTool } from '../../../src/testing/index.js'
 import { createTopic, uniqueName } from './helpers.js'
 import { readAll } from './txn-helpers.js'
 
 const bootstrapServers = inject('kafkaBootstrapServers')
+const libDir = inject('kafkaLibDir')
 
 function txnProducer(transactionalId: string, extra: Record<string, unknown> = {}) {
   return new Producer<string, string>({ bootstrapServers, transactionalId, lingerMs: 5, ...extra })
@@ -214,4 +216,68 @@ describe('transactional producer (real broker)', () => {
       await admin.close()
     }
   }, 60_000)
+
+  it('every compression codec inside committed and aborted transactions', async () => {
+    for (const compressionType of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
+      const topic = uniqueName(`txn-${compressionType}`)
+      await createTopic(bootstrapServers, topic, 1)
+      const producer = txnProducer(uniqueName('tid'), { compressionType })
+      try {
+        await producer.initTransactions()
+        await producer.transaction(async () => {
+          for (let i = 0; i < 50; i++) producer.send({ topic, value: `c-${i}-${'x'.repeat(50)}` })
+        })
+        producer.beginTransaction()
+        for (let i = 0; i < 50; i++) producer.send({ topic, value: `a-${i}` }).catch(() => {})
+        await producer.flush()
+        await producer.abortTransaction()
+      } finally {
+        await producer.close()
+      }
+      const committed = await readAll(bootstrapServers, topic, 1, 'read_committed')
+      expect(committed, compressionType).toEqual(Array.from({ length: 50 }, (_, i) => `c-${i}-${'x'.repeat(50)}`))
+      expect(await readAll(bootstrapServers, topic, 1, 'read_uncommitted')).toHaveLength(100)
+    }
+  }, 120_000)
+
+  it.skipIf(!libDir)("Java's read_committed ConsoleConsumer sees kafka-wire's committed records only", async () => {
+    const topic = uniqueName('txn-java')
+    await createTopic(bootstrapServers, topic, 1)
+    const producer = txnProducer(uniqueName('tid'))
+    try {
+      await producer.initTransactions()
+      await producer.transaction(async () => {
+        producer.send({ topic, value: 'first' })
+      })
+      producer.beginTransaction()
+      producer.send({ topic, value: 'aborted' }).catch(() => {})
+      await producer.flush()
+      await producer.abortTransaction()
+      await producer.transaction(async () => {
+        producer.send({ topic, value: 'second' })
+      })
+    } finally {
+      await producer.close()
+    }
+    const consumed = await javaTool(
+      libDir!,
+      JAVA_TOOLS.consoleConsumer,
+      [
+        '--bootstrap-server',
+        bootstrapServers,
+        '--topic',
+        topic,
+        '--from-beginning',
+        '--isolation-level',
+        'read_committed',
+        '--max-messages',
+        '2',
+        '--timeout-ms',
+        '30000',
+      ],
+      { timeoutMs: 90_000 },
+    )
+    expect(consumed.code, consumed.stderr).toBe(0)
+    expect(consumed.stdout.trim().split('\n')).toEqual(['first', 'second'])
+  }, 120_000)
 })
