@@ -240,44 +240,85 @@ describe('transactional producer (real broker)', () => {
     }
   }, 120_000)
 
-  it.skipIf(!libDir)("Java's read_committed ConsoleConsumer sees kafka-wire's committed records only", async () => {
-    const topic = uniqueName('txn-java')
+  it.skipIf(!libDir)(
+    "Java's read_committed ConsoleConsumer sees kafka-wire's committed records only",
+    async () => {
+      const topic = uniqueName('txn-java')
+      await createTopic(bootstrapServers, topic, 1)
+      const producer = txnProducer(uniqueName('tid'))
+      try {
+        await producer.initTransactions()
+        await producer.transaction(async () => {
+          producer.send({ topic, value: 'first' })
+        })
+        producer.beginTransaction()
+        producer.send({ topic, value: 'aborted' }).catch(() => {})
+        await producer.flush()
+        await producer.abortTransaction()
+        await producer.transaction(async () => {
+          producer.send({ topic, value: 'second' })
+        })
+      } finally {
+        await producer.close()
+      }
+      const consumed = await javaTool(
+        libDir!,
+        JAVA_TOOLS.consoleConsumer,
+        [
+          '--bootstrap-server',
+          bootstrapServers,
+          '--topic',
+          topic,
+          '--from-beginning',
+          '--isolation-level',
+          'read_committed',
+          '--max-messages',
+          '2',
+          '--timeout-ms',
+          '30000',
+        ],
+        { timeoutMs: 90_000 },
+      )
+      expect(consumed.code, consumed.stderr).toBe(0)
+      expect(consumed.stdout.trim().split('\n')).toEqual(['first', 'second'])
+    },
+    120_000,
+  )
+
+  it('transaction timeout: the coordinator aborts it; under TV2 the producer is fenced and a new one carries on', async () => {
+    const topic = uniqueName('txn-timeout')
     await createTopic(bootstrapServers, topic, 1)
-    const producer = txnProducer(uniqueName('tid'))
+    const tid = uniqueName('tid-timeout')
+    const producer = txnProducer(tid, { transactionTimeoutMs: 1000 })
+    const next = txnProducer(tid)
     try {
       await producer.initTransactions()
-      await producer.transaction(async () => {
-        producer.send({ topic, value: 'first' })
-      })
       producer.beginTransaction()
-      producer.send({ topic, value: 'aborted' }).catch(() => {})
-      await producer.flush()
-      await producer.abortTransaction()
-      await producer.transaction(async () => {
-        producer.send({ topic, value: 'second' })
+      await producer.send({ topic, value: 'expired' })
+      // The broker's abort scan runs every transaction.abort.timed.out.transaction.cleanup.interval.ms (10 s default).
+      const admin = new TransactionsAdmin({ bootstrapServers })
+      try {
+        const deadline = Date.now() + 30_000
+        for (;;) {
+          const [d] = await admin.describeTransactions([tid])
+          if (d!.state === 'CompleteAbort') break
+          if (Date.now() > deadline) throw new Error(`still ${d!.state}`)
+          await new Promise((r) => setTimeout(r, 500))
+        }
+      } finally {
+        await admin.close()
+      }
+      // The record fails with the broker's error (its epoch is stale), the producer is fenced.
+      await expect(producer.send({ topic, value: 'late' })).rejects.toMatchObject({ code: 'INVALID_PRODUCER_EPOCH' })
+      await expect(producer.commitTransaction()).rejects.toBeInstanceOf(ProducerFencedError)
+      await next.initTransactions()
+      await next.transaction(async () => {
+        next.send({ topic, value: 'after' })
       })
     } finally {
       await producer.close()
+      await next.close()
     }
-    const consumed = await javaTool(
-      libDir!,
-      JAVA_TOOLS.consoleConsumer,
-      [
-        '--bootstrap-server',
-        bootstrapServers,
-        '--topic',
-        topic,
-        '--from-beginning',
-        '--isolation-level',
-        'read_committed',
-        '--max-messages',
-        '2',
-        '--timeout-ms',
-        '30000',
-      ],
-      { timeoutMs: 90_000 },
-    )
-    expect(consumed.code, consumed.stderr).toBe(0)
-    expect(consumed.stdout.trim().split('\n')).toEqual(['first', 'second'])
-  }, 120_000)
+    expect(await readAll(bootstrapServers, topic, 1, 'read_committed')).toEqual(['after'])
+  }, 60_000)
 })
