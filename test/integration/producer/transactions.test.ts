@@ -11,6 +11,7 @@ import {
   IllegalStateError,
   ProducerFencedError,
   TransactionAbortedError,
+  TransactionFatalError,
 } from '../../../src/producer/transactions/errors.js'
 import { Apis } from '../../../src/protocol/index.js'
 import { JAVA_TOOLS, javaTool } from '../../../src/testing/index.js'
@@ -321,4 +322,16 @@ describe('transactional producer (real broker)', () => {
     }
     expect(await readAll(bootstrapServers, topic, 1, 'read_committed')).toEqual(['after'])
   }, 60_000)
+
+  it('a transactionTimeoutMs above the broker maximum fails initTransactions with a fatal INVALID_TRANSACTION_TIMEOUT', async () => {
+    const producer = txnProducer(uniqueName('tid'), { transactionTimeoutMs: 3_600_000 })
+    try {
+      const err = await producer.initTransactions().catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(TransactionFatalError)
+      expect((err as Error).message).toContain('INVALID_TRANSACTION_TIMEOUT')
+      expect(() => producer.beginTransaction()).toThrow(TransactionFatalError)
+    } finally {
+      await producer.close()
+    }
+  })
 })
