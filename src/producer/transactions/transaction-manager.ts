@@ -26,7 +26,7 @@
  */
 import { BrokerError, KafkaError } from '../../errors.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
-import type { Apis, RequestOf, ResponseOf } from '../../protocol/index.js'
+import type { Apis, ResponseOf } from '../../protocol/index.js'
 import {
   IllegalStateError,
   ProducerFencedError,
@@ -35,113 +35,26 @@ import {
   TransactionFatalError,
 } from './errors.js'
 
-export type TransactionState =
-  | 'UNINITIALIZED'
-  | 'INITIALIZING'
-  | 'READY'
-  | 'IN_TRANSACTION'
-  | 'COMMITTING_TRANSACTION'
-  | 'ABORTING_TRANSACTION'
-  | 'ABORTABLE_ERROR'
-  | 'FATAL_ERROR'
+import {
+  COORDINATOR_MOVED,
+  errorName,
+  FENCED,
+  isRetriableTxnCode,
+  RETRY_AFTER_BACKOFF,
+  type TransactionManagerOptions,
+  type TransactionState,
+  type TxnGroupMetadata,
+  type TxnOffset,
+  type TxnOffsetPartition,
+  type TxnPoll,
+  type TxnRequest,
+  type TxnResponse,
+  TxnResult,
+  VALID_FROM,
+} from './types.js'
 
-/** Valid previous states per target state (Java's `isTransitionValid`; FATAL_ERROR from any). */
-const VALID_FROM: Record<Exclude<TransactionState, 'FATAL_ERROR'>, readonly TransactionState[]> = {
-  UNINITIALIZED: [],
-  INITIALIZING: ['UNINITIALIZED', 'COMMITTING_TRANSACTION', 'ABORTING_TRANSACTION'],
-  READY: ['INITIALIZING', 'COMMITTING_TRANSACTION', 'ABORTING_TRANSACTION'],
-  IN_TRANSACTION: ['READY'],
-  COMMITTING_TRANSACTION: ['IN_TRANSACTION'],
-  ABORTING_TRANSACTION: ['IN_TRANSACTION', 'ABORTABLE_ERROR'],
-  ABORTABLE_ERROR: ['IN_TRANSACTION', 'COMMITTING_TRANSACTION', 'ABORTABLE_ERROR'],
-}
-
-type InitProducerIdBody = RequestOf<typeof Apis.InitProducerId>
-type AddPartitionsBody = RequestOf<typeof Apis.AddPartitionsToTxn>
-type AddOffsetsBody = RequestOf<typeof Apis.AddOffsetsToTxn>
-type TxnOffsetCommitBody = RequestOf<typeof Apis.TxnOffsetCommit>
-type EndTxnBody = RequestOf<typeof Apis.EndTxn>
-interface TxnOffsetPartition {
-  partitionIndex: number
-  committedOffset: bigint
-  committedLeaderEpoch: number
-  committedMetadata: string | null
-}
-
-/** A request the caller must send; `maxVersion` caps the negotiated version (TV1 limits). */
-export type TxnRequest =
-  | { kind: 'FindCoordinator'; keyType: 'transaction' | 'group'; key: string }
-  | { kind: 'InitProducerId'; nodeId: number; body: InitProducerIdBody; maxVersion: number }
-  | { kind: 'AddPartitionsToTxn'; nodeId: number; body: AddPartitionsBody; maxVersion: number }
-  | { kind: 'AddOffsetsToTxn'; nodeId: number; body: AddOffsetsBody; maxVersion: number }
-  | { kind: 'TxnOffsetCommit'; nodeId: number; body: TxnOffsetCommitBody; maxVersion: number }
-  | { kind: 'EndTxn'; nodeId: number; body: EndTxnBody; maxVersion: number }
-
-export type TxnResponse =
-  | ResponseOf<typeof Apis.InitProducerId>
-  | ResponseOf<typeof Apis.AddPartitionsToTxn>
-  | ResponseOf<typeof Apis.AddOffsetsToTxn>
-  | ResponseOf<typeof Apis.TxnOffsetCommit>
-  | ResponseOf<typeof Apis.EndTxn>
-
-export interface TxnPoll {
-  request: TxnRequest | undefined
-  /** When to poll again at the latest (a backoff ends); Infinity: only a response or a call changes anything. */
-  nextPollMs: number
-}
-
-/** Offsets as commitSync takes them: the next offset to read per partition. */
-export interface TxnOffset {
-  topic: string
-  partition: number
-  offset: bigint
-  metadata?: string | null
-  leaderEpoch?: number
-}
-
-/** consumer.groupMetadata(). */
-export interface TxnGroupMetadata {
-  groupId: string
-  generationId: number
-  memberId: string
-  groupInstanceId: string | null
-}
-
-export interface TransactionManagerOptions {
-  transactionalId: string
-  transactionTimeoutMs: number
-  retryBackoffMs: number
-  retryBackoffMaxMs?: number
-  /** A new producer id / epoch to stamp batches with (InitProducerId, TV2 EndTxn). */
-  onProducerIdAndEpoch?: (producerId: bigint, epoch: number) => void
-}
-
-/** The outcome of a blocking call (Java's TransactionalRequestResult). */
-export class TxnResult {
-  readonly promise: Promise<void>
-  done = false
-  error: Error | undefined
-  #resolve!: () => void
-  #reject!: (err: Error) => void
-  constructor(readonly operation: 'initTransactions' | 'commitTransaction' | 'abortTransaction' | 'sendOffsets') {
-    this.promise = new Promise<void>((resolve, reject) => {
-      this.#resolve = resolve
-      this.#reject = reject
-    })
-    this.promise.catch(() => {})
-  }
-  resolve(): void {
-    if (this.done) return
-    this.done = true
-    this.#resolve()
-  }
-  reject(err: Error): void {
-    if (this.done) return
-    this.done = true
-    this.error = err
-    this.#reject(err)
-  }
-}
+export type { TransactionState, TxnGroupMetadata, TxnOffset, TxnPoll, TxnRequest, TxnResponse }
+export { TxnResult }
 
 /** Why a request is queued, in Java's priority order (lower first). */
 const PRIORITY = { InitProducerId: 1, AddPartitionsToTxn: 2, AddOffsetsToTxn: 2, TxnOffsetCommit: 2, EndTxn: 3 }
@@ -164,16 +77,6 @@ interface Op {
 
 const TV1_CAPS = { addPartitions: 3, addOffsets: 4, txnOffsetCommit: 4, endTxn: 4 }
 const ADD_PARTITIONS_RETRY_BACKOFF_MS = 20
-const MAX_INT16 = 32767
-
-const COORDINATOR_MOVED: ReadonlySet<number> = new Set([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE])
-const RETRY_AFTER_BACKOFF: ReadonlySet<number> = new Set([
-  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
-  ErrorCode.CONCURRENT_TRANSACTIONS,
-  ErrorCode.REQUEST_TIMED_OUT,
-  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-])
-const FENCED: ReadonlySet<number> = new Set([ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRODUCER_EPOCH])
 
 export class TransactionManager {
   readonly transactionalId: string
@@ -889,14 +792,3 @@ export class TransactionManager {
     if (p !== undefined) throw new IllegalStateError(`A previous ${p.operation}() is still in progress`)
   }
 }
-
-function errorName(code: number): string {
-  for (const [name, c] of Object.entries(ErrorCode)) if (c === code) return name
-  return `error ${code}`
-}
-
-function isRetriableTxnCode(code: number): boolean {
-  return COORDINATOR_MOVED.has(code) || RETRY_AFTER_BACKOFF.has(code) || code === ErrorCode.REQUEST_TIMED_OUT
-}
-
-export const MAX_PRODUCER_EPOCH = MAX_INT16
