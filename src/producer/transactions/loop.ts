@@ -76,36 +76,37 @@ export class TransactionLoop {
   }
 
   #dispatch(request: TxnRequest): void {
-    const done = (): void => {
-      this.#o.onChange?.()
-      this.wakeup()
-    }
+    // A handler that throws (an invalid transition poisons the manager) must not become an
+    // unhandled rejection: log it and go on polling.
+    const settle =
+      <T>(fn: (value: T) => void) =>
+      (value: T): void => {
+        try {
+          fn(value)
+          this.#o.onChange?.()
+        } catch (err) {
+          this.#o.logger?.error(`kafka-wire producer: handling ${request.kind} failed: ${(err as Error).message}`)
+        }
+        this.wakeup()
+      }
     if (request.kind === 'FindCoordinator') {
       this.#transport.findCoordinator(request.keyType, request.key).then(
-        (nodeId) => {
-          this.#tm.onCoordinator(request, nodeId)
-          done()
-        },
-        (err) => {
+        settle((nodeId: number) => this.#tm.onCoordinator(request, nodeId)),
+        settle((err: unknown) => {
           this.#o.logger?.warn(
             `kafka-wire producer: FindCoordinator(${request.keyType}) failed: ${(err as Error)?.message}`,
           )
           this.#tm.onError(request, err, this.#clock.now())
-          done()
-        },
+        }),
       )
       return
     }
     this.#transport.send(request).then(
-      (response) => {
-        this.#tm.onResponse(request, response, this.#clock.now())
-        done()
-      },
-      (err) => {
+      settle((response: TxnResponse) => this.#tm.onResponse(request, response, this.#clock.now())),
+      settle((err: unknown) => {
         this.#o.logger?.debug?.(`kafka-wire producer: ${request.kind} failed: ${(err as Error)?.message}`)
         this.#tm.onError(request, err, this.#clock.now())
-        done()
-      },
+      }),
     )
   }
 }

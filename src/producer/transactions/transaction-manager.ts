@@ -221,8 +221,11 @@ export class TransactionManager {
       throw new IllegalStateError(`abortTransaction() in state ${this.#state}: no transaction is open`)
     }
     this.#transition('ABORTING_TRANSACTION')
-    // Requests of the aborted transaction that have not gone out are dropped.
-    for (const op of this.#queue) op.result?.reject(new TransactionAbortedError('The transaction was aborted'))
+    // Requests of the aborted transaction that have not gone out are dropped; the caller of one
+    // on the wire (sendOffsetsToTransaction) learns now, its response is ignored.
+    const aborted = new TransactionAbortedError('The transaction was aborted')
+    for (const op of this.#queue) op.result?.reject(aborted)
+    this.#inFlight?.op?.result?.reject(aborted)
     this.#queue = []
     this.#pendingPartitions.clear()
     return this.#beginEnd(false, now, incompleteBatches)
@@ -336,6 +339,8 @@ export class TransactionManager {
     const inFlight = this.#inFlight
     if (inFlight?.request !== request) return
     this.#inFlight = undefined
+    // After a fatal error nothing moves any more (its callers were failed already).
+    if (this.#state === 'FATAL_ERROR') return
     inFlight.op?.handle(response, now)
   }
 
@@ -752,6 +757,7 @@ export class TransactionManager {
     for (const op of this.#queue) op.result?.reject(error)
     this.#queue = []
     result?.reject(error)
+    this.#inFlight?.op?.result?.reject(error)
     if (this.#pending !== undefined && this.#pending.operation === 'commitTransaction') {
       this.#pending.reject(error)
       this.#pending = undefined
@@ -761,6 +767,7 @@ export class TransactionManager {
   #fatal(error: Error): void {
     this.#lastError = error
     this.#state = 'FATAL_ERROR'
+    this.#inFlight?.op?.result?.reject(error)
     for (const op of this.#queue) op.result?.reject(error)
     this.#queue = []
     this.#pending?.reject(error)

@@ -7,6 +7,7 @@ import {
   IllegalStateError,
   ProducerFencedError,
   TransactionAbortableError,
+  TransactionAbortedError,
   TransactionFatalError,
 } from '../../../src/producer/transactions/errors.js'
 import { TransactionManager, type TxnRequest } from '../../../src/producer/transactions/transaction-manager.js'
@@ -278,6 +279,28 @@ describe('TransactionManager (sans-IO)', () => {
     // Abort is allowed, and the producer goes on.
     const abort = tm.beginAbort(0, 0)
     tm.onResponse(next('EndTxn'), ok({ producerId: 42n, producerEpoch: 4 }), 0)
+    await abort.promise
+    expect(tm.state).toBe('READY')
+  })
+
+  it('abort while TxnOffsetCommit is on the wire: sendOffsets fails with TransactionAbortedError, EndTxn(abort) follows', async () => {
+    const { tm, next, init } = setup(2)
+    await init()
+    tm.beginTransaction()
+    const r = tm.sendOffsetsToTransaction([{ topic: 'in', partition: 0, offset: 1n }], GROUP, 0)
+    tm.onCoordinator(next('FindCoordinator'), 1)
+    const commit = next('TxnOffsetCommit')
+    const abort = tm.beginAbort(0, 0)
+    await expect(r.promise).rejects.toBeInstanceOf(TransactionAbortedError)
+    expect(tm.poll(0, 0).request).toBeUndefined() // one request at a time: EndTxn waits for the response
+    tm.onResponse(
+      commit,
+      { throttleTimeMs: 0, topics: [{ name: 'in', partitions: [{ partitionIndex: 0, errorCode: 0 }] }] } as never,
+      0,
+    )
+    const end = next('EndTxn')
+    expect(end.body.committed).toBe(false)
+    tm.onResponse(end, ok({ producerId: 42n, producerEpoch: 4 }), 0)
     await abort.promise
     expect(tm.state).toBe('READY')
   })
