@@ -1,4 +1,11 @@
 /** The Admin client and its public types. */
 export { Admin } from './admin.js'
 export { AdminAggregateError } from './errors.js'
+export {
+  type ListTransactionsOptions,
+  type ProducerState as ActiveProducerState,
+  type TransactionDescription,
+  type TransactionListing,
+  TransactionsAdmin,
+} from './transactions.js'
 export type * from './types.js'

@@ -417,6 +417,8 @@ export function builderWriterFactory(config: {
   compression: CompressionType
   compressionLevel: number | undefined
   batchSize: number
+  /** A transactional producer's batches carry the transactional attribute bit. */
+  transactional?: boolean
 }): RecordsWriterFactory {
   const ratios = new Map<string, number>()
   const compressed = config.compression !== 0
@@ -430,6 +432,7 @@ export function builderWriterFactory(config: {
         producerEpoch: -1,
         baseSequence: -1,
       }
+      if (config.transactional === true) options.isTransactional = true
       if (config.compressionLevel !== undefined) options.compressionLevel = config.compressionLevel
       if (compressed) options.compressionRatioEstimate = ratios.get(topic) ?? 1
       return new BuilderWriter(new RecordBatchBuilder(options), config.batchSize, compressed ? topic : null, ratios)

@@ -19,3 +19,12 @@ export {
   type Serializer,
   serializers,
 } from './serializers.js'
+export {
+  ProducerFencedError,
+  TransactionAbortableError,
+  TransactionAbortedError,
+  type TransactionErrorCategory,
+  TransactionFatalError,
+} from './transactions/errors.js'
+export type { TransactionOffsetsInput } from './transactions/producer-transactions.js'
+export type { TxnGroupMetadata as TransactionGroupMetadata } from './transactions/transaction-manager.js'

@@ -59,6 +59,14 @@ export interface ProducerConfig<K = unknown, V = unknown> {
   valueSerializer?: Serializer<V>
   /** Called for every failed record batch (and records rejected at send()), besides rejecting their promises. */
   onError?: (error: Error, info: ProducerErrorInfo) => void
+  /**
+   * Makes the producer transactional (docs/transactions.md): records are sent inside
+   * beginTransaction() … commitTransaction(); a newer producer with the same id fences this one.
+   * Implies idempotence and needs acks 'all'.
+   */
+  transactionalId?: string
+  /** How long the coordinator lets a transaction stay open before it aborts it. Default 60000. */
+  transactionTimeoutMs?: number
 }
 
 export interface ResolvedProducerConfig<K = unknown, V = unknown> {
@@ -86,6 +94,8 @@ export interface ResolvedProducerConfig<K = unknown, V = unknown> {
   onError: ((error: Error, info: ProducerErrorInfo) => void) | undefined
   /** Why idempotence was turned off although it defaults to on, for an info log. */
   idempotenceDisabledReason: string | undefined
+  transactionalId: string | undefined
+  transactionTimeoutMs: number
 }
 
 export const PRODUCER_DEFAULTS = {
@@ -257,10 +267,23 @@ export function resolveProducerConfig<K, V>(
     }
   }
 
-  for (const key of Object.keys(o)) {
-    if (key === 'transactionalId' && o[key] !== undefined) {
-      throw new ConfigError('transactionalId', 'transactions are not supported yet')
+  const transactionalId = o.transactionalId
+  if (transactionalId !== undefined && (typeof transactionalId !== 'string' || transactionalId === '')) {
+    throw new ConfigError('transactionalId', `expected a non-empty string, got ${String(transactionalId)}`)
+  }
+  const transactionTimeoutMs = int('transactionTimeoutMs', o.transactionTimeoutMs, 60000, 1)
+  if (transactionalId !== undefined && !idempotent) {
+    // A transactional producer is idempotent (Java: "Cannot set a transactional.id without also
+    // enabling idempotence"); a setting that turned the default off is a conflict, not a downgrade.
+    if (explicitIdempotence) {
+      throw new ConfigError('enableIdempotence', 'must be true (or unset) when transactionalId is set')
     }
+    if (acks !== -1) throw new ConfigError('acks', "must be 'all' when transactionalId is set")
+    if (retries === 0) throw new ConfigError('retries', 'must be greater than 0 when transactionalId is set')
+    throw new ConfigError(
+      'maxInFlightRequestsPerConnection',
+      `must be at most ${MAX_IN_FLIGHT_FOR_IDEMPOTENCE} when transactionalId is set`,
+    )
   }
 
   return {
@@ -287,5 +310,7 @@ export function resolveProducerConfig<K, V>(
     valueSerializer: fn<Serializer<V>>('valueSerializer', o.valueSerializer),
     onError: fn('onError', o.onError),
     idempotenceDisabledReason,
+    transactionalId,
+    transactionTimeoutMs,
   }
 }

@@ -48,14 +48,30 @@ export class PartitionSequences {
   }
 }
 
+/**
+ * What a transactional producer adds (src/producer/transactions/): the producer id and epoch
+ * come from the transaction coordinator, a partition may be drained only once it is part of the
+ * open transaction, and a sequence gap is repaired by the transaction manager's epoch bump
+ * (after the abort), never by a local epoch bump.
+ */
+export interface TransactionalHooks {
+  /** Whether a batch for this partition may be drained now (TV1 queues AddPartitionsToTxn). */
+  maySend(topic: string, partition: number): boolean
+  /** A sequenced batch failed for good: its partition needs a new epoch. */
+  epochBumpRequired(): void
+}
+
 export class ProducerState {
   readonly idempotent: boolean
   #producerId = -1n
   #epoch = -1
   readonly #resets = new Set<PartitionSequences>()
+  /** Set for a transactional producer. */
+  readonly transactional: TransactionalHooks | undefined
 
-  constructor(idempotent: boolean) {
+  constructor(idempotent: boolean, transactional?: TransactionalHooks) {
     this.idempotent = idempotent
+    this.transactional = transactional
   }
 
   get producerId(): bigint {
@@ -90,6 +106,7 @@ export class ProducerState {
   canDrain(ps: PartitionSequences, first: ProducerBatch): boolean {
     if (!this.idempotent) return true
     if (this.#producerId < 0n || ps.resetRequired) return false
+    if (this.transactional !== undefined && !this.transactional.maySend(first.topic, first.partition)) return false
     if (first.hasSequence) {
       // A retry goes only when it is the lowest unsettled sequence.
       return ps.unsettled[0] === first
@@ -160,6 +177,11 @@ export class ProducerState {
 
   requestReset(ps: PartitionSequences): void {
     if (!this.idempotent) return
+    if (this.transactional !== undefined) {
+      // The transaction is abortable now; its end bumps the epoch and the partition restarts at 0.
+      this.transactional.epochBumpRequired()
+      return
+    }
     ps.resetRequired = true
     this.#resets.add(ps)
   }

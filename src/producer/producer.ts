@@ -14,7 +14,7 @@
  */
 import { Cluster } from '../cluster/cluster.js'
 import type { TopicMetadata } from '../cluster/metadata.js'
-import { type CommonClientOptions, resolveClientOptions } from '../cluster/options.js'
+import { type CommonClientOptions, type ResolvedCommonOptions, resolveClientOptions } from '../cluster/options.js'
 import {
   AbortError,
   ClosedError,
@@ -49,6 +49,13 @@ import { partitionForKey } from './partitioner.js'
 import { ProducerState } from './producer-state.js'
 import { Sender, SenderLoop } from './sender.js'
 import { type DefaultData, defaultSerializer, type RecordHeaders, type Serializer } from './serializers.js'
+import { IllegalStateError, TransactionAbortedError } from './transactions/errors.js'
+import {
+  ProducerTransactions,
+  type TransactionOffsetsInput,
+  type TxnCluster,
+} from './transactions/producer-transactions.js'
+import type { TxnGroupMetadata } from './transactions/transaction-manager.js'
 import { clusterTransport } from './transport.js'
 
 /** Options of a Producer: the shared client options plus the producer's own. */
@@ -153,6 +160,8 @@ export class Producer<K = DefaultData, V = DefaultData> {
   #closed = false
   #closePromise: Promise<void> | undefined
   #connected: Promise<void> | undefined
+  /** Set when transactionalId is (docs/transactions.md). */
+  readonly #txn: ProducerTransactions | undefined
 
   constructor(options: ProducerOptions<K, V>) {
     const { common: resolvedCommon, own } = resolveClientOptions(options, PRODUCER_OPTION_NAMES, 'producer')
@@ -193,9 +202,11 @@ export class Producer<K = DefaultData, V = DefaultData> {
         compression: config.compressionType,
         compressionLevel: config.compressionLevel,
         batchSize: config.batchSize,
+        transactional: config.transactionalId !== undefined,
       }),
     )
-    this.#state = new ProducerState(config.idempotent)
+    this.#txn = config.transactionalId === undefined ? undefined : this.#createTransactions(config, resolvedCommon)
+    this.#state = new ProducerState(config.idempotent, this.#txn?.hooks)
     this.#sender = new Sender(this.#acc, this.#state, {
       acks: config.acks,
       maxRequestSize: config.maxRequestSize,
@@ -216,6 +227,12 @@ export class Producer<K = DefaultData, V = DefaultData> {
       onCurrentLeader: (topic, partition, leaderId, leaderEpoch, endpoint) => {
         this.#cluster.updateLeader(topic, partition, leaderId, leaderEpoch, endpoint)
       },
+      ...(this.#txn === undefined
+        ? {}
+        : {
+            transactionalId: config.transactionalId!,
+            maxProduceVersion: () => this.#txn!.maxProduceVersion(),
+          }),
     })
     const transport = clusterTransport(this.#cluster, {
       requestTimeoutMs: config.requestTimeoutMs,
@@ -236,6 +253,13 @@ export class Producer<K = DefaultData, V = DefaultData> {
     // The hot path: validate and serialize into locals, append, allocate nothing else.
     if (this.#closed) {
       return this.#rejectNow(new ClosedError('Cannot send a record: the producer is closed'), recordTopic(record))
+    }
+    if (this.#txn !== undefined) {
+      try {
+        this.#txn.checkSend()
+      } catch (err) {
+        return this.#rejectNow(err as Error, recordTopic(record))
+      }
     }
     let topic: string
     let key: Uint8Array | null
@@ -328,7 +352,11 @@ export class Producer<K = DefaultData, V = DefaultData> {
         const tail = q.last()
         if (tail !== undefined) tails.push(tail)
       }
-      if (tails.length > 0) await Promise.all(tails.map((p) => new Promise<void>((r) => whenSettled(p, r))))
+      if (tails.length > 0) {
+        await Promise.all(tails.map((p) => new Promise<void>((r) => whenSettled(p, r))))
+        // Their batches were appended after the wakeup above (with a linger deadline): send them now.
+        this.#loop.wakeup()
+      }
       const batches = [...this.#acc.incomplete]
       if (batches.length > 0) await Promise.all(batches.map((b) => new Promise<void>((r) => b.onDone(r))))
     } finally {
@@ -350,6 +378,47 @@ export class Producer<K = DefaultData, V = DefaultData> {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
+  }
+
+  // --- transactions (docs/transactions.md) -------------------------------------------------------
+
+  /**
+   * Finds the transaction coordinator and gets this transactionalId's producer id and epoch,
+   * fencing older producers with the same id and aborting what they left open. Call once.
+   */
+  async initTransactions(): Promise<void> {
+    const txn = this.#requireTxn('initTransactions')
+    await this.#ensureConnected()
+    await txn.initTransactions()
+  }
+
+  /** Opens a transaction (local: the coordinator learns of it with the first record or offsets). */
+  beginTransaction(): void {
+    this.#requireTxn('beginTransaction').beginTransaction()
+  }
+
+  /**
+   * Adds a consumer group's offsets to the open transaction: they are committed with it (and
+   * discarded if it aborts). `offsets` take commitSync's shape (the next offset to read);
+   * `groupMetadata` is `consumer.groupMetadata()`, whose generation fences a zombie member.
+   */
+  async sendOffsetsToTransaction(offsets: TransactionOffsetsInput, groupMetadata: TxnGroupMetadata): Promise<void> {
+    await this.#requireTxn('sendOffsetsToTransaction').sendOffsetsToTransaction(offsets, groupMetadata)
+  }
+
+  /** Flushes the transaction's records, then commits it (EndTxn). */
+  async commitTransaction(): Promise<void> {
+    await this.#requireTxn('commitTransaction').commitTransaction()
+  }
+
+  /** Drops the records not yet sent, waits for those on the wire, then aborts the transaction. */
+  async abortTransaction(): Promise<void> {
+    await this.#requireTxn('abortTransaction').abortTransaction()
+  }
+
+  /** Runs `fn` in a transaction: begin, run, commit; on a throw, abort and rethrow. */
+  async transaction<T>(fn: (producer: this) => Promise<T> | T): Promise<T> {
+    return this.#requireTxn('transaction').transaction(() => fn(this))
   }
 
   /** The partitions of a topic (waiting up to maxBlockMs for its metadata). */
@@ -688,6 +757,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
   }
 
   #batchFailed(error: Error, batch: ProducerBatch): void {
+    this.#txn?.manager.onBatchFailed(error)
     this.#logger.error(
       `kafka-wire producer: failed to deliver ${batch.recordCount} record(s) to ${batch.topic}-${batch.partition}: ${error.message}`,
     )
@@ -706,6 +776,54 @@ export class Producer<K = DefaultData, V = DefaultData> {
 
   // --- plumbing -------------------------------------------------------------------------------
 
+  #requireTxn(call: string): ProducerTransactions {
+    if (this.#closed) throw new ClosedError(`${call}(): the producer is closed`)
+    if (this.#txn === undefined) throw new IllegalStateError(`${call}() needs the transactionalId option`)
+    return this.#txn
+  }
+
+  #createTransactions(config: ResolvedProducerConfig<K, V>, common: ResolvedCommonOptions): ProducerTransactions {
+    const cluster = this.#cluster as unknown as TxnCluster
+    return new ProducerTransactions(config.transactionalId!, config.transactionTimeoutMs, {
+      cluster,
+      logger: this.#logger,
+      maxBlockMs: config.maxBlockMs,
+      retryBackoffMs: config.retryBackoffMs,
+      retryBackoffMaxMs: config.retryBackoffMaxMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      featureMaxAgeMs: common.metadataMaxAgeMs,
+      setProducerIdAndEpoch: (id, epoch) => {
+        this.#state.setProducerIdAndEpoch(id, epoch)
+        this.#loop.wakeup()
+      },
+      wakeSender: () => this.#loop.wakeup(),
+      flush: () => this.flush(),
+      incompleteBatches: () => {
+        // Settled sends stay in their queue until its loop shifts them: count the live ones.
+        let n = this.#acc.incomplete.size
+        for (const p of this.#awaitingMemory) if (!p.settled) n++
+        for (const q of this.#awaitingMetadata.values()) for (const p of q) if (!p.settled) n++
+        return n
+      },
+      someBatchSettled: () => {
+        const batches = [...this.#acc.incomplete]
+        return new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.max(5, config.retryBackoffMs))
+          for (const b of batches)
+            b.onDone(() => {
+              clearTimeout(timer)
+              resolve()
+            })
+        })
+      },
+      dropUnsent: (error) => {
+        for (const q of this.#awaitingMetadata.values()) for (const p of q) this.#settle(p, error)
+        for (const p of this.#awaitingMemory) this.#settle(p, error)
+        this.#sender.failUnsent(error)
+      },
+    })
+  }
+
   #ensureConnected(): Promise<void> {
     this.#connected ??= this.#cluster.connect().catch((err) => {
       this.#connected = undefined
@@ -715,6 +833,18 @@ export class Producer<K = DefaultData, V = DefaultData> {
   }
 
   async #close(timeoutMs: number | undefined): Promise<void> {
+    if (this.#txn !== undefined) {
+      // Java: close() with an open transaction leaves it to the coordinator (it aborts it on
+      // timeout or when the next instance initializes); unsent records of it fail now.
+      const state = this.#txn.manager.state
+      if (state === 'IN_TRANSACTION' || state === 'ABORTABLE_ERROR' || state === 'ABORTING_TRANSACTION') {
+        const error = new TransactionAbortedError('The producer was closed with the transaction open')
+        for (const q of this.#awaitingMetadata.values()) for (const p of q) this.#settle(p, error)
+        for (const p of this.#awaitingMemory) this.#settle(p, error)
+        this.#sender.failUnsent(error)
+      }
+      this.#txn.close(new ClosedError('The producer was closed'))
+    }
     this.#acc.beginClose()
     this.#loop.wakeup()
     const deadline = timeoutMs === undefined || !Number.isFinite(timeoutMs) ? undefined : Date.now() + timeoutMs

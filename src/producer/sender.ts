@@ -54,6 +54,10 @@ export interface SenderOptions {
   backoff?: (attempt: number, baseMs: number, maxMs: number) => number
   /** A batch failed for good (after its promises were rejected). */
   onBatchFailed?: (error: Error, batch: ProducerBatch) => void
+  /** Set for a transactional producer: Produce carries it (and batches are transactional). */
+  transactionalId?: string
+  /** Caps the Produce version (TV1 transactions: ≤ 11, so partitions are not added implicitly). */
+  maxProduceVersion?: () => number
   /** A batch refused with MESSAGE_TOO_LARGE was split into `parts` (logged by the producer). */
   onBatchSplit?: (batch: ProducerBatch, parts: ProducerBatch[]) => void
   /** A response named a partition's new leader (KIP-951), with its endpoint when given. */
@@ -139,7 +143,8 @@ export class Sender {
   poll(now: number, metadata: MetadataView): SenderPoll {
     const state = this.#state
     let needsProducerId = state.maybeResetSequences()
-    if (!state.hasProducerId) needsProducerId = true
+    // A transactional producer's id comes from initTransactions(), not from the SenderLoop.
+    if (!state.hasProducerId && state.transactional === undefined) needsProducerId = true
     const requests: ProduceRequestPlan[] = []
     const ready = this.#acc.ready(now, metadata, state)
     let refreshMetadata = this.#refreshRequested || ready.unknownLeaderTopics.size > 0
@@ -221,6 +226,11 @@ export class Sender {
     }
   }
 
+  /** Fails every batch not on the wire (an aborted transaction's); in-flight ones settle normally. */
+  failUnsent(error: Error): void {
+    for (const batch of this.#acc.drainAll()) this.#fail(batch, error, this.#queueOf(batch))
+  }
+
   #plan(nodeId: number, batches: ProducerBatch[], metadata: MetadataView): ProduceRequestPlan {
     const topics = new Map<
       string,
@@ -245,14 +255,14 @@ export class Sender {
       nodeId,
       batches,
       body: {
-        transactionalId: null,
+        transactionalId: this.#options.transactionalId ?? null,
         acks: this.#options.acks,
         timeoutMs: this.#options.requestTimeoutMs,
         topicData: [...topics.values()],
       },
       expectResponse: this.#options.acks !== 0,
       timeoutMs: this.#options.requestTimeoutMs,
-      maxVersion: topicIdsKnown ? 13 : 12,
+      maxVersion: Math.min(topicIdsKnown ? 13 : 12, this.#options.maxProduceVersion?.() ?? 13),
     }
   }
 

@@ -2,7 +2,7 @@
 import { RecordAccumulator } from '../../../src/producer/accumulator.js'
 import { builderWriterFactory, type ProducerBatch, type RecordMetadata } from '../../../src/producer/batch.js'
 import { BufferPool } from '../../../src/producer/buffer-pool.js'
-import { ProducerState } from '../../../src/producer/producer-state.js'
+import { ProducerState, type TransactionalHooks } from '../../../src/producer/producer-state.js'
 import { type ProduceRequestPlan, type ProduceResponseBody, Sender } from '../../../src/producer/sender.js'
 import { batches, type CompressionType } from '../../../src/protocol/records/index.js'
 
@@ -18,6 +18,12 @@ export interface HarnessOptions {
   idempotent?: boolean
   partitions?: number[] // leader per partition
   compression?: CompressionType
+  /** A transactional producer: the ProducerState hooks and the Sender's transactional options. */
+  transactional?: {
+    hooks: TransactionalHooks
+    transactionalId: string
+    maxProduceVersion: () => number
+  }
 }
 
 export interface PartitionResult {
@@ -30,16 +36,21 @@ export interface PartitionResult {
 export function harness(o: HarnessOptions = {}) {
   const batchSize = o.batchSize ?? 1000
   const pool = new BufferPool(o.bufferMemory ?? 1 << 20, batchSize)
-  const factory = builderWriterFactory({ compression: o.compression ?? 0, compressionLevel: undefined, batchSize })
+  const factory = builderWriterFactory({
+    compression: o.compression ?? 0,
+    compressionLevel: undefined,
+    batchSize,
+    transactional: o.transactional !== undefined,
+  })
   const deliveryTimeoutMs = o.deliveryTimeoutMs ?? 120_000
   const acc = new RecordAccumulator(
     { batchSize, lingerMs: o.lingerMs ?? 5, deliveryTimeoutMs, adaptivePartitioning: false },
     pool,
     factory,
   )
-  const idempotent = o.idempotent ?? false
-  const state = new ProducerState(idempotent)
-  if (idempotent) state.setProducerIdAndEpoch(1000n, 0)
+  const idempotent = o.idempotent ?? o.transactional !== undefined
+  const state = new ProducerState(idempotent, o.transactional?.hooks)
+  if (idempotent && o.transactional === undefined) state.setProducerIdAndEpoch(1000n, 0)
   const failed: [Error, ProducerBatch][] = []
   const sender = new Sender(acc, state, {
     acks: o.acks ?? -1,
@@ -52,6 +63,9 @@ export function harness(o: HarnessOptions = {}) {
     retryBackoffMaxMs: 1000,
     backoff: (_attempt, base) => base,
     onBatchFailed: (e, b) => failed.push([e, b]),
+    ...(o.transactional === undefined
+      ? {}
+      : { transactionalId: o.transactional.transactionalId, maxProduceVersion: o.transactional.maxProduceVersion }),
   })
   const leaders = o.partitions ?? [1, 2]
   const topics = new Map([
@@ -120,8 +134,14 @@ export function harness(o: HarnessOptions = {}) {
 
   /** Decoded (producerId, epoch, baseSequence, values) of each batch in a request. */
   function decode(plan: ProduceRequestPlan) {
-    const out: { topic: string; partition: number; producerEpoch: number; baseSequence: number; values: string[] }[] =
-      []
+    const out: {
+      topic: string
+      partition: number
+      producerEpoch: number
+      baseSequence: number
+      isTransactional: boolean
+      values: string[]
+    }[] = []
     for (const t of plan.body.topicData ?? []) {
       for (const p of t.partitionData ?? []) {
         for (const b of batches(p.records as Buffer)) {
@@ -130,6 +150,7 @@ export function harness(o: HarnessOptions = {}) {
             partition: p.index as number,
             producerEpoch: b.producerEpoch,
             baseSequence: b.baseSequence,
+            isTransactional: b.isTransactional,
             values: [...b.records()].map((r) => r.value!.toString()),
           })
         }

@@ -160,4 +160,31 @@ describe('Producer (fake cluster)', () => {
     expect(() => make(c, { deliveryTimeoutMs: 100 })).toThrow(/deliveryTimeoutMs/)
     expect(() => make(c, { acks: 1 })).not.toThrow() // idempotence defaults off with acks 1, as in Java
   })
+
+  it('validates the transactional options: transactionalId implies idempotence and acks all', () => {
+    const c = fakeCluster({ t: 1 })
+    const option = (fn: () => unknown) => {
+      try {
+        fn()
+      } catch (err) {
+        return err instanceof ConfigError ? err.option : err
+      }
+      return undefined
+    }
+    expect(option(() => make(c, { transactionalId: 'x', acks: 1 }))).toBe('acks')
+    expect(option(() => make(c, { transactionalId: 'x', enableIdempotence: false }))).toBe('enableIdempotence')
+    expect(option(() => make(c, { transactionalId: 'x', retries: 0 }))).toBe('retries')
+    expect(option(() => make(c, { transactionalId: 'x', maxInFlightRequestsPerConnection: 6 }))).toBe(
+      'maxInFlightRequestsPerConnection',
+    )
+    expect(option(() => make(c, { transactionalId: '' }))).toBe('transactionalId')
+    expect(option(() => make(c, { transactionalId: 'x', transactionTimeoutMs: 0 }))).toBe('transactionTimeoutMs')
+    expect(option(() => make(c, { transactionalId: 'x', transactionTimeoutMs: 30_000 }))).toBeUndefined()
+  })
+
+  it('transactional calls on a producer without transactionalId are IllegalStateError', async () => {
+    const p = make(fakeCluster({ t: 1 }))
+    await expect(p.initTransactions()).rejects.toThrow(/needs the transactionalId option/)
+    expect(() => p.beginTransaction()).toThrow(/needs the transactionalId option/)
+  })
 })

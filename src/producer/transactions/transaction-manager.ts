@@ -1,0 +1,802 @@
+/**
+ * The transactional producer's state machine (Java's TransactionManager), sans-IO: the caller
+ * polls it with `now` for the next transactional request to send (one at a time, in priority
+ * order), sends it, and feeds back the response, the error or the looked-up coordinator.
+ *
+ * States: UNINITIALIZED → INITIALIZING → READY → IN_TRANSACTION → COMMITTING_TRANSACTION /
+ * ABORTING_TRANSACTION → READY, plus ABORTABLE_ERROR (only an abort may follow) and FATAL_ERROR
+ * (the producer can only be closed). `beginTransaction()` is local; the RPCs are:
+ * - FindCoordinator (key type 1 for the transactional id, 0 for a group of sendOffsets);
+ * - InitProducerId (transactionalId, timeout; with the current id/epoch for a KIP-360 epoch bump);
+ * - TV1 only: AddPartitionsToTxn (≤ v3) before a partition's first produce, AddOffsetsToTxn
+ *   before TxnOffsetCommit; TV2 (KIP-890 part 2): Produce v12+ adds partitions implicitly;
+ * - TxnOffsetCommit to the group coordinator (≤ v4 TV1, v5 TV2);
+ * - EndTxn (≤ v4 TV1; v5 TV2, whose response carries the bumped epoch to adopt).
+ *
+ * EndTxn is held until no batch of the transaction is incomplete (commit flushes first, abort
+ * first drops unsent batches and waits for the ones on the wire), and skipped when nothing
+ * started the transaction. The transaction version (TV1/TV2) comes from the finalized
+ * `transaction.version` feature, set through `setFinalizedTransactionVersion` and applied only
+ * at a transaction boundary (initTransactions, beginTransaction).
+ *
+ * Error handling follows the tables in /work/shared notes §2.4 (Java 4.3.1): retriable errors
+ * are retried here (CONCURRENT_TRANSACTIONS and COORDINATOR_LOAD_IN_PROGRESS with backoff,
+ * NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE / transport errors with a new coordinator
+ * lookup); the rest make the transaction abortable or the producer fatal.
+ */
+
+import { ErrorCode } from '../../error-codes.js'
+import { BrokerError, KafkaError } from '../../errors.js'
+import type { Apis, ResponseOf } from '../../protocol/index.js'
+import {
+  IllegalStateError,
+  ProducerFencedError,
+  TransactionAbortableError,
+  TransactionAbortedError,
+  TransactionFatalError,
+} from './errors.js'
+
+import {
+  COORDINATOR_MOVED,
+  errorName,
+  FENCED,
+  isRetriableTxnCode,
+  RETRY_AFTER_BACKOFF,
+  type TransactionManagerOptions,
+  type TransactionState,
+  type TxnGroupMetadata,
+  type TxnOffset,
+  type TxnOffsetPartition,
+  type TxnPoll,
+  type TxnRequest,
+  type TxnResponse,
+  TxnResult,
+  VALID_FROM,
+} from './types.js'
+
+export type { TransactionState, TxnGroupMetadata, TxnOffset, TxnPoll, TxnRequest, TxnResponse }
+export { TxnResult }
+
+/** Why a request is queued, in Java's priority order (lower first). */
+const PRIORITY = { InitProducerId: 1, AddPartitionsToTxn: 2, AddOffsetsToTxn: 2, TxnOffsetCommit: 2, EndTxn: 3 }
+
+interface Op {
+  kind: keyof typeof PRIORITY
+  coordinator: 'transaction' | 'group'
+  /** The group id for group-coordinator requests. */
+  groupId?: string
+  build(nodeId: number): TxnRequest
+  handle(response: TxnResponse, now: number): void
+  result?: TxnResult
+  retryAt: number
+  attempts: number
+  /** EndTxn: wait until no batch is incomplete. */
+  waitForBatches?: boolean
+  /** Checked when the op is due: true completes it without a request. */
+  skip?: (now: number) => boolean
+}
+
+const TV1_CAPS = { addPartitions: 3, addOffsets: 4, txnOffsetCommit: 4, endTxn: 4 }
+const ADD_PARTITIONS_RETRY_BACKOFF_MS = 20
+
+export class TransactionManager {
+  readonly transactionalId: string
+  readonly #o: TransactionManagerOptions
+  #state: TransactionState = 'UNINITIALIZED'
+  #lastError: Error | undefined
+  #producerId = -1n
+  #epoch = -1
+  /** 2 when TV2 is used for the current transaction. */
+  #tv: 1 | 2 = 1
+  #finalizedTv: 1 | 2 | undefined
+  #txnCoordinator: number | undefined
+  readonly #groupCoordinators = new Map<string, number>()
+  #queue: Op[] = []
+  #inFlight: { request: TxnRequest; op: Op | undefined } | undefined
+  /** The blocking call whose result is pending: a timed-out call may only be retried as itself. */
+  #pending: TxnResult | undefined
+  // Per transaction:
+  readonly #partitionsInTxn = new Set<string>()
+  readonly #pendingPartitions = new Map<string, { topic: string; partition: number }>()
+  readonly #partitionsBeingAdded = new Set<string>()
+  #transactionStarted = false
+  #epochBumpRequired = false
+
+  constructor(options: TransactionManagerOptions) {
+    this.transactionalId = options.transactionalId
+    this.#o = options
+  }
+
+  get state(): TransactionState {
+    return this.#state
+  }
+  get producerId(): bigint {
+    return this.#producerId
+  }
+  get epoch(): number {
+    return this.#epoch
+  }
+  /** The transaction version of the current (or next) transaction. */
+  get transactionVersion(): 1 | 2 {
+    return this.#tv
+  }
+  get lastError(): Error | undefined {
+    return this.#lastError
+  }
+  /** Whether unsent batches must be dropped now (aborting, or an abortable error is pending). */
+  get dropsUnsentBatches(): boolean {
+    return this.#state === 'ABORTING_TRANSACTION' || this.#state === 'ABORTABLE_ERROR'
+  }
+  get isTransactionOpen(): boolean {
+    return this.#state === 'IN_TRANSACTION'
+  }
+
+  /** The finalized `transaction.version` from ApiVersions (v3+); used from the next transaction on. */
+  setFinalizedTransactionVersion(level: number): void {
+    this.#finalizedTv = level >= 2 ? 2 : 1
+  }
+
+  // --- application calls ----------------------------------------------------------------------
+
+  initTransactions(now: number): TxnResult {
+    const cached = this.#cachedResult('initTransactions')
+    if (cached !== undefined) return cached
+    this.#throwIfFatal()
+    if (this.#state !== 'UNINITIALIZED') throw new IllegalStateError(`initTransactions() in state ${this.#state}`)
+    this.#applyTv()
+    this.#transition('INITIALIZING')
+    const result = new TxnResult('initTransactions')
+    this.#pending = result
+    this.#enqueue(this.#initProducerIdOp(result, false), now)
+    return result
+  }
+
+  beginTransaction(): void {
+    this.#throwIfPending()
+    this.#throwIfFatal()
+    if (this.#state !== 'READY') {
+      throw new IllegalStateError(
+        this.#state === 'UNINITIALIZED' || this.#state === 'INITIALIZING'
+          ? 'Call initTransactions() before beginTransaction()'
+          : `beginTransaction() in state ${this.#state}: a transaction is already open`,
+      )
+    }
+    this.#applyTv()
+    this.#partitionsInTxn.clear()
+    this.#pendingPartitions.clear()
+    this.#partitionsBeingAdded.clear()
+    this.#transactionStarted = false
+    this.#transition('IN_TRANSACTION')
+  }
+
+  /** Throws unless records may be sent now (inside an open transaction). */
+  checkSend(): void {
+    this.#throwIfFatal()
+    if (this.#state === 'ABORTABLE_ERROR') throw this.#abortableFor('send()')
+    if (this.#state !== 'IN_TRANSACTION') {
+      throw new IllegalStateError(`Cannot send in state ${this.#state}: call beginTransaction() first`)
+    }
+  }
+
+  sendOffsetsToTransaction(offsets: readonly TxnOffset[], group: TxnGroupMetadata, now: number): TxnResult {
+    this.#throwIfPending()
+    this.#throwIfFatal()
+    if (this.#state === 'ABORTABLE_ERROR') throw this.#abortableFor('sendOffsetsToTransaction()')
+    if (this.#state !== 'IN_TRANSACTION') {
+      throw new IllegalStateError(`sendOffsetsToTransaction() in state ${this.#state}: no transaction is open`)
+    }
+    const result = new TxnResult('sendOffsets')
+    this.#transactionStarted = true
+    if (offsets.length === 0) {
+      result.resolve()
+      return result
+    }
+    if (this.#tv === 1) this.#enqueue(this.#addOffsetsOp(result, offsets, group), now)
+    else this.#enqueue(this.#txnOffsetCommitOp(result, offsets, group), now)
+    return result
+  }
+
+  /** Moves to COMMITTING_TRANSACTION; EndTxn(commit) goes once no batch is incomplete. */
+  /**
+   * `incompleteBatches`: records of the transaction not yet settled; the transaction may have
+   * started on the broker once they are sent, so EndTxn is decided when they settled.
+   */
+  beginCommit(now: number, incompleteBatches = 0): TxnResult {
+    const cached = this.#cachedResult('commitTransaction')
+    if (cached !== undefined) return cached
+    this.#throwIfFatal()
+    if (this.#state === 'ABORTABLE_ERROR') throw this.#abortableFor('commitTransaction()')
+    if (this.#state !== 'IN_TRANSACTION') {
+      throw new IllegalStateError(`commitTransaction() in state ${this.#state}: no transaction is open`)
+    }
+    this.#transition('COMMITTING_TRANSACTION')
+    return this.#beginEnd(true, now, incompleteBatches)
+  }
+
+  /** Moves to ABORTING_TRANSACTION; EndTxn(abort) goes once the batches on the wire settled. */
+  beginAbort(now: number, incompleteBatches = 0): TxnResult {
+    const cached = this.#cachedResult('abortTransaction')
+    if (cached !== undefined) return cached
+    this.#throwIfFatal()
+    if (this.#state !== 'IN_TRANSACTION' && this.#state !== 'ABORTABLE_ERROR') {
+      throw new IllegalStateError(`abortTransaction() in state ${this.#state}: no transaction is open`)
+    }
+    this.#transition('ABORTING_TRANSACTION')
+    // Requests of the aborted transaction that have not gone out are dropped; the caller of one
+    // on the wire (sendOffsetsToTransaction) learns now, its response is ignored.
+    const aborted = new TransactionAbortedError('The transaction was aborted')
+    for (const op of this.#queue) op.result?.reject(aborted)
+    this.#inFlight?.op?.result?.reject(aborted)
+    this.#queue = []
+    this.#pendingPartitions.clear()
+    return this.#beginEnd(false, now, incompleteBatches)
+  }
+
+  // --- produce path hooks ---------------------------------------------------------------------
+
+  /**
+   * Whether a batch for this partition may be drained now. TV2: always inside the transaction
+   * (the Produce adds it). TV1: once AddPartitionsToTxn added it; the first ask queues the add.
+   */
+  maybeAddPartition(topic: string, partition: number): boolean {
+    if (this.#state !== 'IN_TRANSACTION' && this.#state !== 'COMMITTING_TRANSACTION') return false
+    if (this.#tv === 2) {
+      // A produce that fails may still have added the partition on the broker: the
+      // transaction counts as started from the first attempt, so it is ended with an EndTxn.
+      this.#transactionStarted = true
+      return true
+    }
+    const key = `${topic}\u0000${partition}`
+    if (this.#partitionsInTxn.has(key)) return true
+    if (!this.#partitionsBeingAdded.has(key)) this.#pendingPartitions.set(key, { topic, partition })
+    return false
+  }
+
+  /** Partitions waiting for AddPartitionsToTxn (TV1). */
+  get hasPendingPartitions(): boolean {
+    return this.#pendingPartitions.size > 0 || this.#partitionsBeingAdded.size > 0
+  }
+
+  /** A sequenced batch failed for good: the partition's sequences need a new epoch. */
+  requestEpochBump(): void {
+    this.#epochBumpRequired = true
+  }
+
+  /** A batch of the transaction failed for good. */
+  onBatchFailed(error: Error): void {
+    if (error instanceof TransactionAbortedError) return
+    if (this.#state !== 'IN_TRANSACTION' && this.#state !== 'COMMITTING_TRANSACTION') return
+    const code = error instanceof BrokerError ? error.errorCode : undefined
+    if (code === ErrorCode.PRODUCER_FENCED || (code === ErrorCode.INVALID_PRODUCER_EPOCH && this.#tv === 2)) {
+      // Under TV2 every transaction bumps the epoch: a produce with a stale epoch means a newer
+      // instance (or the coordinator's timeout abort) fenced this one.
+      this.#fatal(new ProducerFencedError(`The producer was fenced: ${error.message}`, { cause: error }))
+    } else if (
+      code === ErrorCode.INVALID_PRODUCER_ID_MAPPING ||
+      code === ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED ||
+      code === ErrorCode.CLUSTER_AUTHORIZATION_FAILED
+    ) {
+      this.#fatal(
+        new TransactionFatalError(`A transactional produce failed: ${error.message}`, 'fatal', { cause: error }),
+      )
+    } else {
+      this.#abortable(
+        new TransactionAbortableError(`A record of the transaction failed: ${error.message}`, { cause: error }),
+      )
+    }
+  }
+
+  /** The producer closed: pending calls fail. */
+  close(error: Error): void {
+    for (const op of this.#queue) op.result?.reject(error)
+    this.#queue = []
+    this.#pending?.reject(error)
+    this.#pending = undefined
+  }
+
+  // --- driver interface -----------------------------------------------------------------------
+
+  poll(now: number, incompleteBatches: number): TxnPoll {
+    if (this.#inFlight !== undefined) return { request: undefined, nextPollMs: Number.POSITIVE_INFINITY }
+    if (
+      this.#tv === 1 &&
+      this.#pendingPartitions.size > 0 &&
+      !this.#queue.some((o) => o.kind === 'AddPartitionsToTxn')
+    ) {
+      this.#enqueue(this.#addPartitionsOp(), now)
+    }
+    let nextPollMs = Number.POSITIVE_INFINITY
+    for (const op of this.#queue) {
+      if (op.waitForBatches && incompleteBatches > 0) continue
+      if (op.retryAt > now) {
+        if (op.retryAt < nextPollMs) nextPollMs = op.retryAt
+        continue
+      }
+      if (op.skip?.(now)) {
+        this.#queue.splice(this.#queue.indexOf(op), 1)
+        return this.poll(now, incompleteBatches)
+      }
+      const nodeId = this.#coordinatorFor(op)
+      const request: TxnRequest =
+        nodeId === undefined
+          ? { kind: 'FindCoordinator', keyType: op.coordinator, key: op.groupId ?? this.transactionalId }
+          : op.build(nodeId)
+      this.#inFlight = { request, op: nodeId === undefined ? undefined : op }
+      if (nodeId !== undefined) this.#queue.splice(this.#queue.indexOf(op), 1)
+      return { request, nextPollMs }
+    }
+    return { request: undefined, nextPollMs }
+  }
+
+  /** FindCoordinator answered. */
+  onCoordinator(request: TxnRequest, nodeId: number): void {
+    if (this.#inFlight?.request !== request || request.kind !== 'FindCoordinator') return
+    this.#inFlight = undefined
+    if (request.keyType === 'transaction') this.#txnCoordinator = nodeId
+    else this.#groupCoordinators.set(request.key, nodeId)
+  }
+
+  onResponse(request: TxnRequest, response: TxnResponse, now: number): void {
+    const inFlight = this.#inFlight
+    if (inFlight?.request !== request) return
+    this.#inFlight = undefined
+    // After a fatal error nothing moves any more (its callers were failed already).
+    if (this.#state === 'FATAL_ERROR') return
+    inFlight.op?.handle(response, now)
+  }
+
+  /** The request failed as a whole (transport error, timeout): look the coordinator up again and retry. */
+  onError(request: TxnRequest, error: unknown, now: number): void {
+    const inFlight = this.#inFlight
+    if (inFlight?.request !== request) return
+    this.#inFlight = undefined
+    const err = error instanceof Error ? error : new KafkaError(String(error))
+    if (request.kind === 'FindCoordinator') {
+      // The cluster retried until its deadline; try again after a backoff, failing only on fatal errors.
+      if (err instanceof KafkaError && !err.retriable) {
+        this.#fatal(new TransactionFatalError(`FindCoordinator failed: ${err.message}`, 'fatal', { cause: err }))
+        return
+      }
+      for (const op of this.#queue) op.retryAt = Math.max(op.retryAt, now + this.#o.retryBackoffMs)
+      return
+    }
+    const op = inFlight.op!
+    this.#forgetCoordinator(op)
+    this.#retry(op, now, this.#o.retryBackoffMs)
+  }
+
+  // --- operations -----------------------------------------------------------------------------
+
+  #initProducerIdOp(result: TxnResult, bump: boolean): Op {
+    const op: Op = {
+      kind: 'InitProducerId',
+      coordinator: 'transaction',
+      result,
+      retryAt: 0,
+      attempts: 0,
+      build: (nodeId) => ({
+        kind: 'InitProducerId',
+        nodeId,
+        maxVersion: Number.POSITIVE_INFINITY,
+        body: {
+          transactionalId: this.transactionalId,
+          transactionTimeoutMs: this.#o.transactionTimeoutMs,
+          producerId: bump ? this.#producerId : -1n,
+          producerEpoch: bump ? this.#epoch : -1,
+        },
+      }),
+      handle: (res, now) => {
+        const r = res as ResponseOf<typeof Apis.InitProducerId>
+        if (r.errorCode === ErrorCode.NONE) {
+          this.#epochBumpRequired = false
+          this.#setProducerIdAndEpoch(r.producerId, r.producerEpoch)
+          this.#transition('READY')
+          this.#complete(result)
+          return
+        }
+        this.#handleCommonError(op, r.errorCode, now, 'InitProducerId')
+      },
+    }
+    return op
+  }
+
+  #addPartitionsOp(): Op {
+    const op: Op = {
+      kind: 'AddPartitionsToTxn',
+      coordinator: 'transaction',
+      retryAt: 0,
+      attempts: 0,
+      build: (nodeId) => {
+        // Everything asked for so far goes in this request.
+        for (const [key] of this.#pendingPartitions) this.#partitionsBeingAdded.add(key)
+        this.#pendingPartitions.clear()
+        const byTopic = new Map<string, number[]>()
+        for (const key of this.#partitionsBeingAdded) {
+          const [topic, p] = key.split('\u0000') as [string, string]
+          let list = byTopic.get(topic)
+          if (list === undefined) byTopic.set(topic, (list = []))
+          list.push(Number(p))
+        }
+        return {
+          kind: 'AddPartitionsToTxn',
+          nodeId,
+          maxVersion: TV1_CAPS.addPartitions,
+          body: {
+            v3AndBelowTransactionalId: this.transactionalId,
+            v3AndBelowProducerId: this.#producerId,
+            v3AndBelowProducerEpoch: this.#epoch,
+            v3AndBelowTopics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+          },
+        }
+      },
+      handle: (res, now) => {
+        if (this.#state !== 'IN_TRANSACTION' && this.#state !== 'COMMITTING_TRANSACTION') return
+        const r = res as ResponseOf<typeof Apis.AddPartitionsToTxn>
+        let worst: number = ErrorCode.NONE
+        const added: string[] = []
+        for (const t of r.resultsByTopicV3AndBelow) {
+          for (const p of t.resultsByPartition) {
+            const key = `${t.name}\u0000${p.partitionIndex}`
+            if (p.partitionErrorCode === ErrorCode.NONE) added.push(key)
+            // OPERATION_NOT_ATTEMPTED only says another partition failed.
+            else if (p.partitionErrorCode !== ErrorCode.OPERATION_NOT_ATTEMPTED || worst === ErrorCode.NONE)
+              worst = p.partitionErrorCode
+          }
+        }
+        if (worst === ErrorCode.NONE) {
+          for (const key of this.#partitionsBeingAdded) this.#partitionsInTxn.add(key)
+          this.#partitionsBeingAdded.clear()
+          this.#transactionStarted = true
+          return
+        }
+        for (const key of added) {
+          this.#partitionsInTxn.add(key)
+          this.#partitionsBeingAdded.delete(key)
+        }
+        if (worst === ErrorCode.CONCURRENT_TRANSACTIONS) {
+          // The previous transaction is still completing: retry soon (Java's 20 ms when nothing is in yet).
+          this.#retry(
+            op,
+            now,
+            this.#partitionsInTxn.size === 0 ? ADD_PARTITIONS_RETRY_BACKOFF_MS : this.#o.retryBackoffMs,
+          )
+          return
+        }
+        if (
+          worst === ErrorCode.TOPIC_AUTHORIZATION_FAILED ||
+          worst === ErrorCode.OPERATION_NOT_ATTEMPTED ||
+          worst === ErrorCode.TRANSACTION_ABORTABLE ||
+          worst === ErrorCode.UNKNOWN_PRODUCER_ID
+        ) {
+          this.#abortable(new TransactionAbortableError(`AddPartitionsToTxn failed: ${errorName(worst)}`))
+          return
+        }
+        this.#handleCommonError(op, worst, now, 'AddPartitionsToTxn')
+      },
+    }
+    return op
+  }
+
+  #addOffsetsOp(result: TxnResult, offsets: readonly TxnOffset[], group: TxnGroupMetadata): Op {
+    const op: Op = {
+      kind: 'AddOffsetsToTxn',
+      coordinator: 'transaction',
+      result,
+      retryAt: 0,
+      attempts: 0,
+      build: (nodeId) => ({
+        kind: 'AddOffsetsToTxn',
+        nodeId,
+        maxVersion: TV1_CAPS.addOffsets,
+        body: {
+          transactionalId: this.transactionalId,
+          producerId: this.#producerId,
+          producerEpoch: this.#epoch,
+          groupId: group.groupId,
+        },
+      }),
+      handle: (res, now) => {
+        if (this.#state !== 'IN_TRANSACTION') return
+        const code = (res as ResponseOf<typeof Apis.AddOffsetsToTxn>).errorCode
+        if (code === ErrorCode.NONE) {
+          this.#enqueue(this.#txnOffsetCommitOp(result, offsets, group), now)
+          return
+        }
+        if (code === ErrorCode.GROUP_AUTHORIZATION_FAILED || code === ErrorCode.TRANSACTION_ABORTABLE) {
+          this.#abortable(new TransactionAbortableError(`AddOffsetsToTxn failed: ${errorName(code)}`), result)
+          return
+        }
+        this.#handleCommonError(op, code, now, 'AddOffsetsToTxn')
+      },
+    }
+    return op
+  }
+
+  #txnOffsetCommitOp(result: TxnResult, offsets: readonly TxnOffset[], group: TxnGroupMetadata): Op {
+    let remaining = [...offsets]
+    const op: Op = {
+      kind: 'TxnOffsetCommit',
+      coordinator: 'group',
+      groupId: group.groupId,
+      result,
+      retryAt: 0,
+      attempts: 0,
+      build: (nodeId) => {
+        const byTopic = new Map<string, TxnOffsetPartition[]>()
+        for (const o of remaining) {
+          let list = byTopic.get(o.topic)
+          if (list === undefined) byTopic.set(o.topic, (list = []))
+          list.push({
+            partitionIndex: o.partition,
+            committedOffset: o.offset,
+            committedLeaderEpoch: o.leaderEpoch ?? -1,
+            committedMetadata: o.metadata ?? null,
+          })
+        }
+        return {
+          kind: 'TxnOffsetCommit',
+          nodeId,
+          maxVersion: this.#tv === 2 ? 5 : TV1_CAPS.txnOffsetCommit,
+          body: {
+            transactionalId: this.transactionalId,
+            groupId: group.groupId,
+            producerId: this.#producerId,
+            producerEpoch: this.#epoch,
+            generationId: group.generationId,
+            memberId: group.memberId,
+            groupInstanceId: group.groupInstanceId,
+            topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+          },
+        }
+      },
+      handle: (res, now) => {
+        if (this.#state !== 'IN_TRANSACTION') return
+        const r = res as ResponseOf<typeof Apis.TxnOffsetCommit>
+        const retry: TxnOffset[] = []
+        let worst: number = ErrorCode.NONE
+        for (const t of r.topics) {
+          for (const p of t.partitions) {
+            if (p.errorCode === ErrorCode.NONE) continue
+            const o = remaining.find((x) => x.topic === t.name && x.partition === p.partitionIndex)
+            if (o !== undefined) retry.push(o)
+            if (worst === ErrorCode.NONE || !isRetriableTxnCode(p.errorCode)) worst = p.errorCode
+          }
+        }
+        if (worst === ErrorCode.NONE) {
+          this.#complete(result)
+          return
+        }
+        remaining = retry
+        if (
+          worst === ErrorCode.UNKNOWN_MEMBER_ID ||
+          worst === ErrorCode.ILLEGAL_GENERATION ||
+          worst === ErrorCode.FENCED_INSTANCE_ID ||
+          worst === ErrorCode.GROUP_AUTHORIZATION_FAILED ||
+          worst === ErrorCode.TRANSACTION_ABORTABLE
+        ) {
+          // The consumer's generation moved on (a rebalance): its partitions may belong to
+          // another member now, so this transaction must not commit (KIP-447).
+          this.#abortable(
+            new TransactionAbortableError(
+              `TxnOffsetCommit for group ${group.groupId} failed: ${errorName(worst)} (group metadata mismatch)`,
+            ),
+            result,
+          )
+          return
+        }
+        if (worst === ErrorCode.REQUEST_TIMED_OUT) {
+          this.#groupCoordinators.delete(group.groupId)
+          this.#retry(op, now, this.#o.retryBackoffMs)
+          return
+        }
+        this.#handleCommonError(op, worst, now, 'TxnOffsetCommit')
+      },
+    }
+    return op
+  }
+
+  #beginEnd(commit: boolean, now: number, incompleteBatches: number): TxnResult {
+    const result = new TxnResult(commit ? 'commitTransaction' : 'abortTransaction')
+    this.#pending = result
+    // TV1: nothing added (and nothing being added) means the coordinator knows no transaction.
+    // TV2: no produce was attempted and no offsets sent. Records still buffered may start it.
+    const started = (): boolean => this.#transactionStarted || this.#partitionsBeingAdded.size > 0
+    if (!started() && incompleteBatches === 0) {
+      this.#afterEnd(result, now)
+      return result
+    }
+    const op: Op = {
+      skip: (now2) => {
+        if (started()) return false
+        this.#afterEnd(result, now2)
+        return true
+      },
+      kind: 'EndTxn',
+      coordinator: 'transaction',
+      result,
+      retryAt: 0,
+      attempts: 0,
+      waitForBatches: true,
+      build: (nodeId) => ({
+        kind: 'EndTxn',
+        nodeId,
+        maxVersion: this.#tv === 2 ? 5 : TV1_CAPS.endTxn,
+        body: {
+          transactionalId: this.transactionalId,
+          producerId: this.#producerId,
+          producerEpoch: this.#epoch,
+          committed: commit,
+        },
+      }),
+      handle: (res, now2) => {
+        const r = res as ResponseOf<typeof Apis.EndTxn>
+        const code = r.errorCode
+        if (code === ErrorCode.NONE) {
+          // TV2: the coordinator bumped the epoch (or gave a new id on overflow).
+          if (this.#tv === 2 && r.producerId >= 0n && r.producerEpoch >= 0) {
+            this.#setProducerIdAndEpoch(r.producerId, r.producerEpoch)
+          }
+          this.#afterEnd(result, now2)
+          return
+        }
+        if (code === ErrorCode.TRANSACTION_ABORTABLE || code === ErrorCode.UNKNOWN_PRODUCER_ID) {
+          if (commit) {
+            this.#abortable(new TransactionAbortableError(`EndTxn(commit) failed: ${errorName(code)}`), result)
+          } else {
+            this.#fatal(new TransactionFatalError(`EndTxn(abort) failed: ${errorName(code)}`))
+          }
+          return
+        }
+        this.#handleCommonError(op, code, now2, 'EndTxn')
+      },
+    }
+    this.#enqueue(op, now)
+    return result
+  }
+
+  /** After EndTxn (or when none was needed): READY, or a KIP-360 epoch bump first. */
+  #afterEnd(result: TxnResult, now: number): void {
+    if (this.#epochBumpRequired && this.#tv === 1) {
+      // A sequenced batch failed for good: the partitions' sequences restart under a new epoch.
+      this.#transition('INITIALIZING')
+      this.#enqueue(this.#initProducerIdOp(result, true), now)
+      return
+    }
+    if (this.#epochBumpRequired && this.#tv === 2 && !this.#transactionStarted) {
+      // No EndTxn bumped the epoch: bump it through InitProducerId.
+      this.#transition('INITIALIZING')
+      this.#enqueue(this.#initProducerIdOp(result, true), now)
+      return
+    }
+    this.#epochBumpRequired = false
+    this.#transition('READY')
+    this.#complete(result)
+  }
+
+  /** Error codes every transactional request handles the same way. */
+  #handleCommonError(op: Op, code: number, now: number, api: string): void {
+    if (COORDINATOR_MOVED.has(code)) {
+      this.#forgetCoordinator(op)
+      this.#retry(op, now, 0)
+    } else if (RETRY_AFTER_BACKOFF.has(code)) {
+      this.#retry(op, now, this.#o.retryBackoffMs)
+    } else if (FENCED.has(code)) {
+      this.#fatal(
+        new ProducerFencedError(
+          `${api} failed with ${errorName(code)}: another producer with transactionalId ${this.transactionalId} ` +
+            'has been started (or the transaction timed out and the coordinator bumped the epoch). Close this producer.',
+        ),
+      )
+    } else if (
+      code === ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED ||
+      code === ErrorCode.CLUSTER_AUTHORIZATION_FAILED
+    ) {
+      this.#fatal(new TransactionFatalError(`${api} failed: ${errorName(code)}`, 'fatal'))
+    } else {
+      // INVALID_TXN_STATE, INVALID_PRODUCER_ID_MAPPING, INVALID_TRANSACTION_TIMEOUT, unknown codes.
+      this.#fatal(new TransactionFatalError(`${api} failed: ${errorName(code)}`, 'fatal'))
+    }
+  }
+
+  // --- helpers --------------------------------------------------------------------------------
+
+  #enqueue(op: Op, now: number): void {
+    op.retryAt = Math.max(op.retryAt, now)
+    const i = this.#queue.findIndex((o) => PRIORITY[o.kind] > PRIORITY[op.kind])
+    if (i < 0) this.#queue.push(op)
+    else this.#queue.splice(i, 0, op)
+  }
+
+  #retry(op: Op, now: number, delayMs: number): void {
+    op.attempts++
+    const max = this.#o.retryBackoffMaxMs ?? 1000
+    op.retryAt = now + Math.min(max, delayMs * 2 ** Math.min(op.attempts - 1, 10))
+    if (delayMs === 0) op.retryAt = now
+    this.#enqueue(op, now)
+  }
+
+  #coordinatorFor(op: Op): number | undefined {
+    return op.coordinator === 'transaction' ? this.#txnCoordinator : this.#groupCoordinators.get(op.groupId!)
+  }
+
+  #forgetCoordinator(op: Op): void {
+    if (op.coordinator === 'transaction') this.#txnCoordinator = undefined
+    else this.#groupCoordinators.delete(op.groupId!)
+  }
+
+  #setProducerIdAndEpoch(producerId: bigint, epoch: number): void {
+    this.#producerId = producerId
+    this.#epoch = epoch
+    this.#o.onProducerIdAndEpoch?.(producerId, epoch)
+  }
+
+  #applyTv(): void {
+    if (this.#finalizedTv !== undefined) this.#tv = this.#finalizedTv
+  }
+
+  #transition(to: Exclude<TransactionState, 'FATAL_ERROR'>): void {
+    if (!VALID_FROM[to].includes(this.#state)) {
+      // An invalid transition is a bug: poison the manager (KAFKA-14831) rather than continue.
+      const err = new IllegalStateError(`Invalid transaction state transition ${this.#state} → ${to}`)
+      this.#fatal(new TransactionFatalError(err.message, 'fatal', { cause: err }))
+      throw err
+    }
+    this.#state = to
+  }
+
+  #complete(result: TxnResult): void {
+    if (this.#pending === result) this.#pending = undefined
+    result.resolve()
+  }
+
+  #abortable(error: TransactionAbortableError, result?: TxnResult): void {
+    if (this.#state === 'FATAL_ERROR') return
+    this.#lastError = error
+    if (this.#state !== 'ABORTING_TRANSACTION') this.#state = 'ABORTABLE_ERROR'
+    this.#pendingPartitions.clear()
+    this.#partitionsBeingAdded.clear()
+    for (const op of this.#queue) op.result?.reject(error)
+    this.#queue = []
+    result?.reject(error)
+    this.#inFlight?.op?.result?.reject(error)
+    if (this.#pending !== undefined && this.#pending.operation === 'commitTransaction') {
+      this.#pending.reject(error)
+      this.#pending = undefined
+    }
+  }
+
+  #fatal(error: Error): void {
+    this.#lastError = error
+    this.#state = 'FATAL_ERROR'
+    this.#inFlight?.op?.result?.reject(error)
+    for (const op of this.#queue) op.result?.reject(error)
+    this.#queue = []
+    this.#pending?.reject(error)
+    this.#pending = undefined
+  }
+
+  #throwIfFatal(): void {
+    if (this.#state === 'FATAL_ERROR') throw this.#lastError ?? new TransactionFatalError('The producer failed')
+  }
+
+  #abortableFor(call: string): Error {
+    const last = this.#lastError
+    return new TransactionAbortableError(
+      `${call} is not allowed: the transaction must be aborted (${last?.message ?? 'abortable error'})`,
+      { cause: last },
+    )
+  }
+
+  /** A pending (timed-out) call may only be retried as itself. */
+  #cachedResult(operation: TxnResult['operation']): TxnResult | undefined {
+    const p = this.#pending
+    if (p === undefined) return undefined
+    if (p.operation === operation) return p
+    throw new IllegalStateError(`Cannot call ${operation}() while a previous ${p.operation}() is still in progress`)
+  }
+
+  #throwIfPending(): void {
+    const p = this.#pending
+    if (p !== undefined) throw new IllegalStateError(`A previous ${p.operation}() is still in progress`)
+  }
+}
