@@ -5,6 +5,7 @@
  *
  * - every codec both ways with the Java tools of the same release;
  * - a consumer group whose member is SIGKILLed: the survivor takes every partition over;
+ * - transactions: commit and abort seen through read_committed (TV2 on 4.x, TV1 on 3.9.1);
  * - admin: topics, cluster, configs, groups, offsets;
  * - features a broker generation lacks fail with an error naming the feature and the release
  *   that has it, never with a protocol error.
@@ -131,6 +132,46 @@ describe(`Kafka ${version}${zookeeper ? ' (ZooKeeper mode)' : ''}`, () => {
     b.kill()
     await a.until('all 4 partitions', () => a.assignment.length === 4 && a.state?.memberState === 'STABLE', 60_000)
     await a.close()
+  })
+
+  // TV2 (KIP-890) where the broker finalized transaction.version 2 (4.x), TV1 before (3.9.1).
+  it('transactions: a committed transaction is read by read_committed, an aborted one is not', async () => {
+    const topic = uniqueName('m-txn')
+    await createTopic(bootstrapServers, topic, 2)
+    const producer = new Producer({ bootstrapServers, transactionalId: uniqueName('m-txn-id'), lingerMs: 5 })
+    try {
+      await producer.initTransactions()
+      await producer.transaction(async () => {
+        await Promise.all(Array.from({ length: 10 }, (_, i) => producer.send({ topic, value: `committed-${i}` })))
+      })
+      await producer.beginTransaction()
+      await Promise.all(Array.from({ length: 10 }, (_, i) => producer.send({ topic, value: `aborted-${i}` })))
+      await producer.abortTransaction()
+      await producer.transaction(async () => {
+        await producer.send({ topic, value: 'last' })
+      })
+    } finally {
+      await producer.close()
+    }
+    const consumer = new Consumer({ bootstrapServers, isolationLevel: 'read_committed', autoOffsetReset: 'earliest' })
+    try {
+      consumer.assign([
+        { topic, partition: 0 },
+        { topic, partition: 1 },
+      ])
+      const values: string[] = []
+      const deadline = Date.now() + 60_000
+      while (!values.includes('last') && Date.now() < deadline) {
+        for (const r of await consumer.poll(500)) values.push(String(r.value))
+      }
+      expect(values.filter((v) => v.startsWith('aborted'))).toEqual([])
+      expect(values.filter((v) => v.startsWith('committed')).sort()).toEqual(
+        Array.from({ length: 10 }, (_, i) => `committed-${i}`).sort(),
+      )
+      expect(values).toContain('last')
+    } finally {
+      await consumer.close()
+    }
   })
 
   it('admin: topics, cluster, configs, groups and offsets', async () => {
