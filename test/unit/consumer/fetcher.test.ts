@@ -139,9 +139,11 @@ function setup(
     topic: (name: string) => (name === TOPIC ? md : undefined),
     leaderFor: () => ({ nodeId: 0, leaderEpoch: 0 }),
     requestMetadataRefresh: () => {},
-    versionFor: async () => 12,
-    send: async (_node: number, _api: unknown, body: any) => {
+    invalidateMetadata: () => {},
+    send: async (_node: number, _api: unknown, build: any) => {
       await new Promise((r) => setImmediate(r))
+      // Cluster.send builds the body for the version it chose (here v12: topic names).
+      const body = typeof build === 'function' ? build(12) : build
       // The broker's limits: each partition's share, and the response's maxBytes (at least one batch).
       let left = body.maxBytes
       return {
@@ -473,10 +475,11 @@ describe('Fetcher', () => {
       topic: () => ({ name: TOPIC, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', errorCode: 0, partitions: [] }),
       leaderFor: () => ({ nodeId: 0, leaderEpoch: 0 }),
       requestMetadataRefresh: () => {},
-      versionFor: async () => 12,
-      send: async () => {
+      invalidateMetadata: () => {},
+      send: async (_node: number, _api: unknown, build: (version: number) => unknown) => {
         sent.push(now)
         if (failuresLeft-- > 0) throw new Error('connection refused')
+        build(12)
         return { errorCode: 0, sessionId: 0, responses: [] }
       },
     }
