@@ -69,8 +69,10 @@ const fakeCluster = {
   topic: (name) => (name === topic ? md : undefined),
   leaderFor: () => ({ nodeId: 0, leaderEpoch: 0 }),
   requestMetadataRefresh: () => {},
-  versionFor: async () => 16,
-  send: async (_node, _api, body) => {
+  invalidateMetadata: () => {},
+  send: async (_node, _api, build) => {
+    // Cluster.send builds the body for the version it chose (v16 here).
+    const body = typeof build === 'function' ? build(16) : build
     // Answer on a later turn of the event loop, as a socket read would.
     await new Promise((r) => setImmediate(r))
     return {

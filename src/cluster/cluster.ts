@@ -9,8 +9,7 @@
  * - Metadata is refreshed every metadataMaxAgeMs, and promptly (coalesced, at most once per
  *   retryBackoffMs, growing on failures) when a client reports it stale (`invalidateMetadata()`:
  *   the clients classify their responses' error codes, see errors.ts `invalidatesMetadata`) or a
- *   broker connection fails. Cluster does not look inside responses for error codes (one narrow,
- *   typed exception for the consumer's APIs until it reports everything itself: request.ts).
+ *   broker connection fails. Cluster never looks inside responses for error codes.
  *   Topics named in topicMetadata()/refreshMetadata() are tracked and included in every refresh.
  *   When no known broker answers, the bootstrap servers are tried again (Java's
  *   metadata.recovery.strategy=rebootstrap).
@@ -45,14 +44,7 @@ import { type CoordinatorKeyType, Coordinators } from './coordinators.js'
 import { type BrokerMetadata, MetadataCache, type TopicMetadata } from './metadata.js'
 import type { ResolvedCommonOptions } from './options.js'
 import { ConnectionPool, type Endpoint } from './pool.js'
-import {
-  CONSUMER_COMPAT_APIS,
-  chooseVersion,
-  metadataRequest,
-  type RequestBody,
-  type SendOptions,
-  type StaleMetadata,
-} from './request.js'
+import { chooseVersion, metadataRequest, type RequestBody, type SendOptions, type StaleMetadata } from './request.js'
 import { backoff, isRetriableError, withRetry } from './retry.js'
 
 export { metadataRequest, type RequestBody, type SendOptions, type StaleMetadata }
@@ -394,8 +386,8 @@ export class Cluster {
   }
 
   /**
-   * The version that would be used for `api` on `nodeId` (connecting if needed).
-   * @deprecated for sending: pass `maxVersion` (and a `build(version)` body) to `send()` instead.
+   * The version that would be used for `api` on `nodeId` (connecting if needed), for inspection
+   * (tests, diagnostics). Senders never need it: `send()` takes `maxVersion` and a `build(version)` body.
    */
   async versionFor(nodeId: number, api: ApiSchema<any, any>): Promise<number> {
     const existing = this.#pool.existing(nodeId)
@@ -727,7 +719,7 @@ export class Cluster {
   ): Promise<ResponseOf<A>> {
     const workload = opts.workload ?? 'admin'
     const conn = await this.#pool.acquire(ep, workload, { deadline, ...(opts.signal ? { signal: opts.signal } : {}) })
-    const version = opts.version ?? chooseVersion(conn, api, opts.maxVersion, ep.nodeId)
+    const version = chooseVersion(conn, api, opts.maxVersion, ep.nodeId)
     let body: RequestOf<A>
     if (typeof build === 'function') {
       try {
@@ -737,16 +729,11 @@ export class Cluster {
         throw new UnsupportedVersionError(String(err))
       }
     } else body = build
-    const res = await conn.request(api, body, {
+    return conn.request(api, body, {
       version,
       timeoutMs: Math.max(1, deadline - Date.now()),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.expectResponse === false ? { expectResponse: false } : {}),
     })
-    if (res !== undefined) {
-      const compat = CONSUMER_COMPAT_APIS.get(api)
-      if (compat?.(res)) this.requestMetadataRefresh()
-    }
-    return res
   }
 }

@@ -1,13 +1,12 @@
 /**
- * What a request to a broker is, for Cluster: the send options, the body (or its builder), the one
- * rule that picks its version, and the typed compatibility check of the consumer's responses.
+ * What a request to a broker is, for Cluster: the send options, the body (or its builder), and the
+ * one rule that picks its version.
  * Pure; cluster.ts is the only caller.
  */
 
-import { ErrorCode } from '../error-codes.js'
-import { invalidatesMetadata, UnsupportedVersionError } from '../errors.js'
+import { UnsupportedVersionError } from '../errors.js'
 import type { Connection, Workload } from '../network/index.js'
-import { type ApiSchema, Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
+import type { ApiSchema, Apis, RequestOf } from '../protocol/index.js'
 
 export interface SendOptions {
   /** Which of the broker's connections carries the request. Default 'admin'. */
@@ -23,11 +22,6 @@ export interface SendOptions {
    * that is below the lowest version the broker (or kafka-wire) accepts.
    */
   maxVersion?: number
-  /**
-   * @deprecated An exact version, as learnt from `versionFor()` (two trips into the cluster).
-   * Use `maxVersion`, and a `build(version)` body when the body depends on the version.
-   */
-  version?: number
 }
 
 /** A request body, or a function building it for the version chosen (called once, just before encoding). */
@@ -42,41 +36,6 @@ export interface StaleMetadata {
 }
 
 type MetadataApi = typeof Apis.Metadata
-
-interface PartitionErrors {
-  readonly partitions: readonly { readonly errorCode: number }[]
-}
-
-/**
- * Compatibility, to be removed once consumer/ reports stale metadata for every response itself
- * (issue 14 §3): the APIs the consumer sends to partition leaders and group coordinators, with
- * where their error codes are. Only these responses are looked at, along these typed paths; the
- * producer and admin report through `invalidateMetadata()` and are never looked at.
- */
-export const CONSUMER_COMPAT_APIS: ReadonlyMap<ApiSchema<any, any>, (res: any) => boolean> = new Map<
-  ApiSchema<any, any>,
-  (res: any) => boolean
->([
-  [Apis.Fetch, (r: ResponseOf<typeof Apis.Fetch>) => stale(r.errorCode) || anyPartitionStale(r.responses)],
-  [Apis.ListOffsets, (r: ResponseOf<typeof Apis.ListOffsets>) => anyPartitionStale(r.topics)],
-  [Apis.OffsetForLeaderEpoch, (r: ResponseOf<typeof Apis.OffsetForLeaderEpoch>) => anyPartitionStale(r.topics)],
-  [Apis.OffsetCommit, (r: ResponseOf<typeof Apis.OffsetCommit>) => anyPartitionStale(r.topics)],
-  [
-    Apis.OffsetFetch,
-    (r: ResponseOf<typeof Apis.OffsetFetch>) =>
-      anyPartitionStale(r.topics) || r.groups.some((g) => stale(g.errorCode) || anyPartitionStale(g.topics)),
-  ],
-])
-
-function stale(code: number): boolean {
-  return code !== ErrorCode.NONE && invalidatesMetadata(code)
-}
-
-function anyPartitionStale(topics: readonly PartitionErrors[] | null | undefined): boolean {
-  if (topics == null) return false
-  for (const t of topics) for (const p of t.partitions) if (stale(p.errorCode)) return true
-  return false
-}
 
 /**
  * The one place a request's version is chosen: the highest both sides support, capped at

@@ -17,7 +17,12 @@
  * The Sender's shape (producer/sender.ts): `poll(now, metadata)` plans the Fetches to send and when
  * to poll again, `build(plan, version)` makes a plan's request body, `onResponse(plan, response,
  * now)` / `onError(plan, error, now)` settle it; none of them awaits or reads a clock.
- * `sendFetches()` is the thin driver over the cluster (version lookup, send, settle, wake poll()).
+ * `sendFetches()` is the thin driver over the cluster: one `cluster.send(node, Fetch, build, {
+ * maxVersion })` per plan (docs/DESIGN.md, "Cluster: one send contract"), settle, wake poll().
+ *
+ * Stale metadata is reported here, never inferred by Cluster: a partition error of
+ * METADATA_ERRORS (as Java's FetchCollector) or a top-level error whose `invalidatesMetadata`
+ * flag is set calls `cluster.invalidateMetadata({ topic, reason })`.
  *
  * Called by Consumer.poll(): `sendFetches()` (non-blocking), `collect(maxRecords)` (synchronous).
  * Errors on partitions either change SubscriptionState (reset, metadata refresh) or are raised from
@@ -26,7 +31,7 @@
 import type { Cluster } from '../cluster/index.js'
 import { backoff } from '../cluster/retry.js'
 import { ErrorCode } from '../error-codes.js'
-import { brokerError, KafkaError } from '../errors.js'
+import { brokerError, errorInfo, KafkaError } from '../errors.js'
 import type { Logger } from '../internal/logger.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { Apis, ZERO_UUID } from '../protocol/index.js'
@@ -41,7 +46,7 @@ import type { ConsumerRecord, Deserializer, TopicPartition } from './types.js'
 
 export type ClusterForFetch = Pick<
   Cluster,
-  'send' | 'leaderFor' | 'topic' | 'requestMetadataRefresh' | 'versionFor' | 'brokers'
+  'send' | 'leaderFor' | 'topic' | 'requestMetadataRefresh' | 'invalidateMetadata' | 'brokers'
 >
 
 const METADATA_ERRORS: ReadonlySet<number> = new Set([
@@ -72,6 +77,8 @@ export interface FetchRequestPlan {
   readonly nodeId: number
   readonly partitions: Map<string, PartitionFetchData>
   readonly timeoutMs: number
+  /** The highest Fetch version the request may use: 12 (topic names) while a topic id is unknown. */
+  readonly maxVersion: number | undefined
   built: {
     useIds: boolean
     sessionPartitions: ReadonlyMap<string, PartitionFetchData>
@@ -221,8 +228,9 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
   }
 
   /**
-   * The thin driver: sends the Fetches poll() plans, each once its broker's Fetch version is known,
-   * and hands the outcome to onResponse()/onError(). Returns how many were sent.
+   * The thin driver: sends the Fetches poll() plans (the body built for the version Cluster.send
+   * chooses, at most `plan.maxVersion`) and hands the outcome to onResponse()/onError(). Returns
+   * how many were sent.
    */
   sendFetches(now: number = this.#now()): number {
     const { requests } = this.poll(now, this.#ctx.cluster)
@@ -234,11 +242,10 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     const ctx = this.#ctx
     let data = false
     try {
-      const request = this.build(plan, await ctx.cluster.versionFor(plan.nodeId, Apis.Fetch))
       this.fetchesSent++
-      const res = await ctx.cluster.send(plan.nodeId, Apis.Fetch, request.body, {
+      const res = await ctx.cluster.send(plan.nodeId, Apis.Fetch, (version) => this.build(plan, version).body, {
         workload: 'fetch',
-        version: request.version,
+        ...(plan.maxVersion === undefined ? {} : { maxVersion: plan.maxVersion }),
         signal: this.#abort.signal,
         timeoutMs: plan.timeoutMs,
       })
@@ -325,23 +332,31 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     const requests: FetchRequestPlan[] = []
     for (const [nodeId, partitions] of byNode) {
       this.#inFlight.add(nodeId)
-      requests.push({ nodeId, partitions, timeoutMs: ctx.requestTimeoutMs + o.fetchMaxWaitMs, built: null })
+      let idsKnown = true
+      for (const p of partitions.values()) if (p.topicId === ZERO_UUID) idsKnown = false
+      requests.push({
+        nodeId,
+        partitions,
+        timeoutMs: ctx.requestTimeoutMs + o.fetchMaxWaitMs,
+        maxVersion: idsKnown ? undefined : 12,
+        built: null,
+      })
     }
     return { requests, nextPollMs }
   }
 
   /**
-   * The request body of a planned Fetch for the broker's negotiated Fetch version: topic ids
-   * (v13+) when every topic's id is known, else names (v12); through the broker's fetch session.
+   * The request body of a planned Fetch for `version` (Cluster.send's choice, capped at
+   * `plan.maxVersion`; capped here too for direct callers): topic ids from v13, names below;
+   * through the broker's fetch session.
    */
-  build(plan: FetchRequestPlan, negotiatedVersion: number): { body: FetchRequestBody; version: number } {
+  build(plan: FetchRequestPlan, version: number): { body: FetchRequestBody; version: number } {
     const o = this.#ctx.options
     const nodeId = plan.nodeId
     let session = this.#sessions.get(nodeId)
     if (session === undefined) this.#sessions.set(nodeId, (session = new FetchSessionHandler()))
-    let version = negotiatedVersion
-    const useIds = version >= 13 && [...plan.partitions.values()].every((p) => p.topicId !== ZERO_UUID)
-    if (!useIds && version >= 13) version = 12
+    if (plan.maxVersion !== undefined && version > plan.maxVersion) version = plan.maxVersion
+    const useIds = version >= 13
     if (this.#sessionUsesIds.get(nodeId) !== useIds) {
       session.reset()
       this.#sessionUsesIds.set(nodeId, useIds)
@@ -381,7 +396,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         res.errorCode !== ErrorCode.INVALID_FETCH_SESSION_EPOCH
       ) {
         const info = brokerError(res.errorCode)
-        if (info.invalidatesMetadata) ctx.cluster.requestMetadataRefresh()
+        if (info.invalidatesMetadata) ctx.cluster.invalidateMetadata({ reason: `Fetch: ${info.errorName}` })
       }
       return false
     }
@@ -493,15 +508,18 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
       default:
         if (METADATA_ERRORS.has(p.errorCode)) {
           s.preferredReadReplica = -1
-          ctx.cluster.requestMetadataRefresh()
+          ctx.cluster.invalidateMetadata({ topic: tp.topic, reason: `Fetch: ${errorInfo(p.errorCode).name}` })
           return
         }
         {
           const c = new CompletedFetch(s, sent.fetchOffset, null, false, false, null)
-          c.error = brokerError(p.errorCode, `Fetch from node ${nodeId} failed`, {
+          const err = brokerError(p.errorCode, `Fetch from node ${nodeId} failed`, {
             topic: tp.topic,
             partition: tp.partition,
           })
+          if (err.invalidatesMetadata)
+            ctx.cluster.invalidateMetadata({ topic: tp.topic, reason: `Fetch: ${err.errorName}` })
+          c.error = err
           c.consumed = false
           this.#completed.push(c)
         }

@@ -10,7 +10,7 @@
  */
 import type { Cluster } from '../cluster/index.js'
 import { ErrorCode } from '../error-codes.js'
-import { brokerError, KafkaError, TimeoutError } from '../errors.js'
+import { brokerError, errorInfo, KafkaError, TimeoutError } from '../errors.js'
 import { sleep, TIMED_OUT, withDeadline } from '../internal/deadline.js'
 import type { Logger } from '../internal/logger.js'
 import { Apis, ZERO_UUID } from '../protocol/index.js'
@@ -22,7 +22,7 @@ import { type OffsetAndMetadata, type TopicPartition, type TopicPartitionOffset,
 
 export type ClusterForOffsets = Pick<
   Cluster,
-  'send' | 'leaderFor' | 'topic' | 'requestMetadataRefresh' | 'versionFor' | 'topicMetadata'
+  'send' | 'leaderFor' | 'topic' | 'requestMetadataRefresh' | 'invalidateMetadata' | 'topicMetadata'
 >
 
 const LATEST_TIMESTAMP = -1n
@@ -134,10 +134,11 @@ export class Offsets {
       generation = { generationId: -1, memberId: '', groupInstanceId: null }
     }
     const coordinatorId = await membership.coordinator(deadline)
-    let version = await coordinatorVersion(ctx.cluster, membership, coordinatorId, Apis.OffsetCommit)
     const ids = new Map<string, string>()
     for (const e of entries) ids.set(e.topic, ctx.cluster.topic(e.topic)?.topicId ?? ZERO_UUID)
-    if (version >= 10 && [...ids.values()].some((id) => id === ZERO_UUID)) version = 9
+    // v10+ names topics by id only: while an id is unknown, v9 at most.
+    const maxVersion = [...ids.values()].some((id) => id === ZERO_UUID) ? 9 : undefined
+    let version = -1
     const byTopic = new Map<string, CommitEntry[]>()
     for (const e of entries) {
       let list = byTopic.get(e.topic)
@@ -150,23 +151,26 @@ export class Offsets {
       res = await ctx.cluster.send(
         coordinatorId,
         Apis.OffsetCommit,
-        {
-          groupId: membership.groupId,
-          generationIdOrMemberEpoch: generation.generationId,
-          memberId: generation.memberId,
-          groupInstanceId: generation.groupInstanceId,
-          topics: [...byTopic].map(([topic, list]) => ({
-            name: topic,
-            topicId: ids.get(topic) ?? ZERO_UUID,
-            partitions: list.map((e) => ({
-              partitionIndex: e.partition,
-              committedOffset: e.offset,
-              committedLeaderEpoch: e.leaderEpoch,
-              committedMetadata: e.metadata,
+        (v) => {
+          version = v
+          return {
+            groupId: membership.groupId,
+            generationIdOrMemberEpoch: generation.generationId,
+            memberId: generation.memberId,
+            groupInstanceId: generation.groupInstanceId,
+            topics: [...byTopic].map(([topic, list]) => ({
+              name: topic,
+              topicId: ids.get(topic) ?? ZERO_UUID,
+              partitions: list.map((e) => ({
+                partitionIndex: e.partition,
+                committedOffset: e.offset,
+                committedLeaderEpoch: e.leaderEpoch,
+                committedMetadata: e.metadata,
+              })),
             })),
-          })),
+          }
         },
-        { workload: 'group', version, timeoutMs: ctx.requestTimeoutMs },
+        { workload: 'group', ...(maxVersion === undefined ? {} : { maxVersion }), timeoutMs: ctx.requestTimeoutMs },
       )
     } catch (err) {
       if (err instanceof KafkaError && (err.retriable || err.code === 'ERR_CONNECTION')) {
@@ -183,6 +187,7 @@ export class Offsets {
         const code = p.errorCode
         if (code === ErrorCode.NONE) continue
         const where = { topic, partition: p.partitionIndex }
+        reportStale(ctx.cluster, code, topic, 'OffsetCommit')
         switch (code) {
           case ErrorCode.COORDINATOR_NOT_AVAILABLE:
           case ErrorCode.NOT_COORDINATOR:
@@ -261,7 +266,6 @@ export class Offsets {
   ): Promise<Map<string, OffsetAndMetadata | null>> {
     const ctx = this.#ctx
     const coordinatorId = await membership.coordinator(deadline)
-    let version = await coordinatorVersion(ctx.cluster, membership, coordinatorId, Apis.OffsetFetch)
     const byTopic = new Map<string, number[]>()
     for (const tp of tps) {
       let list = byTopic.get(tp.topic)
@@ -270,7 +274,9 @@ export class Offsets {
     }
     const ids = new Map<string, string>()
     for (const topic of byTopic.keys()) ids.set(topic, ctx.cluster.topic(topic)?.topicId ?? ZERO_UUID)
-    if (version >= 10 && [...ids.values()].some((id) => id === ZERO_UUID)) version = 9
+    // v10+ names topics by id only: while an id is unknown, v9 at most.
+    const maxVersion = [...ids.values()].some((id) => id === ZERO_UUID) ? 9 : undefined
+    let version = -1
     const topics = [...byTopic].map(([name, partitionIndexes]) => ({
       name,
       topicId: ids.get(name) ?? ZERO_UUID,
@@ -281,13 +287,21 @@ export class Offsets {
       res = await ctx.cluster.send(
         coordinatorId,
         Apis.OffsetFetch,
-        version >= 8
-          ? { groups: [{ groupId: membership.groupId, memberId: null, memberEpoch: -1, topics }], requireStable: true }
-          : { groupId: membership.groupId, topics, requireStable: true },
-        { workload: 'group', version, timeoutMs: ctx.requestTimeoutMs },
+        (v) => {
+          version = v
+          return v >= 8
+            ? {
+                groups: [{ groupId: membership.groupId, memberId: null, memberEpoch: -1, topics }],
+                requireStable: true,
+              }
+            : { groupId: membership.groupId, topics, requireStable: true }
+        },
+        { workload: 'group', ...(maxVersion === undefined ? {} : { maxVersion }), timeoutMs: ctx.requestTimeoutMs },
       )
     } catch (err) {
-      if (err instanceof KafkaError && err.retriable)
+      // A coordinator that cannot be reached (it died, or left the cluster metadata) is marked
+      // unknown, so the retry looks it up again instead of trying the dead node.
+      if (err instanceof KafkaError && (err.retriable || err.code === 'ERR_CONNECTION'))
         membership.markCoordinatorUnknown(`OffsetFetch failed: ${String(err)}`)
       throw err
     }
@@ -308,6 +322,7 @@ export class Offsets {
       const topic = version >= 10 ? (idToName.get(t.topicId!) ?? t.name) : t.name
       for (const p of t.partitions) {
         if (p.errorCode !== ErrorCode.NONE) {
+          reportStale(ctx.cluster, p.errorCode, topic, 'OffsetFetch')
           if (p.errorCode === ErrorCode.UNSTABLE_OFFSET_COMMIT) {
             throw brokerError(p.errorCode, 'pending transactional offsets', { topic, partition: p.partitionIndex })
           }
@@ -449,7 +464,7 @@ export class Offsets {
         const r = result.get(s.key)
         if (r === undefined || r.errorCode !== ErrorCode.NONE) {
           s.nextRetryAt = Date.now() + ctx.retryBackoffMs
-          if (r !== undefined && brokerError(r.errorCode).invalidatesMetadata) ctx.cluster.requestMetadataRefresh()
+          if (r !== undefined) reportStale(ctx.cluster, r.errorCode, s.topic, 'ListOffsets')
           continue
         }
         const leader = ctx.cluster.leaderFor(s.topic, s.partition)
@@ -554,7 +569,7 @@ export class Offsets {
               } else {
                 const err = brokerError(r.errorCode, 'ListOffsets failed', tp)
                 if (!err.retriable) throw err
-                if (err.invalidatesMetadata) ctx.cluster.requestMetadataRefresh()
+                reportStale(ctx.cluster, r.errorCode, tp.topic, 'ListOffsets')
                 retry.push(tp)
               }
             }
@@ -627,12 +642,7 @@ export class Offsets {
         const r = results.get(s.key)
         if (r === undefined || r.errorCode !== ErrorCode.NONE) {
           s.nextRetryAt = Date.now() + ctx.retryBackoffMs
-          if (
-            r !== undefined &&
-            (r.errorCode === ErrorCode.FENCED_LEADER_EPOCH || brokerError(r.errorCode).invalidatesMetadata)
-          ) {
-            ctx.cluster.requestMetadataRefresh()
-          }
+          if (r !== undefined) reportStale(ctx.cluster, r.errorCode, s.topic, 'OffsetForLeaderEpoch')
           continue
         }
         const position = s.position!
@@ -680,22 +690,12 @@ function unwrap(err: unknown): unknown {
 export { IllegalStateError }
 
 /**
- * The version of `api` the coordinator speaks (connecting to it if needed). A coordinator that
- * cannot be reached (it died, or left the cluster metadata) is marked unknown, so the retry looks
- * it up again instead of trying the dead node until something else notices.
+ * Reports cached metadata stale when a partition's error code says so (its `invalidatesMetadata`
+ * flag: NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, FENCED_LEADER_EPOCH, ...). Cluster
+ * never reads error codes out of responses (docs/DESIGN.md, "Cluster: one send contract").
  */
-async function coordinatorVersion(
-  cluster: ClusterForOffsets,
-  membership: GroupMembership,
-  coordinatorId: number,
-  api: Parameters<ClusterForOffsets['versionFor']>[1],
-): Promise<number> {
-  try {
-    return await cluster.versionFor(coordinatorId, api)
-  } catch (err) {
-    if (err instanceof KafkaError && (err.retriable || err.code === 'ERR_CONNECTION')) {
-      membership.markCoordinatorUnknown(`cannot reach coordinator ${coordinatorId}: ${String(err)}`)
-    }
-    throw err
-  }
+function reportStale(cluster: ClusterForOffsets, code: number, topic: string, api: string): void {
+  if (code === ErrorCode.NONE) return
+  const info = errorInfo(code)
+  if (info.invalidatesMetadata) cluster.invalidateMetadata({ topic, reason: `${api}: ${info.name}` })
 }

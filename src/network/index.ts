@@ -1,16 +1,14 @@
 /** The network layer: connections (framing, pipelining, ApiVersions, TLS, SASL). Depends only on protocol/. */
 export { ApiVersionTable, type VersionRange } from './api-versions.js'
+export { Connection, connect, type RequestOptions } from './connection.js'
 export {
   CLIENT_SOFTWARE_NAME,
-  Connection,
   clientSoftwareVersion,
-  connect,
   DEFAULT_MAX_IN_FLIGHT_REQUESTS,
   DEFAULT_MAX_RESPONSE_BYTES,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_SOCKET_CONNECTION_SETUP_TIMEOUT_MS,
-  type RequestOptions,
-} from './connection.js'
+} from './connection-setup.js'
 export { FrameDecoder } from './framing.js'
 export * from './sasl/index.js'
 export { isTlsAuthenticationFailure, tlsConnectOptions } from './tls.js'

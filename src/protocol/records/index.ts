@@ -3,6 +3,8 @@
  * CRC-32C. The producer builds batches with `RecordBatchBuilder`; the consumer walks Fetch
  * `records` bytes with `batches()`.
  */
+
+export { batches, RecordBatch, RecordCursor } from './batch-reader.js'
 export {
   ASYNC_COMPRESS_THRESHOLD,
   COMPRESSION_NAMES,
@@ -22,17 +24,14 @@ export {
 } from './compression/index.js'
 export { crc32c } from './crc32c.js'
 export {
-  batches,
   type ControlRecord,
   ControlRecordType,
   type DecodeOptions,
   type KafkaRecord,
   LOG_OVERHEAD,
   RECORD_BATCH_OVERHEAD,
-  RecordBatch,
   RecordBatchBuilder,
   type RecordBatchBuilderOptions,
-  RecordCursor,
   type RecordHeader,
   recordBatchSizeUpperBound,
   setBaseOffset,

@@ -13,7 +13,7 @@
  *
  * Each top-level message becomes one RecordBatch; its records are decoded eagerly (legacy
  * data is rare, and a magic 1 wrapper's base offset is only known after reading them all).
- * Called by `batches()` in record-batch.ts.
+ * Called by `batches()` in batch-reader.ts.
  */
 import zlib from 'node:zlib'
 import { ProtocolError } from '../../errors.js'

@@ -71,7 +71,7 @@ export class RawProducer {
             timeoutMs: 30000,
             topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }],
           },
-          { workload: 'produce', version: 12 },
+          { workload: 'produce', maxVersion: 12 },
         )
         const p = res.responses[0]!.partitionResponses[0]!
         if (p.errorCode === 0) {

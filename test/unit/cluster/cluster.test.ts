@@ -120,7 +120,7 @@ describe('Cluster (fake brokers)', () => {
     expect(count() - before).toBeLessThanOrEqual(2)
   })
 
-  it('a response carrying an error that invalidates metadata triggers a prompt refresh', async () => {
+  it('an error that invalidates metadata, once the client reports it (the consumer does for ListOffsets), triggers a prompt refresh', async () => {
     fake = await startFakeCluster(2)
     fake.state.topics.set('t', { partitions: [[1, 5]] })
     const c = make(fake.bootstrap)
@@ -138,6 +138,8 @@ describe('Cluster (fake brokers)', () => {
       topics: [{ name: 't', partitions: [{ partitionIndex: 0, timestamp: -1n }] }],
     })
     expect(res.topics[0]!.partitions[0]!.errorCode).toBe(6)
+    // Cluster reads no error codes out of responses (send-contract.test.ts): the client reports it.
+    c.invalidateMetadata({ topic: 't', reason: 'ListOffsets: NOT_LEADER_OR_FOLLOWER' })
     const deadline = Date.now() + 2000
     while (c.leaderFor('t', 0)?.nodeId !== 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
     expect(c.leaderFor('t', 0)).toEqual({ nodeId: 2, leaderEpoch: 6 })

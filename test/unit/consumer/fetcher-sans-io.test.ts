@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { Fetcher, type FetchRequestPlan, type FetchResponseBody } from '../../../src/consumer/fetcher.js'
 import { resolveConsumerOptions } from '../../../src/consumer/options.js'
 import { SubscriptionState } from '../../../src/consumer/subscription-state.js'
+import { ErrorCode } from '../../../src/error-codes.js'
 import { RecordBatchBuilder } from '../../../src/protocol/records/index.js'
 
 const TOPIC = 't'
@@ -21,7 +22,9 @@ function setup(opts: { partitions?: number; brokers?: number; fetchMaxBytes?: nu
   const partitions = opts.partitions ?? 1
   const brokers = opts.brokers ?? 1
   const refreshes: number[] = []
+  const stale: { topic?: string; reason?: string }[] = []
   const metadata = {
+    invalidateMetadata: (cause: { topic?: string; reason?: string }) => stale.push(cause),
     brokers: new Map(Array.from({ length: brokers }, (_, n) => [n, { nodeId: n }])),
     topic: (name: string) => (name === TOPIC ? { topicId: TOPIC_ID } : undefined),
     leaderFor: (_t: string, p: number) => ({ nodeId: p % brokers, leaderEpoch: 0 }),
@@ -66,7 +69,7 @@ function setup(opts: { partitions?: number; brokers?: number; fetchMaxBytes?: nu
         },
       ],
     }) as unknown as FetchResponseBody
-  return { fetcher, metadata, subs, respond, refreshes }
+  return { fetcher, metadata, subs, respond, refreshes, stale }
 }
 
 const offsets = (f: Fetcher<any, any>, max = 100) => [...f.collect(max)].map((r) => `${r.partition}:${r.offset}`)
@@ -104,6 +107,37 @@ describe('Fetcher (sans-IO)', () => {
     const { body, version } = fetcher.build(plan, 12)
     expect(version).toBe(12)
     expect(body.topics!.map((t: any) => t.topic)).toEqual([TOPIC])
+    fetcher.close()
+  })
+
+  it('caps a plan at v12 (topic names) while a topic id is unknown; no cap when every id is known', () => {
+    const { fetcher, metadata } = setup()
+    expect(fetcher.poll(0, metadata).requests[0]!.maxVersion).toBeUndefined()
+    fetcher.close()
+    const unknown = setup()
+    const noIds = { ...unknown.metadata, topic: () => undefined }
+    const plan = unknown.fetcher.poll(0, noIds).requests[0]!
+    expect(plan.maxVersion).toBe(12)
+    // Cluster.send builds at min(negotiated, maxVersion); build() caps direct callers too.
+    const { body, version } = unknown.fetcher.build(plan, 17)
+    expect(version).toBe(12)
+    expect(body.topics!.map((t: any) => t.topic)).toEqual([TOPIC])
+    unknown.fetcher.close()
+  })
+
+  it('reports stale metadata itself when a partition fails with NOT_LEADER_OR_FOLLOWER (Cluster reads no error codes)', () => {
+    const { fetcher, metadata, respond, stale } = setup({ partitions: 2 })
+    const plan = fetcher.poll(0, metadata).requests[0]!
+    fetcher.build(plan, 17)
+    const res = respond(plan, new Map([[1, batch(0n, ['a'])]]))
+    const failed = res.responses[0]!.partitions.find((p) => p.partitionIndex === 0)!
+    failed.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER
+    failed.records = null
+    expect(stale).toEqual([])
+    fetcher.onResponse(plan, res, 1)
+    expect(stale).toEqual([{ topic: TOPIC, reason: 'Fetch: NOT_LEADER_OR_FOLLOWER' }])
+    // The other partition's data is still returned; the failed one raises nothing (it is retried).
+    expect(offsets(fetcher)).toEqual(['1:0'])
     fetcher.close()
   })
 

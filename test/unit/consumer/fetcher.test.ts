@@ -139,9 +139,11 @@ function setup(
     topic: (name: string) => (name === TOPIC ? md : undefined),
     leaderFor: () => ({ nodeId: 0, leaderEpoch: 0 }),
     requestMetadataRefresh: () => {},
-    versionFor: async () => 12,
-    send: async (_node: number, _api: unknown, body: any) => {
+    invalidateMetadata: () => {},
+    send: async (_node: number, _api: unknown, build: any) => {
       await new Promise((r) => setImmediate(r))
+      // Cluster.send builds the body for the version it chose (here v12: topic names).
+      const body = typeof build === 'function' ? build(12) : build
       // The broker's limits: each partition's share, and the response's maxBytes (at least one batch).
       let left = body.maxBytes
       return {
@@ -460,6 +462,45 @@ describe('Fetcher', () => {
     f.fetcher.close()
   })
 
+  it('sends each Fetch in one call: capped at v12 with the body built for the chosen version while the topic id is unknown', async () => {
+    const calls: { maxVersion: unknown; topics: unknown }[] = []
+    const subs = new SubscriptionState('earliest')
+    const tp = { topic: TOPIC, partition: 0 }
+    subs.assignFromUser([tp])
+    subs.seek(tp, 0n, -1, { nodeId: 0, leaderEpoch: 0 })
+    let topicId: string | undefined
+    const cluster = {
+      brokers: new Map([[0, { nodeId: 0 }]]),
+      topic: () => (topicId === undefined ? undefined : { name: TOPIC, topicId, errorCode: 0, partitions: [] }),
+      leaderFor: () => ({ nodeId: 0, leaderEpoch: 0 }),
+      requestMetadataRefresh: () => {},
+      invalidateMetadata: () => {},
+      send: async (_node: number, _api: unknown, build: (v: number) => any, opts: { maxVersion?: number }) => {
+        // What Cluster.send does: min(negotiated = 17, maxVersion), then build(version).
+        const body = build(Math.min(17, opts.maxVersion ?? 17))
+        calls.push({ maxVersion: opts.maxVersion, topics: body.topics.map((t: any) => t.topicId) })
+        return { errorCode: 0, sessionId: 0, responses: [] }
+      },
+    }
+    const fetcher = new Fetcher<any, any>({
+      cluster: cluster as any,
+      subscriptions: subs,
+      options: resolveConsumerOptions({ bootstrapServers: 'x:1' }),
+      requestTimeoutMs: 30000,
+      onData: () => {},
+    })
+    fetcher.sendFetches()
+    await new Promise((r) => setImmediate(r))
+    topicId = 'AAAAAAAAAAAAAAAAAAAAAQ'
+    fetcher.sendFetches()
+    await new Promise((r) => setImmediate(r))
+    expect(calls).toEqual([
+      { maxVersion: 12, topics: ['AAAAAAAAAAAAAAAAAAAAAA'] }, // v12: by name, no id
+      { maxVersion: undefined, topics: ['AAAAAAAAAAAAAAAAAAAAAQ'] }, // v17: by id
+    ])
+    fetcher.close()
+  })
+
   it('backs off a failing broker exponentially (retryBackoffMs … retryBackoffMaxMs), stepped with plain numbers as time', async () => {
     let now = 0
     const sent: number[] = []
@@ -473,10 +514,11 @@ describe('Fetcher', () => {
       topic: () => ({ name: TOPIC, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', errorCode: 0, partitions: [] }),
       leaderFor: () => ({ nodeId: 0, leaderEpoch: 0 }),
       requestMetadataRefresh: () => {},
-      versionFor: async () => 12,
-      send: async () => {
+      invalidateMetadata: () => {},
+      send: async (_node: number, _api: unknown, build: (version: number) => unknown) => {
         sent.push(now)
         if (failuresLeft-- > 0) throw new Error('connection refused')
+        build(12)
         return { errorCode: 0, sessionId: 0, responses: [] }
       },
     }
