@@ -55,9 +55,21 @@ public class BenchDriver {
     }
     long peakKb = peakRssKb();
     System.out.println("@@bench {\"type\":\"result\",\"metrics\":{" + metrics + ",\"peakRssMb\":" + String.format(Locale.ROOT, "%.1f", peakKb / 1024.0)
-        + "},\"info\":{\"client\":\"java\",\"version\":\"" + org.apache.kafka.common.utils.AppInfoParser.getVersion() + "\",\"java\":\"" + System.getProperty("java.version") + "\"}}");
+        + "},\"info\":{\"client\":\"java\",\"version\":\"" + kafkaVersion() + "\",\"java\":\"" + System.getProperty("java.version") + "\"}}");
     System.out.flush();
     System.exit(0);
+  }
+
+  /** kafka-clients' version: AppInfoParser moved to common.utils.internals in Kafka 4.4. */
+  static String kafkaVersion() {
+    for (String c : new String[] {"org.apache.kafka.common.utils.internals.AppInfoParser", "org.apache.kafka.common.utils.AppInfoParser"}) {
+      try {
+        return (String) Class.forName(c).getMethod("getVersion").invoke(null);
+      } catch (ReflectiveOperationException e) {
+        // try the next location
+      }
+    }
+    return "unknown";
   }
 
   static long peakRssKb() {
