@@ -27,6 +27,7 @@
 
 import { ErrorCode } from '../../error-codes.js'
 import { BrokerError, KafkaError } from '../../errors.js'
+import { parseTopicPartitionKey, topicPartitionKey } from '../../internal/topic-partition.js'
 import type { Apis, ResponseOf } from '../../protocol/index.js'
 import {
   IllegalStateError,
@@ -246,7 +247,7 @@ export class TransactionManager {
       this.#transactionStarted = true
       return true
     }
-    const key = `${topic}\u0000${partition}`
+    const key = topicPartitionKey(topic, partition)
     if (this.#partitionsInTxn.has(key)) return true
     if (!this.#partitionsBeingAdded.has(key)) this.#pendingPartitions.set(key, { topic, partition })
     return false
@@ -412,10 +413,10 @@ export class TransactionManager {
         this.#pendingPartitions.clear()
         const byTopic = new Map<string, number[]>()
         for (const key of this.#partitionsBeingAdded) {
-          const [topic, p] = key.split('\u0000') as [string, string]
+          const { topic, partition } = parseTopicPartitionKey(key)
           let list = byTopic.get(topic)
           if (list === undefined) byTopic.set(topic, (list = []))
-          list.push(Number(p))
+          list.push(partition)
         }
         return {
           kind: 'AddPartitionsToTxn',
@@ -436,7 +437,7 @@ export class TransactionManager {
         const added: string[] = []
         for (const t of r.resultsByTopicV3AndBelow) {
           for (const p of t.resultsByPartition) {
-            const key = `${t.name}\u0000${p.partitionIndex}`
+            const key = topicPartitionKey(t.name, p.partitionIndex)
             if (p.partitionErrorCode === ErrorCode.NONE) added.push(key)
             // OPERATION_NOT_ATTEMPTED only says another partition failed.
             else if (p.partitionErrorCode !== ErrorCode.OPERATION_NOT_ATTEMPTED || worst === ErrorCode.NONE)
