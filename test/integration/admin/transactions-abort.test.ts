@@ -1,10 +1,12 @@
 /**
- * Admin abortTransaction against the real broker: a transaction left open (its producer closed
- * without committing, a 10-minute transaction timeout) pins the partition's last stable offset, so
+ * Admin abortTransaction against the real broker: a transaction left open (its producer SIGKILLed
+ * or closed without committing, a 10-minute transaction timeout) pins the partition's last stable offset, so
  * a read_committed reader stops before it; the admin abort (WriteTxnMarkers to the leader, found
  * from the open transaction's first offset as `kafka-transactions abort --start-offset` does)
  * unpins it, and read_committed sees none of its records.
  */
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
 import { describe, expect, inject, it } from 'vitest'
 import { TransactionsAdmin } from '../../../src/admin/transactions.js'
 import { Consumer } from '../../../src/consumer/index.js'
@@ -37,7 +39,56 @@ async function leaveOpenTransaction(topic: string, values: string[]): Promise<st
   return transactionalId
 }
 
+/**
+ * A child process (the built package, `npm run build`) that opens a transaction on partition 0,
+ * says so, and waits to be SIGKILLed; returns its transactional id once it is dead.
+ */
+async function killedMidTransaction(topic: string, values: string[]): Promise<string> {
+  const transactionalId = uniqueName('killed')
+  const entry = join(import.meta.dirname, '../../../dist/esm/index.js')
+  const script = `
+    const { Producer } = await import(${JSON.stringify(entry)})
+    const p = new Producer({ bootstrapServers: ${JSON.stringify(bootstrapServers)}.split(','),
+      transactionalId: ${JSON.stringify(transactionalId)}, transactionTimeoutMs: 600000 })
+    await p.initTransactions()
+    p.beginTransaction()
+    await Promise.all(${JSON.stringify(values)}.map((value) => p.send({ topic: ${JSON.stringify(topic)}, partition: 0, value })))
+    process.stdout.write('open\\n')
+    setInterval(() => {}, 1000)
+  `
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d) => String(d).includes('open') && resolve())
+      child.on('exit', (code) => reject(new Error(`child exited ${code} before opening its transaction`)))
+    })
+  } finally {
+    child.kill('SIGKILL')
+  }
+  await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.on('exit', r)))
+  return transactionalId
+}
+
 describe('TransactionsAdmin.abortTransaction (real broker)', () => {
+  it("a SIGKILLed producer's open transaction is aborted by the admin; read_committed moves past it", async () => {
+    const topic = uniqueName('txn-abort-kill')
+    await createTopic(bootstrapServers, topic, 1)
+    const plain = new Producer<string, string>({ bootstrapServers })
+    const admin = new TransactionsAdmin({ bootstrapServers })
+    try {
+      const transactionalId = await killedMidTransaction(topic, ['k1', 'k2', 'k3'])
+      await plain.send({ topic, partition: 0, value: 'after' })
+      expect(await committedEnd(topic)).toBe(0n)
+      expect((await admin.describeTransactions([transactionalId]))[0]!.state).toBe('Ongoing')
+      await admin.abortTransactionAt(topic, 0, 0n)
+      expect(await readAll(bootstrapServers, topic, 1, 'read_committed')).toStrictEqual(['after'])
+      expect(await committedEnd(topic)).toBe(5n)
+    } finally {
+      await plain.close()
+      await admin.close()
+    }
+  }, 90_000)
+
   it('an open transaction blocks read_committed until the admin aborts it by its start offset', async () => {
     const topic = uniqueName('txn-abort')
     await createTopic(bootstrapServers, topic, 1)

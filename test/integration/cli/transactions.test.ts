@@ -153,6 +153,12 @@ describe('kafka-wire transactions', () => {
     expect(await committedEnd(topic)).toBe(2n)
   }, 90_000)
 
+  it('describe of an unknown transactional id exits 1 with the Kafka error name', async () => {
+    const out = await cli(['transactions', 'describe', '--transactional-id', uniqueName('cli-none')])
+    expect(out.code).toBe(1)
+    expect(out.stderr).toMatch(/^kafka-wire: BrokerError: TRANSACTIONAL_ID_NOT_FOUND/)
+  })
+
   it('abort needs either --start-offset or the producer triple (usage error otherwise)', async () => {
     for (const extra of [[], ['--start-offset', '0', '--producer-id', '1'], ['--producer-id', '1']]) {
       const out = await cli(['transactions', 'abort', '--topic', 't', '--partition', '0', ...extra])
