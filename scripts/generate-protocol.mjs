@@ -70,6 +70,7 @@ const APIS = {
   AddPartitionsToTxn: 'Adds partitions to an ongoing transaction.',
   AddOffsetsToTxn: 'Adds a consumer group offset commit to an ongoing transaction.',
   EndTxn: 'Commits or aborts a transaction.',
+  WriteTxnMarkers: 'Writes commit/abort markers to partitions (the admin abort of a hanging transaction).',
   TxnOffsetCommit: 'Commits consumer offsets as part of a transaction.',
   DescribeConfigs: 'Reads topic, broker and other resource configurations.',
   AlterConfigs: 'Replaces resource configurations (legacy, non-incremental).',

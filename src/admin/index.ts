@@ -2,6 +2,7 @@
 export { Admin } from './admin.js'
 export { AdminAggregateError } from './errors.js'
 export {
+  type AbortTransactionSpec,
   type ListTransactionsOptions,
   type ProducerState as ActiveProducerState,
   type TransactionDescription,

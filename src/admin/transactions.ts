@@ -8,8 +8,12 @@
  * - describeProducers: DescribeProducers to each partition's leader (the producers with state on
  *   it, and the first offset of their open transaction, which pins the last stable offset).
  *
- * Not here yet: abortTransaction (Kafka's `kafka-transactions abort` sends WriteTxnMarkers to the
- * partition leader; that message is not generated in src/protocol/messages yet).
+ * - abortTransaction: WriteTxnMarkers (an abort marker) to the partition's leader, as Java's
+ *   Admin.abortTransaction: how `kafka-transactions abort` ends a hanging transaction, one whose
+ *   coordinator no longer knows it (so never times it out) while it pins the partition's last
+ *   stable offset. The leader takes the marker as if the coordinator had sent it (CLUSTER_ACTION on
+ *   authorizing clusters). abortTransactionAt finds the producer the way the tool's
+ *   `--start-offset` does: DescribeProducers, the producer whose open transaction starts there.
  */
 import { Cluster } from '../cluster/cluster.js'
 import { type CommonClientOptions, resolveCommonOptions } from '../cluster/options.js'
@@ -44,6 +48,16 @@ export interface ProducerState {
   coordinatorEpoch: number
   /** First offset of the producer's open transaction on this partition; -1 when none. */
   currentTransactionStartOffset: bigint
+}
+
+/** Java's AbortTransactionSpec: one partition's open transaction of one producer. */
+export interface AbortTransactionSpec {
+  topic: string
+  partition: number
+  producerId: bigint
+  producerEpoch: number
+  /** The coordinator epoch the partition last saw for the producer (DescribeProducers; -1 there means 0). */
+  coordinatorEpoch: number
 }
 
 export interface ListTransactionsOptions {
@@ -165,6 +179,110 @@ export class TransactionsAdmin {
       coordinatorEpoch: a.coordinatorEpoch,
       currentTransactionStartOffset: a.currentTxnStartOffset,
     }))
+  }
+
+  /**
+   * Writes an abort marker for `spec`'s producer on the partition: its open transaction's records
+   * become aborted and the last stable offset moves past them. Only for hanging transactions: an
+   * abort of a transaction its coordinator still tracks races the coordinator's own markers.
+   */
+  async abortTransaction(spec: AbortTransactionSpec, options: { timeoutMs?: number } = {}): Promise<void> {
+    const opts = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }
+    const { topic, partition } = spec
+    for (let attempt = 0; ; attempt++) {
+      await this.#cluster.topicMetadata([topic], opts)
+      const leader = this.#cluster.leaderFor(topic, partition)
+      if (leader === undefined) throw new KafkaError(`No leader known for ${topic}-${partition}`, 'ERR_NO_LEADER')
+      const res = await this.#cluster.send(
+        leader.nodeId,
+        Apis.WriteTxnMarkers,
+        {
+          markers: [
+            {
+              producerId: spec.producerId,
+              producerEpoch: spec.producerEpoch,
+              transactionResult: false, // abort
+              topics: [{ name: topic, partitionIndexes: [partition] }],
+              coordinatorEpoch: spec.coordinatorEpoch,
+            },
+          ],
+        },
+        opts,
+      )
+      const errorCode = res.markers
+        .find((m) => m.producerId === spec.producerId)
+        ?.topics.find((t) => t.name === topic)
+        ?.partitions.find((p) => p.partitionIndex === partition)?.errorCode
+      if (errorCode === undefined) throw new KafkaError(`WriteTxnMarkers returned nothing for ${topic}-${partition}`)
+      if (errorCode === ErrorCode.NONE) return
+      // The leader moved (or is being elected): look it up again, as Java's AbortTransactionHandler.
+      if (
+        (errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || errorCode === ErrorCode.LEADER_NOT_AVAILABLE) &&
+        attempt < 5
+      ) {
+        this.#cluster.invalidateMetadata({ topic, reason: 'WriteTxnMarkers: not the leader' })
+        await new Promise((r) => setTimeout(r, 100 * (attempt + 1)))
+        continue
+      }
+      throw brokerError(errorCode, `abort of producer ${spec.producerId} on ${topic}-${partition}`, {
+        topic,
+        partition,
+        apiKey: Apis.WriteTxnMarkers.apiKey,
+      })
+    }
+  }
+
+  /**
+   * The `kafka-transactions abort --start-offset` lookup: the spec of the producer whose open
+   * transaction on the partition starts at `startOffset` (DescribeProducers on its leader).
+   */
+  async findHangingTransaction(
+    topic: string,
+    partition: number,
+    startOffset: bigint,
+    options: { timeoutMs?: number } = {},
+  ): Promise<AbortTransactionSpec> {
+    const producers = await this.describeProducers(topic, partition, options)
+    const matches = producers.filter((p) => p.currentTransactionStartOffset === startOffset)
+    if (matches.length === 0) {
+      throw new KafkaError(
+        `No open transaction on ${topic}-${partition} starts at offset ${startOffset} (open ones start at: ${
+          producers
+            .filter((p) => p.currentTransactionStartOffset >= 0n)
+            .map((p) => p.currentTransactionStartOffset)
+            .join(', ') || 'none'
+        })`,
+        'ERR_NO_OPEN_TRANSACTION',
+      )
+    }
+    if (matches.length > 1) {
+      throw new KafkaError(
+        `More than one producer's open transaction on ${topic}-${partition} starts at offset ${startOffset}: ${matches
+          .map((p) => p.producerId)
+          .join(', ')}`,
+        'ERR_AMBIGUOUS_TRANSACTION',
+      )
+    }
+    const p = matches[0]!
+    return {
+      topic,
+      partition,
+      producerId: p.producerId,
+      producerEpoch: p.producerEpoch,
+      coordinatorEpoch: Math.max(p.coordinatorEpoch, 0),
+    }
+  }
+
+  /** findHangingTransaction, then abortTransaction; returns what was aborted. */
+  async abortTransactionAt(
+    topic: string,
+    partition: number,
+    startOffset: bigint,
+    options: { timeoutMs?: number } = {},
+  ): Promise<AbortTransactionSpec> {
+    const spec = await this.findHangingTransaction(topic, partition, startOffset, options)
+    await this.abortTransaction(spec, options)
+    return spec
   }
 
   close(): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * The `kafka-wire` command: topics, produce, consume, groups, perf, broker and demo.
+ * The `kafka-wire` command: topics, produce, consume, groups, transactions, perf, broker and demo.
  * Exit codes: 0 ok, 1 error (one line on stderr, the Kafka error name first), 2 usage.
  */
 import { readFileSync } from 'node:fs'
@@ -13,6 +13,7 @@ import { registerGroups } from './commands/groups.js'
 import { registerPerf } from './commands/perf.js'
 import { registerProduce } from './commands/produce.js'
 import { registerTopics } from './commands/topics.js'
+import { registerTransactions } from './commands/transactions.js'
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, formatError, UsageError } from './common.js'
 
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerProduce(program)
   registerConsume(program)
   registerGroups(program)
+  registerTransactions(program)
   registerPerf(program)
   registerBroker(program)
   registerDemo(program)

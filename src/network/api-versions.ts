@@ -20,6 +20,7 @@ const NEEDS: Readonly<Record<string, string>> = {
   ConsumerGroupHeartbeat: 'the KIP-848 consumer group protocol needs Kafka 4.0 or later',
   ConsumerGroupDescribe: "describing KIP-848 ('consumer') groups needs Kafka 4.0 or later",
   DescribeProducers: 'describing producers needs Kafka 3.0 or later',
+  WriteTxnMarkers: 'aborting a hanging transaction needs Kafka 2.8 or later (WriteTxnMarkers v1)',
   DescribeTransactions: 'describing transactions needs Kafka 3.0 or later',
   ListTransactions: 'listing transactions needs Kafka 3.0 or later',
   DescribeCluster: 'describing the cluster needs Kafka 2.8 or later',

@@ -196,6 +196,7 @@ const REQUIRED_APIS = [
   'AddPartitionsToTxn',
   'AddOffsetsToTxn',
   'EndTxn',
+  'WriteTxnMarkers',
   'TxnOffsetCommit',
   'DescribeConfigs',
   'AlterConfigs',

@@ -24,6 +24,7 @@ import { OffsetForLeaderEpoch } from './offset-for-leader-epoch.js'
 import { AddPartitionsToTxn } from './add-partitions-to-txn.js'
 import { AddOffsetsToTxn } from './add-offsets-to-txn.js'
 import { EndTxn } from './end-txn.js'
+import { WriteTxnMarkers } from './write-txn-markers.js'
 import { TxnOffsetCommit } from './txn-offset-commit.js'
 import { DescribeConfigs } from './describe-configs.js'
 import { AlterConfigs } from './alter-configs.js'
@@ -66,6 +67,7 @@ export * from './offset-for-leader-epoch.js'
 export * from './add-partitions-to-txn.js'
 export * from './add-offsets-to-txn.js'
 export * from './end-txn.js'
+export * from './write-txn-markers.js'
 export * from './txn-offset-commit.js'
 export * from './describe-configs.js'
 export * from './alter-configs.js'
@@ -113,6 +115,7 @@ export const Apis = {
   AddPartitionsToTxn,
   AddOffsetsToTxn,
   EndTxn,
+  WriteTxnMarkers,
   TxnOffsetCommit,
   DescribeConfigs,
   AlterConfigs,
