@@ -1,11 +1,18 @@
 #!/usr/bin/env node
 // Builds dist/esm (ES modules) and dist/cjs (CommonJS) with tsc, each with type declarations.
+// --if-stale: only when dist/ is older than its sources (build-fresh.mjs).
 import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { buildIsFresh } from './build-fresh.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+// --if-stale (npm run demo): nothing to do when dist/ is newer than its sources.
+if (process.argv.includes('--if-stale') && buildIsFresh(root)) {
+  console.log('dist/ is up to date (npm run build rebuilds)')
+  process.exit(0)
+}
 const tsc = join(root, 'node_modules/typescript/bin/tsc')
 rmSync(join(root, 'dist'), { recursive: true, force: true })
 for (const project of ['tsconfig.json', 'tsconfig.cjs.json']) {

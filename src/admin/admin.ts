@@ -19,6 +19,7 @@ import { createAclsOperation, deleteAclsOperation, describeAclsOperation } from 
 import { describeConfigsOperation, incrementalAlterConfigsOperation } from './configs.js'
 import { AdminExecutor } from './executor.js'
 import { deleteGroupsOperation, describeGroupsOperation, listGroupsCall } from './groups.js'
+import { listConsumerGroupLagCall } from './lag.js'
 import {
   alterConsumerGroupOffsetsOperation,
   deleteConsumerGroupOffsetsOperation,
@@ -43,6 +44,8 @@ import type {
   AlterConfigsResource,
   ClusterDescription,
   ConfigResourceDescription,
+  ConsumerGroupLag,
+  ConsumerGroupLagOptions,
   ConsumerGroupOffset,
   CreatedTopic,
   CreatePartitionsOptions,
@@ -252,6 +255,16 @@ export class Admin implements AsyncDisposable {
     options: ListConsumerGroupOffsetsOptions = {},
   ): Promise<ConsumerGroupOffset[]> {
     return this.#executor.call(options, () => listConsumerGroupOffsetsOperation(groupId, partitions, options))
+  }
+
+  /**
+   * A consumer group's lag per partition: its committed offset, the log end offset and their
+   * difference, for every partition with a committed offset or assigned to a member (what
+   * `kafka-consumer-groups --describe` shows). Composes describeGroups, listConsumerGroupOffsets
+   * and listOffsets within one timeout.
+   */
+  listConsumerGroupLag(groupId: string, options: ConsumerGroupLagOptions = {}): Promise<ConsumerGroupLag[]> {
+    return this.#executor.call(options, () => listConsumerGroupLagCall(groupId, options))
   }
 
   /**

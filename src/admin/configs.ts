@@ -18,6 +18,7 @@ import type {
   ConfigEntry,
   ConfigResource,
   ConfigResourceDescription,
+  ConfigType,
   DescribeConfigResource,
   IncrementalAlterConfigsOptions,
 } from './types.js'
@@ -88,7 +89,52 @@ export function configEntry(c: DescribedConfig): ConfigEntry {
   }
 }
 
-/** The configs a CreateTopics v5+ response reports for a new topic (no synonyms, type or docs). */
+/**
+ * The types of the topic configs (Kafka's LogConfig definitions, 2.x to 4.x, as DescribeConfigs
+ * reports them). CreateTopics responses carry no type; Java's admin leaves it UNKNOWN there, which
+ * made a new topic's `retention.ms` 'unknown' while describeConfigs says 'long'. A config not
+ * listed (a newer broker's) stays 'unknown'.
+ */
+const TOPIC_CONFIG_TYPES: ReadonlyMap<string, ConfigType> = new Map<string, ConfigType>([
+  ['cleanup.policy', 'list'],
+  ['compression.gzip.level', 'int'],
+  ['compression.lz4.level', 'int'],
+  ['compression.type', 'string'],
+  ['compression.zstd.level', 'int'],
+  ['delete.retention.ms', 'long'],
+  ['file.delete.delay.ms', 'long'],
+  ['flush.messages', 'long'],
+  ['flush.ms', 'long'],
+  ['follower.replication.throttled.replicas', 'list'],
+  ['index.interval.bytes', 'int'],
+  ['leader.replication.throttled.replicas', 'list'],
+  ['local.retention.bytes', 'long'],
+  ['local.retention.ms', 'long'],
+  ['max.compaction.lag.ms', 'long'],
+  ['max.message.bytes', 'int'],
+  ['message.downconversion.enable', 'boolean'],
+  ['message.format.version', 'string'],
+  ['message.timestamp.after.max.ms', 'long'],
+  ['message.timestamp.before.max.ms', 'long'],
+  ['message.timestamp.difference.max.ms', 'long'],
+  ['message.timestamp.type', 'string'],
+  ['min.cleanable.dirty.ratio', 'double'],
+  ['min.compaction.lag.ms', 'long'],
+  ['min.insync.replicas', 'int'],
+  ['preallocate', 'boolean'],
+  ['remote.log.copy.disable', 'boolean'],
+  ['remote.log.delete.on.disable', 'boolean'],
+  ['remote.storage.enable', 'boolean'],
+  ['retention.bytes', 'long'],
+  ['retention.ms', 'long'],
+  ['segment.bytes', 'int'],
+  ['segment.index.bytes', 'int'],
+  ['segment.jitter.ms', 'long'],
+  ['segment.ms', 'long'],
+  ['unclean.leader.election.enable', 'boolean'],
+])
+
+/** The configs a CreateTopics v5+ response reports for a new topic (no synonyms or docs; the type from TOPIC_CONFIG_TYPES). */
 export function configEntryFromCreateTopics(c: {
   name: string
   value: string | null
@@ -104,7 +150,7 @@ export function configEntryFromCreateTopics(c: {
     isDefault: source === 'default-config',
     readOnly: c.readOnly,
     sensitive: c.isSensitive,
-    type: 'unknown',
+    type: TOPIC_CONFIG_TYPES.get(c.name) ?? 'unknown',
     synonyms: [],
     documentation: null,
   }

@@ -5,7 +5,7 @@
  */
 
 import { ErrorCode } from '../error-codes.js'
-import { brokerError } from '../errors.js'
+import { BrokerError, brokerError } from '../errors.js'
 import { Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 import {
   controllerRetry,
@@ -285,12 +285,21 @@ export function createTopicsOperation(topics: readonly NewTopic[], options: Crea
     handle: (response, report: RoundReport<CreatedTopic>, ctx) =>
       handleCreateTopicsResponse(response, report, ctx.apiKey),
     finish: async (outcome, ctx) => {
+      // ifNotExists: a topic that exists already is no failure, and not in the result (it was not created).
+      const existing = new Set<string>()
+      if (options.ifNotExists) {
+        for (const [topic, error] of outcome.errors) {
+          if (error instanceof BrokerError && error.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) existing.add(topic)
+        }
+        for (const topic of existing) outcome.errors.delete(topic)
+      }
       if (waitsForMetadata(options) && outcome.results.size > 0) {
         await ctx.awaitTopicsVisible(
           new Map([...outcome.results.values()].map((t) => [t.topic, Math.max(1, t.numPartitions)])),
         )
       }
-      return settle('createTopics', 'topics', [...items.keys()], outcome, topicName)
+      const keys = [...items.keys()].filter((t) => !existing.has(t))
+      return settle('createTopics', 'topics', keys, outcome, topicName)
     },
   })
 }

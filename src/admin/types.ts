@@ -44,6 +44,11 @@ export interface CreateTopicsOptions extends AdminCallOptions {
    * finds them. Default true; false resolves as soon as the controller created them (Java's behaviour).
    */
   waitForMetadata?: boolean
+  /**
+   * A topic that exists already (TOPIC_ALREADY_EXISTS) is not a failure; it is left out of the
+   * result, which lists the topics this call created. Its configs and partitions are not checked.
+   */
+  ifNotExists?: boolean
 }
 
 export interface CreatedTopic {
@@ -323,6 +328,25 @@ export interface ListOffsetsResultInfo {
   timestamp: number
   /** -1 when unknown. */
   leaderEpoch: number
+}
+
+/** One partition of `Admin.listConsumerGroupLag`. */
+export interface ConsumerGroupLag {
+  topic: string
+  partition: number
+  /** The group's committed offset (the next offset it will consume); null when the group has none for the partition. */
+  committedOffset: bigint | null
+  /** The log end offset (the high watermark; the last stable offset with 'read_committed'); null when unknown. */
+  logEndOffset: bigint | null
+  /** logEndOffset - committedOffset; null when either is unknown. */
+  lag: bigint | null
+  /** The member the partition is assigned to; null when no member has it. */
+  memberId: string | null
+}
+
+export interface ConsumerGroupLagOptions extends AdminCallOptions {
+  /** 'read_committed': measure against the last stable offset (what a read_committed consumer can reach). Default 'read_uncommitted'. */
+  isolationLevel?: 'read_uncommitted' | 'read_committed'
 }
 
 export interface GroupTopicPartition {

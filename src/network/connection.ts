@@ -530,7 +530,6 @@ export class Connection {
     this.#writing.delete(p)
     this.#settle(p)
     if (wasLive) p.reject(err)
-    this.#o.logger.warn(`kafka-wire: ${err.message}; closing the connection`)
     this.#fail(err, false)
   }
 
@@ -590,15 +589,20 @@ export class Connection {
    */
   #fail(err: KafkaError, blameOldest = true): void {
     const oldest = blameOldest ? this.#inflight.values().next().value : undefined
-    this.#o.logger.warn(`kafka-wire: closing connection to ${this.#describe()}: ${err.message}`)
+    const where = this.#describe()
+    this.#o.logger.warn(
+      err.message.includes(where)
+        ? `kafka-wire: ${err.message}; closing the connection`
+        : `kafka-wire: closing connection to ${where}: ${err.message}`,
+    )
     const others = new ConnectionError(`Connection to ${this.#describe()} failed: ${err.message}`, {
       cause: err,
       ...brokerOf(this.#o),
     })
-    this.#shutdown(err, (p) => (p === oldest ? err : others))
+    this.#shutdown(err, (p) => (p === oldest ? err : others), true)
   }
 
-  #shutdown(reason: Error, errorFor: (p: Pending) => Error): void {
+  #shutdown(reason: Error, errorFor: (p: Pending) => Error, logged = false): void {
     if (this.#closed) return
     this.#closed = true
     this.#closeReason = reason
@@ -612,7 +616,13 @@ export class Connection {
       if (live) p.reject(errorFor(p))
     }
     this.#socket.destroy()
-    debug(this.#o.logger, `kafka-wire: connection to ${this.#describe()} closed: ${reason.message}`)
+    // One line, naming the connection once: the reason usually names it already ("Connection to
+    // X closed", "Connection closed by X"); a failure (#fail) was logged at warn level already.
+    if (!logged) {
+      const where = this.#describe()
+      const line = reason.message.includes(where) ? reason.message : `Connection to ${where} closed: ${reason.message}`
+      debug(this.#o.logger, `kafka-wire: ${line}`)
+    }
     for (const listener of this.#closeListeners) {
       try {
         listener(reason)

@@ -16,6 +16,7 @@ export {
   type DefaultData,
   type HeaderValue,
   type RecordHeaders,
+  type RecordPart,
   type Serializer,
   serializers,
 } from './serializers.js'

@@ -273,8 +273,8 @@ export class Producer<K = DefaultData, V = DefaultData> {
       if (typeof topic !== 'string' || topic.length === 0)
         throw new TypeError('record.topic must be a non-empty string')
       const rawKey = record.key
-      key = rawKey === undefined || rawKey === null ? null : toBytes(this.#keySerializer(rawKey, topic), 'key')
-      value = toBytes(this.#valueSerializer(record.value, topic), 'value')
+      key = rawKey === undefined || rawKey === null ? null : toBytes(this.#keySerializer(rawKey, topic, 'key'), 'key')
+      value = toBytes(this.#valueSerializer(record.value, topic, 'value'), 'value')
       if (record.headers !== undefined && record.headers !== null) headers = headerPairs(record.headers)
       const ts = record.timestamp
       if (ts === undefined || ts === null) timestamp = Date.now()

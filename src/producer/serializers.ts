@@ -7,8 +7,14 @@
  * once, before anything is buffered, and no other record is affected.
  */
 
-/** Turns `data` into record bytes. Throw a TypeError for data it cannot take. */
-export type Serializer<T> = (data: T, topic: string) => Uint8Array | string | null
+/**
+ * Turns `data` into record bytes. Throw a TypeError for data it cannot take. `part` says whether
+ * it is the record's key or value (Java's `isKey`), e.g. for error messages.
+ */
+export type Serializer<T> = (data: T, topic: string, part?: RecordPart) => Uint8Array | string | null
+
+/** Which part of a record a serializer is given. */
+export type RecordPart = 'key' | 'value'
 
 /** The bytes a serializer may produce. */
 export type SerializedData = Uint8Array | string | null
@@ -17,42 +23,48 @@ export type SerializedData = Uint8Array | string | null
 export type DefaultData = string | Uint8Array | null
 
 /** The default: strings are written as UTF-8, Buffers / Uint8Arrays as they are, null as null. */
-export function defaultSerializer(data: DefaultData | undefined, topic: string): SerializedData {
+export function defaultSerializer(
+  data: DefaultData | undefined,
+  topic: string,
+  part: RecordPart = 'value',
+): SerializedData {
   if (typeof data === 'string' || data === null || data === undefined) return data ?? null
   if (data instanceof Uint8Array) return data
   throw new TypeError(
-    `Cannot serialize a value of type ${describe(data)} for topic ${topic}: the default serializer accepts ` +
-      'string, Buffer, Uint8Array or null (set keySerializer / valueSerializer, e.g. serializers.json)',
+    `Cannot serialize a ${part} of type ${describe(data)} for topic ${topic}: the default serializer accepts ` +
+      `string, Buffer, Uint8Array or null (set ${part}Serializer, e.g. serializers.json)`,
   )
 }
 
 /** Built-in serializers. */
 export const serializers = {
   /** Strings as UTF-8; null stays null. */
-  string: ((data: string | null, topic: string): SerializedData => {
+  string: ((data: string | null, topic: string, part: RecordPart = 'value'): SerializedData => {
     if (typeof data === 'string' || data === null) return data
-    throw new TypeError(`The string serializer got a ${describe(data)} for topic ${topic}`)
+    throw new TypeError(`The string serializer got a ${describe(data)} as the ${part} for topic ${topic}`)
   }) as Serializer<string | null>,
 
   /** JSON.stringify as UTF-8; null stays null (a tombstone). */
-  json: ((data: unknown, topic: string): SerializedData => {
+  json: ((data: unknown, topic: string, part: RecordPart = 'value'): SerializedData => {
     if (data === null) return null
     let text: string | undefined
     try {
       text = JSON.stringify(data)
     } catch (err) {
-      throw new TypeError(`Cannot serialize the value for topic ${topic} as JSON: ${(err as Error).message}`, {
+      throw new TypeError(`Cannot serialize the ${part} for topic ${topic} as JSON: ${(err as Error).message}`, {
         cause: err,
       })
     }
-    if (text === undefined) throw new TypeError(`Cannot serialize a value of type ${describe(data)} as JSON`)
+    if (text === undefined) {
+      throw new TypeError(`Cannot serialize a ${part} of type ${describe(data)} for topic ${topic} as JSON`)
+    }
     return text
   }) as Serializer<unknown>,
 
   /** Buffers / Uint8Arrays as they are; null stays null. */
-  bytes: ((data: Uint8Array | null, topic: string): SerializedData => {
+  bytes: ((data: Uint8Array | null, topic: string, part: RecordPart = 'value'): SerializedData => {
     if (data === null || data instanceof Uint8Array) return data
-    throw new TypeError(`The bytes serializer got a ${describe(data)} for topic ${topic}`)
+    throw new TypeError(`The bytes serializer got a ${describe(data)} as the ${part} for topic ${topic}`)
   }) as Serializer<Uint8Array | null>,
 } as const
 

@@ -2,7 +2,6 @@
 import type { Command } from 'commander'
 import { Admin } from '../../admin/index.js'
 import { KafkaError } from '../../errors.js'
-import { topicPartitionKey } from '../../internal/topic-partition.js'
 import { clientOptions, intFlag, UsageError, withCommonOptions } from '../common.js'
 import { renderTable } from '../table.js'
 
@@ -29,8 +28,6 @@ async function withAdmin<T>(flags: GroupFlags, fn: (admin: Admin) => Promise<T>)
   }
 }
 
-const key = topicPartitionKey
-
 export function registerGroups(program: Command): void {
   const groups = program.command('groups').description('list, describe, reset offsets of and delete consumer groups')
 
@@ -50,36 +47,25 @@ export function registerGroups(program: Command): void {
       const groupId = flags.group!
       await withAdmin(flags, async (admin) => {
         const [desc] = await admin.describeGroups([groupId])
-        const committed = await admin.listConsumerGroupOffsets(groupId)
-        const owner = new Map<string, { memberId: string; clientHost: string; clientId: string }>()
-        for (const m of desc?.members ?? []) {
-          for (const tp of m.assignment) for (const p of tp.partitions) owner.set(key(tp.topic, p), m)
-        }
-        const partitions = new Map<string, { topic: string; partition: number; offset: bigint | null }>()
-        for (const c of committed) partitions.set(key(c.topic, c.partition), { ...c, offset: c.offset })
-        for (const k of owner.keys()) {
-          if (!partitions.has(k)) {
-            const i = k.lastIndexOf(':')
-            partitions.set(k, { topic: k.slice(0, i), partition: Number(k.slice(i + 1)), offset: null })
-          }
-        }
-        const ends = partitions.size
-          ? await admin.listOffsets([...partitions.values()].map((p) => ({ ...p, spec: 'latest' as const })))
-          : []
-        const end = new Map(ends.map((e) => [key(e.topic, e.partition), e.offset]))
+        const lag = await admin.listConsumerGroupLag(groupId)
+        const member = new Map((desc?.members ?? []).map((m) => [m.memberId, m]))
         process.stdout.write(
           `Group ${groupId} is ${desc?.state ?? 'Unknown'} with ${desc?.members.length ?? 0} member(s).\n\n`,
         )
-        const rows = [...partitions.values()]
-          .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
-          .map((p) => {
-            const k = key(p.topic, p.partition)
-            const logEnd = end.get(k)
-            const m = owner.get(k)
-            const current = p.offset !== null && p.offset >= 0n ? p.offset : null
-            const lag = current !== null && logEnd !== undefined ? logEnd - current : null
-            return [groupId, p.topic, p.partition, current, logEnd, lag, m?.memberId, m?.clientHost, m?.clientId]
-          })
+        const rows = lag.map((p) => {
+          const m = p.memberId === null ? undefined : member.get(p.memberId)
+          return [
+            groupId,
+            p.topic,
+            p.partition,
+            p.committedOffset,
+            p.logEndOffset,
+            p.lag,
+            m?.memberId,
+            m?.clientHost,
+            m?.clientId,
+          ]
+        })
         process.stdout.write(
           `${renderTable(
             [

@@ -42,19 +42,18 @@ export function registerTopics(program: Command): void {
     .action(async (flags: TopicFlags) => {
       const topic = requireTopic(flags)
       await withAdmin(flags, async (admin) => {
-        try {
-          await admin.createTopics([
+        const created = await admin.createTopics(
+          [
             {
               topic,
               numPartitions: intFlag('--partitions', flags.partitions, -1),
               replicationFactor: intFlag('--replication-factor', flags.replicationFactor, -1),
               configs: flags.config ?? {},
             },
-          ])
-        } catch (err) {
-          if (flags.ifNotExists && onlyAlreadyExists(err)) return
-          throw err
-        }
+          ],
+          { ifNotExists: flags.ifNotExists ?? false },
+        )
+        if (created.length === 0) return
         process.stdout.write(`Created topic ${topic}.\n`)
       })
     })
@@ -136,10 +135,4 @@ export function registerTopics(program: Command): void {
         process.stdout.write(`Deleted topic ${topic}.\n`)
       })
     })
-}
-
-function onlyAlreadyExists(err: unknown): boolean {
-  const errors = (err as { errors?: { code?: string }[] }).errors
-  if (Array.isArray(errors)) return errors.length > 0 && errors.every((e) => e.code === 'TOPIC_ALREADY_EXISTS')
-  return (err as { code?: string }).code === 'TOPIC_ALREADY_EXISTS'
 }

@@ -116,7 +116,6 @@ class WorkerHost {
   ensure(): Worker {
     if (this.#worker !== null) return this.#worker
     const worker = new Worker(heartbeatWorkerPath())
-    worker.unref()
     this.epoch++
     worker.on('message', (msg: FromWorker) => {
       if (msg.type === 'log') return
@@ -130,6 +129,9 @@ class WorkerHost {
     }
     worker.on('error', lost)
     worker.on('exit', (code) => lost(new Error(`heartbeat worker exited with code ${code}`)))
+    // After the listeners: adding a 'message' listener refs the worker's port again, which kept the
+    // process alive until the worker was terminated (~1 s after the last consumer's close()).
+    worker.unref()
     this.#worker = worker
     return worker
   }

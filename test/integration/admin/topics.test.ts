@@ -30,6 +30,16 @@ describe('createTopics', () => {
     expect(created[1]).toMatchObject({ numPartitions: 2, replicationFactor: 1 })
   })
 
+  it("reports each config's type as describeConfigs does (CreateTopics carries none)", async () => {
+    const name = uniqueName('adm-create-types')
+    const [created] = await admin.createTopics([{ topic: name }])
+    const [described] = await admin.describeConfigs([{ type: 'topic', name }])
+    const types = (configs: Record<string, { type: string }>) =>
+      Object.fromEntries(Object.entries(configs).map(([k, c]) => [k, c.type]))
+    expect(created!.configs['retention.ms']!.type).toBe('long')
+    expect(types(created!.configs)).toEqual(types(described!.configs))
+  })
+
   it('validateOnly creates nothing', async () => {
     const name = uniqueName('adm-validate')
     const [result] = await admin.createTopics([{ topic: name, numPartitions: 2 }], { validateOnly: true })

@@ -64,6 +64,13 @@ describe('kafka-wire topics', () => {
     expect(created.code).toBe(0)
     expect(created.stdout).toContain(`Created topic ${topic}`)
 
+    // --if-not-exists: an existing topic is no error and nothing is printed; without it, the error names the topic.
+    const again = await cli(['topics', 'create', '--topic', topic, '--if-not-exists'])
+    expect(again).toMatchObject({ code: 0, stdout: '', stderr: '' })
+    const clash = await cli(['topics', 'create', '--topic', topic])
+    expect(clash.code).not.toBe(0)
+    expect(clash.stderr).toContain('TOPIC_ALREADY_EXISTS')
+
     const list = await cli(['topics', 'list'])
     expect(list.code).toBe(0)
     expect(list.stdout.split('\n')).toContain(topic)

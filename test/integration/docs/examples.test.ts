@@ -1,4 +1,4 @@
-// Every ```ts example of README.md and docs/getting-started.md runs, in order, against the
+// Every ```ts example of README.md, docs/getting-started.md and docs/errors.md runs, in order, against the
 // shared broker: 'localhost:9092' becomes the test broker, topic and group names get a unique
 // suffix, and 'kafka-wire' points at the sources. What an example logs is checked loosely.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
@@ -82,5 +82,17 @@ describe('README.md', () => {
     const out = await run(block!, 'readme', ['readme-orders', 'readme-billing'])
     expect(out).toHaveLength(1)
     expect(out[0]).toBe('0 0 order-1 {"total":42}')
+  })
+})
+
+describe('docs/errors.md', () => {
+  it('the example sends on a topic of its own and closes its producer', async () => {
+    const blocks = examples('docs/errors.md')
+    expect(blocks).toHaveLength(1)
+    const admin = new Admin({ bootstrapServers: inject('kafkaBootstrapServers') })
+    await admin.createTopics([{ topic: `errors-demo${suffix}`, numPartitions: 1, replicationFactor: 1 }])
+    await admin.close()
+    // The send succeeds: nothing is logged.
+    expect(await run(blocks[0]!, 'errors', ['errors-demo'])).toEqual([])
   })
 })

@@ -8,7 +8,7 @@ import { expect, inject, it } from 'vitest'
 import { createTopic } from './helpers.js'
 
 const bootstrapServers = inject('kafkaBootstrapServers')
-const TOPICS = ['orders', 'events', 'clicks', 'payments']
+const TOPICS = ['sales-orders', 'sales-events', 'sales-clicks', 'sales-payments']
 
 it('the examples of docs/producing.md run', async () => {
   const root = path.resolve(import.meta.dirname, '../../..')

@@ -183,6 +183,42 @@ describe('Connection against a fake broker', () => {
     await expect(conn.request(Apis.Metadata, {})).rejects.toBeInstanceOf(ClosedError)
   })
 
+  it('logs one line per closed connection, naming it once (close, closed by the broker, a timeout, garbage)', async () => {
+    const lines: string[] = []
+    const log = (m: string) => lines.push(m)
+    const logger = { debug: log, info: log, warn: log, error: log }
+    const silent = (req: FakeRequest) => req.api === Apis.Metadata
+    broker = await startFakeBroker((req, ctx) => {
+      if (req.api !== Apis.Metadata) return false
+      if (req.clientId === 'garbage') ctx.write(Buffer.from('garbage!garbage!garbage!'))
+      else if (req.clientId === 'hangup') ctx.socket.destroy()
+      else return silent(req)
+      return true
+    })
+    const closedLines = async (
+      clientId: string,
+      act: (conn: Awaited<ReturnType<typeof connect>>) => Promise<unknown>,
+    ) => {
+      lines.length = 0
+      const conn = await connect({ host: '127.0.0.1', port: broker!.port, clientId, logger })
+      await act(conn).catch(() => {})
+      await vi.waitFor(() => expect(conn.closed).toBe(true))
+      return lines.filter((l) => !l.includes('connected to'))
+    }
+    const where = `127.0.0.1:${broker.port}`
+    const once = (line: string) => line.split(where).length - 1
+    for (const [clientId, act] of [
+      ['close', async (c) => c.close()],
+      ['hangup', (c) => c.request(Apis.Metadata, {})],
+      ['timeout', (c) => c.request(Apis.Metadata, {}, { timeoutMs: 50 })],
+      ['garbage', (c) => c.request(Apis.Metadata, {})],
+    ] as const satisfies readonly (readonly [string, (c: Awaited<ReturnType<typeof connect>>) => Promise<unknown>])[]) {
+      const logged = await closedLines(clientId, act)
+      expect(logged, clientId).toHaveLength(1)
+      expect(once(logged[0]!), logged[0]).toBe(1)
+    }
+  })
+
   it('expectResponse false (acks=0) resolves with undefined once written', async () => {
     broker = await startFakeBroker((req) => req.api === Apis.Produce)
     const conn = await connect({ host: '127.0.0.1', port: broker.port })

@@ -62,7 +62,9 @@ describe('npm pack → npm install <tarball> in a fresh app', () => {
     // The build needs only the devDependency npm installs before `prepare`: typescript.
     const build = readFileSync(join(root, 'scripts/build.mjs'), 'utf8')
     const imports = [...build.matchAll(/from '([^']+)'/g)].map((m) => m[1])
-    expect(imports.every((m) => m?.startsWith('node:'))).toBe(true)
+    expect(imports.every((m) => m?.startsWith('node:') || m === './build-fresh.mjs')).toBe(true)
+    const fresh = readFileSync(join(root, 'scripts/build-fresh.mjs'), 'utf8')
+    expect([...fresh.matchAll(/from '([^']+)'/g)].every((m) => m[1]!.startsWith('node:'))).toBe(true)
     expect(Object.keys(pkg.devDependencies)).toContain('typescript')
   })
 

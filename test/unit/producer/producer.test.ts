@@ -91,6 +91,24 @@ describe('Producer (fake cluster)', () => {
     await expect(p.send({ topic: 't', value: undefined })).rejects.toBeInstanceOf(TypeError)
   })
 
+  it('a serializer error names the part of the record it is about (key or value)', async () => {
+    const c = fakeCluster({ t: 1 })
+    const p = make(c)
+    await expect(p.send({ topic: 't', key: 5 as never, value: 'v' })).rejects.toThrow(
+      /^Cannot serialize a key of type number for topic t: .* \(set keySerializer, e\.g\. serializers\.json\)$/,
+    )
+    await expect(p.send({ topic: 't', key: 'k', value: 5 as never })).rejects.toThrow(
+      /^Cannot serialize a value of type number for topic t: .*set valueSerializer/,
+    )
+    const s = make<string, unknown>(c, { keySerializer: serializers.string, valueSerializer: serializers.json })
+    await expect(s.send({ topic: 't', key: 5 as never, value: 1 })).rejects.toThrow(
+      'The string serializer got a number as the key for topic t',
+    )
+    await expect(s.send({ topic: 't', key: 'k', value: undefined })).rejects.toThrow(
+      'Cannot serialize a value of type undefined for topic t as JSON',
+    )
+  })
+
   it('waits for memory, in order, and rejects with TimeoutError after maxBlockMs', async () => {
     const c = fakeCluster({ t: 1 })
     c.hold = true
