@@ -543,7 +543,7 @@ export class TransactionManager {
             groupId: group.groupId,
             producerId: this.#producerId,
             producerEpoch: this.#epoch,
-            generationId: group.generationId,
+            generationIdOrMemberEpoch: group.generationId,
             memberId: group.memberId,
             groupInstanceId: group.groupInstanceId,
             topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),

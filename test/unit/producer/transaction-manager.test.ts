@@ -224,7 +224,7 @@ describe('TransactionManager (sans-IO)', () => {
       groupId: 'g',
       producerId: 42n,
       producerEpoch: 3,
-      generationId: 7,
+      generationIdOrMemberEpoch: 7,
       memberId: 'm-1',
       topics: [{ name: 'in', partitions: [{ partitionIndex: 0, committedOffset: 10n, committedMetadata: 'x' }] }],
     })
