@@ -1,6 +1,7 @@
 /**
  * Helpers for tests that run the test kit in a separate `node` process (to kill it, or to let
- * it exit): src/testing (and src/internal) transpiled to plain ESM in a temp dir.
+ * it exit): src/testing, src/internal and the error hierarchy (errors.ts, error-codes.ts)
+ * transpiled to plain ESM in a temp dir.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -22,6 +23,13 @@ export async function writeKitScript(out: string, name: string, source: string):
       }).outputText
       await writeFile(path.join(dest, f.replace(/\.ts$/, '.js')), js)
     }
+  }
+  // The error hierarchy the kit and internal/ import (errors.ts with its generated table).
+  for (const f of ['errors.ts', 'error-codes.ts']) {
+    const js = ts.transpileModule(await readFile(path.join(repo, 'src', f), 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText
+    await writeFile(path.join(out, f.replace(/\.ts$/, '.js')), js)
   }
   const script = path.join(out, name)
   await writeFile(script, source)
