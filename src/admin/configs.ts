@@ -90,7 +90,7 @@ export function configEntry(c: DescribedConfig): ConfigEntry {
 }
 
 /**
- * The types of the topic configs (Kafka's LogConfig definitions, 2.x to 4.x, as DescribeConfigs
+ * The types of the topic configs (Kafka's LogConfig definitions, 2.x to 4.4, as DescribeConfigs
  * reports them). CreateTopics responses carry no type; Java's admin leaves it UNKNOWN there, which
  * made a new topic's `retention.ms` 'unknown' while describeConfigs says 'long'. A config not
  * listed (a newer broker's) stays 'unknown'.
@@ -102,6 +102,7 @@ const TOPIC_CONFIG_TYPES: ReadonlyMap<string, ConfigType> = new Map<string, Conf
   ['compression.type', 'string'],
   ['compression.zstd.level', 'int'],
   ['delete.retention.ms', 'long'],
+  ['errors.deadletterqueue.group.enable', 'boolean'],
   ['file.delete.delay.ms', 'long'],
   ['flush.messages', 'long'],
   ['flush.ms', 'long'],
@@ -111,6 +112,7 @@ const TOPIC_CONFIG_TYPES: ReadonlyMap<string, ConfigType> = new Map<string, Conf
   ['local.retention.bytes', 'long'],
   ['local.retention.ms', 'long'],
   ['max.compaction.lag.ms', 'long'],
+  ['max.decompressed.message.bytes', 'int'],
   ['max.message.bytes', 'int'],
   ['message.downconversion.enable', 'boolean'],
   ['message.format.version', 'string'],
@@ -122,6 +124,8 @@ const TOPIC_CONFIG_TYPES: ReadonlyMap<string, ConfigType> = new Map<string, Conf
   ['min.compaction.lag.ms', 'long'],
   ['min.insync.replicas', 'int'],
   ['preallocate', 'boolean'],
+  ['remote.copy.lag.bytes', 'long'],
+  ['remote.copy.lag.ms', 'long'],
   ['remote.log.copy.disable', 'boolean'],
   ['remote.log.delete.on.disable', 'boolean'],
   ['remote.storage.enable', 'boolean'],
