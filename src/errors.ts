@@ -56,6 +56,17 @@ export class UnsupportedVersionError extends KafkaError {
   }
 }
 
+/**
+ * A call is not allowed in the client's current state (Java's IllegalStateException): a consumer
+ * not subscribed or a partition not assigned; send() outside a transaction, commitTransaction()
+ * without beginTransaction().
+ */
+export class IllegalStateError extends KafkaError {
+  constructor(message: string) {
+    super(message, 'ERR_ILLEGAL_STATE')
+  }
+}
+
 /** An invalid option, reported at construction and naming the option. */
 export class ConfigError extends KafkaError {
   readonly option: string

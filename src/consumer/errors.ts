@@ -55,12 +55,7 @@ export class CommitFailedError extends KafkaError {
   }
 }
 
-/** The consumer is in a state where the call is not allowed (not subscribed, partition not assigned, ...). */
-export class IllegalStateError extends KafkaError {
-  constructor(message: string) {
-    super(message, 'ERR_ILLEGAL_STATE')
-  }
-}
+export { IllegalStateError } from '../errors.js'
 
 /** A record failed its CRC check or could not be decoded or deserialized. */
 export class RecordDeserializationError extends KafkaError {

@@ -14,12 +14,8 @@ import { KafkaError, type KafkaErrorOptions } from '../../errors.js'
 
 export type TransactionErrorCategory = 'abortable' | 'application-recoverable' | 'fatal'
 
-/** A call is not allowed in the transaction's current state (send() outside a transaction, ...). */
-export class IllegalStateError extends KafkaError {
-  constructor(message: string) {
-    super(message, 'ERR_ILLEGAL_STATE')
-  }
-}
+/** The one IllegalStateError (errors.ts), also for calls the transaction's state does not allow. */
+export { IllegalStateError } from '../../errors.js'
 
 /** The application must abort the transaction and may then retry it (Java TransactionAbortableException). */
 export class TransactionAbortableError extends KafkaError {
