@@ -1,0 +1,69 @@
+// The ```ts examples of docs/testing.md run as written (here, not in the integration project,
+// because the first one starts a 3-node cluster): 'kafka-wire/testing' points at the sources, and
+// one line appended to each example hands what it computed to the test, which checks it.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, inject, it } from 'vitest'
+import { canConnect } from '../../src/testing/ports.js'
+
+const root = join(import.meta.dirname, '../..')
+const dir = mkdtempSync(join(tmpdir(), 'kw-testing-docs-'))
+const blocks = [...readFileSync(join(root, 'docs/testing.md'), 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map(
+  (m) => m[1]!,
+)
+
+let counter = 0
+/** Runs `code` (plus `report`, which assigns to `seen`) as a module; resolves what it reported. */
+async function run(code: string, report: string): Promise<Record<string, any>> {
+  const id = counter++
+  const seen: Record<string, any> = {}
+  const hooks = (globalThis as any).__kwTestingDocs ?? ((globalThis as any).__kwTestingDocs = {})
+  hooks[id] = seen
+  const src = `${code
+    .replace(/from 'kafka-wire\/testing'/g, `from ${JSON.stringify(join(root, 'src/testing/index.ts'))}`)
+    .trimEnd()}\n{ const seen = (globalThis as any).__kwTestingDocs[${id}]; ${report} }\nexport {}\n`
+  const file = join(dir, `example-${id}.ts`)
+  writeFileSync(file, src)
+  await import(file)
+  return seen
+}
+
+describe('docs/testing.md', () => {
+  it('has three examples', () => {
+    expect(blocks).toHaveLength(3)
+  })
+
+  it('the 3-node example kills, restarts and stops nodes, and `await using` stops the cluster', async () => {
+    // Appended inside the `await using` scope, before the cluster is disposed.
+    const seen = await run(
+      blocks[0]!,
+      'seen.servers = kafka.bootstrapServers; seen.sasl = kafka.listeners.SASL_SSL!.bootstrapServers; seen.tail = kafka.logTail(3, 50)',
+    )
+    const servers = (seen.servers as string).split(',')
+    expect(servers).toHaveLength(3)
+    expect(seen.sasl).toMatch(/^[\d.]+:\d+(,[\d.]+:\d+){2}$/)
+    expect((seen.tail as string).length).toBeGreaterThan(0)
+    // The module has ended: `await using` stopped every node.
+    for (const s of servers) {
+      const [host, port] = s.split(':')
+      expect(await canConnect(host!, Number(port))).toBe(false)
+    }
+  }, 300_000)
+
+  it('the Java tools example writes two records with the console producer and reads them back', async () => {
+    const seen = await run(blocks[1]!, 'seen.stdout = stdout')
+    expect((seen.stdout as string).trim().split('\n')).toEqual(['a', 'b'])
+  }, 180_000)
+
+  // Only the kit's own shared broker has SSL and SCRAM users (KAFKA_BOOTSTRAP_SERVERS names a plain one).
+  it.skipIf(inject('kafkaListeners').tls === undefined)(
+    "the repository-only example reads the shared broker's listeners and users",
+    async () => {
+      const seen = await run(blocks[2]!, 'seen.bootstrapServers = bootstrapServers; seen.ca = ca; seen.alice = alice')
+      expect(seen.bootstrapServers).toMatch(/:\d+/)
+      expect(Buffer.isBuffer(seen.ca)).toBe(true)
+      expect(seen.alice).toEqual({ name: 'alice', password: 'alice-secret' })
+    },
+  )
+})
