@@ -60,9 +60,33 @@ export { IllegalStateError } from '../errors.js'
 /** A record failed its CRC check or could not be decoded or deserialized. */
 export class RecordDeserializationError extends KafkaError {
   readonly offset: bigint
-  constructor(message: string, tp: TopicPartition, offset: bigint, cause?: unknown) {
-    super(message, 'ERR_RECORD_DESERIALIZATION', { topic: tp.topic, partition: tp.partition, cause })
+  constructor(
+    message: string,
+    tp: TopicPartition,
+    offset: bigint,
+    cause?: unknown,
+    code = 'ERR_RECORD_DESERIALIZATION',
+  ) {
+    super(message, code, { topic: tp.topic, partition: tp.partition, cause })
     this.offset = offset
+  }
+}
+
+/**
+ * A fetched record batch is corrupt: its CRC does not match (with `checkCrcs`, the default) or its
+ * bytes cannot be decoded (Java's CorruptRecordException). `offset` is the consumer's position,
+ * where the bad batch starts; the records before it were returned. A RecordDeserializationError,
+ * so code that catches those catches this too.
+ */
+export class CorruptRecordError extends RecordDeserializationError {
+  constructor(tp: TopicPartition, offset: bigint, cause: KafkaError) {
+    super(
+      `Corrupt record batch in ${tp.topic}-${tp.partition} at offset ${offset}: ${cause.message}. seek() past it to continue.`,
+      tp,
+      offset,
+      cause,
+      'ERR_CORRUPT_RECORD',
+    )
   }
 }
 

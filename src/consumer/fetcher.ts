@@ -31,14 +31,19 @@
 import type { Cluster } from '../cluster/index.js'
 import { backoff } from '../cluster/retry.js'
 import { ErrorCode } from '../error-codes.js'
-import { brokerError, errorInfo, KafkaError } from '../errors.js'
+import { brokerError, errorInfo, KafkaError, ProtocolError } from '../errors.js'
 import type { Logger } from '../internal/logger.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { Apis, ZERO_UUID } from '../protocol/index.js'
 import type { RequestOf, ResponseOf } from '../protocol/schema/dsl.js'
 import { CompletedFetch, type FetchedFrame, identity } from './completed-fetch.js'
 import { ConsumerRecords } from './consumer-records.js'
-import { LogTruncationError, OffsetOutOfRangeNoResetError, RecordDeserializationError } from './errors.js'
+import {
+  CorruptRecordError,
+  LogTruncationError,
+  OffsetOutOfRangeNoResetError,
+  RecordDeserializationError,
+} from './errors.js'
 import { FetchSessionHandler, type PartitionFetchData } from './fetch-session.js'
 import type { ResolvedConsumerOptions } from './options.js'
 import type { SubscriptionState, TopicPartitionState } from './subscription-state.js'
@@ -593,8 +598,14 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         } catch (err) {
           this.#nextInLine = null
           const rest = new CompletedFetch(s, c.nextFetchOffset, null, false, false, null)
+          // Bytes the batch reader could not trust (CRC, framing) name the partition and offset, as Java's
+          // CorruptRecordException does; a deserializer's error is already a RecordDeserializationError.
           rest.error =
-            err instanceof KafkaError ? err : new RecordDeserializationError(String(err), s.tp, c.nextFetchOffset, err)
+            err instanceof ProtocolError
+              ? new CorruptRecordError(s.tp, c.nextFetchOffset, err)
+              : err instanceof KafkaError
+                ? err
+                : new RecordDeserializationError(String(err), s.tp, c.nextFetchOffset, err)
           rest.consumed = false
           rest.nextFetchOffset = c.nextFetchOffset
           // Advance past what was returned, then stop at the bad record.

@@ -14,6 +14,7 @@ export { ConsumerRecords } from './consumer-records.js'
 export { deserializers, lastHeader } from './deserializers.js'
 export {
   CommitFailedError,
+  CorruptRecordError,
   FencedInstanceError,
   IllegalStateError,
   LogTruncationError,

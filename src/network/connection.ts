@@ -570,9 +570,12 @@ export class Connection {
   #onSocketClose(): void {
     if (this.#closed) return
     if (this.#received.partial) {
+      // The bytes that came were well-formed; the connection ended (a broker crash, a cut network, a
+      // proxy's idle timeout): a retriable ConnectionError, as Java's NetworkException for a disconnect,
+      // so that the request is retried (idempotent sends stay exactly-once) instead of failing.
       const size = this.#received.pendingFrameSize
       this.#fail(
-        new ProtocolError(
+        new ConnectionError(
           `${this.#describe()} closed the connection in the middle of a response${size === undefined ? '' : ` (${this.#received.bufferedBytes - 4} of ${size} bytes)`}`,
           brokerOf(this.#o),
         ),
