@@ -169,7 +169,9 @@ export class Coordinators {
     settle: (key: string, nodeId: number | undefined, err?: unknown) => void,
   ): void {
     if (c.errorCode !== ErrorCode.NONE) {
-      settle(key, undefined, brokerError(c.errorCode, c.errorMessage, { apiKey: Apis.FindCoordinator.apiKey }))
+      // Name the group or transactional id: an authorization failure must say which resource it was.
+      const about = `FindCoordinator for ${keyType} ${key}${c.errorMessage ? `: ${c.errorMessage}` : ''}`
+      settle(key, undefined, brokerError(c.errorCode, about, { apiKey: Apis.FindCoordinator.apiKey }))
       return
     }
     this.#t.registerEndpoint(c.nodeId, c.host, c.port)

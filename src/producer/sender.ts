@@ -621,6 +621,16 @@ export class SenderLoop {
       },
       (error) => {
         this.#initInProgress = false
+        if (error instanceof KafkaError && !error.retriable) {
+          // An authorization error (CLUSTER_AUTHORIZATION_FAILED: no IDEMPOTENT_WRITE) or another
+          // non-retriable one: retrying cannot help, so the records waiting for a producer id fail now
+          // with it, as in Java, instead of at their delivery timeout. The next send() tries again.
+          this.#initAttempts = 0
+          this.#initRetryAt = 0
+          this.#logger?.error(`kafka-wire producer: InitProducerId failed: ${error.message}`)
+          this.#sender.failUnsent(error)
+          return
+        }
         this.#initAttempts++
         const delay = exponentialBackoff(this.#initAttempts, this.#retryBackoffMs, 1000)
         this.#initRetryAt = this.#clock.now() + delay

@@ -43,7 +43,11 @@ export function clusterTransport(cluster: TransportCluster, options: TransportOp
         { timeoutMs: requestTimeoutMs },
       )
       if (res.errorCode !== ErrorCode.NONE) {
-        throw brokerError(res.errorCode, null, { apiKey: Apis.InitProducerId.apiKey })
+        const hint =
+          res.errorCode === ErrorCode.CLUSTER_AUTHORIZATION_FAILED
+            ? 'InitProducerId for idempotence was refused: the principal needs IDEMPOTENT_WRITE on the cluster or WRITE on a topic (or set enableIdempotence: false)'
+            : 'InitProducerId for idempotence failed'
+        throw brokerError(res.errorCode, hint, { apiKey: Apis.InitProducerId.apiKey })
       }
       return { producerId: res.producerId, producerEpoch: res.producerEpoch }
     },
