@@ -7,7 +7,7 @@
  * fails the test.
  */
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { ProtocolError } from '../../src/errors.js'
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from '../../src/protocol/header.js'
 import {
@@ -19,6 +19,7 @@ import {
 import { compile, decodeMessage, encodeMessage } from '../../src/protocol/schema/codec.js'
 import type { ApiSchema, Fields, MessageSchema, StructType, TypeDef } from '../../src/protocol/schema/dsl.js'
 import { arbitraryFor, fieldMode, inVersions, type View } from './support/arbitrary.js'
+import { reportFuzz } from './support/fuzz-report.js'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60)
 /**
@@ -104,8 +105,13 @@ function countValues(v: unknown): number {
   return n
 }
 
+/** Frames fed to a decoder in this file, all tests (printed at the end; `npm run fuzz` sums them). */
+const total = { frames: 0, rejected: 0 }
+afterAll(() => reportFuzz('protocol decoders', total))
+
 function attempt(stats: Stats, frame: Buffer, decode: (b: Buffer) => unknown): void {
   stats.cases++
+  total.frames++
   const started = performance.now()
   let result: unknown
   try {
@@ -118,6 +124,7 @@ function attempt(stats: Stats, frame: Buffer, decode: (b: Buffer) => unknown): v
       })
     }
     stats.rejected++
+    total.rejected++
   }
   const ms = performance.now() - started
   stats.slowestMs = Math.max(stats.slowestMs, ms)

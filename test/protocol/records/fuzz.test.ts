@@ -1,13 +1,20 @@
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { ProtocolError } from '../../../src/errors.js'
 import { batches, RecordBatchBuilder } from '../../../src/protocol/records/index.js'
+import { reportFuzz } from '../support/fuzz-report.js'
 import { compressionArb, crc32c, recordArb } from './helpers.js'
 
 const MAX_DECOMPRESSED = 256 * 1024
+/** FUZZ_RUNS (default 60, `npm run fuzz` raises it) scales every property's run count. */
+const SCALE = Number(process.env.FUZZ_RUNS ?? 60) / 60
+const runs = (n: number) => Math.max(1, Math.round(n * SCALE))
+const total = { frames: 0, rejected: 0 }
+afterAll(() => reportFuzz('record batch decoder', total))
 
 /** Decodes everything in `buf`; returns the payload bytes seen. Only ProtocolError may escape. */
 function decodeAll(buf: Buffer, checkCrcs: boolean): number {
+  total.frames++
   let payload = 0
   let batchCount = 0
   try {
@@ -21,6 +28,7 @@ function decodeAll(buf: Buffer, checkCrcs: boolean): number {
     }
   } catch (err) {
     if (!(err instanceof ProtocolError)) throw err
+    total.rejected++
   }
   // Bounded output: at most the input plus one bounded decompression per batch.
   expect(payload).toBeLessThanOrEqual(buf.length + batchCount * MAX_DECOMPRESSED)
@@ -112,7 +120,7 @@ describe('decoder fuzzing: only ProtocolError, bounded time and output', () => {
       fc.property(fc.uint8Array({ maxLength: 600 }), fc.boolean(), (bytes, checkCrcs) => {
         decodeAll(Buffer.from(bytes), checkCrcs)
       }),
-      { numRuns: 2000 },
+      { numRuns: runs(2000) },
     )
   })
 
@@ -132,7 +140,7 @@ describe('decoder fuzzing: only ProtocolError, bounded time and output', () => {
           decodeAll(Buffer.concat([head, body]), false)
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: runs(3000) },
     )
   })
 
@@ -147,7 +155,7 @@ describe('decoder fuzzing: only ProtocolError, bounded time and output', () => {
         decodeAll(restampFirst(buf), true)
         expect(performance.now() - started).toBeLessThan(2000)
       }),
-      { numRuns: 1500 },
+      { numRuns: runs(1500) },
     )
   })
 
@@ -156,7 +164,7 @@ describe('decoder fuzzing: only ProtocolError, bounded time and output', () => {
       fc.property(validBatches, (valid) => {
         expect(() => [...batches(valid)].map((b) => [...b.records()])).not.toThrow()
       }),
-      { numRuns: 100 },
+      { numRuns: runs(100) },
     )
   })
 })
