@@ -126,7 +126,20 @@ function attempt(stats: Stats, frame: Buffer, decode: (b: Buffer) => unknown): v
     stats.rejected++
     total.rejected++
   }
-  const ms = performance.now() - started
+  let ms = performance.now() - started
+  if (ms > SLOW_MS) {
+    // A slow case on a loaded machine is usually the scheduler or a GC pause: time it again, and
+    // fail only when the decoder itself is slow every time (a hang or a runaway loop).
+    for (let i = 0; i < 3 && ms > SLOW_MS; i++) {
+      const again = performance.now()
+      try {
+        decode(frame)
+      } catch {
+        // the outcome was checked above
+      }
+      ms = Math.min(ms, performance.now() - again)
+    }
+  }
   stats.slowestMs = Math.max(stats.slowestMs, ms)
   if (ms > SLOW_MS) throw new Error(`decoding ${frame.length} bytes took ${ms.toFixed(0)} ms: ${frame.toString('hex')}`)
   if (result !== undefined && frame.length > 0) {
