@@ -93,9 +93,13 @@ export class Admin implements AsyncDisposable {
     const defaultApiTimeoutMs = own.defaultApiTimeoutMs
     if (
       defaultApiTimeoutMs !== undefined &&
-      (typeof defaultApiTimeoutMs !== 'number' || !Number.isInteger(defaultApiTimeoutMs) || defaultApiTimeoutMs <= 0)
+      (typeof defaultApiTimeoutMs !== 'number' ||
+        !Number.isInteger(defaultApiTimeoutMs) ||
+        defaultApiTimeoutMs <= 0 ||
+        // Longer than a timer can wait (Node fires such a setTimeout at once: every call would time out).
+        defaultApiTimeoutMs > 2147483647)
     ) {
-      throw new ConfigError('defaultApiTimeoutMs', 'must be a positive integer (milliseconds)')
+      throw new ConfigError('defaultApiTimeoutMs', 'must be a positive integer (milliseconds) up to 2147483647')
     }
     this.#cluster = new Cluster(resolved)
     this.#executor = new AdminExecutor(
