@@ -50,7 +50,11 @@ function mustRefuse(option: string, value: unknown): boolean {
 
 const clients: [string, ReadonlySet<string>, (o: Record<string, unknown>) => { close(): Promise<void> }][] = [
   ['Producer', new Set([...COMMON_OPTION_NAMES, ...PRODUCER_OPTION_NAMES]), (o) => new Producer(o as never)],
-  ['Consumer', new Set([...COMMON_OPTION_NAMES, ...CONSUMER_OPTION_NAMES]), (o) => new Consumer({ groupId: 'g', ...o } as never)],
+  [
+    'Consumer',
+    new Set([...COMMON_OPTION_NAMES, ...CONSUMER_OPTION_NAMES]),
+    (o) => new Consumer({ groupId: 'g', ...o } as never),
+  ],
   ['Admin', new Set([...COMMON_OPTION_NAMES, 'defaultApiTimeoutMs']), (o) => new Admin(o as never)],
 ]
 
