@@ -35,6 +35,7 @@ import {
   TimeoutError,
   UnsupportedVersionError,
 } from '../errors.js'
+import { backoff } from '../internal/backoff.js'
 import { raceWith } from '../internal/deadline.js'
 import { debug, redactOnInspect } from '../internal/logger.js'
 import type { Connection, ConnectionOptions, Workload } from '../network/index.js'
@@ -45,7 +46,7 @@ import { type BrokerMetadata, MetadataCache, type TopicMetadata } from './metada
 import type { ResolvedCommonOptions } from './options.js'
 import { ConnectionPool, type Endpoint } from './pool.js'
 import { chooseVersion, metadataRequest, type RequestBody, type SendOptions, type StaleMetadata } from './request.js'
-import { backoff, isRetriableError, withRetry } from './retry.js'
+import { isRetriableError, withRetry } from './retry.js'
 
 export { metadataRequest, type RequestBody, type SendOptions, type StaleMetadata }
 

@@ -241,6 +241,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
     this.#loop = new SenderLoop(this.#sender, this.#state, transport, {
       logger: this.#logger,
       retryBackoffMs: config.retryBackoffMs,
+      retryBackoffMaxMs: config.retryBackoffMaxMs,
     })
     this.#acc.onCompressed = () => this.#loop.wakeup()
   }

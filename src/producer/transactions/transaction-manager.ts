@@ -27,6 +27,7 @@
 
 import { ErrorCode } from '../../error-codes.js'
 import { BrokerError, KafkaError } from '../../errors.js'
+import { backoff } from '../../internal/backoff.js'
 import { parseTopicPartitionKey, topicPartitionKey } from '../../internal/topic-partition.js'
 import type { Apis, ResponseOf } from '../../protocol/index.js'
 import {
@@ -710,9 +711,7 @@ export class TransactionManager {
 
   #retry(op: Op, now: number, delayMs: number): void {
     op.attempts++
-    const max = this.#o.retryBackoffMaxMs ?? 1000
-    op.retryAt = now + Math.min(max, delayMs * 2 ** Math.min(op.attempts - 1, 10))
-    if (delayMs === 0) op.retryAt = now
+    op.retryAt = now + backoff(op.attempts - 1, delayMs, this.#o.retryBackoffMaxMs ?? 1000, this.#o.random)
     this.#enqueue(op, now)
   }
 
