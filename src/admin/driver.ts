@@ -12,8 +12,9 @@
  * Called by executor.ts only. Pure apart from the clock and timers; the unit tests step it with
  * fake rounds.
  */
-import { backoff } from '../cluster/retry.js'
+
 import { AbortError, ClosedError, KafkaError, TimeoutError } from '../errors.js'
+import { backoff } from '../internal/backoff.js'
 import { sleep } from '../internal/deadline.js'
 import { AdminAggregateError } from './errors.js'
 

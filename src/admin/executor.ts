@@ -20,7 +20,7 @@
  *
  * Adding an operation is declaring one; admin.ts only names the public methods.
  */
-import { backoff, type Cluster, raceWith, sleep } from '../cluster/index.js'
+import { type Cluster, raceWith, sleep } from '../cluster/index.js'
 import { ErrorCode } from '../error-codes.js'
 import {
   BrokerError,
@@ -30,6 +30,7 @@ import {
   KafkaError,
   UnsupportedVersionError,
 } from '../errors.js'
+import { backoff } from '../internal/backoff.js'
 import { Apis, type ResponseOf } from '../protocol/index.js'
 import { groupBy, invalidArgument } from './common.js'
 import { type DriveOptions, drive, type RoundReport, settle, throwIfAborted } from './driver.js'

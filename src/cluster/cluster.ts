@@ -4,8 +4,8 @@
  * connection per broker per workload), coordinator lookup, and routing (to a partition's leader,
  * to any broker, to the controller).
  *
- * - `connect()` bootstraps from any entry of bootstrapServers (each tried in turn, host names
- *   resolved anew on every attempt), retrying with backoff until requestTimeoutMs.
+ * - `connect()` bootstraps from any entry of bootstrapServers (bootstrap.ts: each tried in turn,
+ *   host names resolved anew on every attempt), retrying with backoff until requestTimeoutMs.
  * - Metadata is refreshed every metadataMaxAgeMs, and promptly (coalesced, at most once per
  *   retryBackoffMs, growing on failures) when a client reports it stale (`invalidateMetadata()`:
  *   the clients classify their responses' error codes, see errors.ts `invalidatesMetadata`) or a
@@ -31,21 +31,22 @@ import {
   ClosedError,
   ConnectionError,
   KafkaError,
-  ProtocolError,
   TimeoutError,
   UnsupportedVersionError,
 } from '../errors.js'
+import { backoff } from '../internal/backoff.js'
 import { raceWith } from '../internal/deadline.js'
 import { debug, redactOnInspect } from '../internal/logger.js'
 import type { Connection, ConnectionOptions, Workload } from '../network/index.js'
 import { connect as openConnection } from '../network/index.js'
 import { type ApiSchema, Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
+import { bootstrap, bootstrapEndpoints, worthAnotherTry } from './bootstrap.js'
 import { type CoordinatorKeyType, Coordinators } from './coordinators.js'
 import { type BrokerMetadata, MetadataCache, type TopicMetadata } from './metadata.js'
 import type { ResolvedCommonOptions } from './options.js'
 import { ConnectionPool, type Endpoint } from './pool.js'
 import { chooseVersion, metadataRequest, type RequestBody, type SendOptions, type StaleMetadata } from './request.js'
-import { backoff, isRetriableError, withRetry } from './retry.js'
+import { isRetriableError, withRetry } from './retry.js'
 
 export { metadataRequest, type RequestBody, type SendOptions, type StaleMetadata }
 
@@ -66,14 +67,6 @@ export interface ClusterConfig {
 const DEFAULT_MAX_IN_FLIGHT: Record<Workload, number> = { produce: 5, fetch: 5, group: 32, admin: 32 }
 
 type MetadataApi = typeof Apis.Metadata
-
-/**
- * Errors after which another broker (or a new connection) may succeed: retriable ones, and a
- * ProtocolError — a malformed frame fails only that connection.
- */
-function worthAnotherTry(err: unknown): boolean {
-  return isRetriableError(err) || err instanceof ProtocolError
-}
 
 export class Cluster {
   readonly options: ResolvedCommonOptions
@@ -487,73 +480,31 @@ export class Cluster {
     return this.#extraEndpoints.get(nodeId)
   }
 
-  #bootstrapEndpoints(): Endpoint[] {
-    const list = this.options.bootstrapServers
-    const start = Math.floor(Math.random() * list.length)
-    const out: Endpoint[] = []
-    for (let i = 0; i < list.length; i++) {
-      const a = list[(start + i) % list.length]!
-      out.push({ nodeId: -1, host: a.host, port: a.port })
-    }
-    return out
-  }
-
   /** Topic errors that retrying cannot fix. */
   #isTopicErrorFatal(code: number): boolean {
     const e = brokerError(code)
     return !e.retriable
   }
 
-  async #bootstrap(deadline: number): Promise<void> {
-    // The first failure is a warning (a wrong address should not be silent); the retries until the
-    // deadline are debug lines, not the same warning again and again.
-    let warned = false
-    await withRetry(
-      async () => {
-        let last: unknown
-        for (const ep of this.#bootstrapEndpoints()) {
-          if (this.#closed) throw new ClosedError('The client is closed')
-          try {
-            // A throwaway connection: the bootstrap server's node id is not known yet.
-            const conn = await this.#connect({
-              ...this.#baseConnectionOptions(),
-              host: ep.host,
-              port: ep.port,
-              nodeId: -1,
-              workload: 'admin',
-              socketConnectionSetupTimeoutMs: Math.max(
-                1,
-                Math.min(this.options.socketConnectionSetupTimeoutMs, deadline - Date.now()),
-              ),
-            })
-            try {
-              const requested = [...this.#interest]
-              const version = conn.versionFor(Apis.Metadata)
-              const res = await conn.request(Apis.Metadata, metadataRequest(version, requested, false), {
-                version,
-                timeoutMs: Math.max(1, deadline - Date.now()),
-              })
-              this.#applyMetadata(res, requested)
-            } finally {
-              conn.close()
-            }
-            debug(
-              this.options.logger,
-              `kafka-wire: bootstrapped from ${ep.host}:${ep.port}, ${this.brokers.size} brokers`,
-            )
-            return
-          } catch (err) {
-            if (!worthAnotherTry(err)) throw err
-            last = err
-            const line = `kafka-wire: bootstrap server ${ep.host}:${ep.port} failed: ${(err as Error).message}`
-            if (warned) debug(this.options.logger, line)
-            else this.options.logger.warn(line)
-            warned = true
-          }
-        }
-        throw last
+  #bootstrap(deadline: number): Promise<void> {
+    const o = this.options
+    return bootstrap(
+      {
+        bootstrapServers: o.bootstrapServers,
+        connect: this.#connect,
+        baseConnectionOptions: this.#baseConnectionOptions(),
+        socketConnectionSetupTimeoutMs: o.socketConnectionSetupTimeoutMs,
+        retryBackoffMs: o.retryBackoffMs,
+        retryBackoffMaxMs: o.retryBackoffMaxMs,
+        logger: o.logger,
+        closed: () => this.#closed,
+        topics: () => [...this.#interest],
+        apply: (res, requested) => {
+          this.#applyMetadata(res, requested)
+          return this.brokers.size
+        },
       },
-      { ...this.#retryOptions(deadline, undefined), retriable: worthAnotherTry },
+      deadline,
     )
   }
 
@@ -683,7 +634,7 @@ export class Cluster {
     const rank = (ep: Endpoint) =>
       (this.#pool.isConnected(ep) ? 0 : 2) + (this.#pool.backoffRemaining(ep, now) > 0 ? 4 : 0)
     known.sort((a, b) => rank(a) - rank(b) || this.#pool.load(a) - this.#pool.load(b))
-    return [...known, ...this.#bootstrapEndpoints()]
+    return [...known, ...bootstrapEndpoints(this.options.bootstrapServers)]
   }
 
   async #sendAnyBuilt<A extends ApiSchema<any, any>>(

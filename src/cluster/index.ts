@@ -38,4 +38,4 @@ export {
   resolveCommonOptions,
 } from './options.js'
 export { ConnectionPool, type Endpoint } from './pool.js'
-export { backoff, isRetriableError, type RetryOptions, withRetry } from './retry.js'
+export { isRetriableError, type RetryOptions, withRetry } from './retry.js'

@@ -9,10 +9,10 @@
  * successful connection resets both. Owned by Cluster.
  */
 import { AuthenticationError, ClosedError } from '../errors.js'
+import { backoff } from '../internal/backoff.js'
 import { raceWith, sleep } from '../internal/deadline.js'
 import { debug, type Logger } from '../internal/logger.js'
 import { type Connection, type ConnectionOptions, connect, type Workload } from '../network/index.js'
-import { backoff } from './retry.js'
 
 export interface Endpoint {
   /** -1 (or any negative id) for a bootstrap address. */

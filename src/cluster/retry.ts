@@ -1,22 +1,10 @@
 /**
- * Backoff and retry, the Java client's way (ExponentialBackoff with multiplier 2 and jitter 0.2):
- * attempt n waits base·2ⁿ capped at max, then multiplied by a random factor in [0.8, 1.2).
- * Used for request retries (retryBackoffMs → retryBackoffMaxMs), reconnects (reconnectBackoffMs →
- * reconnectBackoffMaxMs) and metadata refreshes. Retries never outlive the caller's deadline.
+ * Retrying an async call with the one backoff (internal/backoff.ts) until it succeeds, fails for
+ * good, is aborted or would outlive the caller's deadline.
  */
 import { AbortError, KafkaError } from '../errors.js'
+import { backoff } from '../internal/backoff.js'
 import { sleep } from '../internal/deadline.js'
-
-export const BACKOFF_JITTER = 0.2
-
-/** Exponential backoff with ±20% jitter. `attempt` counts from 0 (the first retry waits ≈ baseMs). */
-export function backoff(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  if (baseMs <= 0) return 0
-  const cap = Math.max(baseMs, maxMs)
-  const term = Math.min(baseMs * 2 ** Math.max(0, Math.min(attempt, 62)), cap)
-  const factor = 1 - BACKOFF_JITTER + random() * 2 * BACKOFF_JITTER
-  return Math.floor(term * factor)
-}
 
 export interface RetryOptions {
   /** Date.now()-based instant after which no new attempt starts; the last error is then thrown. */

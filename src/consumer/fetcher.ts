@@ -12,7 +12,7 @@
  * into the response's frame, so one buffered partition keeps the whole frame alive.
  *
  * A Fetch that fails as a whole backs its broker off exponentially (retryBackoffMs doubling up to
- * retryBackoffMaxMs, ±20 % jitter: cluster/retry.ts's backoff), reset by the next response.
+ * retryBackoffMaxMs, ±20 % jitter: internal/backoff.ts), reset by the next response.
  *
  * The Sender's shape (producer/sender.ts): `poll(now, metadata)` plans the Fetches to send and when
  * to poll again, `build(plan, version)` makes a plan's request body, `onResponse(plan, response,
@@ -29,9 +29,9 @@
  * collect() when the partition's data is reached (so records before them are still returned).
  */
 import type { Cluster } from '../cluster/index.js'
-import { backoff } from '../cluster/retry.js'
 import { ErrorCode } from '../error-codes.js'
 import { brokerError, errorInfo, KafkaError, ProtocolError } from '../errors.js'
+import { backoff } from '../internal/backoff.js'
 import type { Logger } from '../internal/logger.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { Apis, ZERO_UUID } from '../protocol/index.js'

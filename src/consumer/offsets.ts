@@ -1,7 +1,8 @@
 /**
- * Offsets (Java's ConsumerCoordinator commit side + OffsetFetcher): committing to and fetching from
- * the group coordinator (OffsetCommit / OffsetFetch), resetting positions (ListOffsets), and
- * validating positions after a leader change (OffsetForLeaderEpoch). Owned by Consumer.
+ * Offsets (Java's ConsumerCoordinator commit side): committing to and fetching from the group
+ * coordinator (OffsetCommit / OffsetFetch), listing offsets by timestamp for the application
+ * (offsetsForTimes, beginningOffsets, endOffsets), and the thin driver of the sans-IO OffsetFetcher
+ * (offset-fetcher.ts: resets by ListOffsets, validation by OffsetForLeaderEpoch). Owned by Consumer.
  *
  * Ordering: commits go to the coordinator over one connection, answered in order, so a later
  * commit is applied after an earlier one. commitSync retries; a retry never re-sends a partition
@@ -10,23 +11,22 @@
  */
 import type { Cluster } from '../cluster/index.js'
 import { ErrorCode } from '../error-codes.js'
-import { brokerError, errorInfo, KafkaError, TimeoutError } from '../errors.js'
+import { brokerError, KafkaError, TimeoutError } from '../errors.js'
+import { backoff } from '../internal/backoff.js'
 import { sleep, TIMED_OUT, withDeadline } from '../internal/deadline.js'
 import type { Logger } from '../internal/logger.js'
 import { Apis, ZERO_UUID } from '../protocol/index.js'
-import { CommitFailedError, IllegalStateError, LogTruncationError, NoOffsetForPartitionError } from './errors.js'
+import { CommitFailedError, IllegalStateError, NoOffsetForPartitionError } from './errors.js'
 import type { CommitGeneration, GroupMembership } from './group/membership.js'
+import { listOffsetsBody, OffsetFetcher, type PositionRequest, reportStale } from './offset-fetcher.js'
 import type { ResolvedConsumerOptions } from './options.js'
-import type { SubscriptionState, TopicPartitionState } from './subscription-state.js'
+import type { SubscriptionState } from './subscription-state.js'
 import { type OffsetAndMetadata, type TopicPartition, type TopicPartitionOffset, tpKey } from './types.js'
 
 export type ClusterForOffsets = Pick<
   Cluster,
   'send' | 'leaderFor' | 'topic' | 'requestMetadataRefresh' | 'invalidateMetadata' | 'topicMetadata'
 >
-
-const LATEST_TIMESTAMP = -1n
-const EARLIEST_TIMESTAMP = -2n
 
 export interface OffsetsContext {
   cluster: ClusterForOffsets
@@ -35,6 +35,8 @@ export interface OffsetsContext {
   membership: GroupMembership | null
   requestTimeoutMs: number
   retryBackoffMs: number
+  /** Cap of the exponential retry backoff (default 1000). */
+  retryBackoffMaxMs?: number
   logger?: Logger
   /** A background position task finished: wake a waiting poll(). */
   onChange?: () => void
@@ -58,9 +60,22 @@ export class Offsets {
   /** Per partition: sequence number of the latest commit sent for it. */
   readonly #lastSent = new Map<string, number>()
   #closed = false
+  readonly #positions: OffsetFetcher
 
   constructor(ctx: OffsetsContext) {
     this.#ctx = ctx
+    this.#positions = new OffsetFetcher({
+      subscriptions: ctx.subscriptions,
+      isolationLevel: ctx.options.isolationLevel,
+      requestTimeoutMs: ctx.requestTimeoutMs,
+      retryBackoffMs: ctx.retryBackoffMs,
+      retryBackoffMaxMs: this.#retryBackoffMaxMs(),
+      ...(ctx.logger ? { logger: ctx.logger } : {}),
+    })
+  }
+
+  #retryBackoffMaxMs(): number {
+    return this.#ctx.retryBackoffMaxMs ?? 1000
   }
 
   close(): void {
@@ -105,7 +120,7 @@ export class Offsets {
           err instanceof RetriableCommitError ||
           (err instanceof KafkaError && err.retriable && !(err instanceof CommitFailedError))
         if (!opts.retry || !retriable || this.#closed) throw unwrap(err)
-        const wait = Math.min(this.#ctx.retryBackoffMs * 2 ** Math.min(attempt++, 5), 1000)
+        const wait = backoff(attempt++, this.#ctx.retryBackoffMs, this.#retryBackoffMaxMs())
         if (Date.now() + wait >= opts.deadline) {
           throw new TimeoutError(`Timed out committing offsets: ${String((err as Error).message)}`, { cause: err })
         }
@@ -250,7 +265,7 @@ export class Offsets {
         return r
       } catch (err) {
         if (!(err instanceof KafkaError && err.retriable) || this.#closed) throw err
-        const wait = Math.min(this.#ctx.retryBackoffMs * 2 ** Math.min(attempt++, 5), 1000)
+        const wait = backoff(attempt++, this.#ctx.retryBackoffMs, this.#retryBackoffMaxMs())
         if (Date.now() + wait >= deadline) {
           throw new TimeoutError(`Timed out fetching committed offsets: ${err.message}`, { cause: err })
         }
@@ -360,7 +375,7 @@ export class Offsets {
   async updateFetchPositions(deadline: number): Promise<void> {
     const subs = this.#ctx.subscriptions
     // Validation and resets run in the background; their results land in SubscriptionState and wake poll().
-    this.#background(this.validatePositions(Date.now()))
+    this.#sendPositionRequests(Date.now())
     if (subs.initializingPartitions().length > 0) {
       if (this.#ctx.membership !== null) {
         // Not bounded by this poll's timeout: a later poll() picks up the same request (as Java does).
@@ -374,19 +389,37 @@ export class Offsets {
       const none = subs.resetInitializingPartitions()
       if (none.length > 0) throw new NoOffsetForPartitionError(none.map((s) => s.tp))
     }
-    this.#background(this.resetPositions(Date.now()))
+    this.#sendPositionRequests(Date.now())
   }
 
-  #background(task: Promise<boolean>): void {
-    task.then(
-      (didWork) => {
-        if (didWork) this.#ctx.onChange?.()
-      },
-      (err) => {
+  /**
+   * The OffsetFetcher's thin driver: sends what it plans (resets, validations) without waiting;
+   * each settled request updates SubscriptionState and wakes poll(). Returns how many were sent.
+   */
+  #sendPositionRequests(now: number): number {
+    const { requests } = this.#positions.poll(now, this.#ctx.cluster)
+    for (const request of requests) this.#sendPositionRequest(request)
+    return requests.length
+  }
+
+  #sendPositionRequest(request: PositionRequest): void {
+    const { cluster } = this.#ctx
+    const sent =
+      request.kind === 'ListOffsets'
+        ? cluster.send(request.nodeId, Apis.ListOffsets, request.body, { timeoutMs: this.#ctx.requestTimeoutMs })
+        : cluster.send(request.nodeId, Apis.OffsetForLeaderEpoch, request.body)
+    ;(sent as Promise<Parameters<OffsetFetcher['onResponse']>[1]>)
+      .then(
+        (response) => {
+          const truncation = this.#positions.onResponse(request, response, Date.now(), cluster)
+          if (truncation !== undefined) this.#asyncError ??= truncation
+        },
+        (err) => this.#positions.onError(request, err, Date.now(), cluster),
+      )
+      .catch((err) => {
         this.#asyncError ??= err
-        this.#ctx.onChange?.()
-      },
-    )
+      })
+      .finally(() => this.#ctx.onChange?.())
   }
 
   /** An error from a background position task (truncation with autoOffsetReset 'none'), thrown once. */
@@ -418,68 +451,6 @@ export class Offsets {
     }
   }
 
-  /** Sends ListOffsets for partitions awaiting a reset. Not awaited by poll() beyond `deadline`. */
-  async resetPositions(now: number): Promise<boolean> {
-    const subs = this.#ctx.subscriptions
-    const need = subs.partitionsNeedingReset(now)
-    if (need.length === 0) return false
-    const byLeader = new Map<number, TopicPartitionState[]>()
-    let missingLeader = false
-    for (const s of need) {
-      const leader = this.#ctx.cluster.leaderFor(s.topic, s.partition)
-      if (leader === undefined || leader.nodeId < 0) {
-        missingLeader = true
-        continue
-      }
-      let list = byLeader.get(leader.nodeId)
-      if (list === undefined) byLeader.set(leader.nodeId, (list = []))
-      list.push(s)
-    }
-    if (missingLeader) this.#ctx.cluster.requestMetadataRefresh()
-    await Promise.all([...byLeader].map(([nodeId, list]) => this.#resetFrom(nodeId, list)))
-    return byLeader.size > 0
-  }
-
-  async #resetFrom(nodeId: number, states: TopicPartitionState[]): Promise<void> {
-    const ctx = this.#ctx
-    const strategies = new Map(states.map((s) => [s.key, s.resetStrategy]))
-    for (const s of states) s.requestInFlight = true
-    try {
-      const result = await this.#listOffsetsFrom(
-        nodeId,
-        states.map((s) => ({
-          topic: s.topic,
-          partition: s.partition,
-          timestamp: s.resetStrategy === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP,
-        })),
-      )
-      for (const s of states) {
-        s.requestInFlight = false
-        if (
-          ctx.subscriptions.stateByKey(s.key) !== s ||
-          s.state !== 'AWAIT_RESET' ||
-          s.resetStrategy !== strategies.get(s.key)
-        )
-          continue
-        const r = result.get(s.key)
-        if (r === undefined || r.errorCode !== ErrorCode.NONE) {
-          s.nextRetryAt = Date.now() + ctx.retryBackoffMs
-          if (r !== undefined) reportStale(ctx.cluster, r.errorCode, s.topic, 'ListOffsets')
-          continue
-        }
-        const leader = ctx.cluster.leaderFor(s.topic, s.partition)
-        ctx.subscriptions.seek(s.tp, r.offset, r.leaderEpoch, leader)
-      }
-    } catch (err) {
-      ctx.logger?.debug?.(`kafka-wire: ListOffsets to node ${nodeId} failed: ${String(err)}`)
-      for (const s of states) {
-        s.requestInFlight = false
-        s.nextRetryAt = Date.now() + ctx.retryBackoffMs
-      }
-      ctx.cluster.requestMetadataRefresh()
-    }
-  }
-
   /** ListOffsets on one broker; result keyed by tpKey. */
   async #listOffsetsFrom(
     nodeId: number,
@@ -499,12 +470,7 @@ export class Offsets {
     const res = await ctx.cluster.send(
       nodeId,
       Apis.ListOffsets,
-      {
-        replicaId: -1,
-        isolationLevel: ctx.options.isolationLevel === 'read_committed' ? 1 : 0,
-        topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
-        timeoutMs: ctx.requestTimeoutMs,
-      },
+      listOffsetsBody(byTopic, ctx.options.isolationLevel, ctx.requestTimeoutMs),
       { timeoutMs: ctx.requestTimeoutMs },
     )
     const out = new Map<string, { errorCode: number; offset: bigint; timestamp: bigint; leaderEpoch: number }>()
@@ -581,104 +547,13 @@ export class Offsets {
       )
       pending = retry
       if (pending.length > 0) {
-        const wait = Math.min(ctx.retryBackoffMs * 2 ** Math.min(attempt++, 5), 1000)
+        const wait = backoff(attempt++, ctx.retryBackoffMs, this.#retryBackoffMaxMs())
         if (Date.now() + wait >= deadline) throw new TimeoutError('Timed out listing offsets')
         ctx.cluster.requestMetadataRefresh()
         await sleep(wait)
       }
     }
     return out
-  }
-
-  /** OffsetForLeaderEpoch for positions awaiting validation (after a leader change). */
-  async validatePositions(now: number): Promise<boolean> {
-    const ctx = this.#ctx
-    const need = ctx.subscriptions.partitionsNeedingValidation(now)
-    if (need.length === 0) return false
-    const byLeader = new Map<number, TopicPartitionState[]>()
-    for (const s of need) {
-      const leader = ctx.cluster.leaderFor(s.topic, s.partition)
-      if (leader === undefined || leader.nodeId < 0) {
-        ctx.cluster.requestMetadataRefresh()
-        continue
-      }
-      let list = byLeader.get(leader.nodeId)
-      if (list === undefined) byLeader.set(leader.nodeId, (list = []))
-      list.push(s)
-    }
-    await Promise.all([...byLeader].map(([nodeId, list]) => this.#validateFrom(nodeId, list)))
-    return byLeader.size > 0
-  }
-
-  async #validateFrom(nodeId: number, states: TopicPartitionState[]): Promise<void> {
-    const ctx = this.#ctx
-    const positions = new Map(states.map((s) => [s.key, s.position!]))
-    for (const s of states) s.requestInFlight = true
-    try {
-      const byTopic = new Map<string, { partition: number; currentLeaderEpoch: number; leaderEpoch: number }[]>()
-      for (const s of states) {
-        let list = byTopic.get(s.topic)
-        if (list === undefined) byTopic.set(s.topic, (list = []))
-        list.push({
-          partition: s.partition,
-          currentLeaderEpoch: ctx.cluster.leaderFor(s.topic, s.partition)?.leaderEpoch ?? -1,
-          leaderEpoch: s.position!.offsetEpoch,
-        })
-      }
-      const res = await ctx.cluster.send(nodeId, Apis.OffsetForLeaderEpoch, {
-        replicaId: -1,
-        topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-      })
-      const results = new Map<string, { errorCode: number; leaderEpoch: number; endOffset: bigint }>()
-      for (const t of res.topics) for (const p of t.partitions) results.set(tpKey(t.topic, p.partition), p)
-      for (const s of states) {
-        s.requestInFlight = false
-        if (
-          ctx.subscriptions.stateByKey(s.key) !== s ||
-          s.state !== 'AWAIT_VALIDATION' ||
-          s.position !== positions.get(s.key)
-        )
-          continue
-        const r = results.get(s.key)
-        if (r === undefined || r.errorCode !== ErrorCode.NONE) {
-          s.nextRetryAt = Date.now() + ctx.retryBackoffMs
-          if (r !== undefined) reportStale(ctx.cluster, r.errorCode, s.topic, 'OffsetForLeaderEpoch')
-          continue
-        }
-        const position = s.position!
-        if (r.endOffset < 0n || r.leaderEpoch < 0) {
-          // The broker knows no such epoch: fall back to the reset strategy.
-          if (ctx.subscriptions.defaultResetStrategy === 'none') {
-            ctx.subscriptions.seek(s.tp, position.offset, position.offsetEpoch, {
-              nodeId,
-              leaderEpoch: position.leaderEpoch,
-            })
-          } else ctx.subscriptions.requestOffsetReset(s.tp)
-        } else if (r.endOffset < position.offset) {
-          if (ctx.subscriptions.defaultResetStrategy === 'none') {
-            throw new LogTruncationError(s.tp, position.offset, r.endOffset)
-          }
-          ctx.logger?.warn(
-            `kafka-wire: truncation detected for ${s.topic}-${s.partition} at ${position.offset}; resuming at ${r.endOffset}`,
-          )
-          ctx.subscriptions.seek(s.tp, r.endOffset, r.leaderEpoch, ctx.cluster.leaderFor(s.topic, s.partition))
-        } else {
-          ctx.subscriptions.seek(
-            s.tp,
-            position.offset,
-            position.offsetEpoch,
-            ctx.cluster.leaderFor(s.topic, s.partition),
-          )
-        }
-      }
-    } catch (err) {
-      for (const s of states) {
-        s.requestInFlight = false
-        s.nextRetryAt = Date.now() + ctx.retryBackoffMs
-      }
-      if (err instanceof LogTruncationError) throw err
-      ctx.logger?.debug?.(`kafka-wire: OffsetForLeaderEpoch to node ${nodeId} failed: ${String(err)}`)
-    }
   }
 }
 
@@ -688,14 +563,3 @@ function unwrap(err: unknown): unknown {
 }
 
 export { IllegalStateError }
-
-/**
- * Reports cached metadata stale when a partition's error code says so (its `invalidatesMetadata`
- * flag: NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, FENCED_LEADER_EPOCH, ...). Cluster
- * never reads error codes out of responses (docs/DESIGN.md, "Cluster: one send contract").
- */
-function reportStale(cluster: ClusterForOffsets, code: number, topic: string, api: string): void {
-  if (code === ErrorCode.NONE) return
-  const info = errorInfo(code)
-  if (info.invalidatesMetadata) cluster.invalidateMetadata({ topic, reason: `${api}: ${info.name}` })
-}

@@ -570,9 +570,8 @@ export class Connection {
   #onSocketClose(): void {
     if (this.#closed) return
     if (this.#received.partial) {
-      // The bytes that came were well-formed; the connection ended (a broker crash, a cut network, a
-      // proxy's idle timeout): a retriable ConnectionError, as Java's NetworkException for a disconnect,
-      // so that the request is retried (idempotent sends stay exactly-once) instead of failing.
+      // The connection ended mid-frame (a broker crash, a cut network): retriable, as Java's
+      // NetworkException, so the request is retried (idempotent sends stay exactly-once).
       const size = this.#received.pendingFrameSize
       this.#fail(
         new ConnectionError(

@@ -5,26 +5,16 @@
  * send() is synchronous in the common case (metadata known, memory available): the record is
  * encoded into its batch before send() returns, and the returned promise settles when the
  * broker acknowledges the batch. Otherwise the record waits, in order, for topic metadata
- * (per topic) and then for buffer memory (one FIFO for the whole producer, as a blocked
- * send() blocks the Java producer's calling thread), each bounded by `maxBlockMs`.
+ * (per topic) and then for buffer memory, each bounded by `maxBlockMs` (blocked-sends.ts).
  *
  * A failed record rejects its promise; the promise is marked handled first, so ignoring it
  * (fire-and-forget) never raises unhandledRejection. Failures also go to the logger and to
  * the `onError` hook.
  */
 import { Cluster } from '../cluster/cluster.js'
-import type { TopicMetadata } from '../cluster/metadata.js'
 import { type CommonClientOptions, type ResolvedCommonOptions, resolveClientOptions } from '../cluster/options.js'
-import {
-  AbortError,
-  ClosedError,
-  ConfigError,
-  ErrorCode,
-  KafkaError,
-  RecordTooLargeError,
-  TimeoutError,
-} from '../errors.js'
-import { sleep, TIMED_OUT, withDeadline } from '../internal/deadline.js'
+import { ClosedError, ConfigError, ErrorCode, RecordTooLargeError } from '../errors.js'
+import { TIMED_OUT, withDeadline } from '../internal/deadline.js'
 import type { Logger } from '../internal/logger.js'
 import { PRODUCER_CLUSTER } from '../internal/seams.js'
 import { loadCodec, recordBatchSizeUpperBound } from '../protocol/records/index.js'
@@ -36,8 +26,8 @@ import {
   type RecordMetadata,
   type Resolve,
 } from './batch.js'
+import { abortError, BlockedSends, type PendingSend } from './blocked-sends.js'
 import { BufferPool } from './buffer-pool.js'
-import { Fifo } from './fifo.js'
 import {
   PRODUCER_OPTION_NAMES,
   type ProducerConfig,
@@ -48,7 +38,14 @@ import {
 import { partitionForKey } from './partitioner.js'
 import { ProducerState } from './producer-state.js'
 import { Sender, SenderLoop } from './sender.js'
-import { type DefaultData, defaultSerializer, type RecordHeaders, type Serializer } from './serializers.js'
+import {
+  type DefaultData,
+  defaultSerializer,
+  headerPairs,
+  type RecordHeaders,
+  type Serializer,
+  toBytes,
+} from './serializers.js'
 import { IllegalStateError, TransactionAbortedError } from './transactions/errors.js'
 import {
   ProducerTransactions,
@@ -114,27 +111,6 @@ export type ProducerCluster = Pick<
   | 'close'
 >
 
-/** Everything a send needs once serialized (kept while it waits for metadata or memory). */
-interface PendingSend {
-  topic: string
-  /** -1: let the partitioner decide. */
-  partition: number
-  rawKey: unknown
-  rawValue: unknown
-  key: Uint8Array | null
-  value: Uint8Array | null
-  headers: HeaderPairs | null
-  timestamp: number
-  size: number
-  deadline: number
-  signal: AbortSignal | undefined
-  onAbort: (() => void) | undefined
-  promise: Promise<RecordMetadata> | null
-  resolve: Resolve
-  reject: (e: Error) => void
-  settled: boolean
-}
-
 const noop = (): void => {}
 
 export class Producer<K = DefaultData, V = DefaultData> {
@@ -150,11 +126,8 @@ export class Producer<K = DefaultData, V = DefaultData> {
   readonly #valueSerializer: Serializer<V>
   /** Largest record accepted: min(maxRequestSize, bufferMemory). */
   readonly #maxRecordSize: number
-  /** Sends waiting for topic metadata, per topic, in send order. */
-  readonly #awaitingMetadata = new Map<string, Fifo<PendingSend>>()
-  /** Sends with metadata, waiting for buffer memory, in send order. */
-  readonly #awaitingMemory = new Fifo<PendingSend>()
-  #memoryLoopRunning = false
+  /** Sends waiting for topic metadata or buffer memory (blocked-sends.ts). */
+  readonly #blocked: BlockedSends
   /** The topic of the last append (most producers write one topic at a time). */
   #lastTopic: TopicQueues | null = null
   #closed = false
@@ -241,8 +214,20 @@ export class Producer<K = DefaultData, V = DefaultData> {
     this.#loop = new SenderLoop(this.#sender, this.#state, transport, {
       logger: this.#logger,
       retryBackoffMs: config.retryBackoffMs,
+      retryBackoffMaxMs: config.retryBackoffMaxMs,
     })
     this.#acc.onCompressed = () => this.#loop.wakeup()
+    this.#blocked = new BlockedSends({
+      cluster: this.#cluster,
+      pool: this.#pool,
+      acc: this.#acc,
+      maxBlockMs: config.maxBlockMs,
+      retryBackoffMs: config.retryBackoffMs,
+      bufferMemory: config.bufferMemory,
+      append: (p, buffer) => this.#appendPending(p, buffer),
+      wakeup: () => this.#loop.wakeup(),
+      onSendFailed: (error, topic, partition) => this.#reportSendError(error, topic, partition),
+    })
   }
 
   /**
@@ -306,10 +291,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
     }
     const signal = options?.signal
     if (signal?.aborted) return this.#rejectNow(abortError(signal), topic)
-    if (
-      this.#awaitingMemory.length === 0 &&
-      (this.#awaitingMetadata.size === 0 || !this.#awaitingMetadata.has(topic))
-    ) {
+    if (this.#blocked.canAppendNow(topic)) {
       let promise: Promise<RecordMetadata> | null
       try {
         promise = this.#append(topic, partition, record.key, record.value, key, value, headers, timestamp, size, null)
@@ -318,7 +300,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
       }
       if (promise !== null) return promise
     }
-    return this.#block({
+    return this.#blocked.block({
       topic,
       partition,
       rawKey: record.key,
@@ -345,15 +327,9 @@ export class Producer<K = DefaultData, V = DefaultData> {
       this.#loop.wakeup()
       // Sends still waiting for metadata or memory count as sent: wait until the last of each
       // queue is buffered (the queues are FIFO, so every earlier one is too), then for the batches.
-      const tails: PendingSend[] = []
-      const memoryTail = this.#awaitingMemory.last()
-      if (memoryTail !== undefined) tails.push(memoryTail)
-      for (const q of this.#awaitingMetadata.values()) {
-        const tail = q.last()
-        if (tail !== undefined) tails.push(tail)
-      }
-      if (tails.length > 0) {
-        await Promise.all(tails.map((p) => new Promise<void>((r) => whenSettled(p, r))))
+      const queued = this.#blocked.allSettled()
+      if (queued !== null) {
+        await queued
         // Their batches were appended after the wakeup above (with a linger deadline): send them now.
         this.#loop.wakeup()
       }
@@ -424,7 +400,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
   /** The partitions of a topic (waiting up to maxBlockMs for its metadata). */
   async partitionsFor(topic: string, options: { signal?: AbortSignal } = {}): Promise<PartitionInfo[]> {
     if (this.#closed) throw new ClosedError('The producer is closed')
-    const md = await this.#topicMetadata(topic, Date.now() + this.#config.maxBlockMs, options.signal)
+    const md = await this.#blocked.topicMetadata(topic, Date.now() + this.#config.maxBlockMs, options.signal)
     return md.partitions.map((p) => ({
       topic,
       partition: p.partition,
@@ -445,9 +421,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
    * `waiting-threads`). Above 0, the producer is behind: pause sending to bound memory.
    */
   get waitingSends(): number {
-    let n = this.#awaitingMemory.length
-    for (const q of this.#awaitingMetadata.values()) n += q.length
-    return n
+    return this.#blocked.size
   }
 
   // --- send path ------------------------------------------------------------------------------
@@ -548,202 +522,6 @@ export class Producer<K = DefaultData, V = DefaultData> {
     return -1
   }
 
-  /** Queues a send that must wait for metadata or memory. */
-  #block(p: PendingSend): Promise<RecordMetadata> {
-    const promise = new Promise<RecordMetadata>((resolve, reject) => {
-      p.resolve = resolve
-      p.reject = reject
-    })
-    p.promise = promise
-    p.deadline = Date.now() + this.#config.maxBlockMs
-    if (p.signal !== undefined) {
-      const signal = p.signal
-      p.onAbort = () => this.#settle(p, abortError(signal))
-      signal.addEventListener('abort', p.onAbort, { once: true })
-    }
-    const md = this.#cluster.topic(p.topic)
-    const waiting = this.#awaitingMetadata.get(p.topic)
-    if (waiting !== undefined) waiting.push(p)
-    else if (md === undefined || md.partitions.length === 0 || p.partition >= md.partitions.length) {
-      const queue = new Fifo<PendingSend>()
-      queue.push(p)
-      this.#awaitingMetadata.set(p.topic, queue)
-      void this.#fetchMetadata(p.topic)
-    } else {
-      this.#awaitingMemory.push(p)
-      this.#runMemoryQueue()
-    }
-    return promise
-  }
-
-  /** Waits for a topic's metadata on behalf of its queued sends, each bounded by its deadline. */
-  async #fetchMetadata(topic: string): Promise<void> {
-    const queue = this.#awaitingMetadata.get(topic)!
-    while (queue.length > 0) {
-      const head = queue.peek()!
-      if (head.settled) {
-        queue.shift()
-        continue
-      }
-      try {
-        const md = await this.#topicMetadata(topic, head.deadline, undefined, head.partition)
-        // Move every send this metadata satisfies, in order, to the memory stage.
-        while (queue.length > 0 && (queue.peek()!.settled || queue.peek()!.partition < md.partitions.length)) {
-          const p = queue.shift()!
-          if (!p.settled) this.#awaitingMemory.push(p)
-        }
-        this.#runMemoryQueue()
-      } catch (err) {
-        // The head's deadline passed: fail every send whose deadline passed, keep the rest waiting.
-        const now = Date.now()
-        const error = this.#metadataError(topic, head, err)
-        while (queue.length > 0 && (queue.peek()!.settled || queue.peek()!.deadline <= now)) {
-          this.#settle(queue.shift()!, error)
-        }
-        if (queue.peek() === head) this.#settle(queue.shift()!, error)
-      }
-    }
-    this.#awaitingMetadata.delete(topic)
-  }
-
-  async #topicMetadata(topic: string, deadline: number, signal?: AbortSignal, partition = -1): Promise<TopicMetadata> {
-    for (;;) {
-      const timeoutMs = Math.max(1, deadline - Date.now())
-      let md: TopicMetadata
-      try {
-        const map = await this.#cluster.topicMetadata([topic], {
-          timeoutMs,
-          allowAutoTopicCreation: true,
-          ...(signal === undefined ? {} : { signal }),
-        })
-        md = map.get(topic)!
-      } catch (err) {
-        // The cluster gives up when its next retry would pass the deadline; keep trying until it.
-        const remaining = deadline - Date.now()
-        if (!(err instanceof KafkaError && err.retriable) || remaining <= 5 || signal?.aborted) throw err
-        await sleep(Math.min(remaining, this.#config.retryBackoffMs))
-        if (Date.now() >= deadline) throw err
-        continue
-      }
-      if (partition < md.partitions.length) return md
-      // An explicit partition beyond the known count: wait for the topic to grow (Java waits too).
-      if (Date.now() + this.#config.retryBackoffMs >= deadline) {
-        throw new TimeoutError(
-          `Partition ${partition} of topic ${topic} with partition count ${md.partitions.length} is not present ` +
-            `in metadata after ${this.#config.maxBlockMs} ms`,
-          { topic, partition },
-        )
-      }
-      await sleep(this.#config.retryBackoffMs)
-      await this.#cluster.refreshMetadata({ topics: [topic], timeoutMs }).catch(noop)
-    }
-  }
-
-  #metadataError(topic: string, p: PendingSend, err: unknown): Error {
-    if (err instanceof AbortError) return err
-    if (err instanceof TimeoutError && err.partition !== undefined) return err
-    if (err instanceof KafkaError && !err.retriable && !(err.code === 'UNKNOWN_TOPIC_OR_PARTITION')) return err
-    return new TimeoutError(
-      `Topic ${topic} not present in metadata after ${this.#config.maxBlockMs} ms` +
-        (err instanceof Error ? ` (${err.message})` : ''),
-      { topic, ...(p.partition >= 0 ? { partition: p.partition } : {}), cause: err },
-    )
-  }
-
-  /** Appends the memory queue's sends in order, waiting for buffer memory as needed. */
-  #runMemoryQueue(): void {
-    if (this.#memoryLoopRunning) return
-    this.#memoryLoopRunning = true
-    void this.#memoryLoop().finally(() => {
-      this.#memoryLoopRunning = false
-      if (this.#awaitingMemory.length > 0) this.#runMemoryQueue()
-    })
-  }
-
-  async #memoryLoop(): Promise<void> {
-    const queue = this.#awaitingMemory
-    while (queue.length > 0) {
-      const p = queue.peek()!
-      if (p.settled) {
-        queue.shift()
-        continue
-      }
-      try {
-        let promise = this.#appendPending(p, null)
-        if (promise === null) {
-          // Metadata may have shrunk meanwhile; otherwise it is memory.
-          const md = this.#cluster.topic(p.topic)
-          if (md === undefined || p.partition >= md.partitions.length) {
-            await this.#topicMetadata(p.topic, p.deadline, p.signal, p.partition)
-            continue
-          }
-          const remaining = p.deadline - Date.now()
-          if (remaining <= 0) throw this.#memoryTimeout(p)
-          this.#loop.wakeup() // memory is exhausted: everything queued becomes ready
-          const buffer = await this.#pool
-            .allocate(this.#acc.batchSizeFor(p.topic, p.size), remaining, p.signal)
-            .catch((err: unknown) => {
-              throw err instanceof TimeoutError ? this.#memoryTimeout(p) : err
-            })
-          if (p.settled) {
-            this.#pool.release(buffer, buffer.length)
-            queue.shift()
-            continue
-          }
-          promise = this.#appendPending(p, buffer)
-          if (promise === null) {
-            this.#pool.release(buffer, buffer.length)
-            continue
-          }
-        }
-        queue.shift()
-        this.#link(p, promise)
-      } catch (err) {
-        queue.shift()
-        this.#settle(p, err as Error)
-      }
-    }
-  }
-
-  #memoryTimeout(p: PendingSend): TimeoutError {
-    return new TimeoutError(
-      `Failed to allocate memory for a record to ${p.topic} within the configured maxBlockMs of ` +
-        `${this.#config.maxBlockMs} ms (bufferMemory ${this.#config.bufferMemory} bytes is in use)`,
-      { topic: p.topic },
-    )
-  }
-
-  /** The send is in a batch (which settles its promise from now on). */
-  #link(p: PendingSend, _promise: Promise<RecordMetadata>): void {
-    if (p.settled) return
-    p.settled = true
-    this.#cleanup(p)
-  }
-
-  #settle(p: PendingSend, error: Error): void {
-    if (p.settled) return
-    p.settled = true
-    this.#cleanup(p)
-    this.#reportSendError(error, p.topic, p.partition >= 0 ? p.partition : undefined)
-    this.#reject(p, error)
-  }
-
-  #reject(p: PendingSend, error: Error): void {
-    // Marked handled first: a fire-and-forget send must not raise unhandledRejection.
-    p.promise?.catch(noop)
-    p.reject(error)
-  }
-
-  #cleanup(p: PendingSend): void {
-    if (p.onAbort !== undefined) p.signal!.removeEventListener('abort', p.onAbort)
-    p.onAbort = undefined
-    const waiters = settledWaiters.get(p)
-    if (waiters !== undefined) {
-      settledWaiters.delete(p)
-      for (const w of waiters) w()
-    }
-  }
-
   #rejectNow(error: Error, topic: unknown): Promise<RecordMetadata> {
     this.#reportSendError(error, typeof topic === 'string' ? topic : '', undefined)
     const p = Promise.reject(error)
@@ -800,10 +578,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
       flush: () => this.flush(),
       incompleteBatches: () => {
         // Settled sends stay in their queue until its loop shifts them: count the live ones.
-        let n = this.#acc.incomplete.size
-        for (const p of this.#awaitingMemory) if (!p.settled) n++
-        for (const q of this.#awaitingMetadata.values()) for (const p of q) if (!p.settled) n++
-        return n
+        return this.#acc.incomplete.size + this.#blocked.live
       },
       someBatchSettled: () => {
         const batches = [...this.#acc.incomplete]
@@ -817,8 +592,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
         })
       },
       dropUnsent: (error) => {
-        for (const q of this.#awaitingMetadata.values()) for (const p of q) this.#settle(p, error)
-        for (const p of this.#awaitingMemory) this.#settle(p, error)
+        this.#blocked.failAll(error)
         this.#sender.failUnsent(error)
       },
     })
@@ -839,8 +613,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
       const state = this.#txn.manager.state
       if (state === 'IN_TRANSACTION' || state === 'ABORTABLE_ERROR' || state === 'ABORTING_TRANSACTION') {
         const error = new TransactionAbortedError('The producer was closed with the transaction open')
-        for (const q of this.#awaitingMetadata.values()) for (const p of q) this.#settle(p, error)
-        for (const p of this.#awaitingMemory) this.#settle(p, error)
+        this.#blocked.failAll(error)
         this.#sender.failUnsent(error)
       }
       this.#txn.close(new ClosedError('The producer was closed'))
@@ -853,8 +626,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
         const error = new ClosedError(
           `The producer was closed before the record was delivered (timeoutMs ${timeoutMs})`,
         )
-        for (const q of this.#awaitingMetadata.values()) for (const p of q) this.#settle(p, error)
-        for (const p of this.#awaitingMemory) this.#settle(p, error)
+        this.#blocked.failAll(error)
         this.#pool.failWaiters(error)
         this.#sender.abortAll(error)
       }
@@ -867,56 +639,6 @@ export class Producer<K = DefaultData, V = DefaultData> {
 
 // --- helpers ----------------------------------------------------------------------------------
 
-const settledWaiters = new WeakMap<PendingSend, (() => void)[]>()
-
-function whenSettled(p: PendingSend, fn: () => void): void {
-  if (p.settled) {
-    fn()
-    return
-  }
-  let list = settledWaiters.get(p)
-  if (list === undefined) settledWaiters.set(p, (list = []))
-  list.push(fn)
-}
-
 function recordTopic(record: unknown): string | undefined {
   return typeof record === 'object' && record !== null ? (record as { topic?: string }).topic : undefined
-}
-
-function toBytes(data: unknown, what: 'key' | 'value'): Uint8Array | null {
-  if (data === null || data === undefined) return null
-  if (typeof data === 'string') return Buffer.from(data, 'utf8')
-  if (data instanceof Uint8Array) return data
-  throw new TypeError(`The ${what} serializer returned ${typeof data}; expected a string, Uint8Array or null`)
-}
-
-function headerPairs(headers: RecordHeaders): HeaderPairs | null {
-  const out: [string, Uint8Array | null][] = []
-  const add = (key: unknown, value: unknown): void => {
-    if (typeof key !== 'string') throw new TypeError(`A header key must be a string, got ${typeof key}`)
-    if (value === null || value === undefined) out.push([key, null])
-    else if (typeof value === 'string') out.push([key, Buffer.from(value, 'utf8')])
-    else if (value instanceof Uint8Array) out.push([key, value])
-    else throw new TypeError(`The value of header ${key} must be a string, Buffer, Uint8Array or null`)
-  }
-  if (Array.isArray(headers)) {
-    for (const pair of headers as ReadonlyArray<readonly [string, unknown]>) {
-      if (!Array.isArray(pair) || pair.length !== 2) throw new TypeError('A header must be a [key, value] pair')
-      add(pair[0], pair[1])
-    }
-  } else if (typeof headers === 'object') {
-    for (const key of Object.keys(headers)) {
-      const v = (headers as Record<string, unknown>)[key]
-      if (Array.isArray(v)) for (const item of v) add(key, item)
-      else add(key, v)
-    }
-  } else {
-    throw new TypeError('headers must be an object or an array of [key, value] pairs')
-  }
-  return out.length === 0 ? null : out
-}
-
-function abortError(signal: AbortSignal): Error {
-  const reason = signal.reason
-  return reason instanceof KafkaError ? reason : new AbortError(undefined, { cause: reason })
 }

@@ -16,7 +16,6 @@
  * `ProduceTransport`, so tests can step it with a fake transport and clock.
  */
 
-import { backoff } from '../cluster/retry.js'
 import {
   brokerError,
   ClosedError,
@@ -27,6 +26,7 @@ import {
   ProtocolError,
   TimeoutError,
 } from '../errors.js'
+import { backoff } from '../internal/backoff.js'
 import { type Clock, systemClock } from '../internal/clock.js'
 import type { Logger } from '../internal/logger.js'
 import type { Apis } from '../protocol/index.js'
@@ -100,10 +100,8 @@ interface PlanState {
   error: unknown
 }
 
-/** Backoff before retry number `attempt` (1-based): exponential with ±20% jitter (KIP-580). */
-export function exponentialBackoff(attempt: number, baseMs: number, maxMs: number): number {
-  return backoff(attempt - 1, baseMs, maxMs)
-}
+/** Backoff before retry number `attempt` (1-based): the one exponential backoff with ±20% jitter (KIP-580). */
+const retryBackoff = (attempt: number, baseMs: number, maxMs: number): number => backoff(attempt - 1, baseMs, maxMs)
 
 export class Sender {
   readonly #acc: RecordAccumulator
@@ -121,7 +119,7 @@ export class Sender {
     this.#acc = accumulator
     this.#state = state
     this.#options = options
-    this.#backoff = options.backoff ?? exponentialBackoff
+    this.#backoff = options.backoff ?? retryBackoff
     // Without idempotence, ordering under retries needs one batch per partition in flight.
     this.#guaranteeOrder = !state.idempotent && options.maxInFlightRequestsPerConnection === 1
   }
@@ -490,6 +488,7 @@ export class SenderLoop {
   readonly #clock: Clock
   readonly #logger: Logger | undefined
   readonly #retryBackoffMs: number
+  readonly #retryBackoffMaxMs: number
   #immediate = false
   #timer: unknown = undefined
   #timerAt = Number.POSITIVE_INFINITY
@@ -504,7 +503,7 @@ export class SenderLoop {
     sender: Sender,
     state: ProducerState,
     transport: ProduceTransport,
-    options: { clock?: Clock; logger?: Logger; retryBackoffMs: number },
+    options: { clock?: Clock; logger?: Logger; retryBackoffMs: number; retryBackoffMaxMs?: number },
   ) {
     this.#sender = sender
     this.#state = state
@@ -512,6 +511,7 @@ export class SenderLoop {
     this.#clock = options.clock ?? systemClock
     this.#logger = options.logger
     this.#retryBackoffMs = options.retryBackoffMs
+    this.#retryBackoffMaxMs = options.retryBackoffMaxMs ?? 1000
   }
 
   /** Polls as soon as the current synchronous work is done (coalesced). */
@@ -632,7 +632,7 @@ export class SenderLoop {
           return
         }
         this.#initAttempts++
-        const delay = exponentialBackoff(this.#initAttempts, this.#retryBackoffMs, 1000)
+        const delay = backoff(this.#initAttempts - 1, this.#retryBackoffMs, this.#retryBackoffMaxMs)
         this.#initRetryAt = this.#clock.now() + delay
         this.#logger?.warn(`kafka-wire producer: InitProducerId failed (retrying): ${(error as Error)?.message}`)
         this.wakeupAt(this.#initRetryAt)

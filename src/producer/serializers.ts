@@ -6,6 +6,7 @@
  * A value the serializer cannot take makes it throw a TypeError; `send()` rejects with it at
  * once, before anything is buffered, and no other record is affected.
  */
+import type { HeaderPairs } from './batch.js'
 
 /**
  * Turns `data` into record bytes. Throw a TypeError for data it cannot take. `part` says whether
@@ -124,4 +125,39 @@ function checkHeader(key: unknown, value: unknown): void {
       `The value of header ${key} must be a string, Buffer, Uint8Array or null, got ${describe(value)}`,
     )
   }
+}
+
+/** Serializer output as record bytes (a string is UTF-8). */
+export function toBytes(data: unknown, what: 'key' | 'value'): Uint8Array | null {
+  if (data === null || data === undefined) return null
+  if (typeof data === 'string') return Buffer.from(data, 'utf8')
+  if (data instanceof Uint8Array) return data
+  throw new TypeError(`The ${what} serializer returned ${typeof data}; expected a string, Uint8Array or null`)
+}
+
+/** Record headers (an object or [key, value] pairs) as the batch's header pairs; null when none. */
+export function headerPairs(headers: RecordHeaders): HeaderPairs | null {
+  const out: [string, Uint8Array | null][] = []
+  const add = (key: unknown, value: unknown): void => {
+    if (typeof key !== 'string') throw new TypeError(`A header key must be a string, got ${typeof key}`)
+    if (value === null || value === undefined) out.push([key, null])
+    else if (typeof value === 'string') out.push([key, Buffer.from(value, 'utf8')])
+    else if (value instanceof Uint8Array) out.push([key, value])
+    else throw new TypeError(`The value of header ${key} must be a string, Buffer, Uint8Array or null`)
+  }
+  if (Array.isArray(headers)) {
+    for (const pair of headers as ReadonlyArray<readonly [string, unknown]>) {
+      if (!Array.isArray(pair) || pair.length !== 2) throw new TypeError('A header must be a [key, value] pair')
+      add(pair[0], pair[1])
+    }
+  } else if (typeof headers === 'object') {
+    for (const key of Object.keys(headers)) {
+      const v = (headers as Record<string, unknown>)[key]
+      if (Array.isArray(v)) for (const item of v) add(key, item)
+      else add(key, v)
+    }
+  } else {
+    throw new TypeError('headers must be an object or an array of [key, value] pairs')
+  }
+  return out.length === 0 ? null : out
 }

@@ -10,9 +10,10 @@
  * Readiness = the node's log shows "Kafka Server started" AND every client port accepts a TCP
  * connection. The nodes of a 3-node cluster start together (a node cannot finish startup
  * before a controller majority exists).
+ *
+ * Storage is formatted (and cached as templates) by storage-format.ts.
  */
 import { type ChildProcess, execFileSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import { closeSync, existsSync, promises as fs, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -25,7 +26,6 @@ import {
   DEFAULT_SCRAM_USERS,
   isSaslListener,
   isTlsListener,
-  kafkaUuid,
   listenerNamesFor,
   type NodeLayout,
   nodeConfig,
@@ -37,12 +37,14 @@ import {
   securityProtocolOf,
   TOOLS_LOG4J2_PROPERTIES,
 } from './config.js'
-import { BROKER_LOG4J1_PROPERTIES, sharedConfigFile, toolsLoggingArg, usesLog4j1 } from './generations.js'
+import { BROKER_LOG4J1_PROPERTIES, sharedConfigFile, usesLog4j1 } from './generations.js'
 import { ensureKafkaLibs } from './libs.js'
 import { pidAlive } from './lock.js'
 import { cacheBaseDir, javaBinary } from './paths.js'
 import { canConnect, pickFreePorts } from './ports.js'
-import { run, spawnWatched } from './process.js'
+import { spawnWatched } from './process.js'
+import { KafkaStartError } from './start-error.js'
+import { FORMAT_SENSITIVE, formatStorage } from './storage-format.js'
 import { clusterTlsMaterial } from './tls.js'
 import type {
   KafkaCluster,
@@ -56,6 +58,8 @@ import type {
   TlsMaterial,
 } from './types.js'
 import { resolveKafkaVersion } from './versions.js'
+
+export { KafkaStartError }
 
 const HOST = '127.0.0.1'
 const DIR_PREFIX = 'kafka-wire-'
@@ -125,16 +129,6 @@ export function processCpuMs(pid: number | undefined): number | undefined {
   }
 }
 
-/** Raised when a node fails to start; `bindError` means its ports were taken (worth retrying with new ports). */
-export class KafkaStartError extends Error {
-  readonly bindError: boolean
-  constructor(message: string, bindError = false) {
-    super(message)
-    this.name = 'KafkaStartError'
-    this.bindError = bindError
-  }
-}
-
 /** Remove temp cluster dirs whose owner process is gone (left behind by a SIGKILLed test run). */
 export async function sweepStaleClusterDirs(): Promise<void> {
   const tmp = os.tmpdir()
@@ -166,100 +160,6 @@ export async function sweepStaleClusterDirs(): Promise<void> {
 /** Path of a log4j2 config for Java tools (WARN to stderr), written once per process. */
 export async function toolsLog4j2Path(): Promise<string> {
   return sharedConfigFile('tools-log4j2', TOOLS_LOG4J2_PROPERTIES)
-}
-
-async function storageFormat(libDir: string, configPath: string, clusterId: string, extra: string[]): Promise<void> {
-  const args = [
-    '-Xmx256m',
-    '-XX:+UseSerialGC',
-    ...QUIET_JVM_LOGGING,
-    ...cdsUseArgs(libDir),
-    await toolsLoggingArg(libDir),
-    '-cp',
-    `${libDir}/*`,
-    'kafka.tools.StorageTool',
-    'format',
-    '-t',
-    clusterId,
-    '-c',
-    configPath,
-    ...extra,
-  ]
-  let r: Awaited<ReturnType<typeof run>>
-  try {
-    r = await run(javaBinary(), args, { timeoutMs: 120_000 })
-  } catch (err) {
-    throw new KafkaStartError(
-      `kafka-wire/testing: cannot run ${javaBinary()} (${(err as Error).message}). The JVM provider needs Java 17+ ` +
-        '(set JAVA_HOME or put java on PATH), or set KAFKA_BOOTSTRAP_SERVERS to use an existing cluster.',
-    )
-  }
-  if (r.code !== 0) {
-    throw new KafkaStartError(`kafka-wire/testing: StorageTool format failed (exit ${r.code}):\n${r.stdout}${r.stderr}`)
-  }
-}
-
-// brokerConfig keys that change what `format` writes or where: no template for those.
-const FORMAT_SENSITIVE = /^(log\.dirs?|metadata\.log\.dir|process\.roles|node\.id|controller\.quorum\..*|.*\.version)$/
-
-interface FormatPlan {
-  libDir: string
-  version: string
-  nodeIds: number[]
-  /** server.properties of each node, to format with (log.dirs is replaced for templates). */
-  configs: Map<number, Record<string, string>>
-  dataDirs: Map<number, string>
-  scramArgs: string[]
-  useTemplate: boolean
-  brokerConfig: Record<string, string>
-  scratchDir: string
-}
-
-/** Format every node's storage; returns the cluster id. */
-async function formatStorage(plan: FormatPlan): Promise<string> {
-  const formatDirect = async (clusterId: string, targetDirs: Map<number, string>, scratch: string): Promise<void> => {
-    await fs.mkdir(scratch, { recursive: true })
-    await Promise.all(
-      plan.nodeIds.map(async (id) => {
-        const cfg = { ...plan.configs.get(id)!, 'log.dirs': targetDirs.get(id)! }
-        const file = path.join(scratch, `format-${id}.properties`)
-        await fs.writeFile(file, renderProperties(cfg))
-        await storageFormat(plan.libDir, file, clusterId, plan.scramArgs)
-      }),
-    )
-  }
-  if (!plan.useTemplate) {
-    const clusterId = kafkaUuid()
-    await formatDirect(clusterId, plan.dataDirs, plan.scratchDir)
-    return clusterId
-  }
-  const key = createHash('sha256')
-    .update(JSON.stringify({ v: plan.version, n: plan.nodeIds, s: plan.scramArgs, c: plan.brokerConfig }))
-    .digest('hex')
-    .slice(0, 16)
-  const templates = path.join(cacheBaseDir(), 'templates')
-  const root = path.join(templates, `${plan.version}-${key}`)
-  if (!existsSync(path.join(root, '.complete'))) {
-    const staging = `${root}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
-    const clusterId = kafkaUuid()
-    const dirs = new Map(plan.nodeIds.map((id) => [id, path.join(staging, `node-${id}`)]))
-    try {
-      await formatDirect(clusterId, dirs, path.join(staging, 'configs'))
-      await fs.rm(path.join(staging, 'configs'), { recursive: true, force: true })
-      await fs.writeFile(path.join(staging, 'cluster-id'), clusterId)
-      await fs.writeFile(path.join(staging, '.complete'), '')
-      await fs.rename(staging, root)
-    } catch (err) {
-      await fs.rm(staging, { recursive: true, force: true })
-      // Lost a race with another process that made the same template: use theirs.
-      if (!existsSync(path.join(root, '.complete'))) throw err
-    }
-  }
-  const clusterId = (await fs.readFile(path.join(root, 'cluster-id'), 'utf8')).trim()
-  await Promise.all(
-    plan.nodeIds.map((id) => fs.cp(path.join(root, `node-${id}`), plan.dataDirs.get(id)!, { recursive: true })),
-  )
-  return clusterId
 }
 
 interface NodeState {

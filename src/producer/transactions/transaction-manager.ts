@@ -23,11 +23,15 @@
  * are retried here (CONCURRENT_TRANSACTIONS and COORDINATOR_LOAD_IN_PROGRESS with backoff,
  * NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE / transport errors with a new coordinator
  * lookup); the rest make the transaction abortable or the producer fatal.
+ *
+ * Beside it: request-queue.ts orders, schedules and routes the operations this module creates
+ * (priority queue, in-flight request, coordinators); requests.ts maps per-partition bodies and
+ * answers (AddPartitionsToTxn, TxnOffsetCommit) to and from the wire.
  */
 
 import { ErrorCode } from '../../error-codes.js'
 import { BrokerError, KafkaError } from '../../errors.js'
-import { parseTopicPartitionKey, topicPartitionKey } from '../../internal/topic-partition.js'
+import { topicPartitionKey } from '../../internal/topic-partition.js'
 import type { Apis, ResponseOf } from '../../protocol/index.js'
 import {
   IllegalStateError,
@@ -36,18 +40,17 @@ import {
   TransactionAbortedError,
   TransactionFatalError,
 } from './errors.js'
-
+import { type Op, TxnRequestQueue } from './request-queue.js'
+import { addPartitionsTopics, foldAddPartitions, foldTxnOffsetCommit, txnOffsetCommitTopics } from './requests.js'
 import {
   COORDINATOR_MOVED,
   errorName,
   FENCED,
-  isRetriableTxnCode,
   RETRY_AFTER_BACKOFF,
   type TransactionManagerOptions,
   type TransactionState,
   type TxnGroupMetadata,
   type TxnOffset,
-  type TxnOffsetPartition,
   type TxnPoll,
   type TxnRequest,
   type TxnResponse,
@@ -57,25 +60,6 @@ import {
 
 export type { TransactionState, TxnGroupMetadata, TxnOffset, TxnPoll, TxnRequest, TxnResponse }
 export { TxnResult }
-
-/** Why a request is queued, in Java's priority order (lower first). */
-const PRIORITY = { InitProducerId: 1, AddPartitionsToTxn: 2, AddOffsetsToTxn: 2, TxnOffsetCommit: 2, EndTxn: 3 }
-
-interface Op {
-  kind: keyof typeof PRIORITY
-  coordinator: 'transaction' | 'group'
-  /** The group id for group-coordinator requests. */
-  groupId?: string
-  build(nodeId: number): TxnRequest
-  handle(response: TxnResponse, now: number): void
-  result?: TxnResult
-  retryAt: number
-  attempts: number
-  /** EndTxn: wait until no batch is incomplete. */
-  waitForBatches?: boolean
-  /** Checked when the op is due: true completes it without a request. */
-  skip?: (now: number) => boolean
-}
 
 const TV1_CAPS = { addPartitions: 3, addOffsets: 4, txnOffsetCommit: 4, endTxn: 4 }
 const ADD_PARTITIONS_RETRY_BACKOFF_MS = 20
@@ -90,10 +74,8 @@ export class TransactionManager {
   /** 2 when TV2 is used for the current transaction. */
   #tv: 1 | 2 = 1
   #finalizedTv: 1 | 2 | undefined
-  #txnCoordinator: number | undefined
-  readonly #groupCoordinators = new Map<string, number>()
-  #queue: Op[] = []
-  #inFlight: { request: TxnRequest; op: Op | undefined } | undefined
+  /** The queued operations, the one in flight and the coordinators (request-queue.ts). */
+  readonly #requests: TxnRequestQueue
   /** The blocking call whose result is pending: a timed-out call may only be retried as itself. */
   #pending: TxnResult | undefined
   // Per transaction:
@@ -106,6 +88,7 @@ export class TransactionManager {
   constructor(options: TransactionManagerOptions) {
     this.transactionalId = options.transactionalId
     this.#o = options
+    this.#requests = new TxnRequestQueue(options.transactionalId, options)
   }
 
   get state(): TransactionState {
@@ -148,7 +131,7 @@ export class TransactionManager {
     this.#transition('INITIALIZING')
     const result = new TxnResult('initTransactions')
     this.#pending = result
-    this.#enqueue(this.#initProducerIdOp(result, false), now)
+    this.#requests.enqueue(this.#initProducerIdOp(result, false), now)
     return result
   }
 
@@ -192,8 +175,8 @@ export class TransactionManager {
       result.resolve()
       return result
     }
-    if (this.#tv === 1) this.#enqueue(this.#addOffsetsOp(result, offsets, group), now)
-    else this.#enqueue(this.#txnOffsetCommitOp(result, offsets, group), now)
+    if (this.#tv === 1) this.#requests.enqueue(this.#addOffsetsOp(result, offsets, group), now)
+    else this.#requests.enqueue(this.#txnOffsetCommitOp(result, offsets, group), now)
     return result
   }
 
@@ -226,9 +209,8 @@ export class TransactionManager {
     // Requests of the aborted transaction that have not gone out are dropped; the caller of one
     // on the wire (sendOffsetsToTransaction) learns now, its response is ignored.
     const aborted = new TransactionAbortedError('The transaction was aborted')
-    for (const op of this.#queue) op.result?.reject(aborted)
-    this.#inFlight?.op?.result?.reject(aborted)
-    this.#queue = []
+    this.#requests.rejectQueued(aborted)
+    this.#requests.rejectInFlight(aborted)
     this.#pendingPartitions.clear()
     return this.#beginEnd(false, now, incompleteBatches)
   }
@@ -289,8 +271,7 @@ export class TransactionManager {
 
   /** The producer closed: pending calls fail. */
   close(error: Error): void {
-    for (const op of this.#queue) op.result?.reject(error)
-    this.#queue = []
+    this.#requests.rejectQueued(error)
     this.#pending?.reject(error)
     this.#pending = undefined
   }
@@ -298,49 +279,21 @@ export class TransactionManager {
   // --- driver interface -----------------------------------------------------------------------
 
   poll(now: number, incompleteBatches: number): TxnPoll {
-    if (this.#inFlight !== undefined) return { request: undefined, nextPollMs: Number.POSITIVE_INFINITY }
-    if (
-      this.#tv === 1 &&
-      this.#pendingPartitions.size > 0 &&
-      !this.#queue.some((o) => o.kind === 'AddPartitionsToTxn')
-    ) {
-      this.#enqueue(this.#addPartitionsOp(), now)
+    if (this.#requests.hasInFlight) return { request: undefined, nextPollMs: Number.POSITIVE_INFINITY }
+    if (this.#tv === 1 && this.#pendingPartitions.size > 0 && !this.#requests.has('AddPartitionsToTxn')) {
+      this.#requests.enqueue(this.#addPartitionsOp(), now)
     }
-    let nextPollMs = Number.POSITIVE_INFINITY
-    for (const op of this.#queue) {
-      if (op.waitForBatches && incompleteBatches > 0) continue
-      if (op.retryAt > now) {
-        if (op.retryAt < nextPollMs) nextPollMs = op.retryAt
-        continue
-      }
-      if (op.skip?.(now)) {
-        this.#queue.splice(this.#queue.indexOf(op), 1)
-        return this.poll(now, incompleteBatches)
-      }
-      const nodeId = this.#coordinatorFor(op)
-      const request: TxnRequest =
-        nodeId === undefined
-          ? { kind: 'FindCoordinator', keyType: op.coordinator, key: op.groupId ?? this.transactionalId }
-          : op.build(nodeId)
-      this.#inFlight = { request, op: nodeId === undefined ? undefined : op }
-      if (nodeId !== undefined) this.#queue.splice(this.#queue.indexOf(op), 1)
-      return { request, nextPollMs }
-    }
-    return { request: undefined, nextPollMs }
+    return this.#requests.next(now, incompleteBatches)
   }
 
   /** FindCoordinator answered. */
   onCoordinator(request: TxnRequest, nodeId: number): void {
-    if (this.#inFlight?.request !== request || request.kind !== 'FindCoordinator') return
-    this.#inFlight = undefined
-    if (request.keyType === 'transaction') this.#txnCoordinator = nodeId
-    else this.#groupCoordinators.set(request.key, nodeId)
+    this.#requests.onCoordinator(request, nodeId)
   }
 
   onResponse(request: TxnRequest, response: TxnResponse, now: number): void {
-    const inFlight = this.#inFlight
-    if (inFlight?.request !== request) return
-    this.#inFlight = undefined
+    const inFlight = this.#requests.settle(request)
+    if (inFlight === null) return
     // After a fatal error nothing moves any more (its callers were failed already).
     if (this.#state === 'FATAL_ERROR') return
     inFlight.op?.handle(response, now)
@@ -348,9 +301,8 @@ export class TransactionManager {
 
   /** The request failed as a whole (transport error, timeout): look the coordinator up again and retry. */
   onError(request: TxnRequest, error: unknown, now: number): void {
-    const inFlight = this.#inFlight
-    if (inFlight?.request !== request) return
-    this.#inFlight = undefined
+    const inFlight = this.#requests.settle(request)
+    if (inFlight === null) return
     const err = error instanceof Error ? error : new KafkaError(String(error))
     if (request.kind === 'FindCoordinator') {
       // The cluster retried until its deadline; try again after a backoff, failing only on fatal errors.
@@ -358,12 +310,12 @@ export class TransactionManager {
         this.#fatal(new TransactionFatalError(`FindCoordinator failed: ${err.message}`, 'fatal', { cause: err }))
         return
       }
-      for (const op of this.#queue) op.retryAt = Math.max(op.retryAt, now + this.#o.retryBackoffMs)
+      this.#requests.delayAll(now + this.#o.retryBackoffMs)
       return
     }
     const op = inFlight.op!
-    this.#forgetCoordinator(op)
-    this.#retry(op, now, this.#o.retryBackoffMs)
+    this.#requests.forgetCoordinator(op)
+    this.#requests.retry(op, now, this.#o.retryBackoffMs)
   }
 
   // --- operations -----------------------------------------------------------------------------
@@ -411,13 +363,6 @@ export class TransactionManager {
         // Everything asked for so far goes in this request.
         for (const [key] of this.#pendingPartitions) this.#partitionsBeingAdded.add(key)
         this.#pendingPartitions.clear()
-        const byTopic = new Map<string, number[]>()
-        for (const key of this.#partitionsBeingAdded) {
-          const { topic, partition } = parseTopicPartitionKey(key)
-          let list = byTopic.get(topic)
-          if (list === undefined) byTopic.set(topic, (list = []))
-          list.push(partition)
-        }
         return {
           kind: 'AddPartitionsToTxn',
           nodeId,
@@ -426,24 +371,13 @@ export class TransactionManager {
             v3AndBelowTransactionalId: this.transactionalId,
             v3AndBelowProducerId: this.#producerId,
             v3AndBelowProducerEpoch: this.#epoch,
-            v3AndBelowTopics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+            v3AndBelowTopics: addPartitionsTopics(this.#partitionsBeingAdded),
           },
         }
       },
       handle: (res, now) => {
         if (this.#state !== 'IN_TRANSACTION' && this.#state !== 'COMMITTING_TRANSACTION') return
-        const r = res as ResponseOf<typeof Apis.AddPartitionsToTxn>
-        let worst: number = ErrorCode.NONE
-        const added: string[] = []
-        for (const t of r.resultsByTopicV3AndBelow) {
-          for (const p of t.resultsByPartition) {
-            const key = topicPartitionKey(t.name, p.partitionIndex)
-            if (p.partitionErrorCode === ErrorCode.NONE) added.push(key)
-            // OPERATION_NOT_ATTEMPTED only says another partition failed.
-            else if (p.partitionErrorCode !== ErrorCode.OPERATION_NOT_ATTEMPTED || worst === ErrorCode.NONE)
-              worst = p.partitionErrorCode
-          }
-        }
+        const { worst, added } = foldAddPartitions(res as ResponseOf<typeof Apis.AddPartitionsToTxn>)
         if (worst === ErrorCode.NONE) {
           for (const key of this.#partitionsBeingAdded) this.#partitionsInTxn.add(key)
           this.#partitionsBeingAdded.clear()
@@ -456,7 +390,7 @@ export class TransactionManager {
         }
         if (worst === ErrorCode.CONCURRENT_TRANSACTIONS) {
           // The previous transaction is still completing: retry soon (Java's 20 ms when nothing is in yet).
-          this.#retry(
+          this.#requests.retry(
             op,
             now,
             this.#partitionsInTxn.size === 0 ? ADD_PARTITIONS_RETRY_BACKOFF_MS : this.#o.retryBackoffMs,
@@ -500,7 +434,7 @@ export class TransactionManager {
         if (this.#state !== 'IN_TRANSACTION') return
         const code = (res as ResponseOf<typeof Apis.AddOffsetsToTxn>).errorCode
         if (code === ErrorCode.NONE) {
-          this.#enqueue(this.#txnOffsetCommitOp(result, offsets, group), now)
+          this.#requests.enqueue(this.#txnOffsetCommitOp(result, offsets, group), now)
           return
         }
         if (code === ErrorCode.GROUP_AUTHORIZATION_FAILED || code === ErrorCode.TRANSACTION_ABORTABLE) {
@@ -522,47 +456,24 @@ export class TransactionManager {
       result,
       retryAt: 0,
       attempts: 0,
-      build: (nodeId) => {
-        const byTopic = new Map<string, TxnOffsetPartition[]>()
-        for (const o of remaining) {
-          let list = byTopic.get(o.topic)
-          if (list === undefined) byTopic.set(o.topic, (list = []))
-          list.push({
-            partitionIndex: o.partition,
-            committedOffset: o.offset,
-            committedLeaderEpoch: o.leaderEpoch ?? -1,
-            committedMetadata: o.metadata ?? null,
-          })
-        }
-        return {
-          kind: 'TxnOffsetCommit',
-          nodeId,
-          maxVersion: this.#tv === 2 ? 5 : TV1_CAPS.txnOffsetCommit,
-          body: {
-            transactionalId: this.transactionalId,
-            groupId: group.groupId,
-            producerId: this.#producerId,
-            producerEpoch: this.#epoch,
-            generationIdOrMemberEpoch: group.generationId,
-            memberId: group.memberId,
-            groupInstanceId: group.groupInstanceId,
-            topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
-          },
-        }
-      },
+      build: (nodeId) => ({
+        kind: 'TxnOffsetCommit',
+        nodeId,
+        maxVersion: this.#tv === 2 ? 5 : TV1_CAPS.txnOffsetCommit,
+        body: {
+          transactionalId: this.transactionalId,
+          groupId: group.groupId,
+          producerId: this.#producerId,
+          producerEpoch: this.#epoch,
+          generationIdOrMemberEpoch: group.generationId,
+          memberId: group.memberId,
+          groupInstanceId: group.groupInstanceId,
+          topics: txnOffsetCommitTopics(remaining),
+        },
+      }),
       handle: (res, now) => {
         if (this.#state !== 'IN_TRANSACTION') return
-        const r = res as ResponseOf<typeof Apis.TxnOffsetCommit>
-        const retry: TxnOffset[] = []
-        let worst: number = ErrorCode.NONE
-        for (const t of r.topics) {
-          for (const p of t.partitions) {
-            if (p.errorCode === ErrorCode.NONE) continue
-            const o = remaining.find((x) => x.topic === t.name && x.partition === p.partitionIndex)
-            if (o !== undefined) retry.push(o)
-            if (worst === ErrorCode.NONE || !isRetriableTxnCode(p.errorCode)) worst = p.errorCode
-          }
-        }
+        const { worst, retry } = foldTxnOffsetCommit(res as ResponseOf<typeof Apis.TxnOffsetCommit>, remaining)
         if (worst === ErrorCode.NONE) {
           this.#complete(result)
           return
@@ -586,8 +497,8 @@ export class TransactionManager {
           return
         }
         if (worst === ErrorCode.REQUEST_TIMED_OUT) {
-          this.#groupCoordinators.delete(group.groupId)
-          this.#retry(op, now, this.#o.retryBackoffMs)
+          this.#requests.forgetGroupCoordinator(group.groupId)
+          this.#requests.retry(op, now, this.#o.retryBackoffMs)
           return
         }
         this.#handleCommonError(op, worst, now, 'TxnOffsetCommit')
@@ -651,7 +562,7 @@ export class TransactionManager {
         this.#handleCommonError(op, code, now2, 'EndTxn')
       },
     }
-    this.#enqueue(op, now)
+    this.#requests.enqueue(op, now)
     return result
   }
 
@@ -660,13 +571,13 @@ export class TransactionManager {
     if (this.#epochBumpRequired && this.#tv === 1) {
       // A sequenced batch failed for good: the partitions' sequences restart under a new epoch.
       this.#transition('INITIALIZING')
-      this.#enqueue(this.#initProducerIdOp(result, true), now)
+      this.#requests.enqueue(this.#initProducerIdOp(result, true), now)
       return
     }
     if (this.#epochBumpRequired && this.#tv === 2 && !this.#transactionStarted) {
       // No EndTxn bumped the epoch: bump it through InitProducerId.
       this.#transition('INITIALIZING')
-      this.#enqueue(this.#initProducerIdOp(result, true), now)
+      this.#requests.enqueue(this.#initProducerIdOp(result, true), now)
       return
     }
     this.#epochBumpRequired = false
@@ -677,10 +588,10 @@ export class TransactionManager {
   /** Error codes every transactional request handles the same way. */
   #handleCommonError(op: Op, code: number, now: number, api: string): void {
     if (COORDINATOR_MOVED.has(code)) {
-      this.#forgetCoordinator(op)
-      this.#retry(op, now, 0)
+      this.#requests.forgetCoordinator(op)
+      this.#requests.retry(op, now, 0)
     } else if (RETRY_AFTER_BACKOFF.has(code)) {
-      this.#retry(op, now, this.#o.retryBackoffMs)
+      this.#requests.retry(op, now, this.#o.retryBackoffMs)
     } else if (FENCED.has(code)) {
       this.#fatal(
         new ProducerFencedError(
@@ -700,30 +611,6 @@ export class TransactionManager {
   }
 
   // --- helpers --------------------------------------------------------------------------------
-
-  #enqueue(op: Op, now: number): void {
-    op.retryAt = Math.max(op.retryAt, now)
-    const i = this.#queue.findIndex((o) => PRIORITY[o.kind] > PRIORITY[op.kind])
-    if (i < 0) this.#queue.push(op)
-    else this.#queue.splice(i, 0, op)
-  }
-
-  #retry(op: Op, now: number, delayMs: number): void {
-    op.attempts++
-    const max = this.#o.retryBackoffMaxMs ?? 1000
-    op.retryAt = now + Math.min(max, delayMs * 2 ** Math.min(op.attempts - 1, 10))
-    if (delayMs === 0) op.retryAt = now
-    this.#enqueue(op, now)
-  }
-
-  #coordinatorFor(op: Op): number | undefined {
-    return op.coordinator === 'transaction' ? this.#txnCoordinator : this.#groupCoordinators.get(op.groupId!)
-  }
-
-  #forgetCoordinator(op: Op): void {
-    if (op.coordinator === 'transaction') this.#txnCoordinator = undefined
-    else this.#groupCoordinators.delete(op.groupId!)
-  }
 
   #setProducerIdAndEpoch(producerId: bigint, epoch: number): void {
     this.#producerId = producerId
@@ -756,10 +643,9 @@ export class TransactionManager {
     if (this.#state !== 'ABORTING_TRANSACTION') this.#state = 'ABORTABLE_ERROR'
     this.#pendingPartitions.clear()
     this.#partitionsBeingAdded.clear()
-    for (const op of this.#queue) op.result?.reject(error)
-    this.#queue = []
+    this.#requests.rejectQueued(error)
     result?.reject(error)
-    this.#inFlight?.op?.result?.reject(error)
+    this.#requests.rejectInFlight(error)
     if (this.#pending !== undefined && this.#pending.operation === 'commitTransaction') {
       this.#pending.reject(error)
       this.#pending = undefined
@@ -769,9 +655,8 @@ export class TransactionManager {
   #fatal(error: Error): void {
     this.#lastError = error
     this.#state = 'FATAL_ERROR'
-    this.#inFlight?.op?.result?.reject(error)
-    for (const op of this.#queue) op.result?.reject(error)
-    this.#queue = []
+    this.#requests.rejectInFlight(error)
+    this.#requests.rejectQueued(error)
     this.#pending?.reject(error)
     this.#pending = undefined
   }

@@ -83,6 +83,8 @@ export interface TransactionManagerOptions {
   transactionTimeoutMs: number
   retryBackoffMs: number
   retryBackoffMaxMs?: number
+  /** The backoff's jitter source (default Math.random), for tests. */
+  random?: () => number
   /** A new producer id / epoch to stamp batches with (InitProducerId, TV2 EndTxn). */
   onProducerIdAndEpoch?: (producerId: bigint, epoch: number) => void
 }

@@ -14,11 +14,15 @@
  * decoded struct of a kind has the same shape) and monomorphic calls, which V8 compiles well.
  * Where code generation is disallowed (`--disallow-code-generation-from-strings`, some CSPs)
  * the same plans run through generic closures instead: same results, slower.
+ *
+ * This module owns the structure (messages, structs, arrays, tagged fields, the generated code);
+ * the leaves are primitive-codec.ts (one primitive type's encoder, decoder and minimum size) and
+ * defaults.ts (field defaults and what counts as one).
  */
 import { ProtocolError, UnsupportedVersionError } from '../../errors.js'
 import { Reader } from '../primitives/reader.js'
-import { ZERO_UUID } from '../primitives/uuid.js'
 import { Writer } from '../primitives/writer.js'
+import { defaultValue, EMPTY, isDefault, literalOf } from './defaults.js'
 import {
   type Field,
   type Fields,
@@ -29,9 +33,16 @@ import {
   type UnknownTaggedField,
   type VersionRange,
 } from './dsl.js'
-
-type Enc = (w: Writer, value: any) => void
-type Dec = (r: Reader) => any
+import {
+  type Ctx,
+  compilePrimitiveDecoder,
+  compilePrimitiveEncoder,
+  type Dec,
+  type Enc,
+  minSize,
+  nullError,
+  primitiveDecodeExpr,
+} from './primitive-codec.js'
 
 export interface CompiledMessage {
   readonly version: number
@@ -98,120 +109,9 @@ export function decodeMessage(schema: MessageSchema<any>, version: number, buf: 
   return value
 }
 
-interface Ctx {
-  readonly version: number
-  readonly flexible: boolean
-  readonly path: string
-  /** The versions in which the field being compiled may be null (null for array elements). */
-  readonly nullableVersions?: VersionRange | null
-}
-
 // ---------------------------------------------------------------------------------------------
-// Defaults
+// Defaults of generated structs (the values: defaults.ts)
 
-/** A zero-length Buffer cannot be changed, so every empty `bytes` default can share one. */
-const EMPTY = Buffer.alloc(0)
-
-export function defaultValue(f: Field<any, any>, version: number): unknown {
-  if (f.defaultValue !== undefined) return f.defaultValue
-  return typeDefault(f.type, version)
-}
-
-function typeDefault(type: TypeDef<any, any>, version: number): unknown {
-  switch (type.kind) {
-    case 'int8':
-    case 'int16':
-    case 'uint16':
-    case 'int32':
-    case 'uint32':
-    case 'float64':
-      return 0
-    case 'int64':
-      return 0n
-    case 'bool':
-      return false
-    case 'string':
-      return ''
-    case 'bytes':
-      return EMPTY
-    case 'uuid':
-      return ZERO_UUID
-    case 'records':
-      return null
-    case 'array':
-      return []
-    case 'struct': {
-      const st = type as StructType<Fields>
-      const o: Record<string, unknown> = {}
-      for (const name of st.order) o[name] = defaultValue(st.fields[name]!, version)
-      return o
-    }
-  }
-}
-
-/**
- * Is `value` (what a caller passed for field `f`) equal to the field's default? Kafka's rule for
- * both "may this be left out of a version that lacks the field" and "is this tagged field
- * written". A struct is default when every member is (omitted members count as default) and it
- * carries no unknown tagged fields, as Java's generated `equals` compares those too.
- */
-function isDefault(f: Field<any, any>, value: unknown, version: number): boolean {
-  if (value === undefined) return true
-  if (f.defaultValue !== undefined) {
-    const d = f.defaultValue
-    if (d === null) return value === null
-    if (typeof d === 'bigint') return sameInt64(value, d)
-    return value === d
-  }
-  return isTypeDefault(f.type, value, version)
-}
-
-function sameInt64(value: unknown, d: bigint): boolean {
-  if (typeof value === 'bigint') return value === d
-  return typeof value === 'number' && Number.isSafeInteger(value) && BigInt(value) === d
-}
-
-function isTypeDefault(type: TypeDef<any, any>, value: unknown, version: number): boolean {
-  if (value === undefined) return true
-  switch (type.kind) {
-    case 'int8':
-    case 'int16':
-    case 'uint16':
-    case 'int32':
-    case 'uint32':
-    case 'float64':
-      return value === 0
-    case 'int64':
-      return sameInt64(value, 0n)
-    case 'bool':
-      return value === false
-    case 'string':
-      return value === ''
-    case 'bytes':
-      return value instanceof Uint8Array && value.length === 0
-    case 'uuid':
-      return value === ZERO_UUID
-    case 'records':
-      return value === null
-    case 'array':
-      return Array.isArray(value) && value.length === 0
-    case 'struct': {
-      if (value === null || typeof value !== 'object') return false
-      const st = type as StructType<Fields>
-      const o = value as Record<string, unknown>
-      for (const name of st.order) {
-        if (!isDefault(st.fields[name]!, o[name], version)) return false
-      }
-      const unknown = o.unknownTaggedFields as readonly unknown[] | undefined
-      return unknown === undefined || unknown.length === 0
-    }
-  }
-}
-
-/**
- * A function returning a fresh default for `f` — for a struct, a generated object literal (the
- * defaults of absent and tagged struct fields are built on every decode).
- */
 function defaultFactory(f: Field<any, any>, version: number): () => unknown {
   if (f.defaultValue !== undefined || f.type.kind !== 'struct' || !generateCode) {
     return () => defaultValue(f, version)
@@ -236,24 +136,6 @@ function defaultFactory(f: Field<any, any>, version: number): () => unknown {
   })
   if (st.order.includes('__proto__')) return () => defaultValue(f, version)
   return generate('makeDefault', [], [`return { ${props.join(', ')} };`], deps) as () => unknown
-}
-
-/** A source literal for a default that needs no allocation, or undefined. */
-function literalOf(value: unknown): string | undefined {
-  switch (typeof value) {
-    case 'number':
-      return Object.is(value, -0) ? '-0' : String(value)
-    case 'bigint':
-      return `${value}n`
-    case 'boolean':
-      return String(value)
-    case 'string':
-      return JSON.stringify(value)
-    case 'object':
-      return value === null ? 'null' : undefined
-    default:
-      return undefined
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -568,28 +450,6 @@ function readTaggedFields(r: Reader, count: number, known: ReadonlyMap<number, F
 // ---------------------------------------------------------------------------------------------
 // Types
 
-/**
- * Null where this version cannot carry it. When other versions can (e.g. Metadata's `topics`,
- * nullable from v1), that is a version problem like any other field the version lacks.
- */
-function nullError(ctx: Ctx): Error {
-  const range = ctx.nullableVersions
-  if (range !== undefined && range !== null) {
-    const versions = range.max === Number.POSITIVE_INFINITY ? `${range.min}+` : `${range.min}-${range.max}`
-    return new UnsupportedVersionError(
-      `${ctx.path} can be null only in versions ${versions}, so version ${ctx.version} cannot send null`,
-    )
-  }
-  return new TypeError(`${ctx.path} is not nullable`)
-}
-
-function checkInt(ctx: Ctx, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new TypeError(`${ctx.path}: expected an integer in [${min}, ${max}], got ${String(v)}`)
-  }
-  return v
-}
-
 /** The encoder and decoder of one type; a struct or array element is compiled once for both. */
 function compileType(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): { enc: Enc; dec: Dec } {
   switch (type.kind) {
@@ -614,178 +474,6 @@ function compileType(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): { en
     }
     default:
       return { enc: compilePrimitiveEncoder(type, nullable, ctx), dec: compilePrimitiveDecoder(type, nullable, ctx) }
-  }
-}
-
-function compilePrimitiveEncoder(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): Enc {
-  const compact = ctx.flexible
-  switch (type.kind) {
-    case 'int8':
-      return (w, v) => w.int8(checkInt(ctx, v, -128, 127))
-    case 'int16':
-      return (w, v) => w.int16(checkInt(ctx, v, -32768, 32767))
-    case 'uint16':
-      return (w, v) => w.uint16(checkInt(ctx, v, 0, 65535))
-    case 'int32':
-      return (w, v) => w.int32(checkInt(ctx, v, -2147483648, 2147483647))
-    case 'uint32':
-      return (w, v) => w.uint32(checkInt(ctx, v, 0, 4294967295))
-    case 'int64':
-      return (w, v) => {
-        if (typeof v === 'bigint') w.int64(v)
-        else if (typeof v === 'number' && Number.isSafeInteger(v)) w.int64(BigInt(v))
-        else throw new TypeError(`${ctx.path}: expected a bigint, got ${String(v)}`)
-      }
-    case 'float64':
-      return (w, v) => {
-        if (typeof v !== 'number') throw new TypeError(`${ctx.path}: expected a number, got ${typeof v}`)
-        w.float64(v)
-      }
-    case 'bool':
-      return (w, v) => w.bool(Boolean(v))
-    case 'uuid':
-      return (w, v) => w.uuid(v ?? ZERO_UUID)
-    case 'string':
-      return (w, v) => {
-        if (typeof v === 'string') w.string(v, compact)
-        else if (v === null) {
-          if (!nullable) throw nullError(ctx)
-          w.nullableString(null, compact)
-        } else throw new TypeError(`${ctx.path}: expected a string, got ${typeof v}`)
-      }
-    case 'bytes':
-      return (w, v) => {
-        if (v === null && !nullable) throw nullError(ctx)
-        if (v !== null && !(v instanceof Uint8Array)) throw new TypeError(`${ctx.path}: expected a Buffer`)
-        w.bytes(v, compact)
-      }
-    case 'records':
-      return (w, v) => {
-        if (v === null || v === undefined) {
-          if (!nullable) throw nullError(ctx)
-          w.bytes(null, compact)
-          return
-        }
-        if (!Array.isArray(v)) {
-          if (!(v instanceof Uint8Array)) throw new TypeError(`${ctx.path}: expected a Buffer or an array of Buffers`)
-          w.bytes(v, compact)
-          return
-        }
-        const parts: readonly Uint8Array[] = v
-        let len = 0
-        for (const p of parts) {
-          if (!(p instanceof Uint8Array)) throw new TypeError(`${ctx.path}: expected a Buffer or an array of Buffers`)
-          len += p.length
-        }
-        if (compact) w.uvarint(len + 1)
-        else w.int32(len)
-        for (const p of parts) w.raw(p)
-      }
-    default:
-      throw new Error(`not a primitive: ${type.kind}`)
-  }
-}
-
-/**
- * The fewest bytes a value of `type` takes on the wire in this version. Array counts are checked
- * against it, so a corrupt count fails at once instead of allocating or looping beyond the frame.
- */
-function minSize(type: TypeDef<any, any>, ctx: Ctx): number {
-  switch (type.kind) {
-    case 'int8':
-    case 'bool':
-      return 1
-    case 'int16':
-    case 'uint16':
-      return 2
-    case 'int32':
-    case 'uint32':
-      return 4
-    case 'int64':
-    case 'float64':
-      return 8
-    case 'uuid':
-      return 16
-    case 'string':
-      return ctx.flexible ? 1 : 2
-    case 'bytes':
-    case 'records':
-    case 'array':
-      return ctx.flexible ? 1 : 4
-    case 'struct': {
-      const st = type as StructType<Fields>
-      let n = ctx.flexible ? 1 : 0 // the tagged-field count
-      for (const name of st.order) {
-        const f = st.fields[name]!
-        if (!inRange(f.versions, ctx.version) || (ctx.flexible && inRange(f.taggedVersions, ctx.version))) continue
-        const fieldCtx: Ctx = {
-          version: ctx.version,
-          flexible: f.flexibleVersions === undefined ? ctx.flexible : inRange(f.flexibleVersions, ctx.version),
-          path: ctx.path,
-        }
-        // A nullable struct can be a single -1 byte.
-        n += f.type.kind === 'struct' && inRange(f.nullableVersions, ctx.version) ? 1 : minSize(f.type, fieldCtx)
-      }
-      return n
-    }
-  }
-}
-
-/** The Reader call that decodes a primitive, as source over `r` (undefined for arrays and structs). */
-function primitiveDecodeExpr(type: TypeDef<any, any>, nullable: boolean, compact: boolean): string | undefined {
-  switch (type.kind) {
-    case 'int8':
-    case 'int16':
-    case 'uint16':
-    case 'int32':
-    case 'uint32':
-    case 'int64':
-    case 'float64':
-    case 'bool':
-    case 'uuid':
-      return `r.${type.kind}()`
-    case 'string':
-      if (compact) return nullable ? 'r.compactNullableString()' : 'r.compactString()'
-      return nullable ? 'r.nullableString()' : 'r.string()'
-    case 'bytes':
-    case 'records':
-      if (compact) return nullable ? 'r.compactNullableBytes()' : 'r.compactBytes()'
-      return nullable ? 'r.nullableBytes()' : 'r.bytes()'
-    default:
-      return undefined
-  }
-}
-
-function compilePrimitiveDecoder(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): Dec {
-  const compact = ctx.flexible
-  switch (type.kind) {
-    case 'int8':
-      return (r) => r.int8()
-    case 'int16':
-      return (r) => r.int16()
-    case 'uint16':
-      return (r) => r.uint16()
-    case 'int32':
-      return (r) => r.int32()
-    case 'uint32':
-      return (r) => r.uint32()
-    case 'int64':
-      return (r) => r.int64()
-    case 'float64':
-      return (r) => r.float64()
-    case 'bool':
-      return (r) => r.bool()
-    case 'uuid':
-      return (r) => r.uuid()
-    case 'string':
-      if (compact) return nullable ? (r) => r.compactNullableString() : (r) => r.compactString()
-      return nullable ? (r) => r.nullableString() : (r) => r.string()
-    case 'bytes':
-    case 'records':
-      if (compact) return nullable ? (r) => r.compactNullableBytes() : (r) => r.compactBytes()
-      return nullable ? (r) => r.nullableBytes() : (r) => r.bytes()
-    default:
-      throw new Error(`not a primitive: ${type.kind}`)
   }
 }
 

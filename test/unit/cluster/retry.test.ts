@@ -1,33 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
-import { backoff, withRetry } from '../../../src/cluster/retry.js'
+import { withRetry } from '../../../src/cluster/retry.js'
 import { AbortError, ConnectionError, KafkaError } from '../../../src/errors.js'
-
-describe('backoff', () => {
-  it('grows exponentially from base to max', () => {
-    const mid = () => 0.5 // jitter factor exactly 1
-    expect([0, 1, 2, 3, 4, 5, 10].map((n) => backoff(n, 100, 1000, mid))).toEqual([
-      100, 200, 400, 800, 1000, 1000, 1000,
-    ])
-    expect([0, 1, 5].map((n) => backoff(n, 50, 1000, mid))).toEqual([50, 100, 1000])
-  })
-
-  it('applies ±20% jitter', () => {
-    expect(backoff(0, 100, 1000, () => 0)).toBe(80)
-    expect(backoff(0, 100, 1000, () => 0.999999)).toBe(119)
-    expect(backoff(10, 100, 1000, () => 0)).toBe(800)
-    for (let i = 0; i < 1000; i++) {
-      const v = backoff(3, 50, 1000)
-      expect(v).toBeGreaterThanOrEqual(320)
-      expect(v).toBeLessThan(480)
-    }
-  })
-
-  it('handles zero and a max below the base', () => {
-    expect(backoff(5, 0, 1000)).toBe(0)
-    expect(backoff(5, 100, 10, () => 0.5)).toBe(100)
-    expect(Number.isFinite(backoff(10_000, 100, 1000))).toBe(true)
-  })
-})
 
 describe('withRetry', () => {
   it('retries retriable errors and returns the result', async () => {

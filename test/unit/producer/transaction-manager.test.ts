@@ -22,6 +22,7 @@ function setup(tv: 1 | 2) {
     transactionTimeoutMs: 60_000,
     retryBackoffMs: 100,
     retryBackoffMaxMs: 1000,
+    random: () => 0.5, // no jitter: the steps below read exact times
     onProducerIdAndEpoch: (id, epoch) => epochs.push([id, epoch]),
   })
   tm.setFinalizedTransactionVersion(tv)
