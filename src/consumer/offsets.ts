@@ -26,7 +26,7 @@ import { type OffsetAndMetadata, type TopicPartition, type TopicPartitionOffset,
 export type ClusterForOffsets = Pick<
   Cluster,
   'send' | 'leaderFor' | 'topic' | 'requestMetadataRefresh' | 'invalidateMetadata' | 'topicMetadata'
->
+> & { readonly options?: { readonly retryBackoffMaxMs: number } }
 
 export interface OffsetsContext {
   cluster: ClusterForOffsets
@@ -35,7 +35,7 @@ export interface OffsetsContext {
   membership: GroupMembership | null
   requestTimeoutMs: number
   retryBackoffMs: number
-  /** Cap of the exponential retry backoff (default 1000). */
+  /** Cap of the exponential retry backoff (default: the cluster's retryBackoffMaxMs, else 1000). */
   retryBackoffMaxMs?: number
   logger?: Logger
   /** A background position task finished: wake a waiting poll(). */
@@ -75,7 +75,7 @@ export class Offsets {
   }
 
   #retryBackoffMaxMs(): number {
-    return this.#ctx.retryBackoffMaxMs ?? 1000
+    return this.#ctx.retryBackoffMaxMs ?? this.#ctx.cluster.options?.retryBackoffMaxMs ?? 1000
   }
 
   close(): void {
