@@ -236,8 +236,8 @@ export interface VerifiableProducerOptions extends VerifiableToolOptions {
   /** Records per second (default: unthrottled). */
   throughput?: number
   acks?: -1 | 0 | 1 | 'all'
-  /** Values become `<prefix>.<n>`. */
-  valuePrefix?: string
+  /** Values become `<prefix>.<n>` (an integer: the tool rejects anything else). */
+  valuePrefix?: number
   /** Keys 0 … n−1, repeating (default: no key). */
   repeatingKeys?: number
 }

@@ -222,7 +222,7 @@ describe('command lines', () => {
         maxMessages: 100,
         throughput: 50,
         acks: 'all',
-        valuePrefix: 'run1',
+        valuePrefix: 17,
         repeatingKeys: 6,
       }),
     ).toEqual([
@@ -237,7 +237,7 @@ describe('command lines', () => {
       '--acks',
       '-1',
       '--value-prefix',
-      'run1',
+      '17',
       '--repeating-keys',
       '6',
     ])
