@@ -469,7 +469,7 @@ export function verifiableProducerArgs(options: VerifiableProducerOptions): stri
   if (options.maxMessages !== undefined) args.push('--max-messages', String(options.maxMessages))
   if (options.throughput !== undefined) args.push('--throughput', String(options.throughput))
   if (options.acks !== undefined) args.push('--acks', options.acks === 'all' ? '-1' : String(options.acks))
-  if (options.valuePrefix !== undefined) args.push('--value-prefix', options.valuePrefix)
+  if (options.valuePrefix !== undefined) args.push('--value-prefix', String(options.valuePrefix))
   if (options.repeatingKeys !== undefined) args.push('--repeating-keys', String(options.repeatingKeys))
   return args
 }
