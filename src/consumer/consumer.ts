@@ -24,6 +24,7 @@ import { ConsumerRecords } from './consumer-records.js'
 import { IllegalStateError, WakeupError } from './errors.js'
 import { Fetcher } from './fetcher.js'
 import { ClassicMembership } from './group/classic.js'
+import { ConsumerProtocolMembership } from './group/consumer-protocol-membership.js'
 import type { GroupMembership } from './group/membership.js'
 import { Offsets } from './offsets.js'
 import {
@@ -47,6 +48,19 @@ import {
   type TopicPartitionOffset,
 } from './types.js'
 import { Signal } from './util.js'
+
+/**
+ * A regular expression the broker evaluates (Java's SubscriptionPattern; RE2J syntax), with
+ * groupProtocol 'consumer': `consumer.subscribe({ pattern: '^orders-.*' })`. Topics created later
+ * that match are assigned without a client-side metadata scan.
+ */
+export interface SubscriptionPattern {
+  pattern: string
+}
+
+function isSubscriptionPattern(x: unknown): x is SubscriptionPattern {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof RegExp) && 'pattern' in x
+}
 
 /** Options of poll(). */
 export interface PollOptions {
@@ -80,7 +94,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   readonly #subscriptions: SubscriptionState
   readonly #fetcher: Fetcher<K, V>
   readonly #offsets: Offsets
-  readonly #membership: ClassicMembership | null
+  readonly #membership: ClassicMembership | ConsumerProtocolMembership | null
   readonly #assignors: ConsumerPartitionAssignor[]
   readonly #protocol: RebalanceProtocol
   readonly #requestTimeoutMs: number
@@ -136,21 +150,22 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       onData: wake,
       ...(this.#logger ? { logger: this.#logger } : {}),
     })
+    const groupContext = {
+      cluster: this.#cluster,
+      options: this.#options,
+      requestTimeoutMs: this.#requestTimeoutMs,
+      retryBackoffMs: this.#retryBackoffMs,
+      subscriptions: this.#subscriptions,
+      beforeRebalance: () => this.#commitAllConsumedSync(Date.now() + this.#options.defaultApiTimeoutMs),
+      wake,
+      ...(this.#logger ? { logger: this.#logger } : {}),
+    }
     this.#membership =
       this.#options.groupId === null
         ? null
-        : new ClassicMembership({
-            cluster: this.#cluster,
-            options: this.#options,
-            requestTimeoutMs: this.#requestTimeoutMs,
-            retryBackoffMs: this.#retryBackoffMs,
-            subscriptions: this.#subscriptions,
-            assignors: this.#assignors,
-            protocol: this.#protocol,
-            beforeRebalance: () => this.#commitAllConsumedSync(Date.now() + this.#options.defaultApiTimeoutMs),
-            wake,
-            ...(this.#logger ? { logger: this.#logger } : {}),
-          })
+        : this.#options.groupProtocol === 'consumer'
+          ? new ConsumerProtocolMembership({ ...groupContext, retryBackoffMaxMs: resolvedCommon.retryBackoffMaxMs })
+          : new ClassicMembership({ ...groupContext, assignors: this.#assignors, protocol: this.#protocol })
     this.#offsets = new Offsets({
       cluster: this.#cluster,
       subscriptions: this.#subscriptions,
@@ -170,18 +185,36 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
    * Subscribes to topics (a list, or every topic matching a RegExp) with group management. Replaces
    * a previous subscription; the change takes effect (rebalance) in the next poll().
    */
-  subscribe(topics: readonly string[] | RegExp, listener?: ConsumerRebalanceListener): void {
+  subscribe(topics: readonly string[] | RegExp | SubscriptionPattern, listener?: ConsumerRebalanceListener): void {
     this.#ensureOpen()
-    if (this.#membership === null) {
+    const membership = this.#membership
+    if (membership === null) {
       throw new ConfigError('groupId', 'subscribe() needs a groupId (use assign() to consume without a group)')
     }
+    if (isSubscriptionPattern(topics)) {
+      if (!(membership instanceof ConsumerProtocolMembership)) {
+        throw new ConfigError(
+          'groupProtocol',
+          "subscribe({ pattern }) (a regex the broker resolves) needs groupProtocol 'consumer'; use a RegExp for a client-side pattern",
+        )
+      }
+      if (typeof topics.pattern !== 'string' || topics.pattern === '') {
+        throw new TypeError('subscribe({ pattern }) takes a non-empty RE2J regular expression string')
+      }
+      this.#subscriptions.subscribe([], listener ?? {})
+      membership.setRegex(topics.pattern)
+      return
+    }
+    if (membership instanceof ConsumerProtocolMembership) membership.setRegex(null)
     if (topics instanceof RegExp) {
       this.#subscriptions.subscribePattern(topics, listener ?? {})
       this.#nextMetadataCheck = 0
-      this.#membership.requestRejoin('subscribed to a pattern')
+      membership.requestRejoin('subscribed to a pattern')
       return
     }
-    if (!Array.isArray(topics)) throw new TypeError('subscribe() takes an array of topic names or a RegExp')
+    if (!Array.isArray(topics)) {
+      throw new TypeError('subscribe() takes an array of topic names, a RegExp or { pattern } (broker-side regex)')
+    }
     if (topics.length === 0) {
       void this.unsubscribe()
       return
@@ -189,7 +222,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     for (const t of topics) {
       if (typeof t !== 'string' || t.trim() === '') throw new TypeError(`invalid topic name ${String(t)}`)
     }
-    if (this.#subscriptions.subscribe(topics, listener ?? {})) this.#membership.requestRejoin('subscription changed')
+    if (this.#subscriptions.subscribe(topics, listener ?? {})) membership.requestRejoin('subscription changed')
   }
 
   /** Manual assignment: no group membership, no rebalances. An empty list unassigns. */

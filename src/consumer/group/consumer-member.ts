@@ -129,7 +129,7 @@ interface SentFields {
   topicNames: string | null
   regex: string | null | undefined
   serverAssignor: string | null | undefined
-  /** `${joinId}:${localEpoch}` of the acknowledged local assignment. */
+  /** [joinId, localEpoch, partitions] of the acknowledged local assignment. */
   owned: string | null
 }
 
@@ -167,9 +167,7 @@ export function sameAssignment(a: readonly TopicIdPartitions[], b: readonly Topi
 }
 
 function assignmentKey(a: readonly TopicIdPartitions[]): string {
-  return normalizeAssignment(a)
-    .map((t) => `${t.topicId}:${t.partitions.join(',')}`)
-    .join(';')
+  return JSON.stringify(normalizeAssignment(a))
 }
 
 export class ConsumerMember {
@@ -387,7 +385,8 @@ export class ConsumerMember {
     if (full ? c.serverAssignor !== null : sent.serverAssignor !== c.serverAssignor)
       req.serverAssignor = c.serverAssignor
     sent.serverAssignor = c.serverAssignor
-    const owned = `${this.#joinId}:${this.#current.localEpoch}`
+    // The partitions too: the resolvable part of a target can grow under the same local epoch.
+    const owned = JSON.stringify([this.#joinId, this.#current.localEpoch, this.#current.partitions])
     if (this.#state === 'JOINING') {
       // The broker requires an empty list (not null) on a join.
       req.topicPartitions = []

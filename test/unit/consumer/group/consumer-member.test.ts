@@ -188,6 +188,30 @@ describe('ConsumerMember: reconciliation and acknowledgement', () => {
     expect(m.poll(40, 40, true).request!.topicPartitions).toEqual([{ topicId: T1, partitions: [0, 1] }])
   })
 
+  it('acks again when more of the same target becomes resolvable (same local epoch, more partitions)', () => {
+    const m = member()
+    joined(m, [
+      { topicId: T1, partitions: [0] },
+      { topicId: T2, partitions: [0] },
+    ])
+    m.handle(20, { type: 'reconciled', joinId: 1, localEpoch: 1, owned: [{ topicId: T1, partitions: [0] }] })
+    expect(m.poll(20, 20, true).request!.topicPartitions).toEqual([{ topicId: T1, partitions: [0] }])
+    m.onResponse(30, ok(1))
+    m.handle(40, {
+      type: 'reconciled',
+      joinId: 1,
+      localEpoch: 1,
+      owned: [
+        { topicId: T1, partitions: [0] },
+        { topicId: T2, partitions: [0] },
+      ],
+    })
+    expect(m.poll(40, 40, true).request!.topicPartitions).toEqual([
+      { topicId: T1, partitions: [0] },
+      { topicId: T2, partitions: [0] },
+    ])
+  })
+
   it('a target equal to what is owned needs no reconciliation', () => {
     const m = member()
     joined(m)
