@@ -7,7 +7,7 @@
 // - the broker describes each member with its protocol (ConsumerGroupDescribe v1 member type,
 //   KIP-1099): kafka-wire members with groupProtocol 'consumer' are consumer-protocol members, not
 //   classic members that joined through JoinGroup.
-// Until #16's implementation is merged (protocols.ts), the kafka-wire members speak 'classic':
+// With CONSUMER_PROTOCOL_READY false (protocols.ts) the kafka-wire members speak 'classic':
 // classic members inside a 'consumer' group, which the broker also supports (KIP-848 migration).
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { startVerifiableProducer, type VerifiableProducer } from '../../../src/testing/index.js'

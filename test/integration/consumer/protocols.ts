@@ -14,10 +14,10 @@ import { Admin } from '../../../src/admin/index.js'
 export type GroupProtocol = 'classic' | 'consumer'
 
 /**
- * Whether the Consumer speaks the 'consumer' protocol in this tree. Until the implementation of
- * #16 (branch wt-k848) is merged, the 'consumer' cases are declared but skipped.
+ * Whether the Consumer speaks the 'consumer' protocol in this tree (#16). While it did not, the
+ * 'consumer' cases were declared but skipped; false again skips them all.
  */
-export const CONSUMER_PROTOCOL_READY = false
+export const CONSUMER_PROTOCOL_READY = true
 
 export const GROUP_PROTOCOLS: readonly GroupProtocol[] = ['classic', 'consumer']
 
