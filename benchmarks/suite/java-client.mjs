@@ -216,7 +216,15 @@ export class JavaClient {
       'rate',
       'acks',
     ]
-    const gkeys = ['members', 'partitions', 'quietMs', 'stableTimeoutMs', 'sessionTimeoutMs', 'heartbeatIntervalMs']
+    const gkeys = [
+      'members',
+      'partitions',
+      'quietMs',
+      'stableTimeoutMs',
+      'sessionTimeoutMs',
+      'heartbeatIntervalMs',
+      'groupProtocol',
+    ]
     const args = [...keys, ...gkeys].filter((k) => spec[k] !== undefined).map((k) => `${k}=${spec[k]}`)
     const child = spawn(
       JAVA_HOME_BIN('java'),

@@ -71,7 +71,10 @@ for (const kv of option('--size')?.split(',') ?? []) {
 // experiments; the headline runs use PRODUCER_DEFAULTS.batchSize.
 if (option('--batch-size')) PRODUCER_DEFAULTS.batchSize = Number(option('--batch-size'))
 const wantedScenarios = option('--scenarios')?.split(',')
-const scenarios = SCENARIOS.filter((s) => !wantedScenarios || wantedScenarios.includes(s.id))
+// Without --scenarios, smoke runs skip the scenarios marked `smoke: false` (G1's 1- and 3-member variants).
+const scenarios = SCENARIOS.filter((s) =>
+  wantedScenarios ? wantedScenarios.includes(s.id) : !(smoke && s.smoke === false),
+)
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`)
 
 /** Every client the suite knows; `runtime` says which Node runs its driver. */
@@ -523,7 +526,8 @@ function specFor(sc, client, bootstrap, fresh) {
     })
   } else if (sc.kind === 'group') {
     Object.assign(spec, {
-      members: sizes.groupMembers,
+      members: Math.min(sc.members ?? sizes.groupMembers, sizes.groupMembers),
+      groupProtocol: sc.groupProtocol ?? 'classic',
       partitions: sizes.groupPartitions,
       quietMs: sizes.groupQuietMs,
       stableTimeoutMs: sizes.groupTimeoutMs,

@@ -97,8 +97,31 @@ export const SCENARIOS = [
     valueSize: 100,
     acks: 1,
   },
-  { id: 'G1', kind: 'group', title: 'group of N members: stabilise, then one member leaves' },
+  // G1: a group stabilises, then one member leaves — under both group protocols (issue #16), for
+  // groups of 10, 3 and 1 (a group of 1 has no rebalance after the leave: rebalanceMs is null).
+  // `members` is capped by the mode's groupMembers (smoke: 3); smoke runs only G1 and G1c.
+  ...groupScenarios(),
 ]
+
+function groupScenarios() {
+  const out = []
+  for (const [suffix, protocol, name] of [
+    ['', 'classic', 'classic protocol'],
+    ['c', 'consumer', "consumer protocol (KIP-848; the broker's session and heartbeat interval)"],
+  ]) {
+    for (const members of [10, 3, 1]) {
+      out.push({
+        id: `G1${suffix}${members === 10 ? '' : `-${members}`}`,
+        kind: 'group',
+        title: `group of ${members === 10 ? 'N' : members} member${members === 1 ? '' : 's'}, ${name}: stabilise, then one member leaves`,
+        groupProtocol: protocol,
+        members,
+        ...(members === 10 ? {} : { smoke: false }),
+      })
+    }
+  }
+  return out
+}
 
 /** M1 is not run separately: it is the peak RSS of the P2 and C2 runs. */
 export const DERIVED = [{ id: 'M1', title: 'peak RSS during P2 and C2', from: ['P2', 'C2'] }]

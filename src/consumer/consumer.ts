@@ -1,6 +1,7 @@
 /**
- * The public Consumer (Java's KafkaConsumer, classic protocol). Owns the Cluster, the
- * SubscriptionState, the Fetcher, the Offsets manager and, with a groupId, the group membership.
+ * The public Consumer (Java's KafkaConsumer). Owns the Cluster, the SubscriptionState, the Fetcher,
+ * the Offsets manager and, with a groupId, the group membership: classic (group/classic.ts) or
+ * KIP-848 'consumer' (group/consumer-protocol-membership.ts), chosen by groupProtocol.
  *
  * poll(timeout), like Java's:
  *   1. wakeup pending? → WakeupError; auto-commit due? → commitAsync of the positions returned so far
@@ -13,18 +14,19 @@
  * application that stops calling poll() for maxPollIntervalMs is taken out of the group by that thread.
  */
 import { Cluster, resolveClientOptions } from '../cluster/index.js'
-import { brokerError, ClosedError, ConfigError, ErrorCode, KafkaError, TimeoutError } from '../errors.js'
-import { sleep, TIMED_OUT, throwIfAborted, withDeadline } from '../internal/deadline.js'
+import { ClosedError, ConfigError, KafkaError, TimeoutError } from '../errors.js'
+import { TIMED_OUT, throwIfAborted, withDeadline } from '../internal/deadline.js'
 import type { Logger } from '../internal/logger.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
-import { Apis } from '../protocol/index.js'
 import { createAssignors, selectRebalanceProtocol } from './assignors/index.js'
-import type { ConsumerPartitionAssignor, RebalanceProtocol } from './assignors/types.js'
+import { type CommittedOffset, commitAsyncCall, committedOffsets } from './commit-calls.js'
 import { ConsumerRecords } from './consumer-records.js'
 import { IllegalStateError, WakeupError } from './errors.js'
 import { Fetcher } from './fetcher.js'
 import { ClassicMembership } from './group/classic.js'
+import { ConsumerProtocolMembership } from './group/consumer-protocol-membership.js'
 import type { GroupMembership } from './group/membership.js'
+import { awaitPosition, type ListedOffset, listOffsets } from './offset-lookups.js'
 import { Offsets } from './offsets.js'
 import {
   CONSUMER_OPTION_NAMES,
@@ -32,6 +34,12 @@ import {
   type ResolvedConsumerOptions,
   resolveConsumerOptions,
 } from './options.js'
+import {
+  brokerSideRegex,
+  checkSubscriptionMetadata,
+  isSubscriptionPattern,
+  type SubscriptionPattern,
+} from './subscription-metadata.js'
 import { SubscriptionState } from './subscription-state.js'
 import { TopicErrorWarnings } from './topic-warnings.js'
 import {
@@ -40,32 +48,20 @@ import {
   type ConsumerRebalanceListener,
   type ConsumerRecord,
   formatTp,
-  type OffsetAndMetadata,
   type OffsetsInput,
   offsetsList,
   type TopicPartition,
-  type TopicPartitionOffset,
 } from './types.js'
 import { Signal } from './util.js'
+
+export type { CommittedOffset } from './commit-calls.js'
+export type { ListedOffset } from './offset-lookups.js'
+export type { SubscriptionPattern } from './subscription-metadata.js'
 
 /** Options of poll(). */
 export interface PollOptions {
   /** Aborting it rejects the poll with AbortError (records already fetched stay buffered for the next poll). */
   signal?: AbortSignal
-}
-
-export interface CommittedOffset extends TopicPartition {
-  /** Null when the group has no committed offset for the partition. */
-  offset: bigint | null
-  metadata: string | null
-  leaderEpoch: number
-}
-
-export interface ListedOffset extends TopicPartition {
-  /** Null when there is no such offset (offsetsForTimes past the last record). */
-  offset: bigint | null
-  timestamp: bigint
-  leaderEpoch: number
 }
 
 /** While a subscribed topic is missing, how soon the consumer asks for its metadata again. */
@@ -80,9 +76,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   readonly #subscriptions: SubscriptionState
   readonly #fetcher: Fetcher<K, V>
   readonly #offsets: Offsets
-  readonly #membership: ClassicMembership | null
-  readonly #assignors: ConsumerPartitionAssignor[]
-  readonly #protocol: RebalanceProtocol
+  readonly #membership: ClassicMembership | ConsumerProtocolMembership | null
   readonly #requestTimeoutMs: number
   readonly #retryBackoffMs: number
   readonly #metadataMaxAgeMs: number
@@ -105,8 +99,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     const defaults = options?.clientId === undefined ? { clientId: `kafka-wire-consumer-${nextClientNumber++}` } : {}
     const { common: resolvedCommon } = resolveClientOptions(options, CONSUMER_OPTION_NAMES, 'consumer', defaults)
     this.#options = resolveConsumerOptions(options)
-    this.#assignors = createAssignors(this.#options.partitionAssignmentStrategy as any)
-    this.#protocol = selectRebalanceProtocol(this.#assignors)
+    // Classic only (the broker assigns under 'consumer'); validates the option either way.
+    const assignors = createAssignors(this.#options.partitionAssignmentStrategy as any)
     this.#logger = options.logger
     this.#requestTimeoutMs = resolvedCommon.requestTimeoutMs
     this.#retryBackoffMs = resolvedCommon.retryBackoffMs
@@ -136,21 +130,22 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       onData: wake,
       ...(this.#logger ? { logger: this.#logger } : {}),
     })
+    const groupContext = {
+      cluster: this.#cluster,
+      options: this.#options,
+      requestTimeoutMs: this.#requestTimeoutMs,
+      retryBackoffMs: this.#retryBackoffMs,
+      subscriptions: this.#subscriptions,
+      beforeRebalance: () => this.#commitAllConsumedSync(Date.now() + this.#options.defaultApiTimeoutMs),
+      wake,
+      ...(this.#logger ? { logger: this.#logger } : {}),
+    }
     this.#membership =
       this.#options.groupId === null
         ? null
-        : new ClassicMembership({
-            cluster: this.#cluster,
-            options: this.#options,
-            requestTimeoutMs: this.#requestTimeoutMs,
-            retryBackoffMs: this.#retryBackoffMs,
-            subscriptions: this.#subscriptions,
-            assignors: this.#assignors,
-            protocol: this.#protocol,
-            beforeRebalance: () => this.#commitAllConsumedSync(Date.now() + this.#options.defaultApiTimeoutMs),
-            wake,
-            ...(this.#logger ? { logger: this.#logger } : {}),
-          })
+        : this.#options.groupProtocol === 'consumer'
+          ? new ConsumerProtocolMembership({ ...groupContext, retryBackoffMaxMs: resolvedCommon.retryBackoffMaxMs })
+          : new ClassicMembership({ ...groupContext, assignors, protocol: selectRebalanceProtocol(assignors) })
     this.#offsets = new Offsets({
       cluster: this.#cluster,
       subscriptions: this.#subscriptions,
@@ -170,18 +165,29 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
    * Subscribes to topics (a list, or every topic matching a RegExp) with group management. Replaces
    * a previous subscription; the change takes effect (rebalance) in the next poll().
    */
-  subscribe(topics: readonly string[] | RegExp, listener?: ConsumerRebalanceListener): void {
+  subscribe(topics: readonly string[] | RegExp | SubscriptionPattern, listener?: ConsumerRebalanceListener): void {
     this.#ensureOpen()
-    if (this.#membership === null) {
+    const membership = this.#membership
+    if (membership === null) {
       throw new ConfigError('groupId', 'subscribe() needs a groupId (use assign() to consume without a group)')
     }
+    const kip848 = membership instanceof ConsumerProtocolMembership ? membership : null
+    if (isSubscriptionPattern(topics)) {
+      const regex = brokerSideRegex(topics, kip848 !== null)
+      this.#subscriptions.subscribe([], listener ?? {})
+      kip848!.setRegex(regex)
+      return
+    }
+    kip848?.setRegex(null)
     if (topics instanceof RegExp) {
       this.#subscriptions.subscribePattern(topics, listener ?? {})
       this.#nextMetadataCheck = 0
-      this.#membership.requestRejoin('subscribed to a pattern')
+      membership.requestRejoin('subscribed to a pattern')
       return
     }
-    if (!Array.isArray(topics)) throw new TypeError('subscribe() takes an array of topic names or a RegExp')
+    if (!Array.isArray(topics)) {
+      throw new TypeError('subscribe() takes an array of topic names, a RegExp or { pattern } (broker-side regex)')
+    }
     if (topics.length === 0) {
       void this.unsubscribe()
       return
@@ -189,7 +195,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     for (const t of topics) {
       if (typeof t !== 'string' || t.trim() === '') throw new TypeError(`invalid topic name ${String(t)}`)
     }
-    if (this.#subscriptions.subscribe(topics, listener ?? {})) this.#membership.requestRejoin('subscription changed')
+    if (this.#subscriptions.subscribe(topics, listener ?? {})) membership.requestRejoin('subscription changed')
   }
 
   /** Manual assignment: no group membership, no rebalances. An empty list unassigns. */
@@ -422,39 +428,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       })
   }
 
-  /** Pattern subscriptions: topics that now match. Leader: partition counts it assigned from. */
-  async #checkMetadata(): Promise<void> {
-    const subs = this.#subscriptions
-    const membership = this.#membership!
-    if (subs.type === 'AUTO_PATTERN') {
-      const res = await this.#cluster.sendAny(Apis.Metadata, { topics: null, allowAutoTopicCreation: false })
-      if (this.#closed || subs.type !== 'AUTO_PATTERN') return
-      const pattern = subs.pattern!
-      const matching: string[] = []
-      const counts = new Map<string, number>()
-      for (const t of res.topics) {
-        if (t.name === null || t.errorCode !== ErrorCode.NONE) continue
-        counts.set(t.name, t.partitions.length)
-        if (this.#options.excludeInternalTopics && t.isInternal) continue
-        pattern.lastIndex = 0
-        if (pattern.test(t.name)) matching.push(t.name)
-      }
-      if (subs.subscribeFromPattern(matching)) {
-        membership.requestRejoin('the topics matching the subscribed pattern changed')
-        return
-      }
-      membership.checkMetadata(counts)
-      return
-    }
-    const topics = [...subs.metadataTopics()]
-    if (topics.length === 0) return
-    await this.#cluster.refreshMetadata({ topics })
-    const counts = new Map<string, number>()
-    for (const t of topics) {
-      const md = this.#cluster.topic(t)
-      if (md !== undefined && md.errorCode === ErrorCode.NONE) counts.set(t, md.partitions.length)
-    }
-    membership.checkMetadata(counts)
+  #checkMetadata(): Promise<void> {
+    return checkSubscriptionMetadata({
+      cluster: this.#cluster,
+      subscriptions: this.#subscriptions,
+      membership: this.#membership!,
+      excludeInternalTopics: this.#options.excludeInternalTopics,
+      isClosed: () => this.#closed,
+    })
   }
 
   // -------------------------------------------------------------------------------------------
@@ -506,37 +487,19 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
    * `commitAsync(callback)` also calls `callback(error, offsets)` when done; the promise is the same.
    */
   commitAsync(offsets?: OffsetsInput | CommitCallback, callback?: CommitCallback): Promise<void> {
-    if (typeof offsets === 'function') {
-      callback = offsets
-      offsets = undefined
-    }
-    let map: Map<string, TopicPartitionOffset> = new Map()
-    let done: Promise<void>
-    try {
-      this.#ensureOpen()
-      const list = offsets === undefined ? [...this.#subscriptions.allConsumed().values()] : offsetsList(offsets)
-      map = new Map(list.map((o) => [topicPartitionKey(o.topic, o.partition), o]))
-      done = this.#offsets.commit(list, { deadline: Date.now() + this.#requestTimeoutMs, retry: false })
-    } catch (err) {
-      done = Promise.reject(err)
-    }
-    // Handles the rejection (so ignoring the promise is safe) and runs the callback first.
-    done.then(
-      () => this.#runCommitCallback(callback, null, map),
-      (err) => {
-        if (callback) this.#runCommitCallback(callback, err, map)
-        else this.#logger?.warn(`kafka-wire: commitAsync failed: ${String(err)}`)
+    return commitAsyncCall(
+      offsets,
+      callback,
+      (list) => {
+        this.#ensureOpen()
+        const all = list ?? [...this.#subscriptions.allConsumed().values()]
+        return {
+          list: all,
+          done: this.#offsets.commit(all, { deadline: Date.now() + this.#requestTimeoutMs, retry: false }),
+        }
       },
+      this.#logger,
     )
-    return done
-  }
-
-  #runCommitCallback(callback: CommitCallback | undefined, err: Error | null, map: Map<string, TopicPartitionOffset>) {
-    try {
-      callback?.(err, map)
-    } catch (thrown) {
-      this.#logger?.error(`kafka-wire: the commitAsync callback threw: ${String(thrown)}`)
-    }
   }
 
   /** The committed offsets of these partitions, in the same order (offset null where none). */
@@ -547,17 +510,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.#ensureOpen()
     const deadline = Date.now() + (options.timeoutMs ?? this.#options.defaultApiTimeoutMs)
     await this.#ensureConnected(deadline)
-    const map = await this.#offsets.fetchCommitted([...partitions], deadline)
-    return partitions.map((tp) => {
-      const c: OffsetAndMetadata | null | undefined = map.get(topicPartitionKey(tp.topic, tp.partition))
-      return {
-        topic: tp.topic,
-        partition: tp.partition,
-        offset: c?.offset ?? null,
-        metadata: c?.metadata ?? null,
-        leaderEpoch: c?.leaderEpoch ?? -1,
-      }
-    })
+    return committedOffsets(partitions, await this.#offsets.fetchCommitted([...partitions], deadline))
   }
 
   // -------------------------------------------------------------------------------------------
@@ -598,16 +551,13 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     if (state === undefined)
       throw new IllegalStateError(`You can only check the position of assigned partitions (${formatTp(tp)})`)
     await this.#ensureConnected(deadline)
-    for (;;) {
-      this.#checkWakeup()
-      const s = this.#subscriptions.stateOf(tp)
-      if (s === undefined) throw new IllegalStateError(`${formatTp(tp)} is no longer assigned`)
-      if (s.hasValidPosition) return s.position!.offset
-      if (Date.now() >= deadline) throw new TimeoutError(`Timed out getting the position of ${formatTp(tp)}`)
-      await this.#cluster.topicMetadata([tp.topic], { timeoutMs: Math.max(1, deadline - Date.now()) })
-      await this.#offsets.updateFetchPositions(deadline)
-      if (!s.hasValidPosition) await sleep(Math.min(this.#retryBackoffMs, deadline - Date.now()))
-    }
+    return awaitPosition(tp, deadline, {
+      cluster: this.#cluster,
+      offsets: this.#offsets,
+      subscriptions: this.#subscriptions,
+      retryBackoffMs: this.#retryBackoffMs,
+      checkWakeup: () => this.#checkWakeup(),
+    })
   }
 
   /** The first offsets of partitions (any partitions, not only assigned ones). */
@@ -635,33 +585,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     return this.#listOffsets(query, (tp) => ts.get(topicPartitionKey(tp.topic, tp.partition))!, options.timeoutMs)
   }
 
-  /**
-   * Fails at once, naming the partition, for a partition its topic does not have (a lookup would
-   * otherwise wait for a leader until the deadline). A missing topic fails as topicMetadata does
-   * (UnknownTopicOrPartitionError naming it). The cache is refreshed once before deciding, in case
-   * partitions were just added.
-   */
-  async #requireExistingPartitions(partitions: readonly TopicPartition[], deadline: number): Promise<void> {
-    const topics = [...new Set(partitions.map((tp) => tp.topic))]
-    if (topics.length === 0) return
-    let refreshed = false
-    for (;;) {
-      const md = await this.#cluster.topicMetadata(topics, { timeoutMs: Math.max(1, deadline - Date.now()) })
-      const missing = partitions.find((tp) => tp.partition >= (md.get(tp.topic)?.partitions.length ?? 0))
-      if (missing === undefined) return
-      if (refreshed) {
-        const count = md.get(missing.topic)?.partitions.length ?? 0
-        throw brokerError(
-          ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-          `Partition ${formatTp(missing)} does not exist: ${missing.topic} has ${count} partition${count === 1 ? '' : 's'}`,
-          { topic: missing.topic, partition: missing.partition },
-        )
-      }
-      await this.#cluster.refreshMetadata({ topics, timeoutMs: Math.max(1, deadline - Date.now()) })
-      refreshed = true
-    }
-  }
-
   async #listOffsets(
     partitions: readonly TopicPartition[],
     timestamp: (tp: TopicPartition) => bigint,
@@ -670,18 +593,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.#ensureOpen()
     const deadline = Date.now() + (timeoutMs ?? this.#options.defaultApiTimeoutMs)
     await this.#ensureConnected(deadline)
-    await this.#requireExistingPartitions(partitions, deadline)
-    const res = await this.#offsets.listOffsets([...partitions], timestamp, deadline)
-    return partitions.map((tp) => {
-      const r = res.get(topicPartitionKey(tp.topic, tp.partition))
-      return {
-        topic: tp.topic,
-        partition: tp.partition,
-        offset: r?.offset ?? null,
-        timestamp: r?.timestamp ?? -1n,
-        leaderEpoch: r?.leaderEpoch ?? -1,
-      }
-    })
+    return listOffsets(this.#cluster, this.#offsets, partitions, timestamp, deadline)
   }
 
   // -------------------------------------------------------------------------------------------

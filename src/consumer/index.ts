@@ -9,7 +9,13 @@ export type {
   PartitionRacks,
   RebalanceProtocol,
 } from './assignors/index.js'
-export { type CommittedOffset, Consumer, type ListedOffset, type PollOptions } from './consumer.js'
+export {
+  type CommittedOffset,
+  Consumer,
+  type ListedOffset,
+  type PollOptions,
+  type SubscriptionPattern,
+} from './consumer.js'
 export { ConsumerRecords } from './consumer-records.js'
 export { deserializers, lastHeader } from './deserializers.js'
 export {
@@ -27,6 +33,7 @@ export type {
   AssignmentStrategyName,
   AutoOffsetReset,
   ConsumerOptions,
+  GroupProtocol,
   IsolationLevel,
 } from './options.js'
 export type {

@@ -10,12 +10,24 @@ import type { Deserializer } from './types.js'
 export type AutoOffsetReset = 'earliest' | 'latest' | 'none'
 export type IsolationLevel = 'read_uncommitted' | 'read_committed'
 export type AssignmentStrategyName = 'range' | 'roundrobin' | 'sticky' | 'cooperative-sticky'
+/** Java's group.protocol: 'classic' (JoinGroup/SyncGroup) or 'consumer' (KIP-848 ConsumerGroupHeartbeat). */
+export type GroupProtocol = 'classic' | 'consumer'
 
 export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> extends CommonClientOptions {
   /** The consumer group. Required for subscribe() and for committing; not needed with assign() alone. */
   groupId?: string
   /** Static membership (KIP-345): a stable id for this member across restarts. */
   groupInstanceId?: string
+  /**
+   * The group protocol (Java's group.protocol): 'classic' (default; JoinGroup/SyncGroup, client-side
+   * assignors) or 'consumer' (KIP-848: ConsumerGroupHeartbeat, the broker assigns; Kafka 4.0+).
+   */
+  groupProtocol?: GroupProtocol
+  /**
+   * With groupProtocol 'consumer': the broker-side assignor to use ('uniform', 'range', or any name in
+   * the broker's group.consumer.assignors); null (default) lets the broker choose. Java's group.remote.assignor.
+   */
+  groupRemoteAssignor?: string | null
   autoOffsetReset?: AutoOffsetReset
   enableAutoCommit?: boolean
   autoCommitIntervalMs?: number
@@ -49,6 +61,8 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> extends C
 export interface ResolvedConsumerOptions {
   groupId: string | null
   groupInstanceId: string | null
+  groupProtocol: GroupProtocol
+  groupRemoteAssignor: string | null
   autoOffsetReset: AutoOffsetReset
   enableAutoCommit: boolean
   autoCommitIntervalMs: number
@@ -73,6 +87,8 @@ export interface ResolvedConsumerOptions {
 export const CONSUMER_DEFAULTS: ResolvedConsumerOptions = {
   groupId: null,
   groupInstanceId: null,
+  groupProtocol: 'classic',
+  groupRemoteAssignor: null,
   autoOffsetReset: 'latest',
   enableAutoCommit: true,
   autoCommitIntervalMs: 5000,
@@ -102,6 +118,19 @@ export const CONSUMER_OPTION_NAMES: ReadonlySet<string> = new Set<string>([
 ])
 
 const INT32_MAX = 2147483647
+
+/**
+ * Options the 'consumer' group protocol does not take (Java's CONSUMER_PROTOCOL_UNSUPPORTED_CONFIGS):
+ * the broker decides them, through the config named here.
+ */
+const BROKER_SIDE_UNDER_CONSUMER_PROTOCOL: Record<string, string> = {
+  sessionTimeoutMs:
+    "the broker decides the session timeout under groupProtocol 'consumer': set group.consumer.session.timeout.ms on the broker (or consumer.session.timeout.ms on the group)",
+  heartbeatIntervalMs:
+    "the broker decides the heartbeat interval under groupProtocol 'consumer': set group.consumer.heartbeat.interval.ms on the broker (or consumer.heartbeat.interval.ms on the group)",
+  partitionAssignmentStrategy:
+    "the broker assigns partitions under groupProtocol 'consumer': choose one of the broker's group.consumer.assignors with groupRemoteAssignor",
+}
 
 function int(o: Record<string, unknown>, name: keyof ResolvedConsumerOptions, min: number, max = INT32_MAX): number {
   const v = o[name]
@@ -147,9 +176,26 @@ export function resolveConsumerOptions(options: ConsumerOptions<any, any>): Reso
   for (const name of ['keyDeserializer', 'valueDeserializer'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'function') throw new ConfigError(name, 'must be a function')
   }
+  const groupProtocol = o.groupProtocol ?? CONSUMER_DEFAULTS.groupProtocol
+  if (groupProtocol !== 'classic' && groupProtocol !== 'consumer') {
+    throw new ConfigError('groupProtocol', `must be 'classic' or 'consumer', got ${String(groupProtocol)}`)
+  }
+  const groupRemoteAssignor = optionalString(o, 'groupRemoteAssignor')
+  if (groupProtocol === 'consumer') {
+    for (const [name, why] of Object.entries(BROKER_SIDE_UNDER_CONSUMER_PROTOCOL)) {
+      if (o[name] !== undefined) throw new ConfigError(name, `is not supported with groupProtocol 'consumer': ${why}`)
+    }
+  } else if (groupRemoteAssignor !== null) {
+    throw new ConfigError(
+      'groupRemoteAssignor',
+      "is only used with groupProtocol 'consumer' (the classic protocol assigns on the client: use partitionAssignmentStrategy)",
+    )
+  }
   const resolved: ResolvedConsumerOptions = {
     groupId: optionalString(o, 'groupId'),
     groupInstanceId: optionalString(o, 'groupInstanceId'),
+    groupProtocol,
+    groupRemoteAssignor,
     autoOffsetReset,
     enableAutoCommit: bool(o, 'enableAutoCommit'),
     autoCommitIntervalMs: int(o, 'autoCommitIntervalMs', 0),

@@ -50,4 +50,23 @@ export type {
   StartKafkaOptions,
   TlsMaterial,
 } from './types.js'
+export type {
+  VerifiableConsumerOptions,
+  VerifiableEvent,
+  VerifiablePartition,
+  VerifiableProducerOptions,
+  VerifiableToolOptions,
+} from './verifiable.js'
+export {
+  parseVerifiableEvent,
+  startVerifiableConsumer,
+  startVerifiableProducer,
+  VerifiableConsumer,
+  VerifiableEventError,
+  VerifiableProducer,
+  VerifiableTool,
+  VerifiableToolError,
+  verifiableConsumerArgs,
+  verifiableProducerArgs,
+} from './verifiable.js'
 export { DEFAULT_KAFKA_VERSION, LOG4J2_VERSIONS, log4j2VersionFor, resolveKafkaVersion } from './versions.js'

@@ -30,6 +30,8 @@ export const JAVA_TOOLS = {
   storageTool: 'kafka.tools.StorageTool',
   metadataQuorumCommand: 'org.apache.kafka.tools.MetadataQuorumCommand',
   featureCommand: 'org.apache.kafka.tools.FeatureCommand',
+  verifiableConsumer: 'org.apache.kafka.tools.VerifiableConsumer',
+  verifiableProducer: 'org.apache.kafka.tools.VerifiableProducer',
 } as const
 
 export interface JavaToolOptions {

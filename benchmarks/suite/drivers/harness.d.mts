@@ -26,3 +26,19 @@ export class GroupTracker {
 export function stampedValue(template: Buffer, seq: number): Buffer
 export function stampOf(value: Buffer): number
 export function seqOf(value: Buffer): number
+export function groupScenario(
+  spec: { members: number; partitions: number; quietMs: number; stableTimeoutMs: number },
+  createMember: (
+    i: number,
+    tracker: GroupTracker,
+  ) =>
+    | ({ start(): Promise<void> } & { close(): Promise<void> })
+    | Promise<{ start(): Promise<void>; close(): Promise<void> }>,
+  hooks?: { onStable?: () => unknown },
+): Promise<{
+  members: number
+  partitions: number
+  stabiliseMs: number
+  rebalanceMs: number | null
+  leaverCloseMs: number
+}>

@@ -47,6 +47,12 @@ export async function runDriver(impl, info = {}) {
     emit('unsupported', { message: `${spec.kind} is not implemented by this driver` })
     process.exit(0)
   }
+  // Group scenarios under the consumer protocol (KIP-848) only for drivers that declare it.
+  const protocol = spec.groupProtocol ?? 'classic'
+  if (spec.kind === 'group' && !(info.groupProtocols ?? ['classic']).includes(protocol)) {
+    emit('unsupported', { message: `groupProtocol ${protocol} is not implemented by this driver` })
+    process.exit(0)
+  }
   // A client promise that never settles while nothing keeps the event loop alive would end the
   // process with exit code 13 (unsettled top-level await) and no word: say what happened.
   process.once('beforeExit', () => {
@@ -313,11 +319,12 @@ export class GroupTracker {
 
 /**
  * G1: start spec.members members at once, time until the group is stable; then close one member
- * that owns partitions and time until the others are stable again. `createMember(i, tracker)`
- * returns { start(): Promise, close(): Promise }; the member calls tracker.assigned(i, ...) on
- * every assignment change.
+ * that owns partitions and time until the others are stable again (a group of 1 has no others:
+ * rebalanceMs is null). `createMember(i, tracker)` returns { start(): Promise, close(): Promise };
+ * the member calls tracker.assigned(i, ...) on every assignment change. `onStable()`, untimed, runs
+ * once the group is first stable (e.g. to check how the broker sees it).
  */
-export async function groupScenario(spec, createMember) {
+export async function groupScenario(spec, createMember, { onStable } = {}) {
   const tracker = new GroupTracker(spec.partitions)
   const members = []
   for (let i = 0; i < spec.members; i++) {
@@ -328,19 +335,20 @@ export async function groupScenario(spec, createMember) {
   tracker.lastChange = t0
   await Promise.all(members.map((m) => m.start()))
   const stableAt = await tracker.waitStable(spec.quietMs, spec.stableTimeoutMs)
+  await onStable?.()
   let leaver = 0
   while (leaver < members.length - 1 && tracker.assignmentOf(leaver).length === 0) leaver++
   const t1 = performance.now()
   tracker.leave(leaver)
   await members[leaver].close()
   const closeMs = performance.now() - t1
-  const rebalancedAt = await tracker.waitStable(spec.quietMs, spec.stableTimeoutMs)
+  const rebalancedAt = members.length > 1 ? await tracker.waitStable(spec.quietMs, spec.stableTimeoutMs) : null
   await Promise.all(members.filter((_, i) => i !== leaver).map((m) => m.close().catch(() => undefined)))
   return {
     members: spec.members,
     partitions: spec.partitions,
     stabiliseMs: round(stableAt - t0, 1),
-    rebalanceMs: round(rebalancedAt - t1, 1),
+    rebalanceMs: rebalancedAt === null ? null : round(rebalancedAt - t1, 1),
     leaverCloseMs: round(closeMs, 1),
   }
 }

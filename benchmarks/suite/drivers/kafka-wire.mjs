@@ -13,7 +13,7 @@ import { valueSource } from '../payloads.mjs'
 import { failOnErrors, groupScenario, LatencyRun, runDriver, throughput, windowedSends } from './harness.mjs'
 
 const spec = JSON.parse(process.argv[2] ?? '{}')
-const { Producer, Consumer } = await import(pathToFileURL(`${spec.kwDist}/index.js`).href)
+const { Admin, Producer, Consumer } = await import(pathToFileURL(`${spec.kwDist}/index.js`).href)
 
 /**
  * KAFKA_WIRE_BENCH_LOG=<dir>: the clients' log (debug included), one file per driver process, to
@@ -123,51 +123,70 @@ async function latency(s) {
 }
 
 async function group(s) {
-  return groupScenario(s, (i, tracker) => {
-    const consumer = new Consumer({
-      bootstrapServers: s.bootstrap,
-      clientId: `bench-kafka-wire-g${i}`,
-      groupId: s.groupId,
-      sessionTimeoutMs: s.sessionTimeoutMs,
-      heartbeatIntervalMs: s.heartbeatIntervalMs,
-      autoOffsetReset: 'earliest',
-      enableAutoCommit: false,
-      ...(logger ? { logger } : {}),
-    })
-    // Own view of the assignment: eager assignors revoke everything then assign the full set,
-    // cooperative ones revoke and assign increments.
-    const owned = new Set()
-    const listener = {
-      onPartitionsAssigned: (tps) => {
-        for (const tp of tps) owned.add(tp.partition)
-        tracker.assigned(i, owned)
-      },
-      onPartitionsRevoked: (tps) => {
-        for (const tp of tps) owned.delete(tp.partition)
-        tracker.assigned(i, owned)
-      },
-      onPartitionsLost: (tps) => {
-        for (const tp of tps) owned.delete(tp.partition)
-        tracker.assigned(i, owned)
-      },
-    }
-    let stop = false
-    let loop = null
-    return {
-      start: async () => {
-        consumer.subscribe([s.topic], listener)
-        loop = (async () => {
-          while (!stop) await consumer.poll(100)
-        })()
-      },
-      close: async () => {
-        stop = true
-        consumer.wakeup?.()
-        await loop?.catch(() => undefined)
-        await consumer.close()
-      },
-    }
-  })
+  const consumerProtocol = s.groupProtocol === 'consumer'
+  return groupScenario(
+    s,
+    (i, tracker) => {
+      const consumer = new Consumer({
+        bootstrapServers: s.bootstrap,
+        clientId: `bench-kafka-wire-g${i}`,
+        groupId: s.groupId,
+        // The consumer protocol takes the session and heartbeat interval from the broker.
+        ...(consumerProtocol
+          ? { groupProtocol: 'consumer' }
+          : { sessionTimeoutMs: s.sessionTimeoutMs, heartbeatIntervalMs: s.heartbeatIntervalMs }),
+        autoOffsetReset: 'earliest',
+        enableAutoCommit: false,
+        ...(logger ? { logger } : {}),
+      })
+      // Own view of the assignment: eager assignors revoke everything then assign the full set,
+      // cooperative ones revoke and assign increments.
+      const owned = new Set()
+      const listener = {
+        onPartitionsAssigned: (tps) => {
+          for (const tp of tps) owned.add(tp.partition)
+          tracker.assigned(i, owned)
+        },
+        onPartitionsRevoked: (tps) => {
+          for (const tp of tps) owned.delete(tp.partition)
+          tracker.assigned(i, owned)
+        },
+        onPartitionsLost: (tps) => {
+          for (const tp of tps) owned.delete(tp.partition)
+          tracker.assigned(i, owned)
+        },
+      }
+      let stop = false
+      let loop = null
+      return {
+        start: async () => {
+          consumer.subscribe([s.topic], listener)
+          loop = (async () => {
+            while (!stop) await consumer.poll(100)
+          })()
+        },
+        close: async () => {
+          stop = true
+          consumer.wakeup?.()
+          await loop?.catch(() => undefined)
+          await consumer.close()
+        },
+      }
+    },
+    { onStable: () => checkGroupType(s) },
+  )
 }
 
-await runDriver({ produce, consume, latency, group }, { client: 'kafka-wire' })
+/** The figures are only the consumer protocol's if the broker sees a group of that type. */
+async function checkGroupType(s) {
+  const admin = new Admin({ bootstrapServers: s.bootstrap })
+  try {
+    const [g] = await admin.describeGroups([s.groupId])
+    const wanted = s.groupProtocol ?? 'classic'
+    if (g?.type !== wanted) throw new Error(`the broker describes group ${s.groupId} as ${g?.type}, not ${wanted}`)
+  } finally {
+    await admin.close()
+  }
+}
+
+await runDriver({ produce, consume, latency, group }, { client: 'kafka-wire', groupProtocols: ['classic', 'consumer'] })

@@ -21,16 +21,12 @@ import { sleep, TIMED_OUT, withDeadline } from '../../internal/deadline.js'
 import type { Logger } from '../../internal/logger.js'
 import { topicPartitionKey } from '../../internal/topic-partition.js'
 import { Apis } from '../../protocol/index.js'
-import type {
-  ConsumerPartitionAssignor,
-  MemberSubscription,
-  RebalanceProtocol,
-  TopicPartition,
-} from '../assignors/types.js'
+import type { ConsumerPartitionAssignor, RebalanceProtocol, TopicPartition } from '../assignors/types.js'
 import type { ResolvedConsumerOptions } from '../options.js'
 import type { SubscriptionState } from '../subscription-state.js'
 import { type ConsumerGroupMetadata, sortTps } from '../types.js'
-import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './consumer-protocol.js'
+import { performAssignment } from './classic-assignment.js'
+import { decodeAssignment, encodeSubscription } from './consumer-protocol.js'
 import { createHeartbeat, type HeartbeatHandle } from './heartbeat-service.js'
 import type { HeartbeatNotice, MemberIdentity } from './heartbeat-state.js'
 import type { CommitGeneration, GroupMembership } from './membership.js'
@@ -544,7 +540,13 @@ export class ClassicMembership implements GroupMembership {
     let leaderAssignedTopics: Map<string, number> | null = null
     if (res.leader === res.memberId && !res.skipAssignment) {
       try {
-        const result = await this.#performAssignment(res.protocolName ?? '', res.members)
+        const result = await performAssignment(
+          this.#ctx,
+          this.groupId,
+          res.protocolName ?? '',
+          res.members,
+          this.#abort.signal,
+        )
         assignments = result.assignments
         leaderAssignedTopics = result.partitionCounts
       } catch (err) {
@@ -605,52 +607,6 @@ export class ClassicMembership implements GroupMembership {
     if (err instanceof KafkaError && !err.retriable && err.code !== 'ERR_CLOSED') return { kind: 'fatal', error: err }
     this.markCoordinatorUnknown(`${api} failed: ${String(err)}`)
     return { kind: 'retry', backoff: true, reason: `${api} failed: ${String(err)}` }
-  }
-
-  async #performAssignment(
-    protocolName: string,
-    members: { memberId: string; groupInstanceId: string | null; metadata: Buffer }[],
-  ): Promise<{ assignments: { memberId: string; assignment: Buffer }[]; partitionCounts: Map<string, number> }> {
-    const ctx = this.#ctx
-    const assignor = ctx.assignors.find((a) => a.name === protocolName)
-    if (assignor === undefined)
-      throw new KafkaError(`Coordinator selected unknown assignor ${protocolName}`, 'ERR_ASSIGNOR')
-    const subscriptions = new Map<string, MemberSubscription>()
-    const allTopics = new Set<string>()
-    for (const m of members) {
-      const s = decodeSubscription(m.memberId, m.groupInstanceId, m.metadata)
-      subscriptions.set(m.memberId, s)
-      for (const t of s.topics) allTopics.add(t)
-    }
-    ctx.subscriptions.groupSubscription = allTopics
-    const topics = [...allTopics]
-    if (topics.length > 0) await ctx.cluster.refreshMetadata({ topics, signal: this.#abort.signal })
-    const partitionCounts = new Map<string, number>()
-    const racks = new Map<string, string[][]>()
-    const useRacks = [...subscriptions.values()].some((s) => s.rackId !== null)
-    for (const topic of topics) {
-      const md = ctx.cluster.topic(topic)
-      if (md === undefined || md.errorCode !== ErrorCode.NONE || md.partitions.length === 0) continue
-      partitionCounts.set(topic, md.partitions.length)
-      if (useRacks) {
-        racks.set(
-          topic,
-          md.partitions.map((p) =>
-            p.replicas.map((id) => ctx.cluster.brokers.get(id)?.rack).filter((r): r is string => typeof r === 'string'),
-          ),
-        )
-      }
-    }
-    const result = assignor.assign(partitionCounts, subscriptions, useRacks ? racks : undefined)
-    const assignments: { memberId: string; assignment: Buffer }[] = []
-    for (const m of members) {
-      const a = result.get(m.memberId) ?? { partitions: [], userData: null }
-      assignments.push({ memberId: m.memberId, assignment: encodeAssignment(a) })
-    }
-    ctx.logger?.debug?.(
-      `kafka-wire: group ${this.groupId}: leader assigned ${members.length} members with ${protocolName}`,
-    )
-    return { assignments, partitionCounts }
   }
 
   // -------------------------------------------------------------------------------------------

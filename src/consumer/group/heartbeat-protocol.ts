@@ -4,6 +4,7 @@
  * class instances. One worker serves every consumer of the process; `id` names the consumer.
  */
 import type { ConnectionOptions, OAuthBearerToken } from '../../cluster/index.js'
+import type { ConsumerMemberConfig, MemberCommand, MemberNotice } from './consumer-member.js'
 import type { HeartbeatConfig, HeartbeatNotice, MemberIdentity } from './heartbeat-state.js'
 
 /** ConnectionOptions without functions (logger, signal, an OAUTHBEARER callback). */
@@ -36,9 +37,19 @@ export type ToWorker =
   | { type: 'remove'; id: number }
   /** A fresh OAUTHBEARER token, answering 'token-request'. */
   | { type: 'token'; id: number; token: OAuthBearerToken }
+  // KIP-848 'consumer' protocol members (consumer-member.ts): the member's state machine lives in the
+  // worker; the main thread reconciles and answers with commands.
+  /** A consumer-protocol member; `pollClock` as for 'add'. */
+  | { type: 'cg-add'; id: number; pollClock: SharedArrayBuffer; config: ConsumerMemberConfig }
+  /** Heartbeat to this coordinator (null: none known; heartbeats wait). */
+  | { type: 'cg-coordinator'; id: number; coordinator: CloneableConnectionOptions | null }
+  /** subscribe / reconciled / rejoin / leave (ConsumerMember.handle). */
+  | { type: 'cg-command'; id: number; command: MemberCommand }
 
 export type FromWorker =
   | { type: 'notice'; id: number; notice: HeartbeatNotice }
+  /** What a consumer-protocol member tells the main thread (new target, epoch, fenced, stale, fatal, left). */
+  | { type: 'cg-notice'; id: number; notice: MemberNotice }
   | { type: 'left'; id: number; errorCode: number | null }
   | { type: 'heartbeat'; id: number; sent: number; received: number }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string }

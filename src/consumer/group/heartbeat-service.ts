@@ -78,8 +78,14 @@ export function heartbeatWorkerPath(): string {
   return file
 }
 
+/** What the worker host routes messages to: one per consumer (classic or consumer-protocol member). */
+export interface WorkerClient {
+  onMessage(msg: FromWorker): void
+  onWorkerLost(err: unknown): void
+}
+
 /** The process-wide worker. Started on first use, unref'd (never keeps the process alive), stopped when unused. */
-class WorkerHost {
+export class WorkerHost {
   static #instance: WorkerHost | null = null
   static get(): WorkerHost {
     WorkerHost.#instance ??= new WorkerHost()
@@ -90,9 +96,9 @@ class WorkerHost {
   /** Bumped every time a worker is started: handles re-add themselves to a new one. */
   epoch = 0
   #nextId = 1
-  readonly #handles = new Map<number, WorkerHeartbeat>()
+  readonly #handles = new Map<number, WorkerClient>()
 
-  register(handle: WorkerHeartbeat): number {
+  register(handle: WorkerClient): number {
     const id = this.#nextId++
     this.#handles.set(id, handle)
     return id

@@ -16,6 +16,8 @@ import { ErrorCode } from '../../errors.js'
 import type { Connection, OAuthBearerToken } from '../../network/index.js'
 import { connect } from '../../network/index.js'
 import { Apis } from '../../protocol/index.js'
+import { ConsumerHeartbeatDriver } from './consumer-heartbeat-driver.js'
+import { consumerGroupHeartbeat, requireConsumerGroupHeartbeatV1 } from './consumer-heartbeat-transport.js'
 import { HeartbeatDriver, type HeartbeatTransport } from './heartbeat-driver.js'
 import {
   type CloneableConnectionOptions,
@@ -146,8 +148,38 @@ const driver = new HeartbeatDriver<CloneableConnectionOptions>(
   (id, hb) => post({ type: 'heartbeat', id, sent: hb.sent, received: hb.received }),
 )
 
+/** KIP-848 members: ConsumerGroupHeartbeat on the same per-member connections. */
+const consumerDriver = new ConsumerHeartbeatDriver<CloneableConnectionOptions>(
+  {
+    async heartbeat(id, coordinator, request) {
+      const conn = await usableConnection(id, coordinator)
+      return consumerGroupHeartbeat(() => {
+        const version = conn.versionFor(Apis.ConsumerGroupHeartbeat)
+        requireConsumerGroupHeartbeatV1(version)
+        return conn.request(Apis.ConsumerGroupHeartbeat, request, { version })
+      })
+    },
+    release,
+  },
+  (id, notice) => post({ type: 'cg-notice', id, notice }),
+  undefined,
+  (id, m) => post({ type: 'heartbeat', id, sent: m.sent, received: m.received }),
+)
+
 port.on('message', (msg: ToWorker) => {
   switch (msg.type) {
+    case 'cg-add': {
+      const clock = new BigInt64Array(msg.pollClock)
+      consumerDriver.add(msg.id, msg.config, () => Number(Atomics.load(clock, 0)))
+      break
+    }
+    case 'cg-coordinator':
+      if (msg.coordinator?.sasl?.mechanism === 'OAUTHBEARER') tokenArrived(msg.id, msg.coordinator.sasl.token)
+      consumerDriver.setCoordinator(msg.id, msg.coordinator)
+      break
+    case 'cg-command':
+      consumerDriver.command(msg.id, msg.command)
+      break
     case 'add': {
       const clock = new BigInt64Array(msg.pollClock)
       driver.add(msg.id, msg.identity, msg.config, () => Number(Atomics.load(clock, 0)))
@@ -168,6 +200,7 @@ port.on('message', (msg: ToWorker) => {
       break
     case 'remove':
       driver.remove(msg.id)
+      consumerDriver.remove(msg.id)
       release(msg.id)
       tokens.delete(msg.id)
       tokenWaiters.delete(msg.id)

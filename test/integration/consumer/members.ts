@@ -101,8 +101,17 @@ export class Member {
   }
 }
 
-/** Waits until the members' assignments cover `partitions` exactly once, all stable. */
-export async function untilBalanced(members: Member[], partitions: number, timeoutMs = 60000): Promise<void> {
+/**
+ * Waits until the members' assignments cover `partitions` exactly once, all stable. Under the
+ * classic protocol all members are in one generation; under 'consumer' each member has its own
+ * epoch (it moves when that member's assignment does), so only the classic check compares them.
+ */
+export async function untilBalanced(
+  members: Member[],
+  partitions: number,
+  timeoutMs = 60000,
+  protocol: 'classic' | 'consumer' = 'classic',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const owned = members.flatMap((m) => m.assignment)
@@ -110,7 +119,7 @@ export async function untilBalanced(members: Member[], partitions: number, timeo
     const generations = new Set(members.map((m) => m.state?.generationId))
     if (
       stable &&
-      generations.size === 1 &&
+      (protocol === 'consumer' || generations.size === 1) &&
       owned.length === partitions &&
       new Set(owned).size === partitions &&
       members.every((m) => m.assignment.length > 0)

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { Consumer } from '../../../src/consumer/index.js'
 import { AbortError } from '../../../src/errors.js'
 import { createTopic, RawProducer, uniqueName, values } from './helpers.js'
+import { GROUP_PROTOCOLS, protocolOptions, unavailable } from './protocols.js'
 
 const bootstrapServers = inject('kafkaBootstrapServers')
 
@@ -33,25 +34,28 @@ describe('Consumer.poll({ signal }) (real broker)', () => {
     expect(got).toBe(3)
   })
 
-  it('an abort ends a poll in a group (the membership goes on: the same member keeps its partitions)', async () => {
-    const topic = uniqueName('poll-signal-group')
-    await createTopic(bootstrapServers, topic, 2)
-    await using consumer = new Consumer({
-      bootstrapServers,
-      groupId: uniqueName('g'),
-      autoOffsetReset: 'earliest',
-      sessionTimeoutMs: 6000,
-      heartbeatIntervalMs: 500,
-    })
-    consumer.subscribe([topic])
-    for (let i = 0; i < 30 && consumer.assignment().length < 2; i++) await consumer.poll(500)
-    expect(consumer.assignment()).toHaveLength(2)
-    const generation = consumer.groupMetadata().generationId
-    await expect(consumer.poll(20_000, { signal: AbortSignal.timeout(300) })).rejects.toBeInstanceOf(AbortError)
-    await producer.send(topic, 1, values('w', 2))
-    let got = 0
-    for (let i = 0; i < 20 && got < 2; i++) got += (await consumer.poll(1000)).count
-    expect(got).toBe(2)
-    expect(consumer.groupMetadata().generationId).toBe(generation)
-  })
+  // Under both group protocols (protocols.ts); under 'consumer' the generation is the member epoch.
+  it.each(GROUP_PROTOCOLS.filter((p) => !unavailable(p)))(
+    'an abort ends a poll in a group (the membership goes on: the same member keeps its partitions), groupProtocol %s',
+    async (protocol) => {
+      const topic = uniqueName('poll-signal-group')
+      await createTopic(bootstrapServers, topic, 2)
+      await using consumer = new Consumer({
+        bootstrapServers,
+        groupId: uniqueName('g'),
+        autoOffsetReset: 'earliest',
+        ...protocolOptions(protocol, { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 }),
+      })
+      consumer.subscribe([topic])
+      for (let i = 0; i < 30 && consumer.assignment().length < 2; i++) await consumer.poll(500)
+      expect(consumer.assignment()).toHaveLength(2)
+      const generation = consumer.groupMetadata().generationId
+      await expect(consumer.poll(20_000, { signal: AbortSignal.timeout(300) })).rejects.toBeInstanceOf(AbortError)
+      await producer.send(topic, 1, values('w', 2))
+      let got = 0
+      for (let i = 0; i < 20 && got < 2; i++) got += (await consumer.poll(1000)).count
+      expect(got).toBe(2)
+      expect(consumer.groupMetadata().generationId).toBe(generation)
+    },
+  )
 })

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   GroupTracker,
+  groupScenario,
   Latencies,
   parseLine,
   seqOf,
@@ -269,5 +270,37 @@ describe('payloads and driver helpers', () => {
     t.join(0)
     t.assigned(0, [0])
     await expect(t.waitStable(10, 50)).rejects.toThrow(/not stable after 50 ms: 0:\[0\]/)
+  })
+
+  it('G1 under both group protocols for 10, 3 and 1 members; smoke runs only the 10-member ones (capped)', () => {
+    const g1 = SCENARIOS.filter((s) => s.kind === 'group')
+    expect(g1.map((s) => [s.id, s.groupProtocol, s.members, s.smoke ?? true])).toEqual([
+      ['G1', 'classic', 10, true],
+      ['G1-3', 'classic', 3, false],
+      ['G1-1', 'classic', 1, false],
+      ['G1c', 'consumer', 10, true],
+      ['G1c-3', 'consumer', 3, false],
+      ['G1c-1', 'consumer', 1, false],
+    ])
+  })
+
+  it('groupScenario: a group of 1 stabilises, its member leaves, and rebalanceMs is null', async () => {
+    const calls: string[] = []
+    const result = await groupScenario(
+      { members: 1, partitions: 2, quietMs: 10, stableTimeoutMs: 1000 },
+      (i: number, tracker: GroupTracker) => ({
+        start: async () => {
+          calls.push(`start ${i}`)
+          tracker.assigned(i, [0, 1])
+        },
+        close: async () => {
+          calls.push(`close ${i}`)
+        },
+      }),
+      { onStable: async () => calls.push('stable') },
+    )
+    expect(calls).toEqual(['start 0', 'stable', 'close 0'])
+    expect(result).toMatchObject({ members: 1, partitions: 2, rebalanceMs: null })
+    expect(result.stabiliseMs).toBeGreaterThanOrEqual(0)
   })
 })

@@ -92,8 +92,13 @@ public class BenchDriver {
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    if (args.containsKey("sessionTimeoutMs")) p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, arg("sessionTimeoutMs"));
-    if (args.containsKey("heartbeatIntervalMs")) p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, arg("heartbeatIntervalMs"));
+    if ("consumer".equals(args.get("groupProtocol"))) {
+      // KIP-848: the broker decides the session and heartbeat interval (the client rejects them).
+      p.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+    } else {
+      if (args.containsKey("sessionTimeoutMs")) p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, arg("sessionTimeoutMs"));
+      if (args.containsKey("heartbeatIntervalMs")) p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, arg("heartbeatIntervalMs"));
+    }
     return p;
   }
 
@@ -288,10 +293,15 @@ public class BenchDriver {
     stop[leaver].set(true);
     threads[leaver].join();
     long closeNs = System.nanoTime() - t1;
-    long rebalancedAt = waitStable(partitions, quietMs, timeoutMs);
+    // A group of 1 has nobody left to rebalance: rebalanceMs is null.
+    String rebalanceMs = "null";
+    if (members > 1) {
+      long rebalancedAt = waitStable(partitions, quietMs, timeoutMs);
+      rebalanceMs = String.format(Locale.ROOT, "%.1f", (rebalancedAt - t1) / 1e6);
+    }
     for (int i = 0; i < members; i++) stop[i].set(true);
     for (Thread t : threads) t.join();
-    return String.format(Locale.ROOT, "\"members\":%d,\"partitions\":%d,\"stabiliseMs\":%.1f,\"rebalanceMs\":%.1f,\"leaverCloseMs\":%.1f",
-        members, partitions, (stableAt - t0) / 1e6, (rebalancedAt - t1) / 1e6, closeNs / 1e6);
+    return String.format(Locale.ROOT, "\"members\":%d,\"partitions\":%d,\"stabiliseMs\":%.1f,\"rebalanceMs\":%s,\"leaverCloseMs\":%.1f",
+        members, partitions, (stableAt - t0) / 1e6, rebalanceMs, closeNs / 1e6);
   }
 }

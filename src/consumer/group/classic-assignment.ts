@@ -1,0 +1,55 @@
+/**
+ * The classic protocol's leader step (Java's ConsumerCoordinator.onLeaderElected): decode every
+ * member's subscription, fetch metadata for all their topics, run the selected client-side assignor
+ * (rack-aware when members report racks), encode the assignments for SyncGroup.
+ */
+import { ErrorCode, KafkaError } from '../../errors.js'
+import type { MemberSubscription } from '../assignors/types.js'
+import type { ClassicMembershipContext } from './classic.js'
+import { decodeSubscription, encodeAssignment } from './consumer-protocol.js'
+
+export async function performAssignment(
+  ctx: ClassicMembershipContext,
+  groupId: string,
+  protocolName: string,
+  members: { memberId: string; groupInstanceId: string | null; metadata: Buffer }[],
+  signal: AbortSignal,
+): Promise<{ assignments: { memberId: string; assignment: Buffer }[]; partitionCounts: Map<string, number> }> {
+  const assignor = ctx.assignors.find((a) => a.name === protocolName)
+  if (assignor === undefined)
+    throw new KafkaError(`Coordinator selected unknown assignor ${protocolName}`, 'ERR_ASSIGNOR')
+  const subscriptions = new Map<string, MemberSubscription>()
+  const allTopics = new Set<string>()
+  for (const m of members) {
+    const s = decodeSubscription(m.memberId, m.groupInstanceId, m.metadata)
+    subscriptions.set(m.memberId, s)
+    for (const t of s.topics) allTopics.add(t)
+  }
+  ctx.subscriptions.groupSubscription = allTopics
+  const topics = [...allTopics]
+  if (topics.length > 0) await ctx.cluster.refreshMetadata({ topics, signal })
+  const partitionCounts = new Map<string, number>()
+  const racks = new Map<string, string[][]>()
+  const useRacks = [...subscriptions.values()].some((s) => s.rackId !== null)
+  for (const topic of topics) {
+    const md = ctx.cluster.topic(topic)
+    if (md === undefined || md.errorCode !== ErrorCode.NONE || md.partitions.length === 0) continue
+    partitionCounts.set(topic, md.partitions.length)
+    if (useRacks) {
+      racks.set(
+        topic,
+        md.partitions.map((p) =>
+          p.replicas.map((id) => ctx.cluster.brokers.get(id)?.rack).filter((r): r is string => typeof r === 'string'),
+        ),
+      )
+    }
+  }
+  const result = assignor.assign(partitionCounts, subscriptions, useRacks ? racks : undefined)
+  const assignments: { memberId: string; assignment: Buffer }[] = []
+  for (const m of members) {
+    const a = result.get(m.memberId) ?? { partitions: [], userData: null }
+    assignments.push({ memberId: m.memberId, assignment: encodeAssignment(a) })
+  }
+  ctx.logger?.debug?.(`kafka-wire: group ${groupId}: leader assigned ${members.length} members with ${protocolName}`)
+  return { assignments, partitionCounts }
+}
