@@ -15,6 +15,7 @@
  * Partitions are keyed by topic id here (the broker's assignment is by id); the main thread resolves names.
  */
 import { ERROR_CODES, ErrorCode } from '../../error-codes.js'
+import { backoff } from '../../internal/backoff.js'
 
 export type MemberState =
   | 'UNSUBSCRIBED'
@@ -491,8 +492,7 @@ export class ConsumerMember {
   #backoff(now: number): void {
     this.#failures++
     this.#sent = { ...NOTHING_SENT }
-    const base = Math.min(this.config.retryBackoffMaxMs, this.config.retryBackoffMs * 2 ** (this.#failures - 1))
-    // ±20% jitter, as Java's ExponentialBackoff.
-    this.#nextHeartbeatAt = now + Math.max(0, Math.round(base * (0.8 + 0.4 * this.#random())))
+    this.#nextHeartbeatAt =
+      now + backoff(this.#failures - 1, this.config.retryBackoffMs, this.config.retryBackoffMaxMs, this.#random)
   }
 }
