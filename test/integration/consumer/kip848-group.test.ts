@@ -180,6 +180,39 @@ describe("groupProtocol 'consumer' (KIP-848)", () => {
     }
   }, 60_000)
 
+  it('a member removed from the group (UNKNOWN_MEMBER_ID / FENCED_MEMBER_EPOCH) runs onPartitionsLost and rejoins with the same member id', async () => {
+    const topic = uniqueName('kip848-fenced')
+    await createTopic(bootstrapServers, topic, 2)
+    const groupId = uniqueName('g-kip848-fenced')
+    const m = new LoopMember(groupId, (c, self) => c.subscribe([topic], self.listener()), {}, 0)
+    try {
+      await waitFor('m owns both partitions', () => m.assignment().length === 2)
+      const { memberId } = m.consumer.groupMetadata()
+      // Someone else makes the member leave on its behalf (epoch -1 with its member id).
+      const cluster = new Cluster(resolveCommonOptions({ bootstrapServers }))
+      try {
+        const coordinator = await cluster.findCoordinator('group', groupId)
+        const res = await cluster.send(coordinator, Apis.ConsumerGroupHeartbeat, {
+          groupId,
+          memberId,
+          memberEpoch: -1,
+        })
+        expect(res.errorCode).toBe(ErrorCode.NONE)
+      } finally {
+        await cluster.close()
+      }
+      await waitFor('m lost its partitions', () => m.events.some((e) => e.kind === 'lost'), { timeoutMs: 20000 })
+      expect(m.events.find((e) => e.kind === 'lost')!.partitions).toEqual([0, 1])
+      await waitFor('m rejoined and owns both partitions again', () => m.assignment().length === 2, {
+        timeoutMs: 20000,
+      })
+      expect(m.consumer.groupMetadata().memberId).toBe(memberId)
+      expect(m.error).toBeNull()
+    } finally {
+      await m.close()
+    }
+  }, 60_000)
+
   it('commits carry the member epoch: a commit with a stale epoch is fenced', async () => {
     const topic = uniqueName('kip848-commit')
     await createTopic(bootstrapServers, topic, 1)
