@@ -17,7 +17,15 @@ const root = join(import.meta.dirname, '../../..')
 const dir = mkdtempSync(join(tmpdir(), 'kw-consuming-docs-'))
 const suffix = `-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
 const TOPICS = ['shop-orders', 'shop-payments', 'shipments', 'metrics']
-const GROUPS = ['orders-service', 'payments-writer', 'shipping', 'metrics-sampler', 'orders-audit', 'orders-iterator', 'orders-kip848']
+const GROUPS = [
+  'orders-service',
+  'payments-writer',
+  'shipping',
+  'metrics-sampler',
+  'orders-audit',
+  'orders-iterator',
+  'orders-kip848',
+]
 const STOP = "process.once('SIGTERM', "
 
 function examples(): string[] {
