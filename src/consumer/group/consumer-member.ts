@@ -187,6 +187,8 @@ export class ConsumerMember {
   #intervalMs = 0
   #nextHeartbeatAt = 0
   #failures = 0
+  /** JOINING / ACKNOWLEDGING: the next heartbeat goes out at once (once: a reply without news waits for the interval). */
+  #urgent = false
   #inFlight: { joinId: number; leave: boolean } | null = null
   readonly #random: () => number
   /** Counters for tests and diagnostics. */
@@ -239,6 +241,7 @@ export class ConsumerMember {
         if (cmd.localEpoch < this.#current.localEpoch) return []
         this.#current = { localEpoch: cmd.localEpoch, partitions: normalizeAssignment(cmd.owned) }
         this.#state = 'ACKNOWLEDGING'
+        this.#urgent = true
         return []
       case 'rejoin':
         if (this.#state === 'FENCED' || this.#state === 'STALE') this.#transitionToJoining(now)
@@ -266,6 +269,7 @@ export class ConsumerMember {
     this.#target = null
     this.#sent = { ...NOTHING_SENT }
     // JOINING heartbeats at once (poll() still honours a pending backoff).
+    this.#urgent = true
     if (this.#failures === 0) this.#nextHeartbeatAt = now
   }
 
@@ -305,13 +309,14 @@ export class ConsumerMember {
         nextWakeAt: ACTIVE.has(this.#state) ? this.#pollDeadline(lastPollAt) : Number.POSITIVE_INFINITY,
       }
     }
-    const heartbeatNow = this.#state === 'JOINING' || this.#state === 'ACKNOWLEDGING'
+    const heartbeatNow = this.#urgent && (this.#state === 'JOINING' || this.#state === 'ACKNOWLEDGING')
     const due = this.#failures > 0 || !heartbeatNow ? this.#nextHeartbeatAt : Math.min(this.#nextHeartbeatAt, now)
     if (this.#inFlight !== null || now < due) {
       const wake = this.#inFlight !== null ? Number.POSITIVE_INFINITY : due
       return { request: null, notices, nextWakeAt: Math.min(wake, this.#pollDeadline(lastPollAt)) }
     }
     const request = this.#buildRequest()
+    this.#urgent = false
     this.#inFlight = { joinId: this.#joinId, leave: false }
     this.sent++
     // Java changes state when a heartbeat is generated, not when answered (onHeartbeatRequestGenerated).

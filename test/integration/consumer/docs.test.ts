@@ -17,7 +17,15 @@ const root = join(import.meta.dirname, '../../..')
 const dir = mkdtempSync(join(tmpdir(), 'kw-consuming-docs-'))
 const suffix = `-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
 const TOPICS = ['shop-orders', 'shop-payments', 'shipments', 'metrics']
-const GROUPS = ['orders-service', 'payments-writer', 'shipping', 'metrics-sampler', 'orders-audit', 'orders-iterator']
+const GROUPS = [
+  'orders-service',
+  'payments-writer',
+  'shipping',
+  'metrics-sampler',
+  'orders-audit',
+  'orders-iterator',
+  'orders-kip848',
+]
 const STOP = "process.once('SIGTERM', "
 
 function examples(): string[] {
@@ -128,8 +136,8 @@ describe('docs/consuming.md examples', () => {
     await producer?.close()
   })
 
-  it('has the seven examples, all self-contained (they import what they use)', () => {
-    expect(blocks).toHaveLength(7)
+  it('has the eight examples, all self-contained (they import what they use)', () => {
+    expect(blocks).toHaveLength(8)
     for (const b of blocks) expect(b).toMatch(/^import .* from 'kafka-wire'/)
   })
 
@@ -209,5 +217,17 @@ describe('docs/consuming.md examples', () => {
     ])
     expect(logsOf(r, /^audited/)).toHaveLength(30)
     expect(await committed('orders-audit', 'shop-orders', 3)).toEqual([10n, 10n, 10n])
+  })
+
+  it("groupProtocol 'consumer': the broker assigns every partition to the one member, which reads everything", async () => {
+    const r = start(blocks[7]!)
+    await until(r, '30 orders read', () => logsOf(r, /^read/).length >= 30)
+    r.stop()
+    await r.done
+    const assigned = logsOf(r, /^assigned/)
+    expect(assigned).toHaveLength(1)
+    expect(assigned[0]).toMatch(/^assigned 3 in epoch [1-9]\d*$/)
+    expect(new Set(logsOf(r, /^read/)).size).toBe(30)
+    expect(await committed('orders-kip848', 'shop-orders', 3)).toEqual([10n, 10n, 10n])
   })
 })

@@ -75,6 +75,7 @@ class LoopMember {
   }
 
   async close(): Promise<void> {
+    if (!this.#running) return
     this.#running = false
     await this.#loop
     await this.consumer.close()
@@ -142,6 +143,75 @@ describe("groupProtocol 'consumer' (KIP-848)", () => {
       await a.close()
     }
   }, 90_000)
+
+  it('a static member (groupInstanceId) leaves with epoch -2 on close and gets the same partitions back on restart; clientRack is sent', async () => {
+    const topic = uniqueName('kip848-static')
+    await createTopic(bootstrapServers, topic, 4)
+    const groupId = uniqueName('g-kip848-static')
+    const staticOptions = { groupInstanceId: 'instance-a', clientRack: 'rack-a' }
+    const a = new LoopMember(groupId, (c, self) => c.subscribe([topic], self.listener()), staticOptions, 0)
+    const b = new LoopMember(groupId, (c, self) => c.subscribe([topic], self.listener()), {}, 0)
+    try {
+      await waitFor('a and b own 2 partitions each', () => a.assignment().length === 2 && b.assignment().length === 2)
+      const described = await describeGroup(groupId)
+      const staticMember = described.members.find((m) => m.instanceId === 'instance-a')!
+      expect(staticMember.rackId).toBe('rack-a')
+      const ownedByA = a.assignment()
+      const ownedByB = b.assignment()
+      const bEvents = b.events.length
+      await a.close()
+      // A temporary leave (-2): a's partitions stay reserved for it, b does not get them.
+      await new Promise((r) => setTimeout(r, 3000))
+      expect(b.assignment()).toEqual(ownedByB)
+      expect((await describeGroup(groupId)).members.some((m) => m.instanceId === 'instance-a')).toBe(true)
+      const a2 = new LoopMember(groupId, (c, self) => c.subscribe([topic], self.listener()), staticOptions, 0)
+      try {
+        await waitFor('the restarted static member owns its partitions again', () => a2.assignment().length === 2)
+        expect(a2.assignment()).toEqual(ownedByA)
+        expect(b.assignment()).toEqual(ownedByB)
+        // b saw no rebalance at all: no revocation, nothing new assigned.
+        expect(b.events.slice(bEvents).filter((e) => e.partitions.length > 0)).toEqual([])
+      } finally {
+        await a2.close()
+      }
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  }, 60_000)
+
+  it('a member removed from the group (UNKNOWN_MEMBER_ID / FENCED_MEMBER_EPOCH) runs onPartitionsLost and rejoins with the same member id', async () => {
+    const topic = uniqueName('kip848-fenced')
+    await createTopic(bootstrapServers, topic, 2)
+    const groupId = uniqueName('g-kip848-fenced')
+    const m = new LoopMember(groupId, (c, self) => c.subscribe([topic], self.listener()), {}, 0)
+    try {
+      await waitFor('m owns both partitions', () => m.assignment().length === 2)
+      const { memberId } = m.consumer.groupMetadata()
+      // Someone else makes the member leave on its behalf (epoch -1 with its member id).
+      const cluster = new Cluster(resolveCommonOptions({ bootstrapServers }))
+      try {
+        const coordinator = await cluster.findCoordinator('group', groupId)
+        const res = await cluster.send(coordinator, Apis.ConsumerGroupHeartbeat, {
+          groupId,
+          memberId,
+          memberEpoch: -1,
+        })
+        expect(res.errorCode).toBe(ErrorCode.NONE)
+      } finally {
+        await cluster.close()
+      }
+      await waitFor('m lost its partitions', () => m.events.some((e) => e.kind === 'lost'), { timeoutMs: 20000 })
+      expect(m.events.find((e) => e.kind === 'lost')!.partitions).toEqual([0, 1])
+      await waitFor('m rejoined and owns both partitions again', () => m.assignment().length === 2, {
+        timeoutMs: 20000,
+      })
+      expect(m.consumer.groupMetadata().memberId).toBe(memberId)
+      expect(m.error).toBeNull()
+    } finally {
+      await m.close()
+    }
+  }, 60_000)
 
   it('commits carry the member epoch: a commit with a stale epoch is fenced', async () => {
     const topic = uniqueName('kip848-commit')

@@ -101,6 +101,17 @@ describe('ConsumerMember: joining', () => {
     expect(m.inFlight).toBe(true)
   })
 
+  it('a join answered without an assignment waits for the interval (no heartbeat storm)', () => {
+    const m = member()
+    m.handle(0, { type: 'subscribe', subscription: { topicNames: ['a'], regex: null } })
+    m.poll(0, 0, true)
+    m.onResponse(10, ok(1, null, 1000))
+    expect(m.state).toBe('JOINING')
+    expect(m.poll(10, 0, true).request).toBeNull()
+    expect(m.poll(1009, 0, true).request).toBeNull()
+    expect(m.poll(1010, 0, true).request).not.toBeNull()
+  })
+
   it('an empty assignment on the join makes the member STABLE with no reconciliation', () => {
     const m = member()
     const notices = joined(m, [])
