@@ -70,7 +70,15 @@ export function retryBudgetMs(retry: RetryOptions): number {
     total += t
     t = Math.min(t * (retry.multiplier ?? 2), retry.maxRetryTime ?? 30000)
   }
-  return total
+  return Math.min(total, 2 ** 31 - 1)
+}
+
+/** How long a connect may take: kafkajs's retrier budget over `retries + 1` attempts of connectionTimeout. */
+export function connectBudgetMs(context: KafkaJSContext): number {
+  const retry = context.retry
+  const attempts = Math.min(retry.retries ?? 5, 50) + 1
+  const connectionTimeout = context.config.connectionTimeout ?? 1000
+  return Math.min(retryBudgetMs(retry) + connectionTimeout * attempts, 2 ** 31 - 1)
 }
 
 export class KafkaJSProducer {
@@ -121,15 +129,14 @@ export class KafkaJSProducer {
       })
       this.#cluster = cluster
       this.#common = options
-      // kafkajs's connect runs under its retrier: bound ours by the same budget.
-      const connectionTimeout = this.#context.config.connectionTimeout ?? 1000
-      const timeoutMs = retryBudgetMs(this.#retry) + connectionTimeout * ((this.#retry.retries ?? 5) + 1)
+      // kafkajs's connect runs under the cluster's retrier (the Kafka-level `retry`): bound ours by its budget.
+      const timeoutMs = connectBudgetMs(this.#context)
       try {
         await cluster.connect({ timeoutMs })
       } catch (err) {
         await cluster.close().catch(() => {})
         this.#cluster = undefined
-        throw toKafkaJSRetryError(err, { retryCount: this.#retry.retries ?? 5, retryTime: timeoutMs })
+        throw toKafkaJSRetryError(err, { retryCount: this.#context.retry.retries ?? 5, retryTime: timeoutMs })
       }
     } catch (err) {
       this.#status = 'disconnected'
