@@ -11,7 +11,7 @@
  */
 import { Cluster, resolveCommonOptions } from '../cluster/index.js'
 import { PRODUCER_CLUSTER } from '../internal/seams.js'
-import { Producer, type ProducerOptions } from '../producer/index.js'
+import { Producer as NativeProducer, type ProducerOptions } from '../producer/index.js'
 import { compressionName } from './compression.js'
 import type { KafkaJSContext } from './context.js'
 import {
@@ -93,10 +93,10 @@ export class KafkaJSProducer {
   #status: Status = 'disconnected'
   #cluster: Cluster | undefined
   #common: ProducerOptions | undefined
-  readonly #natives = new Map<string, Producer>()
+  readonly #natives = new Map<string, NativeProducer>()
   /** Topics checked to exist (allowAutoTopicCreation: false). */
   readonly #checkedTopics = new Set<string>()
-  #txnProducer: Producer | undefined
+  #txnProducer: NativeProducer | undefined
   #txnInitialized = false
   #txnOpen = false
 
@@ -382,12 +382,12 @@ export class KafkaJSProducer {
     } as ProducerOptions
   }
 
-  #native(acks: number, codec: NonNullable<ProducerOptions['compressionType']>): Producer {
+  #native(acks: number, codec: NonNullable<ProducerOptions['compressionType']>): NativeProducer {
     const key = `${acks}/${codec}`
     let p = this.#natives.get(key)
     if (p === undefined) {
       try {
-        p = new Producer({
+        p = new NativeProducer({
           ...this.#nativeOptions(),
           acks: acks as 0 | 1 | -1,
           compressionType: codec,
@@ -401,11 +401,11 @@ export class KafkaJSProducer {
     return p
   }
 
-  #transactional(): Producer {
+  #transactional(): NativeProducer {
     if (this.#txnProducer === undefined) {
       if (this.#cluster === undefined) throw new KafkaJSError('The producer is disconnected')
       try {
-        this.#txnProducer = new Producer({
+        this.#txnProducer = new NativeProducer({
           ...this.#nativeOptions(),
           acks: 'all',
           transactionalId: this.#config.transactionalId!,
@@ -478,3 +478,6 @@ function toRecordMetadata(
   }
   return out
 }
+
+/** kafkajs's name for the producer type. */
+export type Producer = KafkaJSProducer
