@@ -21,8 +21,8 @@ it('the Kafka & Producer examples of docs/migrating-from-kafkajs.md run', async 
       const src = block
         .split("'localhost:9092'")
         .join(JSON.stringify(inject('kafkaBootstrapServers')))
-        .split("topic: 'orders'")
-        .join(`topic: 'orders${suffix}'`)
+        .split("topic: 'kafkajs-orders'")
+        .join(`topic: 'kafkajs-orders${suffix}'`)
         .replace(/from 'kafka-wire\/kafkajs'/g, `from ${JSON.stringify(join(root, 'src/kafkajs/index.ts'))}`)
         .replace(/console\.log\(/g, '__log(')
       const file = join(dir, `block-${i}.ts`)
@@ -36,5 +36,5 @@ it('the Kafka & Producer examples of docs/migrating-from-kafkajs.md run', async 
     rmSync(dir, { recursive: true, force: true })
   }
   // The first example sends two keyed messages (auto-created topic, one partition by default).
-  expect(logged[0]).toMatch(new RegExp(`^orders${suffix}/\\d@\\d+$`))
+  expect(logged[0]).toMatch(new RegExp(`^kafkajs-orders${suffix}/\\d@\\d+$`))
 })
