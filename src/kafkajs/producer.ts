@@ -381,6 +381,11 @@ export class KafkaJSProducer {
       [PRODUCER_CLUSTER]: this.#cluster,
       // kafkajs sends at once; records of one send() still share a batch (they are appended together).
       lingerMs: 0,
+      // kafkajs sends each call's messages as one request per broker, however many: batches of up
+      // to 256 KB come close (the 16 KB default made a sendBatch of 1,000 × 1 KB records 63
+      // requests, 4× slower), with the memory budget raised to match.
+      batchSize: 262_144,
+      bufferMemory: 67_108_864,
       maxInFlightRequestsPerConnection: Math.min(this.#maxInFlight(), 5),
       ...(c.retry?.retries === undefined ? {} : { retries: Math.max(0, Math.min(c.retry.retries, 2147483647)) }),
     } as ProducerOptions
