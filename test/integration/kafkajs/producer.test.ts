@@ -132,11 +132,15 @@ describe('kafkajs layer: producer (more)', () => {
       const remove = producer.on(producer.events.CONNECT, (e) => events.push(e))
       producer.on(producer.events.DISCONNECT, (e) => events.push(e))
       await producer.connect()
+      await producer.connect()
+      const topic = ctx.name('events')
+      await ctx.createTopic(topic, 1)
+      const sent = sortMetadata(await producer.send({ topic, messages: [{ value: 'after two connects' }] }))
       remove()
       await producer.disconnect()
       await producer.connect()
       await producer.disconnect()
-      return { events, names: producer.events }
+      return { events, names: producer.events, sent }
     })
     expect(layer).toEqual(kafkajs)
   })
