@@ -286,9 +286,15 @@ export class ClassicMembership implements GroupMembership {
     const assigned = this.#assignedMetadata
     if (assigned === null || this.#state !== 'STABLE') return
     for (const [topic, count] of assigned) {
-      const now = partitionCounts.get(topic)
-      if (now !== undefined && now !== count) {
-        this.requestRejoin(`partition count of ${topic} changed from ${count} to ${now}`)
+      // A topic missing from fresh metadata was deleted (or is unavailable): a change too, as in
+      // Java's metadata snapshot, so that its partitions are revoked instead of held for good.
+      const now = partitionCounts.get(topic) ?? 0
+      if (now !== count) {
+        this.requestRejoin(
+          now === 0
+            ? `${topic} is gone from the metadata`
+            : `partition count of ${topic} changed from ${count} to ${now}`,
+        )
         return
       }
     }

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { Admin, Consumer } from '../../../src/index.js'
+import { GROUP_PROTOCOLS } from './protocols.js'
 
 const bootstrap = inject('kafkaBootstrapServers')
 const run = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`
@@ -109,5 +110,35 @@ describe('a consumer and topics that do not exist', () => {
     expect(stderr.trim().split('\n').at(-1)).toMatch(
       new RegExp(`^kafka-wire: UnknownTopicOrPartitionError: .*${oneP}-9`),
     )
+  })
+})
+
+describe.each(GROUP_PROTOCOLS)('a subscribed topic deleted under the %s protocol', (groupProtocol) => {
+  it('its partitions are revoked (the group rebalances), the other topic is kept', async () => {
+    const keep = `deleted-keep-${groupProtocol}-${run}`
+    const gone = `deleted-gone-${groupProtocol}-${run}`
+    await admin.createTopics([
+      { topic: keep, numPartitions: 1, replicationFactor: 1 },
+      { topic: gone, numPartitions: 1, replicationFactor: 1 },
+    ])
+    const consumer = new Consumer({
+      bootstrapServers: bootstrap,
+      groupId: `deleted-${groupProtocol}-${run}`,
+      groupProtocol,
+      metadataMaxAgeMs: 1000,
+      allowAutoCreateTopics: false, // or the consumer's own metadata requests would create the topic again
+    })
+    try {
+      consumer.subscribe([keep, gone])
+      const has = (t: string) => consumer.assignment().some((tp) => tp.topic === t)
+      await pollFor(consumer, 30_000, () => has(keep) && has(gone))
+      expect(has(gone)).toBe(true)
+      await admin.deleteTopics([gone])
+      await pollFor(consumer, 30_000, () => !has(gone))
+      expect(has(gone)).toBe(false)
+      expect(has(keep)).toBe(true)
+    } finally {
+      await consumer.close()
+    }
   })
 })
