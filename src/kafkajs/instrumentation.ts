@@ -46,7 +46,7 @@ export class KafkaJSInstrumentation {
   }
 
   /** Emits only when someone listens (building the event costs nothing otherwise). */
-  emit(eventName: string, payload: unknown = null): void {
+  emit(eventName: string, payload?: unknown): void {
     if (this.#emitter.listenerCount(eventName) === 0) return
     const event: InstrumentationEvent<unknown> = {
       id: nextId++,

@@ -1,0 +1,68 @@
+// The admin programs' adapter to the differential harness (differential.ts): a program drives
+// `new Kafka(config).admin()` of kafkajs 2.2.4 or of the layer through `step(label, call, view?)`,
+// which records each call's value (through `view`) or its error in the transcript. Errors are
+// recorded in more detail than the harness's normalise does (an admin's errors hold errors): class
+// name, retriable, type, topic/partition, the message of argument errors (kafkajs's own words),
+// and the errors an aggregate holds (`errors`, `groups`, `partitions`), recursively.
+import { type Allowance, type DiffContext, type KafkaJSModule, runDifferential } from './differential.js'
+
+/** An error as the transcript shows it. */
+export function describeError(e: unknown): Record<string, unknown> {
+  const x = e as Record<string, any>
+  const out: Record<string, unknown> = { name: x.name, retriable: x.retriable }
+  if (x.type !== undefined) out.type = x.type
+  else out.message = x.message
+  if (x.topic !== undefined) out.topic = x.topic
+  if (x.partition !== undefined) out.partition = x.partition
+  if (x.cause instanceof Error && x.cause.name.startsWith('KafkaJS')) out.cause = describeError(x.cause)
+  if (Array.isArray(x.errors)) out.errors = x.errors.map(describeError)
+  if (Array.isArray(x.groups))
+    out.groups = x.groups.map((g: any) => ({
+      groupId: g.groupId,
+      errorCode: g.errorCode,
+      error: describeError(g.error),
+    }))
+  if (Array.isArray(x.partitions))
+    out.partitions = x.partitions.map((p: any) => ({
+      partition: p.partition,
+      offset: p.offset,
+      error: describeError(p.error),
+    }))
+  return out
+}
+
+export type Step = <T>(label: string, call: () => Promise<T>, view?: (value: any) => unknown) => Promise<T | undefined>
+
+export type AdminProgram = (admin: any, step: Step, ctx: DiffContext, kafkajs: KafkaJSModule) => Promise<void>
+
+/** Runs an admin program on kafkajs and on the layer; returns both transcripts (normalised, names replaced). */
+export function adminDifferential(
+  program: AdminProgram,
+  options: { allow?: readonly Allowance[] } = {},
+): Promise<{ kafkajs: unknown; layer: unknown }> {
+  return runDifferential(async (k, ctx) => {
+    const admin = new k.Kafka(ctx.kafkaConfig()).admin()
+    const transcript: unknown[] = []
+    const step: Step = async (label, call, view = (v) => v) => {
+      try {
+        const value = await call()
+        transcript.push({ step: label, value: view(value) })
+        return value
+      } catch (e) {
+        transcript.push({ step: label, error: describeError(e) })
+        return undefined
+      }
+    }
+    try {
+      await program(admin, step, ctx, k)
+    } finally {
+      await admin.disconnect().catch(() => {})
+    }
+    // KJS_ADMIN_TRANSCRIPT=1 prints the layer's transcript (to read what is compared).
+    if (process.env.KJS_ADMIN_TRANSCRIPT && ctx.side === 'layer') console.log(JSON.stringify(transcript, null, 1))
+    return transcript
+  }, options)
+}
+
+export const byPartition = (list: any[]): any[] =>
+  [...list].sort((a, b) => (a.partition ?? a.partitionId ?? 0) - (b.partition ?? b.partitionId ?? 0))
