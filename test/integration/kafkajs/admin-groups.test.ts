@@ -50,7 +50,7 @@ function decodedGroups(r: any) {
 }
 
 it('configs and groups', async () => {
-  const { kafkajs, layer } = await adminDifferential(async (admin, step, ctx, k) => {
+  const { kafkajs, layer, documented } = await adminDifferential(async (admin, step, ctx, k) => {
     const name = (x: string) => ctx.name(x)
     const { ConfigResourceTypes } = k
     await admin.connect()
@@ -125,6 +125,12 @@ it('configs and groups', async () => {
           .sort(),
     )
     await step(
+      'describeGroups of a group setOffsets made',
+      () => admin.describeGroups([empty]),
+      (r: any) => r.groups.map((g: any) => [g.state, g.protocolType]),
+      'setOffsets commits as an admin (no member): the group it creates has no protocol type',
+    )
+    await step(
       'describeGroups running + unknown',
       () => admin.describeGroups([running.groupId, name('unknown-group')]),
       decodedGroups,
@@ -139,6 +145,10 @@ it('configs and groups', async () => {
     await admin.deleteTopics({ topics: [topic] })
   })
   expect(layer).toEqual(kafkajs)
+  expect(documented.get('describeGroups of a group setOffsets made')).toEqual({
+    kafkajs: { value: [['Empty', 'consumer']] },
+    layer: { value: [['Empty', '']] },
+  })
 })
 
 it('ACLs (no authorizer) and partition reassignments (one broker)', async () => {

@@ -4,11 +4,13 @@ import { expect, it } from 'vitest'
 import { adminDifferential, byPartition } from './admin-differential.js'
 
 it('topics: create (new, existing, invalid), list, metadata, partitions, delete', async () => {
-  const { kafkajs, layer } = await adminDifferential(async (admin, step, ctx) => {
+  const { kafkajs, layer, documented } = await adminDifferential(async (admin, step, ctx) => {
     const name = (x: string) => ctx.name(x)
     const events: string[] = []
     admin.on(admin.events.CONNECT, (e: any) => events.push(`${e.type} ${Object.keys(e).sort()} ${e.payload}`))
     admin.on(admin.events.DISCONNECT, (e: any) => events.push(`${e.type} ${Object.keys(e).sort()} ${e.payload}`))
+    const requests: string[] = []
+    admin.on(admin.events.REQUEST, (e: any) => requests.push(e.payload.apiName))
     await step('on(unknown event)', async () => admin.on('admin.nope', () => {}))
     await step('connect', () => admin.connect())
     const topic = name('orders')
@@ -27,6 +29,12 @@ it('topics: create (new, existing, invalid), list, metadata, partitions, delete'
       admin.createTopics({
         topics: [{ topic: name('bad'), configEntries: [{ name: 'cleanup.policy', value: 'nope' }] }],
       }),
+    )
+    await step(
+      'createTopics validateOnly',
+      () => admin.createTopics({ validateOnly: true, topics: [{ topic: name('dry-run') }] }),
+      null,
+      'validateOnly: kafkajs then waits for the leaders of a topic it did not create and fails; the layer resolves true',
     )
     await step('createTopics invalid name', () => admin.createTopics({ topics: [{ topic: 'bad name!' }] }))
     await step('createTopics not an array', () => admin.createTopics({ topics: 'x' }))
@@ -73,6 +81,12 @@ it('topics: create (new, existing, invalid), list, metadata, partitions, delete'
     await step('deleteTopics invalid', () => admin.deleteTopics({ topics: [1] }))
     await step('disconnect', () => admin.disconnect())
     await step('events', async () => events)
+    await step('REQUEST events', async () => requests.length > 0, null, 'the layer emits no REQUEST events')
   })
   expect(layer).toEqual(kafkajs)
+  expect(documented.get('createTopics validateOnly')).toEqual({
+    kafkajs: { error: expect.objectContaining({ name: 'KafkaJSProtocolError', type: 'UNKNOWN_TOPIC_OR_PARTITION' }) },
+    layer: { value: true },
+  })
+  expect(documented.get('REQUEST events')).toEqual({ kafkajs: { value: true }, layer: { value: false } })
 })
