@@ -11,7 +11,7 @@
  */
 import { Cluster, resolveCommonOptions } from '../cluster/index.js'
 import { PRODUCER_CLUSTER } from '../internal/seams.js'
-import { Producer, type ProducerOptions } from '../producer/index.js'
+import { Producer as NativeProducer, type ProducerOptions } from '../producer/index.js'
 import { compressionName } from './compression.js'
 import type { KafkaJSContext } from './context.js'
 import {
@@ -70,7 +70,15 @@ export function retryBudgetMs(retry: RetryOptions): number {
     total += t
     t = Math.min(t * (retry.multiplier ?? 2), retry.maxRetryTime ?? 30000)
   }
-  return total
+  return Math.min(total, 2 ** 31 - 1)
+}
+
+/** How long a connect may take: kafkajs's retrier budget over `retries + 1` attempts of connectionTimeout. */
+export function connectBudgetMs(context: KafkaJSContext): number {
+  const retry = context.retry
+  const attempts = Math.min(retry.retries ?? 5, 50) + 1
+  const connectionTimeout = context.config.connectionTimeout ?? 1000
+  return Math.min(retryBudgetMs(retry) + connectionTimeout * attempts, 2 ** 31 - 1)
 }
 
 export class KafkaJSProducer {
@@ -85,10 +93,10 @@ export class KafkaJSProducer {
   #status: Status = 'disconnected'
   #cluster: Cluster | undefined
   #common: ProducerOptions | undefined
-  readonly #natives = new Map<string, Producer>()
+  readonly #natives = new Map<string, NativeProducer>()
   /** Topics checked to exist (allowAutoTopicCreation: false). */
   readonly #checkedTopics = new Set<string>()
-  #txnProducer: Producer | undefined
+  #txnProducer: NativeProducer | undefined
   #txnInitialized = false
   #txnOpen = false
 
@@ -121,15 +129,14 @@ export class KafkaJSProducer {
       })
       this.#cluster = cluster
       this.#common = options
-      // kafkajs's connect runs under its retrier: bound ours by the same budget.
-      const connectionTimeout = this.#context.config.connectionTimeout ?? 1000
-      const timeoutMs = retryBudgetMs(this.#retry) + connectionTimeout * ((this.#retry.retries ?? 5) + 1)
+      // kafkajs's connect runs under the cluster's retrier (the Kafka-level `retry`): bound ours by its budget.
+      const timeoutMs = connectBudgetMs(this.#context)
       try {
         await cluster.connect({ timeoutMs })
       } catch (err) {
         await cluster.close().catch(() => {})
         this.#cluster = undefined
-        throw toKafkaJSRetryError(err, { retryCount: this.#retry.retries ?? 5, retryTime: timeoutMs })
+        throw toKafkaJSRetryError(err, { retryCount: this.#context.retry.retries ?? 5, retryTime: timeoutMs })
       }
     } catch (err) {
       this.#status = 'disconnected'
@@ -375,12 +382,12 @@ export class KafkaJSProducer {
     } as ProducerOptions
   }
 
-  #native(acks: number, codec: NonNullable<ProducerOptions['compressionType']>): Producer {
+  #native(acks: number, codec: NonNullable<ProducerOptions['compressionType']>): NativeProducer {
     const key = `${acks}/${codec}`
     let p = this.#natives.get(key)
     if (p === undefined) {
       try {
-        p = new Producer({
+        p = new NativeProducer({
           ...this.#nativeOptions(),
           acks: acks as 0 | 1 | -1,
           compressionType: codec,
@@ -394,11 +401,11 @@ export class KafkaJSProducer {
     return p
   }
 
-  #transactional(): Producer {
+  #transactional(): NativeProducer {
     if (this.#txnProducer === undefined) {
       if (this.#cluster === undefined) throw new KafkaJSError('The producer is disconnected')
       try {
-        this.#txnProducer = new Producer({
+        this.#txnProducer = new NativeProducer({
           ...this.#nativeOptions(),
           acks: 'all',
           transactionalId: this.#config.transactionalId!,
@@ -471,3 +478,6 @@ function toRecordMetadata(
   }
   return out
 }
+
+/** kafkajs's name for the producer type. */
+export type Producer = KafkaJSProducer

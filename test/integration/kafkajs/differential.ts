@@ -41,6 +41,8 @@ export interface DiffContext {
   createTopic(topic: string, partitions?: number, configs?: Record<string, string>): Promise<void>
   /** Every record of the topic, read with raw Fetch requests (not the API under test), in partition/offset order. */
   readTopic(topic: string, minRecords: number): Promise<NormalisedRecord[]>
+  /** A group's committed offsets, through kafka-wire's native Admin: [topic, partition, offset] sorted. */
+  committedOffsets(groupId: string): Promise<[string, number, string][]>
 }
 
 export interface NormalisedRecord {
@@ -106,6 +108,17 @@ function makeContext(side: Side, brokers: string[], run: string, names: Map<stri
         await admin.close()
       }
     },
+    async committedOffsets(groupId) {
+      const admin = new Admin({ bootstrapServers: brokers })
+      try {
+        const list = await admin.listConsumerGroupOffsets(groupId)
+        return list
+          .map((o): [string, number, string] => [o.topic, o.partition, String(o.offset)])
+          .sort((x, y) => (x[0] === y[0] ? x[1] - y[1] : x[0] < y[0] ? -1 : 1))
+      } finally {
+        await admin.close()
+      }
+    },
     async readTopic(topic, minRecords) {
       const records = await readTopic(brokers.join(','), topic, { minRecords, timeoutMs: 30_000 })
       return records.map(normaliseRecord)
@@ -127,7 +140,7 @@ function normaliseRecord(r: ReadRecord): NormalisedRecord {
 
 /** The identity kafkajs applications see of an error. */
 function normaliseError(e: Error & Record<string, unknown>, depth: number): Record<string, unknown> {
-  const out: Record<string, unknown> = { error: e.name, retriable: e.retriable }
+  const out: Record<string, unknown> = { error: e.name, retriable: e.retriable, message: e.message }
   if (typeof e.type === 'string') out.type = e.type
   if (e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name === 'KafkaJSNonRetriableError') {
     const cause = e.cause as (Error & Record<string, unknown>) | undefined
