@@ -6,7 +6,7 @@ import { createRequire } from 'node:module'
 import { afterAll, beforeAll, expect, inject, it } from 'vitest'
 import { Admin } from '../../../src/admin/index.js'
 import type { Cluster } from '../../../src/cluster/index.js'
-import { joinClassicGroup, type Member, rawCluster, uniqueName } from '../admin/helpers.js'
+import { joinClassicGroup, joinConsumerGroup, type Member, rawCluster, uniqueName } from '../admin/helpers.js'
 import { adminDifferential } from './admin-differential.js'
 
 const bootstrap = () => inject('kafkaBootstrapServers')
@@ -15,12 +15,18 @@ const { AssignerProtocol } = createRequire(import.meta.url)('kafkajs')
 let cluster: Cluster
 let native: Admin
 let member: Member
-const running = { topic: uniqueName('kjs-running'), groupId: uniqueName('kjs-running-group') }
+let kip848: Member
+const running = {
+  topic: uniqueName('kjs-running'),
+  groupId: uniqueName('kjs-running-group'),
+  kip848: uniqueName('kjs-848'),
+}
 
 beforeAll(async () => {
   cluster = rawCluster(bootstrap())
   native = new Admin({ bootstrapServers: bootstrap() })
   await native.createTopics([{ topic: running.topic, numPartitions: 2 }])
+  kip848 = await joinConsumerGroup(cluster, running.kip848, [running.topic])
   member = await joinClassicGroup(
     cluster,
     running.groupId,
@@ -30,6 +36,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await member?.leave().catch(() => {})
+  await kip848?.leave().catch(() => {})
   await native?.deleteTopics([running.topic]).catch(() => {})
   await native?.close()
   await cluster?.close()
@@ -131,6 +138,12 @@ it('configs and groups', async () => {
       'setOffsets commits as an admin (no member): the group it creates has no protocol type',
     )
     await step(
+      'describeGroups of a KIP-848 group',
+      () => admin.describeGroups([running.kip848]),
+      (r: any) => r.groups.map((g: any) => [g.state, g.members.length]),
+      'KIP-848 groups are described through ConsumerGroupDescribe',
+    )
+    await step(
       'describeGroups running + unknown',
       () => admin.describeGroups([running.groupId, name('unknown-group')]),
       decodedGroups,
@@ -145,6 +158,10 @@ it('configs and groups', async () => {
     await admin.deleteTopics({ topics: [topic] })
   })
   expect(layer).toEqual(kafkajs)
+  expect(documented.get('describeGroups of a KIP-848 group')).toEqual({
+    kafkajs: { value: [['Dead', 0]] },
+    layer: { value: [[expect.stringMatching(/^(Stable|Assigning|Reconciling)$/), 1]] },
+  })
   expect(documented.get('describeGroups of a group setOffsets made')).toEqual({
     kafkajs: { value: [['Empty', 'consumer']] },
     layer: { value: [['Empty', '']] },
