@@ -5,8 +5,9 @@
  *
  * Owner: kafka-wire/kafkajs admin.
  */
-import type { NewTopic, TopicDescription } from '../admin/index.js'
+import { AdminAggregateError, type NewTopic, type TopicDescription } from '../admin/index.js'
 import { ErrorCode } from '../error-codes.js'
+import { KafkaError } from '../errors.js'
 import { type AdminScope, afterRetries, check, codeOf, itemErrors, kjs, protocolError } from './admin-support.js'
 import { KafkaJSAggregateError, KafkaJSCreateTopicError } from './errors.js'
 import type { PartitionMetadata } from './types.js'
@@ -127,16 +128,15 @@ export async function createTopics(scope: AdminScope, request: CreateTopicsReque
     })
     return true
   } catch (e) {
-    const errors = itemErrors(e)
-    const topicErrors = errors.filter((x) => codeOf(x) !== undefined && (x as { topic?: string }).topic !== undefined)
-    if (topicErrors.length === errors.length && topicErrors.length > 0 && e !== errors[0]) {
-      if (topicErrors.every((x) => codeOf(x) === 'TOPIC_ALREADY_EXISTS')) return false
-      throw new KafkaJSAggregateError(
-        'Topic creation errors',
-        topicErrors.map((x) => new KafkaJSCreateTopicError(protocolError(x), (x as { topic: string }).topic)),
-      )
-    }
-    throw kjs(errors[0])
+    // Topic errors (each naming its topic) are what kafkajs aggregates; anything else is thrown as is.
+    if (!(e instanceof AdminAggregateError)) throw kjs(e)
+    if (e.errors.every((x) => codeOf(x) === 'TOPIC_ALREADY_EXISTS')) return false
+    throw new KafkaJSAggregateError(
+      'Topic creation errors',
+      e.errors.map(
+        (x) => new KafkaJSCreateTopicError(protocolError(x), x instanceof KafkaError ? (x.topic ?? '') : ''),
+      ),
+    )
   }
 }
 

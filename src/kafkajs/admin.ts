@@ -13,9 +13,10 @@ import { Admin as NativeAdmin } from '../admin/index.js'
 import * as acls from './admin-acls.js'
 import * as groups from './admin-groups.js'
 import * as offsets from './admin-offsets.js'
-import { ADMIN_EVENTS, type AdminEvents, type AdminScope, kjs, retryBudgetMs } from './admin-support.js'
+import { ADMIN_EVENTS, type AdminEvents, type AdminScope, lastError, retryBudgetMs } from './admin-support.js'
 import * as topics from './admin-topics.js'
 import type { KafkaJSContext } from './context.js'
+import { toKafkaJSRetryError } from './errors.js'
 import { KafkaJSInstrumentation } from './instrumentation.js'
 import type { KafkaJSLogger } from './logger.js'
 import type { InstrumentationEvent, RetryOptions } from './types.js'
@@ -108,10 +109,14 @@ export class KafkaJSAdmin {
   /** Connects (fetching the cluster's metadata) and emits CONNECT. */
   async connect(): Promise<void> {
     const admin = await this.#connection()
+    // kafkajs connects under the Kafka-level retrier, each attempt bounded by connectionTimeout.
+    const retry = this.context.retry
+    const attempts = Math.min(retry.retries ?? 5, 50) + 1
+    const timeoutMs = retryBudgetMs(retry, 0) + (this.context.config.connectionTimeout ?? 1000) * attempts
     try {
-      await admin.describeCluster(this.#scope.callOptions())
+      await admin.describeCluster({ timeoutMs })
     } catch (e) {
-      throw kjs(e)
+      throw toKafkaJSRetryError(lastError(e), { retryCount: attempts - 1, retryTime: timeoutMs })
     }
     this.#instrumentation.emit(ADMIN_EVENTS.CONNECT)
   }

@@ -10,8 +10,10 @@ import { type Allowance, type DiffContext, type KafkaJSModule, runDifferential }
 export function describeError(e: unknown): Record<string, unknown> {
   const x = e as Record<string, any>
   const out: Record<string, unknown> = { name: x.name, retriable: x.retriable }
+  // Messages are kafkajs's own words for argument errors; network errors carry the OS's and the client's.
+  const network = (n: unknown) => typeof n === 'string' && /Connection|Timeout|SASL/.test(n)
   if (x.type !== undefined) out.type = x.type
-  else out.message = x.message
+  else if (!network(x.name) && !network(x.cause?.name)) out.message = x.message
   if (x.topic !== undefined) out.topic = x.topic
   if (x.partition !== undefined) out.partition = x.partition
   if (x.cause instanceof Error && x.cause.name.startsWith('KafkaJS')) out.cause = describeError(x.cause)

@@ -90,3 +90,13 @@ it('topics: create (new, existing, invalid), list, metadata, partitions, delete'
   })
   expect(documented.get('REQUEST events')).toEqual({ kafkajs: { value: true }, layer: { value: false } })
 })
+
+it('connect to a broker that is not there', async () => {
+  const { kafkajs, layer } = await adminDifferential(async (_admin, step, ctx, k) => {
+    // Port 1 on this host: refused at once. Two retries, as ctx.kafkaConfig() sets.
+    const admin = new k.Kafka(ctx.kafkaConfig({ brokers: ['127.0.0.1:1'], connectionTimeout: 300 })).admin()
+    await step('connect', () => admin.connect())
+    await admin.disconnect()
+  })
+  expect(layer).toEqual(kafkajs)
+})
