@@ -90,6 +90,8 @@ const APIS = {
   DeleteAcls: 'Deletes ACLs matching filters.',
   AlterUserScramCredentials: 'Creates, updates or deletes SCRAM credentials.',
   DescribeUserScramCredentials: 'Lists SCRAM credentials of users.',
+  AlterPartitionReassignments: 'Starts or cancels the reassignment of partitions to other replicas.',
+  ListPartitionReassignments: 'Lists the partition reassignments in progress.',
 }
 const DATA = {
   ConsumerProtocolSubscription:

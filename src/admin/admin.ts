@@ -27,6 +27,7 @@ import {
   listConsumerGroupOffsetsOperation,
   listOffsetsOperation,
 } from './offsets.js'
+import { alterPartitionReassignmentsOperation, listPartitionReassignmentsOperation } from './reassignments.js'
 import { alterScramCall, describeScramOperation } from './scram.js'
 import {
   createPartitionsOperation,
@@ -42,6 +43,7 @@ import type {
   AdminCallOptions,
   AdminOptions,
   AlterConfigsResource,
+  AlterPartitionReassignmentsOptions,
   ClusterDescription,
   ConfigResourceDescription,
   ConsumerGroupLag,
@@ -71,9 +73,12 @@ import type {
   NewAclBinding,
   NewPartitions,
   NewTopic,
+  PartitionReassignment,
+  PartitionReassignmentRequest,
   ScramCredentialAlteration,
   TopicDescription,
   TopicListing,
+  TopicPartitionRef,
   UserScramCredentials,
 } from './types.js'
 
@@ -161,6 +166,26 @@ export class Admin implements AsyncDisposable {
   /** Raises topics' partition counts. Rejects with an AdminAggregateError naming each topic that failed. */
   createPartitions(items: readonly NewPartitions[], options: CreatePartitionsOptions = {}): Promise<void> {
     return this.#executor.call(options, () => createPartitionsOperation(items, options))
+  }
+
+  /**
+   * Starts moving partitions to other replicas (or cancels a move: `replicas: null`). Resolves once
+   * the controller accepted every one; the data moves in the background. Rejects with an
+   * AdminAggregateError naming each partition that failed (e.g. NO_REASSIGNMENT_IN_PROGRESS).
+   */
+  alterPartitionReassignments(
+    items: readonly PartitionReassignmentRequest[],
+    options: AlterPartitionReassignmentsOptions = {},
+  ): Promise<void> {
+    return this.#executor.call(options, () => alterPartitionReassignmentsOperation(items, options))
+  }
+
+  /** The partition reassignments in progress (of every partition, or of `partitions`), sorted. */
+  listPartitionReassignments(
+    partitions?: readonly TopicPartitionRef[] | null,
+    options: AdminCallOptions = {},
+  ): Promise<PartitionReassignment[]> {
+    return this.#executor.call(options, () => listPartitionReassignmentsOperation(partitions))
   }
 
   // -------------------------------------------------------------------------------------------

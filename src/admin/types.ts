@@ -495,3 +495,28 @@ export interface ScramCredentialDeletion {
 }
 
 export type ScramCredentialAlteration = ScramCredentialUpsertion | ScramCredentialDeletion
+
+// ---------------------------------------------------------------------------------------------
+// Partition reassignments
+
+export interface TopicPartitionRef {
+  topic: string
+  partition: number
+}
+
+/** A partition to move to `replicas` (preferred leader first), or `replicas: null` to cancel its reassignment. */
+export interface PartitionReassignmentRequest extends TopicPartitionRef {
+  replicas: readonly number[] | null
+}
+
+export interface AlterPartitionReassignmentsOptions extends AdminCallOptions {
+  /** Allow the new replica list to change the replication factor (KIP-860; brokers 3.9+). Default true. */
+  allowReplicationFactorChange?: boolean
+}
+
+/** A reassignment in progress: the current replicas and those being added and removed. */
+export interface PartitionReassignment extends TopicPartitionRef {
+  replicas: number[]
+  addingReplicas: number[]
+  removingReplicas: number[]
+}

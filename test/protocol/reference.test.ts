@@ -216,6 +216,8 @@ const REQUIRED_APIS = [
   'DeleteAcls',
   'AlterUserScramCredentials',
   'DescribeUserScramCredentials',
+  'AlterPartitionReassignments',
+  'ListPartitionReassignments',
 ]
 
 describe.skipIf(!haveReference)("schemas match Kafka's message definitions", () => {

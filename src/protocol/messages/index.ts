@@ -44,6 +44,8 @@ import { CreateAcls } from './create-acls.js'
 import { DeleteAcls } from './delete-acls.js'
 import { AlterUserScramCredentials } from './alter-user-scram-credentials.js'
 import { DescribeUserScramCredentials } from './describe-user-scram-credentials.js'
+import { AlterPartitionReassignments } from './alter-partition-reassignments.js'
+import { ListPartitionReassignments } from './list-partition-reassignments.js'
 export * from './produce.js'
 export * from './fetch.js'
 export * from './list-offsets.js'
@@ -87,6 +89,8 @@ export * from './create-acls.js'
 export * from './delete-acls.js'
 export * from './alter-user-scram-credentials.js'
 export * from './describe-user-scram-credentials.js'
+export * from './alter-partition-reassignments.js'
+export * from './list-partition-reassignments.js'
 export * from './consumer-protocol-subscription.js'
 export * from './consumer-protocol-assignment.js'
 
@@ -135,6 +139,8 @@ export const Apis = {
   DeleteAcls,
   AlterUserScramCredentials,
   DescribeUserScramCredentials,
+  AlterPartitionReassignments,
+  ListPartitionReassignments,
 } as const
 
 /** The same APIs by API key. */
