@@ -1,13 +1,614 @@
-/** kafka.consumer(): kafkajs's Consumer (run/eachMessage/eachBatch/events) on kafka-wire's Consumer (owner: consumer). */
+/**
+ * kafka.consumer(): kafkajs 2.2.4's Consumer (connect, subscribe, run with eachMessage/eachBatch,
+ * commitOffsets, seek, pause/resume, describeGroup, stop, events) on kafka-wire's native Consumer.
+ *
+ * The native Consumer (src/consumer) runs the classic group protocol with heartbeats on its worker
+ * thread; consumer-runner.ts turns its poll() into kafkajs's fetch loop. This file holds the API
+ * surface: argument checks and errors as kafkajs throws them, the mapping of kafkajs's options
+ * onto kafka-wire's, the crash/restart policy (retry.restartOnFailure), and a Cluster of the layer's
+ * own for what kafkajs does outside the group (RegExp subscriptions, describeGroup, the assigners'
+ * `cluster`).
+ *
+ * Options with no kafka-wire equivalent: maxInFlightRequests (one Fetch in flight per broker).
+ * Owner: the kafkajs consumer.
+ */
+import { Cluster, resolveClientOptions } from '../cluster/index.js'
+import { Consumer as NativeConsumer } from '../consumer/consumer.js'
+import type { ConsumerOptions } from '../consumer/options.js'
+import type { TopicPartition } from '../consumer/types.js'
+import { brokerError, ErrorCode } from '../errors.js'
+import { Apis } from '../protocol/index.js'
+import {
+  type AssignerCluster,
+  type PartitionAssigner,
+  PartitionAssigners,
+  type PartitionMetadata,
+  toNativeAssignor,
+} from './assigners.js'
+import { KafkaJSNonRetriableError, toKafkaJSError } from './consumer-errors.js'
+import {
+  ConsumerEventEmitter,
+  type ConsumerEventName,
+  ConsumerEventNames,
+  type ConsumerEvents,
+  type InstrumentationEvent,
+} from './consumer-events.js'
+import { KafkaJSRetrier, retriable, wrap } from './consumer-retry.js'
+import { type ConsumerRunConfig, Runner } from './consumer-runner.js'
+import type { TopicOffsets, TopicPartitions } from './consumer-state.js'
 import type { KafkaJSContext } from './context.js'
+import type { KafkaJSLogger } from './logger.js'
+import type { RetryOptions } from './types.js'
+
+export type {
+  Assigner,
+  GroupMember,
+  GroupMemberAssignment,
+  GroupState,
+  KafkaJSMemberAssignment as MemberAssignment,
+  KafkaJSMemberMetadata as MemberMetadata,
+  PartitionAssigner,
+} from './assigners.js'
+export { AssignerProtocol, PartitionAssigners } from './assigners.js'
+export type { Batch, IHeaders, KafkaMessage } from './consumer-batch.js'
+export type {
+  ConsumerEvents,
+  InstrumentationEvent,
+  RemoveInstrumentationEventListener,
+} from './consumer-events.js'
+export type {
+  ConsumerRunConfig,
+  EachBatchHandler,
+  EachBatchPayload,
+  EachMessageHandler,
+  EachMessagePayload,
+} from './consumer-runner.js'
+export type { PartitionOffset, TopicOffsets, TopicPartitions } from './consumer-state.js'
 
 export interface ConsumerConfig {
   groupId: string
+  partitionAssigners?: PartitionAssigner[]
+  metadataMaxAge?: number
+  sessionTimeout?: number
+  rebalanceTimeout?: number
+  heartbeatInterval?: number
+  maxBytesPerPartition?: number
+  minBytes?: number
+  maxBytes?: number
+  maxWaitTimeInMs?: number
+  retry?: RetryOptions & { restartOnFailure?: (err: Error) => Promise<boolean> }
+  allowAutoTopicCreation?: boolean
+  maxInFlightRequests?: number
+  readUncommitted?: boolean
+  rackId?: string
 }
 
+export type ConsumerSubscribeTopics = { topics: (string | RegExp)[]; fromBeginning?: boolean }
+/** @deprecated kafkajs's older form: one topic. */
+export type ConsumerSubscribeTopic = { topic: string | RegExp; fromBeginning?: boolean }
+
+export interface TopicPartitionOffset {
+  topic: string
+  partition: number
+  offset: string
+}
+
+export type TopicPartitionOffsetAndMetadata = TopicPartitionOffset & { metadata?: string | null }
+
+export interface MemberDescription {
+  clientHost: string
+  clientId: string
+  memberId: string
+  memberAssignment: Buffer
+  memberMetadata: Buffer
+}
+
+export type ConsumerGroupState = 'Unknown' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead' | 'Empty'
+
+export interface GroupDescription {
+  groupId: string
+  members: MemberDescription[]
+  protocol: string
+  protocolType: string
+  state: ConsumerGroupState
+  errorCode: number
+}
+
+const EVENT_NAMES = new Set<string>(Object.values(ConsumerEventNames))
+const EVENT_KEYS = Object.keys(ConsumerEventNames)
+  .map((k) => `consumer.events.${k}`)
+  .join(', ')
+
+const NOT_RUNNING = 'Consumer group was not initialized, consumer#run must be called first'
+
+/** Native poll() returns what one kafkajs fetch would hold; the byte limits (maxBytes…) bound it, not a count. */
+const MAX_POLL_RECORDS = 10000
+
 export class KafkaJSConsumer {
-  constructor(
-    readonly context: KafkaJSContext,
-    readonly config: ConsumerConfig,
-  ) {}
+  readonly events: ConsumerEvents = ConsumerEventNames
+  readonly #context: KafkaJSContext
+  readonly #config: ConsumerConfig
+  readonly #groupId: string
+  readonly #logger: KafkaJSLogger
+  readonly #emitter: ConsumerEventEmitter
+  readonly #assigners: PartitionAssigner[]
+  readonly #topics = new Map<string, { fromBeginning: boolean }>()
+  #cluster: Cluster | null = null
+  #native: NativeConsumer | null = null
+  #runner: Runner | null = null
+  #restartTimeout: NodeJS.Timeout | undefined
+  #stopping: Promise<void> | null = null
+
+  constructor(context: KafkaJSContext, config: ConsumerConfig) {
+    const { groupId, sessionTimeout = 30000, heartbeatInterval = 3000 } = config ?? ({} as ConsumerConfig)
+    if (!groupId) throw new KafkaJSNonRetriableError('Consumer groupId must be a non-empty string.')
+    if (heartbeatInterval >= sessionTimeout) {
+      throw new KafkaJSNonRetriableError(
+        `Consumer heartbeatInterval (${heartbeatInterval}) must be lower than sessionTimeout (${sessionTimeout}). It is recommended to set heartbeatInterval to approximately a third of the sessionTimeout.`,
+      )
+    }
+    this.#context = context
+    this.#config = config
+    this.#groupId = groupId
+    this.#logger = context.logger.namespace('Consumer')
+    this.#emitter = new ConsumerEventEmitter(this.#logger)
+    this.#assigners = config.partitionAssigners ?? [PartitionAssigners.roundRobin]
+  }
+
+  // --- connection -------------------------------------------------------------------------------------
+
+  async connect(): Promise<void> {
+    await this.#connectCluster()
+    this.#emitter.emit(ConsumerEventNames.CONNECT)
+  }
+
+  async #connectCluster(): Promise<Cluster> {
+    if (this.#cluster === null || this.#cluster.closed) {
+      const options = await this.#context.clientOptions()
+      const { common } = resolveClientOptions(
+        {
+          ...options,
+          ...(this.#config.metadataMaxAge !== undefined ? { metadataMaxAgeMs: this.#config.metadataMaxAge } : {}),
+        },
+        new Set(),
+        'consumer',
+      )
+      this.#cluster = new Cluster(common, { allowAutoTopicCreation: this.#config.allowAutoTopicCreation ?? true })
+    }
+    const cluster = this.#cluster
+    try {
+      await cluster.connect()
+    } catch (e) {
+      throw toKafkaJSError(e)
+    }
+    return cluster
+  }
+
+  async disconnect(): Promise<void> {
+    try {
+      await this.stop()
+      this.#logger.debug('consumer has stopped, disconnecting', { groupId: this.#groupId })
+      const cluster = this.#cluster
+      this.#cluster = null
+      await cluster?.close()
+      this.#emitter.emit(ConsumerEventNames.DISCONNECT)
+    } catch (e) {
+      const err = e as Error
+      this.#logger.error(`Caught error when disconnecting the consumer: ${err.message}`, {
+        stack: err.stack,
+        groupId: this.#groupId,
+      })
+      throw e
+    }
+  }
+
+  // --- subscription and run ---------------------------------------------------------------------------
+
+  async subscribe(subscription: ConsumerSubscribeTopics | ConsumerSubscribeTopic): Promise<void> {
+    if (this.#runner !== null) throw new KafkaJSNonRetriableError('Cannot subscribe to topic while consumer is running')
+    const {
+      topic,
+      topics,
+      fromBeginning = false,
+    } = (subscription ?? {}) as Partial<ConsumerSubscribeTopics & ConsumerSubscribeTopic>
+    if (!topic && !topics) throw new KafkaJSNonRetriableError('Missing required argument "topics"')
+    if (topics != null && !Array.isArray(topics))
+      throw new KafkaJSNonRetriableError('Argument "topics" must be an array')
+    const list = topics ?? [topic!]
+    for (const s of list) {
+      if (typeof s !== 'string' && !(s instanceof RegExp)) {
+        throw new KafkaJSNonRetriableError(
+          `Invalid topic ${s} (${typeof s}), the topic name has to be a String or a RegExp`,
+        )
+      }
+    }
+    const cluster = await this.#connectCluster()
+    const names: string[] = []
+    try {
+      if (list.some((s) => s instanceof RegExp)) {
+        const md = await cluster.sendAny(Apis.Metadata, { topics: null, allowAutoTopicCreation: false } as never)
+        const all = (md.topics as { name: string | null }[]).map((t) => t.name).filter((n): n is string => !!n)
+        for (const s of list) {
+          if (s instanceof RegExp) {
+            const matched = all.filter((n) => s.test(n))
+            this.#logger.debug('Subscription based on RegExp', {
+              groupId: this.#groupId,
+              topicRegExp: s.toString(),
+              matchedTopics: matched,
+            })
+            names.push(...matched)
+          } else names.push(s)
+        }
+      } else names.push(...(list as string[]))
+      // kafkajs loads the topics' metadata here: a missing topic (not auto-created) fails subscribe().
+      if (names.length > 0) {
+        await cluster.refreshMetadata({ topics: names })
+        for (const name of names) {
+          const code = cluster.topic(name)?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+          if (code !== ErrorCode.NONE) throw brokerError(code, `topic ${name}`, { topic: name })
+        }
+      }
+    } catch (e) {
+      throw toKafkaJSError(e)
+    }
+    for (const name of names) this.#topics.set(name, { fromBeginning })
+  }
+
+  async run(config: ConsumerRunConfig = {}): Promise<void> {
+    if (this.#runner !== null) {
+      this.#logger.warn('consumer#run was called, but the consumer is already running', { groupId: this.#groupId })
+      return
+    }
+    await this.#start(config)
+  }
+
+  async #start(config: ConsumerRunConfig): Promise<void> {
+    this.#logger.info('Starting', { groupId: this.#groupId })
+    const retrier = new KafkaJSRetrier(this.#config.retry ?? this.#context.retry)
+    let runner: Runner
+    let native: NativeConsumer
+    try {
+      const cluster = await this.#connectCluster()
+      const resetEarliest = [...this.#topics.values()].every((t) => t.fromBeginning) && this.#topics.size > 0
+      const mixed = new Set([...this.#topics.values()].map((t) => t.fromBeginning)).size > 1
+      const assignerCluster: AssignerCluster & Record<string, unknown> = {
+        findTopicPartitionMetadata: (topic: string) => partitionMetadata(cluster, topic),
+      }
+      const hooks = {
+        beforeAssign: (topics: string[]) => cluster.refreshMetadata({ topics }),
+        onLeader: () => runner.onLeader(),
+        onAssignment: (_a: unknown, protocol: string) => runner.onAssignment(protocol),
+      }
+      const assignors = this.#assigners.map((create) =>
+        toNativeAssignor(create({ cluster: assignerCluster, groupId: this.#groupId, logger: this.#logger }), hooks),
+      )
+      native = new NativeConsumer(await this.#nativeOptions(resetEarliest, assignors))
+      runner = new Runner(native, config, {
+        groupId: this.#groupId,
+        logger: this.#logger.namespace('Runner'),
+        emitter: this.#emitter,
+        heartbeatInterval: this.#config.heartbeatInterval ?? 3000,
+        maxWaitTimeInMs: this.#config.maxWaitTimeInMs ?? 5000,
+        leaderOf: (topic, partition) => cluster.leaderFor(topic, partition)?.nodeId ?? -1,
+        commit: (topics) => commitThrough(native, topics),
+        topics: this.#topics,
+        retry: retrier,
+        ...(mixed
+          ? { startingOffsets: (tps: TopicPartition[]) => this.#startingOffsets(native, tps, resetEarliest) }
+          : {}),
+      })
+      native.subscribe([...this.#topics.keys()], {
+        onPartitionsAssigned: (tps) => runner.onPartitionsAssigned(tps),
+        onPartitionsRevoked: (tps) => runner.onPartitionsRevoked(tps),
+        onPartitionsLost: (tps) => runner.onPartitionsLost(tps),
+      })
+    } catch (e) {
+      await this.#onCrash(toKafkaJSError(e), config, retrier)
+      return
+    }
+    this.#native = native
+    this.#runner = runner
+    await runner.start()
+    const ended = runner.finished.then(async ({ error }) => {
+      if (error !== null && this.#runner === runner) await this.#onCrash(error, config, retrier)
+    })
+    if (!runner.running) await ended // failed before joining: run() resolves after the crash, as kafkajs's
+  }
+
+  async #nativeOptions(
+    resetEarliest: boolean,
+    assignors: ReturnType<typeof toNativeAssignor>[],
+  ): Promise<ConsumerOptions> {
+    const c = this.#config
+    const common = await this.#context.clientOptions()
+    return {
+      ...common,
+      ...(c.metadataMaxAge !== undefined ? { metadataMaxAgeMs: c.metadataMaxAge } : {}),
+      groupId: this.#groupId,
+      enableAutoCommit: false,
+      autoOffsetReset: resetEarliest ? 'earliest' : 'latest',
+      partitionAssignmentStrategy: assignors,
+      sessionTimeoutMs: c.sessionTimeout ?? 30000,
+      heartbeatIntervalMs: c.heartbeatInterval ?? 3000,
+      // kafkajs's rebalanceTimeout is JoinGroup's rebalance timeout, which is Java's max.poll.interval.ms.
+      maxPollIntervalMs: c.rebalanceTimeout ?? 60000,
+      maxPartitionFetchBytes: c.maxBytesPerPartition ?? 1048576,
+      fetchMinBytes: c.minBytes ?? 1,
+      fetchMaxBytes: c.maxBytes ?? 10485760,
+      fetchMaxWaitMs: c.maxWaitTimeInMs ?? 5000,
+      isolationLevel: c.readUncommitted ? 'read_uncommitted' : 'read_committed',
+      allowAutoCreateTopics: c.allowAutoTopicCreation ?? true,
+      maxPollRecords: MAX_POLL_RECORDS,
+      ...(c.rackId ? { clientRack: c.rackId } : {}),
+    }
+  }
+
+  /** Topics subscribed with a fromBeginning other than the native reset: their partitions without a commit. */
+  async #startingOffsets(native: NativeConsumer, tps: TopicPartition[], resetEarliest: boolean): Promise<void> {
+    const odd = tps.filter((tp) => this.#topics.get(tp.topic)?.fromBeginning !== resetEarliest)
+    if (odd.length === 0) return
+    const committed = await native.committed(odd)
+    const fresh = odd.filter((_, i) => committed[i]?.offset === null)
+    if (fresh.length === 0) return
+    if (resetEarliest) native.seekToEnd(fresh)
+    else native.seekToBeginning(fresh)
+  }
+
+  async #onCrash(e: Error, config: ConsumerRunConfig, retrier: KafkaJSRetrier): Promise<void> {
+    const err = e as Error & { retryCount?: number; retryTime?: number }
+    this.#logger.error(`Crash: ${err.name}: ${err.message}`, {
+      groupId: this.#groupId,
+      retryCount: err.retryCount,
+      stack: err.stack,
+    })
+    await this.disconnect().catch(() => {})
+    let cause = err as { retriable?: boolean; cause?: unknown }
+    while (cause.cause) cause = cause.cause as { retriable?: boolean; cause?: unknown }
+    const retriable = err.name === 'KafkaJSNumberOfRetriesExceeded' || cause.retriable === true
+    const restartOnFailure = this.#config.retry?.restartOnFailure ?? this.#context.retry.restartOnFailure
+    let restart = retriable
+    if (retriable && restartOnFailure) {
+      restart = await restartOnFailure(err).catch((error: Error) => {
+        this.#logger.error(
+          'Caught error when invoking user-provided "restartOnFailure" callback. Defaulting to restarting.',
+          { error: error?.message ?? error, cause: err.message, groupId: this.#groupId },
+        )
+        return true
+      })
+    }
+    this.#emitter.emit(ConsumerEventNames.CRASH, { error: err, groupId: this.#groupId, restart })
+    if (restart) {
+      const retryTime = err.retryTime || retrier.initialRetryTime
+      this.#logger.error(`Restarting the consumer in ${retryTime}ms`, {
+        retryCount: err.retryCount,
+        retryTime,
+        groupId: this.#groupId,
+      })
+      this.#restartTimeout = setTimeout(() => {
+        this.#start(config).catch(() => {})
+      }, retryTime)
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping ??= this.#stop().finally(() => {
+      this.#stopping = null
+    })
+    return this.#stopping
+  }
+
+  async #stop(): Promise<void> {
+    try {
+      const runner = this.#runner
+      const native = this.#native
+      if (runner !== null) {
+        this.#logger.debug('stop consumer group', { groupId: this.#groupId })
+        await runner.stop()
+        await native?.close().catch(() => {}) // leaves the group (the listener commits what was resolved)
+        this.#runner = null
+        this.#native = null
+        this.#emitter.emit(ConsumerEventNames.STOP)
+      }
+      clearTimeout(this.#restartTimeout)
+      this.#logger.info('Stopped', { groupId: this.#groupId })
+    } catch (e) {
+      const err = e as Error
+      this.#logger.error(`Caught error when stopping the consumer: ${err.message}`, {
+        stack: err.stack,
+        groupId: this.#groupId,
+      })
+      throw e
+    }
+  }
+
+  // --- offsets --------------------------------------------------------------------------------------------
+
+  async commitOffsets(topicPartitions: TopicPartitionOffsetAndMetadata[] = []): Promise<void> {
+    const byTopic = new Map<string, { partition: number; offset: string; metadata: string | null }[]>()
+    for (const { topic, partition, offset, metadata = null } of topicPartitions) {
+      if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic ${topic}`)
+      if (Number.isNaN(Number(partition)) || partition === undefined || partition === null) {
+        throw new KafkaJSNonRetriableError(`Invalid partition, expected a number received ${partition}`)
+      }
+      const value = toLong(offset)
+      if (value === null) throw new KafkaJSNonRetriableError(`Invalid offset, expected a long received ${offset}`)
+      if (value < 0n) throw new KafkaJSNonRetriableError('Offset must not be a negative number')
+      if (metadata !== null && typeof metadata !== 'string') {
+        throw new KafkaJSNonRetriableError(`Invalid offset metadata, expected string or null, received ${metadata}`)
+      }
+      let list = byTopic.get(topic)
+      if (list === undefined) byTopic.set(topic, (list = []))
+      list.push({ partition, offset: value.toString(), metadata })
+    }
+    const runner = this.#runner
+    if (runner === null) throw new KafkaJSNonRetriableError(NOT_RUNNING)
+    const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }))
+    const retrier = new KafkaJSRetrier(this.#config.retry ?? this.#context.retry)
+    for (;;) {
+      try {
+        await runner.commitGiven(topics)
+        return
+      } catch (e) {
+        if (!runner.running) return
+        const err = toKafkaJSError(e)
+        if (!retriable(err)) throw wrap(err, null)
+        const attempt = retrier.next()
+        if (attempt === null) throw wrap(err, retrier.last)
+        await new Promise((r) => setTimeout(r, attempt.retryTime))
+      }
+    }
+  }
+
+  seek({ topic, partition, offset }: TopicPartitionOffset): void {
+    if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic ${topic}`)
+    if (Number.isNaN(Number(partition)) || partition === undefined || partition === null) {
+      throw new KafkaJSNonRetriableError(`Invalid partition, expected a number received ${partition}`)
+    }
+    const value = toLong(offset)
+    if (value === null) throw new KafkaJSNonRetriableError(`Invalid offset, expected a long received ${offset}`)
+    if (value < 0n && value !== -1n && value !== -2n) {
+      throw new KafkaJSNonRetriableError('Offset must not be a negative number')
+    }
+    if (this.#runner === null) throw new KafkaJSNonRetriableError(NOT_RUNNING)
+    this.#runner.seek(topic, partition, value.toString())
+  }
+
+  async describeGroup(): Promise<GroupDescription> {
+    const retrier = new KafkaJSRetrier(this.#config.retry ?? this.#context.retry)
+    const cluster = await this.#connectCluster()
+    for (;;) {
+      try {
+        const node = await cluster.findCoordinator('group', this.#groupId)
+        const res = await cluster.send(node, Apis.DescribeGroups, { groups: [this.#groupId] } as never)
+        const g = (res.groups as DescribedGroup[]).find((x) => x.groupId === this.#groupId)!
+        if (g.errorCode !== ErrorCode.NONE) throw brokerError(g.errorCode, `describeGroup ${this.#groupId}`)
+        return {
+          errorCode: g.errorCode,
+          groupId: g.groupId,
+          state: g.groupState as ConsumerGroupState,
+          protocolType: g.protocolType,
+          protocol: g.protocolData,
+          members: g.members.map((m) => ({
+            memberId: m.memberId,
+            clientId: m.clientId,
+            clientHost: m.clientHost,
+            memberMetadata: Buffer.from(m.memberMetadata),
+            memberAssignment: Buffer.from(m.memberAssignment),
+          })),
+        }
+      } catch (e) {
+        const err = toKafkaJSError(e)
+        if (!retriable(err)) throw wrap(err, null)
+        cluster.invalidateCoordinator('group', this.#groupId)
+        const attempt = retrier.next()
+        if (attempt === null) throw wrap(err, retrier.last)
+        await new Promise((r) => setTimeout(r, attempt.retryTime))
+      }
+    }
+  }
+
+  // --- flow control ------------------------------------------------------------------------------------------
+
+  pause(topicPartitions: { topic: string; partitions?: number[] }[] = []): void {
+    checkTopicPartitions(topicPartitions, 'pause')
+    if (this.#runner === null) throw new KafkaJSNonRetriableError(NOT_RUNNING)
+    this.#logger.info(`Pausing fetching from ${topicPartitions.length} topics`, { topicPartitions })
+    this.#runner.pause(topicPartitions)
+  }
+
+  resume(topicPartitions: { topic: string; partitions?: number[] }[] = []): void {
+    checkTopicPartitions(topicPartitions, 'resume')
+    if (this.#runner === null) throw new KafkaJSNonRetriableError(NOT_RUNNING)
+    this.#logger.info(`Resuming fetching from ${topicPartitions.length} topics`, { topicPartitions })
+    this.#runner.resume(topicPartitions)
+  }
+
+  paused(): TopicPartitions[] {
+    return this.#runner === null ? [] : this.#runner.pauses.paused()
+  }
+
+  // --- events and logger --------------------------------------------------------------------------------------
+
+  on(eventName: ConsumerEventName, listener: (event: InstrumentationEvent<any>) => void): () => void {
+    if (!EVENT_NAMES.has(eventName)) throw new KafkaJSNonRetriableError(`Event name should be one of ${EVENT_KEYS}`)
+    return this.#emitter.on(eventName, listener)
+  }
+
+  logger(): KafkaJSLogger {
+    return this.#logger
+  }
+}
+
+interface DescribedGroup {
+  errorCode: number
+  groupId: string
+  groupState: string
+  protocolType: string
+  protocolData: string
+  members: {
+    memberId: string
+    clientId: string
+    clientHost: string
+    memberMetadata: Uint8Array
+    memberAssignment: Uint8Array
+  }[]
+}
+
+async function commitThrough(native: NativeConsumer, topics: TopicOffsets[]): Promise<void> {
+  const offsets = topics.flatMap(({ topic, partitions }) =>
+    partitions.map((p) => ({
+      topic,
+      partition: p.partition,
+      offset: BigInt(p.offset),
+      ...((p as { metadata?: string | null }).metadata != null
+        ? { metadata: (p as { metadata?: string | null }).metadata }
+        : {}),
+    })),
+  )
+  try {
+    await native.commitSync(offsets)
+  } catch (e) {
+    throw toKafkaJSError(e)
+  }
+}
+
+function partitionMetadata(cluster: Cluster, topic: string): PartitionMetadata[] {
+  const md = cluster.topic(topic)
+  if (md === undefined) return []
+  return md.partitions.map((p) => ({
+    partitionErrorCode: p.errorCode,
+    partitionId: p.partition,
+    leader: p.leaderId,
+    replicas: p.replicas,
+    isr: p.isr,
+    offlineReplicas: p.offlineReplicas,
+  }))
+}
+
+/** kafkajs's Long.fromValue: numbers, numeric strings, bigints; null when not a long. */
+function toLong(v: unknown): bigint | null {
+  try {
+    if (typeof v === 'bigint') return v
+    if (typeof v === 'number') return Number.isFinite(v) ? BigInt(Math.trunc(v)) : null
+    if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return BigInt(v.trim())
+    if (v !== null && typeof v === 'object' && 'toString' in v) {
+      const s = String(v)
+      if (/^-?\d+$/.test(s)) return BigInt(s)
+    }
+  } catch {}
+  return null
+}
+
+function checkTopicPartitions(tps: { topic: string; partitions?: number[] }[], verb: 'pause' | 'resume'): void {
+  for (const tp of tps) {
+    if (!tp?.topic) throw new KafkaJSNonRetriableError(`Invalid topic ${tp?.topic || tp}`)
+    if (
+      tp.partitions !== undefined &&
+      (!Array.isArray(tp.partitions) || tp.partitions.some((p) => Number.isNaN(Number(p))))
+    ) {
+      throw new KafkaJSNonRetriableError(
+        `Array of valid partitions required to ${verb} specific partitions instead of ${tp.partitions}`,
+      )
+    }
+  }
 }

@@ -641,7 +641,8 @@ export class ClassicMembership implements GroupMembership {
         )
       }
     }
-    const result = assignor.assign(partitionCounts, subscriptions, useRacks ? racks : undefined)
+    // awaited: an assignor from asyncAssignor() (assignors/async.ts, kafkajs's assigners) returns a promise
+    const result = await assignor.assign(partitionCounts, subscriptions, useRacks ? racks : undefined)
     const assignments: { memberId: string; assignment: Buffer }[] = []
     for (const m of members) {
       const a = result.get(m.memberId) ?? { partitions: [], userData: null }
