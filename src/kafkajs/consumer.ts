@@ -138,6 +138,8 @@ export class KafkaJSConsumer {
   #runner: Runner | null = null
   #restartTimeout: NodeJS.Timeout | undefined
   #stopping: Promise<void> | null = null
+  /** kafkajs: the Kafka-level retry, overridden by the consumer's (which defaults to `{ retries: 5 }`). */
+  readonly #retry: RetryOptions & { restartOnFailure?: (err: Error) => Promise<boolean> }
 
   constructor(context: KafkaJSContext, config: ConsumerConfig) {
     const { groupId, sessionTimeout = 30000, heartbeatInterval = 3000 } = config ?? ({} as ConsumerConfig)
@@ -153,6 +155,7 @@ export class KafkaJSConsumer {
     this.#logger = context.logger.namespace('Consumer')
     this.#emitter = new ConsumerEventEmitter(this.#logger)
     this.#assigners = config.partitionAssigners ?? [PartitionAssigners.roundRobin]
+    this.#retry = { ...context.retry, ...(config.retry ?? { retries: 5 }) }
   }
 
   // --- connection -------------------------------------------------------------------------------------
@@ -264,7 +267,7 @@ export class KafkaJSConsumer {
 
   async #start(config: ConsumerRunConfig): Promise<void> {
     this.#logger.info('Starting', { groupId: this.#groupId })
-    const retrier = new KafkaJSRetrier(this.#config.retry ?? this.#context.retry)
+    const retrier = new KafkaJSRetrier(this.#retry)
     let runner: Runner
     let native: NativeConsumer
     try {
@@ -365,7 +368,7 @@ export class KafkaJSConsumer {
     let cause = err as { retriable?: boolean; cause?: unknown }
     while (cause.cause) cause = cause.cause as { retriable?: boolean; cause?: unknown }
     const retriable = err.name === 'KafkaJSNumberOfRetriesExceeded' || cause.retriable === true
-    const restartOnFailure = this.#config.retry?.restartOnFailure ?? this.#context.retry.restartOnFailure
+    const restartOnFailure = this.#retry.restartOnFailure
     let restart = retriable
     if (retriable && restartOnFailure) {
       restart = await restartOnFailure(err).catch((error: Error) => {
@@ -443,7 +446,7 @@ export class KafkaJSConsumer {
     const runner = this.#runner
     if (runner === null) throw new KafkaJSNonRetriableError(NOT_RUNNING)
     const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }))
-    const retrier = new KafkaJSRetrier(this.#config.retry ?? this.#context.retry)
+    const retrier = new KafkaJSRetrier(this.#retry)
     for (;;) {
       try {
         await runner.commitGiven(topics)
@@ -474,7 +477,7 @@ export class KafkaJSConsumer {
   }
 
   async describeGroup(): Promise<GroupDescription> {
-    const retrier = new KafkaJSRetrier(this.#config.retry ?? this.#context.retry)
+    const retrier = new KafkaJSRetrier(this.#retry)
     const cluster = await this.#connectCluster()
     for (;;) {
       try {
@@ -585,18 +588,21 @@ function partitionMetadata(cluster: Cluster, topic: string): PartitionMetadata[]
   }))
 }
 
-/** kafkajs's Long.fromValue: numbers, numeric strings, bigints; null when not a long. */
+/** kafkajs's Long.fromValue (its BigInt conversions): the value, or null where kafkajs's conversion throws. */
 function toLong(v: unknown): bigint | null {
   try {
-    if (typeof v === 'bigint') return v
-    if (typeof v === 'number') return Number.isFinite(v) ? BigInt(Math.trunc(v)) : null
-    if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return BigInt(v.trim())
-    if (v !== null && typeof v === 'object' && 'toString' in v) {
-      const s = String(v)
-      if (/^-?\d+$/.test(s)) return BigInt(s)
+    if (typeof v === 'number') return Number.isNaN(v) ? 0n : BigInt(v)
+    if (typeof v === 'string') {
+      if (v.length === 0) return null
+      if (v === 'NaN' || v === 'Infinity' || v === '+Infinity' || v === '-Infinity') return 0n
+      return BigInt(v)
     }
-  } catch {}
-  return null
+    if (typeof v === 'bigint') return v
+    if (typeof (v as { value?: unknown }).value === 'bigint') return (v as { value: bigint }).value
+    return BigInt(v as never)
+  } catch {
+    return null
+  }
 }
 
 function checkTopicPartitions(tps: { topic: string; partitions?: number[] }[], verb: 'pause' | 'resume'): void {
