@@ -321,9 +321,25 @@ export class Runner {
     this.#hooks.emitter.emit(E.START_BATCH_PROCESS, payload)
     if (this.#cfg.eachMessage) await this.#eachMessage(batch)
     else if (this.#cfg.eachBatch) await this.#eachBatch(batch)
+    this.#rewindUnresolved(batch)
     this.#hooks.emitter.emit(E.END_BATCH_PROCESS, { ...payload, duration: Date.now() - started })
     if (this.#cfg.autoCommit) await this.commitOffsets()
     this.#heartbeat()
+  }
+
+  /**
+   * kafkajs fetches from the last resolved offset: messages of a batch left unresolved (eachBatch without
+   * auto-resolve, eachMessage stopped by pause()) come again in the next fetch. The native position has moved
+   * past the batch; move it back.
+   */
+  #rewindUnresolved(batch: Batch): void {
+    const last = batch.messages[batch.messages.length - 1]
+    if (last === undefined || !this.#running || this.#isStale(batch.topic, batch.partition)) return
+    const next = this.offsets.nextOffset(batch.topic, batch.partition)
+    if (next === null || BigInt(next) > BigInt(last.offset)) return
+    try {
+      this.#consumer.seek({ topic: batch.topic, partition: batch.partition }, BigInt(next))
+    } catch {} // revoked meanwhile
   }
 
   #pauseFn(topic: string, partition: number): () => () => void {

@@ -15,7 +15,8 @@ export interface TopicPartitions {
 }
 
 export interface PartitionOffset {
-  partition: number
+  /** A number, or (in what kafkajs builds from its offset maps: uncommittedOffsets(), auto-commits) a string. */
+  partition: number | string
   offset: string
 }
 
@@ -160,7 +161,7 @@ export class OffsetBook {
       if (p.resolved === null || p.resolved === p.committed || BigInt(p.resolved) < 0n) continue
       let list = byTopic.get(p.topic)
       if (list === undefined) byTopic.set(p.topic, (list = []))
-      list.push({ partition: p.partition, offset: p.resolved })
+      list.push({ partition: String(p.partition), offset: p.resolved }) // kafkajs: an object key, so a string
     }
     return { topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) }
   }
@@ -169,7 +170,7 @@ export class OffsetBook {
   committed(topics: TopicOffsets[]): void {
     for (const { topic, partitions } of topics) {
       for (const { partition, offset } of partitions) {
-        const p = this.#partitions.get(topicPartitionKey(topic, partition))
+        const p = this.#partitions.get(topicPartitionKey(topic, Number(partition)))
         if (p !== undefined) p.committed = offset
       }
     }

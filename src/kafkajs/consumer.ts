@@ -561,7 +561,7 @@ async function commitThrough(native: NativeConsumer, topics: TopicOffsets[]): Pr
   const offsets = topics.flatMap(({ topic, partitions }) =>
     partitions.map((p) => ({
       topic,
-      partition: p.partition,
+      partition: Number(p.partition),
       offset: BigInt(p.offset),
       ...((p as { metadata?: string | null }).metadata != null
         ? { metadata: (p as { metadata?: string | null }).metadata }
