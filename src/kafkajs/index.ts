@@ -3,9 +3,11 @@
  * `from 'kafkajs'` to `from 'kafka-wire/kafkajs'` is the migration (docs/migrating-from-kafkajs.md).
  */
 export * from './admin.js'
+export * from './compression.js'
 export * from './consumer.js'
 export * from './errors.js'
 export * from './kafka.js'
 export * from './logger.js'
+export { Partitioners } from './partitioners.js'
 export * from './producer.js'
 export type * from './types.js'
