@@ -7,7 +7,7 @@
  *
  * Owner: the kafkajs consumer (consumer-runner.ts, consumer.ts's crash handling).
  */
-import { KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } from './consumer-errors.js'
+import { KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } from './errors.js'
 import type { RetryOptions } from './types.js'
 
 const DEFAULTS = { maxRetryTime: 30000, initialRetryTime: 300, factor: 0.2, multiplier: 2, retries: 5 }
@@ -26,9 +26,9 @@ export function retriable(e: Error & { retriable?: boolean }): boolean {
 
 /** The error a retrier gives up with. `attempt` null: the error was not retriable. */
 export function wrap(e: Error, attempt: { retryCount: number; retryTime: number } | null): Error {
-  const cause = (e as { cause?: Error }).cause ?? e
-  if (attempt === null) return new KafkaJSNonRetriableError(e, { cause } as never)
-  return new KafkaJSNumberOfRetriesExceeded(e, { ...attempt, cause } as never)
+  const cause = ((e as { cause?: unknown }).cause as Error | undefined) ?? e
+  if (attempt === null) return new KafkaJSNonRetriableError(e, { cause })
+  return new KafkaJSNumberOfRetriesExceeded(e, attempt)
 }
 
 function randomFromRetryTime(factor: number, retryTime: number): number {

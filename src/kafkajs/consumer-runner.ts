@@ -16,10 +16,12 @@ import type { ConsumerRecords } from '../consumer/consumer-records.js'
 import type { ConsumerRecord, TopicPartition } from '../consumer/types.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { Batch, type KafkaMessage, toKafkaMessage } from './consumer-batch.js'
-import { type ConsumerEventEmitter, ConsumerEventNames as E } from './consumer-events.js'
+import { ConsumerEventNames as E } from './consumer-events.js'
 import { retriable, wrap } from './consumer-retry.js'
-import { OffsetBook, PauseBook, type TopicOffsets } from './consumer-state.js'
+import { OffsetBook, PauseBook } from './consumer-state.js'
+import type { KafkaJSInstrumentation } from './instrumentation.js'
 import type { KafkaJSLogger } from './logger.js'
+import type { TopicOffsets } from './types.js'
 
 export interface EachMessagePayload {
   topic: string
@@ -56,7 +58,7 @@ export interface ConsumerRunConfig {
 export interface RunnerHooks {
   groupId: string
   logger: KafkaJSLogger
-  emitter: ConsumerEventEmitter
+  emitter: KafkaJSInstrumentation
   heartbeatInterval: number
   maxWaitTimeInMs: number
   /** The leader of a partition per the layer's metadata (FETCH events' nodeId), -1 when unknown. */

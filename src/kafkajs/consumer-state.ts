@@ -14,16 +14,9 @@ export interface TopicPartitions {
   partitions: number[]
 }
 
-export interface PartitionOffset {
-  /** A number, or (in what kafkajs builds from its offset maps: uncommittedOffsets(), auto-commits) a string. */
-  partition: number | string
-  offset: string
-}
-
-export interface TopicOffsets {
-  topic: string
-  partitions: PartitionOffset[]
-}
+// kafkajs's own offsets types: `partition` is typed a number, but what kafkajs builds from its offset maps
+// (uncommittedOffsets(), auto-commits) carries it as a string (an object key); so does the layer.
+import type { PartitionOffset, TopicOffsets } from './types.js'
 
 interface PauseState {
   paused: Set<number>
@@ -161,7 +154,7 @@ export class OffsetBook {
       if (p.resolved === null || p.resolved === p.committed || BigInt(p.resolved) < 0n) continue
       let list = byTopic.get(p.topic)
       if (list === undefined) byTopic.set(p.topic, (list = []))
-      list.push({ partition: String(p.partition), offset: p.resolved }) // kafkajs: an object key, so a string
+      list.push({ partition: String(p.partition) as unknown as number, offset: p.resolved }) // kafkajs: a string
     }
     return { topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) }
   }

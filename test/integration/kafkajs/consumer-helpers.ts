@@ -2,33 +2,10 @@
 // differential programs (not through the API under test), and event summaries that do not depend on timing.
 import { Kafka as KafkaJS } from 'kafkajs'
 import { Admin } from '../../../src/admin/index.js'
-import { type ConsumerConfig, KafkaJSConsumer } from '../../../src/kafkajs/consumer.js'
-import type { KafkaJSContext } from '../../../src/kafkajs/context.js'
-import type { KafkaJSLogger } from '../../../src/kafkajs/logger.js'
+import { Kafka } from '../../../src/kafkajs/index.js'
 
-export function quietLogger(lines: string[] = []): KafkaJSLogger {
-  const l: KafkaJSLogger = {
-    info: () => {},
-    warn: (m) => lines.push(`warn ${m}`),
-    error: (m) => lines.push(`error ${m}`),
-    debug: () => {},
-    namespace: () => l,
-    setLogLevel: () => {},
-  }
-  return l
-}
-
-export function layerKafka(
-  bootstrapServers: string,
-  lines?: string[],
-): { consumer(c: ConsumerConfig): KafkaJSConsumer } {
-  const context: KafkaJSContext = {
-    clientOptions: async () => ({ bootstrapServers, clientId: 'kjs-layer' }),
-    logger: quietLogger(lines),
-    retry: {},
-    clientId: 'kjs-layer',
-  }
-  return { consumer: (c) => new KafkaJSConsumer(context, c) }
+export function layerKafka(bootstrapServers: string): Kafka {
+  return new Kafka({ brokers: bootstrapServers.split(','), clientId: 'kjs-layer', logLevel: 0 })
 }
 
 // --- for differential programs ---------------------------------------------------------------------------
@@ -124,7 +101,8 @@ export function recordEvents(consumer: {
 /** The events as comparable data: names and payload keys per kind, and the values that do not depend on timing. */
 export function summarise(events: Ev[], topic: string): Record<string, unknown> {
   const keys: Record<string, string[]> = {}
-  for (const e of events)
+  // network.request* events: kafka-wire's connections do not report requests (a documented difference)
+  for (const e of events.filter((x) => !x.type.includes('.network.')))
     keys[e.type] ??= e.payload && typeof e.payload === 'object' ? Object.keys(e.payload).sort() : []
   const order = [
     ...new Set(
@@ -160,5 +138,5 @@ export function summarise(events: Ev[], topic: string): Record<string, unknown> 
         t.partitions.map((p) => `${p.partition}:${p.offset}`),
       ),
     )
-  return { keys, order, joins, batches, commits }
+  return { keys, order, joins, batches, commits: commits.sort() } // partitions come in either order in a fetch
 }
