@@ -12,14 +12,15 @@
  * Options with no kafka-wire equivalent: maxInFlightRequests (one Fetch in flight per broker).
  * Owner: the kafkajs consumer.
  */
+import { Admin } from '../admin/index.js'
 import { Cluster, resolveClientOptions } from '../cluster/index.js'
 import { Consumer as NativeConsumer } from '../consumer/consumer.js'
 import type { ConsumerOptions } from '../consumer/options.js'
 import type { TopicPartition } from '../consumer/types.js'
 import { brokerError, ErrorCode } from '../errors.js'
-import { Apis } from '../protocol/index.js'
 import {
   type AssignerCluster,
+  AssignerProtocol,
   type PartitionAssigner,
   PartitionAssigners,
   type PartitionMetadata,
@@ -120,6 +121,7 @@ export class KafkaJSConsumer {
   readonly #assigners: PartitionAssigner[]
   readonly #topics = new Map<string, { fromBeginning: boolean }>()
   #cluster: Cluster | null = null
+  #nativeAdmin: Admin | null = null
   #native: NativeConsumer | null = null
   #runner: Runner | null = null
   #restartTimeout: NodeJS.Timeout | undefined
@@ -178,8 +180,11 @@ export class KafkaJSConsumer {
       await this.stop()
       this.#logger.debug('consumer has stopped, disconnecting', { groupId: this.#groupId })
       const cluster = this.#cluster
+      const admin = this.#nativeAdmin
       this.#cluster = null
+      this.#nativeAdmin = null
       await cluster?.close()
+      await admin?.close()
       this.#emitter.emit(ConsumerEventNames.DISCONNECT)
     } catch (e) {
       const err = e as Error
@@ -215,8 +220,7 @@ export class KafkaJSConsumer {
     const names: string[] = []
     try {
       if (list.some((s) => s instanceof RegExp)) {
-        const md = await cluster.sendAny(Apis.Metadata, { topics: null, allowAutoTopicCreation: false } as never)
-        const all = (md.topics as { name: string | null }[]).map((t) => t.name).filter((n): n is string => !!n)
+        const all = (await (await this.#admin()).listTopics({ includeInternal: true })).map((t) => t.topic)
         for (const s of list) {
           if (s instanceof RegExp) {
             const matched = all.filter((n) => s.test(n))
@@ -462,38 +466,53 @@ export class KafkaJSConsumer {
     this.#runner.seek(topic, partition, value.toString())
   }
 
+  /**
+   * kafkajs's GroupDescription. The members' metadata and assignment are kafkajs's MemberMetadata and
+   * MemberAssignment encodings (version 0, no userData) of what the native Admin decoded: the bytes a member
+   * sent are not kept (a documented difference).
+   */
   async describeGroup(): Promise<GroupDescription> {
     const retrier = new KafkaJSRetrier(this.#retry)
-    const cluster = await this.#connectCluster()
     for (;;) {
       try {
-        const node = await cluster.findCoordinator('group', this.#groupId)
-        const res = await cluster.send(node, Apis.DescribeGroups, { groups: [this.#groupId] } as never)
-        const g = (res.groups as DescribedGroup[]).find((x) => x.groupId === this.#groupId)!
-        if (g.errorCode !== ErrorCode.NONE) throw brokerError(g.errorCode, `describeGroup ${this.#groupId}`)
+        const admin = await this.#admin()
+        const [g] = await admin.describeGroups([this.#groupId]).catch((e: { errorCode?: number }) => {
+          if (e?.errorCode === ErrorCode.GROUP_ID_NOT_FOUND) return [null] // kafkajs: a 'Dead' group, no error
+          throw e
+        })
+        if (!g)
+          return { errorCode: 0, groupId: this.#groupId, state: 'Dead', protocolType: '', protocol: '', members: [] }
         return {
-          errorCode: g.errorCode,
+          errorCode: 0,
           groupId: g.groupId,
-          state: g.groupState as ConsumerGroupState,
+          state: g.state as ConsumerGroupState,
           protocolType: g.protocolType,
-          protocol: g.protocolData,
+          protocol: g.protocol,
           members: g.members.map((m) => ({
             memberId: m.memberId,
             clientId: m.clientId,
             clientHost: m.clientHost,
-            memberMetadata: Buffer.from(m.memberMetadata),
-            memberAssignment: Buffer.from(m.memberAssignment),
+            memberMetadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics: m.subscribedTopics ?? [] }),
+            memberAssignment: AssignerProtocol.MemberAssignment.encode({
+              version: 0,
+              assignment: Object.fromEntries(m.assignment.map((t) => [t.topic, t.partitions])),
+            }),
           })),
         }
       } catch (e) {
         const err = toKafkaJSError(e)
         if (!retriable(err)) throw wrap(err, null)
-        cluster.invalidateCoordinator('group', this.#groupId)
         const attempt = retrier.next()
         if (attempt === null) throw wrap(err, retrier.last)
         await new Promise((r) => setTimeout(r, attempt.retryTime))
       }
     }
+  }
+
+  /** A native Admin for what kafkajs's consumer asks its cluster outside the group (topic list, group description). */
+  async #admin(): Promise<Admin> {
+    this.#nativeAdmin ??= new Admin(await this.#context.clientOptions('Consumer'))
+    return this.#nativeAdmin
   }
 
   // --- flow control ------------------------------------------------------------------------------------------
@@ -525,21 +544,6 @@ export class KafkaJSConsumer {
   logger(): KafkaJSLogger {
     return this.#logger
   }
-}
-
-interface DescribedGroup {
-  errorCode: number
-  groupId: string
-  groupState: string
-  protocolType: string
-  protocolData: string
-  members: {
-    memberId: string
-    clientId: string
-    clientHost: string
-    memberMetadata: Uint8Array
-    memberAssignment: Uint8Array
-  }[]
 }
 
 async function commitThrough(native: NativeConsumer, topics: TopicOffsets[]): Promise<void> {
