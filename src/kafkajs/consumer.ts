@@ -31,9 +31,10 @@ import { KafkaJSRetrier, retriable, wrap } from './consumer-retry.js'
 import { type ConsumerRunConfig, Runner } from './consumer-runner.js'
 import type { TopicPartitions } from './consumer-state.js'
 import type { KafkaJSContext } from './context.js'
-import { KafkaJSNonRetriableError, toKafkaJSError } from './errors.js'
+import { KafkaJSNonRetriableError, toKafkaJSError, toKafkaJSRetryError } from './errors.js'
 import { KafkaJSInstrumentation } from './instrumentation.js'
 import type { KafkaJSLogger } from './logger.js'
+import { connectBudgetMs } from './producer.js'
 import type { InstrumentationEvent, RetryOptions, TopicOffsets } from './types.js'
 
 export type {
@@ -167,10 +168,14 @@ export class KafkaJSConsumer {
       this.#cluster = new Cluster(common, { allowAutoTopicCreation: this.#config.allowAutoTopicCreation ?? true })
     }
     const cluster = this.#cluster
+    // kafkajs's connect runs under the cluster's retrier (the Kafka-level `retry`): bound ours by its budget.
+    const timeoutMs = connectBudgetMs(this.#context)
     try {
-      await cluster.connect()
+      await cluster.connect({ timeoutMs })
     } catch (e) {
-      throw toKafkaJSError(e)
+      this.#cluster = null
+      await cluster.close().catch(() => {})
+      throw toKafkaJSRetryError(e, { retryCount: this.#context.retry.retries ?? 5, retryTime: timeoutMs })
     }
     return cluster
   }
@@ -262,6 +267,7 @@ export class KafkaJSConsumer {
     let native: NativeConsumer
     try {
       const cluster = await this.#connectCluster()
+      this.#emitter.emit(ConsumerEventNames.CONNECT) // kafkajs's consumer group connects (and says so) at every start
       const resetEarliest = [...this.#topics.values()].every((t) => t.fromBeginning) && this.#topics.size > 0
       const mixed = new Set([...this.#topics.values()].map((t) => t.fromBeginning)).size > 1
       const assignerCluster: AssignerCluster & Record<string, unknown> = {

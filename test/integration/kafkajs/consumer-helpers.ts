@@ -21,7 +21,8 @@ export async function produce(
     headers?: Record<string, string | string[]>
   }[],
 ): Promise<void> {
-  const producer = new KafkaJS({ brokers, logLevel: 0 }).producer()
+  // Idempotent: a retry right after the topic's creation must not write a message twice.
+  const producer = new KafkaJS({ brokers, logLevel: 0 }).producer({ idempotent: true, maxInFlightRequests: 1 })
   await producer.connect()
   try {
     await producer.send({

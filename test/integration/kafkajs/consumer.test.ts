@@ -273,53 +273,71 @@ describe('kafkajs layer: consumer', () => {
   })
 
   it('argument and state errors, as kafkajs throws them', async () => {
-    const { kafkajs, layer } = await runDifferential(async (k, ctx) => {
-      const kafka = new k.Kafka(ctx.kafkaConfig())
-      const topic = ctx.name('errors')
-      await ctx.createTopic(topic, 1)
-      const out: Record<string, unknown> = {}
-      const sync = (fn: () => unknown) => {
-        try {
-          return fn()
-        } catch (e) {
-          return { threw: e }
+    const { kafkajs, layer } = await runDifferential(
+      async (k, ctx) => {
+        const kafka = new k.Kafka(ctx.kafkaConfig())
+        const topic = ctx.name('errors')
+        await ctx.createTopic(topic, 1)
+        const out: Record<string, unknown> = {}
+        const sync = (fn: () => unknown) => {
+          try {
+            return fn()
+          } catch (e) {
+            return { threw: e }
+          }
         }
-      }
-      out.noGroupId = sync(() => kafka.consumer({} as never))
-      out.heartbeat = sync(() => kafka.consumer({ groupId: 'x', sessionTimeout: 1000, heartbeatInterval: 1000 }))
-      const consumer = kafka.consumer({ groupId: ctx.name('g-errors'), ...FAST })
-      out.badEvent = sync(() => consumer.on('consumer.nope' as never, () => {}))
-      out.seekBeforeRun = sync(() => consumer.seek({ topic, partition: 0, offset: '0' }))
-      out.seekNegative = sync(() => consumer.seek({ topic, partition: 0, offset: '-5' }))
-      out.seekBadOffset = sync(() => consumer.seek({ topic, partition: 0, offset: 'abc' }))
-      out.seekNoTopic = sync(() => consumer.seek({ topic: '', partition: 0, offset: '1' }))
-      out.pauseBeforeRun = sync(() => consumer.pause([{ topic }]))
-      out.pauseBadPartitions = sync(() => consumer.pause([{ topic, partitions: 'x' as never }]))
-      out.resumeNoTopic = sync(() => consumer.resume([{} as never]))
-      out.pausedBeforeRun = consumer.paused()
-      out.commitBeforeRun = await outcome(() => consumer.commitOffsets([{ topic, partition: 0, offset: '1' }]))
-      out.commitNegative = await outcome(() => consumer.commitOffsets([{ topic, partition: 0, offset: '-1' }]))
-      out.commitBadMetadata = await outcome(() =>
-        consumer.commitOffsets([{ topic, partition: 0, offset: '1', metadata: 5 as never }]),
-      )
-      await consumer.connect()
-      out.subscribeNothing = await outcome(() => consumer.subscribe({} as never))
-      out.subscribeNotArray = await outcome(() => consumer.subscribe({ topics: topic as never }))
-      out.subscribeBadTopic = await outcome(() => consumer.subscribe({ topics: [5 as never] }))
-      out.subscribeMissing = await outcome(() =>
-        kafka
-          .consumer({ groupId: 'x', allowAutoTopicCreation: false })
-          .subscribe({ topics: [ctx.name('missing-topic')] }),
-      )
-      await consumer.subscribe({ topic, fromBeginning: true })
-      await consumer.run({ eachMessage: async () => {} })
-      out.runTwice = await outcome(() => consumer.run({ eachMessage: async () => {} }))
-      out.subscribeWhileRunning = await outcome(() => consumer.subscribe({ topics: [topic] }))
-      await consumer.stop()
-      out.commitAfterStop = await outcome(() => consumer.commitOffsets([{ topic, partition: 0, offset: '1' }]))
-      await consumer.disconnect()
-      return out
-    })
+        out.noGroupId = sync(() => kafka.consumer({} as never))
+        out.heartbeat = sync(() => kafka.consumer({ groupId: 'x', sessionTimeout: 1000, heartbeatInterval: 1000 }))
+        const consumer = kafka.consumer({ groupId: ctx.name('g-errors'), ...FAST })
+        out.badEvent = sync(() => consumer.on('consumer.nope' as never, () => {}))
+        out.seekBeforeRun = sync(() => consumer.seek({ topic, partition: 0, offset: '0' }))
+        out.seekNegative = sync(() => consumer.seek({ topic, partition: 0, offset: '-5' }))
+        out.seekBadOffset = sync(() => consumer.seek({ topic, partition: 0, offset: 'abc' }))
+        out.seekNoTopic = sync(() => consumer.seek({ topic: '', partition: 0, offset: '1' }))
+        out.pauseBeforeRun = sync(() => consumer.pause([{ topic }]))
+        out.pauseBadPartitions = sync(() => consumer.pause([{ topic, partitions: 'x' as never }]))
+        out.resumeNoTopic = sync(() => consumer.resume([{} as never]))
+        out.pausedBeforeRun = consumer.paused()
+        out.commitBeforeRun = await outcome(() => consumer.commitOffsets([{ topic, partition: 0, offset: '1' }]))
+        out.commitNegative = await outcome(() => consumer.commitOffsets([{ topic, partition: 0, offset: '-1' }]))
+        out.commitBadMetadata = await outcome(() =>
+          consumer.commitOffsets([{ topic, partition: 0, offset: '1', metadata: 5 as never }]),
+        )
+        const unreachable = new k.Kafka(
+          ctx.kafkaConfig({
+            brokers: ['127.0.0.1:1'],
+            connectionTimeout: 200,
+            retry: { retries: 1, initialRetryTime: 50 },
+          }),
+        ).consumer({ groupId: 'x' })
+        out.connectUnreachable = await outcome(() => unreachable.connect())
+        await consumer.connect()
+        out.subscribeNothing = await outcome(() => consumer.subscribe({} as never))
+        out.subscribeNotArray = await outcome(() => consumer.subscribe({ topics: topic as never }))
+        out.subscribeBadTopic = await outcome(() => consumer.subscribe({ topics: [5 as never] }))
+        out.subscribeMissing = await outcome(() =>
+          kafka
+            .consumer({ groupId: 'x', allowAutoTopicCreation: false })
+            .subscribe({ topics: [ctx.name('missing-topic')] }),
+        )
+        await consumer.subscribe({ topic, fromBeginning: true })
+        await consumer.run({ eachMessage: async () => {} })
+        out.runTwice = await outcome(() => consumer.run({ eachMessage: async () => {} }))
+        out.subscribeWhileRunning = await outcome(() => consumer.subscribe({ topics: [topic] }))
+        await consumer.stop()
+        out.commitAfterStop = await outcome(() => consumer.commitOffsets([{ topic, partition: 0, offset: '1' }]))
+        await consumer.disconnect()
+        return out
+      },
+      {
+        allow: [
+          {
+            path: /^connectUnreachable\..*message$/,
+            reason: "connection errors carry kafka-wire's message (same classes)",
+          },
+        ],
+      },
+    )
     expect(layer).toEqual(kafkajs)
   })
 
