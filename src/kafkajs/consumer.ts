@@ -57,6 +57,12 @@ export type {
   EachMessagePayload,
 } from './consumer-runner.js'
 export type { TopicPartitions } from './consumer-state.js'
+export type * from './consumer-types.js'
+/** kafkajs's `Consumer` type. */
+export type Consumer = KafkaJSConsumer
+/** kafkajs's handler payload aliases (kept by kafkajs for @types/kafkajs compatibility). */
+export type ConsumerEachMessagePayload = import('./consumer-runner.js').EachMessagePayload
+export type ConsumerEachBatchPayload = import('./consumer-runner.js').EachBatchPayload
 
 export interface ConsumerConfig {
   groupId: string
