@@ -14,6 +14,7 @@ export const END_MARK = '<!-- cross-client-bench:end -->'
 export const CLIENTS = [
   { id: 'kafka-wire', label: 'kafka-wire', color: '#2563eb' },
   { id: 'kafkajs', label: 'kafkajs', color: '#f59e0b' },
+  { id: 'kafka-wire-kafkajs', label: 'kafka-wire/kafkajs (kafkajs API on kafka-wire)', color: '#60a5fa' },
   { id: 'platformatic', label: '@platformatic/kafka', color: '#10b981' },
   { id: 'confluent', label: '@confluentinc/kafka-javascript', color: '#8b5cf6' },
   { id: 'node-rdkafka', label: 'node-rdkafka', color: '#ec4899' },

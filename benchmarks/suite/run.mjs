@@ -78,6 +78,8 @@ const log = (msg) => process.stderr.write(`[bench] ${msg}\n`)
 const CLIENT_DEFS = {
   'kafka-wire': { driver: 'kafka-wire.mjs', runtime: 'project' },
   kafkajs: { driver: 'kafkajs.mjs', runtime: 'project', pkg: 'kafkajs', fromRoot: true },
+  // The kafkajs driver's code on kafka-wire's kafkajs layer (issue #17).
+  'kafka-wire-kafkajs': { driver: 'kafkajs.mjs', runtime: 'project', kafkajsLayer: true },
   platformatic: { driver: 'platformatic.mjs', runtime: 'node22', pkg: '@platformatic/kafka' },
   confluent: { driver: 'rdkafka.mjs', runtime: 'project', pkg: '@confluentinc/kafka-javascript', native: true },
   'node-rdkafka': { driver: 'rdkafka.mjs', runtime: 'project', pkg: 'node-rdkafka', native: true },
@@ -447,7 +449,14 @@ async function main() {
               out = { metrics: await runJava(java, sc, spec, payloadFile) }
             } else {
               const def = CLIENT_DEFS[client]
-              out = await runNodeDriver(def, { ...spec, client, module: def.pkg })
+              out = await runNodeDriver(def, {
+                ...spec,
+                client,
+                module: def.pkg,
+                ...(def.kafkajsLayer
+                  ? { kafkajsLayer: true, kwVersion: readJson(path.join(root, 'package.json')).version }
+                  : {}),
+              })
             }
             run.ok = true
             run.metrics = out.metrics

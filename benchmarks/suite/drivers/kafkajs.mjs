@@ -17,8 +17,13 @@ import { batchedSends, failOnErrors, groupScenario, LatencyRun, runDriver, throu
 
 const spec = JSON.parse(process.argv[2] ?? '{}')
 const require = createRequire(import.meta.url)
-const { Kafka, CompressionTypes, CompressionCodecs, logLevel } = require('kafkajs')
-const kafkajsVersion = require('kafkajs/package.json').version
+// The same driver runs the `kafka-wire/kafkajs` client (spec.kafkajsLayer): this code, unchanged, on
+// kafka-wire's kafkajs-compatible layer (the benchmarked dist's kafkajs/ entry) instead of kafkajs.
+const layer = spec.kafkajsLayer === true
+const { Kafka, CompressionTypes, CompressionCodecs, logLevel } = layer
+  ? await import(pathToFileURL(`${spec.kwDist}/kafkajs/index.js`).href)
+  : require('kafkajs')
+const kafkajsVersion = layer ? spec.kwVersion : require('kafkajs/package.json').version
 const codecs = await import(pathToFileURL(`${spec.kwDist}/protocol/records/compression/index.js`).href)
 
 const nativeCodec = (type) => () => ({
@@ -149,4 +154,7 @@ async function group(s) {
   })
 }
 
-await runDriver({ produce, consume, latency, group }, { client: 'kafkajs', version: kafkajsVersion })
+await runDriver(
+  { produce, consume, latency, group },
+  { client: layer ? 'kafka-wire-kafkajs' : 'kafkajs', version: kafkajsVersion },
+)

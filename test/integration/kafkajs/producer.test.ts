@@ -105,6 +105,7 @@ describe('kafkajs layer: producer (more)', () => {
         unknownTopic: await outcome(() => producer.send({ topic: ctx.name('missing'), messages: [{ value: 'v' }] })),
         transactionWithoutId: await outcome(() => producer.transaction()),
         badEvent: await outcome(async () => producer.on('producer.nope' as never, () => {})),
+        tooLarge: await outcome(() => producer.send({ topic, messages: [{ value: Buffer.alloc(1_200_000, 1) }] })),
         fine: sortMetadata(await producer.send({ topic, messages: [{ value: 'v' }] })),
       }
       await producer.disconnect()

@@ -44,6 +44,11 @@ const PROBES: [string, string, boolean][] = [
   ['consumer/group/heartbeat-worker.ts', '../../network/index.js', false],
   // The test kit never imports the CLI.
   ['testing/p1.ts', '../cli/main.js', true],
+  // kafkajs/ (the kafkajs-compatible layer): on the clients, never on protocol/ or network/.
+  ['kafkajs/p1.ts', '../protocol/index.js', true],
+  ['kafkajs/p2.ts', '../network/types.js', true],
+  ['kafkajs/p3.ts', '../producer/index.js', false],
+  ['kafkajs/p4.ts', '../cluster/index.js', false],
 ]
 
 const scratch = mkdtempSync(join(tmpdir(), 'kafka-wire-layering-'))

@@ -129,7 +129,9 @@ describe('kafkajs layer: errors', () => {
     ])
     expect(unknownTopic.cause).toBeInstanceOf(UnknownTopicOrPartitionError)
     // kafkajs's spelling of Kafka's renamed errors.
-    const notLeader = layer.toKafkaJSError(new BrokerError(ErrorCode.NOT_LEADER_OR_FOLLOWER)) as unknown as { type: string }
+    const notLeader = layer.toKafkaJSError(new BrokerError(ErrorCode.NOT_LEADER_OR_FOLLOWER)) as unknown as {
+      type: string
+    }
     expect(notLeader.type).toBe('NOT_LEADER_FOR_PARTITION')
     const notCoordinator = layer.toKafkaJSError(new BrokerError(ErrorCode.NOT_COORDINATOR))
     expect(layer.isRebalancing(notCoordinator as unknown as { type: string })).toBe(true)
