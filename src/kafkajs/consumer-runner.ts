@@ -19,6 +19,7 @@ import { Batch, type KafkaMessage, toKafkaMessage } from './consumer-batch.js'
 import { ConsumerEventNames as E } from './consumer-events.js'
 import { retriable, wrap } from './consumer-retry.js'
 import { OffsetBook, PauseBook } from './consumer-state.js'
+import { toKafkaJSError } from './errors.js'
 import type { KafkaJSInstrumentation } from './instrumentation.js'
 import type { KafkaJSLogger } from './logger.js'
 import type { TopicOffsets } from './types.js'
@@ -213,7 +214,10 @@ export class Runner {
   /** Starts the fetch loop; resolves once the member has joined (or the loop ended first). */
   async start(): Promise<void> {
     this.#running = true
-    this.#loop = this.#run()
+    this.#loop = this.#run().then((outcome) => {
+      this.#running = false // ended by stop() or by an error to crash with
+      return outcome
+    })
     await Promise.race([this.#joined.promise, this.#loop])
   }
 
@@ -243,7 +247,10 @@ export class Runner {
         records = await this.#consumer.poll(this.#hooks.maxWaitTimeInMs, { signal: this.#abort.signal })
       } catch (e) {
         if (!this.#running) return { error: null }
-        const next = await this.#failed(e as Error, [])
+        const error = toKafkaJSError(e)
+        // Before the first join, kafkajs's joinAndSync gives a non-retriable error up as it is (not wrapped).
+        if (!this.#everJoined && !retriable(error)) return { error }
+        const next = await this.#failed(error, [])
         if (next !== null) return { error: next }
         continue
       }

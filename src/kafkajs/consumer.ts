@@ -390,7 +390,7 @@ export class KafkaJSConsumer {
         groupId: this.#groupId,
       })
       this.#restartTimeout = setTimeout(() => {
-        this.#start(config).catch(() => {})
+        this.#start(config).catch(() => {}) // #start handles its own failures (a crash)
       }, retryTime)
     }
   }

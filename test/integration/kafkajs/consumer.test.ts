@@ -438,6 +438,9 @@ describe('kafkajs layer: consumer', () => {
       const consumer = new k.Kafka(ctx.kafkaConfig()).consumer({
         groupId,
         ...FAST,
+        // a short session: if a restart ever found the crashed member still in the group, it would not wait 30 s
+        sessionTimeout: 10000,
+        heartbeatInterval: 500,
         retry: { retries: 0, initialRetryTime: 100 },
       })
       const crashes: unknown[] = []
@@ -455,7 +458,7 @@ describe('kafkajs layer: consumer', () => {
           }
         },
       })
-      await until(() => seen.includes('m2'))
+      await until(() => seen.includes('m2'), 30000)
       await until(async () => (await committedOffsets(ctx.brokers, groupId))[0] === '3')
       await consumer.disconnect()
       return { seen, crashes, committed: await committedOffsets(ctx.brokers, groupId) }
