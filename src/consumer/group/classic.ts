@@ -641,7 +641,6 @@ export class ClassicMembership implements GroupMembership {
         )
       }
     }
-    // awaited: an assignor from asyncAssignor() (assignors/async.ts, kafkajs's assigners) returns a promise
     const result = await assignor.assign(partitionCounts, subscriptions, useRacks ? racks : undefined)
     const assignments: { memberId: string; assignment: Buffer }[] = []
     for (const m of members) {
