@@ -121,6 +121,16 @@ export class KafkaJSProducer {
   }
 
   async connect(): Promise<void> {
+    if (this.#cluster !== undefined && this.#status === 'connected') {
+      // kafkajs lets connect() be called again: it reconnects the same cluster and emits CONNECT.
+      try {
+        await this.#cluster.connect({ timeoutMs: connectBudgetMs(this.#context) })
+      } catch (err) {
+        throw toKafkaJSError(err)
+      }
+      this.#instrumentation.emit(PRODUCER_EVENTS.CONNECT)
+      return
+    }
     this.#status = 'connecting'
     try {
       const common = await this.#context.clientOptions('Producer')

@@ -22,6 +22,7 @@
 import { randomUUID } from 'node:crypto'
 import { inject } from 'vitest'
 import { Admin } from '../../../src/admin/index.js'
+import { Cluster, resolveCommonOptions } from '../../../src/cluster/index.js'
 import { type ReadRecord, readTopic } from '../producer/helpers.js'
 
 // kafkajs prints a warning about its v2 default partitioner at every producer() unless told not to.
@@ -107,6 +108,7 @@ function makeContext(side: Side, brokers: string[], run: string, names: Map<stri
       } finally {
         await admin.close()
       }
+      await waitForLeaders(brokers, topic, partitions)
     },
     async committedOffsets(groupId) {
       const admin = new Admin({ bootstrapServers: brokers })
@@ -123,6 +125,27 @@ function makeContext(side: Side, brokers: string[], run: string, names: Map<stri
       const records = await readTopic(brokers.join(','), topic, { minRecords, timeoutMs: 30_000 })
       return records.map(normaliseRecord)
     },
+  }
+}
+
+/**
+ * Waits until every partition of a new topic has a leader in the metadata, so that neither side
+ * sees LEADER_NOT_AVAILABLE (or a partition without a leader) depending on its timing.
+ */
+async function waitForLeaders(brokers: string[], topic: string, partitions: number): Promise<void> {
+  const cluster = new Cluster(resolveCommonOptions({ bootstrapServers: brokers }))
+  const deadline = Date.now() + 30_000
+  try {
+    for (;;) {
+      cluster.invalidateMetadata()
+      const md = (await cluster.topicMetadata([topic], { timeoutMs: 10_000 })).get(topic)
+      const ready = md?.partitions.filter((p) => p.leaderId >= 0 && p.errorCode === 0).length ?? 0
+      if (ready >= partitions) return
+      if (Date.now() > deadline) throw new Error(`topic ${topic}: partitions without a leader after 30 s`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  } finally {
+    await cluster.close()
   }
 }
 

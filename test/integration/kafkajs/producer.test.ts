@@ -21,13 +21,18 @@ describe('kafkajs layer: producer', () => {
           { key: 'k1', value: 'v1 again' },
         ],
       })
+      const acksTopic = ctx.name('acks')
+      await ctx.createTopic(acksTopic, 1)
+      const acks1 = await producer.send({ topic: acksTopic, acks: 1, messages: [{ key: 'a', value: 'acks 1' }] })
+      const acks0 = await producer.send({ topic: acksTopic, acks: 0, messages: [{ key: 'b', value: 'acks 0' }] })
       await producer.disconnect()
+      const acksRecords = (await ctx.readTopic(acksTopic, 2)).map((r) => [r.offset, r.key, r.value])
       const records = (await ctx.readTopic(topic, 6)).map((r) => ({
         ...r,
         // CreateTime set by the client at send: only the one given explicitly is comparable.
         timestamp: r.timestamp === 1700000000000 ? r.timestamp : 'now',
       }))
-      return { sent: sortMetadata(sent), records }
+      return { sent: sortMetadata(sent), records, acks1, acks0, acksRecords }
     })
     expect(layer).toEqual(kafkajs)
   })
@@ -127,11 +132,15 @@ describe('kafkajs layer: producer (more)', () => {
       const remove = producer.on(producer.events.CONNECT, (e) => events.push(e))
       producer.on(producer.events.DISCONNECT, (e) => events.push(e))
       await producer.connect()
+      await producer.connect()
+      const topic = ctx.name('events')
+      await ctx.createTopic(topic, 1)
+      const sent = sortMetadata(await producer.send({ topic, messages: [{ value: 'after two connects' }] }))
       remove()
       await producer.disconnect()
       await producer.connect()
       await producer.disconnect()
-      return { events, names: producer.events }
+      return { events, names: producer.events, sent }
     })
     expect(layer).toEqual(kafkajs)
   })
