@@ -560,6 +560,17 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     })
   }
 
+  /**
+   * Java's currentLag(): the partition's high watermark (last stable offset with read_committed), as the
+   * last fetch response reported it, minus the position; null when either is not known locally.
+   */
+  currentLag(tp: TopicPartition): bigint | null {
+    const s = this.#subscriptions.stateOf(tp)
+    if (s === undefined || !s.hasValidPosition) return null
+    const end = this.#options.isolationLevel === 'read_committed' ? s.lastStableOffset : s.highWatermark
+    return end < 0n ? null : end - s.position!.offset
+  }
+
   /** The first offsets of partitions (any partitions, not only assigned ones). */
   async beginningOffsets(
     partitions: readonly TopicPartition[],

@@ -44,7 +44,8 @@ export async function performAssignment(
       )
     }
   }
-  const result = assignor.assign(partitionCounts, subscriptions, useRacks ? racks : undefined)
+  // Awaited: an assignor may be asynchronous (assignors/async.ts: kafkajs's assigners are).
+  const result = await assignor.assign(partitionCounts, subscriptions, useRacks ? racks : undefined)
   const assignments: { memberId: string; assignment: Buffer }[] = []
   for (const m of members) {
     const a = result.get(m.memberId) ?? { partitions: [], userData: null }

@@ -1,0 +1,84 @@
+/**
+ * kafkajs's view of records: `KafkaMessage` (offsets and timestamps as strings, headers as an object
+ * whose repeated keys become arrays) and `Batch` (the records of one partition from one fetch — here,
+ * one native poll()), with kafkajs's firstOffset/lastOffset/offsetLag/offsetLagLow arithmetic.
+ *
+ * Owner: the kafkajs consumer (consumer-runner.ts builds batches from the native ConsumerRecords).
+ */
+import type { ConsumerRecord } from '../consumer/types.js'
+
+export interface IHeaders {
+  [key: string]: Buffer | string | (Buffer | string)[] | undefined
+}
+
+export interface KafkaMessage {
+  magicByte: number
+  attributes: number
+  timestamp: string
+  offset: string
+  key: Buffer | null
+  value: Buffer | null
+  headers: IHeaders
+  isControlRecord: boolean
+}
+
+export function toKafkaMessage(r: ConsumerRecord): KafkaMessage {
+  const headers: IHeaders = {}
+  for (const { key, value } of r.headers) {
+    const v = value as Buffer
+    const prev = headers[key]
+    headers[key] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v]
+  }
+  return {
+    magicByte: 2,
+    attributes: 0,
+    timestamp: String(r.timestamp),
+    offset: r.offset.toString(),
+    key: r.key,
+    value: r.value,
+    headers,
+    isControlRecord: false,
+  }
+}
+
+export class Batch {
+  readonly topic: string
+  readonly partition: number
+  readonly highWatermark: string
+  readonly messages: KafkaMessage[]
+  /** The offset after which everything of this fetch was consumed (control records included): position − 1. */
+  readonly #lastOffset: string
+
+  constructor(topic: string, partition: number, highWatermark: string, messages: KafkaMessage[], lastOffset: string) {
+    this.topic = topic
+    this.partition = partition
+    this.highWatermark = highWatermark
+    this.messages = messages
+    this.#lastOffset = lastOffset
+  }
+
+  isEmpty(): boolean {
+    return this.messages.length === 0
+  }
+
+  firstOffset(): string | null {
+    return this.messages.length === 0 ? null : this.messages[0]!.offset
+  }
+
+  lastOffset(): string {
+    if (this.messages.length === 0) return (BigInt(this.highWatermark) - 1n).toString()
+    return this.#lastOffset
+  }
+
+  /** The lag after the batch's last offset (kafkajs: highWatermark − 1 − lastOffset). */
+  offsetLag(): string {
+    return (BigInt(this.highWatermark) - 1n - BigInt(this.lastOffset())).toString()
+  }
+
+  /** The lag from the batch's first offset. */
+  offsetLagLow(): string {
+    const first = this.firstOffset()
+    if (first === null) return '0'
+    return (BigInt(this.highWatermark) - 1n - BigInt(first)).toString()
+  }
+}
