@@ -12,12 +12,14 @@
  * Options with no kafka-wire equivalent: maxInFlightRequests (one Fetch in flight per broker).
  * Owner: the kafkajs consumer.
  */
+
 import { Admin } from '../admin/index.js'
 import { Cluster, resolveClientOptions } from '../cluster/index.js'
 import { Consumer as NativeConsumer } from '../consumer/consumer.js'
 import type { ConsumerOptions } from '../consumer/options.js'
 import type { TopicPartition } from '../consumer/types.js'
 import { brokerError, ErrorCode } from '../errors.js'
+import type { ConsumerGroupState, GroupDescription } from './admin-groups.js'
 import {
   type AssignerCluster,
   AssignerProtocol,
@@ -94,24 +96,8 @@ export interface TopicPartitionOffset {
 
 export type TopicPartitionOffsetAndMetadata = TopicPartitionOffset & { metadata?: string | null }
 
-export interface MemberDescription {
-  clientHost: string
-  clientId: string
-  memberId: string
-  memberAssignment: Buffer
-  memberMetadata: Buffer
-}
-
-export type ConsumerGroupState = 'Unknown' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead' | 'Empty'
-
-export interface GroupDescription {
-  groupId: string
-  members: MemberDescription[]
-  protocol: string
-  protocolType: string
-  state: ConsumerGroupState
-  errorCode: number
-}
+/** kafkajs's consumer.describeGroup() result: the admin's GroupDescription plus the error code. */
+export type ConsumerGroupDescription = GroupDescription & { errorCode: number }
 
 const NOT_RUNNING = 'Consumer group was not initialized, consumer#run must be called first'
 
@@ -483,7 +469,7 @@ export class KafkaJSConsumer {
    * MemberAssignment encodings (version 0, no userData) of what the native Admin decoded: the bytes a member
    * sent are not kept (a documented difference).
    */
-  async describeGroup(): Promise<GroupDescription> {
+  async describeGroup(): Promise<ConsumerGroupDescription> {
     const retrier = new KafkaJSRetrier(this.#retry)
     for (;;) {
       try {
