@@ -26,7 +26,7 @@ import { Fetcher } from './fetcher.js'
 import { ClassicMembership } from './group/classic.js'
 import { ConsumerProtocolMembership } from './group/consumer-protocol-membership.js'
 import type { GroupMembership } from './group/membership.js'
-import { awaitPosition, type ListedOffset, listOffsets } from './offset-lookups.js'
+import { awaitPosition, currentLag, type ListedOffset, listOffsets } from './offset-lookups.js'
 import { Offsets } from './offsets.js'
 import {
   CONSUMER_OPTION_NAMES,
@@ -206,8 +206,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         throw new TypeError('assign() takes { topic, partition } objects')
       }
     }
+    // Buffered data of partitions no longer assigned is dropped when drained (CompletedFetch checks the assignment).
     this.#subscriptions.assignFromUser([...partitions])
-    this.#dropBufferedForUnassigned()
   }
 
   /** Leaves the group (revoking the assignment through the listener) and clears the subscription. */
@@ -217,7 +217,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       await this.#membership.leave('the consumer unsubscribed', Date.now() + this.#options.defaultApiTimeoutMs)
     }
     this.#subscriptions.unsubscribe()
-    this.#dropBufferedForUnassigned()
   }
 
   assignment(): TopicPartition[] {
@@ -354,7 +353,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         for (const r of firstUnseen.values()) {
           if (this.#subscriptions.isAssigned(r)) this.#subscriptions.seek(r, r.offset, r.leaderEpoch)
         }
-        this.#dropBufferedFor(new Set(firstUnseen.keys()))
+        this.#fetcher.clearBufferedDataFor(new Set(firstUnseen.keys()))
       }
     }
   }
@@ -523,7 +522,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     const value = typeof o.offset === 'bigint' ? o.offset : Number.isSafeInteger(o.offset) ? BigInt(o.offset) : -1n
     if (value < 0n) throw new RangeError(`seek offset must be >= 0, got ${String(o.offset)}`)
     this.#subscriptions.seek(tp, value, o.leaderEpoch ?? -1, this.#cluster.leaderFor(tp.topic, tp.partition))
-    this.#dropBufferedFor(new Set([topicPartitionKey(tp.topic, tp.partition)]))
+    this.#fetcher.clearBufferedDataFor(new Set([topicPartitionKey(tp.topic, tp.partition)]))
   }
 
   /** Seeks to the first offset (evaluated lazily, at the next poll() or position()). Default: every assigned partition. */
@@ -540,7 +539,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.#ensureOpen()
     const tps = partitions ?? this.#subscriptions.assignedPartitions()
     for (const tp of tps) this.#subscriptions.requestOffsetReset(tp, strategy)
-    this.#dropBufferedFor(new Set(tps.map((tp) => topicPartitionKey(tp.topic, tp.partition))))
+    this.#fetcher.clearBufferedDataFor(new Set(tps.map((tp) => topicPartitionKey(tp.topic, tp.partition))))
   }
 
   /** The offset of the next record poll() would return for an assigned partition (looking it up if needed). */
@@ -560,15 +559,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     })
   }
 
-  /**
-   * Java's currentLag(): the partition's high watermark (last stable offset with read_committed), as the
-   * last fetch response reported it, minus the position; null when either is not known locally.
-   */
+  /** Java's currentLag(): the high watermark (last stable offset with read_committed) the last fetch saw, minus the position. */
   currentLag(tp: TopicPartition): bigint | null {
-    const s = this.#subscriptions.stateOf(tp)
-    if (s === undefined || !s.hasValidPosition) return null
-    const end = this.#options.isolationLevel === 'read_committed' ? s.lastStableOffset : s.highWatermark
-    return end < 0n ? null : end - s.position!.offset
+    return currentLag(this.#subscriptions.stateOf(tp), this.#options.isolationLevel)
   }
 
   /** The first offsets of partitions (any partitions, not only assigned ones). */
@@ -624,14 +617,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
 
   paused(): TopicPartition[] {
     return this.#subscriptions.pausedPartitions()
-  }
-
-  #dropBufferedFor(keys: Set<string>): void {
-    this.#fetcher.clearBufferedDataFor(keys)
-  }
-
-  #dropBufferedForUnassigned(): void {
-    // CompletedFetches check assignment identity when drained; nothing to do eagerly.
   }
 
   // -------------------------------------------------------------------------------------------

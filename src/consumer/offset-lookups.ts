@@ -94,3 +94,20 @@ export async function awaitPosition(
     if (!s.hasValidPosition) await sleep(Math.min(ctx.retryBackoffMs, deadline - Date.now()))
   }
 }
+
+/** Java's currentLag() for one partition's state; null when the position or the end is not known locally. */
+export function currentLag(
+  s:
+    | {
+        hasValidPosition: boolean
+        position: { offset: bigint } | null
+        lastStableOffset: bigint
+        highWatermark: bigint
+      }
+    | undefined,
+  isolationLevel: 'read_committed' | 'read_uncommitted',
+): bigint | null {
+  if (s === undefined || !s.hasValidPosition) return null
+  const end = isolationLevel === 'read_committed' ? s.lastStableOffset : s.highWatermark
+  return end < 0n ? null : end - s.position!.offset
+}
