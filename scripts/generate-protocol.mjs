@@ -90,6 +90,13 @@ const APIS = {
   DeleteAcls: 'Deletes ACLs matching filters.',
   AlterUserScramCredentials: 'Creates, updates or deletes SCRAM credentials.',
   DescribeUserScramCredentials: 'Lists SCRAM credentials of users.',
+  ShareGroupHeartbeat: 'Membership and assignment for KIP-932 share groups.',
+  ShareGroupDescribe: 'Describes KIP-932 share groups.',
+  ShareFetch: 'Fetches and acquires records for a share group member, through a share session.',
+  ShareAcknowledge: 'Acknowledges (accept, release, reject) records a share group member acquired.',
+  DescribeShareGroupOffsets: 'Reads the start offsets of share groups (share-partition state).',
+  AlterShareGroupOffsets: 'Resets the start offsets of an empty share group.',
+  DeleteShareGroupOffsets: 'Deletes the share-partition state of a share group for some topics.',
 }
 const DATA = {
   ConsumerProtocolSubscription:

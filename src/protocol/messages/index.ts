@@ -44,6 +44,13 @@ import { CreateAcls } from './create-acls.js'
 import { DeleteAcls } from './delete-acls.js'
 import { AlterUserScramCredentials } from './alter-user-scram-credentials.js'
 import { DescribeUserScramCredentials } from './describe-user-scram-credentials.js'
+import { ShareGroupHeartbeat } from './share-group-heartbeat.js'
+import { ShareGroupDescribe } from './share-group-describe.js'
+import { ShareFetch } from './share-fetch.js'
+import { ShareAcknowledge } from './share-acknowledge.js'
+import { DescribeShareGroupOffsets } from './describe-share-group-offsets.js'
+import { AlterShareGroupOffsets } from './alter-share-group-offsets.js'
+import { DeleteShareGroupOffsets } from './delete-share-group-offsets.js'
 export * from './produce.js'
 export * from './fetch.js'
 export * from './list-offsets.js'
@@ -87,6 +94,13 @@ export * from './create-acls.js'
 export * from './delete-acls.js'
 export * from './alter-user-scram-credentials.js'
 export * from './describe-user-scram-credentials.js'
+export * from './share-group-heartbeat.js'
+export * from './share-group-describe.js'
+export * from './share-fetch.js'
+export * from './share-acknowledge.js'
+export * from './describe-share-group-offsets.js'
+export * from './alter-share-group-offsets.js'
+export * from './delete-share-group-offsets.js'
 export * from './consumer-protocol-subscription.js'
 export * from './consumer-protocol-assignment.js'
 
@@ -135,6 +149,13 @@ export const Apis = {
   DeleteAcls,
   AlterUserScramCredentials,
   DescribeUserScramCredentials,
+  ShareGroupHeartbeat,
+  ShareGroupDescribe,
+  ShareFetch,
+  ShareAcknowledge,
+  DescribeShareGroupOffsets,
+  AlterShareGroupOffsets,
+  DeleteShareGroupOffsets,
 } as const
 
 /** The same APIs by API key. */
