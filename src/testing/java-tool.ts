@@ -30,6 +30,7 @@ export const JAVA_TOOLS = {
   storageTool: 'kafka.tools.StorageTool',
   metadataQuorumCommand: 'org.apache.kafka.tools.MetadataQuorumCommand',
   featureCommand: 'org.apache.kafka.tools.FeatureCommand',
+  verifiableShareConsumer: 'org.apache.kafka.tools.VerifiableShareConsumer',
 } as const
 
 export interface JavaToolOptions {

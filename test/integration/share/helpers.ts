@@ -4,6 +4,7 @@
  */
 import { Admin } from '../../../src/admin/index.js'
 import type { ShareConsumer, ShareConsumerRecord } from '../../../src/share/index.js'
+import { enableShareGroups } from '../../../src/testing/index.js'
 
 export { createTopic, RawProducer, uniqueName, values, waitFor } from '../consumer/helpers.js'
 
@@ -47,4 +48,11 @@ export async function pollUntil<K, V>(
       }
     }),
   )
+}
+
+let enabled: Promise<number> | undefined
+/** share.version on (idempotent: FeatureCommand upgrade only when it is off), once per test file. */
+export function ensureShareGroups(bootstrapServers: string, libDir: string): Promise<number> {
+  enabled ??= enableShareGroups(libDir, bootstrapServers)
+  return enabled
 }

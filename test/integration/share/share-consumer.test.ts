@@ -3,7 +3,15 @@
 // archives a poison record.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { ShareConsumer, type ShareConsumerRecord } from '../../../src/share/index.js'
-import { createTopic, pollUntil, RawProducer, setGroupConfig, uniqueName, values } from './helpers.js'
+import {
+  createTopic,
+  ensureShareGroups,
+  pollUntil,
+  RawProducer,
+  setGroupConfig,
+  uniqueName,
+  values,
+} from './helpers.js'
 
 const bootstrapServers = inject('kafkaBootstrapServers')
 
@@ -23,6 +31,7 @@ describe('ShareConsumer', () => {
   }
 
   beforeAll(async () => {
+    await ensureShareGroups(bootstrapServers, inject('kafkaLibDir'))
     producer = new RawProducer(bootstrapServers)
   })
   afterAll(async () => {
