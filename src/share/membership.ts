@@ -11,6 +11,7 @@
  */
 import type { Cluster } from '../cluster/index.js'
 import { debug } from '../internal/logger.js'
+import { topicPartitionKey } from '../internal/topic-partition.js'
 import { Apis } from '../protocol/index.js'
 import type { SharePartition } from './acknowledgements.js'
 import { type HeartbeatOutcome, ShareHeartbeatState } from './heartbeat-state.js'
@@ -129,7 +130,7 @@ export class ShareMembership {
       r = lookup()
     }
     this.#unresolved = r.missing
-    const key = (ps: readonly SharePartition[]) => ps.map((p) => `${p.topicId}:${p.partition}`).join(',')
+    const key = (ps: readonly SharePartition[]) => ps.map((p) => topicPartitionKey(p.topic, p.partition)).join(',')
     if (key(r.out) !== key(this.#resolved)) {
       this.#resolved = r.out
       this.#config.onAssignment(r.out)

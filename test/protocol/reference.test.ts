@@ -216,6 +216,14 @@ const REQUIRED_APIS = [
   'DeleteAcls',
   'AlterUserScramCredentials',
   'DescribeUserScramCredentials',
+  // KIP-932 share groups (#21)
+  'ShareGroupHeartbeat',
+  'ShareGroupDescribe',
+  'ShareFetch',
+  'ShareAcknowledge',
+  'DescribeShareGroupOffsets',
+  'AlterShareGroupOffsets',
+  'DeleteShareGroupOffsets',
 ]
 
 describe.skipIf(!haveReference)("schemas match Kafka's message definitions", () => {

@@ -54,7 +54,7 @@ export function registerShareGroups(program: Command): void {
           m.memberId,
           m.clientHost,
           m.clientId,
-          m.assignment.map((t) => `${t.topic}:${t.partitions.join(',')}`).join(' ') || '-',
+          m.assignment.map((t) => `${t.topic}[${t.partitions.join(',')}]`).join(' ') || '-',
         ])
         process.stdout.write(`${renderTable(['CONSUMER-ID', 'HOST', 'CLIENT-ID', 'ASSIGNMENT'], members)}\n`)
       })

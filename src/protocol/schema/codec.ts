@@ -114,6 +114,8 @@ const EMPTY = Buffer.alloc(0)
 
 export function defaultValue(f: Field<any, any>, version: number): unknown {
   if (f.defaultValue !== undefined) return f.defaultValue
+  // Records are null by default, but not where the version cannot send null (ShareFetch v1+): empty there.
+  if (f.type.kind === 'records' && !inRange(f.nullableVersions, version)) return EMPTY
   return typeDefault(f.type, version)
 }
 
