@@ -121,11 +121,11 @@ export class Acknowledgements {
   acknowledge(topic: string, partition: number, offset: bigint, type: AcknowledgeType): void {
     const code = ackCode(type)
     const e = this.#partitions.get(topicPartitionKey(topic, partition))
-    if (e !== undefined && e.delivered.delete(offset)) {
+    if (e?.delivered.delete(offset)) {
       e.pending.set(offset, code)
       return
     }
-    if (e !== undefined && e.pending.has(offset) && e.pending.get(offset) !== AckCode.GAP) {
+    if (e?.pending.has(offset) && e.pending.get(offset) !== AckCode.GAP) {
       e.pending.set(offset, code)
       return
     }

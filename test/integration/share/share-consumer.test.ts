@@ -160,6 +160,36 @@ describe('ShareConsumer', () => {
     expect(deliveries.filter(([v]) => v === 'good')).toEqual([['good', 1]])
   })
 
+  it('async iterator (implicit mode), commitAsync with the callback, wakeup() and close()', async () => {
+    const topic = uniqueName('share-iter')
+    const group = uniqueName('sg-iter')
+    await createTopic(bootstrapServers, topic, 1)
+    await setGroupConfig(bootstrapServers, group, { 'share.auto.offset.reset': 'earliest' })
+    await producer.send(topic, 0, values('i', 5))
+    const completed: bigint[] = []
+    const c = consumer(group, {
+      acknowledgementCommitCallback: (offsets: Map<string, { offsets: bigint[] }>, error: Error | null) => {
+        expect(error).toBeNull()
+        for (const o of offsets.values()) completed.push(...o.offsets)
+      },
+    })
+    c.subscribe([topic])
+    const got: string[] = []
+    for await (const r of c) {
+      got.push(r.value)
+      if (got.length === 5) break
+    }
+    expect(got).toEqual(['i-0', 'i-1', 'i-2', 'i-3', 'i-4'])
+    c.commitAsync()
+    // The callback runs on the application's side: in the next poll (woken up here).
+    setTimeout(() => c.wakeup(), 1000)
+    await expect(c.poll(10_000)).rejects.toThrow(/woken up/)
+    await c.commitSync()
+    expect(completed.sort((a, b) => Number(a - b))).toEqual([0n, 1n, 2n, 3n, 4n])
+    await c.close()
+    await expect(c.poll(10)).rejects.toThrow(/closed/)
+  })
+
   it('refuses unknown options with the closest name, and a missing groupId', () => {
     expect(() => new ShareConsumer({ bootstrapServers, groupId: 'g', maxPolRecords: 5 } as never)).toThrow(
       /did you mean 'maxPollRecords'/,
