@@ -32,7 +32,7 @@ import { TIMED_OUT, withDeadline } from '../internal/deadline.js'
 import { debug, type Logger } from '../internal/logger.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { Apis } from '../protocol/index.js'
-import type { RequestOf, ResponseOf } from '../protocol/schema/dsl.js'
+import type { ResponseOf } from '../protocol/schema/dsl.js'
 import { Acknowledgements, acknowledgedOffsets, type SharePartition, type TakenAcks } from './acknowledgements.js'
 import { ShareMembership } from './membership.js'
 import {
@@ -42,6 +42,7 @@ import {
   type ShareConsumerOptions,
 } from './options.js'
 import { decodeSharePartition, type ShareFetchEntry } from './share-fetch.js'
+import { shareAcknowledgeBody, shareFetchBody } from './share-requests.js'
 import { FINAL_EPOCH, ShareSession } from './share-session.js'
 import type {
   AcknowledgedOffsets,
@@ -459,41 +460,12 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     const acks = session.isOpen
       ? this.#acks.take((p) => wantedKeys.has(topicPartitionKey(p.topic, p.partition)))
       : new Map<string, TakenAcks>()
-    const topics = new Map<string, { partitionIndex: number; acknowledgementBatches: TakenAcks['batches'] }[]>()
-    const add = (p: SharePartition, batches: TakenAcks['batches']) => {
-      let list = topics.get(p.topicId)
-      if (list === undefined) topics.set(p.topicId, (list = []))
-      const existing = list.find((x) => x.partitionIndex === p.partition)
-      if (existing !== undefined) existing.acknowledgementBatches = batches
-      else list.push({ partitionIndex: p.partition, acknowledgementBatches: batches })
-    }
-    for (const p of plan.added) add(p, [])
-    for (const t of acks.values()) add(t.partition, t.batches)
-    const forgotten = new Map<string, number[]>()
-    for (const p of plan.forgotten) forgotten.set(p.topicId, [...(forgotten.get(p.topicId) ?? []), p.partition])
-    const o = this.#options
-    const body: RequestOf<typeof Apis.ShareFetch> = {
-      groupId: o.groupId,
-      memberId: this.#membership.memberId,
-      shareSessionEpoch: plan.epoch,
-      maxWaitMs: o.fetchMaxWaitMs,
-      minBytes: o.fetchMinBytes,
-      maxBytes: o.fetchMaxBytes,
-      maxRecords: o.maxPollRecords,
-      batchSize: o.maxPollRecords,
-      shareAcquireMode: o.shareAcquireMode === 'record_limit' ? 1 : 0,
-      isRenewAck: false,
-      topics: [...topics].map(([topicId, partitions]) => ({
-        topicId,
-        partitions: partitions.map((p) => ({ ...p, partitionMaxBytes: 0 })),
-      })),
-      forgottenTopicsData: [...forgotten].map(([topicId, partitions]) => ({ topicId, partitions })),
-    }
+    const body = shareFetchBody(this.#options, this.#membership.memberId, plan, acks)
     let res: ResponseOf<typeof Apis.ShareFetch>
     try {
       res = await this.#cluster.send(nodeId, Apis.ShareFetch, body, {
         workload: 'fetch',
-        timeoutMs: this.#requestTimeoutMs + o.fetchMaxWaitMs,
+        timeoutMs: this.#requestTimeoutMs + this.#options.fetchMaxWaitMs,
       })
     } catch (err) {
       // The broker may or may not have applied it: start a new session (it releases the old one's records).
@@ -561,7 +533,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
         }
         if (pd.acquiredRecords.length === 0) continue
         const decoded = decodeSharePartition<K, V>(p, pd.records, pd.acquiredRecords, {
-          checkCrcs: o.checkCrcs,
+          checkCrcs: this.#options.checkCrcs,
           keyDeserializer: this.#keyDeserializer ?? null,
           valueDeserializer: this.#valueDeserializer ?? null,
         })
@@ -594,19 +566,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
       return
     }
     const epoch = final ? FINAL_EPOCH : session.epoch
-    const topics = new Map<string, { partitionIndex: number; acknowledgementBatches: TakenAcks['batches'] }[]>()
-    for (const t of acks.values()) {
-      let list = topics.get(t.partition.topicId)
-      if (list === undefined) topics.set(t.partition.topicId, (list = []))
-      list.push({ partitionIndex: t.partition.partition, acknowledgementBatches: t.batches })
-    }
-    const body = {
-      groupId: this.#options.groupId,
-      memberId: this.#membership.memberId,
-      shareSessionEpoch: epoch,
-      isRenewAck: false,
-      topics: [...topics].map(([topicId, partitions]) => ({ topicId, partitions })),
-    }
+    const body = shareAcknowledgeBody(this.#options.groupId, this.#membership.memberId, epoch, acks)
     let res: ResponseOf<typeof Apis.ShareAcknowledge>
     try {
       res = await this.#cluster.send(nodeId, Apis.ShareAcknowledge, body, { workload: 'fetch' })

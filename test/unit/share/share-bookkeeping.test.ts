@@ -6,7 +6,9 @@ import { IllegalStateError } from '../../../src/errors.js'
 import { RecordBatchBuilder } from '../../../src/protocol/records/index.js'
 import { Acknowledgements, type SharePartition, toBatches } from '../../../src/share/acknowledgements.js'
 import { ShareHeartbeatState } from '../../../src/share/heartbeat-state.js'
+import { resolveShareConsumerOptions } from '../../../src/share/options.js'
 import { decodeSharePartition } from '../../../src/share/share-fetch.js'
+import { shareAcknowledgeBody, shareFetchBody } from '../../../src/share/share-requests.js'
 import { nextEpoch, ShareSession } from '../../../src/share/share-session.js'
 
 const p0: SharePartition = { topic: 'jobs', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partition: 0 }
@@ -240,5 +242,56 @@ describe('decodeSharePartition', () => {
       'ERR_RECORD_DESERIALIZATION',
       3,
     ])
+  })
+})
+
+describe('request bodies', () => {
+  const options = resolveShareConsumerOptions({
+    bootstrapServers: 'x:1',
+    groupId: 'g',
+    maxPollRecords: 7,
+    shareAcquireMode: 'record_limit',
+  })
+  const acked = {
+    partition: p1,
+    batches: [{ firstOffset: 3n, lastOffset: 4n, acknowledgeTypes: [1] }],
+    offsets: [3n, 4n],
+  }
+  it('ShareFetch: added partitions, acknowledgements on their partition, forgotten ones by topic id', () => {
+    const body = shareFetchBody(
+      options,
+      'm',
+      { epoch: 2, added: [p0, p1], forgotten: [] },
+      new Map([['jobs-1', acked]]),
+    )
+    expect(body).toMatchObject({
+      groupId: 'g',
+      memberId: 'm',
+      shareSessionEpoch: 2,
+      maxRecords: 7,
+      batchSize: 7,
+      shareAcquireMode: 1,
+    })
+    expect(body.topics).toEqual([
+      {
+        topicId: p0.topicId,
+        partitions: [
+          { partitionIndex: 0, acknowledgementBatches: [], partitionMaxBytes: 0 },
+          { partitionIndex: 1, acknowledgementBatches: acked.batches, partitionMaxBytes: 0 },
+        ],
+      },
+    ])
+    const forget = shareFetchBody(options, 'm', { epoch: 3, added: [], forgotten: [p0, p1] }, new Map())
+    expect(forget.topics).toEqual([])
+    expect(forget.forgottenTopicsData).toEqual([{ topicId: p0.topicId, partitions: [0, 1] }])
+  })
+  it('ShareAcknowledge: the acknowledgements by topic id at the given epoch', () => {
+    expect(shareAcknowledgeBody('g', 'm', -1, new Map([['jobs-1', acked]]))).toEqual({
+      groupId: 'g',
+      memberId: 'm',
+      shareSessionEpoch: -1,
+      isRenewAck: false,
+      topics: [{ topicId: p1.topicId, partitions: [{ partitionIndex: 1, acknowledgementBatches: acked.batches }] }],
+    })
   })
 })
