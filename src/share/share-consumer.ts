@@ -496,7 +496,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     for (const t of res.responses) {
       const md = this.#cluster.topicById(t.topicId)
       for (const pd of t.partitions) {
-        const topic = md?.name ?? acks.get(`${t.topicId}`)?.partition.topic
+        const topic = md?.name ?? [...acks.values()].find((a) => a.partition.topicId === t.topicId)?.partition.topic
         if (topic === undefined) continue
         const key = topicPartitionKey(topic, pd.partitionIndex)
         const p: SharePartition = { topic, topicId: t.topicId, partition: pd.partitionIndex }
