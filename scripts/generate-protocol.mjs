@@ -92,6 +92,13 @@ const APIS = {
   DescribeUserScramCredentials: 'Lists SCRAM credentials of users.',
   AlterPartitionReassignments: 'Starts or cancels the reassignment of partitions to other replicas.',
   ListPartitionReassignments: 'Lists the partition reassignments in progress.',
+  ShareGroupHeartbeat: 'Membership and assignment for KIP-932 share groups.',
+  ShareGroupDescribe: 'Describes KIP-932 share groups.',
+  ShareFetch: 'Fetches and acquires records for a share group member, through a share session.',
+  ShareAcknowledge: 'Acknowledges (accept, release, reject) records a share group member acquired.',
+  DescribeShareGroupOffsets: 'Reads the start offsets of share groups (share-partition state).',
+  AlterShareGroupOffsets: 'Resets the start offsets of an empty share group.',
+  DeleteShareGroupOffsets: 'Deletes the share-partition state of a share group for some topics.',
 }
 const DATA = {
   ConsumerProtocolSubscription:

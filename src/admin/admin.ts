@@ -30,6 +30,15 @@ import {
 import { alterPartitionReassignmentsOperation, listPartitionReassignmentsOperation } from './reassignments.js'
 import { alterScramCall, describeScramOperation } from './scram.js'
 import {
+  alterShareGroupOffsetsOperation,
+  deleteShareGroupOffsetsOperation,
+  describeShareGroupsOperation,
+  listShareGroupOffsetsOperation,
+  type ShareGroupDescription,
+  type ShareGroupOffset,
+  type ShareGroupOffsetUpdate,
+} from './share-groups.js'
+import {
   createPartitionsOperation,
   createTopicsOperation,
   deleteTopicsOperation,
@@ -249,6 +258,42 @@ export class Admin implements AsyncDisposable {
 
   /** Deletes groups (they must be empty). Rejects with an AdminAggregateError naming each group that failed. */
   deleteGroups(groupIds: readonly string[], options: AdminCallOptions = {}): Promise<void> {
+    return this.#executor.call(options, () => deleteGroupsOperation(groupIds))
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Share groups (KIP-932; admin/share-groups.ts). List them with listGroups({ types: ['share'] }).
+
+  /** Describes share groups: state, epochs, members with subscriptions and (shared) assignments. */
+  describeShareGroups(groupIds: readonly string[], options: AdminCallOptions = {}): Promise<ShareGroupDescription[]> {
+    return this.#executor.call(options, () => describeShareGroupsOperation(groupIds))
+  }
+
+  /** A share group's start offset (and lag) per partition: every partition it has state for, or these. */
+  listShareGroupOffsets(
+    groupId: string,
+    partitions?: readonly GroupTopicPartition[] | null,
+    options: AdminCallOptions = {},
+  ): Promise<ShareGroupOffset[]> {
+    return this.#executor.call(options, () => listShareGroupOffsetsOperation(groupId, partitions))
+  }
+
+  /** Sets a share group's start offsets (the group must be empty). */
+  alterShareGroupOffsets(
+    groupId: string,
+    offsets: readonly ShareGroupOffsetUpdate[],
+    options: AdminCallOptions = {},
+  ): Promise<void> {
+    return this.#executor.call(options, () => alterShareGroupOffsetsOperation(groupId, offsets))
+  }
+
+  /** Deletes a share group's state for whole topics (the group must be empty). */
+  deleteShareGroupOffsets(groupId: string, topics: readonly string[], options: AdminCallOptions = {}): Promise<void> {
+    return this.#executor.call(options, () => deleteShareGroupOffsetsOperation(groupId, topics))
+  }
+
+  /** Deletes share groups (they must be empty): DeleteGroups, as for any group. */
+  deleteShareGroups(groupIds: readonly string[], options: AdminCallOptions = {}): Promise<void> {
     return this.#executor.call(options, () => deleteGroupsOperation(groupIds))
   }
 

@@ -1,6 +1,12 @@
 /** The Admin client and its public types. */
 export { Admin } from './admin.js'
 export { AdminAggregateError } from './errors.js'
+export type {
+  ShareGroupDescription,
+  ShareGroupMemberDescription,
+  ShareGroupOffset,
+  ShareGroupOffsetUpdate,
+} from './share-groups.js'
 export {
   type AbortTransactionSpec,
   type ListTransactionsOptions,

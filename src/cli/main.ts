@@ -12,6 +12,7 @@ import { registerDemo } from './commands/demo.js'
 import { registerGroups } from './commands/groups.js'
 import { registerPerf } from './commands/perf.js'
 import { registerProduce } from './commands/produce.js'
+import { registerShareGroups } from './commands/share-groups.js'
 import { registerTopics } from './commands/topics.js'
 import { registerTransactions } from './commands/transactions.js'
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, formatError, UsageError } from './common.js'
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerProduce(program)
   registerConsume(program)
   registerGroups(program)
+  registerShareGroups(program)
   registerTransactions(program)
   registerPerf(program)
   registerBroker(program)

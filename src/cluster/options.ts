@@ -116,7 +116,7 @@ export const COMMON_OPTION_NAMES: ReadonlySet<string> = new Set<keyof CommonClie
 export function resolveClientOptions(
   options: unknown,
   ownNames: ReadonlySet<string>,
-  client: 'producer' | 'consumer' | 'admin',
+  client: 'producer' | 'consumer' | 'admin' | 'share consumer',
   defaults: Partial<CommonClientOptions> = {},
 ): { common: ResolvedCommonOptions; own: Record<string, unknown> } {
   const { common, own, ignored } = splitOptions(options, COMMON_OPTION_NAMES, ownNames, client)

@@ -173,6 +173,12 @@ export function nodeConfig(spec: ClusterConfigSpec, nodeId: number): Record<stri
     'group.consumer.session.timeout.ms': '10000',
     'group.consumer.min.heartbeat.interval.ms': '500',
     'group.consumer.heartbeat.interval.ms': '1000',
+    // Share groups (KIP-932): short heartbeats and lock durations allowed, for fast tests.
+    'group.share.min.heartbeat.interval.ms': '500',
+    'group.share.heartbeat.interval.ms': '1000',
+    'group.share.min.session.timeout.ms': '6000',
+    'group.share.session.timeout.ms': '10000',
+    'group.share.min.record.lock.duration.ms': '1000',
   })
   for (const [k, v] of Object.entries(spec.brokerConfig ?? {})) c[k] = v
   return c

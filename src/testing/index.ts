@@ -34,6 +34,7 @@ export type { EnsureKafkaLibsOptions } from './libs.js'
 export { ensureKafkaLibs, kafkaLibDir, kafkaLibsReady } from './libs.js'
 export { cacheBaseDir } from './paths.js'
 export { canConnect, pickFreePorts } from './ports.js'
+export { enableShareGroups } from './share-groups.js'
 export { describeCluster, selectProvider, startKafka } from './start-kafka.js'
 export { generateTlsMaterial } from './tls.js'
 export type {

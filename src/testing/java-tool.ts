@@ -32,6 +32,7 @@ export const JAVA_TOOLS = {
   featureCommand: 'org.apache.kafka.tools.FeatureCommand',
   verifiableConsumer: 'org.apache.kafka.tools.VerifiableConsumer',
   verifiableProducer: 'org.apache.kafka.tools.VerifiableProducer',
+  verifiableShareConsumer: 'org.apache.kafka.tools.VerifiableShareConsumer',
 } as const
 
 export interface JavaToolOptions {

@@ -11,6 +11,7 @@
 import { dockerAvailable } from './docker.js'
 import { externalCluster } from './external-provider.js'
 import { startJvmCluster } from './jvm-provider.js'
+import { enableShareGroups } from './share-groups.js'
 import { startTestcontainersCluster } from './testcontainers-provider.js'
 import type { KafkaCluster, KafkaClusterInfo, ProviderName, StartKafkaOptions } from './types.js'
 
@@ -42,6 +43,18 @@ export async function selectProvider(options: StartKafkaOptions = {}): Promise<P
 
 /** Start a Kafka cluster (or attach to `KAFKA_BOOTSTRAP_SERVERS`). Stop it with `stop()` or `await using`. */
 export async function startKafka(options: StartKafkaOptions = {}): Promise<KafkaCluster> {
+  const cluster = await startCluster(options)
+  if (options.shareGroups) {
+    // Kafka 4.2+ formats with share.version on; 4.0/4.1 need the upgrade (idempotent either way).
+    await enableShareGroups(cluster).catch(async (err) => {
+      await cluster.stop().catch(() => {})
+      throw err
+    })
+  }
+  return cluster
+}
+
+async function startCluster(options: StartKafkaOptions): Promise<KafkaCluster> {
   const provider = await selectProvider(options)
   switch (provider) {
     case 'external': {

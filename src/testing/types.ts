@@ -47,6 +47,11 @@ export interface StartKafkaOptions {
   freshTls?: boolean
   /** Progress messages (default: silent, except the one-time jar download which goes to stderr). */
   log?: (message: string) => void
+  /**
+   * Make sure share groups (KIP-932) are on: finalizes the share.version feature with FeatureCommand
+   * when it is off (Kafka 4.0/4.1; 4.2+ formats with it on). Idempotent, also for external clusters.
+   */
+  shareGroups?: boolean
 }
 
 export interface ListenerInfo {

@@ -218,6 +218,14 @@ const REQUIRED_APIS = [
   'DescribeUserScramCredentials',
   'AlterPartitionReassignments',
   'ListPartitionReassignments',
+  // KIP-932 share groups (#21)
+  'ShareGroupHeartbeat',
+  'ShareGroupDescribe',
+  'ShareFetch',
+  'ShareAcknowledge',
+  'DescribeShareGroupOffsets',
+  'AlterShareGroupOffsets',
+  'DeleteShareGroupOffsets',
 ]
 
 describe.skipIf(!haveReference)("schemas match Kafka's message definitions", () => {

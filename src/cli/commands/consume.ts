@@ -6,10 +6,12 @@ import { Consumer } from '../../consumer/index.js'
 import type { ConsumerRecord } from '../../consumer/types.js'
 import { topicPartitionKey } from '../../internal/topic-partition.js'
 import { clientOptions, collectKeyValue, intFlag, UsageError, withCommonOptions } from '../common.js'
+import { consumeShared } from './share-groups.js'
 
 interface ConsumeFlags {
   topic: string
   group?: string
+  shareGroup?: string
   fromBeginning?: boolean
   maxMessages?: string
   partition?: string
@@ -26,6 +28,7 @@ export function registerConsume(program: Command): void {
   withCommonOptions(program.command('consume').description('print records of a topic to stdout'))
     .requiredOption('--topic <name>', 'topic to read')
     .option('--group <id>', 'consumer group (commits offsets); without it partitions are assigned directly')
+    .option('--share-group <id>', 'read as a member of this share group (printed records are accepted)')
     .option('--from-beginning', 'start at the earliest offset when there is no committed offset')
     .option('--max-messages <n>', 'exit after this many records (negative: no limit)')
     .option('--partition <n>', 'read only this partition')
@@ -47,6 +50,14 @@ export function registerConsume(program: Command): void {
       const maxFlag = flags.maxMessages === undefined ? -1 : intFlag('--max-messages', flags.maxMessages)
       const max = maxFlag < 0 ? Number.POSITIVE_INFINITY : maxFlag
       const idleMs = flags.timeoutMs === undefined ? Number.POSITIVE_INFINITY : intFlag('--timeout-ms', flags.timeoutMs)
+      if (flags.shareGroup !== undefined) {
+        if (flags.group !== undefined || flags.partition !== undefined || flags.fromBeginning) {
+          throw new UsageError('--share-group excludes --group, --partition and --from-beginning')
+        }
+        const count = await consumeShared(flags, { max, idleMs, print: printer(flags) })
+        process.stderr.write(`Processed a total of ${count} messages\n`)
+        return
+      }
       const options = clientOptions(flags, flags.consumerProperty, 'consumer')
       // Offsets are committed by this loop (see commitTo below), never past what was printed.
       if (flags.group) options.groupId = flags.group

@@ -46,6 +46,13 @@ import { AlterUserScramCredentials } from './alter-user-scram-credentials.js'
 import { DescribeUserScramCredentials } from './describe-user-scram-credentials.js'
 import { AlterPartitionReassignments } from './alter-partition-reassignments.js'
 import { ListPartitionReassignments } from './list-partition-reassignments.js'
+import { ShareGroupHeartbeat } from './share-group-heartbeat.js'
+import { ShareGroupDescribe } from './share-group-describe.js'
+import { ShareFetch } from './share-fetch.js'
+import { ShareAcknowledge } from './share-acknowledge.js'
+import { DescribeShareGroupOffsets } from './describe-share-group-offsets.js'
+import { AlterShareGroupOffsets } from './alter-share-group-offsets.js'
+import { DeleteShareGroupOffsets } from './delete-share-group-offsets.js'
 export * from './produce.js'
 export * from './fetch.js'
 export * from './list-offsets.js'
@@ -91,6 +98,13 @@ export * from './alter-user-scram-credentials.js'
 export * from './describe-user-scram-credentials.js'
 export * from './alter-partition-reassignments.js'
 export * from './list-partition-reassignments.js'
+export * from './share-group-heartbeat.js'
+export * from './share-group-describe.js'
+export * from './share-fetch.js'
+export * from './share-acknowledge.js'
+export * from './describe-share-group-offsets.js'
+export * from './alter-share-group-offsets.js'
+export * from './delete-share-group-offsets.js'
 export * from './consumer-protocol-subscription.js'
 export * from './consumer-protocol-assignment.js'
 
@@ -141,6 +155,13 @@ export const Apis = {
   DescribeUserScramCredentials,
   AlterPartitionReassignments,
   ListPartitionReassignments,
+  ShareGroupHeartbeat,
+  ShareGroupDescribe,
+  ShareFetch,
+  ShareAcknowledge,
+  DescribeShareGroupOffsets,
+  AlterShareGroupOffsets,
+  DeleteShareGroupOffsets,
 } as const
 
 /** The same APIs by API key. */

@@ -4,13 +4,15 @@
  * value in a field the version cannot carry is refused. Used by the compiler (codec.ts).
  */
 import { ZERO_UUID } from '../primitives/uuid.js'
-import type { Field, Fields, StructType, TypeDef } from './dsl.js'
+import { type Field, type Fields, inRange, type StructType, type TypeDef } from './dsl.js'
 
 /** A zero-length Buffer cannot be changed, so every empty `bytes` default can share one. */
 export const EMPTY = Buffer.alloc(0)
 
 export function defaultValue(f: Field<any, any>, version: number): unknown {
   if (f.defaultValue !== undefined) return f.defaultValue
+  // Records are null by default, but not where the version cannot send null (ShareFetch v1+): empty there.
+  if (f.type.kind === 'records' && !inRange(f.nullableVersions, version)) return EMPTY
   return typeDefault(f.type, version)
 }
 

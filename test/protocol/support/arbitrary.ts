@@ -46,9 +46,15 @@ function fieldView(f: Field<any, any>, view: View): View {
     : { version: view.version, flexible: inVersions(f.flexibleVersions, view.version) }
 }
 
-/** The default of a field, built here rather than taken from codec.ts. */
-export function fieldDefault(f: Field<any, any>): unknown {
+/**
+ * The default of a field, built here rather than taken from codec.ts. Records default to null,
+ * except in a version that cannot send null (ShareFetch v1+): empty there.
+ */
+export function fieldDefault(f: Field<any, any>, version?: number): unknown {
   if (f.defaultValue !== undefined) return f.defaultValue
+  if (f.type.kind === 'records' && version !== undefined && !inVersions(f.nullableVersions, version)) {
+    return Buffer.alloc(0)
+  }
   return typeDefault(f.type)
 }
 
@@ -259,7 +265,7 @@ function expectedStruct(type: StructType<Fields>, view: View, input: Record<stri
     const mode = fieldMode(f, view)
     const v = input[name]
     if (mode === 'absent' || v === undefined) {
-      out[name] = canonical(f.type, fieldDefault(f), fieldView(f, view))
+      out[name] = canonical(f.type, fieldDefault(f, mode === 'absent' ? undefined : view.version), fieldView(f, view))
     } else if (mode === 'tagged' && sameAsDefault(v, fieldDefault(f))) {
       out[name] = fieldDefault(f)
     } else {
