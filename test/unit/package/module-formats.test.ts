@@ -48,5 +48,5 @@ it('ships types for both entry points', () => {
   expect(pkg.exports['.'].import.types).toMatch(/\.d\.ts$/)
   expect(pkg.exports['.'].require.types).toMatch(/\.d\.ts$/)
   expect(pkg.exports['./testing'].import.types).toMatch(/\.d\.ts$/)
-  expect(pkg.engines.node).toBe('>=20')
+  expect(pkg.engines.node).toBe('^20.19.0 || >=22.13.0')
 })
