@@ -91,7 +91,7 @@ async function runDemo(o: DemoOptions): Promise<boolean> {
         progress: progressBar('produce', o.records),
       }),
     )
-    printResult('produced', produced)
+    printResult('produced', produced, { saturated: true })
 
     log(`Consuming with a group of ${CONSUMERS} consumers (${groupId})...`)
     const consumed = await step('consume', () => consumeWithGroup(options, topic, groupId, o.records, pad))

@@ -50,7 +50,7 @@ export function registerPerf(program: Command): void {
         throughput: intFlag('--throughput', flags.throughput),
         progress: progressBar('produce', intFlag('--num-records', flags.numRecords)),
       })
-      printResult('sent', result)
+      printResult('sent', result, { saturated: intFlag('--throughput', flags.throughput) <= 0 })
       if (result.errors > 0) process.exitCode = 1
     })
 
@@ -199,7 +199,12 @@ function randomPayload(size: number): Buffer {
   return raw
 }
 
-export function printResult(verb: string, r: PerfResult): void {
+/**
+ * Prints ProducerPerformance's summary line (the benchmark suite parses it) and a table. With
+ * `saturated` (no throughput cap), says what the latency figures are: at full speed a record waits
+ * behind everything sent before it, so they measure the queue, not the round trip.
+ */
+export function printResult(verb: string, r: PerfResult, opts: { saturated?: boolean } = {}): void {
   const rate = r.records / r.seconds
   const mb = r.bytes / 1024 / 1024 / r.seconds
   const l = r.latency
@@ -215,4 +220,10 @@ export function printResult(verb: string, r: PerfResult): void {
       [[r.records, f(rate), f(mb), f(l.avg), f(l.max), f(l.p50), f(l.p95), f(l.p99), f(l.p999)]],
     )}\n`,
   )
+  if (opts.saturated) {
+    process.stdout.write(
+      'Latency at saturation: records were sent as fast as possible, so each waited behind the ones before it ' +
+        '(a queueing figure, not a round trip). Cap the rate with --throughput for a latency measurement.\n',
+    )
+  }
 }

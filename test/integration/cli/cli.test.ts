@@ -218,6 +218,22 @@ describe('kafka-wire perf', () => {
     expect(out.code).toBe(0)
     expect(out.stdout).toMatch(/^20000 records sent, [\d.]+ records\/sec \([\d.]+ MB\/sec\), [\d.]+ ms avg latency/m)
     expect(out.stdout).toMatch(/records\s+records\/s\s+MB\/s\s+avg ms\s+max ms\s+p50 ms\s+p95 ms\s+p99 ms\s+p99\.9 ms/)
+    // Uncapped: the latency is labelled a saturation figure; with --throughput it is not.
+    expect(out.stdout).toMatch(/^Latency at saturation: .* --throughput/m)
+    const capped = await cli([
+      'perf',
+      'produce',
+      '--topic',
+      t,
+      '--num-records',
+      '200',
+      '--record-size',
+      '100',
+      '--throughput',
+      '1000',
+    ])
+    expect(capped.code).toBe(0)
+    expect(capped.stdout).not.toMatch(/Latency at saturation/)
     const consumed = await cli(['perf', 'consume', '--topic', t, '--num-records', '20000'])
     expect(consumed.code).toBe(0)
     expect(consumed.stdout).toMatch(/^20000 records consumed/m)
