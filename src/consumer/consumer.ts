@@ -50,6 +50,7 @@ import {
   formatTp,
   type OffsetsInput,
   offsetsList,
+  partitionsArg,
   type TopicPartition,
 } from './types.js'
 import { Signal } from './util.js'
@@ -201,13 +202,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   /** Manual assignment: no group membership, no rebalances. An empty list unassigns. */
   assign(partitions: readonly TopicPartition[]): void {
     this.#ensureOpen()
-    for (const tp of partitions) {
-      if (typeof tp?.topic !== 'string' || !Number.isInteger(tp.partition) || tp.partition < 0) {
-        throw new TypeError('assign() takes { topic, partition } objects')
-      }
-    }
     // Buffered data of partitions no longer assigned is dropped when drained (CompletedFetch checks the assignment).
-    this.#subscriptions.assignFromUser([...partitions])
+    this.#subscriptions.assignFromUser(partitionsArg('assign()', partitions))
   }
 
   /** Leaves the group (revoking the assignment through the listener) and clears the subscription. */
@@ -518,7 +514,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   /** Sets the next offset to read. Takes effect at the next poll(); buffered records of the partition are dropped. */
   seek(tp: TopicPartition, offset: bigint | number | { offset: bigint | number; leaderEpoch?: number }): void {
     this.#ensureOpen()
-    const o = typeof offset === 'object' ? offset : { offset }
+    partitionsArg('seek()', [tp])
+    const o = typeof offset === 'object' && offset !== null ? offset : { offset }
     const value = typeof o.offset === 'bigint' ? o.offset : Number.isSafeInteger(o.offset) ? BigInt(o.offset) : -1n
     if (value < 0n) throw new RangeError(`seek offset must be >= 0, got ${String(o.offset)}`)
     this.#subscriptions.seek(tp, value, o.leaderEpoch ?? -1, this.#cluster.leaderFor(tp.topic, tp.partition))
@@ -606,12 +603,12 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   /** Stops returning (and fetching) records of these partitions until resume(). Survives nothing but a rebalance. */
   pause(partitions: readonly TopicPartition[]): void {
     this.#ensureOpen()
-    this.#subscriptions.pause([...partitions])
+    this.#subscriptions.pause(partitionsArg('pause()', partitions))
   }
 
   resume(partitions: readonly TopicPartition[]): void {
     this.#ensureOpen()
-    this.#subscriptions.resume([...partitions])
+    this.#subscriptions.resume(partitionsArg('resume()', partitions))
     this.#signal.fire()
   }
 

@@ -97,8 +97,25 @@ export function formatTp(tp: TopicPartition): string {
   return topicPartitionKey(tp.topic, tp.partition)
 }
 
+/** Validates a partitions argument (an iterable of { topic, partition }) and copies it; `call` names the method. */
+export function partitionsArg(call: string, input: unknown): TopicPartition[] {
+  if (input === null || typeof input !== 'object' || !(Symbol.iterator in input)) {
+    throw new TypeError(`${call} takes an array of { topic, partition } objects, got ${typeof input}`)
+  }
+  const out = [...(input as Iterable<TopicPartition>)]
+  for (const tp of out) {
+    if (typeof tp?.topic !== 'string' || !Number.isInteger(tp.partition) || tp.partition < 0) {
+      throw new TypeError(`${call} takes { topic, partition } objects`)
+    }
+  }
+  return out
+}
+
 /** Normalises an `offsets` argument into a list, validating each entry. */
 export function offsetsList(input: OffsetsInput): TopicPartitionOffset[] {
+  if (input === null || typeof input !== 'object' || !(Symbol.iterator in input)) {
+    throw new TypeError(`offsets must be an array or a Map of { topic, partition, offset }, got ${typeof input}`)
+  }
   const values: Iterable<TopicPartitionOffset> =
     input instanceof Map
       ? (input as ReadonlyMap<unknown, TopicPartitionOffset>).values()
