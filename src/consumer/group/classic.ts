@@ -15,6 +15,7 @@
  * response for an older generation is ignored. Liveness never waits for the application: the
  * heartbeat runs on its own thread, including while listener callbacks run.
  */
+
 import type { Cluster } from '../../cluster/index.js'
 import { brokerError, ErrorCode, FencedInstanceIdError, KafkaError } from '../../errors.js'
 import { sleep, TIMED_OUT, withDeadline } from '../../internal/deadline.js'
@@ -24,12 +25,13 @@ import { Apis } from '../../protocol/index.js'
 import type { ConsumerPartitionAssignor, RebalanceProtocol, TopicPartition } from '../assignors/types.js'
 import type { ResolvedConsumerOptions } from '../options.js'
 import type { SubscriptionState } from '../subscription-state.js'
-import { type ConsumerGroupMetadata, sortTps } from '../types.js'
+import type { ConsumerGroupMetadata } from '../types.js'
 import { performAssignment } from './classic-assignment.js'
 import { decodeAssignment, encodeSubscription } from './consumer-protocol.js'
 import { createHeartbeat, type HeartbeatHandle } from './heartbeat-service.js'
 import type { HeartbeatNotice, MemberIdentity } from './heartbeat-state.js'
 import type { CommitGeneration, GroupMembership } from './membership.js'
+import { invokeRebalanceListener, type ListenerCallback } from './rebalance-listener.js'
 
 /** JoinGroup may legitimately wait for the whole rebalance timeout; Java adds 5 s on top. */
 const JOIN_GROUP_TIMEOUT_LAPSE_MS = 5000
@@ -373,19 +375,9 @@ export class ClassicMembership implements GroupMembership {
     if (this.#fatal !== null) throw this.#fatal
   }
 
-  async #invokeListener(
-    kind: 'onPartitionsRevoked' | 'onPartitionsAssigned' | 'onPartitionsLost',
-    tps: TopicPartition[],
-  ) {
-    const listener = this.#ctx.subscriptions.listener
-    const fn = listener[kind]
-    if (fn === undefined) return
-    try {
-      await fn.call(listener, sortTps([...tps]))
-    } catch (err) {
-      this.#ctx.logger?.error(`kafka-wire: group ${this.groupId}: ${kind} threw: ${String(err)}`)
-      this.#listenerError ??= err
-    }
+  async #invokeListener(kind: ListenerCallback, tps: TopicPartition[]) {
+    const err = await invokeRebalanceListener(this.#ctx.subscriptions, this.#ctx.logger, this.groupId, kind, tps)
+    if (err !== undefined) this.#listenerError ??= err
   }
 
   async #onJoinPrepare(): Promise<void> {

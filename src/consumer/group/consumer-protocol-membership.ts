@@ -15,6 +15,7 @@
  * Member id: a UUID made here (KIP-1082), kept for the consumer's life. The member epoch is what
  * commits carry (OffsetCommit's GenerationIdOrMemberEpoch) and what groupMetadata() reports as generationId.
  */
+
 import { randomUUID } from 'node:crypto'
 import type { Cluster } from '../../cluster/index.js'
 import { brokerError, ErrorCode, errorInfo, KafkaError } from '../../errors.js'
@@ -26,7 +27,7 @@ import type { TopicPartition } from '../assignors/types.js'
 import { CommitFailedError } from '../errors.js'
 import type { ResolvedConsumerOptions } from '../options.js'
 import type { SubscriptionState } from '../subscription-state.js'
-import { type ConsumerGroupMetadata, sortTps } from '../types.js'
+import type { ConsumerGroupMetadata } from '../types.js'
 import type { ClusterForGroup } from './classic.js'
 import { type ConsumerHeartbeatHandle, createConsumerHeartbeat } from './consumer-heartbeat-service.js'
 import {
@@ -38,6 +39,7 @@ import {
   type TopicIdPartitions,
 } from './consumer-member.js'
 import type { CommitGeneration, GroupMembership } from './membership.js'
+import { invokeRebalanceListener, type ListenerCallback } from './rebalance-listener.js'
 
 /** How often an assignment with topic ids the metadata does not know yet is looked at again. */
 const UNRESOLVED_RECHECK_MS = 1000
@@ -353,19 +355,9 @@ export class ConsumerProtocolMembership implements GroupMembership {
     this.#heartbeat.command({ type: 'subscribe', subscription })
   }
 
-  async #invokeListener(
-    kind: 'onPartitionsRevoked' | 'onPartitionsAssigned' | 'onPartitionsLost',
-    tps: TopicPartition[],
-  ) {
-    const listener = this.#ctx.subscriptions.listener
-    const fn = listener[kind]
-    if (fn === undefined) return
-    try {
-      await fn.call(listener, sortTps([...tps]))
-    } catch (err) {
-      this.#ctx.logger?.error(`kafka-wire: group ${this.groupId}: ${kind} threw: ${String(err)}`)
-      this.#listenerError ??= err
-    }
+  async #invokeListener(kind: ListenerCallback, tps: TopicPartition[]) {
+    const err = await invokeRebalanceListener(this.#ctx.subscriptions, this.#ctx.logger, this.groupId, kind, tps)
+    if (err !== undefined) this.#listenerError ??= err
   }
 
   /** onPartitionsLost for everything owned, then an empty assignment. */
