@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, inject, it } from 'vitest'
+import { Admin } from '../../../src/admin/index.js'
 
 const root = join(import.meta.dirname, '../../..')
 
@@ -13,6 +14,11 @@ it('the Kafka & Producer examples of docs/migrating-from-kafkajs.md run', async 
   const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!)
   expect(blocks.length).toBeGreaterThanOrEqual(1)
   const suffix = `-${Date.now().toString(36)}`
+  // The guide assumes a default broker (topics auto-created); the test broker creates them explicitly.
+  {
+    await using admin = new Admin({ bootstrapServers: inject('kafkaBootstrapServers') })
+    await admin.createTopics([{ topic: `kafkajs-orders${suffix}`, numPartitions: 1 }])
+  }
   const dir = mkdtempSync(join(tmpdir(), 'kw-kafkajs-docs-'))
   const logged: string[] = []
   ;(globalThis as Record<string, unknown>).__kjsDocsLog = (line: string) => logged.push(line)
@@ -35,6 +41,6 @@ it('the Kafka & Producer examples of docs/migrating-from-kafkajs.md run', async 
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
-  // The first example sends two keyed messages (auto-created topic, one partition by default).
+  // The first example sends two keyed messages (a topic of one partition).
   expect(logged[0]).toMatch(new RegExp(`^kafkajs-orders${suffix}/\\d@\\d+$`))
 })

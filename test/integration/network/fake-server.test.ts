@@ -9,7 +9,7 @@ import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { Cluster } from '../../../src/cluster/cluster.js'
 import { parseBrokerAddress, resolveCommonOptions } from '../../../src/cluster/options.js'
-import { type KafkaError, ProtocolError, TimeoutError } from '../../../src/errors.js'
+import { ConnectionError, type KafkaError, ProtocolError, TimeoutError } from '../../../src/errors.js'
 import { connect } from '../../../src/network/index.js'
 import { Apis } from '../../../src/protocol/index.js'
 
@@ -65,7 +65,7 @@ const limits = { requestTimeoutMs: 1500, socketConnectionSetupTimeoutMs: 2000 }
 describe('fake servers', () => {
   it.each([
     ['garbage', ProtocolError],
-    ['truncated-close', ProtocolError],
+    ['truncated-close', ConnectionError], // retriable: the connection ended mid-frame (Java's NetworkException)
     ['truncated-silent', TimeoutError],
     ['2gb-prefix', ProtocolError],
     ['silent', TimeoutError],
