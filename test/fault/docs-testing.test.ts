@@ -22,6 +22,7 @@ async function run(code: string, report: string): Promise<Record<string, any>> {
   hooks[id] = seen
   const src = `${code
     .replace(/from 'kafka-wire\/testing'/g, `from ${JSON.stringify(join(root, 'src/testing/index.ts'))}`)
+    .replace(/from 'kafka-wire'/g, `from ${JSON.stringify(join(root, 'src/index.ts'))}`)
     .trimEnd()}\n{ const seen = (globalThis as any).__kwTestingDocs[${id}]; ${report} }\nexport {}\n`
   const file = join(dir, `example-${id}.ts`)
   writeFileSync(file, src)
@@ -30,8 +31,8 @@ async function run(code: string, report: string): Promise<Record<string, any>> {
 }
 
 describe('docs/testing.md', () => {
-  it('has three examples', () => {
-    expect(blocks).toHaveLength(3)
+  it('has four examples', () => {
+    expect(blocks).toHaveLength(4)
   })
 
   it('the 3-node example kills, restarts and stops nodes, and `await using` stops the cluster', async () => {
@@ -56,11 +57,17 @@ describe('docs/testing.md', () => {
     expect((seen.stdout as string).trim().split('\n')).toEqual(['a', 'b'])
   }, 180_000)
 
+  it("the Java interop example: Kafka's VerifiableProducer writes 100 records, a VerifiableConsumer (KIP-848) reads them", async () => {
+    const seen = await run(blocks[2]!, 'seen.acked = producer.acked.length; seen.records = java.records.length')
+    expect(seen.acked).toBe(100)
+    expect(seen.records).toBeGreaterThanOrEqual(100)
+  }, 180_000)
+
   // Only the kit's own shared broker has SSL and SCRAM users (KAFKA_BOOTSTRAP_SERVERS names a plain one).
   it.skipIf(inject('kafkaListeners').tls === undefined)(
     "the repository-only example reads the shared broker's listeners and users",
     async () => {
-      const seen = await run(blocks[2]!, 'seen.bootstrapServers = bootstrapServers; seen.ca = ca; seen.alice = alice')
+      const seen = await run(blocks[3]!, 'seen.bootstrapServers = bootstrapServers; seen.ca = ca; seen.alice = alice')
       expect(seen.bootstrapServers).toMatch(/:\d+/)
       expect(Buffer.isBuffer(seen.ca)).toBe(true)
       expect(seen.alice).toEqual({ name: 'alice', password: 'alice-secret' })
