@@ -627,7 +627,11 @@ export class SenderLoop {
           // with it, as in Java, instead of at their delivery timeout. The next send() tries again.
           this.#initAttempts = 0
           this.#initRetryAt = 0
-          this.#logger?.error(`kafka-wire producer: InitProducerId failed: ${error.message}`)
+          // A ClosedError means the producer is being closed: close() reports what is left,
+          // so an error line here would only follow the application's own last word.
+          if (!(error instanceof ClosedError)) {
+            this.#logger?.error(`kafka-wire producer: InitProducerId failed: ${error.message}`)
+          }
           this.#sender.failUnsent(error)
           return
         }
