@@ -4,7 +4,10 @@ import {
   ClosedError,
   ConnectionError,
   ErrorCode,
-  NotLeaderOrFollowerError, RecordTooLargeError, TimeoutError } from '../../../src/errors.js'
+  NotLeaderOrFollowerError,
+  RecordTooLargeError,
+  TimeoutError,
+} from '../../../src/errors.js'
 import { RECORD_OVERHEAD_BYTES } from '../../../src/producer/accumulator.js'
 import { BACKGROUND_COMPRESSION_MIN_BYTES } from '../../../src/producer/batch.js'
 import { type Sender, SenderLoop } from '../../../src/producer/sender.js'
@@ -616,18 +619,36 @@ describe('SenderLoop scheduling', () => {
   })
 
   it.each([
-    ['a non-retriable error (no IDEMPOTENT_WRITE) is logged as an error', brokerError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED), 1],
-    ['a ClosedError (the producer is closing) is not logged: close() reports what is left', new ClosedError('The client is closed'), 0],
+    [
+      'a non-retriable error (no IDEMPOTENT_WRITE) is logged as an error',
+      brokerError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED),
+      1,
+    ],
+    [
+      'a ClosedError (the producer is closing) is not logged: close() reports what is left',
+      new ClosedError('The client is closed'),
+      0,
+    ],
   ])('InitProducerId failure: %s', async (_name, error, errorLines) => {
     const h = harness({ lingerMs: 0 })
     const logged: string[] = []
     const logger = { error: (m: string) => logged.push(m), warn: () => {}, info: () => {} }
     const sender = {
-      poll: () => ({ requests: [], nextPollMs: Number.POSITIVE_INFINITY, refreshMetadata: false, needsProducerId: true }),
+      poll: () => ({
+        requests: [],
+        nextPollMs: Number.POSITIVE_INFINITY,
+        refreshMetadata: false,
+        needsProducerId: true,
+      }),
       failUnsent: () => {},
     } as unknown as Sender
     const transport = { ...idleTransport(h), initProducerId: () => Promise.reject(error) }
-    const clock = { now: () => 1000, setTimeout: () => 1, clearTimeout: () => {}, setImmediate: (fn: () => void) => fn() }
+    const clock = {
+      now: () => 1000,
+      setTimeout: () => 1,
+      clearTimeout: () => {},
+      setImmediate: (fn: () => void) => fn(),
+    }
     new SenderLoop(sender, h.state, transport, { clock, logger, retryBackoffMs: 100 }).wakeup()
     await new Promise((r) => setTimeout(r, 0))
     expect(logged).toHaveLength(errorLines)
