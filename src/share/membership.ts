@@ -1,20 +1,24 @@
 /**
- * The share group membership driver: sends ShareGroupHeartbeat to the group coordinator when
- * ShareHeartbeatState says one is due, and turns the assignment's topic ids into partitions with
- * names through the cluster's metadata. Owned by ShareConsumer.
+ * The share group membership, main-thread side: finds the group coordinator for the heartbeat,
+ * forwards the subscription and the leave to the member (share-member.ts), and turns the
+ * assignments it reports (partitions by topic id) into partitions with names through the cluster's
+ * metadata. Owned by ShareConsumer.
  *
- * Heartbeats run on the main event loop with a timer (not on the consumer's heartbeat worker
- * thread): a share member has no max.poll.interval and no rebalance callbacks, the interval is
- * seconds (group.share.heartbeat.interval.ms, 5 s by default) against a 45 s session timeout, so
- * only an event loop blocked for most of a session timeout costs the member its partitions, and
- * then only its place in the queue (records are redelivered, nothing is lost).
+ * ShareGroupHeartbeat runs on the consumer's heartbeat worker thread
+ * (consumer/group/member-heartbeat-service.ts), as the other groups' heartbeats do, so an
+ * application that blocks its event loop for longer than the session timeout keeps its place in
+ * the group and its acquired records (`heartbeatThread: false` runs them on the main loop).
  */
+import { randomBytes } from 'node:crypto'
 import type { Cluster } from '../cluster/index.js'
+import { createShareHeartbeat, type ShareHeartbeatHandle } from '../consumer/group/member-heartbeat-service.js'
+import { brokerError, errorInfo } from '../errors.js'
 import { debug } from '../internal/logger.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { Apis } from '../protocol/index.js'
 import type { SharePartition } from './acknowledgements.js'
-import { type HeartbeatOutcome, ShareHeartbeatState } from './heartbeat-state.js'
+import type { TopicIdPartitions } from './heartbeat-state.js'
+import type { ShareMemberNotice } from './share-member.js'
 
 export interface ShareMembershipConfig {
   cluster: Cluster
@@ -22,6 +26,8 @@ export interface ShareMembershipConfig {
   clientRack: string | null
   retryBackoffMs: number
   requestTimeoutMs: number
+  /** Heartbeats on the worker thread (default) or the main event loop. */
+  heartbeatThread: boolean
   /** The member's partitions changed (already resolved to names). */
   onAssignment: (partitions: SharePartition[]) => void
   /** A fatal error (poll() raises it). */
@@ -32,79 +38,112 @@ export interface ShareMembershipConfig {
 const UNRESOLVED_RECHECK_MS = 500
 
 export class ShareMembership {
-  readonly state: ShareHeartbeatState
+  /** KIP-1082: the client chooses its member id, a UUID kept for the consumer's lifetime. */
+  readonly memberId = randomBytes(16).toString('base64url')
   readonly #config: ShareMembershipConfig
-  #timer: NodeJS.Timeout | null = null
-  #closed = false
+  readonly #heartbeat: ShareHeartbeatHandle
+  #subscription: string[] = []
+  #assignment: TopicIdPartitions[] = []
+  #memberEpoch = 0
   #resolved: SharePartition[] = []
-  #unresolved = false
+  #recheck: NodeJS.Timeout | null = null
+  #lookup: Promise<void> | null = null
+  #closed = false
+  #leaveWaiters: (() => void)[] = []
 
   constructor(config: ShareMembershipConfig) {
     this.#config = config
-    this.state = new ShareHeartbeatState(config.groupId, config.clientRack, config.retryBackoffMs)
+    this.#heartbeat = createShareHeartbeat({
+      cluster: config.cluster,
+      config: {
+        groupId: config.groupId,
+        memberId: this.memberId,
+        clientRack: config.clientRack,
+        retryBackoffMs: config.retryBackoffMs,
+      },
+      onNotice: (n) => this.#onNotice(n),
+      useThread: config.heartbeatThread,
+      logger: config.cluster.options.logger,
+    })
   }
 
-  get memberId(): string {
-    return this.state.memberId
+  get subscription(): readonly string[] {
+    return this.#subscription
+  }
+
+  /** The member epoch the coordinator gave with the last assignment (0 before joining or after being fenced). */
+  get memberEpoch(): number {
+    return this.#memberEpoch
   }
 
   get partitions(): readonly SharePartition[] {
     return this.#resolved
   }
 
+  get heartbeats(): { sent: number; received: number } {
+    return this.#heartbeat.stats
+  }
+
   subscribe(topics: readonly string[]): void {
-    this.state.subscribe(topics, Date.now())
-    this.#schedule()
-  }
-
-  #schedule(): void {
     if (this.#closed) return
-    if (this.#timer !== null) clearTimeout(this.#timer)
-    this.#timer = null
-    const s = this.state
-    if (s.fatal !== null || s.inFlight || s.subscription.length === 0) return
-    let at = s.nextAt
-    if (this.#unresolved) at = Math.min(at, Date.now() + UNRESOLVED_RECHECK_MS)
-    this.#timer = setTimeout(() => void this.#tick(), Math.max(0, at - Date.now()))
-    // An unclosed share consumer must not keep the process alive on its own (as Consumer).
-    this.#timer.unref()
+    this.#subscription = [...new Set(topics)].sort()
+    this.#heartbeat.command({ type: 'subscribe', topics: [...this.#subscription] })
+    if (this.#subscription.length > 0) this.#findCoordinator()
   }
 
-  async #tick(): Promise<void> {
-    this.#timer = null
-    if (this.#closed) return
-    if (this.#unresolved) await this.#resolve()
-    if (this.state.due(Date.now())) await this.#heartbeat()
-    this.#schedule()
+  /** Looks the coordinator up (retrying with backoff) and points the heartbeat at it. */
+  #findCoordinator(): void {
+    if (this.#lookup !== null || this.#closed) return
+    const { cluster, groupId, retryBackoffMs, requestTimeoutMs } = this.#config
+    this.#lookup = (async () => {
+      while (!this.#closed && this.#subscription.length > 0) {
+        try {
+          const coordinator = await cluster.findCoordinator('group', groupId, { timeoutMs: requestTimeoutMs })
+          if (!this.#closed) await this.#heartbeat.setCoordinator(coordinator)
+          return
+        } catch (err) {
+          debug(cluster.options.logger, `kafka-wire: share group ${groupId}: coordinator lookup failed: ${err}`)
+          await new Promise((r) => setTimeout(r, retryBackoffMs).unref())
+        }
+      }
+    })().finally(() => {
+      this.#lookup = null
+    })
   }
 
-  async #heartbeat(): Promise<void> {
+  #onNotice(n: ShareMemberNotice): void {
+    if (this.#closed && n.type !== 'left') return
     const { cluster, groupId } = this.#config
-    const s = this.state
-    s.inFlight = true
-    const body = s.build()
-    let outcome: HeartbeatOutcome
-    try {
-      const coordinator = await cluster.findCoordinator('group', groupId)
-      const res = await cluster.send(coordinator, Apis.ShareGroupHeartbeat, body, {
-        workload: 'group',
-        timeoutMs: this.#config.requestTimeoutMs,
-      })
-      if (this.#closed) return
-      outcome = s.onResponse(body, res, Date.now())
-      if (outcome === 'coordinator') cluster.invalidateCoordinator('group', groupId)
-    } catch (err) {
-      if (this.#closed) return
-      debug(
-        this.#config.cluster.options.logger,
-        `kafka-wire: share group ${groupId} heartbeat failed: ${(err as Error).message}`,
-      )
-      cluster.invalidateCoordinator('group', groupId)
-      s.onError(Date.now())
-      return
+    switch (n.type) {
+      case 'assignment':
+        this.#memberEpoch = n.memberEpoch
+        this.#assignment = n.assignment
+        void this.#resolve()
+        break
+      case 'fenced':
+        debug(
+          cluster.options.logger,
+          `kafka-wire: share group ${groupId}: fenced (${errorInfo(n.errorCode).name}); rejoining`,
+        )
+        this.#memberEpoch = 0
+        this.#assignment = []
+        void this.#resolve()
+        // The member rejoins with epoch 0 by itself; a member lost with its worker needs its subscription again.
+        this.#heartbeat.command({ type: 'subscribe', topics: [...this.#subscription] })
+        break
+      case 'coordinator':
+        // NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE or no answer: look it up again either way.
+        cluster.invalidateCoordinator('group', groupId)
+        void this.#heartbeat.setCoordinator(null)
+        this.#findCoordinator()
+        break
+      case 'fatal':
+        this.#config.onFatal(brokerError(n.errorCode, n.message, { apiKey: Apis.ShareGroupHeartbeat.apiKey }))
+        break
+      case 'left':
+        for (const w of this.#leaveWaiters.splice(0)) w()
+        break
     }
-    if (outcome === 'fatal') this.#config.onFatal(s.fatal!)
-    else if (outcome === 'assignment' || outcome === 'fenced') await this.#resolve()
   }
 
   /** The assignment by topic id → partitions by name; unknown ids refresh the metadata and are retried. */
@@ -113,7 +152,7 @@ export class ShareMembership {
     const lookup = () => {
       const out: SharePartition[] = []
       let missing = false
-      for (const t of this.state.assignment) {
+      for (const t of this.#assignment) {
         const md = cluster.topicById(t.topicId)
         if (md === undefined) {
           missing = true
@@ -125,11 +164,16 @@ export class ShareMembership {
     }
     let r = lookup()
     if (r.missing) {
-      await cluster.refreshMetadata({ topics: [...this.state.subscription] }).catch(() => {})
+      await cluster.refreshMetadata({ topics: [...this.#subscription] }).catch(() => {})
       if (this.#closed) return
       r = lookup()
     }
-    this.#unresolved = r.missing
+    if (this.#recheck !== null) clearTimeout(this.#recheck)
+    this.#recheck = null
+    if (r.missing) {
+      this.#recheck = setTimeout(() => void this.#resolve(), UNRESOLVED_RECHECK_MS)
+      this.#recheck.unref()
+    }
     const key = (ps: readonly SharePartition[]) => ps.map((p) => topicPartitionKey(p.topic, p.partition)).join(',')
     if (key(r.out) !== key(this.#resolved)) {
       this.#resolved = r.out
@@ -137,30 +181,33 @@ export class ShareMembership {
     }
   }
 
-  /** Leaves the group (heartbeat with epoch -1), best effort, and stops heartbeating. */
+  /** Leaves the group (heartbeat with epoch -1), best effort within `timeoutMs`, and stops heartbeating. */
   async leave(timeoutMs: number): Promise<void> {
-    this.#stop()
-    const s = this.state
-    if (s.epoch <= 0 && !s.inFlight) return
-    const { cluster, groupId } = this.#config
-    try {
-      const coordinator = await cluster.findCoordinator('group', groupId, { timeoutMs })
-      await cluster.send(coordinator, Apis.ShareGroupHeartbeat, s.buildLeave(), { workload: 'group', timeoutMs })
-    } catch (err) {
-      debug(
-        this.#config.cluster.options.logger,
-        `kafka-wire: leaving share group ${groupId} failed: ${(err as Error).message}`,
-      )
-    }
-  }
-
-  #stop(): void {
+    if (this.#closed) return
     this.#closed = true
-    if (this.#timer !== null) clearTimeout(this.#timer)
-    this.#timer = null
+    const left = new Promise<void>((resolve) => {
+      this.#leaveWaiters.push(resolve)
+      this.#heartbeat.command({ type: 'leave' })
+    })
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        debug(
+          this.#config.cluster.options.logger,
+          `kafka-wire: leaving share group ${this.#config.groupId}: no answer within ${timeoutMs} ms`,
+        )
+        resolve()
+      }, timeoutMs)
+    })
+    await Promise.race([left, timeout])
+    clearTimeout(timer)
+    this.close()
   }
 
   close(): void {
-    this.#stop()
+    this.#closed = true
+    if (this.#recheck !== null) clearTimeout(this.#recheck)
+    this.#recheck = null
+    this.#heartbeat.close()
   }
 }

@@ -35,6 +35,12 @@ export interface ShareConsumerOptions<K = Buffer | null, V = Buffer | null> exte
   defaultApiTimeoutMs?: number
   /** Java's acknowledgement commit callback (setAcknowledgementCommitCallback) given up front. */
   acknowledgementCommitCallback?: AcknowledgementCommitCallback
+  /**
+   * Run ShareGroupHeartbeat on the heartbeat worker thread (default true), as the Consumer does: an
+   * application that blocks its event loop keeps its place in the group. false runs them on the main
+   * event loop: only for environments without worker_threads.
+   */
+  heartbeatThread?: boolean
 }
 
 export interface ResolvedShareConsumerOptions {
@@ -48,6 +54,7 @@ export interface ResolvedShareConsumerOptions {
   checkCrcs: boolean
   clientRack: string | null
   defaultApiTimeoutMs: number
+  heartbeatThread: boolean
 }
 
 const DEFAULTS: Omit<ResolvedShareConsumerOptions, 'groupId'> = {
@@ -60,6 +67,7 @@ const DEFAULTS: Omit<ResolvedShareConsumerOptions, 'groupId'> = {
   checkCrcs: true,
   clientRack: null,
   defaultApiTimeoutMs: 60000,
+  heartbeatThread: true,
 }
 
 /** Names of the share consumer's own options (the rest must be shared client options). */
@@ -98,8 +106,10 @@ export function resolveShareConsumerOptions(options: ShareConsumerOptions<any, a
   for (const name of ['keyDeserializer', 'valueDeserializer', 'acknowledgementCommitCallback'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'function') throw new ConfigError(name, 'must be a function')
   }
-  if (o.checkCrcs !== undefined && typeof o.checkCrcs !== 'boolean') {
-    throw new ConfigError('checkCrcs', `must be a boolean, got ${String(o.checkCrcs)}`)
+  for (const name of ['checkCrcs', 'heartbeatThread'] as const) {
+    if (o[name] !== undefined && typeof o[name] !== 'boolean') {
+      throw new ConfigError(name, `must be a boolean, got ${String(o[name])}`)
+    }
   }
   if (
     o.clientRack !== undefined &&
@@ -119,5 +129,6 @@ export function resolveShareConsumerOptions(options: ShareConsumerOptions<any, a
     checkCrcs: (o.checkCrcs as boolean | undefined) ?? DEFAULTS.checkCrcs,
     clientRack: (o.clientRack as string | null | undefined) ?? null,
     defaultApiTimeoutMs: int(o, 'defaultApiTimeoutMs', 0),
+    heartbeatThread: (o.heartbeatThread as boolean | undefined) ?? DEFAULTS.heartbeatThread,
   }
 }

@@ -4,7 +4,7 @@
  * (acquired, under a lock of group.share.record.lock.duration.ms) until it is acknowledged:
  * ACCEPT, RELEASE (redelivered, deliveryCount + 1) or REJECT (archived).
  *
- * Owns the Cluster, the membership (membership.ts, heartbeats on a timer), one share session per
+ * Owns the Cluster, the membership (membership.ts; heartbeats on the heartbeat worker thread), one share session per
  * partition leader (share-session.ts) and the acknowledgement bookkeeping (acknowledgements.ts).
  * Requests to one leader go one at a time (a share session's epochs are sequential): ShareFetch
  * when the member has no buffered records from that leader (acknowledgements ride along), else
@@ -124,6 +124,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
       clientRack: this.#options.clientRack,
       retryBackoffMs: this.#retryBackoffMs,
       requestTimeoutMs: this.#requestTimeoutMs,
+      heartbeatThread: this.#options.heartbeatThread,
       onAssignment: (partitions) => this.#onAssignment(partitions),
       onFatal: (error) => {
         this.#fatal = error
@@ -154,7 +155,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
 
   /** The subscribed topics. */
   subscription(): string[] {
-    return [...this.#membership.state.subscription]
+    return [...this.#membership.subscription]
   }
 
   /** Unsubscribes: the member's assignment becomes empty at the coordinator's next answer. */
@@ -202,7 +203,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
         }
       } else this.#acks.acceptDelivered()
       this.#runCallbacks()
-      if (this.#membership.state.subscription.length === 0) {
+      if (this.#membership.subscription.length === 0) {
         throw new IllegalStateError('subscribe() to topics before poll()')
       }
       const deadline = Date.now() + timeoutMs

@@ -7,7 +7,7 @@
  *   ... send it ...; member.onResponse(now, response) / member.onFailure(now)   // → notices
  *   member.handle(now, command)   // what the main thread decided (subscription, reconciled, lost handled, leave)
  *
- * It runs in the heartbeat worker thread (consumer-heartbeat-driver.ts), so the group keeps the member
+ * It runs in the heartbeat worker thread (member-heartbeat-driver.ts), so the group keeps the member
  * while the application's event loop is blocked. The main thread owns what involves the application:
  * reconciliation (commit, onPartitionsRevoked, onPartitionsAssigned, the SubscriptionState) and
  * onPartitionsLost; it learns about targets and fencing through notices and answers with commands.

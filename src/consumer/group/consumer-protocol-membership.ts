@@ -29,7 +29,6 @@ import type { ResolvedConsumerOptions } from '../options.js'
 import type { SubscriptionState } from '../subscription-state.js'
 import type { ConsumerGroupMetadata } from '../types.js'
 import type { ClusterForGroup } from './classic.js'
-import { type ConsumerHeartbeatHandle, createConsumerHeartbeat } from './consumer-heartbeat-service.js'
 import {
   CONSUMER_PROTOCOL_NOT_SUPPORTED,
   JOIN_EPOCH,
@@ -38,6 +37,7 @@ import {
   STATIC_LEAVE_EPOCH,
   type TopicIdPartitions,
 } from './consumer-member.js'
+import { type ConsumerHeartbeatHandle, createConsumerHeartbeat } from './member-heartbeat-service.js'
 import type { CommitGeneration, GroupMembership } from './membership.js'
 import { invokeRebalanceListener, type ListenerCallback } from './rebalance-listener.js'
 

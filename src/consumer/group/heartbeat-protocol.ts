@@ -4,6 +4,7 @@
  * class instances. One worker serves every consumer of the process; `id` names the consumer.
  */
 import type { ConnectionOptions, OAuthBearerToken } from '../../cluster/index.js'
+import type { ShareMemberCommand, ShareMemberConfig, ShareMemberNotice } from '../../share/share-member.js'
 import type { ConsumerMemberConfig, MemberCommand, MemberNotice } from './consumer-member.js'
 import type { HeartbeatConfig, HeartbeatNotice, MemberIdentity } from './heartbeat-state.js'
 
@@ -37,19 +38,21 @@ export type ToWorker =
   | { type: 'remove'; id: number }
   /** A fresh OAUTHBEARER token, answering 'token-request'. */
   | { type: 'token'; id: number; token: OAuthBearerToken }
-  // KIP-848 'consumer' protocol members (consumer-member.ts): the member's state machine lives in the
-  // worker; the main thread reconciles and answers with commands.
-  /** A consumer-protocol member; `pollClock` as for 'add'. */
-  | { type: 'cg-add'; id: number; pollClock: SharedArrayBuffer; config: ConsumerMemberConfig }
+  // Next-generation members — KIP-848 'consumer' protocol (consumer-member.ts) and KIP-932 share
+  // groups (share/share-member.ts): the member's state machine lives in the worker; the main thread
+  // reconciles and answers with commands.
+  /** A member of either kind; `pollClock` as for 'add'. */
+  | { type: 'member-add'; id: number; pollClock: SharedArrayBuffer; kind: 'consumer'; config: ConsumerMemberConfig }
+  | { type: 'member-add'; id: number; pollClock: SharedArrayBuffer; kind: 'share'; config: ShareMemberConfig }
   /** Heartbeat to this coordinator (null: none known; heartbeats wait). */
-  | { type: 'cg-coordinator'; id: number; coordinator: CloneableConnectionOptions | null }
-  /** subscribe / reconciled / rejoin / leave (ConsumerMember.handle). */
-  | { type: 'cg-command'; id: number; command: MemberCommand }
+  | { type: 'member-coordinator'; id: number; coordinator: CloneableConnectionOptions | null }
+  /** ConsumerMember.handle / ShareMember.handle: subscribe, reconciled, rejoin, leave. */
+  | { type: 'member-command'; id: number; command: MemberCommand | ShareMemberCommand }
 
 export type FromWorker =
   | { type: 'notice'; id: number; notice: HeartbeatNotice }
-  /** What a consumer-protocol member tells the main thread (new target, epoch, fenced, stale, fatal, left). */
-  | { type: 'cg-notice'; id: number; notice: MemberNotice }
+  /** What a next-generation member tells the main thread (new target or assignment, epoch, fenced, stale, fatal, left). */
+  | { type: 'member-notice'; id: number; notice: MemberNotice | ShareMemberNotice }
   | { type: 'left'; id: number; errorCode: number | null }
   | { type: 'heartbeat'; id: number; sent: number; received: number }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string }

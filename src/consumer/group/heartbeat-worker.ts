@@ -16,8 +16,16 @@ import { ErrorCode } from '../../errors.js'
 import type { Connection, OAuthBearerToken } from '../../network/index.js'
 import { connect } from '../../network/index.js'
 import { Apis } from '../../protocol/index.js'
-import { ConsumerHeartbeatDriver } from './consumer-heartbeat-driver.js'
+import type { ShareHeartbeatRequestBody, ShareHeartbeatResponseLike } from '../../share/heartbeat-state.js'
+import { ShareMember, type ShareMemberCommand, type ShareMemberNotice } from '../../share/share-member.js'
 import { consumerGroupHeartbeat, requireConsumerGroupHeartbeatV1 } from './consumer-heartbeat-transport.js'
+import {
+  type ConsumerHeartbeatRequest,
+  type ConsumerHeartbeatResponse,
+  ConsumerMember,
+  type MemberCommand,
+  type MemberNotice,
+} from './consumer-member.js'
 import { HeartbeatDriver, type HeartbeatTransport } from './heartbeat-driver.js'
 import {
   type CloneableConnectionOptions,
@@ -26,6 +34,7 @@ import {
   toConnectionOptions,
 } from './heartbeat-protocol.js'
 import type { MemberIdentity } from './heartbeat-state.js'
+import { MemberHeartbeatDriver } from './member-heartbeat-driver.js'
 
 const port = parentPort
 if (port === null) throw new Error('heartbeat-worker.js must run in a worker thread')
@@ -149,7 +158,13 @@ const driver = new HeartbeatDriver<CloneableConnectionOptions>(
 )
 
 /** KIP-848 members: ConsumerGroupHeartbeat on the same per-member connections. */
-const consumerDriver = new ConsumerHeartbeatDriver<CloneableConnectionOptions>(
+const consumerDriver = new MemberHeartbeatDriver<
+  CloneableConnectionOptions,
+  ConsumerHeartbeatRequest,
+  ConsumerHeartbeatResponse,
+  MemberCommand,
+  MemberNotice
+>(
   {
     async heartbeat(id, coordinator, request) {
       const conn = await usableConnection(id, coordinator)
@@ -161,25 +176,54 @@ const consumerDriver = new ConsumerHeartbeatDriver<CloneableConnectionOptions>(
     },
     release,
   },
-  (id, notice) => post({ type: 'cg-notice', id, notice }),
+  (id, notice) => post({ type: 'member-notice', id, notice }),
   undefined,
   (id, m) => post({ type: 'heartbeat', id, sent: m.sent, received: m.received }),
 )
 
+/** KIP-932 share members: ShareGroupHeartbeat on the same per-member connections. */
+const shareDriver = new MemberHeartbeatDriver<
+  CloneableConnectionOptions,
+  ShareHeartbeatRequestBody,
+  ShareHeartbeatResponseLike,
+  ShareMemberCommand,
+  ShareMemberNotice
+>(
+  {
+    async heartbeat(id, coordinator, request) {
+      const conn = await usableConnection(id, coordinator)
+      return conn.request(Apis.ShareGroupHeartbeat, request)
+    },
+    release,
+  },
+  (id, notice) => post({ type: 'member-notice', id, notice }),
+  undefined,
+  (id, m) => post({ type: 'heartbeat', id, sent: m.sent, received: m.received }),
+)
+
+/** The driver that holds a next-generation member. */
+function memberDriver(id: number) {
+  return shareDriver.has(id) ? shareDriver : consumerDriver.has(id) ? consumerDriver : undefined
+}
+
 port.on('message', (msg: ToWorker) => {
   switch (msg.type) {
-    case 'cg-add': {
+    case 'member-add': {
       const clock = new BigInt64Array(msg.pollClock)
-      consumerDriver.add(msg.id, msg.config, () => Number(Atomics.load(clock, 0)))
+      const lastPollAt = () => Number(Atomics.load(clock, 0))
+      if (msg.kind === 'share') shareDriver.add(msg.id, new ShareMember(msg.config), lastPollAt)
+      else consumerDriver.add(msg.id, new ConsumerMember(msg.config), lastPollAt)
       break
     }
-    case 'cg-coordinator':
+    case 'member-coordinator':
       if (msg.coordinator?.sasl?.mechanism === 'OAUTHBEARER') tokenArrived(msg.id, msg.coordinator.sasl.token)
-      consumerDriver.setCoordinator(msg.id, msg.coordinator)
+      memberDriver(msg.id)?.setCoordinator(msg.id, msg.coordinator)
       break
-    case 'cg-command':
-      consumerDriver.command(msg.id, msg.command)
+    case 'member-command': {
+      if (shareDriver.has(msg.id)) shareDriver.command(msg.id, msg.command as ShareMemberCommand)
+      else consumerDriver.command(msg.id, msg.command as MemberCommand)
       break
+    }
     case 'add': {
       const clock = new BigInt64Array(msg.pollClock)
       driver.add(msg.id, msg.identity, msg.config, () => Number(Atomics.load(clock, 0)))
@@ -201,6 +245,7 @@ port.on('message', (msg: ToWorker) => {
     case 'remove':
       driver.remove(msg.id)
       consumerDriver.remove(msg.id)
+      shareDriver.remove(msg.id)
       release(msg.id)
       tokens.delete(msg.id)
       tokenWaiters.delete(msg.id)

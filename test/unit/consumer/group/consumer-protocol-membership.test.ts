@@ -4,9 +4,9 @@
 // a newer target mid-reconciliation, topic ids resolved through metadata, fencing and poll
 // timeout (onPartitionsLost, then subscribe + rejoin), fatal errors, leaving with -1 / -2.
 import { describe, expect, it } from 'vitest'
-import type { ConsumerHeartbeatHandle } from '../../../../src/consumer/group/consumer-heartbeat-service.js'
 import type { MemberCommand, MemberNotice } from '../../../../src/consumer/group/consumer-member.js'
 import { ConsumerProtocolMembership } from '../../../../src/consumer/group/consumer-protocol-membership.js'
+import type { ConsumerHeartbeatHandle } from '../../../../src/consumer/group/member-heartbeat-service.js'
 import { resolveConsumerOptions } from '../../../../src/consumer/options.js'
 import { SubscriptionState } from '../../../../src/consumer/subscription-state.js'
 import type { TopicPartition } from '../../../../src/consumer/types.js'

@@ -1,14 +1,16 @@
-// The driver that runs ConsumerMember state machines (in the heartbeat worker, or in process), with a
+// The driver that runs ConsumerMember (and ShareMember) state machines (in the heartbeat worker, or in process), with a
 // fake clock and a scripted transport: the first heartbeat goes out at once, the next after the
 // broker's interval; notices reach the callback; NOT_COORDINATOR stops heartbeats until a new
 // coordinator is given; a transport failure keeps retrying the same one after the backoff.
 import { describe, expect, it } from 'vitest'
-import { ConsumerHeartbeatDriver } from '../../../../src/consumer/group/consumer-heartbeat-driver.js'
-import type {
-  ConsumerHeartbeatRequest,
-  ConsumerHeartbeatResponse,
-  MemberNotice,
+import {
+  type ConsumerHeartbeatRequest,
+  type ConsumerHeartbeatResponse,
+  ConsumerMember,
+  type MemberCommand,
+  type MemberNotice,
 } from '../../../../src/consumer/group/consumer-member.js'
+import { MemberHeartbeatDriver } from '../../../../src/consumer/group/member-heartbeat-driver.js'
 import { ErrorCode } from '../../../../src/error-codes.js'
 import { FakeClock } from '../fake-clock.js'
 
@@ -17,7 +19,13 @@ function setup() {
   const sent: { at: number; coordinator: string; request: ConsumerHeartbeatRequest }[] = []
   const answers: (ConsumerHeartbeatResponse | Error)[] = []
   const notices: MemberNotice[] = []
-  const driver = new ConsumerHeartbeatDriver<string>(
+  const driver = new MemberHeartbeatDriver<
+    string,
+    ConsumerHeartbeatRequest,
+    ConsumerHeartbeatResponse,
+    MemberCommand,
+    MemberNotice
+  >(
     {
       async heartbeat(_id, coordinator, request) {
         sent.push({ at: clock.now(), coordinator, request })
@@ -32,7 +40,7 @@ function setup() {
   let lastPoll = 0
   driver.add(
     1,
-    {
+    new ConsumerMember({
       groupId: 'g',
       memberId: 'm',
       instanceId: null,
@@ -41,7 +49,7 @@ function setup() {
       serverAssignor: null,
       retryBackoffMs: 100,
       retryBackoffMaxMs: 1000,
-    },
+    }),
     () => lastPoll,
   )
   return { clock, driver, sent, answers, notices, poll: (at: number) => (lastPoll = at) }
@@ -51,7 +59,7 @@ function ok(memberEpoch: number, heartbeatIntervalMs = 1000): ConsumerHeartbeatR
   return { errorCode: 0, errorMessage: null, memberId: 'm', memberEpoch, heartbeatIntervalMs, assignment: null }
 }
 
-describe('ConsumerHeartbeatDriver', () => {
+describe('MemberHeartbeatDriver with a ConsumerMember', () => {
   it('joins at once when subscribed and a coordinator is known, then heartbeats at the broker interval', async () => {
     const h = setup()
     h.driver.command(1, { type: 'subscribe', subscription: { topicNames: ['t'], regex: null } })

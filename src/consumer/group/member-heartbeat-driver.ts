@@ -1,50 +1,60 @@
 /**
- * Drives the ConsumerMember state machines (KIP-848 'consumer' protocol) of every consumer it serves:
- * one timer for all, ConsumerGroupHeartbeat through a transport, notices to a callback. Runs inside
- * the heartbeat worker (heartbeat-worker.ts, its own connections) and, for `heartbeatThread: false`
- * and unit tests, on the main thread. Clock and timers are injected so tests can step it.
+ * Drives the heartbeat state machines of the next-generation group protocols for every member it
+ * serves: ConsumerMember (KIP-848 'consumer' protocol, ConsumerGroupHeartbeat) and ShareMember
+ * (KIP-932 share groups, ShareGroupHeartbeat) — one driver per protocol, one timer each, requests
+ * through a transport, notices to a callback. Runs inside the heartbeat worker (heartbeat-worker.ts,
+ * its own connections) and, for `heartbeatThread: false` and unit tests, on the main thread. Clock
+ * and timers are injected so tests can step it.
  */
 import { ErrorCode } from '../../error-codes.js'
 import { type Clock, systemClock } from '../../internal/clock.js'
-import {
-  type ConsumerHeartbeatRequest,
-  type ConsumerHeartbeatResponse,
-  ConsumerMember,
-  type ConsumerMemberConfig,
-  type MemberCommand,
-  type MemberNotice,
-} from './consumer-member.js'
 
-/** The error code of a 'coordinator' notice caused by a transport failure (ConsumerMember.onFailure). */
+/** The error code of a 'coordinator' notice caused by a transport failure (the members' onFailure). */
 const NETWORK_FAILURE = ErrorCode.NETWORK_EXCEPTION
 
-export interface ConsumerHeartbeatTransport<C> {
-  /** Sends a ConsumerGroupHeartbeat; resolves with its response, rejects on a transport failure. */
-  heartbeat(id: number, coordinator: C, request: ConsumerHeartbeatRequest): Promise<ConsumerHeartbeatResponse>
+/** What the driver needs of a member's state machine (sans-IO, driven with `now`). */
+export interface HeartbeatMember<Req, Res, Cmd, Notice extends { type: string }> {
+  /** What is due now: a request to send (or null), notices, and when to look again at the latest. */
+  poll(
+    now: number,
+    lastPollAt: number,
+    coordinatorKnown: boolean,
+  ): { request: Req | null; notices: Notice[]; nextWakeAt: number }
+  onResponse(now: number, res: Res): Notice[]
+  /** The request failed without a response. */
+  onFailure(now: number): Notice[]
+  handle(now: number, cmd: Cmd): Notice[]
+  readonly sent: number
+  readonly received: number
+}
+
+export interface MemberHeartbeatTransport<C, Req, Res> {
+  /** Sends the member's heartbeat; resolves with its response, rejects on a transport failure. */
+  heartbeat(id: number, coordinator: C, request: Req): Promise<Res>
   /** The member is gone or its coordinator changed: release what the transport holds for it. */
   release?(id: number): void
 }
 
-interface Entry<C> {
-  member: ConsumerMember
+interface Entry<C, M> {
+  member: M
   lastPollAt: () => number
   coordinator: C | null
 }
 
-export class ConsumerHeartbeatDriver<C> {
-  readonly #members = new Map<number, Entry<C>>()
-  readonly #transport: ConsumerHeartbeatTransport<C>
+export class MemberHeartbeatDriver<C, Req, Res, Cmd, Notice extends { type: string }> {
+  readonly #members = new Map<number, Entry<C, HeartbeatMember<Req, Res, Cmd, Notice>>>()
+  readonly #transport: MemberHeartbeatTransport<C, Req, Res>
   readonly #clock: Clock
-  readonly #onNotice: (id: number, notice: MemberNotice) => void
-  readonly #onHeartbeat: ((id: number, member: ConsumerMember) => void) | undefined
+  readonly #onNotice: (id: number, notice: Notice) => void
+  readonly #onHeartbeat: ((id: number, member: HeartbeatMember<Req, Res, Cmd, Notice>) => void) | undefined
   #timer: unknown = null
   #timerAt = Number.POSITIVE_INFINITY
 
   constructor(
-    transport: ConsumerHeartbeatTransport<C>,
-    onNotice: (id: number, notice: MemberNotice) => void,
+    transport: MemberHeartbeatTransport<C, Req, Res>,
+    onNotice: (id: number, notice: Notice) => void,
     clock: Clock = systemClock,
-    onHeartbeat?: (id: number, member: ConsumerMember) => void,
+    onHeartbeat?: (id: number, member: HeartbeatMember<Req, Res, Cmd, Notice>) => void,
   ) {
     this.#transport = transport
     this.#onNotice = onNotice
@@ -52,12 +62,16 @@ export class ConsumerHeartbeatDriver<C> {
     this.#onHeartbeat = onHeartbeat
   }
 
-  member(id: number): ConsumerMember | undefined {
+  member(id: number): HeartbeatMember<Req, Res, Cmd, Notice> | undefined {
     return this.#members.get(id)?.member
   }
 
-  add(id: number, config: ConsumerMemberConfig, lastPollAt: () => number): void {
-    this.#members.set(id, { member: new ConsumerMember(config), lastPollAt, coordinator: null })
+  has(id: number): boolean {
+    return this.#members.has(id)
+  }
+
+  add(id: number, member: HeartbeatMember<Req, Res, Cmd, Notice>, lastPollAt: () => number): void {
+    this.#members.set(id, { member, lastPollAt, coordinator: null })
   }
 
   /** The coordinator to heartbeat to; null stops heartbeats until one is given (a due leave is dropped). */
@@ -69,7 +83,7 @@ export class ConsumerHeartbeatDriver<C> {
     this.tick()
   }
 
-  command(id: number, cmd: MemberCommand): void {
+  command(id: number, cmd: Cmd): void {
     const e = this.#members.get(id)
     if (e === undefined) return
     for (const n of e.member.handle(this.#clock.now(), cmd)) this.#onNotice(id, n)
@@ -108,13 +122,13 @@ export class ConsumerHeartbeatDriver<C> {
     this.#schedule(wakeAt, now)
   }
 
-  #answered(id: number, e: Entry<C>, apply: (now: number) => MemberNotice[]): void {
+  #answered(id: number, e: Entry<C, HeartbeatMember<Req, Res, Cmd, Notice>>, apply: (now: number) => Notice[]): void {
     if (this.#members.get(id) !== e) return
     const notices = apply(this.#clock.now())
     this.#onHeartbeat?.(id, e.member)
     for (const n of notices) {
       // The worker cannot heartbeat to a coordinator that said it is not one: wait for the next.
-      if (n.type === 'coordinator' && n.errorCode !== NETWORK_FAILURE) e.coordinator = null
+      if (n.type === 'coordinator' && (n as { errorCode?: number }).errorCode !== NETWORK_FAILURE) e.coordinator = null
       this.#onNotice(id, n)
     }
     this.tick()
