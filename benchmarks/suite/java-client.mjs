@@ -14,6 +14,40 @@ import { parseLine } from './drivers/harness.mjs'
 
 const JAVA_HOME_BIN = (name) => (process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', name) : name)
 
+const live = new Set()
+let hooksInstalled = false
+
+/**
+ * Keep `child` from outliving the runner: on the runner's exit, and on SIGINT / SIGTERM / SIGHUP,
+ * every tracked child still running is SIGKILLed (the Kafka tools are spawned by the kit, which
+ * does the same for them). A runner killed with SIGKILL runs no handler: the drivers then notice
+ * that their parent is gone and exit by themselves (harness.mjs, BenchDriver.java).
+ */
+export function trackChild(child) {
+  if (!hooksInstalled) {
+    hooksInstalled = true
+    const killAll = () => {
+      for (const c of live) c.kill('SIGKILL')
+      live.clear()
+    }
+    process.on('exit', killAll)
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+      const handler = () => {
+        killAll()
+        // Nobody else handles the signal: restore its default action (terminate).
+        if (process.listenerCount(signal) === 1) {
+          process.removeListener(signal, handler)
+          process.kill(process.pid, signal)
+        }
+      }
+      process.on(signal, handler)
+    }
+  }
+  live.add(child)
+  child.once('exit', () => live.delete(child))
+  return child
+}
+
 /** A field of /proc/<pid>/status in kB (VmHWM, VmRSS); null once the process is gone. */
 function procStatusKb(pid, field) {
   try {
@@ -206,9 +240,11 @@ export class JavaClient {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kw-bench-java-'))
     const src = new URL('./drivers/java/BenchDriver.java', import.meta.url).pathname
     const r = await this.#collect(
-      spawn(JAVA_HOME_BIN('javac'), ['-nowarn', '-cp', `${this.libDir}/*`, '-d', dir, src], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
+      trackChild(
+        spawn(JAVA_HOME_BIN('javac'), ['-nowarn', '-cp', `${this.libDir}/*`, '-d', dir, src], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      ),
     )
     if (r.code !== 0) throw new Error(`javac BenchDriver.java failed: ${tail(r.stderr)}`)
     this.#classesDir = dir
@@ -243,7 +279,7 @@ export class JavaClient {
     ]
     const skeys = ['durationMs', 'fetchMaxBytes', 'maxPartitionFetchBytes', 'maxPollRecords', 'pauseMs']
     const args = [...keys, ...gkeys, ...skeys].filter((k) => spec[k] !== undefined).map((k) => `${k}=${spec[k]}`)
-    const child = spawn(
+    const child = spawnTracked(
       JAVA_HOME_BIN('java'),
       [
         '-Xmx512m',
@@ -274,6 +310,8 @@ export class JavaClient {
     return { ...msg.metrics, peakRssMb: r.peakRssMb, ...(baseRssMb === undefined ? {} : { baseRssMb }) }
   }
 }
+
+const spawnTracked = (...args) => trackChild(spawn(...args))
 
 function tail(s, n = 600) {
   const t = String(s ?? '').trim()

@@ -30,7 +30,7 @@ import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseLine } from './drivers/harness.mjs'
-import { JavaClient, watchRss } from './java-client.mjs'
+import { JavaClient, trackChild, watchRss } from './java-client.mjs'
 import { jsonValues } from './payloads.mjs'
 import { renderChart, renderMarkdown, renderRatiosText, spliceSection } from './report.mjs'
 import { GROUP_DEFAULTS, HEADLINE, METRICS, PRODUCER_DEFAULTS, SCENARIOS, SIZES } from './scenarios.mjs'
@@ -251,11 +251,13 @@ function runNodeDriver(def, spec) {
     profDir && profClients.includes(spec.client)
       ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir, `${spec.scenario}-${spec.client}-${Date.now()}`)}`]
       : []
-  const child = spawn(nodeBin, [...prof, path.join(here, 'drivers', def.driver), JSON.stringify(spec)], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: '' },
-  })
+  const child = trackChild(
+    spawn(nodeBin, [...prof, path.join(here, 'drivers', def.driver), JSON.stringify(spec)], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    }),
+  )
   const rss = watchRss(child.pid)
   let message = null
   let baseRssMb

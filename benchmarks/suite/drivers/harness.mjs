@@ -113,6 +113,9 @@ export async function runDriver(impl, info = {}) {
     process.exit(3)
   }, spec.timeoutMs ?? 600_000)
   watchdog.unref()
+  // The runner killed without a chance to kill its drivers (SIGKILL): this process is reparented.
+  const parent = process.ppid
+  setInterval(() => process.ppid !== parent && process.exit(5), 1000).unref()
   try {
     const metrics = await fn(spec)
     metrics.peakRssMb = round(peakRssMb(), 1)

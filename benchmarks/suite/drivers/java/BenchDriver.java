@@ -29,6 +29,21 @@ public class BenchDriver {
   }
 
   public static void main(String[] argv) throws Exception {
+    // The runner killed without a chance to kill this JVM (SIGKILL): exit with it.
+    ProcessHandle.current().parent().ifPresent(parent -> {
+      Thread orphan = new Thread(() -> {
+        while (parent.isAlive()) {
+          try {
+            Thread.sleep(1000);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        Runtime.getRuntime().halt(5);
+      });
+      orphan.setDaemon(true);
+      orphan.start();
+    });
     for (String a : argv) {
       int i = a.indexOf('=');
       args.put(a.substring(0, i), a.substring(i + 1));
