@@ -9,7 +9,8 @@ export interface ThroughputMetrics {
 export function parseProducerPerformance(stdout: string): ThroughputMetrics
 export function parseConsumerPerformance(stdout: string): ThroughputMetrics
 export function parseEndToEndLatency(stdout: string): Record<string, number>
-export function watchRss(pid: number): { stop(): number }
+export function trackChild<T>(child: T): T
+export function watchRss(pid: number): { mark(): number | null; stop(): number }
 export class JavaClient {
   constructor(testing: unknown, libDir: string)
   readonly libDir: string

@@ -14,24 +14,75 @@ import { parseLine } from './drivers/harness.mjs'
 
 const JAVA_HOME_BIN = (name) => (process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', name) : name)
 
-/** Peak RSS (MiB) of a process: VmHWM from /proc, polled until stop() — the last read is the peak. */
+const live = new Set()
+let hooksInstalled = false
+
+/**
+ * Keep `child` from outliving the runner: on the runner's exit, and on SIGINT / SIGTERM / SIGHUP,
+ * every tracked child still running is SIGKILLed (the Kafka tools are spawned by the kit, which
+ * does the same for them). A runner killed with SIGKILL runs no handler: the drivers then notice
+ * that their parent is gone and exit by themselves (harness.mjs, BenchDriver.java).
+ */
+export function trackChild(child) {
+  if (!hooksInstalled) {
+    hooksInstalled = true
+    const killAll = () => {
+      for (const c of live) c.kill('SIGKILL')
+      live.clear()
+    }
+    process.on('exit', killAll)
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+      const handler = () => {
+        killAll()
+        // Nobody else handles the signal: restore its default action (terminate).
+        if (process.listenerCount(signal) === 1) {
+          process.removeListener(signal, handler)
+          process.kill(process.pid, signal)
+        }
+      }
+      process.on(signal, handler)
+    }
+  }
+  live.add(child)
+  child.once('exit', () => live.delete(child))
+  return child
+}
+
+/** A field of /proc/<pid>/status in kB (VmHWM, VmRSS); null once the process is gone. */
+function procStatusKb(pid, field) {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) : null
+  } catch {
+    return null // exited
+  }
+}
+
+const kbToMb = (kb) => Math.round((kb / 1024) * 10) / 10
+
+/**
+ * Peak RSS (MiB) of a process: VmHWM from /proc, polled until stop() — the last read is the peak.
+ * mark() returns its current RSS (VmRSS, MiB), e.g. when the driver says it is connected (M2's
+ * baseline); null when it cannot be read.
+ */
 export function watchRss(pid) {
   let peakKb = 0
   const read = () => {
-    try {
-      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-      if (m) peakKb = Math.max(peakKb, Number(m[1]))
-    } catch {
-      // exited
-    }
+    const kb = procStatusKb(pid, 'VmHWM')
+    if (kb !== null) peakKb = Math.max(peakKb, kb)
   }
   read()
   const timer = setInterval(read, 100)
   return {
+    mark() {
+      read()
+      const kb = procStatusKb(pid, 'VmRSS')
+      return kb === null ? null : kbToMb(kb)
+    },
     stop() {
       clearInterval(timer)
       read()
-      return Math.round((peakKb / 1024) * 10) / 10
+      return kbToMb(peakKb)
     },
   }
 }
@@ -104,8 +155,7 @@ export class JavaClient {
     return this.#collect(proc.child)
   }
 
-  #collect(child) {
-    const rss = watchRss(child.pid)
+  #collect(child, rss = watchRss(child.pid)) {
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -190,9 +240,11 @@ export class JavaClient {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kw-bench-java-'))
     const src = new URL('./drivers/java/BenchDriver.java', import.meta.url).pathname
     const r = await this.#collect(
-      spawn(JAVA_HOME_BIN('javac'), ['-nowarn', '-cp', `${this.libDir}/*`, '-d', dir, src], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
+      trackChild(
+        spawn(JAVA_HOME_BIN('javac'), ['-nowarn', '-cp', `${this.libDir}/*`, '-d', dir, src], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      ),
     )
     if (r.code !== 0) throw new Error(`javac BenchDriver.java failed: ${tail(r.stderr)}`)
     this.#classesDir = dir
@@ -225,8 +277,9 @@ export class JavaClient {
       'heartbeatIntervalMs',
       'groupProtocol',
     ]
-    const args = [...keys, ...gkeys].filter((k) => spec[k] !== undefined).map((k) => `${k}=${spec[k]}`)
-    const child = spawn(
+    const skeys = ['durationMs', 'fetchMaxBytes', 'maxPartitionFetchBytes', 'maxPollRecords', 'pauseMs']
+    const args = [...keys, ...gkeys, ...skeys].filter((k) => spec[k] !== undefined).map((k) => `${k}=${spec[k]}`)
+    const child = spawnTracked(
       JAVA_HOME_BIN('java'),
       [
         '-Xmx512m',
@@ -240,17 +293,25 @@ export class JavaClient {
       { stdio: ['ignore', 'pipe', 'pipe'] },
     )
     const timer = setTimeout(() => child.kill('SIGKILL'), spec.timeoutMs)
+    const rss = watchRss(child.pid)
     const lines = []
-    createInterface({ input: child.stdout }).on('line', (l) => lines.push(l))
-    const r = await this.#collect(child)
+    let baseRssMb
+    createInterface({ input: child.stdout }).on('line', (l) => {
+      // A `mark` line (M2: connected, nothing fetched yet): the RSS now is the baseline.
+      if (parseLine(l)?.type === 'mark') baseRssMb = rss.mark()
+      else lines.push(l)
+    })
+    const r = await this.#collect(child, rss)
     clearTimeout(timer)
     const msg = lines.map(parseLine).find((m) => m !== null)
     if (!msg) throw new Error(`BenchDriver gave no result (exit ${r.code ?? r.signal}): ${tail(r.stderr)}`)
     if (msg.type === 'error') throw new Error(msg.message)
     if (msg.type !== 'result') throw new Error(`BenchDriver: ${msg.type} ${msg.message ?? ''}`)
-    return { ...msg.metrics, peakRssMb: r.peakRssMb }
+    return { ...msg.metrics, peakRssMb: r.peakRssMb, ...(baseRssMb === undefined ? {} : { baseRssMb }) }
   }
 }
+
+const spawnTracked = (...args) => trackChild(spawn(...args))
 
 function tail(s, n = 600) {
   const t = String(s ?? '').trim()

@@ -112,7 +112,8 @@ export function renderMarkdown(results, { scenarios, metrics, headline, chartPat
   const rows = []
   for (const sc of scenarios ?? []) {
     for (const [key, unit] of metrics?.[sc.kind] ?? []) {
-      if (key === 'peakRssMb') continue
+      // Peak RSS of the throughput scenarios has its own table (M1); M2's is its headline.
+      if (key === 'peakRssMb' && (sc.kind === 'produce' || sc.kind === 'consume')) continue
       const cells = ran.map((c) => {
         const fail = failures[sc.id]?.[c]
         const s = summary[sc.id]?.[c]?.[key]

@@ -30,7 +30,7 @@ import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseLine } from './drivers/harness.mjs'
-import { JavaClient, watchRss } from './java-client.mjs'
+import { JavaClient, trackChild, watchRss } from './java-client.mjs'
 import { jsonValues } from './payloads.mjs'
 import { renderChart, renderMarkdown, renderRatiosText, spliceSection } from './report.mjs'
 import { GROUP_DEFAULTS, HEADLINE, METRICS, PRODUCER_DEFAULTS, SCENARIOS, SIZES } from './scenarios.mjs'
@@ -251,17 +251,23 @@ function runNodeDriver(def, spec) {
     profDir && profClients.includes(spec.client)
       ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir, `${spec.scenario}-${spec.client}-${Date.now()}`)}`]
       : []
-  const child = spawn(nodeBin, [...prof, path.join(here, 'drivers', def.driver), JSON.stringify(spec)], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: '' },
-  })
+  const child = trackChild(
+    spawn(nodeBin, [...prof, path.join(here, 'drivers', def.driver), JSON.stringify(spec)], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    }),
+  )
   const rss = watchRss(child.pid)
   let message = null
+  let baseRssMb
   let stderr = ''
   createInterface({ input: child.stdout }).on('line', (line) => {
     const m = parseLine(line)
-    if (m) message = m
+    // A `mark` (M2: connected, nothing fetched yet; the driver waits a moment after it): the
+    // child's RSS now is the baseline, read from /proc as the peak is.
+    if (m?.type === 'mark') baseRssMb = rss.mark()
+    else if (m) message = m
   })
   child.stderr.on('data', (d) => {
     stderr = (stderr + d).slice(-4000)
@@ -273,10 +279,13 @@ function runNodeDriver(def, spec) {
       clearTimeout(timer)
       const outerRss = rss.stop()
       if (message?.type === 'result') {
-        resolve({
-          metrics: { ...message.metrics, peakRssMb: message.metrics.peakRssMb ?? outerRss },
-          info: message.info,
-        })
+        // M2 compares memory: there the runner's own reading (VmHWM from /proc, as for the JVM)
+        // replaces the driver's maxRSS, so that every client is measured the same way.
+        const memory =
+          spec.kind === 'slow-consume'
+            ? { peakRssMb: outerRss, baseRssMb }
+            : { peakRssMb: message.metrics.peakRssMb ?? outerRss }
+        resolve({ metrics: { ...message.metrics, ...memory }, info: message.info })
       } else if (message?.type === 'unsupported') {
         reject(Object.assign(new Error(message.message), { unsupported: true }))
       } else {
@@ -386,15 +395,23 @@ async function main() {
   try {
     // Consumer scenarios read topics filled once, by the Java producer (P1's settings).
     const sources = {}
-    for (const sc of scenarios.filter((s) => s.kind === 'consume')) {
+    // M2 (slow-consume) reads a topic of its own, also filled once and shared by every client and
+    // repetition (each reads it from the beginning and commits nothing).
+    for (const sc of scenarios.filter((s) => s.kind === 'consume' || s.kind === 'slow-consume')) {
       const topic = fresh(`fill-${sc.id}`)
-      await createTopic(topic, sizes.partitions)
-      log(`filling ${topic} with ${sizes.records} records of ${sc.valueSize} B (Java ProducerPerformance)`)
+      const slow = sc.kind === 'slow-consume'
+      const records = slow ? sizes.slowRecords : sizes.records
+      const partitions = slow ? sizes.slowPartitions : sizes.partitions
+      await createTopic(topic, partitions)
+      const t0 = Date.now()
+      log(
+        `filling ${topic} (${partitions} partitions) with ${records} records of ${sc.valueSize} B (Java ProducerPerformance)`,
+      )
       await java.produce({
         ...PRODUCER_DEFAULTS,
         topic,
         bootstrap: cluster.bootstrapServers,
-        records: sizes.records,
+        records,
         valueSize: sc.valueSize,
         valueKind: 'random',
         acks: 1,
@@ -403,10 +420,11 @@ async function main() {
         timeoutMs: sizes.driverTimeoutMs,
       })
       sources[sc.id] = topic
+      log(`${topic} filled (${Date.now() - t0} ms)`)
     }
     // The broker creates __consumer_offsets when the first group looks for its coordinator: done
     // here, so that no client's first timed consumer run includes it (131 ms on a fresh broker).
-    if (scenarios.some((s) => s.kind === 'consume' || s.kind === 'group' || s.kind === 'latency')) {
+    if (scenarios.some((s) => ['consume', 'slow-consume', 'group', 'latency'].includes(s.kind))) {
       const t0 = Date.now()
       await admin.listConsumerGroupOffsets('bench-warmup', null, { timeoutMs: 120000 })
       log(`group coordinator ready (${Date.now() - t0} ms)`)
@@ -442,7 +460,7 @@ async function main() {
             load1: os.loadavg()[0],
           }
           try {
-            if (sc.kind === 'consume') spec.topic = sources[sc.id]
+            if (sc.kind === 'consume' || sc.kind === 'slow-consume') spec.topic = sources[sc.id]
             else {
               await createTopic(spec.topic, spec.partitions)
               topicToDelete = spec.topic
@@ -461,6 +479,7 @@ async function main() {
                   : {}),
               })
             }
+            if (sc.kind === 'slow-consume') out.metrics = slowConsumeMemory(out.metrics)
             run.ok = true
             run.metrics = out.metrics
             if (out.info) run.info = out.info
@@ -533,6 +552,17 @@ function specFor(sc, client, bootstrap, fresh) {
       compression: 'none',
       lingerMs: 0,
     })
+  } else if (sc.kind === 'slow-consume') {
+    Object.assign(spec, {
+      records: sizes.slowRecords,
+      partitions: sizes.slowPartitions,
+      durationMs: sizes.slowDurationMs,
+      valueSize: sc.valueSize,
+      fetchMaxBytes: sc.fetchMaxBytes,
+      maxPartitionFetchBytes: sc.maxPartitionFetchBytes,
+      maxPollRecords: sc.maxPollRecords,
+      pauseMs: sc.pauseMs,
+    })
   } else if (sc.kind === 'group') {
     Object.assign(spec, {
       members: Math.min(sc.members ?? sizes.groupMembers, sizes.groupMembers),
@@ -552,6 +582,13 @@ async function runJava(java, sc, spec, payloadFile) {
   return java.driver(spec)
 }
 
+/** M2's memory figures: the growth over the baseline; a run without a baseline is a failed run. */
+function slowConsumeMemory(m) {
+  if (typeof m.baseRssMb !== 'number' || typeof m.peakRssMb !== 'number' || m.peakRssMb === 0)
+    throw new Error(`no RSS reading (baseline ${m.baseRssMb}, peak ${m.peakRssMb}): the driver sent no mark`)
+  return { ...m, rssGrowthMb: Math.round((m.peakRssMb - m.baseRssMb) * 10) / 10 }
+}
+
 function brief(sc, m) {
   const rss = m.peakRssMb !== undefined ? `, RSS ${m.peakRssMb} MB` : ''
   switch (sc.kind) {
@@ -562,6 +599,8 @@ function brief(sc, m) {
       return `p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, p99.9 ${m.p999Ms} ms at ${m.achievedRate}/s`
     case 'group':
       return `stable after ${m.stabiliseMs} ms, rebalance after leave ${m.rebalanceMs} ms`
+    case 'slow-consume':
+      return `peak RSS ${m.peakRssMb} MB, +${m.rssGrowthMb} MB over ${m.baseRssMb} MB once connected, ${m.records} records read`
   }
   return JSON.stringify(m)
 }

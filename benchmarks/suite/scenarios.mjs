@@ -23,8 +23,8 @@ export const GROUP_DEFAULTS = {
 }
 
 /**
- * kind: produce | consume | latency | group. `metric` is the headline figure of the scenario,
- * `better` its direction.
+ * kind: produce | consume | latency | group | slow-consume. `metric` is the headline figure of the
+ * scenario, `better` its direction.
  */
 export const SCENARIOS = [
   {
@@ -101,6 +101,22 @@ export const SCENARIOS = [
   // groups of 10, 3 and 1 (a group of 1 has no rebalance after the leave: rebalanceMs is null).
   // `members` is capped by the mode's groupMembers (smoke: 3); smoke runs only G1 and G1c.
   ...groupScenarios(),
+  // M2 (issue #24): the memory of a slow consumer. A fresh process assigns every partition of a
+  // topic with a large backlog (sizes.slowPartitions, sizes.slowRecords records of valueSize B,
+  // filled once per run) and reads it for sizes.slowDurationMs, pausing pauseMs after each poll of
+  // at most maxPollRecords records (about 2,000 records/s). Peak RSS is the child's VmHWM and the
+  // baseline its VmRSS once connected, both read from /proc by the runner for every client.
+  {
+    id: 'M2',
+    kind: 'slow-consume',
+    title:
+      'slow consumer: assign every partition of a large backlog, 100 ms pause per poll of ≤ 200 records; peak RSS (fetch max 16 MiB, partition max 1 MiB)',
+    valueSize: 1024,
+    fetchMaxBytes: 16 * 1024 * 1024,
+    maxPartitionFetchBytes: 1024 * 1024,
+    maxPollRecords: 200,
+    pauseMs: 100,
+  },
 ]
 
 function groupScenarios() {
@@ -141,6 +157,10 @@ export const SIZES = {
     groupQuietMs: 2000,
     groupTimeoutMs: 90_000,
     driverTimeoutMs: 600_000,
+    // M2: 500 partitions, 307,200 records of 1 KiB (300 MiB), read slowly for 25 s.
+    slowPartitions: 500,
+    slowRecords: 307_200,
+    slowDurationMs: 25_000,
   },
   smoke: {
     records: 2_000,
@@ -155,6 +175,10 @@ export const SIZES = {
     groupQuietMs: 500,
     groupTimeoutMs: 60_000,
     driverTimeoutMs: 120_000,
+    // M2: 20 partitions, 16,384 records of 1 KiB (16 MiB; more than 5 s at 2,000 records/s).
+    slowPartitions: 20,
+    slowRecords: 16_384,
+    slowDurationMs: 5_000,
   },
 }
 
@@ -164,6 +188,7 @@ export const HEADLINE = {
   consume: { key: 'recordsPerSec', unit: 'records/s', better: 'higher' },
   latency: { key: 'p99Ms', unit: 'ms p99', better: 'lower' },
   group: { key: 'stabiliseMs', unit: 'ms', better: 'lower' },
+  'slow-consume': { key: 'peakRssMb', unit: 'MB peak RSS', better: 'lower' },
 }
 
 /** Metrics reported per kind, in table order. */
@@ -187,5 +212,12 @@ export const METRICS = {
   group: [
     ['stabiliseMs', 'stabilise ms', 'lower'],
     ['rebalanceMs', 'rebalance after leave ms', 'lower'],
+  ],
+  // peakRssMb and baseRssMb are the runner's (from /proc), the same way for every client.
+  'slow-consume': [
+    ['peakRssMb', 'peak RSS MB', 'lower'],
+    ['rssGrowthMb', 'RSS growth over connected MB', 'lower'],
+    ['baseRssMb', 'RSS once connected MB', 'lower'],
+    ['records', 'records read', 'higher'],
   ],
 }

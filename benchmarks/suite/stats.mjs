@@ -88,6 +88,11 @@ export function headlineRatios(summary, scenarios, headline, ours = 'kafka-wire'
     const ratios = {}
     for (const other of others) ratios[other] = ratio(mine, row[other]?.[h.key], h.better)
     out.push({ scenario: sc.id, metric: h.key, better: h.better, ratios })
+    if (sc.kind === 'slow-consume') {
+      const ratios2 = {}
+      for (const other of others) ratios2[other] = ratio(row[ours]?.rssGrowthMb, row[other]?.rssGrowthMb, 'lower')
+      out.push({ scenario: sc.id, metric: 'rssGrowthMb', better: 'lower', ratios: ratios2 })
+    }
     if (sc.kind === 'group') {
       const ratios2 = {}
       for (const other of others) ratios2[other] = ratio(row[ours]?.rebalanceMs, row[other]?.rebalanceMs, 'lower')

@@ -42,3 +42,12 @@ export function groupScenario(
   rebalanceMs: number | null
   leaverCloseMs: number
 }>
+export function markConnected(): Promise<void>
+export class SlowReader {
+  constructor(spec: { durationMs: number })
+  records: number
+  bytes: number
+  received(count: number, bytes: number): void
+  done(): boolean
+  metrics(): { records: number; seconds: number; recordsPerSec: number; mbRead: number }
+}

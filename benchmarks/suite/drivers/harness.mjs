@@ -15,6 +15,53 @@ export function emit(type, data = {}) {
   process.stdout.write(`${PREFIX}${JSON.stringify({ type, ...data })}\n`)
 }
 
+/**
+ * M2: tell the runner that the client is connected and has fetched nothing yet (the runner reads
+ * the process's RSS from /proc on this line: the baseline), then give it a moment to read it.
+ */
+export async function markConnected() {
+  emit('mark', { name: 'connected' })
+  await sleep(300)
+}
+
+/**
+ * M2's application: records are handed over in polls (or batches) of at most spec.maxPollRecords,
+ * and the application pauses spec.pauseMs after each (about 2,000 records/s). The clock of
+ * spec.durationMs starts at the first record handed over, so a group join (the clients without
+ * assign()) is not part of the slow read. `received(n, bytes)` after each poll; `done()` says when
+ * to stop; `metrics()` for the result.
+ */
+export class SlowReader {
+  records = 0
+  bytes = 0
+  #spec
+  #first = 0
+
+  constructor(spec) {
+    this.#spec = spec
+  }
+
+  received(count, bytes) {
+    if (count > 0 && this.#first === 0) this.#first = performance.now()
+    this.records += count
+    this.bytes += bytes
+  }
+
+  done() {
+    return this.#first !== 0 && performance.now() - this.#first >= this.#spec.durationMs
+  }
+
+  metrics() {
+    const seconds = this.#first === 0 ? 0 : (performance.now() - this.#first) / 1000
+    return {
+      records: this.records,
+      seconds: round(seconds, 3),
+      recordsPerSec: seconds > 0 ? round(this.records / seconds, 0) : 0,
+      mbRead: round(this.bytes / 1024 / 1024, 1),
+    }
+  }
+}
+
 /** Parse a driver line; null when the line is not protocol. */
 export function parseLine(line) {
   if (!line.startsWith(PREFIX)) return null
@@ -66,6 +113,9 @@ export async function runDriver(impl, info = {}) {
     process.exit(3)
   }, spec.timeoutMs ?? 600_000)
   watchdog.unref()
+  // The runner killed without a chance to kill its drivers (SIGKILL): this process is reparented.
+  const parent = process.ppid
+  setInterval(() => process.ppid !== parent && process.exit(5), 1000).unref()
   try {
     const metrics = await fn(spec)
     metrics.peakRssMb = round(peakRssMb(), 1)

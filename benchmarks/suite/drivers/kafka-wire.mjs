@@ -6,11 +6,23 @@
  * - consume: poll() loop, fresh group, from the earliest offset, no commits.
  * - latency: a producer (linger 0) and a consumer in one process.
  * - group: one Consumer per member, each with its own poll loop, default assignors.
+ * - slow-consume (M2): assign() of every partition, no group; fetchMaxBytes,
+ *   maxPartitionFetchBytes and maxPollRecords from the scenario; poll(500), then pause.
  */
 import { appendFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { valueSource } from '../payloads.mjs'
-import { failOnErrors, groupScenario, LatencyRun, runDriver, throughput, windowedSends } from './harness.mjs'
+import {
+  failOnErrors,
+  groupScenario,
+  LatencyRun,
+  markConnected,
+  runDriver,
+  SlowReader,
+  sleep,
+  throughput,
+  windowedSends,
+} from './harness.mjs'
 
 const spec = JSON.parse(process.argv[2] ?? '{}')
 const { Admin, Producer, Consumer } = await import(pathToFileURL(`${spec.kwDist}/index.js`).href)
@@ -87,6 +99,42 @@ async function consume(s) {
       }
     }
     return throughput(records, bytes, performance.now() - started)
+  } finally {
+    await consumer.close()
+  }
+}
+
+async function slowConsume(s) {
+  const consumer = new Consumer({
+    bootstrapServers: s.bootstrap,
+    clientId: 'bench-kafka-wire-slow',
+    autoOffsetReset: 'earliest',
+    enableAutoCommit: false,
+    fetchMaxBytes: s.fetchMaxBytes,
+    maxPartitionFetchBytes: s.maxPartitionFetchBytes,
+    maxPollRecords: s.maxPollRecords,
+    ...(logger ? { logger } : {}),
+  })
+  const tps = Array.from({ length: s.partitions }, (_, partition) => ({ topic: s.topic, partition }))
+  const reader = new SlowReader(s)
+  try {
+    // Connected (metadata and a ListOffsets), nothing fetched yet: the baseline.
+    await consumer.beginningOffsets(tps)
+    await markConnected()
+    consumer.assign(tps)
+    consumer.seekToBeginning(tps)
+    while (!reader.done()) {
+      const batch = await consumer.poll(500)
+      let count = 0
+      let bytes = 0
+      for (const r of batch) {
+        count++
+        bytes += r.value?.length ?? 0
+      }
+      reader.received(count, bytes)
+      await sleep(s.pauseMs)
+    }
+    return reader.metrics()
   } finally {
     await consumer.close()
   }
@@ -189,4 +237,7 @@ async function checkGroupType(s) {
   }
 }
 
-await runDriver({ produce, consume, latency, group }, { client: 'kafka-wire', groupProtocols: ['classic', 'consumer'] })
+await runDriver(
+  { produce, consume, latency, group, 'slow-consume': slowConsume },
+  { client: 'kafka-wire', groupProtocols: ['classic', 'consumer'] },
+)

@@ -9,11 +9,24 @@
  *   zstd-napi, through kafka-wire's codec module) — the codec cost is the same for both.
  * - consume: consumer.run({ eachBatch }), fresh group, fromBeginning, no commits.
  * - group: GROUP_JOIN carries the member's assignment; REBALANCING clears it.
+ * - slow-consume (M2): kafkajs has no assign(): a group of one member, subscribe fromBeginning;
+ *   maxBytes (its fetch max bytes) and maxBytesPerPartition from the scenario; each batch is
+ *   handed over in slices of maxPollRecords with the pause after each (it has no max poll records).
  */
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import { valueSource } from '../payloads.mjs'
-import { batchedSends, failOnErrors, groupScenario, LatencyRun, runDriver, throughput } from './harness.mjs'
+import {
+  batchedSends,
+  failOnErrors,
+  groupScenario,
+  LatencyRun,
+  markConnected,
+  runDriver,
+  SlowReader,
+  sleep,
+  throughput,
+} from './harness.mjs'
 
 const spec = JSON.parse(process.argv[2] ?? '{}')
 const require = createRequire(import.meta.url)
@@ -107,6 +120,46 @@ async function consume(s) {
   }
 }
 
+async function slowConsume(s) {
+  const consumer = kafka(s, 'bench-kafkajs-slow').consumer({
+    groupId: s.groupId,
+    sessionTimeout: s.sessionTimeoutMs,
+    heartbeatInterval: s.heartbeatIntervalMs,
+    maxBytes: s.fetchMaxBytes,
+    maxBytesPerPartition: s.maxPartitionFetchBytes,
+    allowAutoTopicCreation: false,
+  })
+  const reader = new SlowReader(s)
+  let finish
+  const finished = new Promise((resolve) => (finish = resolve))
+  await consumer.connect()
+  try {
+    // connect(): a broker connection and metadata; nothing fetched yet: the baseline.
+    await markConnected()
+    await consumer.subscribe({ topics: [s.topic], fromBeginning: true })
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch, heartbeat, isRunning }) => {
+        const messages = batch.messages
+        for (let i = 0; i < messages.length && !reader.done() && isRunning(); i += s.maxPollRecords) {
+          const slice = messages.slice(i, i + s.maxPollRecords)
+          let bytes = 0
+          for (const m of slice) bytes += m.value?.length ?? 0
+          reader.received(slice.length, bytes)
+          await sleep(s.pauseMs)
+          await heartbeat()
+        }
+        if (reader.done()) finish()
+      },
+    })
+    await finished
+    return reader.metrics()
+  } finally {
+    await consumer.disconnect()
+  }
+}
+
 async function latency(s) {
   const run = new LatencyRun(s)
   const k = kafka(s, 'bench-kafkajs-e2e')
@@ -155,6 +208,6 @@ async function group(s) {
 }
 
 await runDriver(
-  { produce, consume, latency, group },
+  { produce, consume, latency, group, 'slow-consume': slowConsume },
   { client: layer ? 'kafka-wire-kafkajs' : 'kafkajs', version: kafkajsVersion },
 )

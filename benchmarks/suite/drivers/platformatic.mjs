@@ -8,10 +8,23 @@
  * - consume: consume({ mode: 'earliest' }) stream, 'data' events, fresh group, no commits,
  *   read_uncommitted (its default is read_committed), maxWaitTime 500 ms (default 5 s).
  * - group: 'consumer:group:join' carries the assignment; 'consumer:group:rebalance' clears it.
+ * - slow-consume (M2): no assign(): a group of one member, consume({ mode: 'earliest' }); maxBytes
+ *   (its fetch max bytes) and maxBytesPerPartition from the scenario, its stream's highWaterMark
+ *   left at its default; the application pauses the stream for the pause after every
+ *   maxPollRecords records (it has no max poll records).
  */
 import { readFileSync } from 'node:fs'
 import { valueSource } from '../payloads.mjs'
-import { batchedSends, failOnErrors, groupScenario, LatencyRun, runDriver, throughput } from './harness.mjs'
+import {
+  batchedSends,
+  failOnErrors,
+  groupScenario,
+  LatencyRun,
+  markConnected,
+  runDriver,
+  SlowReader,
+  throughput,
+} from './harness.mjs'
 
 const spec = JSON.parse(process.argv[2] ?? '{}')
 const pkgDir = `${spec.peersDir}/node_modules/@platformatic/kafka`
@@ -78,6 +91,53 @@ async function consume(s) {
   }
 }
 
+async function slowConsume(s) {
+  const c = new Consumer({
+    ...base(s, 'bench-platformatic-slow'),
+    groupId: s.groupId,
+    sessionTimeout: s.sessionTimeoutMs,
+    heartbeatInterval: s.heartbeatIntervalMs,
+    maxWaitTime: 500,
+    maxBytes: s.fetchMaxBytes,
+    maxBytesPerPartition: s.maxPartitionFetchBytes,
+    isolationLevel: 0,
+  })
+  const reader = new SlowReader(s)
+  let stream = null
+  try {
+    // A connection and the topic's metadata; nothing fetched yet: the baseline.
+    await c.metadata({ topics: [s.topic] })
+    await markConnected()
+    stream = await c.consume(streamOptions(s))
+    await new Promise((resolve, reject) => {
+      let slice = 0
+      let bytes = 0
+      let idle = null
+      // A slice is handed over when it is full, or when no record came for a while (end of backlog).
+      const handOver = () => {
+        clearTimeout(idle)
+        reader.received(slice, bytes)
+        slice = 0
+        bytes = 0
+        stream.pause()
+        setTimeout(() => (reader.done() ? resolve() : stream.resume()), s.pauseMs)
+      }
+      stream.on('error', reject)
+      stream.on('data', (m) => {
+        slice++
+        bytes += m.value?.length ?? 0
+        clearTimeout(idle)
+        if (slice >= s.maxPollRecords) handOver()
+        else idle = setTimeout(handOver, 500)
+      })
+    })
+    return reader.metrics()
+  } finally {
+    await stream?.close()
+    await c.close(true)
+  }
+}
+
 async function latency(s) {
   const run = new LatencyRun(s)
   const c = consumer(s, 'bench-platformatic-e2e')
@@ -117,4 +177,7 @@ async function group(s) {
   })
 }
 
-await runDriver({ produce, consume, latency, group }, { client: '@platformatic/kafka', version })
+await runDriver(
+  { produce, consume, latency, group, 'slow-consume': slowConsume },
+  { client: '@platformatic/kafka', version },
+)

@@ -7,11 +7,14 @@
  *   Java producer's buffer.memory); a full local queue waits for delivery reports.
  * - consume: consume(1000) batches in a loop, fresh group, auto.offset.reset earliest, no commits.
  * - group: rebalance_cb reports assign/revoke (eager range,roundrobin: librdkafka's default).
+ * - slow-consume (M2): assign() of every partition (no group join), fetch.max.bytes and
+ *   max.partition.fetch.bytes from the scenario, consume(maxPollRecords) then the pause;
+ *   librdkafka's own prefetch bound (queued.max.messages.kbytes, 64 MiB) left at its default.
  */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { valueSource } from '../payloads.mjs'
-import { groupScenario, LatencyRun, runDriver, sleep, throughput } from './harness.mjs'
+import { groupScenario, LatencyRun, markConnected, runDriver, SlowReader, sleep, throughput } from './harness.mjs'
 
 const spec = JSON.parse(process.argv[2] ?? '{}')
 const require = createRequire(`${spec.peersDir}/package.json`)
@@ -152,6 +155,42 @@ async function consume(s) {
   }
 }
 
+async function slowConsume(s) {
+  const consumer = new KafkaConsumer(
+    {
+      'bootstrap.servers': s.bootstrap,
+      'client.id': 'bench-rdkafka-slow',
+      'group.id': s.groupId,
+      'enable.auto.commit': false,
+      'fetch.wait.max.ms': 500,
+      'fetch.max.bytes': s.fetchMaxBytes,
+      'max.partition.fetch.bytes': s.maxPartitionFetchBytes,
+    },
+    { 'auto.offset.reset': 'earliest' },
+  )
+  consumer.setDefaultConsumeTimeout?.(500)
+  consumer.setDefaultIsTimeoutOnlyForFirstMessage?.(true)
+  const reader = new SlowReader(s)
+  // connect(): the brokers and the metadata; nothing fetched before assign(): the baseline.
+  await connect(consumer)
+  try {
+    await markConnected()
+    consumer.assign(Array.from({ length: s.partitions }, (_, partition) => ({ topic: s.topic, partition })))
+    while (!reader.done()) {
+      const messages = await new Promise((resolve, reject) =>
+        consumer.consume(s.maxPollRecords, (err, ms) => (err ? reject(err) : resolve(ms))),
+      )
+      let bytes = 0
+      for (const m of messages) bytes += m.value?.length ?? 0
+      reader.received(messages.length, bytes)
+      await sleep(s.pauseMs)
+    }
+    return reader.metrics()
+  } finally {
+    await disconnect(consumer)
+  }
+}
+
 async function latency(s) {
   const run = new LatencyRun(s)
   let assigned
@@ -200,4 +239,4 @@ async function group(s) {
   })
 }
 
-await runDriver({ produce, consume, latency, group }, { client: spec.module, version })
+await runDriver({ produce, consume, latency, group, 'slow-consume': slowConsume }, { client: spec.module, version })

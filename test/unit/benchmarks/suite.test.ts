@@ -6,6 +6,7 @@ import {
   groupScenario,
   Latencies,
   parseLine,
+  SlowReader,
   seqOf,
   stampedValue,
   throughput,
@@ -27,7 +28,7 @@ import {
   SECTION_TITLE,
   spliceSection,
 } from '../../../benchmarks/suite/report.mjs'
-import { HEADLINE, METRICS, SCENARIOS } from '../../../benchmarks/suite/scenarios.mjs'
+import { HEADLINE, METRICS, SCENARIOS, SIZES } from '../../../benchmarks/suite/scenarios.mjs'
 import { headlineRatios, median, type Run, ratio, summarize, summarizeRuns } from '../../../benchmarks/suite/stats.mjs'
 
 describe('median / summarize', () => {
@@ -302,5 +303,63 @@ describe('payloads and driver helpers', () => {
     expect(calls).toEqual(['start 0', 'stable', 'close 0'])
     expect(result).toMatchObject({ members: 1, partitions: 2, rebalanceMs: null })
     expect(result.stabiliseMs).toBeGreaterThanOrEqual(0)
+  })
+})
+
+describe('M2: the memory of a slow consumer (#24)', () => {
+  it('has the sizes of the issue in full mode and small ones in smoke mode', () => {
+    const m2 = SCENARIOS.find((s) => s.id === 'M2')!
+    expect(m2).toMatchObject({
+      kind: 'slow-consume',
+      valueSize: 1024,
+      fetchMaxBytes: 16 * 1024 * 1024,
+      maxPartitionFetchBytes: 1024 * 1024,
+      maxPollRecords: 200,
+      pauseMs: 100,
+    })
+    expect(m2.smoke).toBeUndefined()
+    expect(SIZES.full).toMatchObject({ slowPartitions: 500, slowDurationMs: 25_000 })
+    expect(SIZES.full.slowRecords! * 1024).toBe(300 * 1024 * 1024)
+    expect(SIZES.smoke.slowPartitions).toBeLessThan(SIZES.full.slowPartitions!)
+  })
+
+  it('renders peak RSS, growth and records read, and ratios of peak and growth', () => {
+    const m2runs: Run[] = [
+      {
+        scenario: 'M2',
+        client: 'kafka-wire',
+        rep: 1,
+        ok: true,
+        metrics: { peakRssMb: 120, baseRssMb: 60, rssGrowthMb: 60, records: 48000 },
+      },
+      {
+        scenario: 'M2',
+        client: 'java',
+        rep: 1,
+        ok: true,
+        metrics: { peakRssMb: 240, baseRssMb: 120, rssGrowthMb: 120, records: 49000 },
+      },
+    ]
+    const md = renderMarkdown(
+      { meta: { clients: {} }, runs: m2runs },
+      { scenarios: SCENARIOS, metrics: METRICS, headline: HEADLINE },
+    )
+    expect(md).toContain('| **M2** peak RSS MB | 120 | 240 |')
+    expect(md).toContain('| **M2** RSS growth over connected MB | 60.0 | 120 |')
+    expect(md).toContain('| **M2** records read | 48.0k | 49.0k |')
+    expect(md).toMatch(/\| M2 \| peakRssMb \| 2\.00× \|/)
+    expect(md).toMatch(/\| M2 \| rssGrowthMb \| 2\.00× \|/)
+  })
+
+  it('SlowReader starts the clock at the first record handed over', async () => {
+    const r = new SlowReader({ durationMs: 30 })
+    r.received(0, 0)
+    await new Promise((resolve) => setTimeout(resolve, 40))
+    expect(r.done()).toBe(false)
+    r.received(200, 200 * 1024)
+    expect(r.done()).toBe(false)
+    await new Promise((resolve) => setTimeout(resolve, 40))
+    expect(r.done()).toBe(true)
+    expect(r.metrics()).toMatchObject({ records: 200, mbRead: 0.2 })
   })
 })

@@ -1,7 +1,8 @@
 // Java client driver for the scenarios Kafka's own tools do not cover with the suite's semantics:
 //   latency  — L1 (records at a fixed rate, producer and consumer in one JVM) and L2 (one record at
 //              a time, as EndToEndLatency), measured exactly as the Node drivers do;
-//   group    — G1 (N members stabilise; one leaves; the rest rebalance).
+//   group    — G1 (N members stabilise; one leaves; the rest rebalance);
+//   slow-consume — M2 (assign() every partition of a backlog, poll, pause; the runner reads RSS).
 // Run as a single-file source program with the kit's jars on the class path:
 //   java -cp '<libs>/*' BenchDriver.java kind=latency bootstrap=... topic=... key=value ...
 // Prints one line `@@bench {"type":"result","metrics":{...}}` (the Node drivers' protocol).
@@ -28,6 +29,21 @@ public class BenchDriver {
   }
 
   public static void main(String[] argv) throws Exception {
+    // The runner killed without a chance to kill this JVM (SIGKILL): exit with it.
+    ProcessHandle.current().parent().ifPresent(parent -> {
+      Thread orphan = new Thread(() -> {
+        while (parent.isAlive()) {
+          try {
+            Thread.sleep(1000);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        Runtime.getRuntime().halt(5);
+      });
+      orphan.setDaemon(true);
+      orphan.start();
+    });
     for (String a : argv) {
       int i = a.indexOf('=');
       args.put(a.substring(0, i), a.substring(i + 1));
@@ -40,6 +56,9 @@ public class BenchDriver {
           break;
         case "group":
           metrics = group();
+          break;
+        case "slow-consume":
+          metrics = slowConsume();
           break;
         default:
           System.out.println("@@bench {\"type\":\"unsupported\",\"message\":\"" + arg("kind") + "\"}");
@@ -201,6 +220,51 @@ public class BenchDriver {
     double ms = (System.nanoTime() - sentAt) / 1e6;
     received[0]++;
     if (seqOf(v) >= warmup && counted[0] < samples.length) samples[counted[0]++] = ms;
+  }
+
+  // ---- M2 ----------------------------------------------------------------------------------
+
+  /**
+   * A slow consumer: connected (metadata and ListOffsets) and then a `mark` line, on which the
+   * runner reads the JVM's RSS (the baseline); then assign() of every partition from the
+   * beginning, poll(500 ms) of at most maxPollRecords and a pause after each, for durationMs from
+   * the first record. Peak RSS is the runner's reading of VmHWM.
+   */
+  static String slowConsume() throws Exception {
+    String topic = arg("topic");
+    int partitions = intArg("partitions");
+    long durationNs = Long.parseLong(arg("durationMs")) * 1_000_000L;
+    long pauseMs = Long.parseLong(arg("pauseMs"));
+    Properties p = consumerProps("bench-java-slow");
+    p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, arg("fetchMaxBytes"));
+    p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, arg("maxPartitionFetchBytes"));
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, arg("maxPollRecords"));
+    List<TopicPartition> tps = new ArrayList<>();
+    for (int i = 0; i < partitions; i++) tps.add(new TopicPartition(topic, i));
+    long records = 0;
+    long bytes = 0;
+    long first = 0;
+    double seconds;
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
+      c.beginningOffsets(tps);
+      System.out.println("@@bench {\"type\":\"mark\",\"name\":\"connected\"}");
+      System.out.flush();
+      Thread.sleep(300);
+      c.assign(tps);
+      c.seekToBeginning(tps);
+      while (first == 0 || System.nanoTime() - first < durationNs) {
+        ConsumerRecords<byte[], byte[]> polled = c.poll(Duration.ofMillis(500));
+        if (first == 0 && !polled.isEmpty()) first = System.nanoTime();
+        for (ConsumerRecord<byte[], byte[]> r : polled) {
+          records++;
+          if (r.value() != null) bytes += r.value().length;
+        }
+        Thread.sleep(pauseMs);
+      }
+      seconds = (System.nanoTime() - first) / 1e9;
+    }
+    return String.format(Locale.ROOT, "\"records\":%d,\"seconds\":%.3f,\"recordsPerSec\":%.0f,\"mbRead\":%.1f",
+        records, seconds, records / seconds, bytes / 1048576.0);
   }
 
   // ---- G1 ----------------------------------------------------------------------------------
