@@ -80,6 +80,29 @@ export function parseConsumerPerformance(stdout) {
   throw new Error(`no ConsumerPerformance data line in output: ${stdout.slice(-300)}`)
 }
 
+/**
+ * ShareConsumerPerformance's share-group line (with --hide-header): start.time, end.time,
+ * data.consumed.in.MB, MB.sec, nMsg.sec, data.consumed.in.nMsg, fetch.time.ms → metrics. The
+ * per-consumer lines (--show-consumer-stats) start with "Share consumer N" and are skipped.
+ */
+export function parseShareConsumerPerformance(stdout) {
+  const lines = stdout.trim().split('\n').reverse()
+  for (const line of lines) {
+    if (line.startsWith('Share consumer')) continue
+    const f = line.split(',').map((x) => x.trim())
+    if (f.length === 7 && /^\d/.test(f[0]) && Number.isFinite(Number(f[5])) && Number.isFinite(Number(f[6]))) {
+      const records = Number(f[5])
+      return {
+        records,
+        seconds: Number(f[6]) / 1000,
+        recordsPerSec: Math.round(Number(f[4])),
+        mbPerSec: Number(f[3]),
+      }
+    }
+  }
+  throw new Error(`no ShareConsumerPerformance data line in output: ${stdout.slice(-300)}`)
+}
+
 /** EndToEndLatency's summary lines → metrics (the tool reports whole milliseconds). */
 export function parseEndToEndLatency(stdout) {
   const avg = /Avg latency: ([\d.]+) ms/.exec(stdout)
@@ -163,6 +186,35 @@ export class JavaClient {
     if (metrics.records < spec.records)
       throw new Error(`ConsumerPerformance read ${metrics.records} of ${spec.records}`)
     return { ...metrics, peakRssMb: r.peakRssMb }
+  }
+
+  /**
+   * S1/S2 with Kafka's own ShareConsumerPerformance: spec.consumers share consumers in one JVM
+   * (--threads), on a share group whose share.auto.offset.reset the runner set to earliest.
+   */
+  async shareConsume(spec) {
+    const args = [
+      '--bootstrap-server',
+      spec.bootstrap,
+      '--topic',
+      spec.topic,
+      '--num-records',
+      String(spec.records),
+      '--group',
+      spec.groupId,
+      '--threads',
+      String(spec.consumers ?? 1),
+      '--timeout',
+      '60000',
+      '--hide-header',
+    ]
+    const r = await this.#tool(this.#testing.JAVA_TOOLS.shareConsumerPerformance, args, spec.timeoutMs)
+    if (r.code !== 0)
+      throw new Error(`ShareConsumerPerformance exited ${r.code ?? r.signal}: ${tail(r.stderr || r.stdout)}`)
+    const metrics = parseShareConsumerPerformance(r.stdout)
+    if (metrics.records < spec.records)
+      throw new Error(`ShareConsumerPerformance read ${metrics.records} of ${spec.records}`)
+    return { ...metrics, consumers: spec.consumers ?? 1, peakRssMb: r.peakRssMb }
   }
 
   /** L2 with Kafka's own EndToEndLatency: send one record, wait until it is consumed, repeat. */

@@ -203,7 +203,7 @@ export function renderChart(
 ) {
   const { summary } = summarizeRuns(results.runs)
   const clients = clientOrder(results).filter((c) => results.runs.some((r) => r.client === c))
-  const panels = scenarios.filter((s) => s.kind === 'produce' || s.kind === 'consume')
+  const panels = scenarios.filter((s) => s.kind === 'produce' || s.kind === 'consume' || s.kind === 'share')
   const width = 880
   const labelW = 230
   const valueW = 90

@@ -325,7 +325,12 @@ async function main() {
   const active = wantedClients.filter((c) => clients[c].status === 'ok')
 
   log(`starting broker (${process.env.KAFKA_BOOTSTRAP_SERVERS ? 'external' : 'JVM, -Xms1g -Xmx1g, G1'})`)
-  const cluster = await testing.startKafka({ heapMb: 1024, log: (m) => log(m) })
+  // Share groups (S1/S2) need the share.version feature (on by default since Kafka 4.2; idempotent).
+  const cluster = await testing.startKafka({
+    heapMb: 1024,
+    log: (m) => log(m),
+    shareGroups: scenarios.some((s) => s.kind === 'share'),
+  })
   const libDir =
     cluster.libDir ?? (await testing.ensureKafkaLibs(cluster.version === 'unknown' ? undefined : cluster.version))
   const java = new JavaClient(testing, libDir)
@@ -404,6 +409,34 @@ async function main() {
       })
       sources[sc.id] = topic
     }
+    // Share scenarios read one topic per source (S1 and S1-3 the same), filled the same way.
+    for (const sc of scenarios.filter((s) => s.kind === 'share')) {
+      if (sources[sc.source]) continue
+      const topic = fresh(`fill-${sc.source}`)
+      await createTopic(topic, sc.partitions)
+      log(
+        `filling ${topic} (${sc.partitions} partition) with ${sizes.records} records of ${sc.valueSize} B (Java ProducerPerformance)`,
+      )
+      await java.produce({
+        ...PRODUCER_DEFAULTS,
+        topic,
+        bootstrap: cluster.bootstrapServers,
+        records: sizes.records,
+        valueSize: sc.valueSize,
+        valueKind: 'random',
+        acks: 1,
+        idempotent: false,
+        compression: 'none',
+        timeoutMs: sizes.driverTimeoutMs,
+      })
+      sources[sc.source] = topic
+    }
+    // A share group starts at the latest record unless its share.auto.offset.reset (a GROUP
+    // config) says earliest: set on every fresh share group before its run, untimed.
+    const shareFromEarliest = (groupId) =>
+      admin.incrementalAlterConfigs([
+        { type: 'group', name: groupId, ops: [{ name: 'share.auto.offset.reset', value: 'earliest' }] },
+      ])
     // The broker creates __consumer_offsets when the first group looks for its coordinator: done
     // here, so that no client's first timed consumer run includes it (131 ms on a fresh broker).
     if (scenarios.some((s) => s.kind === 'consume' || s.kind === 'group' || s.kind === 'latency')) {
@@ -424,6 +457,19 @@ async function main() {
           (e) => log(`${sc.id}: warm-up read failed (${e.message}); timed runs may read from disk`),
         )
       }
+      // Share scenarios: one untimed read of the whole topic by ShareConsumerPerformance on a group
+      // of its own, for the page cache as above and so that no client's timed run is the first to
+      // create the share coordinator's state (__share_group_state) or the share partition.
+      if (sc.kind === 'share') {
+        const t0 = Date.now()
+        const warm = { ...specFor(sc, 'warm-up', cluster.bootstrapServers, fresh), topic: sources[sc.source] }
+        await shareFromEarliest(warm.groupId)
+          .then(() => java.shareConsume({ ...warm, consumers: 1 }))
+          .then(
+            () => log(`${sc.id}: source topic share-read once, untimed (${Date.now() - t0} ms)`),
+            (e) => log(`${sc.id}: warm-up share read failed (${e.message}); timed runs may read from disk`),
+          )
+      }
       for (let rep = 1; rep <= sizes.repetitions; rep++) {
         // Alternate: each repetition starts with the next client, and each scenario's first
         // repetition with another one, so that the first run after a change of scenario is not
@@ -443,7 +489,10 @@ async function main() {
           }
           try {
             if (sc.kind === 'consume') spec.topic = sources[sc.id]
-            else {
+            else if (sc.kind === 'share') {
+              spec.topic = sources[sc.source]
+              await shareFromEarliest(spec.groupId)
+            } else {
               await createTopic(spec.topic, spec.partitions)
               topicToDelete = spec.topic
             }
@@ -533,6 +582,13 @@ function specFor(sc, client, bootstrap, fresh) {
       compression: 'none',
       lingerMs: 0,
     })
+  } else if (sc.kind === 'share') {
+    Object.assign(spec, {
+      records: sizes.records,
+      valueSize: sc.valueSize,
+      consumers: sc.consumers,
+      partitions: sc.partitions,
+    })
   } else if (sc.kind === 'group') {
     Object.assign(spec, {
       members: Math.min(sc.members ?? sizes.groupMembers, sizes.groupMembers),
@@ -548,6 +604,7 @@ function specFor(sc, client, bootstrap, fresh) {
 async function runJava(java, sc, spec, payloadFile) {
   if (sc.kind === 'produce') return java.produce(spec, payloadFile)
   if (sc.kind === 'consume') return java.consume(spec)
+  if (sc.kind === 'share') return java.shareConsume(spec)
   if (sc.kind === 'latency' && sc.mode === 'sync') return java.endToEndLatency(spec)
   return java.driver(spec)
 }
@@ -557,6 +614,7 @@ function brief(sc, m) {
   switch (sc.kind) {
     case 'produce':
     case 'consume':
+    case 'share':
       return `${m.recordsPerSec} records/s, ${m.mbPerSec} MB/s${rss}`
     case 'latency':
       return `p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, p99.9 ${m.p999Ms} ms at ${m.achievedRate}/s`

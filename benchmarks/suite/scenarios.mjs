@@ -23,7 +23,7 @@ export const GROUP_DEFAULTS = {
 }
 
 /**
- * kind: produce | consume | latency | group. `metric` is the headline figure of the scenario,
+ * kind: produce | consume | latency | group | share. `metric` is the headline figure of the scenario,
  * `better` its direction.
  */
 export const SCENARIOS = [
@@ -101,6 +101,8 @@ export const SCENARIOS = [
   // groups of 10, 3 and 1 (a group of 1 has no rebalance after the leave: rebalanceMs is null).
   // `members` is capped by the mode's groupMembers (smoke: 3); smoke runs only G1 and G1c.
   ...groupScenarios(),
+  // S1/S2: share groups (KIP-932, issue #21), see shareScenarios().
+  ...shareScenarios(),
 ]
 
 function groupScenarios() {
@@ -117,6 +119,35 @@ function groupScenarios() {
         groupProtocol: protocol,
         members,
         ...(members === 10 ? {} : { smoke: false }),
+      })
+    }
+  }
+  return out
+}
+
+/**
+ * S1 (100 B) and S2 (1 KB): share-consume a pre-filled 1-partition topic with 1 and 3 share
+ * consumers in one process (Java: ShareConsumerPerformance --threads N), a fresh share group per run
+ * with share.auto.offset.reset=earliest, implicit acknowledgement; records/s from subscribe to N
+ * records. One partition is the share-group case: the consumers share it record by record (a
+ * consumer group could give it to one member only). Not in smoke runs (CI time), unless named.
+ */
+function shareScenarios() {
+  const out = []
+  for (const [id, valueSize, size] of [
+    ['S1', 100, '100 B'],
+    ['S2', 1024, '1 KB'],
+  ]) {
+    for (const consumers of [1, 3]) {
+      out.push({
+        id: consumers === 1 ? id : `${id}-${consumers}`,
+        kind: 'share',
+        title: `share-consume ${size} from a pre-filled 1-partition topic, ${consumers} share consumer${consumers === 1 ? '' : 's'}, implicit acknowledgement`,
+        valueSize,
+        consumers,
+        partitions: 1,
+        source: id,
+        smoke: false,
       })
     }
   }
@@ -164,6 +195,7 @@ export const HEADLINE = {
   consume: { key: 'recordsPerSec', unit: 'records/s', better: 'higher' },
   latency: { key: 'p99Ms', unit: 'ms p99', better: 'lower' },
   group: { key: 'stabiliseMs', unit: 'ms', better: 'lower' },
+  share: { key: 'recordsPerSec', unit: 'records/s', better: 'higher' },
 }
 
 /** Metrics reported per kind, in table order. */
@@ -187,5 +219,10 @@ export const METRICS = {
   group: [
     ['stabiliseMs', 'stabilise ms', 'lower'],
     ['rebalanceMs', 'rebalance after leave ms', 'lower'],
+  ],
+  share: [
+    ['recordsPerSec', 'records/s', 'higher'],
+    ['mbPerSec', 'MB/s', 'higher'],
+    ['peakRssMb', 'peak RSS MB', 'lower'],
   ],
 }

@@ -6,6 +6,10 @@
  * - consume: poll() loop, fresh group, from the earliest offset, no commits.
  * - latency: a producer (linger 0) and a consumer in one process.
  * - group: one Consumer per member, each with its own poll loop, default assignors.
+ * - share: spec.consumers ShareConsumers in this process (as ShareConsumerPerformance's consumers
+ *   in one JVM), each with its own poll(100) loop, implicit acknowledgement, default options; the
+ *   clock runs from subscribe() to the poll that brings the count to spec.records (the last
+ *   poll's records are accepted after the clock, by commitSync(), as the Java tool does).
  */
 import { appendFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
@@ -13,7 +17,7 @@ import { valueSource } from '../payloads.mjs'
 import { failOnErrors, groupScenario, LatencyRun, runDriver, throughput, windowedSends } from './harness.mjs'
 
 const spec = JSON.parse(process.argv[2] ?? '{}')
-const { Admin, Producer, Consumer } = await import(pathToFileURL(`${spec.kwDist}/index.js`).href)
+const { Admin, Producer, Consumer, ShareConsumer } = await import(pathToFileURL(`${spec.kwDist}/index.js`).href)
 
 /**
  * KAFKA_WIRE_BENCH_LOG=<dir>: the clients' log (debug included), one file per driver process, to
@@ -89,6 +93,45 @@ async function consume(s) {
     return throughput(records, bytes, performance.now() - started)
   } finally {
     await consumer.close()
+  }
+}
+
+async function share(s) {
+  const consumers = Array.from(
+    { length: s.consumers ?? 1 },
+    (_, i) =>
+      new ShareConsumer({
+        bootstrapServers: s.bootstrap,
+        clientId: `bench-kafka-wire-share-${i}`,
+        groupId: s.groupId,
+        ...(logger ? { logger } : {}),
+      }),
+  )
+  let records = 0
+  let bytes = 0
+  const perConsumer = consumers.map(() => 0)
+  try {
+    const started = performance.now()
+    for (const c of consumers) c.subscribe([s.topic])
+    await Promise.all(
+      consumers.map(async (c, i) => {
+        while (records < s.records) {
+          const batch = await c.poll(100)
+          for (const r of batch) bytes += (r.key?.length ?? 0) + (r.value?.length ?? 0)
+          records += batch.length
+          perConsumer[i] += batch.length
+        }
+      }),
+    )
+    const elapsed = performance.now() - started
+    return {
+      ...throughput(records, bytes, elapsed),
+      consumers: consumers.length,
+      minPerConsumer: Math.min(...perConsumer),
+    }
+  } finally {
+    await Promise.all(consumers.map((c) => c.commitSync().catch(() => undefined)))
+    await Promise.all(consumers.map((c) => c.close()))
   }
 }
 
@@ -189,4 +232,7 @@ async function checkGroupType(s) {
   }
 }
 
-await runDriver({ produce, consume, latency, group }, { client: 'kafka-wire', groupProtocols: ['classic', 'consumer'] })
+await runDriver(
+  { produce, consume, latency, group, share },
+  { client: 'kafka-wire', groupProtocols: ['classic', 'consumer'] },
+)

@@ -14,6 +14,7 @@ import {
   parseConsumerPerformance,
   parseEndToEndLatency,
   parseProducerPerformance,
+  parseShareConsumerPerformance,
 } from '../../../benchmarks/suite/java-client.mjs'
 import { jsonValues, randomLetters, valueSource } from '../../../benchmarks/suite/payloads.mjs'
 import {
@@ -199,6 +200,24 @@ describe('Java tool output', () => {
       fetchRecordsPerSec: 2000000,
     })
   })
+
+  it('parses ShareConsumerPerformance share-group line, not the per-consumer lines', () => {
+    const out = [
+      'Share consumer 1 consumption metrics- 2026-12-05 07:00:00:000, 2026-12-05 07:00:02:000, 4.7684, 2.3842, 25000.0000, 50000, 2000',
+      '2026-12-05 07:00:00:000, 2026-12-05 07:00:02:000, 9.5367, 4.7684, 50000.0000, 100000, 2000',
+      'Share consumer 2 consumption metrics- 2026-12-05 07:00:00:000, 2026-12-05 07:00:02:000, 4.7684, 2.3842, 25000.0000, 50000, 2000',
+    ].join('\n')
+    expect(parseShareConsumerPerformance(out)).toEqual({
+      records: 100_000,
+      seconds: 2,
+      recordsPerSec: 50000,
+      mbPerSec: 4.7684,
+    })
+    // ConsumerPerformance's 10-field line is not a share line.
+    expect(() =>
+      parseShareConsumerPerformance('2026-11-22 03:00:00:000, x, 95.3, 47.6, 1000000, 500000.0, 1500, 500, 190.7, 2.0'),
+    ).toThrow(/no ShareConsumerPerformance data line/)
+  })
 })
 
 describe('EndToEndLatency output', () => {
@@ -282,6 +301,18 @@ describe('payloads and driver helpers', () => {
       ['G1c-3', 'consumer', 3, false],
       ['G1c-1', 'consumer', 1, false],
     ])
+  })
+
+  it('S1 and S2 share-consume 100 B and 1 KB with 1 and 3 consumers on a 1-partition topic, not in smoke runs', () => {
+    const share = SCENARIOS.filter((s) => s.kind === 'share')
+    expect(share.map((s) => [s.id, s.valueSize, s.consumers, s.partitions, s.source, s.smoke])).toEqual([
+      ['S1', 100, 1, 1, 'S1', false],
+      ['S1-3', 100, 3, 1, 'S1', false],
+      ['S2', 1024, 1, 1, 'S2', false],
+      ['S2-3', 1024, 3, 1, 'S2', false],
+    ])
+    expect(HEADLINE.share?.key).toBe('recordsPerSec')
+    expect(METRICS.share?.map(([k]) => k)).toEqual(['recordsPerSec', 'mbPerSec', 'peakRssMb'])
   })
 
   it('groupScenario: a group of 1 stabilises, its member leaves, and rebalanceMs is null', async () => {
