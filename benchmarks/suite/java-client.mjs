@@ -83,24 +83,29 @@ export function parseConsumerPerformance(stdout) {
 /**
  * ShareConsumerPerformance's share-group line (with --hide-header): start.time, end.time,
  * data.consumed.in.MB, MB.sec, nMsg.sec, data.consumed.in.nMsg, fetch.time.ms → metrics. The
- * per-consumer lines (--show-consumer-stats) start with "Share consumer N" and are skipped.
+ * per-consumer lines (--show-consumer-stats: "Share consumer N consumption metrics- " and the
+ * same fields) give minPerConsumer, the fewest records any one consumer got.
  */
 export function parseShareConsumerPerformance(stdout) {
-  const lines = stdout.trim().split('\n').reverse()
-  for (const line of lines) {
-    if (line.startsWith('Share consumer')) continue
-    const f = line.split(',').map((x) => x.trim())
-    if (f.length === 7 && /^\d/.test(f[0]) && Number.isFinite(Number(f[5])) && Number.isFinite(Number(f[6]))) {
-      const records = Number(f[5])
-      return {
-        records,
-        seconds: Number(f[6]) / 1000,
-        recordsPerSec: Math.round(Number(f[4])),
-        mbPerSec: Number(f[3]),
-      }
-    }
+  const fields = (line) => line.split(',').map((x) => x.trim())
+  const perConsumer = []
+  let total = null
+  for (const line of stdout.trim().split('\n')) {
+    const m = /^Share consumer \d+ consumption metrics- (.*)$/.exec(line.trim())
+    const f = fields(m ? m[1] : line)
+    if (f.length !== 7 || !/^\d/.test(f[0]) || !Number.isFinite(Number(f[5])) || !Number.isFinite(Number(f[6])))
+      continue
+    if (m) perConsumer.push(Number(f[5]))
+    else total = f
   }
-  throw new Error(`no ShareConsumerPerformance data line in output: ${stdout.slice(-300)}`)
+  if (total === null) throw new Error(`no ShareConsumerPerformance data line in output: ${stdout.slice(-300)}`)
+  return {
+    records: Number(total[5]),
+    seconds: Number(total[6]) / 1000,
+    recordsPerSec: Math.round(Number(total[4])),
+    mbPerSec: Number(total[3]),
+    ...(perConsumer.length > 0 ? { minPerConsumer: Math.min(...perConsumer) } : {}),
+  }
 }
 
 /** EndToEndLatency's summary lines → metrics (the tool reports whole milliseconds). */
@@ -207,6 +212,7 @@ export class JavaClient {
       '--timeout',
       '60000',
       '--hide-header',
+      '--show-consumer-stats',
     ]
     const r = await this.#tool(this.#testing.JAVA_TOOLS.shareConsumerPerformance, args, spec.timeoutMs)
     if (r.code !== 0)

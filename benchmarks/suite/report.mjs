@@ -110,12 +110,16 @@ export function renderMarkdown(results, { scenarios, metrics, headline, chartPat
   out.push('### Results')
   out.push('')
   const rows = []
+  // A client whose driver reported the scenario unsupported (e.g. S1/S2 for clients without a share consumer).
+  const unsupported = (scenario, client) =>
+    results.runs.some((r) => r.scenario === scenario && r.client === client && r.unsupported === true)
   for (const sc of scenarios ?? []) {
     for (const [key, unit] of metrics?.[sc.kind] ?? []) {
       if (key === 'peakRssMb') continue
       const cells = ran.map((c) => {
         const fail = failures[sc.id]?.[c]
         const s = summary[sc.id]?.[c]?.[key]
+        if (!s && fail && unsupported(sc.id, c)) return 'unsupported'
         if (!s && fail) return `failed: ${String(fail[0]).slice(0, 80).replaceAll('|', '/')}`
         return formatSummary(s)
       })

@@ -134,6 +134,29 @@ describe('report', () => {
     expect(md).toContain('![Throughput per scenario](x.svg)')
   })
 
+  it('shows a scenario a client does not implement as unsupported, not failed', () => {
+    const md = renderMarkdown(
+      {
+        ...results,
+        runs: [
+          { scenario: 'S1', client: 'kafka-wire', rep: 1, ok: true, metrics: { recordsPerSec: 300 } },
+          { scenario: 'S1', client: 'java', rep: 1, ok: true, metrics: { recordsPerSec: 200 } },
+          {
+            scenario: 'S1',
+            client: 'kafkajs',
+            rep: 1,
+            ok: false,
+            unsupported: true,
+            error: 'share is not implemented',
+          },
+        ],
+      },
+      { scenarios: SCENARIOS.filter((s) => s.id === 'S1'), metrics: METRICS, headline: HEADLINE },
+    )
+    expect(md).toContain('| **S1** records/s | 300 | unsupported | 200 |')
+    expect(md).toMatch(/\| S1 \| recordsPerSec \| – \| 1\.50× \|/)
+  })
+
   it('prints ratios as a plain table', () => {
     const text = renderRatiosText(results, { scenarios: SCENARIOS, headline: HEADLINE })
     expect(text.split('\n')[0]).toMatch(/^scenario\s+metric\s+kafka-wire\/kafkajs\s+kafka-wire\/java/)
@@ -201,7 +224,7 @@ describe('Java tool output', () => {
     })
   })
 
-  it('parses ShareConsumerPerformance share-group line, not the per-consumer lines', () => {
+  it('parses ShareConsumerPerformance share-group line, and the fewest records of one consumer', () => {
     const out = [
       'Share consumer 1 consumption metrics- 2026-12-05 07:00:00:000, 2026-12-05 07:00:02:000, 4.7684, 2.3842, 25000.0000, 50000, 2000',
       '2026-12-05 07:00:00:000, 2026-12-05 07:00:02:000, 9.5367, 4.7684, 50000.0000, 100000, 2000',
@@ -212,6 +235,7 @@ describe('Java tool output', () => {
       seconds: 2,
       recordsPerSec: 50000,
       mbPerSec: 4.7684,
+      minPerConsumer: 50000,
     })
     // ConsumerPerformance's 10-field line is not a share line.
     expect(() =>
