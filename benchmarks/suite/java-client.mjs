@@ -83,15 +83,16 @@ export function parseConsumerPerformance(stdout) {
 /**
  * ShareConsumerPerformance's share-group line (with --hide-header): start.time, end.time,
  * data.consumed.in.MB, MB.sec, nMsg.sec, data.consumed.in.nMsg, fetch.time.ms → metrics. The
- * per-consumer lines (--show-consumer-stats: "Share consumer N consumption metrics- " and the
- * same fields) give minPerConsumer, the fewest records any one consumer got.
+ * per-consumer lines (--show-consumer-stats: "Share consumer N consumption metrics- ", from 4.4
+ * "Share consumer N having client id X consumption metrics- ", then the same fields) give
+ * minPerConsumer, the fewest records any one consumer got.
  */
 export function parseShareConsumerPerformance(stdout) {
   const fields = (line) => line.split(',').map((x) => x.trim())
   const perConsumer = []
   let total = null
   for (const line of stdout.trim().split('\n')) {
-    const m = /^Share consumer \d+ consumption metrics- (.*)$/.exec(line.trim())
+    const m = /^Share consumer .*? consumption metrics- (.*)$/.exec(line.trim())
     const f = fields(m ? m[1] : line)
     if (f.length !== 7 || !/^\d/.test(f[0]) || !Number.isFinite(Number(f[5])) || !Number.isFinite(Number(f[6])))
       continue

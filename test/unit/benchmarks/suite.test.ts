@@ -228,14 +228,14 @@ describe('Java tool output', () => {
     const out = [
       'Share consumer 1 consumption metrics- 2026-12-05 07:00:00:000, 2026-12-05 07:00:02:000, 4.7684, 2.3842, 25000.0000, 50000, 2000',
       '2026-12-05 07:00:00:000, 2026-12-05 07:00:02:000, 9.5367, 4.7684, 50000.0000, 100000, 2000',
-      'Share consumer 2 consumption metrics- 2026-12-05 07:00:00:000, 2026-12-05 07:00:02:000, 4.7684, 2.3842, 25000.0000, 50000, 2000',
+      'Share consumer 2 having client id perf-share-consumer-client consumption metrics- 2026-12-05 07:00:00:000, 2026-12-05 07:00:02:000, 4.7684, 2.3842, 25000.0000, 49000, 2000',
     ].join('\n')
     expect(parseShareConsumerPerformance(out)).toEqual({
       records: 100_000,
       seconds: 2,
       recordsPerSec: 50000,
       mbPerSec: 4.7684,
-      minPerConsumer: 50000,
+      minPerConsumer: 49000,
     })
     // ConsumerPerformance's 10-field line is not a share line.
     expect(() =>
