@@ -327,11 +327,11 @@ describe('payloads and driver helpers', () => {
     ])
   })
 
-  it('S1 and S2 share-consume 100 B and 1 KB with 1 and 3 consumers on a 1-partition topic, not in smoke runs', () => {
+  it('S1 and S2 share-consume 100 B and 1 KB with 1 and 3 consumers on a 1-partition topic; smoke runs only S1-3', () => {
     const share = SCENARIOS.filter((s) => s.kind === 'share')
-    expect(share.map((s) => [s.id, s.valueSize, s.consumers, s.partitions, s.source, s.smoke])).toEqual([
+    expect(share.map((s) => [s.id, s.valueSize, s.consumers, s.partitions, s.source, s.smoke ?? true])).toEqual([
       ['S1', 100, 1, 1, 'S1', false],
-      ['S1-3', 100, 3, 1, 'S1', false],
+      ['S1-3', 100, 3, 1, 'S1', true],
       ['S2', 1024, 1, 1, 'S2', false],
       ['S2-3', 1024, 3, 1, 'S2', false],
     ])
