@@ -8,6 +8,7 @@ export interface ThroughputMetrics {
 }
 export function parseProducerPerformance(stdout: string): ThroughputMetrics
 export function parseConsumerPerformance(stdout: string): ThroughputMetrics
+export function parseShareConsumerPerformance(stdout: string): ThroughputMetrics
 export function parseEndToEndLatency(stdout: string): Record<string, number>
 export function trackChild<T>(child: T): T
 export function watchRss(pid: number): { mark(): number | null; stop(): number }
@@ -16,6 +17,7 @@ export class JavaClient {
   readonly libDir: string
   produce(spec: Record<string, unknown>, payloadFile: string): Promise<Record<string, number>>
   consume(spec: Record<string, unknown>): Promise<Record<string, number>>
+  shareConsume(spec: Record<string, unknown>): Promise<Record<string, number>>
   endToEndLatency(spec: Record<string, unknown>): Promise<Record<string, number>>
   driver(spec: Record<string, unknown>): Promise<Record<string, number>>
 }

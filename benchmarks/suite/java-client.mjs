@@ -131,6 +131,35 @@ export function parseConsumerPerformance(stdout) {
   throw new Error(`no ConsumerPerformance data line in output: ${stdout.slice(-300)}`)
 }
 
+/**
+ * ShareConsumerPerformance's share-group line (with --hide-header): start.time, end.time,
+ * data.consumed.in.MB, MB.sec, nMsg.sec, data.consumed.in.nMsg, fetch.time.ms → metrics. The
+ * per-consumer lines (--show-consumer-stats: "Share consumer N consumption metrics- ", from 4.4
+ * "Share consumer N having client id X consumption metrics- ", then the same fields) give
+ * minPerConsumer, the fewest records any one consumer got.
+ */
+export function parseShareConsumerPerformance(stdout) {
+  const fields = (line) => line.split(',').map((x) => x.trim())
+  const perConsumer = []
+  let total = null
+  for (const line of stdout.trim().split('\n')) {
+    const m = /^Share consumer .*? consumption metrics- (.*)$/.exec(line.trim())
+    const f = fields(m ? m[1] : line)
+    if (f.length !== 7 || !/^\d/.test(f[0]) || !Number.isFinite(Number(f[5])) || !Number.isFinite(Number(f[6])))
+      continue
+    if (m) perConsumer.push(Number(f[5]))
+    else total = f
+  }
+  if (total === null) throw new Error(`no ShareConsumerPerformance data line in output: ${stdout.slice(-300)}`)
+  return {
+    records: Number(total[5]),
+    seconds: Number(total[6]) / 1000,
+    recordsPerSec: Math.round(Number(total[4])),
+    mbPerSec: Number(total[3]),
+    ...(perConsumer.length > 0 ? { minPerConsumer: Math.min(...perConsumer) } : {}),
+  }
+}
+
 /** EndToEndLatency's summary lines → metrics (the tool reports whole milliseconds). */
 export function parseEndToEndLatency(stdout) {
   const avg = /Avg latency: ([\d.]+) ms/.exec(stdout)
@@ -213,6 +242,36 @@ export class JavaClient {
     if (metrics.records < spec.records)
       throw new Error(`ConsumerPerformance read ${metrics.records} of ${spec.records}`)
     return { ...metrics, peakRssMb: r.peakRssMb }
+  }
+
+  /**
+   * S1/S2 with Kafka's own ShareConsumerPerformance: spec.consumers share consumers in one JVM
+   * (--threads), on a share group whose share.auto.offset.reset the runner set to earliest.
+   */
+  async shareConsume(spec) {
+    const args = [
+      '--bootstrap-server',
+      spec.bootstrap,
+      '--topic',
+      spec.topic,
+      '--num-records',
+      String(spec.records),
+      '--group',
+      spec.groupId,
+      '--threads',
+      String(spec.consumers ?? 1),
+      '--timeout',
+      '60000',
+      '--hide-header',
+      '--show-consumer-stats',
+    ]
+    const r = await this.#tool(this.#testing.JAVA_TOOLS.shareConsumerPerformance, args, spec.timeoutMs)
+    if (r.code !== 0)
+      throw new Error(`ShareConsumerPerformance exited ${r.code ?? r.signal}: ${tail(r.stderr || r.stdout)}`)
+    const metrics = parseShareConsumerPerformance(r.stdout)
+    if (metrics.records < spec.records)
+      throw new Error(`ShareConsumerPerformance read ${metrics.records} of ${spec.records}`)
+    return { ...metrics, consumers: spec.consumers ?? 1, peakRssMb: r.peakRssMb }
   }
 
   /** L2 with Kafka's own EndToEndLatency: send one record, wait until it is consumed, repeat. */

@@ -110,6 +110,9 @@ export function renderMarkdown(results, { scenarios, metrics, headline, chartPat
   out.push('### Results')
   out.push('')
   const rows = []
+  // A client whose driver reported the scenario unsupported (e.g. S1/S2 for clients without a share consumer).
+  const unsupported = (scenario, client) =>
+    results.runs.some((r) => r.scenario === scenario && r.client === client && r.unsupported === true)
   for (const sc of scenarios ?? []) {
     for (const [key, unit] of metrics?.[sc.kind] ?? []) {
       // Peak RSS of the throughput scenarios has its own table (M1); M2's is its headline.
@@ -117,6 +120,7 @@ export function renderMarkdown(results, { scenarios, metrics, headline, chartPat
       const cells = ran.map((c) => {
         const fail = failures[sc.id]?.[c]
         const s = summary[sc.id]?.[c]?.[key]
+        if (!s && fail && unsupported(sc.id, c)) return 'unsupported'
         if (!s && fail) return `failed: ${String(fail[0]).slice(0, 80).replaceAll('|', '/')}`
         return formatSummary(s)
       })
@@ -204,7 +208,7 @@ export function renderChart(
 ) {
   const { summary } = summarizeRuns(results.runs)
   const clients = clientOrder(results).filter((c) => results.runs.some((r) => r.client === c))
-  const panels = scenarios.filter((s) => s.kind === 'produce' || s.kind === 'consume')
+  const panels = scenarios.filter((s) => s.kind === 'produce' || s.kind === 'consume' || s.kind === 'share')
   const width = 880
   const labelW = 230
   const valueW = 90

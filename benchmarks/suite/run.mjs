@@ -335,6 +335,19 @@ async function main() {
 
   log(`starting broker (${process.env.KAFKA_BOOTSTRAP_SERVERS ? 'external' : 'JVM, -Xms1g -Xmx1g, G1'})`)
   const cluster = await testing.startKafka({ heapMb: 1024, log: (m) => log(m) })
+  // Share groups (S1/S2) need the share.version feature: on since Kafka 4.2, enabled here when it is
+  // off (idempotent). A broker that cannot have them (an external Kafka < 4.0) fails those
+  // scenarios' runs with the reason, not the whole run.
+  let noShareGroups = null
+  if (scenarios.some((s) => s.kind === 'share')) {
+    // (through then(): a --dist build from before the kit had enableShareGroups fails the same way)
+    await Promise.resolve()
+      .then(() => testing.enableShareGroups(cluster))
+      .catch((e) => {
+        noShareGroups = `share groups unavailable on this broker: ${e.message}`
+        log(noShareGroups)
+      })
+  }
   const libDir =
     cluster.libDir ?? (await testing.ensureKafkaLibs(cluster.version === 'unknown' ? undefined : cluster.version))
   const java = new JavaClient(testing, libDir)
@@ -422,6 +435,34 @@ async function main() {
       sources[sc.id] = topic
       log(`${topic} filled (${Date.now() - t0} ms)`)
     }
+    // Share scenarios read one topic per source (S1 and S1-3 the same), filled the same way.
+    for (const sc of scenarios.filter((s) => s.kind === 'share')) {
+      if (sources[sc.source] || noShareGroups) continue
+      const topic = fresh(`fill-${sc.source}`)
+      await createTopic(topic, sc.partitions)
+      log(
+        `filling ${topic} (${sc.partitions} partition) with ${sizes.records} records of ${sc.valueSize} B (Java ProducerPerformance)`,
+      )
+      await java.produce({
+        ...PRODUCER_DEFAULTS,
+        topic,
+        bootstrap: cluster.bootstrapServers,
+        records: sizes.records,
+        valueSize: sc.valueSize,
+        valueKind: 'random',
+        acks: 1,
+        idempotent: false,
+        compression: 'none',
+        timeoutMs: sizes.driverTimeoutMs,
+      })
+      sources[sc.source] = topic
+    }
+    // A share group starts at the latest record unless its share.auto.offset.reset (a GROUP
+    // config) says earliest: set on every fresh share group before its run, untimed.
+    const shareFromEarliest = (groupId) =>
+      admin.incrementalAlterConfigs([
+        { type: 'group', name: groupId, ops: [{ name: 'share.auto.offset.reset', value: 'earliest' }] },
+      ])
     // The broker creates __consumer_offsets when the first group looks for its coordinator: done
     // here, so that no client's first timed consumer run includes it (131 ms on a fresh broker).
     if (scenarios.some((s) => ['consume', 'slow-consume', 'group', 'latency'].includes(s.kind))) {
@@ -442,6 +483,20 @@ async function main() {
           (e) => log(`${sc.id}: warm-up read failed (${e.message}); timed runs may read from disk`),
         )
       }
+      // Share scenarios: one untimed read of the whole topic by ShareConsumerPerformance on a group
+      // of its own, for the page cache as above and so that no client's timed run is the first to
+      // create the share coordinator's state (__share_group_state) or the share partition.
+      // Smoke runs skip it (2,000 records; their figures mean nothing).
+      if (sc.kind === 'share' && !smoke && !noShareGroups) {
+        const t0 = Date.now()
+        const warm = { ...specFor(sc, 'warm-up', cluster.bootstrapServers, fresh), topic: sources[sc.source] }
+        await shareFromEarliest(warm.groupId)
+          .then(() => java.shareConsume({ ...warm, consumers: 1 }))
+          .then(
+            () => log(`${sc.id}: source topic share-read once, untimed (${Date.now() - t0} ms)`),
+            (e) => log(`${sc.id}: warm-up share read failed (${e.message}); timed runs may read from disk`),
+          )
+      }
       for (let rep = 1; rep <= sizes.repetitions; rep++) {
         // Alternate: each repetition starts with the next client, and each scenario's first
         // repetition with another one, so that the first run after a change of scenario is not
@@ -461,7 +516,11 @@ async function main() {
           }
           try {
             if (sc.kind === 'consume' || sc.kind === 'slow-consume') spec.topic = sources[sc.id]
-            else {
+            else if (sc.kind === 'share') {
+              if (noShareGroups) throw new Error(noShareGroups)
+              spec.topic = sources[sc.source]
+              await shareFromEarliest(spec.groupId)
+            } else {
               await createTopic(spec.topic, spec.partitions)
               topicToDelete = spec.topic
             }
@@ -563,6 +622,13 @@ function specFor(sc, client, bootstrap, fresh) {
       maxPollRecords: sc.maxPollRecords,
       pauseMs: sc.pauseMs,
     })
+  } else if (sc.kind === 'share') {
+    Object.assign(spec, {
+      records: sizes.records,
+      valueSize: sc.valueSize,
+      consumers: sc.consumers,
+      partitions: sc.partitions,
+    })
   } else if (sc.kind === 'group') {
     Object.assign(spec, {
       members: Math.min(sc.members ?? sizes.groupMembers, sizes.groupMembers),
@@ -578,6 +644,7 @@ function specFor(sc, client, bootstrap, fresh) {
 async function runJava(java, sc, spec, payloadFile) {
   if (sc.kind === 'produce') return java.produce(spec, payloadFile)
   if (sc.kind === 'consume') return java.consume(spec)
+  if (sc.kind === 'share') return java.shareConsume(spec)
   if (sc.kind === 'latency' && sc.mode === 'sync') return java.endToEndLatency(spec)
   return java.driver(spec)
 }
@@ -594,6 +661,7 @@ function brief(sc, m) {
   switch (sc.kind) {
     case 'produce':
     case 'consume':
+    case 'share':
       return `${m.recordsPerSec} records/s, ${m.mbPerSec} MB/s${rss}`
     case 'latency':
       return `p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, p99.9 ${m.p999Ms} ms at ${m.achievedRate}/s`

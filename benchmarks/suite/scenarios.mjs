@@ -23,8 +23,8 @@ export const GROUP_DEFAULTS = {
 }
 
 /**
- * kind: produce | consume | latency | group | slow-consume. `metric` is the headline figure of the
- * scenario, `better` its direction.
+ * kind: produce | consume | latency | group | slow-consume | share. `metric` is the headline figure
+ * of the scenario, `better` its direction.
  */
 export const SCENARIOS = [
   {
@@ -117,6 +117,8 @@ export const SCENARIOS = [
     maxPollRecords: 200,
     pauseMs: 100,
   },
+  // S1/S2: share groups (KIP-932, issue #21), see shareScenarios().
+  ...shareScenarios(),
 ]
 
 function groupScenarios() {
@@ -133,6 +135,36 @@ function groupScenarios() {
         groupProtocol: protocol,
         members,
         ...(members === 10 ? {} : { smoke: false }),
+      })
+    }
+  }
+  return out
+}
+
+/**
+ * S1 (100 B) and S2 (1 KB): share-consume a pre-filled 1-partition topic with 1 and 3 share
+ * consumers in one process (Java: ShareConsumerPerformance --threads N), a fresh share group per run
+ * with share.auto.offset.reset=earliest, implicit acknowledgement; records/s from subscribe to N
+ * records. One partition is the share-group case: the consumers share it record by record (a
+ * consumer group could give it to one member only). Smoke runs (CI) only S1-3, unless named.
+ */
+function shareScenarios() {
+  const out = []
+  for (const [id, valueSize, size] of [
+    ['S1', 100, '100 B'],
+    ['S2', 1024, '1 KB'],
+  ]) {
+    for (const consumers of [1, 3]) {
+      out.push({
+        id: consumers === 1 ? id : `${id}-${consumers}`,
+        kind: 'share',
+        title: `share-consume ${size} from a pre-filled 1-partition topic, ${consumers} share consumer${consumers === 1 ? '' : 's'}, implicit acknowledgement`,
+        valueSize,
+        consumers,
+        partitions: 1,
+        source: id,
+        // Smoke runs only S1-3 (~15 s here): the share path of both drivers, so that it does not rot.
+        ...(id === 'S1' && consumers === 3 ? {} : { smoke: false }),
       })
     }
   }
@@ -189,6 +221,7 @@ export const HEADLINE = {
   latency: { key: 'p99Ms', unit: 'ms p99', better: 'lower' },
   group: { key: 'stabiliseMs', unit: 'ms', better: 'lower' },
   'slow-consume': { key: 'peakRssMb', unit: 'MB peak RSS', better: 'lower' },
+  share: { key: 'recordsPerSec', unit: 'records/s', better: 'higher' },
 }
 
 /** Metrics reported per kind, in table order. */
@@ -219,5 +252,10 @@ export const METRICS = {
     ['rssGrowthMb', 'RSS growth over connected MB', 'lower'],
     ['baseRssMb', 'RSS once connected MB', 'lower'],
     ['records', 'records read', 'higher'],
+  ],
+  share: [
+    ['recordsPerSec', 'records/s', 'higher'],
+    ['mbPerSec', 'MB/s', 'higher'],
+    ['peakRssMb', 'peak RSS MB', 'lower'],
   ],
 }

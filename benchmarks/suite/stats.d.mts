@@ -11,6 +11,7 @@ export interface Run {
   rep?: number
   ok: boolean
   error?: string
+  unsupported?: boolean
   metrics?: Record<string, number>
 }
 export type SummaryTable = Record<string, Record<string, Record<string, Summary>>>

@@ -8,6 +8,10 @@
  * - group: one Consumer per member, each with its own poll loop, default assignors.
  * - slow-consume (M2): assign() of every partition, no group; fetchMaxBytes,
  *   maxPartitionFetchBytes and maxPollRecords from the scenario; poll(500), then pause.
+ * - share: spec.consumers ShareConsumers in this process (as ShareConsumerPerformance's consumers
+ *   in one JVM), each with its own poll(100) loop, implicit acknowledgement, default options; the
+ *   clock runs from subscribe() to the poll that brings the count to spec.records (the last
+ *   poll's records are accepted after the clock, by commitSync(), as the Java tool does).
  */
 import { appendFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
@@ -25,7 +29,7 @@ import {
 } from './harness.mjs'
 
 const spec = JSON.parse(process.argv[2] ?? '{}')
-const { Admin, Producer, Consumer } = await import(pathToFileURL(`${spec.kwDist}/index.js`).href)
+const { Admin, Producer, Consumer, ShareConsumer } = await import(pathToFileURL(`${spec.kwDist}/index.js`).href)
 
 /**
  * KAFKA_WIRE_BENCH_LOG=<dir>: the clients' log (debug included), one file per driver process, to
@@ -140,6 +144,45 @@ async function slowConsume(s) {
   }
 }
 
+async function share(s) {
+  const consumers = Array.from(
+    { length: s.consumers ?? 1 },
+    (_, i) =>
+      new ShareConsumer({
+        bootstrapServers: s.bootstrap,
+        clientId: `bench-kafka-wire-share-${i}`,
+        groupId: s.groupId,
+        ...(logger ? { logger } : {}),
+      }),
+  )
+  let records = 0
+  let bytes = 0
+  const perConsumer = consumers.map(() => 0)
+  try {
+    const started = performance.now()
+    for (const c of consumers) c.subscribe([s.topic])
+    await Promise.all(
+      consumers.map(async (c, i) => {
+        while (records < s.records) {
+          const batch = await c.poll(100)
+          for (const r of batch) bytes += (r.key?.length ?? 0) + (r.value?.length ?? 0)
+          records += batch.length
+          perConsumer[i] += batch.length
+        }
+      }),
+    )
+    const elapsed = performance.now() - started
+    return {
+      ...throughput(records, bytes, elapsed),
+      consumers: consumers.length,
+      minPerConsumer: Math.min(...perConsumer),
+    }
+  } finally {
+    await Promise.all(consumers.map((c) => c.commitSync().catch(() => undefined)))
+    await Promise.all(consumers.map((c) => c.close()))
+  }
+}
+
 async function latency(s) {
   const run = new LatencyRun(s)
   const consumer = new Consumer({
@@ -238,6 +281,6 @@ async function checkGroupType(s) {
 }
 
 await runDriver(
-  { produce, consume, latency, group, 'slow-consume': slowConsume },
+  { produce, consume, latency, group, 'slow-consume': slowConsume, share },
   { client: 'kafka-wire', groupProtocols: ['classic', 'consumer'] },
 )

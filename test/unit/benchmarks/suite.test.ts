@@ -15,6 +15,7 @@ import {
   parseConsumerPerformance,
   parseEndToEndLatency,
   parseProducerPerformance,
+  parseShareConsumerPerformance,
 } from '../../../benchmarks/suite/java-client.mjs'
 import { jsonValues, randomLetters, valueSource } from '../../../benchmarks/suite/payloads.mjs'
 import {
@@ -134,6 +135,29 @@ describe('report', () => {
     expect(md).toContain('![Throughput per scenario](x.svg)')
   })
 
+  it('shows a scenario a client does not implement as unsupported, not failed', () => {
+    const md = renderMarkdown(
+      {
+        ...results,
+        runs: [
+          { scenario: 'S1', client: 'kafka-wire', rep: 1, ok: true, metrics: { recordsPerSec: 300 } },
+          { scenario: 'S1', client: 'java', rep: 1, ok: true, metrics: { recordsPerSec: 200 } },
+          {
+            scenario: 'S1',
+            client: 'kafkajs',
+            rep: 1,
+            ok: false,
+            unsupported: true,
+            error: 'share is not implemented',
+          },
+        ],
+      },
+      { scenarios: SCENARIOS.filter((s) => s.id === 'S1'), metrics: METRICS, headline: HEADLINE },
+    )
+    expect(md).toContain('| **S1** records/s | 300 | unsupported | 200 |')
+    expect(md).toMatch(/\| S1 \| recordsPerSec \| – \| 1\.50× \|/)
+  })
+
   it('prints ratios as a plain table', () => {
     const text = renderRatiosText(results, { scenarios: SCENARIOS, headline: HEADLINE })
     expect(text.split('\n')[0]).toMatch(/^scenario\s+metric\s+kafka-wire\/kafkajs\s+kafka-wire\/java/)
@@ -199,6 +223,25 @@ describe('Java tool output', () => {
       rebalanceMs: 1500,
       fetchRecordsPerSec: 2000000,
     })
+  })
+
+  it('parses ShareConsumerPerformance share-group line, and the fewest records of one consumer', () => {
+    const out = [
+      'Share consumer 1 consumption metrics- 2026-12-05 07:00:00:000, 2026-12-05 07:00:02:000, 4.7684, 2.3842, 25000.0000, 50000, 2000',
+      '2026-12-05 07:00:00:000, 2026-12-05 07:00:02:000, 9.5367, 4.7684, 50000.0000, 100000, 2000',
+      'Share consumer 2 having client id perf-share-consumer-client consumption metrics- 2026-12-05 07:00:00:000, 2026-12-05 07:00:02:000, 4.7684, 2.3842, 25000.0000, 49000, 2000',
+    ].join('\n')
+    expect(parseShareConsumerPerformance(out)).toEqual({
+      records: 100_000,
+      seconds: 2,
+      recordsPerSec: 50000,
+      mbPerSec: 4.7684,
+      minPerConsumer: 49000,
+    })
+    // ConsumerPerformance's 10-field line is not a share line.
+    expect(() =>
+      parseShareConsumerPerformance('2026-11-22 03:00:00:000, x, 95.3, 47.6, 1000000, 500000.0, 1500, 500, 190.7, 2.0'),
+    ).toThrow(/no ShareConsumerPerformance data line/)
   })
 })
 
@@ -283,6 +326,18 @@ describe('payloads and driver helpers', () => {
       ['G1c-3', 'consumer', 3, false],
       ['G1c-1', 'consumer', 1, false],
     ])
+  })
+
+  it('S1 and S2 share-consume 100 B and 1 KB with 1 and 3 consumers on a 1-partition topic; smoke runs only S1-3', () => {
+    const share = SCENARIOS.filter((s) => s.kind === 'share')
+    expect(share.map((s) => [s.id, s.valueSize, s.consumers, s.partitions, s.source, s.smoke ?? true])).toEqual([
+      ['S1', 100, 1, 1, 'S1', false],
+      ['S1-3', 100, 3, 1, 'S1', true],
+      ['S2', 1024, 1, 1, 'S2', false],
+      ['S2-3', 1024, 3, 1, 'S2', false],
+    ])
+    expect(HEADLINE.share?.key).toBe('recordsPerSec')
+    expect(METRICS.share?.map(([k]) => k)).toEqual(['recordsPerSec', 'mbPerSec', 'peakRssMb'])
   })
 
   it('groupScenario: a group of 1 stabilises, its member leaves, and rebalanceMs is null', async () => {
