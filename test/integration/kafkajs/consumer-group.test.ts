@@ -45,10 +45,15 @@ describe('kafkajs layer: consumer groups', () => {
       )
       await until(() => seen.length >= 8)
       await until(async () => Object.values(await committedOffsets(ctx.brokers, groupId)).join() === '2,2,2,2')
+      // On a loaded machine either client may go through an extra rebalance (a member's session
+      // expiring, kafkajs's more often): compare the split once the group has settled on one.
+      const latest = () => [...(joins[0]!.at(-1)?.partitions ?? []), ...(joins[1]!.at(-1)?.partitions ?? [])]
+      await until(() => latest().sort().join() === '0,1,2,3', 30000)
       for (const c of members) await c.disconnect()
       const last = [joins[0]!.at(-1)!.partitions, joins[1]!.at(-1)!.partitions].map((ps) => ps.length)
       return {
-        joins: joins.map((j) => j.length),
+        // A new GROUP_JOIN for each member: at least two for the first, one for the second.
+        joined: joins[0]!.length >= 2 && joins[1]!.length >= 1,
         firstJoin: joins[0]![0]!.partitions,
         lastSplit: last,
         splitCovers: [...joins[0]!.at(-1)!.partitions, ...joins[1]!.at(-1)!.partitions].sort(),
