@@ -77,7 +77,8 @@ export interface ConsumedRecordLike {
   partition: number
   offset: bigint
   key: unknown
-  headers: ReadonlyArray<readonly [string, Uint8Array | null]> | unknown
+  /** kafka-wire's records: { key, value } objects (value a Buffer or null). */
+  headers: ReadonlyArray<{ key: string; value: Uint8Array | null }>
 }
 
 /**
