@@ -106,7 +106,9 @@ describe('KafkaWireInstrumentation', () => {
     await producer.send({ topic: 'orders', value: 'b', partition: 0 })
     const sends = exporter.getFinishedSpans().map((s) => s.spanContext().spanId)
     const records = [consumed(cluster, 'orders', 0, 0n, 'x'), consumed(cluster, 'orders', 0, 1n, 'x')]
-    const batch = new ConsumerRecords(new Map([['orders-0', { tp: { topic: 'orders', partition: 0 }, records }]]))
+    const batch = new ConsumerRecords(
+      new Map([['orders-0', { tp: { topic: 'orders', partition: 0 }, records: records as any[] }]]),
+    )
     const poll = (result: ConsumerRecords<any, any>) =>
       traced(channels.consumerPoll, { clientId: 'c1', groupId: 'g1', timeoutMs: 100 }, async () => result)
     await poll(ConsumerRecords.empty())
