@@ -17,6 +17,7 @@ export {
   type ConsumerPollMessage,
   type ConsumerProcessMessage,
   type DiagnosticsHeaderValue,
+  type GroupHeartbeatMessage,
   type GroupRebalanceMessage,
   type GroupRequestMessage,
   type MetadataRefreshMessage,

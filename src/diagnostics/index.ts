@@ -117,6 +117,19 @@ export interface GroupRebalanceMessage extends TracedMessage {
   partitions: { topic: string; partition: number }[]
 }
 
+/**
+ * `kafka-wire:group:heartbeat` (a plain channel): the heartbeat thread got a heartbeat response
+ * (classic Heartbeat or KIP-848 ConsumerGroupHeartbeat). Published on the main thread when the
+ * thread reports it, so after the fact; the counts are the member's totals so far.
+ */
+export interface GroupHeartbeatMessage {
+  clientId: string
+  groupId: string
+  /** Heartbeats sent and responses received by this member so far. */
+  sent: number
+  received: number
+}
+
 /** `kafka-wire:admin:call`: one Admin call. */
 export interface AdminCallMessage extends TracedMessage {
   clientId: string
@@ -168,6 +181,7 @@ export const channels = {
   groupJoin: tc<GroupRequestMessage>('group:join'),
   groupSync: tc<GroupRequestMessage>('group:sync'),
   groupRebalance: tc<GroupRebalanceMessage>('group:rebalance'),
+  groupHeartbeat: dc.channel(`${CHANNEL_PREFIX}group:heartbeat`),
   adminCall: tc<AdminCallMessage>('admin:call'),
   connectionOpen: tc<ConnectionMessage>('connection:open'),
   connectionAuth: tc<ConnectionMessage>('connection:auth'),
@@ -232,4 +246,11 @@ export function* tracedYield<T, M extends TracedMessage<any>>(channel: Traced<M>
 /** A client's id from its cluster (`cluster.options.clientId`); '' for a test double without options. */
 export function clientIdOf(cluster: unknown): string {
   return (cluster as { options?: { clientId?: string } }).options?.clientId ?? ''
+}
+
+/** Publishes `kafka-wire:group:heartbeat` (when someone subscribes). */
+export function publishHeartbeat(cluster: unknown, groupId: string, stats: { sent: number; received: number }): void {
+  if (!channels.groupHeartbeat.hasSubscribers) return
+  const message: GroupHeartbeatMessage = { clientId: clientIdOf(cluster), groupId, ...stats }
+  channels.groupHeartbeat.publish(message)
 }

@@ -14,7 +14,9 @@
  * If the worker dies, its member state is gone: the handle reports the member fenced (the main side
  * runs onPartitionsLost, then subscribes and rejoins with epoch 0) and re-adds itself to a new worker.
  */
+
 import type { Cluster, OAuthBearerToken } from '../../cluster/index.js'
+import { publishHeartbeat } from '../../diagnostics/index.js'
 import { ErrorCode } from '../../error-codes.js'
 import { KafkaError } from '../../errors.js'
 import { type Clock, systemClock } from '../../internal/clock.js'
@@ -118,6 +120,7 @@ class WorkerConsumerHeartbeat implements ConsumerHeartbeatHandle, WorkerClient {
       case 'heartbeat':
         this.stats.sent = msg.sent
         this.stats.received = msg.received
+        publishHeartbeat(this.#options.cluster, this.#options.config.groupId, this.stats)
         break
       case 'token-request':
         this.#sendToken()
@@ -186,6 +189,7 @@ class InProcessConsumerHeartbeat implements ConsumerHeartbeatHandle {
       (_id, m) => {
         this.stats.sent = m.sent
         this.stats.received = m.received
+        publishHeartbeat(cluster, options.config.groupId, this.stats)
       },
     )
     this.#driver.add(0, options.config, () => this.#lastPoll)

@@ -65,7 +65,13 @@ it('publishes every channel with its documented payload', async () => {
   } finally {
     await producer.close()
   }
-  const consumer = new Consumer({ bootstrapServers, clientId: 'diag-consumer', groupId, autoOffsetReset: 'earliest' })
+  const consumer = new Consumer({
+    bootstrapServers,
+    clientId: 'diag-consumer',
+    groupId,
+    autoOffsetReset: 'earliest',
+    heartbeatIntervalMs: 100,
+  })
   const keys: string[] = []
   try {
     consumer.subscribe([topic])
@@ -74,6 +80,8 @@ it('publishes every channel with its documented payload', async () => {
       if (keys.length === 3) break
     }
     await consumer.commitSync()
+    // Heartbeats run on the heartbeat thread and are reported to this one.
+    for (let i = 0; i < 100 && starts('groupHeartbeat').length === 0; i++) await new Promise((r) => setTimeout(r, 50))
   } finally {
     await consumer.close()
   }
@@ -134,6 +142,10 @@ it('publishes every channel with its documented payload', async () => {
     { topic, partition: 0 },
     { topic, partition: 1 },
   ])
+
+  const heartbeat = starts('groupHeartbeat').find((m) => m.groupId === groupId)
+  expect(heartbeat).toMatchObject({ clientId: 'diag-consumer', sent: expect.any(Number) })
+  expect(heartbeat.received).toBeGreaterThanOrEqual(1)
 
   const opened = starts('connectionOpen').filter((m) => m.clientId === 'diag-consumer')
   expect(opened.length).toBeGreaterThan(0)
