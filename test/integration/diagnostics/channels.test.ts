@@ -158,3 +158,37 @@ it('publishes every channel with its documented payload', async () => {
   expect(refreshes.length).toBeGreaterThan(0)
   expect(refreshes.some((m) => Array.isArray(m.topics) && m.topics.includes(topic))).toBe(true)
 })
+
+it('the traced iterator hands out the same records, and leaving it early still rewinds to the first record not handed out', async () => {
+  const topic = uniqueName('diag-rewind')
+  const admin = new Admin({ bootstrapServers })
+  try {
+    await admin.createTopics([{ topic, numPartitions: 1 }])
+  } finally {
+    await admin.close()
+  }
+  const producer = new Producer({ bootstrapServers })
+  try {
+    await Promise.all([0, 1, 2, 3, 4].map((i) => producer.send({ topic, value: `v${i}` })))
+  } finally {
+    await producer.close()
+  }
+  const consumer = new Consumer({ bootstrapServers, autoOffsetReset: 'earliest', maxPollRecords: 5 })
+  try {
+    consumer.assign([{ topic, partition: 0 }])
+    const offsets: bigint[] = []
+    for await (const r of consumer) {
+      offsets.push(r.offset)
+      if (offsets.length === 2) break
+    }
+    expect(offsets).toEqual([0n, 1n])
+    const processed = starts('consumerProcess').filter((m) => m.record.topic === topic)
+    expect(processed.map((m) => m.record.offset)).toEqual([0n, 1n])
+    expect(processed.every((m) => settled(m))).toBe(true)
+    let next: bigint | undefined
+    for (let i = 0; i < 20 && next === undefined; i++) next = [...(await consumer.poll(500))][0]?.offset
+    expect(next).toBe(2n)
+  } finally {
+    await consumer.close()
+  }
+})
