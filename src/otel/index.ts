@@ -19,6 +19,8 @@
  * the process, whichever module format (ESM/CJS) or copy created it.
  */
 import type dc from 'node:diagnostics_channel'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import {
   type Attributes,
   type Context,
@@ -45,11 +47,26 @@ import {
   type DiagnosticsHeaderValue,
   type ProducerSendMessage,
 } from '../diagnostics/index.js'
+import { packageRoot } from '../internal/package-root.js'
 
 /** The instrumentation's name (the tracer's name). */
 export const INSTRUMENTATION_NAME = 'kafka-wire'
 
+let version: string | undefined
+function packageVersion(): string {
+  if (version === undefined) {
+    try {
+      version = String(JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version)
+    } catch {
+      version = '0.0.0'
+    }
+  }
+  return version
+}
+
 export interface KafkaWireInstrumentationConfig {
+  /** Subscribe at construction, as OpenTelemetry instrumentations do. Default true. */
+  enabled?: boolean
   /** Default: the global tracer provider (`trace.getTracerProvider()`), looked up at enable(). */
   tracerProvider?: TracerProvider
   /**
@@ -135,10 +152,13 @@ type Handlers<M> = {
 }
 
 /**
- * Subscribes to kafka-wire's channels and makes spans. `enable()` / `disable()` may be called any
- * number of times; a disabled instrumentation costs nothing (the channels have no subscriber).
+ * Subscribes to kafka-wire's channels and makes spans. Enabled at construction unless `enabled:
+ * false`; `enable()` / `disable()` may be called any number of times, and a disabled instrumentation
+ * costs nothing (the channels have no subscriber). It has the shape `registerInstrumentations()`
+ * (@opentelemetry/instrumentation) and `NodeSDK({ instrumentations })` expect.
  */
 export class KafkaWireInstrumentation {
+  readonly instrumentationName = INSTRUMENTATION_NAME
   #config: KafkaWireInstrumentationConfig
   #tracer: Tracer | undefined
   #subscriptions: (() => void)[] = []
@@ -148,8 +168,30 @@ export class KafkaWireInstrumentation {
   readonly #startTimes = new WeakMap<object, number>()
 
   constructor(config: KafkaWireInstrumentationConfig = {}) {
-    this.#config = { ...config }
+    this.#config = { enabled: true, ...config }
+    if (this.#config.enabled) this.enable()
   }
+
+  /** kafka-wire's version. */
+  get instrumentationVersion(): string {
+    return packageVersion()
+  }
+
+  getConfig(): KafkaWireInstrumentationConfig {
+    return { ...this.#config }
+  }
+
+  /** Replaces the configuration (re-subscribing when enabled, so a new provider or propagator applies). */
+  setConfig(config: KafkaWireInstrumentationConfig = {}): void {
+    this.#config = { enabled: true, ...config }
+    if (this.enabled) {
+      this.disable()
+      this.enable()
+    }
+  }
+
+  /** Metrics are not built yet (docs/observability.md): accepted and ignored. */
+  setMeterProvider(_meterProvider: unknown): void {}
 
   /** Uses this tracer provider from now on (re-enables when enabled). */
   setTracerProvider(tracerProvider: TracerProvider): void {
@@ -167,7 +209,7 @@ export class KafkaWireInstrumentation {
   enable(): void {
     if (this.enabled) return
     const provider = this.#config.tracerProvider ?? trace.getTracerProvider()
-    this.#tracer = provider.getTracer(INSTRUMENTATION_NAME)
+    this.#tracer = provider.getTracer(INSTRUMENTATION_NAME, packageVersion())
     this.#subscribe(channels.producerSend, {
       start: (m) => this.#onSendStart(m),
       asyncEnd: (m) => this.#onSendEnd(m),

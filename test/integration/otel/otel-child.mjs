@@ -16,7 +16,6 @@ const [role, bootstrapServers, topic, groupId] = process.argv.slice(2)
 const exporter = new InMemorySpanExporter()
 const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
 const instrumentation = new KafkaWireInstrumentation({ tracerProvider, propagator: new W3CTraceContextPropagator() })
-instrumentation.enable()
 
 try {
   if (role === 'produce') {

@@ -17,7 +17,6 @@ const [role, bootstrap, topic, groupId] = process.argv.slice(2)
 const exporter = new InMemorySpanExporter()
 const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
 const instrumentation = new KafkaWireInstrumentation({ tracerProvider, propagator: new W3CTraceContextPropagator() })
-instrumentation.enable()
 
 async function main() {
   const kafka = new Kafka({ clientId: `otel-kafkajs-${role}`, brokers: [bootstrap], logLevel: logLevel.NOTHING })

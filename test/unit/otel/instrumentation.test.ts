@@ -28,7 +28,6 @@ afterEach(async () => {
 
 function setup(topics: Record<string, number> = { orders: 2 }) {
   const instr = new KafkaWireInstrumentation({ tracerProvider, propagator })
-  instr.enable()
   cleanups.push(() => instr.disable())
   const cluster: FakeCluster = fakeCluster(topics)
   const producer = new Producer<any, any>({
@@ -159,6 +158,32 @@ describe('KafkaWireInstrumentation', () => {
     instr.enable() // idempotent: one subscription
     await producer.send({ topic: 'orders', value: 'y', partition: 0 })
     expect(exporter.getFinishedSpans()).toHaveLength(1)
+  })
+})
+
+describe('the instrumentation shape', () => {
+  it('is enabled when constructed unless enabled: false, and has what registerInstrumentations() calls', async () => {
+    const off = new KafkaWireInstrumentation({ enabled: false })
+    expect(off.enabled).toBe(false)
+    expect(channels.producerSend.hasSubscribers).toBe(false)
+    const on = new KafkaWireInstrumentation()
+    cleanups.push(() => on.disable())
+    expect(on.enabled).toBe(true)
+    expect(channels.producerSend.hasSubscribers).toBe(true)
+    expect(on.instrumentationName).toBe('kafka-wire')
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+    expect(on.instrumentationVersion).toBe(pkg.version)
+    expect(on.getConfig().enabled).toBe(true)
+    on.setMeterProvider({})
+    // setTracerProvider re-subscribes with the new provider: spans go to it.
+    on.setTracerProvider(tracerProvider)
+    on.setConfig({ tracerProvider, propagator })
+    const cluster = fakeCluster({ t: 1 })
+    const producer = new Producer<any, any>({ bootstrapServers: 'fake:9092', [PRODUCER_CLUSTER]: cluster } as any)
+    cleanups.push(() => producer.close({ timeoutMs: 1000 }))
+    await producer.send({ topic: 't', value: 'x' })
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['send t'])
+    expect(cluster.produced[0]!.headers[0]![0]![0]).toBe('traceparent')
   })
 })
 
