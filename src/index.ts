@@ -6,6 +6,25 @@ export {
   fromProperties,
 } from './cluster/index.js'
 export * from './consumer/index.js'
+export {
+  type AdminCallMessage,
+  CHANNEL_PREFIX,
+  type ConnectionCloseMessage,
+  type ConnectionMessage,
+  type ConsumedRecordLike,
+  type ConsumerCommitMessage,
+  type ConsumerFetchMessage,
+  type ConsumerPollMessage,
+  type ConsumerProcessMessage,
+  type DiagnosticsHeaderValue,
+  type GroupHeartbeatMessage,
+  type GroupRebalanceMessage,
+  type GroupRequestMessage,
+  type MetadataRefreshMessage,
+  type ProducerProduceMessage,
+  type ProducerSendMessage,
+  type TracedMessage,
+} from './diagnostics/index.js'
 export * from './errors.js'
 export type { Logger } from './internal/logger.js'
 export { type UnsecuredJwtOptions, unsecuredJwt } from './network/sasl/oauthbearer.js'

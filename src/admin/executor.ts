@@ -21,6 +21,7 @@
  * Adding an operation is declaring one; admin.ts only names the public methods.
  */
 import { type Cluster, raceWith, sleep } from '../cluster/index.js'
+import { type AdminCallMessage, channels, traced } from '../diagnostics/index.js'
 import { ErrorCode } from '../error-codes.js'
 import {
   BrokerError,
@@ -69,6 +70,16 @@ export class AdminExecutor {
     const plan = await declare()
     if ('items' in plan && plan.items.size === 0) return plan.result ? plan.result([]) : ([] as T)
     if ('empty' in plan && plan.empty) return undefined as T
+    if (!channels.adminCall.hasSubscribers) return this.#run(call, plan)
+    const message: AdminCallMessage = {
+      clientId: this.#cluster.options.clientId,
+      operation: 'api' in plan ? plan.name : (plan.name ?? 'composite'),
+      api: 'api' in plan ? plan.api.name : undefined,
+    }
+    return traced(channels.adminCall, message, () => this.#run(call, plan))
+  }
+
+  async #run<T>(call: AdminCall, plan: AdminPlan<T>): Promise<T> {
     await this.#connect(call)
     const ctx = this.#context(call)
     return 'items' in plan ? ctx.run(plan) : plan.run(ctx)

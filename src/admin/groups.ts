@@ -252,6 +252,7 @@ const groupLabel = (g: string) => `group ${g}`
 /** ListGroups on every broker (each lists the groups it coordinates), merged and sorted by id. */
 export function listGroupsCall(options: ListGroupsOptions): CompositeCall<GroupListing[]> {
   return {
+    name: 'listGroups',
     async run(ctx) {
       await ctx.refreshMetadata()
       const nodes = [...ctx.cluster.brokers.keys()].map(String)

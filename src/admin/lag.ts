@@ -18,6 +18,7 @@ export function listConsumerGroupLagCall(
   // Validates the group id before connecting.
   const describe = describeGroupsOperation([groupId])
   return {
+    name: 'listConsumerGroupLag',
     async run(ctx) {
       // One group: its error (e.g. GROUP_ID_NOT_FOUND, naming it) is thrown as it is.
       const [description] = await ctx.run(describe).catch((e: unknown) => {

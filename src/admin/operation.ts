@@ -80,6 +80,8 @@ export interface Operation<A extends AnyApi, I, R, T = R[]> extends RequestSpec<
 
 /** A call that composes operations (or needs work before them). */
 export interface CompositeCall<T> {
+  /** The public method's name (the `kafka-wire:admin:call` channel's `operation`). */
+  readonly name?: string
   /** Nothing to do: resolves with undefined, without connecting. */
   readonly empty?: boolean
   run(ctx: AdminContext): Promise<T>

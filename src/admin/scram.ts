@@ -205,6 +205,7 @@ export async function alterScramCall(alterations: readonly ScramCredentialAltera
   if (alterations.length === 0) return { empty: true, run: async () => {} }
   const prepared = await prepareAlterations(alterations)
   return {
+    name: 'alterUserScramCredentials',
     async run(ctx) {
       const outcome: DriveResult<string> = { results: new Map(), errors: new Map() }
       for (const wave of prepared.waves) {

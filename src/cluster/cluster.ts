@@ -23,6 +23,7 @@
  * - All timers are unref()'d; only pending requests keep the process alive.
  */
 import { inspect } from 'node:util'
+import { channels, traced } from '../diagnostics/index.js'
 import { ErrorCode } from '../error-codes.js'
 import {
   AbortError,
@@ -537,11 +538,14 @@ export class Cluster {
   ): Promise<void> {
     this.#lastRefreshAttempt = Date.now()
     try {
-      const res = await this.#sendAnyBuilt(
-        Apis.Metadata,
-        (v) => metadataRequest(v, topics, opts.allowAutoTopicCreation ?? false),
-        { signal: opts.signal, deadline: opts.deadline },
-      )
+      const send = () =>
+        this.#sendAnyBuilt(Apis.Metadata, (v) => metadataRequest(v, topics, opts.allowAutoTopicCreation ?? false), {
+          signal: opts.signal,
+          deadline: opts.deadline,
+        })
+      const { metadataRefresh } = channels
+      const clientId = this.options.clientId
+      const res = await (metadataRefresh.hasSubscribers ? traced(metadataRefresh, { clientId, topics }, send) : send())
       if (res.errorCode === ErrorCode.REBOOTSTRAP_REQUIRED) {
         this.options.logger.warn('kafka-wire: the cluster asked for a rebootstrap')
         this.#connected = undefined

@@ -1,4 +1,10 @@
-/** ConsumerRecords: what one poll() returns, grouped by partition (Java's ConsumerRecords). */
+/**
+ * ConsumerRecords: what one poll() returns, grouped by partition (Java's ConsumerRecords); and the
+ * records the consumer's async iterator hands out (rewinding the unseen ones, their process payload).
+ */
+import type { ConsumerProcessMessage } from '../diagnostics/index.js'
+import { topicPartitionKey } from '../internal/topic-partition.js'
+import type { SubscriptionState } from './subscription-state.js'
 import type { ConsumerRecord, TopicPartition } from './types.js'
 
 export class ConsumerRecords<K = Buffer | null, V = Buffer | null> implements Iterable<ConsumerRecord<K, V>> {
@@ -74,4 +80,35 @@ export class ConsumerRecords<K = Buffer | null, V = Buffer | null> implements It
     }
     return out
   }
+}
+
+/**
+ * The async iterator left early: make the next poll() return the records fetched but not handed
+ * out (from `index` on) again, by seeking each partition back to its first unseen record.
+ */
+export function rewindUnseen(
+  pending: readonly ConsumerRecord<any, any>[],
+  index: number,
+  subscriptions: SubscriptionState,
+  fetcher: { clearBufferedDataFor(keys: Set<string>): void },
+): void {
+  const firstUnseen = new Map<string, ConsumerRecord<any, any>>()
+  for (let i = index; i < pending.length; i++) {
+    const r = pending[i]!
+    const key = topicPartitionKey(r.topic, r.partition)
+    if (!firstUnseen.has(key)) firstUnseen.set(key, r)
+  }
+  for (const r of firstUnseen.values()) {
+    if (subscriptions.isAssigned(r)) subscriptions.seek(r, r.offset, r.leaderEpoch)
+  }
+  fetcher.clearBufferedDataFor(new Set(firstUnseen.keys()))
+}
+
+/** The `kafka-wire:consumer:process` payload of a record the async iterator hands out. */
+export function processMessage(
+  cluster: { options: { clientId: string } },
+  options: { groupId: string | null },
+  record: ConsumerRecord<any, any>,
+): ConsumerProcessMessage {
+  return { clientId: cluster.options.clientId, groupId: options.groupId, record }
 }

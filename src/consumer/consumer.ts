@@ -14,13 +14,14 @@
  * application that stops calling poll() for maxPollIntervalMs is taken out of the group by that thread.
  */
 import { Cluster, resolveClientOptions } from '../cluster/index.js'
+import { type ConsumerPollMessage, channels, traced, tracedYield } from '../diagnostics/index.js'
 import { ClosedError, ConfigError, KafkaError, TimeoutError } from '../errors.js'
 import { TIMED_OUT, throwIfAborted, withDeadline } from '../internal/deadline.js'
 import type { Logger } from '../internal/logger.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { createAssignors, selectRebalanceProtocol } from './assignors/index.js'
 import { type CommittedOffset, commitAsyncCall, committedOffsets } from './commit-calls.js'
-import { ConsumerRecords } from './consumer-records.js'
+import { ConsumerRecords, processMessage, rewindUnseen } from './consumer-records.js'
 import { IllegalStateError, WakeupError } from './errors.js'
 import { Fetcher } from './fetcher.js'
 import { ClassicMembership } from './group/classic.js'
@@ -236,7 +237,17 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
    * protocol (joins, rebalance listener callbacks) and commits (auto-commit) as Java's poll() does.
    * An aborted `signal` rejects it with AbortError (like wakeup(), the group work goes on).
    */
-  async poll(timeoutMs = 1000, options: PollOptions = {}): Promise<ConsumerRecords<K, V>> {
+  poll(timeoutMs = 1000, options: PollOptions = {}): Promise<ConsumerRecords<K, V>> {
+    if (!channels.consumerPoll.hasSubscribers) return this.#poll(timeoutMs, options)
+    const message: ConsumerPollMessage = {
+      clientId: this.#cluster.options.clientId,
+      groupId: this.#options.groupId,
+      timeoutMs,
+    }
+    return traced(channels.consumerPoll, message, () => this.#poll(timeoutMs, options))
+  }
+
+  async #poll(timeoutMs: number, options: PollOptions): Promise<ConsumerRecords<K, V>> {
     this.#ensureOpen()
     if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) throw new RangeError('poll() timeout must be >= 0')
     const signal = options.signal
@@ -333,24 +344,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         while (index < pending.length) {
           const r = pending[index]!
           index++
-          yield r
+          if (!channels.consumerProcess.hasSubscribers) yield r
+          else yield* tracedYield(channels.consumerProcess, processMessage(this.#cluster, this.#options, r), r)
         }
         pending = []
       }
     } finally {
       // Records fetched but not handed out: make the next poll() return them again.
-      if (index < pending.length && !this.#closed) {
-        const firstUnseen = new Map<string, ConsumerRecord<K, V>>()
-        for (let i = index; i < pending.length; i++) {
-          const r = pending[i]!
-          const key = topicPartitionKey(r.topic, r.partition)
-          if (!firstUnseen.has(key)) firstUnseen.set(key, r)
-        }
-        for (const r of firstUnseen.values()) {
-          if (this.#subscriptions.isAssigned(r)) this.#subscriptions.seek(r, r.offset, r.leaderEpoch)
-        }
-        this.#fetcher.clearBufferedDataFor(new Set(firstUnseen.keys()))
-      }
+      if (index < pending.length && !this.#closed) rewindUnseen(pending, index, this.#subscriptions, this.#fetcher)
     }
   }
 

@@ -29,6 +29,7 @@
  * collect() when the partition's data is reached (so records before them are still returned).
  */
 import type { Cluster } from '../cluster/index.js'
+import { type ConsumerFetchMessage, channels, clientIdOf, traced } from '../diagnostics/index.js'
 import { ErrorCode } from '../error-codes.js'
 import { brokerError, errorInfo, KafkaError, ProtocolError } from '../errors.js'
 import { backoff } from '../internal/backoff.js'
@@ -248,12 +249,16 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     let data = false
     try {
       this.fetchesSent++
-      const res = await ctx.cluster.send(plan.nodeId, Apis.Fetch, (version) => this.build(plan, version).body, {
-        workload: 'fetch',
-        ...(plan.maxVersion === undefined ? {} : { maxVersion: plan.maxVersion }),
-        signal: this.#abort.signal,
-        timeoutMs: plan.timeoutMs,
-      })
+      const send = () =>
+        ctx.cluster.send(plan.nodeId, Apis.Fetch, (version) => this.build(plan, version).body, {
+          workload: 'fetch',
+          ...(plan.maxVersion === undefined ? {} : { maxVersion: plan.maxVersion }),
+          signal: this.#abort.signal,
+          timeoutMs: plan.timeoutMs,
+        })
+      const res = await (channels.consumerFetch.hasSubscribers
+        ? traced(channels.consumerFetch, fetchMessage(ctx, plan), send)
+        : send())
       data = this.onResponse(plan, res, this.#now())
     } catch (err) {
       this.onError(plan, err, this.#now())
@@ -671,4 +676,14 @@ function groupForgotten(parts: PartitionFetchData[], useIds: boolean) {
     t.partitions.push(p.partition)
   }
   return [...byTopic.values()]
+}
+
+/** The `kafka-wire:consumer:fetch` payload of a plan (built only when someone subscribes). */
+function fetchMessage(ctx: FetcherContext, plan: FetchRequestPlan): ConsumerFetchMessage {
+  const partitions = [...plan.partitions.values()].map((p) => ({
+    topic: p.topic,
+    partition: p.partition,
+    fetchOffset: p.fetchOffset,
+  }))
+  return { clientId: clientIdOf(ctx.cluster), groupId: ctx.options.groupId, nodeId: plan.nodeId, partitions }
 }

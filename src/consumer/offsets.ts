@@ -10,6 +10,7 @@
  * never overwrites a later one.
  */
 import type { Cluster } from '../cluster/index.js'
+import { type ConsumerCommitMessage, channels, clientIdOf, traced } from '../diagnostics/index.js'
 import { ErrorCode } from '../error-codes.js'
 import { brokerError, KafkaError, TimeoutError } from '../errors.js'
 import { backoff } from '../internal/backoff.js'
@@ -95,7 +96,18 @@ export class Offsets {
    * Commits `offsets`. With `retry` (commitSync) retriable errors are retried until `deadline`;
    * without (commitAsync) the first failure is final.
    */
-  async commit(offsets: TopicPartitionOffset[], opts: { deadline: number; retry: boolean }): Promise<void> {
+  commit(offsets: TopicPartitionOffset[], opts: { deadline: number; retry: boolean }): Promise<void> {
+    if (!channels.consumerCommit.hasSubscribers) return this.#commit(offsets, opts)
+    const offset = (o: TopicPartitionOffset) => (Number.isSafeInteger(o.offset) ? BigInt(o.offset) : o.offset)
+    const message: ConsumerCommitMessage = {
+      clientId: clientIdOf(this.#ctx.cluster),
+      groupId: this.#ctx.options.groupId,
+      offsets: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: offset(o) as bigint })),
+    }
+    return traced(channels.consumerCommit, message, () => this.#commit(offsets, opts))
+  }
+
+  async #commit(offsets: TopicPartitionOffset[], opts: { deadline: number; retry: boolean }): Promise<void> {
     const membership = this.#membership()
     const seq = ++this.#seq
     const entries: CommitEntry[] = offsets.map((o) => ({

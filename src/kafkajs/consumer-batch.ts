@@ -6,6 +6,7 @@
  * Owner: the kafkajs consumer (consumer-runner.ts builds batches from the native ConsumerRecords).
  */
 import type { ConsumerRecord } from '../consumer/types.js'
+import type { ConsumerProcessMessage } from '../diagnostics/index.js'
 
 export interface IHeaders {
   [key: string]: Buffer | string | (Buffer | string)[] | undefined
@@ -39,6 +40,27 @@ export function toKafkaMessage(r: ConsumerRecord): KafkaMessage {
     headers,
     isControlRecord: false,
   }
+}
+
+/**
+ * The `kafka-wire:consumer:process` payload of one eachMessage call: the record as kafka-wire's
+ * consumer hands it out (offset a bigint, headers { key, value } pairs), so kafka-wire/otel reads it
+ * the same way.
+ */
+export function processMessage(
+  hooks: { clientId?: string; groupId: string },
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+): ConsumerProcessMessage {
+  const headers: { key: string; value: Buffer | null }[] = []
+  for (const [key, v] of Object.entries(message.headers)) {
+    for (const value of Array.isArray(v) ? v : [v]) {
+      headers.push({ key, value: value === undefined ? null : Buffer.from(value) })
+    }
+  }
+  const record = { topic, partition, offset: BigInt(message.offset), key: message.key, headers }
+  return { clientId: hooks.clientId ?? '', groupId: hooks.groupId, record }
 }
 
 export class Batch {

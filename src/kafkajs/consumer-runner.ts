@@ -14,8 +14,9 @@
 import type { Consumer as NativeConsumer } from '../consumer/consumer.js'
 import type { ConsumerRecords } from '../consumer/consumer-records.js'
 import type { ConsumerRecord, TopicPartition } from '../consumer/types.js'
+import { channels, traced } from '../diagnostics/index.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
-import { Batch, type KafkaMessage, toKafkaMessage } from './consumer-batch.js'
+import { Batch, type KafkaMessage, processMessage, toKafkaMessage } from './consumer-batch.js'
 import { ConsumerEventNames as E } from './consumer-events.js'
 import { retriable, wrap } from './consumer-retry.js'
 import { OffsetBook, PauseBook } from './consumer-state.js'
@@ -57,6 +58,8 @@ export interface ConsumerRunConfig {
 }
 
 export interface RunnerHooks {
+  /** For the `kafka-wire:consumer:process` payload of each eachMessage call. */
+  clientId?: string
   groupId: string
   logger: KafkaJSLogger
   emitter: KafkaJSInstrumentation
@@ -364,7 +367,10 @@ export class Runner {
     for (const message of batch.messages) {
       if (!this.#running || this.#isStale(topic, partition)) break
       try {
-        await this.#cfg.eachMessage!({ topic, partition, message, heartbeat: async () => this.#heartbeat(), pause })
+        const handle = () =>
+          this.#cfg.eachMessage!({ topic, partition, message, heartbeat: async () => this.#heartbeat(), pause })
+        if (!channels.consumerProcess.hasSubscribers) await handle()
+        else await traced(channels.consumerProcess, processMessage(this.#hooks, topic, partition, message), handle)
       } catch (e) {
         this.#logHandlerError('eachMessage', topic, partition, message.offset, e as Error)
         if (this.#cfg.autoCommit) await this.commitOffsets().catch(() => {})

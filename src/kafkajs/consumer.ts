@@ -275,6 +275,7 @@ export class KafkaJSConsumer {
       )
       native = new NativeConsumer(await this.#nativeOptions(resetEarliest, assignors))
       runner = new Runner(native, config, {
+        clientId: this.#context.clientId,
         groupId: this.#groupId,
         logger: this.#logger.namespace('Runner'),
         emitter: this.#emitter,

@@ -20,10 +20,8 @@
  *   full buffer, nothing more is written until 'drain'.
  * - The socket is ref()'d only while requests are pending, so an idle client never keeps the
  *   process alive; timers are unref()'d (the pending socket keeps the process alive instead).
- * - Responses on plain TCP are read with `onread` through a DirectReader (direct-reader.ts): a large
- *   frame is read straight into a buffer of its size instead of being copied together from chunks.
- *   TLS keeps the 'data' event and FrameDecoder: tls.connect() takes no `onread` (a TLSSocket hands
- *   on decrypted data only as chunks).
+ * - Plain TCP reads go through a DirectReader (direct-reader.ts: a large frame is read straight into
+ *   one buffer); TLS keeps the 'data' event and FrameDecoder (tls.connect() takes no `onread`).
  */
 import type net from 'node:net'
 import {
@@ -54,6 +52,7 @@ import { ApiVersionTable } from './api-versions.js'
 import { brokerOf, describeEndpoint, openSocket, type Resolved, resolve, usesTls } from './connection-setup.js'
 import { DirectReader } from './direct-reader.js'
 import { FrameDecoder } from './framing.js'
+import { publishClose, traceAuth, traceOpen } from './observe.js'
 import { saslMechanism } from './sasl/index.js'
 import { isTlsAuthenticationFailure } from './tls.js'
 import type { ConnectionOptions, SaslOptions, Workload } from './types.js'
@@ -129,8 +128,12 @@ export class Connection {
   #lastActivity = Date.now()
   #retireAt = Number.POSITIVE_INFINITY
 
-  /** Opens and initializes a connection; see `connect()`. */
-  static async open(options: ConnectionOptions): Promise<Connection> {
+  /** Opens and initializes a connection; see `connect()`. Traced on `kafka-wire:connection:open`. */
+  static open(options: ConnectionOptions): Promise<Connection> {
+    return traceOpen(options, () => Connection.#open(options))
+  }
+
+  static async #open(options: ConnectionOptions): Promise<Connection> {
     const o = resolve(options)
     const started = Date.now()
     const endpoint = describeEndpoint(o)
@@ -162,7 +165,7 @@ export class Connection {
     o.signal?.addEventListener('abort', onAbort, { once: true })
     try {
       await conn.#negotiateVersions()
-      if (o.sasl !== undefined) await conn.#authenticate(o.sasl)
+      if (o.sasl !== undefined) await traceAuth(o, o.sasl, () => conn.#authenticate(o.sasl!))
     } catch (err) {
       conn.close(err instanceof Error ? err : new ConnectionError(String(err)))
       throw err
@@ -273,10 +276,7 @@ export class Connection {
     return this.#send(api, version, body, opts, false) as Promise<ResponseOf<A>>
   }
 
-  /**
-   * Closes the socket. Pending requests fail with `reason`, or a ClosedError when none is given.
-   * Idempotent.
-   */
+  /** Closes the socket. Pending requests fail with `reason`, or a ClosedError when none is given. Idempotent. */
   close(reason?: Error): void {
     if (this.#closed) return
     const err = reason ?? new ClosedError(`Connection to ${this.#describe()} closed`, brokerOf(this.#o))
@@ -618,19 +618,17 @@ export class Connection {
       if (live) p.reject(errorFor(p))
     }
     this.#socket.destroy()
-    // One line, naming the connection once: the reason usually names it already ("Connection to
-    // X closed", "Connection closed by X"); a failure (#fail) was logged at warn level already.
+    // One line, naming the connection once (the reason usually does); #fail logged at warn already.
     if (!logged) {
       const where = this.#describe()
       const line = reason.message.includes(where) ? reason.message : `Connection to ${where} closed: ${reason.message}`
       debug(this.#o.logger, `kafka-wire: ${line}`)
     }
+    publishClose(this.#o, reason)
     for (const listener of this.#closeListeners) {
       try {
         listener(reason)
-      } catch {
-        // a listener's failure must not break the close
-      }
+      } catch {} // a listener's failure must not break the close
     }
     this.#closeListeners.clear()
   }

@@ -13,6 +13,7 @@
  */
 import { Cluster } from '../cluster/cluster.js'
 import { type CommonClientOptions, type ResolvedCommonOptions, resolveClientOptions } from '../cluster/options.js'
+import { channels, type ProducerSendMessage, traced } from '../diagnostics/index.js'
 import { ClosedError, ConfigError, ErrorCode, RecordTooLargeError } from '../errors.js'
 import { TIMED_OUT, withDeadline } from '../internal/deadline.js'
 import type { Logger } from '../internal/logger.js'
@@ -41,7 +42,9 @@ import { Sender, SenderLoop } from './sender.js'
 import {
   type DefaultData,
   defaultSerializer,
+  type HeaderValue,
   headerPairs,
+  normalizeHeaders,
   type RecordHeaders,
   type Serializer,
   toBytes,
@@ -135,6 +138,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
   #connected: Promise<void> | undefined
   /** Set when transactionalId is (docs/transactions.md). */
   readonly #txn: ProducerTransactions | undefined
+  readonly #clientId: string
 
   constructor(options: ProducerOptions<K, V>) {
     const { common: resolvedCommon, own } = resolveClientOptions(options, PRODUCER_OPTION_NAMES, 'producer')
@@ -144,6 +148,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
       retryBackoffMaxMs: options.retryBackoffMaxMs,
     })
     this.#config = config
+    this.#clientId = resolvedCommon.clientId
     if (config.compressionType !== 0) {
       try {
         loadCodec(config.compressionType)
@@ -210,6 +215,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
     const transport = clusterTransport(this.#cluster, {
       requestTimeoutMs: config.requestTimeoutMs,
       ensureConnected: () => this.#ensureConnected(),
+      clientId: resolvedCommon.clientId,
     })
     this.#loop = new SenderLoop(this.#sender, this.#state, transport, {
       logger: this.#logger,
@@ -235,6 +241,34 @@ export class Producer<K = DefaultData, V = DefaultData> {
    * offset -1n for acks 0); rejects with a typed error. Ignoring the promise is safe.
    */
   send(record: ProducerRecord<K, V>, options?: ProducerSendOptions): Promise<RecordMetadata> {
+    if (channels.producerSend.hasSubscribers && typeof record === 'object' && record !== null) {
+      return this.#tracedSend(record, options)
+    }
+    return this.#send(record, options)
+  }
+
+  /**
+   * send() observed on `kafka-wire:producer:send` (src/diagnostics): `start` is published before
+   * the record is serialized, and the header pairs a subscriber adds to the payload are sent with it.
+   */
+  #tracedSend(record: ProducerRecord<K, V>, options: ProducerSendOptions | undefined): Promise<RecordMetadata> {
+    let headers: [string, HeaderValue][]
+    try {
+      headers = (normalizeHeaders(record.headers) ?? []).map(([k, v]) => [k, v])
+    } catch {
+      return this.#send(record, options) // invalid headers: the send fails as it would unobserved
+    }
+    const message: ProducerSendMessage = {
+      clientId: this.#clientId,
+      topic: record.topic,
+      partition: record.partition,
+      key: record.key,
+      headers,
+    }
+    return traced(channels.producerSend, message, () => this.#send({ ...record, headers: message.headers }, options))
+  }
+
+  #send(record: ProducerRecord<K, V>, options?: ProducerSendOptions): Promise<RecordMetadata> {
     // The hot path: validate and serialize into locals, append, allocate nothing else.
     if (this.#closed) {
       return this.#rejectNow(new ClosedError('Cannot send a record: the producer is closed'), recordTopic(record))

@@ -9,6 +9,7 @@
  * cluster does not look inside Produce responses.
  */
 import type { Cluster } from '../cluster/cluster.js'
+import { channels, type ProducerProduceMessage, traced } from '../diagnostics/index.js'
 import { ErrorCode } from '../error-codes.js'
 import { brokerError } from '../errors.js'
 import { Apis } from '../protocol/index.js'
@@ -22,19 +23,30 @@ export interface TransportOptions {
   requestTimeoutMs: number
   /** Bootstraps the cluster (once) before the first InitProducerId. */
   ensureConnected: () => Promise<void>
+  /** For the `kafka-wire:producer:produce` channel's payload. */
+  clientId?: string
 }
 
 export function clusterTransport(cluster: TransportCluster, options: TransportOptions): ProduceTransport {
   const { requestTimeoutMs, ensureConnected } = options
   return {
     metadata: cluster,
-    produce: (nodeId, body, opts) =>
-      cluster.send(nodeId, Apis.Produce, body, {
-        workload: 'produce',
-        timeoutMs: opts.timeoutMs,
-        expectResponse: opts.expectResponse,
-        maxVersion: opts.maxVersion,
-      }),
+    produce: (nodeId, body, opts) => {
+      const send = () =>
+        cluster.send(nodeId, Apis.Produce, body, {
+          workload: 'produce',
+          timeoutMs: opts.timeoutMs,
+          expectResponse: opts.expectResponse,
+          maxVersion: opts.maxVersion,
+        })
+      if (!channels.producerProduce.hasSubscribers) return send()
+      const partitions: ProducerProduceMessage['partitions'] = []
+      for (const t of body.topicData ?? []) {
+        for (const p of t.partitionData ?? [])
+          partitions.push({ topic: (t.name as string) ?? '', partition: p.index ?? -1 })
+      }
+      return traced(channels.producerProduce, { clientId: options.clientId ?? '', nodeId, partitions }, send)
+    },
     initProducerId: async () => {
       await ensureConnected()
       const res = await cluster.sendAny(

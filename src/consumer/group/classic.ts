@@ -17,6 +17,7 @@
  */
 
 import type { Cluster } from '../../cluster/index.js'
+import { channels, clientIdOf, traced } from '../../diagnostics/index.js'
 import { brokerError, ErrorCode, FencedInstanceIdError, KafkaError } from '../../errors.js'
 import { sleep, TIMED_OUT, withDeadline } from '../../internal/deadline.js'
 import type { Logger } from '../../internal/logger.js'
@@ -376,7 +377,14 @@ export class ClassicMembership implements GroupMembership {
   }
 
   async #invokeListener(kind: ListenerCallback, tps: TopicPartition[]) {
-    const err = await invokeRebalanceListener(this.#ctx.subscriptions, this.#ctx.logger, this.groupId, kind, tps)
+    const err = await invokeRebalanceListener(
+      this.#ctx.subscriptions,
+      this.#ctx.logger,
+      this.groupId,
+      kind,
+      tps,
+      this.#ctx.cluster,
+    )
     if (err !== undefined) this.#listenerError ??= err
   }
 
@@ -468,24 +476,26 @@ export class ClassicMembership implements GroupMembership {
     const sentMemberId = this.#generation.memberId
     let join: Awaited<ReturnType<ClusterForGroup['send']>> & { errorCode: number }
     try {
-      join = (await ctx.cluster.send(
-        coordinatorId,
-        Apis.JoinGroup,
-        {
-          groupId: this.groupId,
-          sessionTimeoutMs: o.sessionTimeoutMs,
-          rebalanceTimeoutMs: o.maxPollIntervalMs,
-          memberId: sentMemberId,
-          groupInstanceId: this.#groupInstanceId,
-          protocolType: 'consumer',
-          protocols,
-          reason: this.#rejoinNeeded ? 'rejoining' : null,
-        },
-        {
-          workload: 'group',
-          signal: this.#abort.signal,
-          timeoutMs: Math.max(ctx.requestTimeoutMs, o.maxPollIntervalMs + JOIN_GROUP_TIMEOUT_LAPSE_MS),
-        },
+      join = (await this.#traced(channels.groupJoin, coordinatorId, this.#generation, () =>
+        ctx.cluster.send(
+          coordinatorId,
+          Apis.JoinGroup,
+          {
+            groupId: this.groupId,
+            sessionTimeoutMs: o.sessionTimeoutMs,
+            rebalanceTimeoutMs: o.maxPollIntervalMs,
+            memberId: sentMemberId,
+            groupInstanceId: this.#groupInstanceId,
+            protocolType: 'consumer',
+            protocols,
+            reason: this.#rejoinNeeded ? 'rejoining' : null,
+          },
+          {
+            workload: 'group',
+            signal: this.#abort.signal,
+            timeoutMs: Math.max(ctx.requestTimeoutMs, o.maxPollIntervalMs + JOIN_GROUP_TIMEOUT_LAPSE_MS),
+          },
+        ),
       )) as any
     } catch (err) {
       return this.#transportFailure(err, 'JoinGroup')
@@ -557,19 +567,21 @@ export class ClassicMembership implements GroupMembership {
     }
     let sync: { errorCode: number; assignment: Buffer }
     try {
-      sync = (await ctx.cluster.send(
-        coordinatorId,
-        Apis.SyncGroup,
-        {
-          groupId: this.groupId,
-          generationId: generation.generationId,
-          memberId: generation.memberId,
-          groupInstanceId: this.#groupInstanceId,
-          protocolType: 'consumer',
-          protocolName: generation.protocolName,
-          assignments,
-        },
-        { workload: 'group', signal: this.#abort.signal },
+      sync = (await this.#traced(channels.groupSync, coordinatorId, generation, () =>
+        ctx.cluster.send(
+          coordinatorId,
+          Apis.SyncGroup,
+          {
+            groupId: this.groupId,
+            generationId: generation.generationId,
+            memberId: generation.memberId,
+            groupInstanceId: this.#groupInstanceId,
+            protocolType: 'consumer',
+            protocolName: generation.protocolName,
+            assignments,
+          },
+          { workload: 'group', signal: this.#abort.signal },
+        ),
       )) as any
     } catch (err) {
       return this.#transportFailure(err, 'SyncGroup')
@@ -609,6 +621,19 @@ export class ClassicMembership implements GroupMembership {
 
   // -------------------------------------------------------------------------------------------
   // Leaving
+
+  /** A JoinGroup / SyncGroup traced on its channel (src/diagnostics) when someone subscribes. */
+  #traced<T>(
+    channel: typeof channels.groupJoin,
+    coordinatorId: number,
+    g: Generation,
+    send: () => Promise<T>,
+  ): Promise<T> {
+    if (!channel.hasSubscribers) return send()
+    const { memberId, generationId } = g
+    const clientId = clientIdOf(this.#ctx.cluster)
+    return traced(channel, { clientId, groupId: this.groupId, memberId, generationId, coordinatorId }, send)
+  }
 
   async leave(reason: string, deadline: number): Promise<void> {
     const subs = this.#ctx.subscriptions

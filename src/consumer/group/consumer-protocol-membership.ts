@@ -356,7 +356,14 @@ export class ConsumerProtocolMembership implements GroupMembership {
   }
 
   async #invokeListener(kind: ListenerCallback, tps: TopicPartition[]) {
-    const err = await invokeRebalanceListener(this.#ctx.subscriptions, this.#ctx.logger, this.groupId, kind, tps)
+    const err = await invokeRebalanceListener(
+      this.#ctx.subscriptions,
+      this.#ctx.logger,
+      this.groupId,
+      kind,
+      tps,
+      this.#ctx.cluster,
+    )
     if (err !== undefined) this.#listenerError ??= err
   }
 

@@ -17,6 +17,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { Cluster, OAuthBearerToken } from '../../cluster/index.js'
+import { publishHeartbeat } from '../../diagnostics/index.js'
 import { ClosedError, KafkaError } from '../../errors.js'
 import { type Clock, systemClock } from '../../internal/clock.js'
 import type { Logger } from '../../internal/logger.js'
@@ -227,6 +228,7 @@ class WorkerHeartbeat implements HeartbeatHandle {
       case 'heartbeat':
         this.stats.sent = msg.sent
         this.stats.received = msg.received
+        publishHeartbeat(this.#options.cluster, this.#options.identity.groupId, this.stats)
         break
       case 'left':
         for (const w of this.#leaveWaiters.splice(0)) w()
@@ -311,6 +313,7 @@ class InProcessHeartbeat implements HeartbeatHandle {
       (_id, hb) => {
         this.stats.sent = hb.sent
         this.stats.received = hb.received
+        publishHeartbeat(cluster, options.identity.groupId, this.stats)
       },
     )
     this.#driver.add(0, options.identity, options.config, () => this.#lastPoll)

@@ -17,6 +17,7 @@
  * itself to a new worker.
  */
 import type { Cluster, OAuthBearerToken } from '../../cluster/index.js'
+import { publishHeartbeat } from '../../diagnostics/index.js'
 import { ErrorCode } from '../../error-codes.js'
 import { KafkaError } from '../../errors.js'
 import { type Clock, systemClock } from '../../internal/clock.js'
@@ -72,6 +73,7 @@ interface Kind<Config, Req, Res, Cmd, Notice extends { type: string }> {
   send: (cluster: Cluster, nodeId: number, request: Req) => Promise<Res>
   /** The worker died with the member's state: the notices that make the main side rejoin. */
   lost: Notice[]
+  groupId: (config: Config) => string
 }
 
 const CONSUMER: Kind<ConsumerMemberConfig, unknown, unknown, MemberCommand, MemberNotice> = {
@@ -93,6 +95,7 @@ const CONSUMER: Kind<ConsumerMemberConfig, unknown, unknown, MemberCommand, Memb
     { type: 'fenced', errorCode: ErrorCode.UNKNOWN_MEMBER_ID, message: 'heartbeat worker lost' },
     { type: 'coordinator', errorCode: ErrorCode.NETWORK_EXCEPTION },
   ],
+  groupId: (config) => config.groupId,
 }
 
 const SHARE: Kind<ShareMemberConfig, unknown, unknown, ShareMemberCommand, ShareMemberNotice> = {
@@ -107,6 +110,7 @@ const SHARE: Kind<ShareMemberConfig, unknown, unknown, ShareMemberCommand, Share
     { type: 'fenced', errorCode: ErrorCode.UNKNOWN_MEMBER_ID, message: 'heartbeat worker lost' },
     { type: 'coordinator', errorCode: ErrorCode.NETWORK_EXCEPTION },
   ],
+  groupId: (config) => config.groupId,
 }
 
 export function createConsumerHeartbeat(options: ConsumerHeartbeatOptions): ConsumerHeartbeatHandle {
@@ -126,6 +130,7 @@ class WorkerMemberHeartbeat<Config, Cmd, Notice extends { type: string }>
   readonly #id: number
   readonly #kind: Kind<Config, unknown, unknown, Cmd, Notice>
   readonly #options: CommonOptions<Notice> & { config: Config }
+  readonly #groupId: string
   readonly #pollClock = new SharedArrayBuffer(8)
   readonly #pollView = new BigInt64Array(this.#pollClock)
   #addedInEpoch = -1
@@ -136,6 +141,7 @@ class WorkerMemberHeartbeat<Config, Cmd, Notice extends { type: string }>
   constructor(kind: Kind<Config, unknown, unknown, Cmd, Notice>, options: CommonOptions<Notice> & { config: Config }) {
     this.#kind = kind
     this.#options = options
+    this.#groupId = kind.groupId(options.config)
     this.#id = this.#host.register(this)
     this.notePoll()
   }
@@ -192,6 +198,7 @@ class WorkerMemberHeartbeat<Config, Cmd, Notice extends { type: string }>
       case 'heartbeat':
         this.stats.sent = msg.sent
         this.stats.received = msg.received
+        publishHeartbeat(this.#options.cluster, this.#groupId, this.stats)
         break
       case 'token-request':
         this.#sendToken()
@@ -246,6 +253,7 @@ class InProcessMemberHeartbeat<Config, Cmd, Notice extends { type: string }> imp
       (_id, m) => {
         this.stats.sent = m.sent
         this.stats.received = m.received
+        publishHeartbeat(cluster, kind.groupId(options.config), this.stats)
       },
     )
     this.#driver.add(0, kind.create(options.config), () => this.#lastPoll)

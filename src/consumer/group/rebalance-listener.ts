@@ -2,7 +2,9 @@
  * Calling the application's ConsumerRebalanceListener, the same way under both group protocols
  * (classic.ts, consumer-protocol-membership.ts): awaited, with the partitions sorted, and an error
  * it throws logged and handed back (the membership rethrows it from poll(), as Java does).
+ * Each callback is traced on `kafka-wire:group:rebalance` (src/diagnostics) when someone subscribes.
  */
+import { channels, clientIdOf, traced } from '../../diagnostics/index.js'
 import type { Logger } from '../../internal/logger.js'
 import type { SubscriptionState } from '../subscription-state.js'
 import { sortTps, type TopicPartition } from '../types.js'
@@ -16,12 +18,21 @@ export async function invokeRebalanceListener(
   groupId: string,
   kind: ListenerCallback,
   tps: TopicPartition[],
+  cluster?: unknown,
 ): Promise<unknown> {
   const listener = subscriptions.listener
   const fn = listener[kind]
-  if (fn === undefined) return undefined
+  if (fn === undefined && !channels.groupRebalance.hasSubscribers) return undefined
+  const sorted = sortTps([...tps])
+  const call = async () => {
+    await fn?.call(listener, sorted)
+  }
   try {
-    await fn.call(listener, sortTps([...tps]))
+    if (!channels.groupRebalance.hasSubscribers) await call()
+    else {
+      const partitions = sorted.map((tp) => ({ topic: tp.topic, partition: tp.partition }))
+      await traced(channels.groupRebalance, { clientId: clientIdOf(cluster), groupId, kind, partitions }, call)
+    }
     return undefined
   } catch (err) {
     logger?.error(`kafka-wire: group ${groupId}: ${kind} threw: ${String(err)}`)

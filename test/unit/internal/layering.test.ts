@@ -49,6 +49,15 @@ const PROBES: [string, string, boolean][] = [
   ['kafkajs/p2.ts', '../network/types.js', true],
   ['kafkajs/p3.ts', '../producer/index.js', false],
   ['kafkajs/p4.ts', '../cluster/index.js', false],
+  // diagnostics/ (the channels): every layer publishes on it, so it imports none.
+  ['diagnostics/p1.ts', '../protocol/index.js', true],
+  ['diagnostics/p2.ts', '../producer/index.js', true],
+  ['network/p6.ts', '../diagnostics/index.js', false],
+  ['consumer/group/p8.ts', '../../diagnostics/index.js', false],
+  // otel/ (kafka-wire/otel) works from the channels alone.
+  ['otel/p1.ts', '../producer/index.js', true],
+  ['otel/p2.ts', '../consumer/index.js', true],
+  ['otel/p3.ts', '../diagnostics/index.js', false],
 ]
 
 const scratch = mkdtempSync(join(tmpdir(), 'kafka-wire-layering-'))

@@ -4,7 +4,14 @@ import { batches } from '../../../src/protocol/records/index.js'
 
 export interface FakeCluster extends ProducerCluster {
   /** Produce requests received: (node, topic, partition, values). */
-  produced: { node: number; topic: string; partition: number; values: string[] }[]
+  produced: {
+    node: number
+    topic: string
+    partition: number
+    values: string[]
+    /** Each record's headers as [key, UTF-8 value] pairs. */
+    headers: [string, string | null][][]
+  }[]
   /** When true, Produce requests wait until release() is called. */
   hold: boolean
   release(): void
@@ -73,8 +80,14 @@ export function fakeCluster(topics: Record<string, number>): FakeCluster {
           topicId: t.topicId,
           partitionResponses: t.partitionData.map((p: any) => {
             const values: string[] = []
-            for (const b of batches(p.records)) for (const r of b.records()) values.push(r.value?.toString() ?? '')
-            fake.produced.push({ node, topic: t.name, partition: p.index, values })
+            const headers: [string, string | null][][] = []
+            for (const b of batches(p.records)) {
+              for (const r of b.records()) {
+                values.push(r.value?.toString() ?? '')
+                headers.push((r.headers ?? []).map((h) => [h.key, h.value?.toString() ?? null]))
+              }
+            }
+            fake.produced.push({ node, topic: t.name, partition: p.index, values, headers })
             const k = `${t.name}-${p.index}`
             const base = offsets.get(k) ?? 0n
             if (code === 0) offsets.set(k, base + BigInt(values.length))
