@@ -56,7 +56,12 @@ export function withDeadline<T>(
   signal?: AbortSignal,
 ): Promise<T | typeof TIMED_OUT> {
   if (deadline === undefined && signal === undefined) return promise
-  if (signal?.aborted) return Promise.reject(abortError(signal))
+  if (signal?.aborted) {
+    // The caller gets the abort; the promise's own rejection (e.g. a ClosedError of a client closed
+    // by the same close()) must not become an unhandled rejection that kills the process.
+    promise.catch(() => {})
+    return Promise.reject(abortError(signal))
+  }
   return new Promise<T | typeof TIMED_OUT>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined
     let done = false

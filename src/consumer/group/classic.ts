@@ -558,6 +558,9 @@ export class ClassicMembership implements GroupMembership {
         assignments = result.assignments
         leaderAssignedTopics = result.partitionCounts
       } catch (err) {
+        // Closing (the cluster closed under the assignment's metadata refresh) is not a group failure.
+        if (this.#closed || (err instanceof KafkaError && err.code === 'ERR_CLOSED'))
+          return { kind: 'retry', backoff: false, reason: 'closed' }
         return err instanceof KafkaError && err.retriable
           ? { kind: 'retry', backoff: true, reason: `assignment failed: ${String(err)}` }
           : { kind: 'fatal', error: err as Error }

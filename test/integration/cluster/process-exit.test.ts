@@ -48,7 +48,7 @@ function runChild(script: string, timeoutMs: number): Promise<{ code: number | n
 describe('process lifetime', () => {
   it('a cluster that is never closed does not keep the process alive', async () => {
     writeFileSync(join(out, 'package.json'), '{ "type": "module" }\n')
-    for (const d of ['errors.ts', 'error-codes.ts', 'protocol', 'network', 'cluster', 'internal'])
+    for (const d of ['errors.ts', 'error-codes.ts', 'protocol', 'network', 'cluster', 'internal', 'diagnostics'])
       transpile(join(root, 'src', d))
     const script = `
 import { Cluster } from './cluster/index.js'

@@ -56,6 +56,25 @@ describe('withDeadline', () => {
     ac.abort()
     await expect(withDeadline(Promise.resolve(1), undefined, ac.signal)).rejects.toBeInstanceOf(AbortError)
   })
+
+  it('an already-aborted signal leaves no unhandled rejection behind when the promise rejects too', async () => {
+    // The demo crashed this way: close() aborted a join's signal and closed the cluster, whose
+    // metadata refresh then rejected with ClosedError that nobody was listening to any more.
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const ac = new AbortController()
+      ac.abort()
+      await expect(withDeadline(Promise.reject(new Error('closed')), undefined, ac.signal)).rejects.toBeInstanceOf(
+        AbortError,
+      )
+      await new Promise((r) => setTimeout(r, 10))
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
 })
 
 describe('raceWith', () => {
