@@ -6,10 +6,16 @@
  *
  * Owns the Cluster, the membership (membership.ts; heartbeats on the heartbeat worker thread), one share session per
  * partition leader (share-session.ts) and the acknowledgement bookkeeping (acknowledgements.ts).
- * Requests to one leader go one at a time (a share session's epochs are sequential): ShareFetch
- * when the member has no buffered records from that leader (acknowledgements ride along), else
- * ShareAcknowledge when acknowledgements are pending; commitSync() queues a ShareAcknowledge
- * behind a fetch in flight.
+ * Requests to one leader go one at a time (a share session's epochs are sequential). As in Java's
+ * ShareConsumeRequestManager, a ShareFetch is sent only when a poll() found nothing buffered
+ * (`#fetchWanted`), never ahead of the application: records the broker hands out are locked to
+ * this member, so fetching before they are needed would keep them from the group's other members,
+ * and the acknowledgements of the previous poll ride along on that fetch (one request per batch
+ * instead of a fetch and a ShareAcknowledge). Acknowledgements of an assigned partition always
+ * wait for the next fetch from its leader, also while records are still buffered (a fetch of whole
+ * batches often holds more than maxPollRecords; sending them alone would double the requests);
+ * only those no fetch will carry (a partition no longer assigned) go in a ShareAcknowledge.
+ * commitSync(), commitAsync() and close() send them at once, queued behind a fetch in flight.
  *
  * poll(timeout):
  *   1. wakeup pending → WakeupError; explicit mode with unacknowledged records → IllegalStateError;
@@ -102,6 +108,8 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
   #closing: Promise<void> | null = null
   #fatal: Error | null = null
   #pumpTimer: NodeJS.Timeout | null = null
+  /** Set by a poll() that found no buffered records; cleared when a fetch brings records. */
+  #fetchWanted = false
   /** From the last ShareFetch response: how long the broker locks the records it hands us. */
   acquisitionLockTimeoutMs = -1
 
@@ -216,6 +224,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
           this.#pump()
           return out
         }
+        this.#fetchWanted = true
         this.#pump()
         const left = deadline - Date.now()
         if (left <= 0) return []
@@ -425,11 +434,15 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
       }
       const parts = wanted.get(nodeId) ?? []
       const plan = n.session.planFetch(parts)
-      const onNode = (p: SharePartition) => this.#leaderOf(p) === nodeId
-      if (n.buffered === 0 && (parts.length > 0 || plan.forgotten.length > 0)) {
+      // Acknowledgements of partitions fetched from this leader ride on its next fetch; the others
+      // (a partition no longer assigned, or led elsewhere now) cannot wait for one.
+      const fetched = new Set(parts.map((p) => topicPartitionKey(p.topic, p.partition)))
+      const unfetched = (p: SharePartition) =>
+        this.#leaderOf(p) === nodeId && !fetched.has(topicPartitionKey(p.topic, p.partition))
+      if (this.#fetchWanted && n.buffered === 0 && (parts.length > 0 || plan.forgotten.length > 0)) {
         void this.#onNode(nodeId, () => this.#fetch(nodeId, parts))
-      } else if (n.session.isOpen && this.#acks.hasPending(onNode)) {
-        const taken = this.#acks.take(onNode)
+      } else if (n.session.isOpen && this.#acks.hasPending(unfetched)) {
+        const taken = this.#acks.take(unfetched)
         void this.#onNode(nodeId, () => this.#acknowledge(nodeId, taken, new Map(), false))
       }
     }
@@ -549,6 +562,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
         }
         for (const entry of decoded.entries) this.#buffer.push({ entry, partition: p, nodeId })
         n.buffered += decoded.entries.length
+        this.#fetchWanted = false
       }
     }
     this.#complete(acks, (key) => ackErrors.get(key) ?? null)

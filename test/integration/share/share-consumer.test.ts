@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { ShareConsumer, type ShareConsumerRecord } from '../../../src/share/index.js'
 import {
+  brokerConfig,
   createTopic,
   ensureShareGroups,
   pollUntil,
@@ -127,6 +128,42 @@ describe('ShareConsumer', () => {
     const results = await c.commitSync()
     expect([...results.values()]).toEqual([null])
     expect(() => c.acknowledge(records[0]!)).toThrow(/not waiting/)
+  })
+
+  it('a member fetches only when its poll needs records: what it was not handed stays with the group', async () => {
+    const topic = uniqueName('share-no-prefetch')
+    const group = uniqueName('sg-no-prefetch')
+    await createTopic(bootstrapServers, topic, 1)
+    await setGroupConfig(bootstrapServers, group, { 'share.auto.offset.reset': 'earliest' })
+    const lockMs = Number((await brokerConfig(bootstrapServers, 'group.share.record.lock.duration.ms')) ?? 30000)
+    await producer.send(topic, 0, values('p', 100), { batchSize: 10 })
+    const opts = { maxPollRecords: 10, shareAcquireMode: 'record_limit' }
+    const a = consumer(group, opts)
+    a.subscribe([topic])
+    let handed: ShareConsumerRecord<string | null, string>[] = []
+    const deadline = Date.now() + 20000
+    while (handed.length === 0 && Date.now() < deadline) handed = await a.poll(500)
+    expect(handed.length).toBe(10)
+    // A stops polling. A client that fetched ahead would now hold the next 10 records under its
+    // acquisition lock, out of reach of B until the lock expires.
+    await new Promise((r) => setTimeout(r, 1000))
+    const b = consumer(group, opts)
+    b.subscribe([topic])
+    // B polls for half the lock duration at most: none of its records can come from an expired lock of A's.
+    const got = new Set<string>()
+    await pollUntil(
+      [b],
+      () => got.size >= 90,
+      (_i, records) => {
+        for (const r of records) got.add(r.value)
+      },
+      lockMs / 2,
+    )
+    const aValues = new Set(handed.map((r) => r.value))
+    expect(got.size).toBe(90)
+    expect([...got].filter((v) => aValues.has(v))).toEqual([])
+    await b.commitSync()
+    await a.commitSync()
   })
 
   it('the delivery count limit archives a poison record', async () => {
