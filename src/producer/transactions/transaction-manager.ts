@@ -76,7 +76,10 @@ export class TransactionManager {
   #finalizedTv: 1 | 2 | undefined
   /** The queued operations, the one in flight and the coordinators (request-queue.ts). */
   readonly #requests: TxnRequestQueue
-  /** The blocking call whose result is pending: a timed-out call may only be retried as itself. */
+  /**
+   * The last blocking call (init, commit, abort) until the application has seen its outcome
+   * (`TxnResult.acked`): a call that timed out may only be retried as itself (Java's pendingTransition).
+   */
   #pending: TxnResult | undefined
   // Per transaction:
   readonly #partitionsInTxn = new Set<string>()
@@ -136,7 +139,7 @@ export class TransactionManager {
   }
 
   beginTransaction(): void {
-    this.#throwIfPending()
+    this.#throwIfPending('beginTransaction()')
     this.#throwIfFatal()
     if (this.#state !== 'READY') {
       throw new IllegalStateError(
@@ -156,6 +159,7 @@ export class TransactionManager {
   /** Throws unless records may be sent now (inside an open transaction). */
   checkSend(): void {
     this.#throwIfFatal()
+    this.#throwIfPending('send()')
     if (this.#state === 'ABORTABLE_ERROR') throw this.#abortableFor('send()')
     if (this.#state !== 'IN_TRANSACTION') {
       throw new IllegalStateError(`Cannot send in state ${this.#state}: call beginTransaction() first`)
@@ -163,7 +167,7 @@ export class TransactionManager {
   }
 
   sendOffsetsToTransaction(offsets: readonly TxnOffset[], group: TxnGroupMetadata, now: number): TxnResult {
-    this.#throwIfPending()
+    this.#throwIfPending('sendOffsetsToTransaction()')
     this.#throwIfFatal()
     if (this.#state === 'ABORTABLE_ERROR') throw this.#abortableFor('sendOffsetsToTransaction()')
     if (this.#state !== 'IN_TRANSACTION') {
@@ -633,7 +637,7 @@ export class TransactionManager {
   }
 
   #complete(result: TxnResult): void {
-    if (this.#pending === result) this.#pending = undefined
+    // #pending stays until the outcome is seen (a timed-out call is retried to see it).
     result.resolve()
   }
 
@@ -646,10 +650,8 @@ export class TransactionManager {
     this.#requests.rejectQueued(error)
     result?.reject(error)
     this.#requests.rejectInFlight(error)
-    if (this.#pending !== undefined && this.#pending.operation === 'commitTransaction') {
-      this.#pending.reject(error)
-      this.#pending = undefined
-    }
+    // A commit in progress fails (a timed-out one stays pending: its retry throws this error).
+    if (this.#pending !== undefined && this.#pending.operation === 'commitTransaction') this.#pending.reject(error)
   }
 
   #fatal(error: Error): void {
@@ -673,16 +675,31 @@ export class TransactionManager {
     )
   }
 
-  /** A pending (timed-out) call may only be retried as itself. */
+  /**
+   * The pending call's result when `operation` is that call (a retry after a timeout, which waits
+   * for the same outcome, even one reached in the background meanwhile); any other call is refused
+   * until the outcome was seen (Java's handleCachedTransactionRequestResult).
+   */
   #cachedResult(operation: TxnResult['operation']): TxnResult | undefined {
-    const p = this.#pending
+    const p = this.#unackedPending()
     if (p === undefined) return undefined
     if (p.operation === operation) return p
-    throw new IllegalStateError(`Cannot call ${operation}() while a previous ${p.operation}() is still in progress`)
+    throw new IllegalStateError(
+      `Cannot call ${operation}() because the previous call to ${p.operation}() has not completed or timed out: call ${p.operation}() again`,
+    )
   }
 
-  #throwIfPending(): void {
-    const p = this.#pending
-    if (p !== undefined) throw new IllegalStateError(`A previous ${p.operation}() is still in progress`)
+  #throwIfPending(operation: string): void {
+    const p = this.#unackedPending()
+    if (p !== undefined) {
+      throw new IllegalStateError(
+        `Cannot call ${operation} because the previous call to ${p.operation}() has not completed or timed out: call ${p.operation}() again`,
+      )
+    }
+  }
+
+  #unackedPending(): TxnResult | undefined {
+    if (this.#pending?.acked) this.#pending = undefined
+    return this.#pending
   }
 }

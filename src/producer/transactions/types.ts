@@ -4,6 +4,8 @@
  * handlers share (transaction-manager.ts is the state machine itself).
  */
 import { ErrorCode } from '../../error-codes.js'
+import { TimeoutError } from '../../errors.js'
+import type { Clock } from '../../internal/clock.js'
 import type { Apis, RequestOf, ResponseOf } from '../../protocol/index.js'
 
 export type TransactionState =
@@ -89,11 +91,17 @@ export interface TransactionManagerOptions {
   onProducerIdAndEpoch?: (producerId: bigint, epoch: number) => void
 }
 
-/** The outcome of a blocking call (Java's TransactionalRequestResult). */
+/**
+ * The outcome of a blocking call (Java's TransactionalRequestResult). The request behind it goes
+ * on after a wait for it timed out (`await`); until the application has seen the outcome (Java's
+ * `isAcked`) the call is pending: only the same call may follow, and it waits for this result.
+ */
 export class TxnResult {
   readonly promise: Promise<void>
   done = false
   error: Error | undefined
+  /** A wait timed out and no wait has seen the outcome since. */
+  #unobserved = false
   #resolve!: () => void
   #reject!: (err: Error) => void
   constructor(readonly operation: 'initTransactions' | 'commitTransaction' | 'abortTransaction' | 'sendOffsets') {
@@ -103,6 +111,45 @@ export class TxnResult {
     })
     this.promise.catch(() => {})
   }
+  /** The application has seen the outcome: done, and not left behind by a timed-out wait. */
+  get acked(): boolean {
+    return this.done && !this.#unobserved
+  }
+
+  /**
+   * Waits at most `timeoutMs` (maxBlockMs) on `clock`: the outcome, or a TimeoutError naming `call`
+   * while the request goes on; calling `await` again (the retried call) waits for the same outcome.
+   */
+  await(timeoutMs: number, clock: Clock, call: string): Promise<void> {
+    if (this.done) {
+      this.#unobserved = false
+      return this.promise
+    }
+    return new Promise<void>((resolve, reject) => {
+      let waiting = true
+      const timer = clock.setTimeout(() => {
+        waiting = false
+        this.#unobserved = true
+        reject(
+          new TimeoutError(
+            `${call} did not complete within maxBlockMs (${timeoutMs} ms); it goes on in the background: call ${call} again to wait for its outcome`,
+          ),
+        )
+      }, timeoutMs)
+      const settle = (fn: () => void) => {
+        if (!waiting) return
+        waiting = false
+        clock.clearTimeout(timer)
+        this.#unobserved = false
+        fn()
+      }
+      this.promise.then(
+        () => settle(resolve),
+        (err: Error) => settle(() => reject(err)),
+      )
+    })
+  }
+
   resolve(): void {
     if (this.done) return
     this.done = true

@@ -3,7 +3,7 @@
 // retries, fencing and abortable errors (Java's TransactionManager rules, KIP-890, KIP-1050).
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '../../../src/error-codes.js'
-import { BrokerError } from '../../../src/errors.js'
+import { BrokerError, TimeoutError } from '../../../src/errors.js'
 import {
   IllegalStateError,
   ProducerFencedError,
@@ -12,6 +12,7 @@ import {
   TransactionFatalError,
 } from '../../../src/producer/transactions/errors.js'
 import { TransactionManager, type TxnRequest } from '../../../src/producer/transactions/transaction-manager.js'
+import { FakeClock } from '../consumer/fake-clock.js'
 
 const GROUP = { groupId: 'g', generationId: 7, memberId: 'm-1', groupInstanceId: null }
 
@@ -373,6 +374,75 @@ describe('TransactionManager (sans-IO)', () => {
     expect(() => tm.beginAbort(0)).toThrow(IllegalStateError)
     tm.onResponse(next('EndTxn'), ok({ producerId: 42n, producerEpoch: 4 }), 0)
     await r.promise
+  })
+
+  it('maxBlockMs: a commit whose EndTxn is not answered times out and goes on; other calls are refused until the retried commit sees the outcome reached in the background', async () => {
+    const { tm, next, init } = setup(2)
+    await init()
+    const clock = new FakeClock(0)
+    tm.beginTransaction()
+    tm.maybeAddPartition('t', 0)
+    const r = tm.beginCommit(0, 0)
+    const end = next('EndTxn') // on the wire, unanswered
+    const wait = r.await(1000, clock, 'commitTransaction()')
+    await clock.advance(999)
+    expect(r.done).toBe(false)
+    await clock.advance(1)
+    await expect(wait).rejects.toThrow(TimeoutError)
+    await expect(wait).rejects.toThrow(/commitTransaction\(\) did not complete within maxBlockMs \(1000 ms\)/)
+    expect(tm.state).toBe('COMMITTING_TRANSACTION')
+    expect(() => tm.beginAbort(0)).toThrow(/previous call to commitTransaction\(\)/)
+    // The answer comes in the background: committed, but the application has not seen it yet.
+    tm.onResponse(end, ok({ producerId: 42n, producerEpoch: 4 }), 1500)
+    expect(tm.state).toBe('READY')
+    expect(() => tm.beginTransaction()).toThrow(IllegalStateError)
+    expect(() => tm.checkSend()).toThrow(IllegalStateError)
+    const retry = tm.beginCommit(2000, 0)
+    expect(retry).toBe(r)
+    await retry.await(1000, clock, 'commitTransaction()') // the outcome at once
+    tm.beginTransaction()
+    expect(tm.state).toBe('IN_TRANSACTION')
+  })
+
+  it('maxBlockMs: initTransactions times out while FindCoordinator keeps failing; the lookup goes on and a retried init waits for the same result', async () => {
+    const { tm, next, coordinator } = setup(2)
+    const clock = new FakeClock(0)
+    const r = tm.initTransactions(0)
+    const wait = r.await(500, clock, 'initTransactions()')
+    tm.onError(next('FindCoordinator', 0), new TimeoutError('FindCoordinator timed out'), 400)
+    await clock.advance(500)
+    await expect(wait).rejects.toThrow(TimeoutError)
+    expect(tm.state).toBe('INITIALIZING')
+    expect(tm.poll(450, 0).request).toBeUndefined() // backing off after the failed lookup
+    expect(tm.initTransactions(600)).toBe(r)
+    const again = r.await(500, clock, 'initTransactions()')
+    coordinator(600)
+    tm.onResponse(next('InitProducerId', 600), ok({ producerId: 9n, producerEpoch: 0 }), 600)
+    await again
+    expect(tm.state).toBe('READY')
+  })
+
+  it('maxBlockMs: an abortable EndTxn answer after a timed-out commit is thrown by the retried commit; abort is allowed after it', async () => {
+    const { tm, next, init } = setup(2)
+    await init()
+    const clock = new FakeClock(0)
+    tm.beginTransaction()
+    tm.maybeAddPartition('t', 0)
+    const r = tm.beginCommit(0, 0)
+    const end = next('EndTxn')
+    const wait = r.await(100, clock, 'commitTransaction()')
+    await clock.advance(100)
+    await expect(wait).rejects.toThrow(TimeoutError)
+    tm.onResponse(end, fail(ErrorCode.TRANSACTION_ABORTABLE), 200)
+    expect(tm.state).toBe('ABORTABLE_ERROR')
+    expect(() => tm.beginAbort(300)).toThrow(IllegalStateError) // the commit's outcome first
+    await expect(tm.beginCommit(300, 0).await(100, clock, 'commitTransaction()')).rejects.toThrow(
+      TransactionAbortableError,
+    )
+    const abort = tm.beginAbort(300, 0)
+    tm.onResponse(next('EndTxn', 300), ok({ producerId: 42n, producerEpoch: 5 }), 300)
+    await abort.promise
+    expect(tm.state).toBe('READY')
   })
 
   it('the transaction version switches only at a transaction boundary', async () => {
