@@ -7,7 +7,7 @@
  */
 import type { Cluster } from '../../cluster/cluster.js'
 import { type Clock, systemClock } from '../../internal/clock.js'
-import { raceWith } from '../../internal/deadline.js'
+import { raceWith, withDeadline } from '../../internal/deadline.js'
 import type { Logger } from '../../internal/logger.js'
 import { Apis } from '../../protocol/index.js'
 import type { TransactionalHooks } from '../producer-state.js'
@@ -140,8 +140,9 @@ export class ProducerTransactions {
 
   beginTransaction(): void {
     this.manager.beginTransaction()
-    // The transaction version is re-read in the background and applies from the next transaction.
-    if (this.#clock.now() - this.#featuresReadAt > this.#host.featureMaxAgeMs) void this.#readFeatures(false)
+    // The transaction version is re-read in the background (commit/abort wait for that reading)
+    // and applies from the next transaction.
+    if (this.#featuresStale()) void this.#readFeatures(false)
   }
 
   async sendOffsetsToTransaction(offsets: TransactionOffsetsInput, group: TxnGroupMetadata): Promise<void> {
@@ -164,6 +165,7 @@ export class ProducerTransactions {
   }
 
   async commitTransaction(): Promise<void> {
+    await this.#currentFeatures()
     const result = this.manager.beginCommit(this.#clock.now(), this.#host.incompleteBatches())
     this.#loop.wakeup()
     if (!result.done) {
@@ -175,6 +177,7 @@ export class ProducerTransactions {
   }
 
   async abortTransaction(): Promise<void> {
+    await this.#currentFeatures()
     const error = this.#dropError()
     const result = this.manager.beginAbort(this.#clock.now(), this.#host.incompleteBatches())
     // Unsent batches (and sends still waiting for metadata) fail at once, also when nothing had
@@ -239,6 +242,21 @@ export class ProducerTransactions {
    */
   #await(result: TxnResult, call: string): Promise<void> {
     return result.await(this.#host.maxBlockMs, this.#clock, call)
+  }
+
+  #featuresStale(): boolean {
+    return this.#clock.now() - this.#featuresReadAt > this.#host.featureMaxAgeMs
+  }
+
+  /**
+   * Before a transaction ends (Java re-checks the finalized features at beginCommit/beginAbort):
+   * waits for the reading in flight, or takes a new one when stale, at most maxBlockMs; a failed or
+   * slow reading leaves the version as it was (the next transaction boundary tries again).
+   */
+  async #currentFeatures(): Promise<void> {
+    if (this.#featureRead === undefined && !this.#featuresStale()) return
+    if (this.manager.state !== 'IN_TRANSACTION' && this.manager.state !== 'ABORTABLE_ERROR') return
+    await withDeadline(this.#readFeatures(false), this.#clock.now() + this.#host.maxBlockMs)
   }
 
   /** Reads the finalized `transaction.version` (ApiVersions v3+) from any broker. */

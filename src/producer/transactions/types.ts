@@ -7,6 +7,7 @@ import { ErrorCode } from '../../error-codes.js'
 import { TimeoutError } from '../../errors.js'
 import type { Clock } from '../../internal/clock.js'
 import type { Apis, RequestOf, ResponseOf } from '../../protocol/index.js'
+import { IllegalStateError } from './errors.js'
 
 export type TransactionState =
   | 'UNINITIALIZED'
@@ -160,6 +161,46 @@ export class TxnResult {
     this.done = true
     this.error = err
     this.#reject(err)
+  }
+}
+
+/**
+ * The last blocking call (init, commit, abort) until the application has seen its outcome
+ * (`TxnResult.acked`), Java's pendingTransition: the same call retried gets the same result (also
+ * one reached in the background after its wait timed out); any other call is refused until then.
+ */
+export class PendingCall {
+  #result: TxnResult | undefined
+
+  /** The unseen call, if any. */
+  get call(): TxnResult | undefined {
+    if (this.#result?.acked) this.#result = undefined
+    return this.#result
+  }
+
+  set(result: TxnResult): void {
+    this.#result = result
+  }
+
+  /** The pending result when `operation` is that call; undefined when none; throws for another call. */
+  cached(operation: TxnResult['operation']): TxnResult | undefined {
+    const p = this.call
+    if (p === undefined || p.operation === operation) return p
+    this.throwIfPending(`${operation}()`)
+  }
+
+  throwIfPending(operation: string): void {
+    const p = this.call
+    if (p === undefined) return
+    throw new IllegalStateError(
+      `Cannot call ${operation} because the previous call to ${p.operation}() has not completed or timed out: call ${p.operation}() again`,
+    )
+  }
+
+  /** Fails the call (close, a fatal error) and forgets it: every later call throws on its own. */
+  reject(error: Error): void {
+    this.#result?.reject(error)
+    this.#result = undefined
   }
 }
 

@@ -462,6 +462,84 @@ describe('TransactionManager (sans-IO)', () => {
     expect(tm.maybeAddPartition('t', 0)).toBe(false) // TV1 now: AddPartitionsToTxn first
   })
 
+  it('TV1 → TV2 (KIP-890): the transaction ends with EndTxn ≤ v4, then InitProducerId bumps the epoch before the first TV2 transaction', async () => {
+    const { tm, next, init, epochs } = setup(1)
+    await init()
+    tm.beginTransaction()
+    expect(tm.maybeAddPartition('t', 0)).toBe(false)
+    const add = next('AddPartitionsToTxn', 0, 1)
+    tm.setFinalizedTransactionVersion(2) // upgraded while the TV1 transaction is open
+    tm.onResponse(
+      add,
+      {
+        throttleTimeMs: 0,
+        resultsByTopicV3AndBelow: [{ name: 't', resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }] }],
+      } as never,
+      0,
+    )
+    expect(tm.maybeAddPartition('t', 0)).toBe(true)
+    const r = tm.beginCommit(0, 0)
+    const end = next('EndTxn')
+    expect(end.maxVersion).toBe(4) // the transaction ends in the version it began with
+    tm.onResponse(end, ok(), 0)
+    // Java's clientSideEpochBumpRequired: the commit completes with the epoch bump.
+    expect(tm.state).toBe('INITIALIZING')
+    expect(r.done).toBe(false)
+    const bump = next('InitProducerId')
+    expect(bump.body).toMatchObject({ transactionalId: 'tid', producerId: 42n, producerEpoch: 3 })
+    tm.onResponse(bump, ok({ producerId: 42n, producerEpoch: 4 }), 0)
+    await r.promise
+    expect(tm.state).toBe('READY')
+    expect(epochs).toEqual([
+      [42n, 3],
+      [42n, 4],
+    ])
+    // The next transaction is TV2: no AddPartitionsToTxn, EndTxn v5 (which bumps again).
+    tm.beginTransaction()
+    expect(tm.transactionVersion).toBe(2)
+    expect(tm.maybeAddPartition('t', 0)).toBe(true)
+    const r2 = tm.beginCommit(0, 0)
+    const end2 = next('EndTxn')
+    expect(end2.maxVersion).toBe(5)
+    expect(end2.body).toMatchObject({ producerEpoch: 4 })
+    tm.onResponse(end2, ok({ producerId: 42n, producerEpoch: 5 }), 0)
+    await r2.promise
+    expect(epochs.at(-1)).toEqual([42n, 5])
+  })
+
+  it('TV1 → TV2 noticed between transactions: the next transaction still runs TV1; a transaction nothing started ends with the bump alone', async () => {
+    const { tm, next, init, epochs } = setup(1)
+    await init()
+    tm.setFinalizedTransactionVersion(2)
+    tm.beginTransaction()
+    expect(tm.transactionVersion).toBe(1) // a version changes when a transaction ends (as Java)
+    const r = tm.beginAbort(0, 0) // nothing was sent: no EndTxn
+    const bump = next('InitProducerId')
+    expect(bump.body).toMatchObject({ producerId: 42n, producerEpoch: 3 })
+    tm.onResponse(bump, ok({ producerId: 42n, producerEpoch: 4 }), 0)
+    await r.promise
+    expect(epochs.at(-1)).toEqual([42n, 4])
+    expect(tm.transactionVersion).toBe(2)
+  })
+
+  it('TV2 → TV1 (a downgrade) switches at the end of the transaction without an epoch bump', async () => {
+    const { tm, next, init, epochs } = setup(2)
+    await init()
+    tm.beginTransaction()
+    tm.maybeAddPartition('t', 0)
+    tm.setFinalizedTransactionVersion(1)
+    const r = tm.beginCommit(0, 0)
+    tm.onResponse(next('EndTxn'), ok({ producerId: 42n, producerEpoch: 4 }), 0)
+    await r.promise
+    expect(tm.state).toBe('READY')
+    expect(tm.poll(0, 0).request).toBeUndefined() // no InitProducerId
+    expect(epochs).toEqual([
+      [42n, 3],
+      [42n, 4],
+    ])
+    expect(tm.transactionVersion).toBe(1)
+  })
+
   it('TV1: a sequence gap (failed batch) bumps the epoch through InitProducerId after the abort (KIP-360)', async () => {
     const { tm, next, init, epochs } = setup(1)
     await init()
