@@ -6,7 +6,8 @@
  * Producer's send path through `TransactionHost`.
  */
 import type { Cluster } from '../../cluster/cluster.js'
-import { TimeoutError } from '../../errors.js'
+import { type Clock, systemClock } from '../../internal/clock.js'
+import { raceWith, withDeadline } from '../../internal/deadline.js'
 import type { Logger } from '../../internal/logger.js'
 import { Apis } from '../../protocol/index.js'
 import type { TransactionalHooks } from '../producer-state.js'
@@ -31,6 +32,8 @@ export interface TransactionHost {
   retryBackoffMs: number
   retryBackoffMaxMs: number
   requestTimeoutMs: number
+  /** Time and timers (maxBlockMs waits, the loop's backoffs); the system clock by default. */
+  clock?: Clock
   /** How long a finalized-feature reading stays fresh (metadataMaxAgeMs). */
   featureMaxAgeMs: number
   /** Stamps new batches with this producer id and epoch. */
@@ -69,12 +72,14 @@ export class ProducerTransactions {
   readonly manager: TransactionManager
   readonly #host: TransactionHost
   readonly #loop: TransactionLoop
+  readonly #clock: Clock
   /** When the finalized features were last read; they are re-read at a boundary once stale. */
   #featuresReadAt = Number.NEGATIVE_INFINITY
   #featureRead: Promise<void> | undefined
 
   constructor(transactionalId: string, transactionTimeoutMs: number, host: TransactionHost) {
     this.#host = host
+    this.#clock = host.clock ?? systemClock
     this.manager = new TransactionManager({
       transactionalId,
       transactionTimeoutMs,
@@ -90,6 +95,7 @@ export class ProducerTransactions {
         send: (request) => this.#send(request),
       },
       {
+        clock: this.#clock,
         logger: host.logger,
         incompleteBatches: () => host.incompleteBatches(),
         onChange: () => {
@@ -120,16 +126,23 @@ export class ProducerTransactions {
   }
 
   async initTransactions(): Promise<void> {
-    await this.#readFeatures(true)
-    const result = this.manager.initTransactions(Date.now())
+    // The feature read counts against maxBlockMs too (a broker that accepts and never answers).
+    const deadline = this.#clock.now() + this.#host.maxBlockMs
+    await raceWith(
+      this.#readFeatures(true),
+      { deadline },
+      `reading the finalized features for initTransactions() (maxBlockMs ${this.#host.maxBlockMs} ms)`,
+    )
+    const result = this.manager.initTransactions(this.#clock.now())
     this.#loop.wakeup()
-    await this.#await(result, 'initTransactions()')
+    await result.await(Math.max(0, deadline - this.#clock.now()), this.#clock, 'initTransactions()')
   }
 
   beginTransaction(): void {
     this.manager.beginTransaction()
-    // The transaction version is re-read in the background and applies from the next transaction.
-    if (Date.now() - this.#featuresReadAt > this.#host.featureMaxAgeMs) void this.#readFeatures(false)
+    // The transaction version is re-read in the background (commit/abort wait for that reading)
+    // and applies from the next transaction.
+    if (this.#featuresStale()) void this.#readFeatures(false)
   }
 
   async sendOffsetsToTransaction(offsets: TransactionOffsetsInput, group: TxnGroupMetadata): Promise<void> {
@@ -145,28 +158,28 @@ export class ProducerTransactions {
         memberId: group.memberId ?? '',
         groupInstanceId: group.groupInstanceId ?? null,
       },
-      Date.now(),
+      this.#clock.now(),
     )
     this.#loop.wakeup()
     await this.#await(result, 'sendOffsetsToTransaction()')
   }
 
   async commitTransaction(): Promise<void> {
-    const result = this.manager.beginCommit(Date.now(), this.#host.incompleteBatches())
+    await this.#currentFeatures()
+    const result = this.manager.beginCommit(this.#clock.now(), this.#host.incompleteBatches())
     this.#loop.wakeup()
     if (!result.done) {
       // EndTxn waits for every batch; flush sends the lingering ones now.
       const flushed = this.#host.flush().then(() => this.#loop.wakeup())
       flushed.catch(() => {})
-      await this.#await(result, 'commitTransaction()')
-      return
     }
-    await result.promise
+    await this.#await(result, 'commitTransaction()')
   }
 
   async abortTransaction(): Promise<void> {
+    await this.#currentFeatures()
     const error = this.#dropError()
-    const result = this.manager.beginAbort(Date.now(), this.#host.incompleteBatches())
+    const result = this.manager.beginAbort(this.#clock.now(), this.#host.incompleteBatches())
     // Unsent batches (and sends still waiting for metadata) fail at once, also when nothing had
     // started the transaction on the broker; EndTxn(abort) waits for the batches on the wire.
     this.#host.dropUnsent(error)
@@ -223,26 +236,27 @@ export class ProducerTransactions {
     this.#loop.wakeup()
   }
 
-  /** Waits for a result up to maxBlockMs; a timed-out call stays pending and may be retried as itself. */
-  async #await(result: TxnResult, call: string): Promise<void> {
-    if (result.done) return result.promise
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new TimeoutError(
-              `${call} did not complete within maxBlockMs (${this.#host.maxBlockMs} ms); call it again to keep waiting`,
-            ),
-          ),
-        this.#host.maxBlockMs,
-      )
-    })
-    try {
-      await Promise.race([result.promise, timeout])
-    } finally {
-      clearTimeout(timer)
-    }
+  /**
+   * Waits for a result up to maxBlockMs (Java's `result.await(maxBlockTimeMs)`): a TimeoutError
+   * leaves the request going and the call pending, to be retried as itself (transaction-manager.ts).
+   */
+  #await(result: TxnResult, call: string): Promise<void> {
+    return result.await(this.#host.maxBlockMs, this.#clock, call)
+  }
+
+  #featuresStale(): boolean {
+    return this.#clock.now() - this.#featuresReadAt > this.#host.featureMaxAgeMs
+  }
+
+  /**
+   * Before a transaction ends (Java re-checks the finalized features at beginCommit/beginAbort):
+   * waits for the reading in flight, or takes a new one when stale, at most maxBlockMs; a failed or
+   * slow reading leaves the version as it was (the next transaction boundary tries again).
+   */
+  async #currentFeatures(): Promise<void> {
+    if (this.#featureRead === undefined && !this.#featuresStale()) return
+    if (this.manager.state !== 'IN_TRANSACTION' && this.manager.state !== 'ABORTABLE_ERROR') return
+    await withDeadline(this.#readFeatures(false), this.#clock.now() + this.#host.maxBlockMs)
   }
 
   /** Reads the finalized `transaction.version` (ApiVersions v3+) from any broker. */
@@ -256,7 +270,7 @@ export class ProducerTransactions {
         )
         const level = res.finalizedFeatures?.find((f) => f.name === 'transaction.version')?.maxVersionLevel ?? 0
         this.manager.setFinalizedTransactionVersion(level)
-        this.#featuresReadAt = Date.now()
+        this.#featuresReadAt = this.#clock.now()
         this.#host.logger.debug?.(`kafka-wire producer: finalized transaction.version ${level}`)
       } catch (err) {
         if (wait) throw err

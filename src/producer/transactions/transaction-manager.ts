@@ -17,7 +17,8 @@
  * first drops unsent batches and waits for the ones on the wire), and skipped when nothing
  * started the transaction. The transaction version (TV1/TV2) comes from the finalized
  * `transaction.version` feature, set through `setFinalizedTransactionVersion` and applied only
- * at a transaction boundary (initTransactions, beginTransaction).
+ * at a transaction boundary (initTransactions, the end of a transaction); the first switch from
+ * TV1 to TV2 bumps the epoch before the next transaction (KIP-890, as Java's client).
  *
  * Error handling follows the tables in /work/shared notes §2.4 (Java 4.3.1): retriable errors
  * are retried here (CONCURRENT_TRANSACTIONS and COORDINATOR_LOAD_IN_PROGRESS with backoff,
@@ -46,6 +47,7 @@ import {
   COORDINATOR_MOVED,
   errorName,
   FENCED,
+  PendingCall,
   RETRY_AFTER_BACKOFF,
   type TransactionManagerOptions,
   type TransactionState,
@@ -76,8 +78,8 @@ export class TransactionManager {
   #finalizedTv: 1 | 2 | undefined
   /** The queued operations, the one in flight and the coordinators (request-queue.ts). */
   readonly #requests: TxnRequestQueue
-  /** The blocking call whose result is pending: a timed-out call may only be retried as itself. */
-  #pending: TxnResult | undefined
+  /** The last blocking call until its outcome was seen: a timed-out call is retried as itself. */
+  readonly #pending = new PendingCall()
   // Per transaction:
   readonly #partitionsInTxn = new Set<string>()
   readonly #pendingPartitions = new Map<string, { topic: string; partition: number }>()
@@ -115,7 +117,11 @@ export class TransactionManager {
     return this.#state === 'IN_TRANSACTION'
   }
 
-  /** The finalized `transaction.version` from ApiVersions (v3+); used from the next transaction on. */
+  /**
+   * The finalized `transaction.version` from ApiVersions (v3+). Applied at initTransactions and when
+   * a transaction ends (Java: at initTransactions and beginCommit/beginAbort, the EndTxn keeping the
+   * version the transaction began with), so the change takes effect from the next transaction.
+   */
   setFinalizedTransactionVersion(level: number): void {
     this.#finalizedTv = level >= 2 ? 2 : 1
   }
@@ -123,20 +129,20 @@ export class TransactionManager {
   // --- application calls ----------------------------------------------------------------------
 
   initTransactions(now: number): TxnResult {
-    const cached = this.#cachedResult('initTransactions')
+    const cached = this.#pending.cached('initTransactions')
     if (cached !== undefined) return cached
     this.#throwIfFatal()
     if (this.#state !== 'UNINITIALIZED') throw new IllegalStateError(`initTransactions() in state ${this.#state}`)
     this.#applyTv()
     this.#transition('INITIALIZING')
     const result = new TxnResult('initTransactions')
-    this.#pending = result
+    this.#pending.set(result)
     this.#requests.enqueue(this.#initProducerIdOp(result, false), now)
     return result
   }
 
   beginTransaction(): void {
-    this.#throwIfPending()
+    this.#pending.throwIfPending('beginTransaction()')
     this.#throwIfFatal()
     if (this.#state !== 'READY') {
       throw new IllegalStateError(
@@ -145,7 +151,6 @@ export class TransactionManager {
           : `beginTransaction() in state ${this.#state}: a transaction is already open`,
       )
     }
-    this.#applyTv()
     this.#partitionsInTxn.clear()
     this.#pendingPartitions.clear()
     this.#partitionsBeingAdded.clear()
@@ -156,6 +161,7 @@ export class TransactionManager {
   /** Throws unless records may be sent now (inside an open transaction). */
   checkSend(): void {
     this.#throwIfFatal()
+    this.#pending.throwIfPending('send()')
     if (this.#state === 'ABORTABLE_ERROR') throw this.#abortableFor('send()')
     if (this.#state !== 'IN_TRANSACTION') {
       throw new IllegalStateError(`Cannot send in state ${this.#state}: call beginTransaction() first`)
@@ -163,7 +169,7 @@ export class TransactionManager {
   }
 
   sendOffsetsToTransaction(offsets: readonly TxnOffset[], group: TxnGroupMetadata, now: number): TxnResult {
-    this.#throwIfPending()
+    this.#pending.throwIfPending('sendOffsetsToTransaction()')
     this.#throwIfFatal()
     if (this.#state === 'ABORTABLE_ERROR') throw this.#abortableFor('sendOffsetsToTransaction()')
     if (this.#state !== 'IN_TRANSACTION') {
@@ -186,7 +192,7 @@ export class TransactionManager {
    * started on the broker once they are sent, so EndTxn is decided when they settled.
    */
   beginCommit(now: number, incompleteBatches = 0): TxnResult {
-    const cached = this.#cachedResult('commitTransaction')
+    const cached = this.#pending.cached('commitTransaction')
     if (cached !== undefined) return cached
     this.#throwIfFatal()
     if (this.#state === 'ABORTABLE_ERROR') throw this.#abortableFor('commitTransaction()')
@@ -199,7 +205,7 @@ export class TransactionManager {
 
   /** Moves to ABORTING_TRANSACTION; EndTxn(abort) goes once the batches on the wire settled. */
   beginAbort(now: number, incompleteBatches = 0): TxnResult {
-    const cached = this.#cachedResult('abortTransaction')
+    const cached = this.#pending.cached('abortTransaction')
     if (cached !== undefined) return cached
     this.#throwIfFatal()
     if (this.#state !== 'IN_TRANSACTION' && this.#state !== 'ABORTABLE_ERROR') {
@@ -272,8 +278,7 @@ export class TransactionManager {
   /** The producer closed: pending calls fail. */
   close(error: Error): void {
     this.#requests.rejectQueued(error)
-    this.#pending?.reject(error)
-    this.#pending = undefined
+    this.#pending.reject(error)
   }
 
   // --- driver interface -----------------------------------------------------------------------
@@ -509,7 +514,7 @@ export class TransactionManager {
 
   #beginEnd(commit: boolean, now: number, incompleteBatches: number): TxnResult {
     const result = new TxnResult(commit ? 'commitTransaction' : 'abortTransaction')
-    this.#pending = result
+    this.#pending.set(result)
     // TV1: nothing added (and nothing being added) means the coordinator knows no transaction.
     // TV2: no produce was attempted and no offsets sent. Records still buffered may start it.
     const started = (): boolean => this.#transactionStarted || this.#partitionsBeingAdded.size > 0
@@ -566,16 +571,20 @@ export class TransactionManager {
     return result
   }
 
-  /** After EndTxn (or when none was needed): READY, or a KIP-360 epoch bump first. */
+  /**
+   * After EndTxn (or when none was needed): the next transaction's version, then READY, or an
+   * epoch bump through InitProducerId (with the current id and epoch) first when
+   * - a sequenced batch failed for good (KIP-360): under TV1, or under TV2 when no EndTxn bumped it;
+   * - the finalized transaction.version went from 1 to 2 (Java's `clientSideEpochBumpRequired`):
+   *   the transaction just ended under TV1, the next one starts TV2 on a fresh epoch, so that
+   *   nothing of the TV1 transaction (its explicitly added partitions, a fenced epoch) carries
+   *   over into a TV2 transaction whose partitions are added implicitly.
+   */
   #afterEnd(result: TxnResult, now: number): void {
-    if (this.#epochBumpRequired && this.#tv === 1) {
-      // A sequenced batch failed for good: the partitions' sequences restart under a new epoch.
-      this.#transition('INITIALIZING')
-      this.#requests.enqueue(this.#initProducerIdOp(result, true), now)
-      return
-    }
-    if (this.#epochBumpRequired && this.#tv === 2 && !this.#transactionStarted) {
-      // No EndTxn bumped the epoch: bump it through InitProducerId.
+    const ended = this.#tv
+    this.#applyTv()
+    const upgraded = ended === 1 && this.#tv === 2
+    if (upgraded || (this.#epochBumpRequired && (ended === 1 || !this.#transactionStarted))) {
       this.#transition('INITIALIZING')
       this.#requests.enqueue(this.#initProducerIdOp(result, true), now)
       return
@@ -633,8 +642,7 @@ export class TransactionManager {
   }
 
   #complete(result: TxnResult): void {
-    if (this.#pending === result) this.#pending = undefined
-    result.resolve()
+    result.resolve() // #pending keeps it until the outcome is seen
   }
 
   #abortable(error: TransactionAbortableError, result?: TxnResult): void {
@@ -646,10 +654,8 @@ export class TransactionManager {
     this.#requests.rejectQueued(error)
     result?.reject(error)
     this.#requests.rejectInFlight(error)
-    if (this.#pending !== undefined && this.#pending.operation === 'commitTransaction') {
-      this.#pending.reject(error)
-      this.#pending = undefined
-    }
+    // A commit in progress fails (a timed-out one stays pending: its retry throws this error).
+    if (this.#pending.call?.operation === 'commitTransaction') this.#pending.call.reject(error)
   }
 
   #fatal(error: Error): void {
@@ -657,8 +663,7 @@ export class TransactionManager {
     this.#state = 'FATAL_ERROR'
     this.#requests.rejectInFlight(error)
     this.#requests.rejectQueued(error)
-    this.#pending?.reject(error)
-    this.#pending = undefined
+    this.#pending.reject(error)
   }
 
   #throwIfFatal(): void {
@@ -671,18 +676,5 @@ export class TransactionManager {
       `${call} is not allowed: the transaction must be aborted (${last?.message ?? 'abortable error'})`,
       { cause: last },
     )
-  }
-
-  /** A pending (timed-out) call may only be retried as itself. */
-  #cachedResult(operation: TxnResult['operation']): TxnResult | undefined {
-    const p = this.#pending
-    if (p === undefined) return undefined
-    if (p.operation === operation) return p
-    throw new IllegalStateError(`Cannot call ${operation}() while a previous ${p.operation}() is still in progress`)
-  }
-
-  #throwIfPending(): void {
-    const p = this.#pending
-    if (p !== undefined) throw new IllegalStateError(`A previous ${p.operation}() is still in progress`)
   }
 }

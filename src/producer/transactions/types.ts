@@ -4,7 +4,10 @@
  * handlers share (transaction-manager.ts is the state machine itself).
  */
 import { ErrorCode } from '../../error-codes.js'
+import { TimeoutError } from '../../errors.js'
+import type { Clock } from '../../internal/clock.js'
 import type { Apis, RequestOf, ResponseOf } from '../../protocol/index.js'
+import { IllegalStateError } from './errors.js'
 
 export type TransactionState =
   | 'UNINITIALIZED'
@@ -89,11 +92,17 @@ export interface TransactionManagerOptions {
   onProducerIdAndEpoch?: (producerId: bigint, epoch: number) => void
 }
 
-/** The outcome of a blocking call (Java's TransactionalRequestResult). */
+/**
+ * The outcome of a blocking call (Java's TransactionalRequestResult). The request behind it goes
+ * on after a wait for it timed out (`await`); until the application has seen the outcome (Java's
+ * `isAcked`) the call is pending: only the same call may follow, and it waits for this result.
+ */
 export class TxnResult {
   readonly promise: Promise<void>
   done = false
   error: Error | undefined
+  /** A wait timed out and no wait has seen the outcome since. */
+  #unobserved = false
   #resolve!: () => void
   #reject!: (err: Error) => void
   constructor(readonly operation: 'initTransactions' | 'commitTransaction' | 'abortTransaction' | 'sendOffsets') {
@@ -103,6 +112,45 @@ export class TxnResult {
     })
     this.promise.catch(() => {})
   }
+  /** The application has seen the outcome: done, and not left behind by a timed-out wait. */
+  get acked(): boolean {
+    return this.done && !this.#unobserved
+  }
+
+  /**
+   * Waits at most `timeoutMs` (maxBlockMs) on `clock`: the outcome, or a TimeoutError naming `call`
+   * while the request goes on; calling `await` again (the retried call) waits for the same outcome.
+   */
+  await(timeoutMs: number, clock: Clock, call: string): Promise<void> {
+    if (this.done) {
+      this.#unobserved = false
+      return this.promise
+    }
+    return new Promise<void>((resolve, reject) => {
+      let waiting = true
+      const timer = clock.setTimeout(() => {
+        waiting = false
+        this.#unobserved = true
+        reject(
+          new TimeoutError(
+            `${call} did not complete within maxBlockMs (${timeoutMs} ms); it goes on in the background: call ${call} again to wait for its outcome`,
+          ),
+        )
+      }, timeoutMs)
+      const settle = (fn: () => void) => {
+        if (!waiting) return
+        waiting = false
+        clock.clearTimeout(timer)
+        this.#unobserved = false
+        fn()
+      }
+      this.promise.then(
+        () => settle(resolve),
+        (err: Error) => settle(() => reject(err)),
+      )
+    })
+  }
+
   resolve(): void {
     if (this.done) return
     this.done = true
@@ -113,6 +161,46 @@ export class TxnResult {
     this.done = true
     this.error = err
     this.#reject(err)
+  }
+}
+
+/**
+ * The last blocking call (init, commit, abort) until the application has seen its outcome
+ * (`TxnResult.acked`), Java's pendingTransition: the same call retried gets the same result (also
+ * one reached in the background after its wait timed out); any other call is refused until then.
+ */
+export class PendingCall {
+  #result: TxnResult | undefined
+
+  /** The unseen call, if any. */
+  get call(): TxnResult | undefined {
+    if (this.#result?.acked) this.#result = undefined
+    return this.#result
+  }
+
+  set(result: TxnResult): void {
+    this.#result = result
+  }
+
+  /** The pending result when `operation` is that call; undefined when none; throws for another call. */
+  cached(operation: TxnResult['operation']): TxnResult | undefined {
+    const p = this.call
+    if (p === undefined || p.operation === operation) return p
+    this.throwIfPending(`${operation}()`)
+  }
+
+  throwIfPending(operation: string): void {
+    const p = this.call
+    if (p === undefined) return
+    throw new IllegalStateError(
+      `Cannot call ${operation} because the previous call to ${p.operation}() has not completed or timed out: call ${p.operation}() again`,
+    )
+  }
+
+  /** Fails the call (close, a fatal error) and forgets it: every later call throws on its own. */
+  reject(error: Error): void {
+    this.#result?.reject(error)
+    this.#result = undefined
   }
 }
 

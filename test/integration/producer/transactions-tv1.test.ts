@@ -5,6 +5,7 @@
 // ≤ v11, EndTxn ≤ v4, TxnOffsetCommit ≤ v4: a Produce v12 that relied on the implicit add would
 // be refused by the broker's transaction verification, so commits showing up prove the TV1 path.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TransactionsAdmin } from '../../../src/admin/transactions.js'
 import { Cluster, resolveCommonOptions } from '../../../src/cluster/index.js'
 import { Consumer } from '../../../src/consumer/index.js'
 import { Producer } from '../../../src/producer/index.js'
@@ -140,4 +141,61 @@ describe.skipIf(!enabled)('transactional producer on a transaction.version=1 clu
     }
     expect(await readAll(bootstrapServers, output, 1, 'read_committed')).toEqual(['copied'])
   }, 180_000)
+
+  // Last: it upgrades the cluster to transaction.version=2.
+  it('an upgrade to transaction.version 2 between transactions: the next commit ends in TV1 and bumps the epoch (InitProducerId), then TV2', async () => {
+    const topic = uniqueName('tv1-upgrade')
+    await createTopic(bootstrapServers, topic, 2)
+    const transactionalId = uniqueName('tv1-up')
+    // metadataMaxAgeMs is also how long a reading of the finalized features stays fresh.
+    const producer = new Producer<string, string>({ bootstrapServers, transactionalId, metadataMaxAgeMs: 100 })
+    const admin = new TransactionsAdmin({ bootstrapServers })
+    const epoch = async () => (await admin.describeTransactions([transactionalId]))[0]!.producerEpoch
+    const commit = async (value: string) => {
+      producer.beginTransaction()
+      producer.send({ topic, partition: 0, value })
+      producer.send({ topic, partition: 1, value })
+      await producer.commitTransaction()
+      return epoch()
+    }
+    try {
+      await producer.initTransactions()
+      const e0 = await epoch()
+      expect(await commit('tv1')).toBe(e0) // TV1: EndTxn ≤ v4 keeps the epoch
+      const r = await javaTool(
+        kafka!,
+        JAVA_TOOLS.featureCommand,
+        ['--bootstrap-server', bootstrapServers, 'upgrade', '--feature', 'transaction.version=2'],
+        { timeoutMs: 120_000 },
+      )
+      expect(r.code, `${r.stdout}${r.stderr}`).toBe(0)
+      expect(await finalizedTransactionVersion(2)).toBe(2)
+      // The commit reads the features (stale): this transaction began TV1 and ends so, then the bump.
+      expect(await commit('switch')).toBe(e0 + 1)
+      // TV2 from now on: EndTxn v5 bumps the epoch at every commit.
+      expect(await commit('tv2')).toBe(e0 + 2)
+    } finally {
+      await producer.close()
+      await admin.close()
+    }
+    expect((await readAll(bootstrapServers, topic, 2, 'read_committed')).sort()).toEqual(
+      ['switch', 'switch', 'tv1', 'tv1', 'tv2', 'tv2'].sort(),
+    )
+  }, 240_000)
+
+  /** Polls ApiVersions until the finalized transaction.version is `level` (the change reaches the broker's cache shortly after the tool returns). */
+  async function finalizedTransactionVersion(level: number): Promise<number> {
+    const cluster = new Cluster(resolveCommonOptions({ bootstrapServers }))
+    try {
+      let seen = -1
+      for (let i = 0; i < 50 && seen !== level; i++) {
+        const res = await cluster.sendAny(Apis.ApiVersions, { clientSoftwareName: 't', clientSoftwareVersion: '0' })
+        seen = res.finalizedFeatures.find((f) => f.name === 'transaction.version')?.maxVersionLevel ?? 0
+        if (seen !== level) await new Promise((resolve) => setTimeout(resolve, 200))
+      }
+      return seen
+    } finally {
+      await cluster.close()
+    }
+  }
 })

@@ -3,7 +3,7 @@
 // retries, fencing and abortable errors (Java's TransactionManager rules, KIP-890, KIP-1050).
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '../../../src/error-codes.js'
-import { BrokerError } from '../../../src/errors.js'
+import { BrokerError, TimeoutError } from '../../../src/errors.js'
 import {
   IllegalStateError,
   ProducerFencedError,
@@ -12,6 +12,7 @@ import {
   TransactionFatalError,
 } from '../../../src/producer/transactions/errors.js'
 import { TransactionManager, type TxnRequest } from '../../../src/producer/transactions/transaction-manager.js'
+import { FakeClock } from '../consumer/fake-clock.js'
 
 const GROUP = { groupId: 'g', generationId: 7, memberId: 'm-1', groupInstanceId: null }
 
@@ -375,6 +376,75 @@ describe('TransactionManager (sans-IO)', () => {
     await r.promise
   })
 
+  it('maxBlockMs: a commit whose EndTxn is not answered times out and goes on; other calls are refused until the retried commit sees the outcome reached in the background', async () => {
+    const { tm, next, init } = setup(2)
+    await init()
+    const clock = new FakeClock(0)
+    tm.beginTransaction()
+    tm.maybeAddPartition('t', 0)
+    const r = tm.beginCommit(0, 0)
+    const end = next('EndTxn') // on the wire, unanswered
+    const wait = r.await(1000, clock, 'commitTransaction()')
+    await clock.advance(999)
+    expect(r.done).toBe(false)
+    await clock.advance(1)
+    await expect(wait).rejects.toThrow(TimeoutError)
+    await expect(wait).rejects.toThrow(/commitTransaction\(\) did not complete within maxBlockMs \(1000 ms\)/)
+    expect(tm.state).toBe('COMMITTING_TRANSACTION')
+    expect(() => tm.beginAbort(0)).toThrow(/previous call to commitTransaction\(\)/)
+    // The answer comes in the background: committed, but the application has not seen it yet.
+    tm.onResponse(end, ok({ producerId: 42n, producerEpoch: 4 }), 1500)
+    expect(tm.state).toBe('READY')
+    expect(() => tm.beginTransaction()).toThrow(IllegalStateError)
+    expect(() => tm.checkSend()).toThrow(IllegalStateError)
+    const retry = tm.beginCommit(2000, 0)
+    expect(retry).toBe(r)
+    await retry.await(1000, clock, 'commitTransaction()') // the outcome at once
+    tm.beginTransaction()
+    expect(tm.state).toBe('IN_TRANSACTION')
+  })
+
+  it('maxBlockMs: initTransactions times out while FindCoordinator keeps failing; the lookup goes on and a retried init waits for the same result', async () => {
+    const { tm, next, coordinator } = setup(2)
+    const clock = new FakeClock(0)
+    const r = tm.initTransactions(0)
+    const wait = r.await(500, clock, 'initTransactions()')
+    tm.onError(next('FindCoordinator', 0), new TimeoutError('FindCoordinator timed out'), 400)
+    await clock.advance(500)
+    await expect(wait).rejects.toThrow(TimeoutError)
+    expect(tm.state).toBe('INITIALIZING')
+    expect(tm.poll(450, 0).request).toBeUndefined() // backing off after the failed lookup
+    expect(tm.initTransactions(600)).toBe(r)
+    const again = r.await(500, clock, 'initTransactions()')
+    coordinator(600)
+    tm.onResponse(next('InitProducerId', 600), ok({ producerId: 9n, producerEpoch: 0 }), 600)
+    await again
+    expect(tm.state).toBe('READY')
+  })
+
+  it('maxBlockMs: an abortable EndTxn answer after a timed-out commit is thrown by the retried commit; abort is allowed after it', async () => {
+    const { tm, next, init } = setup(2)
+    await init()
+    const clock = new FakeClock(0)
+    tm.beginTransaction()
+    tm.maybeAddPartition('t', 0)
+    const r = tm.beginCommit(0, 0)
+    const end = next('EndTxn')
+    const wait = r.await(100, clock, 'commitTransaction()')
+    await clock.advance(100)
+    await expect(wait).rejects.toThrow(TimeoutError)
+    tm.onResponse(end, fail(ErrorCode.TRANSACTION_ABORTABLE), 200)
+    expect(tm.state).toBe('ABORTABLE_ERROR')
+    expect(() => tm.beginAbort(300)).toThrow(IllegalStateError) // the commit's outcome first
+    await expect(tm.beginCommit(300, 0).await(100, clock, 'commitTransaction()')).rejects.toThrow(
+      TransactionAbortableError,
+    )
+    const abort = tm.beginAbort(300, 0)
+    tm.onResponse(next('EndTxn', 300), ok({ producerId: 42n, producerEpoch: 5 }), 300)
+    await abort.promise
+    expect(tm.state).toBe('READY')
+  })
+
   it('the transaction version switches only at a transaction boundary', async () => {
     const { tm, next, init } = setup(2)
     await init()
@@ -390,6 +460,84 @@ describe('TransactionManager (sans-IO)', () => {
     tm.beginTransaction()
     expect(tm.transactionVersion).toBe(1)
     expect(tm.maybeAddPartition('t', 0)).toBe(false) // TV1 now: AddPartitionsToTxn first
+  })
+
+  it('TV1 → TV2 (KIP-890): the transaction ends with EndTxn ≤ v4, then InitProducerId bumps the epoch before the first TV2 transaction', async () => {
+    const { tm, next, init, epochs } = setup(1)
+    await init()
+    tm.beginTransaction()
+    expect(tm.maybeAddPartition('t', 0)).toBe(false)
+    const add = next('AddPartitionsToTxn', 0, 1)
+    tm.setFinalizedTransactionVersion(2) // upgraded while the TV1 transaction is open
+    tm.onResponse(
+      add,
+      {
+        throttleTimeMs: 0,
+        resultsByTopicV3AndBelow: [{ name: 't', resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }] }],
+      } as never,
+      0,
+    )
+    expect(tm.maybeAddPartition('t', 0)).toBe(true)
+    const r = tm.beginCommit(0, 0)
+    const end = next('EndTxn')
+    expect(end.maxVersion).toBe(4) // the transaction ends in the version it began with
+    tm.onResponse(end, ok(), 0)
+    // Java's clientSideEpochBumpRequired: the commit completes with the epoch bump.
+    expect(tm.state).toBe('INITIALIZING')
+    expect(r.done).toBe(false)
+    const bump = next('InitProducerId')
+    expect(bump.body).toMatchObject({ transactionalId: 'tid', producerId: 42n, producerEpoch: 3 })
+    tm.onResponse(bump, ok({ producerId: 42n, producerEpoch: 4 }), 0)
+    await r.promise
+    expect(tm.state).toBe('READY')
+    expect(epochs).toEqual([
+      [42n, 3],
+      [42n, 4],
+    ])
+    // The next transaction is TV2: no AddPartitionsToTxn, EndTxn v5 (which bumps again).
+    tm.beginTransaction()
+    expect(tm.transactionVersion).toBe(2)
+    expect(tm.maybeAddPartition('t', 0)).toBe(true)
+    const r2 = tm.beginCommit(0, 0)
+    const end2 = next('EndTxn')
+    expect(end2.maxVersion).toBe(5)
+    expect(end2.body).toMatchObject({ producerEpoch: 4 })
+    tm.onResponse(end2, ok({ producerId: 42n, producerEpoch: 5 }), 0)
+    await r2.promise
+    expect(epochs.at(-1)).toEqual([42n, 5])
+  })
+
+  it('TV1 → TV2 noticed between transactions: the next transaction still runs TV1; a transaction nothing started ends with the bump alone', async () => {
+    const { tm, next, init, epochs } = setup(1)
+    await init()
+    tm.setFinalizedTransactionVersion(2)
+    tm.beginTransaction()
+    expect(tm.transactionVersion).toBe(1) // a version changes when a transaction ends (as Java)
+    const r = tm.beginAbort(0, 0) // nothing was sent: no EndTxn
+    const bump = next('InitProducerId')
+    expect(bump.body).toMatchObject({ producerId: 42n, producerEpoch: 3 })
+    tm.onResponse(bump, ok({ producerId: 42n, producerEpoch: 4 }), 0)
+    await r.promise
+    expect(epochs.at(-1)).toEqual([42n, 4])
+    expect(tm.transactionVersion).toBe(2)
+  })
+
+  it('TV2 → TV1 (a downgrade) switches at the end of the transaction without an epoch bump', async () => {
+    const { tm, next, init, epochs } = setup(2)
+    await init()
+    tm.beginTransaction()
+    tm.maybeAddPartition('t', 0)
+    tm.setFinalizedTransactionVersion(1)
+    const r = tm.beginCommit(0, 0)
+    tm.onResponse(next('EndTxn'), ok({ producerId: 42n, producerEpoch: 4 }), 0)
+    await r.promise
+    expect(tm.state).toBe('READY')
+    expect(tm.poll(0, 0).request).toBeUndefined() // no InitProducerId
+    expect(epochs).toEqual([
+      [42n, 3],
+      [42n, 4],
+    ])
+    expect(tm.transactionVersion).toBe(1)
   })
 
   it('TV1: a sequence gap (failed batch) bumps the epoch through InitProducerId after the abort (KIP-360)', async () => {
