@@ -1,8 +1,8 @@
 /**
  * The Java client, the reference: Kafka's own ProducerPerformance and ConsumerPerformance (from
  * the test kit's jars, through `kafka-wire/testing`), and drivers/java/BenchDriver.java for the
- * latency and group scenarios (compiled once per run against the same jars). Peak RSS is the
- * JVM's VmHWM, read from /proc while the tool runs.
+ * latency, group, slow-consume and transactional scenarios (compiled once per run against the
+ * same jars). Peak RSS is the JVM's VmHWM, read from /proc while the tool runs.
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -310,7 +310,7 @@ export class JavaClient {
     return dir
   }
 
-  /** latency and group scenarios through BenchDriver. */
+  /** latency, group, slow-consume and txn-produce scenarios through BenchDriver. */
   async driver(spec) {
     const dir = await this.#compile()
     const log4j = path.join(dir, 'log4j2.properties')
@@ -337,7 +337,10 @@ export class JavaClient {
       'groupProtocol',
     ]
     const skeys = ['durationMs', 'fetchMaxBytes', 'maxPartitionFetchBytes', 'maxPollRecords', 'pauseMs']
-    const args = [...keys, ...gkeys, ...skeys].filter((k) => spec[k] !== undefined).map((k) => `${k}=${spec[k]}`)
+    const tkeys = ['transactionalId', 'recordsPerTransaction', 'lingerMs', 'batchSize']
+    const args = [...keys, ...gkeys, ...skeys, ...(spec.kind === 'txn-produce' ? tkeys : [])]
+      .filter((k) => spec[k] !== undefined)
+      .map((k) => `${k}=${spec[k]}`)
     const child = spawnTracked(
       JAVA_HOME_BIN('java'),
       [

@@ -10,6 +10,9 @@
  *                                 [--no-build] [--dist other/dist/esm] [--cpu-prof dir [--prof-clients a,b]]
  *                                 [--size syncRecords=2000,groupMembers=10] [--batch-size 65536]
  *
+ * --records N sets the records of every throughput run, T1–T4 included (rounded up to whole
+ * transactions there; T3's full size is otherwise its own, see scenarios.mjs).
+ *
  * --dist benchmarks another build (e.g. of a clean checkout of HEAD) instead of ./dist/esm;
  * --dist-label says what it is, for the results.
  *
@@ -33,7 +36,15 @@ import { parseLine } from './drivers/harness.mjs'
 import { JavaClient, trackChild, watchRss } from './java-client.mjs'
 import { jsonValues } from './payloads.mjs'
 import { renderChart, renderMarkdown, renderRatiosText, spliceSection } from './report.mjs'
-import { GROUP_DEFAULTS, HEADLINE, METRICS, PRODUCER_DEFAULTS, SCENARIOS, SIZES } from './scenarios.mjs'
+import {
+  GROUP_DEFAULTS,
+  HEADLINE,
+  METRICS,
+  PRODUCER_DEFAULTS,
+  SCENARIOS,
+  SIZES,
+  transactionalRecords,
+} from './scenarios.mjs'
 
 const argv = process.argv.slice(2)
 const flag = (name) => argv.includes(name)
@@ -596,6 +607,21 @@ function specFor(sc, client, bootstrap, fresh) {
       idempotent: sc.idempotent,
       compression: sc.compression,
     })
+  } else if (sc.kind === 'txn-produce') {
+    Object.assign(spec, {
+      records: transactionalRecords(sc, sizes, {
+        mode,
+        recordsOption: option('--records') ? Number(option('--records')) : undefined,
+      }),
+      recordsPerTransaction: sc.recordsPerTransaction,
+      // A fresh transactional id per run: no run is fenced by, or waits for, another's state.
+      transactionalId: fresh(`txn-${sc.id}-${client}`),
+      valueSize: sc.valueSize,
+      valueKind: sc.valueKind,
+      acks: sc.acks,
+      idempotent: true,
+      compression: sc.compression,
+    })
   } else if (sc.kind === 'consume') {
     Object.assign(spec, { records: sizes.records, valueSize: sc.valueSize })
   } else if (sc.kind === 'latency') {
@@ -662,6 +688,7 @@ function brief(sc, m) {
     case 'produce':
     case 'consume':
     case 'share':
+    case 'txn-produce':
       return `${m.recordsPerSec} records/s, ${m.mbPerSec} MB/s${rss}`
     case 'latency':
       return `p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, p99.9 ${m.p999Ms} ms at ${m.achievedRate}/s`

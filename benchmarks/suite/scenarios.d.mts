@@ -1,7 +1,7 @@
 // Types of scenarios.mjs (for the TypeScript tests in test/unit/benchmarks).
 export interface Scenario {
   id: string
-  kind: 'produce' | 'consume' | 'latency' | 'group' | 'slow-consume' | 'share'
+  kind: 'produce' | 'consume' | 'latency' | 'group' | 'slow-consume' | 'share' | 'txn-produce'
   title: string
   [key: string]: unknown
 }
@@ -12,3 +12,8 @@ export const DERIVED: { id: string; title: string; from: string[] }[]
 export const SIZES: Record<'full' | 'smoke', Record<string, number>>
 export const HEADLINE: Record<string, { key: string; unit: string; better: 'higher' | 'lower' }>
 export const METRICS: Record<string, [string, string, 'higher' | 'lower'][]>
+export function transactionalRecords(
+  sc: Scenario,
+  sizes: Record<string, number>,
+  options?: { mode?: 'full' | 'smoke'; recordsOption?: number },
+): number

@@ -23,7 +23,7 @@ export const GROUP_DEFAULTS = {
 }
 
 /**
- * kind: produce | consume | latency | group | slow-consume | share. `metric` is the headline figure
+ * kind: produce | consume | latency | group | slow-consume | share | txn-produce. `metric` is the headline figure
  * of the scenario, `better` its direction.
  */
 export const SCENARIOS = [
@@ -119,6 +119,8 @@ export const SCENARIOS = [
   },
   // S1/S2: share groups (KIP-932, issue #21), see shareScenarios().
   ...shareScenarios(),
+  // T1–T4: transactional produce (issue #15), see transactionScenarios().
+  ...transactionScenarios(),
 ]
 
 function groupScenarios() {
@@ -169,6 +171,52 @@ function shareScenarios() {
     }
   }
   return out
+}
+
+/**
+ * T1–T4: transactional produce, acks all (transactions imply idempotence), linger 5 ms, no
+ * compression; begin, recordsPerTransaction records, commit, repeated; records/s from after
+ * initTransactions to the last commit. The issue's grid is 100 B and 1 KiB × transactions of 100,
+ * 1,000 and 10,000 records; four of its six cells cover both axes: the transaction size at 100 B
+ * (where the fixed cost of a transaction — coordinator round trips, markers — weighs most per
+ * byte) and the value size at 1,000 records per transaction. 1 KiB × 100 and × 10,000 add little
+ * (the per-transaction cost is already smaller per byte there) for 2 × 5 × 3 more runs.
+ *
+ * `fullRecords`: T3 writes 200,000 records in full runs (2,000 transactions) instead of
+ * sizes.records: a transaction of 100 records costs a few ms of round trips, and 1,000,000 such
+ * records would take minutes per client and repetition. A run is always at least two whole
+ * transactions (see recordsFor). Smoke runs only T1.
+ */
+function transactionScenarios() {
+  return [
+    ['T1', 100, 1000, {}],
+    ['T2', 1024, 1000, { smoke: false }],
+    ['T3', 100, 100, { smoke: false, fullRecords: 200_000 }],
+    ['T4', 100, 10_000, { smoke: false }],
+  ].map(([id, valueSize, recordsPerTransaction, extra]) => ({
+    id,
+    kind: 'txn-produce',
+    title: `transactional produce ${valueSize === 100 ? '100 B' : '1 KB'}, transactions of ${recordsPerTransaction.toLocaleString('en-US')} records (acks 'all', linger 5 ms)`,
+    valueSize,
+    valueKind: 'random',
+    recordsPerTransaction,
+    acks: 'all',
+    idempotent: true,
+    compression: 'none',
+    ...extra,
+  }))
+}
+
+/**
+ * The records of a transactional run: --records when given, else the scenario's fullRecords in
+ * full mode, else sizes.records — rounded up to whole transactions, at least two of them (so that
+ * every run has a transaction after the first, whose coordinator lookup and first AddPartitions
+ * are not the steady state).
+ */
+export function transactionalRecords(sc, sizes, { mode, recordsOption } = {}) {
+  const wanted = recordsOption ?? (mode === 'full' && sc.fullRecords ? sc.fullRecords : sizes.records)
+  const per = sc.recordsPerTransaction
+  return Math.max(2, Math.ceil(wanted / per)) * per
 }
 
 /** M1 is not run separately: it is the peak RSS of the P2 and C2 runs. */
@@ -222,6 +270,7 @@ export const HEADLINE = {
   group: { key: 'stabiliseMs', unit: 'ms', better: 'lower' },
   'slow-consume': { key: 'peakRssMb', unit: 'MB peak RSS', better: 'lower' },
   share: { key: 'recordsPerSec', unit: 'records/s', better: 'higher' },
+  'txn-produce': { key: 'recordsPerSec', unit: 'records/s', better: 'higher' },
 }
 
 /** Metrics reported per kind, in table order. */
@@ -254,6 +303,11 @@ export const METRICS = {
     ['records', 'records read', 'higher'],
   ],
   share: [
+    ['recordsPerSec', 'records/s', 'higher'],
+    ['mbPerSec', 'MB/s', 'higher'],
+    ['peakRssMb', 'peak RSS MB', 'lower'],
+  ],
+  'txn-produce': [
     ['recordsPerSec', 'records/s', 'higher'],
     ['mbPerSec', 'MB/s', 'higher'],
     ['peakRssMb', 'peak RSS MB', 'lower'],

@@ -12,6 +12,9 @@
  *   in one JVM), each with its own poll(100) loop, implicit acknowledgement, default options; the
  *   clock runs from subscribe() to the poll that brings the count to spec.records (the last
  *   poll's records are accepted after the clock, by commitSync(), as the Java tool does).
+ * - txn-produce (T1–T4): a Producer with transactionalId (acks all, idempotent, lingerMs and
+ *   batchSize as the P scenarios); initTransactions(), then beginTransaction(), one send() per
+ *   record of the transaction (not awaited one by one), commitTransaction() (which flushes), repeated.
  */
 import { appendFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
@@ -25,6 +28,7 @@ import {
   SlowReader,
   sleep,
   throughput,
+  transactionalSends,
   windowedSends,
 } from './harness.mjs'
 
@@ -76,6 +80,33 @@ async function produce(s) {
     failOnErrors(r)
     const lat = r.latencies.summary()
     return { ...throughput(s.records, s.records * s.valueSize, r.elapsedMs), sendP99Ms: lat.p99Ms }
+  } finally {
+    await producer.close()
+  }
+}
+
+async function txnProduce(s) {
+  const producer = new Producer(producerOptions(s, { transactionalId: s.transactionalId }))
+  const value = valueSource(s.valueKind, s.valueSize)
+  // Two shared handlers for every record (as windowedSends): a failed record also fails the commit.
+  let errors = 0
+  let firstError = null
+  const delivered = () => undefined
+  const failed = (err) => {
+    errors++
+    firstError ??= err
+  }
+  try {
+    await producer.initTransactions()
+    await producer.partitionsFor(s.topic)
+    const r = await transactionalSends(s.records, s.recordsPerTransaction, async (from, count) => {
+      producer.beginTransaction()
+      for (let i = from; i < from + count; i++)
+        producer.send({ topic: s.topic, value: value(i) }).then(delivered, failed)
+      await producer.commitTransaction()
+    })
+    failOnErrors({ errors, firstError })
+    return { ...throughput(s.records, s.records * s.valueSize, r.elapsedMs), transactions: r.transactions }
   } finally {
     await producer.close()
   }
@@ -281,6 +312,6 @@ async function checkGroupType(s) {
 }
 
 await runDriver(
-  { produce, consume, latency, group, 'slow-consume': slowConsume, share },
+  { produce, consume, latency, group, 'slow-consume': slowConsume, share, 'txn-produce': txnProduce },
   { client: 'kafka-wire', groupProtocols: ['classic', 'consumer'] },
 )

@@ -12,6 +12,10 @@
  * - slow-consume (M2): kafkajs has no assign(): a group of one member, subscribe fromBeginning;
  *   maxBytes (its fetch max bytes) and maxBytesPerPartition from the scenario; each batch is
  *   handed over in slices of maxPollRecords with the pause after each (it has no max poll records).
+ * - txn-produce (T1–T4): producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
+ *   per transaction: transaction(), sendBatch() of at most spec.sendBatchRecords records at a time,
+ *   one after another (one request in flight, as with idempotence), commit(). connect() (which
+ *   gets the producer id) is not timed.
  */
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
@@ -26,6 +30,7 @@ import {
   SlowReader,
   sleep,
   throughput,
+  transactionalSends,
 } from './harness.mjs'
 
 const spec = JSON.parse(process.argv[2] ?? '{}')
@@ -75,6 +80,38 @@ async function produce(s) {
     })
     failOnErrors(r)
     return throughput(s.records, s.records * s.valueSize, r.elapsedMs)
+  } finally {
+    await producer.disconnect()
+  }
+}
+
+async function txnProduce(s) {
+  const producer = kafka(s).producer({
+    transactionalId: s.transactionalId,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  })
+  const value = valueSource(s.valueKind, s.valueSize)
+  const compression = COMPRESSION[s.compression]
+  await producer.connect()
+  try {
+    const r = await transactionalSends(s.records, s.recordsPerTransaction, async (from, count) => {
+      const txn = await producer.transaction()
+      try {
+        for (let at = from; at < from + count; at += s.sendBatchRecords) {
+          const n = Math.min(s.sendBatchRecords, from + count - at)
+          const messages = new Array(n)
+          for (let k = 0; k < n; k++) messages[k] = { value: value(at + k) }
+          await txn.sendBatch({ topicMessages: [{ topic: s.topic, messages }], acks: -1, compression })
+        }
+      } catch (err) {
+        await txn.abort().catch(() => undefined)
+        throw err
+      }
+      await txn.commit()
+    })
+    return { ...throughput(s.records, s.records * s.valueSize, r.elapsedMs), transactions: r.transactions }
   } finally {
     await producer.disconnect()
   }
@@ -208,6 +245,6 @@ async function group(s) {
 }
 
 await runDriver(
-  { produce, consume, latency, group, 'slow-consume': slowConsume },
+  { produce, consume, latency, group, 'slow-consume': slowConsume, 'txn-produce': txnProduce },
   { client: layer ? 'kafka-wire-kafkajs' : 'kafkajs', version: kafkajsVersion },
 )

@@ -12,6 +12,9 @@
  *   (its fetch max bytes) and maxBytesPerPartition from the scenario, its stream's highWaterMark
  *   left at its default; the application pauses the stream for the pause after every
  *   maxPollRecords records (it has no max poll records).
+ * - txn-produce (T1–T4): Producer({ idempotent: true, transactionalId, acks: -1 }); per
+ *   transaction: beginTransaction(), send({ messages }) on the transaction in batches of at most
+ *   spec.sendBatchRecords with spec.sendConcurrency outstanding (as its P3), commit().
  */
 import { readFileSync } from 'node:fs'
 import { valueSource } from '../payloads.mjs'
@@ -24,6 +27,7 @@ import {
   runDriver,
   SlowReader,
   throughput,
+  transactionalSends,
 } from './harness.mjs'
 
 const spec = JSON.parse(process.argv[2] ?? '{}')
@@ -50,6 +54,39 @@ async function produce(s) {
     })
     failOnErrors(r)
     return throughput(s.records, s.records * s.valueSize, r.elapsedMs)
+  } finally {
+    await producer.close()
+  }
+}
+
+async function txnProduce(s) {
+  const producer = new Producer({
+    ...base(s, 'bench-platformatic-txn'),
+    acks: -1,
+    idempotent: true,
+    transactionalId: s.transactionalId,
+    compression: s.compression,
+  })
+  const value = valueSource(s.valueKind, s.valueSize)
+  try {
+    // Its first beginTransaction() finds the coordinator and gets the producer id (Java's
+    // initTransactions()): once, untimed; cancel() drops that empty transaction locally.
+    await (await producer.beginTransaction()).cancel()
+    await producer.metadata({ topics: [s.topic] })
+    const r = await transactionalSends(s.records, s.recordsPerTransaction, async (from, count) => {
+      const tx = await producer.beginTransaction()
+      const sent = await batchedSends(count, s.sendBatchRecords, s.sendConcurrency, (at, n) => {
+        const messages = new Array(n)
+        for (let k = 0; k < n; k++) messages[k] = { topic: s.topic, value: value(from + at + k) }
+        return tx.send({ messages })
+      })
+      if (sent.errors > 0) {
+        await tx.abort().catch(() => undefined)
+        failOnErrors(sent)
+      }
+      await tx.commit()
+    })
+    return { ...throughput(s.records, s.records * s.valueSize, r.elapsedMs), transactions: r.transactions }
   } finally {
     await producer.close()
   }
@@ -178,6 +215,6 @@ async function group(s) {
 }
 
 await runDriver(
-  { produce, consume, latency, group, 'slow-consume': slowConsume },
+  { produce, consume, latency, group, 'slow-consume': slowConsume, 'txn-produce': txnProduce },
   { client: '@platformatic/kafka', version },
 )

@@ -2,7 +2,9 @@
 //   latency  — L1 (records at a fixed rate, producer and consumer in one JVM) and L2 (one record at
 //              a time, as EndToEndLatency), measured exactly as the Node drivers do;
 //   group    — G1 (N members stabilise; one leaves; the rest rebalance);
-//   slow-consume — M2 (assign() every partition of a backlog, poll, pause; the runner reads RSS).
+//   slow-consume — M2 (assign() every partition of a backlog, poll, pause; the runner reads RSS);
+//   txn-produce — T1–T4 (ProducerPerformance's transactional loop, but committing every
+//              recordsPerTransaction records where the tool commits every --transaction-duration-ms).
 // Run as a single-file source program with the kit's jars on the class path:
 //   java -cp '<libs>/*' BenchDriver.java kind=latency bootstrap=... topic=... key=value ...
 // Prints one line `@@bench {"type":"result","metrics":{...}}` (the Node drivers' protocol).
@@ -59,6 +61,9 @@ public class BenchDriver {
           break;
         case "slow-consume":
           metrics = slowConsume();
+          break;
+        case "txn-produce":
+          metrics = txnProduce();
           break;
         default:
           System.out.println("@@bench {\"type\":\"unsupported\",\"message\":\"" + arg("kind") + "\"}");
@@ -265,6 +270,65 @@ public class BenchDriver {
     }
     return String.format(Locale.ROOT, "\"records\":%d,\"seconds\":%.3f,\"recordsPerSec\":%.0f,\"mbRead\":%.1f",
         records, seconds, records / seconds, bytes / 1048576.0);
+  }
+
+  // ---- T1–T4 -------------------------------------------------------------------------------
+
+  /**
+   * Transactional produce: ProducerPerformance's loop with --transactional-id (initTransactions,
+   * then beginTransaction, send with a callback per record, commitTransaction) and the same
+   * producer settings as the suite's P scenarios, except that a transaction ends after
+   * recordsPerTransaction records instead of after --transaction-duration-ms: the other clients
+   * cut transactions by count, and a time cut would give each client transactions of another size.
+   * One value of random letters, reused for every record (the Node drivers' 'random' values).
+   * The clock starts after initTransactions() and stops when the last commit returns.
+   */
+  static String txnProduce() throws Exception {
+    String topic = arg("topic");
+    int records = intArg("records");
+    int perTxn = intArg("recordsPerTransaction");
+    int size = intArg("valueSize");
+    Properties pp = new Properties();
+    pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, arg("bootstrap"));
+    pp.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-java-txn");
+    pp.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, arg("transactionalId"));
+    pp.put(ProducerConfig.ACKS_CONFIG, "all");
+    pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    pp.put(ProducerConfig.LINGER_MS_CONFIG, arg("lingerMs"));
+    pp.put(ProducerConfig.BATCH_SIZE_CONFIG, arg("batchSize"));
+    pp.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+    pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    byte[] value = new byte[size];
+    SplittableRandom random = new SplittableRandom(0);
+    for (int j = 0; j < size; j++) value[j] = (byte) (random.nextInt(26) + 65);
+    java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicReference<Exception> firstError = new java.util.concurrent.atomic.AtomicReference<>();
+    Callback cb = (metadata, e) -> {
+      if (e != null) {
+        failed.incrementAndGet();
+        firstError.compareAndSet(null, e);
+      }
+    };
+    double seconds;
+    int transactions = 0;
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp)) {
+      producer.initTransactions();
+      producer.partitionsFor(topic);
+      long started = System.nanoTime();
+      for (int sent = 0; sent < records; ) {
+        producer.beginTransaction();
+        int end = Math.min(records, sent + perTxn);
+        for (; sent < end; sent++) producer.send(new ProducerRecord<>(topic, value), cb);
+        producer.commitTransaction();
+        transactions++;
+      }
+      seconds = (System.nanoTime() - started) / 1e9;
+    }
+    if (failed.get() > 0) throw new IllegalStateException(failed.get() + " records failed; first: " + firstError.get());
+    return String.format(Locale.ROOT,
+        "\"records\":%d,\"transactions\":%d,\"seconds\":%.3f,\"recordsPerSec\":%.0f,\"mbPerSec\":%.2f",
+        records, transactions, seconds, records / seconds, (double) records * size / 1048576.0 / seconds);
   }
 
   // ---- G1 ----------------------------------------------------------------------------------
