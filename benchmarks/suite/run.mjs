@@ -43,6 +43,8 @@ import {
   PRODUCER_DEFAULTS,
   SCENARIOS,
   SIZES,
+  TXN_RETRY_BACKOFF_MS,
+  transactionalOffsetsProblem,
   transactionalRecords,
 } from './scenarios.mjs'
 
@@ -550,6 +552,7 @@ async function main() {
               })
             }
             if (sc.kind === 'slow-consume') out.metrics = slowConsumeMemory(out.metrics)
+            if (sc.kind === 'txn-produce') await checkTransactionalRun(admin, spec)
             run.ok = true
             run.metrics = out.metrics
             if (out.info) run.info = out.info
@@ -614,6 +617,7 @@ function specFor(sc, client, bootstrap, fresh) {
         recordsOption: option('--records') ? Number(option('--records')) : undefined,
       }),
       recordsPerTransaction: sc.recordsPerTransaction,
+      retryBackoffMs: TXN_RETRY_BACKOFF_MS,
       // A fresh transactional id per run: no run is fenced by, or waits for, another's state.
       transactionalId: fresh(`txn-${sc.id}-${client}`),
       valueSize: sc.valueSize,
@@ -673,6 +677,35 @@ async function runJava(java, sc, spec, payloadFile) {
   if (sc.kind === 'share') return java.shareConsume(spec)
   if (sc.kind === 'latency' && sc.mode === 'sync') return java.endToEndLatency(spec)
   return java.driver(spec)
+}
+
+/**
+ * T1–T4: the topic's offsets must show every record in committed transactions (see
+ * transactionalOffsetsProblem). Untimed. Under TV2 the coordinator writes the commit markers
+ * after EndTxn returns, so the last stable offset may trail the high watermark for a moment.
+ */
+async function checkTransactionalRun(admin, spec) {
+  const queries = Array.from({ length: spec.partitions }, (_, partition) => ({
+    topic: spec.topic,
+    partition,
+    spec: 'latest',
+  }))
+  let problem = null
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const [hw, lso] = await Promise.all([
+      admin.listOffsets(queries),
+      admin.listOffsets(queries, { isolationLevel: 'read_committed' }),
+    ])
+    const offsets = hw.map((h) => ({
+      partition: h.partition,
+      highWatermark: Number(h.offset),
+      lastStable: Number(lso.find((l) => l.partition === h.partition)?.offset ?? -1),
+    }))
+    problem = transactionalOffsetsProblem(offsets, spec)
+    if (problem === null) return
+    await sleep(100)
+  }
+  throw new Error(`offsets after the run: ${problem}`)
 }
 
 /** M2's memory figures: the growth over the baseline; a run without a baseline is a failed run. */

@@ -7,6 +7,7 @@ export interface Scenario {
 }
 export const PRODUCER_DEFAULTS: Record<string, number>
 export const GROUP_DEFAULTS: Record<string, number>
+export const TXN_RETRY_BACKOFF_MS: number
 export const SCENARIOS: Scenario[]
 export const DERIVED: { id: string; title: string; from: string[] }[]
 export const SIZES: Record<'full' | 'smoke', Record<string, number>>
@@ -17,3 +18,7 @@ export function transactionalRecords(
   sizes: Record<string, number>,
   options?: { mode?: 'full' | 'smoke'; recordsOption?: number },
 ): number
+export function transactionalOffsetsProblem(
+  offsets: { partition: number; highWatermark: number; lastStable: number }[],
+  run: { records: number; recordsPerTransaction: number },
+): string | null

@@ -17,6 +17,16 @@ export const PRODUCER_DEFAULTS = {
   sendConcurrency: 5,
 }
 
+/**
+ * T1–T4: the retry backoff of kafkajs (retry.initialRetryTime) and @platformatic/kafka
+ * (retryDelay) transactional producers: Java's retry.backoff.ms default. Their defaults (300 ms
+ * and 1,000 ms) are waited out about every other transaction: a transaction's first send after a
+ * commit meets CONCURRENT_TRANSACTIONS while the coordinator still writes the previous one's
+ * markers. Java and kafka-wire retry that AddPartitionsToTxn after 20 ms (Java's
+ * ADD_PARTITIONS_RETRY_BACKOFF_MS), which neither of the two can be told to do.
+ */
+export const TXN_RETRY_BACKOFF_MS = 100
+
 export const GROUP_DEFAULTS = {
   sessionTimeoutMs: 45000,
   heartbeatIntervalMs: 3000,
@@ -217,6 +227,28 @@ export function transactionalRecords(sc, sizes, { mode, recordsOption } = {}) {
   const wanted = recordsOption ?? (mode === 'full' && sc.fullRecords ? sc.fullRecords : sizes.records)
   const per = sc.recordsPerTransaction
   return Math.max(2, Math.ceil(wanted / per)) * per
+}
+
+/**
+ * After a transactional run, the runner reads each partition's high watermark and last stable
+ * offset (untimed) and fails the run unless they say that every record was written in committed
+ * transactions: no transaction left open (last stable offset = high watermark everywhere), and
+ * offsets for every record plus one commit marker per partition and transaction — at least one
+ * partition and at most every partition per transaction. A client that wrote fewer records, or
+ * aborted and retried, or skipped commits fails. Returns null when the offsets agree, else why not.
+ * `offsets`: [{ partition, highWatermark, lastStable }] (numbers).
+ */
+export function transactionalOffsetsProblem(offsets, { records, recordsPerTransaction }) {
+  const open = offsets.filter((o) => o.lastStable !== o.highWatermark)
+  if (open.length > 0)
+    return `transaction left open: last stable offset below the high watermark on partition(s) ${open.map((o) => o.partition).join(', ')}`
+  const transactions = Math.ceil(records / recordsPerTransaction)
+  const total = offsets.reduce((sum, o) => sum + o.highWatermark, 0)
+  const min = records + transactions
+  const max = records + transactions * offsets.length
+  if (total < min || total > max)
+    return `${total} offsets written; ${records} records in ${transactions} committed transactions make ${min}–${max} (records + one marker per partition and transaction)`
+  return null
 }
 
 /** M1 is not run separately: it is the peak RSS of the P2 and C2 runs. */

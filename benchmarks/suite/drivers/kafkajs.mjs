@@ -15,7 +15,8 @@
  * - txn-produce (T1–T4): producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
  *   per transaction: transaction(), sendBatch() of at most spec.sendBatchRecords records at a time,
  *   one after another (one request in flight, as with idempotence), commit(). connect() (which
- *   gets the producer id) is not timed.
+ *   gets the producer id) is not timed. retry.initialRetryTime is spec.retryBackoffMs (100 ms, Java's
+ *   retry.backoff.ms) instead of 300 ms: see TXN_RETRY_BACKOFF_MS in scenarios.mjs.
  */
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
@@ -91,6 +92,7 @@ async function txnProduce(s) {
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
+    retry: { initialRetryTime: s.retryBackoffMs },
   })
   const value = valueSource(s.valueKind, s.valueSize)
   const compression = COMPRESSION[s.compression]

@@ -14,7 +14,9 @@
  *   maxPollRecords records (it has no max poll records).
  * - txn-produce (T1–T4): Producer({ idempotent: true, transactionalId, acks: -1 }); per
  *   transaction: beginTransaction(), send({ messages }) on the transaction in batches of at most
- *   spec.sendBatchRecords with spec.sendConcurrency outstanding (as its P3), commit().
+ *   spec.sendBatchRecords with spec.sendConcurrency outstanding (as its P3), commit(). retryDelay
+ *   is spec.retryBackoffMs (100 ms, Java's retry.backoff.ms) instead of 1,000 ms: see
+ *   TXN_RETRY_BACKOFF_MS in scenarios.mjs.
  */
 import { readFileSync } from 'node:fs'
 import { valueSource } from '../payloads.mjs'
@@ -66,6 +68,7 @@ async function txnProduce(s) {
     idempotent: true,
     transactionalId: s.transactionalId,
     compression: s.compression,
+    retryDelay: s.retryBackoffMs,
   })
   const value = valueSource(s.valueKind, s.valueSize)
   try {

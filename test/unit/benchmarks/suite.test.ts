@@ -30,7 +30,14 @@ import {
   SECTION_TITLE,
   spliceSection,
 } from '../../../benchmarks/suite/report.mjs'
-import { HEADLINE, METRICS, SCENARIOS, SIZES, transactionalRecords } from '../../../benchmarks/suite/scenarios.mjs'
+import {
+  HEADLINE,
+  METRICS,
+  SCENARIOS,
+  SIZES,
+  transactionalOffsetsProblem,
+  transactionalRecords,
+} from '../../../benchmarks/suite/scenarios.mjs'
 import { headlineRatios, median, type Run, ratio, summarize, summarizeRuns } from '../../../benchmarks/suite/stats.mjs'
 
 describe('median / summarize', () => {
@@ -463,6 +470,23 @@ describe('T1–T4: transactional produce (#15)', () => {
     ])
     expect(r.transactions).toBe(3)
     expect(r.elapsedMs).toBeGreaterThan(0)
+  })
+
+  it('accepts offsets of committed transactions only', () => {
+    const run = { records: 2000, recordsPerTransaction: 1000 }
+    const at = (hw: number[], lso = hw) =>
+      hw.map((h, partition) => ({ partition, highWatermark: h, lastStable: lso[partition]! }))
+    // 2,000 records, 2 transactions, each on 2 of 3 partitions: 2,000 + 4 markers.
+    expect(transactionalOffsetsProblem(at([1001, 1002, 1]), run)).toBeNull()
+    // Each on 1 partition (the fewest markers) and on all 3 (the most).
+    expect(transactionalOffsetsProblem(at([2002, 0, 0]), run)).toBeNull()
+    expect(transactionalOffsetsProblem(at([670, 668, 668]), run)).toBeNull()
+    expect(transactionalOffsetsProblem(at([1001, 1002, 1], [1001, 1000, 1]), run)).toMatch(
+      /transaction left open: .* partition\(s\) 1$/,
+    )
+    // Records missing, or an aborted attempt's records and markers on top.
+    expect(transactionalOffsetsProblem(at([1001, 999, 1]), run)).toMatch(/2001 offsets written; .* 2002–2006/)
+    expect(transactionalOffsetsProblem(at([2002, 1001, 1]), run)).toMatch(/3004 offsets written/)
   })
 
   it('renders the T rows and the ratio against the Java client', () => {
