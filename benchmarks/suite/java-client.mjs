@@ -310,7 +310,7 @@ export class JavaClient {
     return dir
   }
 
-  /** latency, group, slow-consume and txn-produce scenarios through BenchDriver. */
+  /** latency, group, slow-consume, txn-produce and txn-latency scenarios through BenchDriver. */
   async driver(spec) {
     const dir = await this.#compile()
     const log4j = path.join(dir, 'log4j2.properties')
@@ -337,8 +337,11 @@ export class JavaClient {
       'groupProtocol',
     ]
     const skeys = ['durationMs', 'fetchMaxBytes', 'maxPartitionFetchBytes', 'maxPollRecords', 'pauseMs']
-    const tkeys = ['transactionalId', 'recordsPerTransaction', 'lingerMs', 'batchSize']
-    const args = [...keys, ...gkeys, ...skeys, ...(spec.kind === 'txn-produce' ? tkeys : [])]
+    const tkeys = {
+      'txn-produce': ['transactionalId', 'recordsPerTransaction', 'lingerMs', 'batchSize'],
+      'txn-latency': ['transactionalId', 'outputTopic', 'readerGroupId'],
+    }
+    const args = [...keys, ...gkeys, ...skeys, ...(tkeys[spec.kind] ?? [])]
       .filter((k) => spec[k] !== undefined)
       .map((k) => `${k}=${spec[k]}`)
     const child = spawnTracked(
@@ -368,6 +371,8 @@ export class JavaClient {
     const msg = lines.map(parseLine).find((m) => m !== null)
     if (!msg) throw new Error(`BenchDriver gave no result (exit ${r.code ?? r.signal}): ${tail(r.stderr)}`)
     if (msg.type === 'error') throw new Error(msg.message)
+    if (msg.type === 'unsupported')
+      throw Object.assign(new Error(`BenchDriver: ${msg.message ?? ''} is not implemented`), { unsupported: true })
     if (msg.type !== 'result') throw new Error(`BenchDriver: ${msg.type} ${msg.message ?? ''}`)
     return { ...msg.metrics, peakRssMb: r.peakRssMb, ...(baseRssMb === undefined ? {} : { baseRssMb }) }
   }

@@ -478,7 +478,7 @@ async function main() {
       ])
     // The broker creates __consumer_offsets when the first group looks for its coordinator: done
     // here, so that no client's first timed consumer run includes it (131 ms on a fresh broker).
-    if (scenarios.some((s) => ['consume', 'slow-consume', 'group', 'latency'].includes(s.kind))) {
+    if (scenarios.some((s) => ['consume', 'slow-consume', 'group', 'latency', 'txn-latency'].includes(s.kind))) {
       const t0 = Date.now()
       await admin.listConsumerGroupOffsets('bench-warmup', null, { timeoutMs: 120000 })
       log(`group coordinator ready (${Date.now() - t0} ms)`)
@@ -518,7 +518,7 @@ async function main() {
         for (const client of order) {
           const spec = specFor(sc, client, cluster.bootstrapServers, fresh)
           const started = Date.now()
-          let topicToDelete = null
+          const topicsToDelete = []
           // The 1-minute load average before the run: the machine may be shared (noise indicator).
           const run = {
             scenario: sc.id,
@@ -534,8 +534,10 @@ async function main() {
               spec.topic = sources[sc.source]
               await shareFromEarliest(spec.groupId)
             } else {
-              await createTopic(spec.topic, spec.partitions)
-              topicToDelete = spec.topic
+              for (const topic of [spec.topic, spec.outputTopic].filter(Boolean)) {
+                await createTopic(topic, spec.partitions)
+                topicsToDelete.push(topic)
+              }
             }
             let out
             if (client === 'java') {
@@ -567,7 +569,7 @@ async function main() {
           run.wallMs = Date.now() - started
           results.runs.push(run)
           await save()
-          if (topicToDelete) await deleteTopic(topicToDelete)
+          for (const topic of topicsToDelete) await deleteTopic(topic)
           await sleep(smoke ? 200 : 1500)
         }
       }
@@ -625,6 +627,22 @@ function specFor(sc, client, bootstrap, fresh) {
       acks: sc.acks,
       idempotent: true,
       compression: sc.compression,
+    })
+  } else if (sc.kind === 'txn-latency') {
+    Object.assign(spec, {
+      mode: 'rate',
+      rate: sc.rate,
+      records: sizes.txnLatencyRecords,
+      warmupRecords: sizes.txnLatencyWarmupRecords,
+      valueSize: sc.valueSize,
+      acks: sc.acks,
+      idempotent: false,
+      compression: 'none',
+      lingerMs: 0,
+      // The copier: its consumer's group is spec.groupId; the reader of its output has its own.
+      outputTopic: fresh(`${sc.id}-${client}-out`),
+      transactionalId: fresh(`txn-${sc.id}-${client}`),
+      readerGroupId: fresh(`group-${sc.id}-${client}-reader`),
     })
   } else if (sc.kind === 'consume') {
     Object.assign(spec, { records: sizes.records, valueSize: sc.valueSize })
@@ -724,6 +742,7 @@ function brief(sc, m) {
     case 'txn-produce':
       return `${m.recordsPerSec} records/s, ${m.mbPerSec} MB/s${rss}`
     case 'latency':
+    case 'txn-latency':
       return `p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, p99.9 ${m.p999Ms} ms at ${m.achievedRate}/s`
     case 'group':
       return `stable after ${m.stabiliseMs} ms, rebalance after leave ${m.rebalanceMs} ms`

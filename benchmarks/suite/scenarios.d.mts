@@ -1,7 +1,7 @@
 // Types of scenarios.mjs (for the TypeScript tests in test/unit/benchmarks).
 export interface Scenario {
   id: string
-  kind: 'produce' | 'consume' | 'latency' | 'group' | 'slow-consume' | 'share' | 'txn-produce'
+  kind: 'produce' | 'consume' | 'latency' | 'group' | 'slow-consume' | 'share' | 'txn-produce' | 'txn-latency'
   title: string
   [key: string]: unknown
 }

@@ -33,7 +33,7 @@ export const GROUP_DEFAULTS = {
 }
 
 /**
- * kind: produce | consume | latency | group | slow-consume | share | txn-produce. `metric` is the headline figure
+ * kind: produce | consume | latency | group | slow-consume | share | txn-produce | txn-latency. `metric` is the headline figure
  * of the scenario, `better` its direction.
  */
 export const SCENARIOS = [
@@ -131,6 +131,24 @@ export const SCENARIOS = [
   ...shareScenarios(),
   // T1–T4: transactional produce (issue #15), see transactionScenarios().
   ...transactionScenarios(),
+  // L3 (issue #15): end-to-end latency through an exactly-once consume-transform-produce copier.
+  // One process: a producer (acks 1, linger 0) writes stamped 100 B records at `rate` to an input
+  // topic; a copier (a consumer, read_committed, and a transactional producer) copies each poll's
+  // records to an output topic in one transaction with the poll's offsets
+  // (sendOffsetsToTransaction); a read_committed consumer of the output takes the latency of each
+  // record from its stamp. 1,000 records/s, a tenth of L1's rate: the copier commits a transaction
+  // per poll, and the scenario is about latency, not about the copier keeping up (T3, transactions
+  // of 100 records, is the throughput side).
+  {
+    id: 'L3',
+    kind: 'txn-latency',
+    title:
+      'end-to-end latency through an exactly-once copier at 1,000 records/s (100 B; a transaction per poll, read_committed)',
+    rate: 1000,
+    valueSize: 100,
+    acks: 1,
+    smoke: false,
+  },
 ]
 
 function groupScenarios() {
@@ -273,6 +291,9 @@ export const SIZES = {
     slowPartitions: 500,
     slowRecords: 307_200,
     slowDurationMs: 25_000,
+    // L3: 35 s at 1,000 records/s, the first 5 s not counted.
+    txnLatencyRecords: 35_000,
+    txnLatencyWarmupRecords: 5_000,
   },
   smoke: {
     records: 2_000,
@@ -291,6 +312,8 @@ export const SIZES = {
     slowPartitions: 20,
     slowRecords: 16_384,
     slowDurationMs: 5_000,
+    txnLatencyRecords: 2_000,
+    txnLatencyWarmupRecords: 500,
   },
 }
 
@@ -303,6 +326,7 @@ export const HEADLINE = {
   'slow-consume': { key: 'peakRssMb', unit: 'MB peak RSS', better: 'lower' },
   share: { key: 'recordsPerSec', unit: 'records/s', better: 'higher' },
   'txn-produce': { key: 'recordsPerSec', unit: 'records/s', better: 'higher' },
+  'txn-latency': { key: 'p99Ms', unit: 'ms p99', better: 'lower' },
 }
 
 /** Metrics reported per kind, in table order. */
@@ -343,5 +367,12 @@ export const METRICS = {
     ['recordsPerSec', 'records/s', 'higher'],
     ['mbPerSec', 'MB/s', 'higher'],
     ['peakRssMb', 'peak RSS MB', 'lower'],
+  ],
+  // (The drivers also report `transactions`, the copier's commits over the whole run, in the results.)
+  'txn-latency': [
+    ['p50Ms', 'p50 ms', 'lower'],
+    ['p99Ms', 'p99 ms', 'lower'],
+    ['p999Ms', 'p99.9 ms', 'lower'],
+    ['achievedRate', 'records/s sent', 'higher'],
   ],
 }

@@ -489,6 +489,14 @@ describe('T1–T4: transactional produce (#15)', () => {
     expect(transactionalOffsetsProblem(at([2002, 1001, 1]), run)).toMatch(/3004 offsets written/)
   })
 
+  it('L3: latency through an exactly-once copier at 1,000 records/s, not in smoke runs', () => {
+    expect(byId('L3')).toMatchObject({ kind: 'txn-latency', rate: 1000, valueSize: 100, acks: 1, smoke: false })
+    expect(HEADLINE['txn-latency']).toEqual({ key: 'p99Ms', unit: 'ms p99', better: 'lower' })
+    expect(METRICS['txn-latency']?.map(([k]) => k)).toEqual(['p50Ms', 'p99Ms', 'p999Ms', 'achievedRate'])
+    for (const mode of ['full', 'smoke'] as const)
+      expect(SIZES[mode].txnLatencyWarmupRecords).toBeLessThan(SIZES[mode].txnLatencyRecords!)
+  })
+
   it('renders the T rows and the ratio against the Java client', () => {
     const runs: Run[] = [
       { scenario: 'T1', client: 'kafka-wire', rep: 1, ok: true, metrics: { recordsPerSec: 30000, mbPerSec: 2.86 } },
