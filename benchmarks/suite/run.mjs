@@ -11,7 +11,7 @@
  *                                 [--size syncRecords=2000,groupMembers=10] [--batch-size 65536]
  *
  * --records N sets the records of every throughput run, T1–T4 included (rounded up to whole
- * transactions there; T3's full size is otherwise its own, see scenarios.mjs).
+ * transactions there; without it each T scenario has its own full size, see scenarios.mjs).
  *
  * --dist benchmarks another build (e.g. of a clean checkout of HEAD) instead of ./dist/esm;
  * --dist-label says what it is, for the results.
