@@ -1,8 +1,8 @@
 /**
  * The Java client, the reference: Kafka's own ProducerPerformance and ConsumerPerformance (from
  * the test kit's jars, through `kafka-wire/testing`), and drivers/java/BenchDriver.java for the
- * latency and group scenarios (compiled once per run against the same jars). Peak RSS is the
- * JVM's VmHWM, read from /proc while the tool runs.
+ * latency, group, slow-consume and transactional scenarios (compiled once per run against the
+ * same jars). Peak RSS is the JVM's VmHWM, read from /proc while the tool runs.
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -310,7 +310,7 @@ export class JavaClient {
     return dir
   }
 
-  /** latency and group scenarios through BenchDriver. */
+  /** latency, group, slow-consume, txn-produce and txn-latency scenarios through BenchDriver. */
   async driver(spec) {
     const dir = await this.#compile()
     const log4j = path.join(dir, 'log4j2.properties')
@@ -337,7 +337,13 @@ export class JavaClient {
       'groupProtocol',
     ]
     const skeys = ['durationMs', 'fetchMaxBytes', 'maxPartitionFetchBytes', 'maxPollRecords', 'pauseMs']
-    const args = [...keys, ...gkeys, ...skeys].filter((k) => spec[k] !== undefined).map((k) => `${k}=${spec[k]}`)
+    const tkeys = {
+      'txn-produce': ['transactionalId', 'recordsPerTransaction', 'lingerMs', 'batchSize'],
+      'txn-latency': ['transactionalId', 'outputTopic', 'readerGroupId'],
+    }
+    const args = [...keys, ...gkeys, ...skeys, ...(tkeys[spec.kind] ?? [])]
+      .filter((k) => spec[k] !== undefined)
+      .map((k) => `${k}=${spec[k]}`)
     const child = spawnTracked(
       JAVA_HOME_BIN('java'),
       [
@@ -365,6 +371,8 @@ export class JavaClient {
     const msg = lines.map(parseLine).find((m) => m !== null)
     if (!msg) throw new Error(`BenchDriver gave no result (exit ${r.code ?? r.signal}): ${tail(r.stderr)}`)
     if (msg.type === 'error') throw new Error(msg.message)
+    if (msg.type === 'unsupported')
+      throw Object.assign(new Error(`BenchDriver: ${msg.message ?? ''} is not implemented`), { unsupported: true })
     if (msg.type !== 'result') throw new Error(`BenchDriver: ${msg.type} ${msg.message ?? ''}`)
     return { ...msg.metrics, peakRssMb: r.peakRssMb, ...(baseRssMb === undefined ? {} : { baseRssMb }) }
   }

@@ -208,7 +208,7 @@ export function renderChart(
 ) {
   const { summary } = summarizeRuns(results.runs)
   const clients = clientOrder(results).filter((c) => results.runs.some((r) => r.client === c))
-  const panels = scenarios.filter((s) => s.kind === 'produce' || s.kind === 'consume' || s.kind === 'share')
+  const panels = scenarios.filter((s) => ['produce', 'consume', 'share', 'txn-produce'].includes(s.kind))
   const width = 880
   const labelW = 230
   const valueW = 90

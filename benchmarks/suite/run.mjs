@@ -10,6 +10,9 @@
  *                                 [--no-build] [--dist other/dist/esm] [--cpu-prof dir [--prof-clients a,b]]
  *                                 [--size syncRecords=2000,groupMembers=10] [--batch-size 65536]
  *
+ * --records N sets the records of every throughput run, T1–T4 included (rounded up to whole
+ * transactions there; without it each T scenario has its own full size, see scenarios.mjs).
+ *
  * --dist benchmarks another build (e.g. of a clean checkout of HEAD) instead of ./dist/esm;
  * --dist-label says what it is, for the results.
  *
@@ -33,7 +36,17 @@ import { parseLine } from './drivers/harness.mjs'
 import { JavaClient, trackChild, watchRss } from './java-client.mjs'
 import { jsonValues } from './payloads.mjs'
 import { renderChart, renderMarkdown, renderRatiosText, spliceSection } from './report.mjs'
-import { GROUP_DEFAULTS, HEADLINE, METRICS, PRODUCER_DEFAULTS, SCENARIOS, SIZES } from './scenarios.mjs'
+import {
+  GROUP_DEFAULTS,
+  HEADLINE,
+  METRICS,
+  PRODUCER_DEFAULTS,
+  SCENARIOS,
+  SIZES,
+  TXN_RETRY_BACKOFF_MS,
+  transactionalOffsetsProblem,
+  transactionalRecords,
+} from './scenarios.mjs'
 
 const argv = process.argv.slice(2)
 const flag = (name) => argv.includes(name)
@@ -306,7 +319,7 @@ async function main() {
   const build = ensureBuild()
   await snapshotDist()
   const testing = await import(pathToFileURL(path.join(kwDist, 'testing', 'index.js')).href)
-  const { Admin } = await import(pathToFileURL(path.join(kwDist, 'index.js')).href)
+  const { Admin, Producer } = await import(pathToFileURL(path.join(kwDist, 'index.js')).href)
 
   const date = new Date().toISOString().slice(0, 10)
   const host = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_')
@@ -465,10 +478,29 @@ async function main() {
       ])
     // The broker creates __consumer_offsets when the first group looks for its coordinator: done
     // here, so that no client's first timed consumer run includes it (131 ms on a fresh broker).
-    if (scenarios.some((s) => ['consume', 'slow-consume', 'group', 'latency'].includes(s.kind))) {
+    if (scenarios.some((s) => ['consume', 'slow-consume', 'group', 'latency', 'txn-latency'].includes(s.kind))) {
       const t0 = Date.now()
       await admin.listConsumerGroupOffsets('bench-warmup', null, { timeoutMs: 120000 })
       log(`group coordinator ready (${Date.now() - t0} ms)`)
+    }
+
+    // Likewise __transaction_state, created when the first transactional id looks for its
+    // coordinator: one initTransactions() here, so that no client's first T or L3 run includes it.
+    if (scenarios.some((s) => s.kind === 'txn-produce' || s.kind === 'txn-latency')) {
+      const t0 = Date.now()
+      const warm = new Producer({
+        bootstrapServers: cluster.bootstrapServers,
+        clientId: 'bench-warmup',
+        transactionalId: fresh('txn-warmup'),
+      })
+      await warm
+        .initTransactions()
+        .then(
+          () => log(`transaction coordinator ready (${Date.now() - t0} ms)`),
+          (e) =>
+            log(`transaction coordinator warm-up failed (${e.message}); the first transactional run may include it`),
+        )
+        .finally(() => warm.close())
     }
 
     for (const [scIndex, sc] of scenarios.entries()) {
@@ -505,7 +537,7 @@ async function main() {
         for (const client of order) {
           const spec = specFor(sc, client, cluster.bootstrapServers, fresh)
           const started = Date.now()
-          let topicToDelete = null
+          const topicsToDelete = []
           // The 1-minute load average before the run: the machine may be shared (noise indicator).
           const run = {
             scenario: sc.id,
@@ -521,8 +553,10 @@ async function main() {
               spec.topic = sources[sc.source]
               await shareFromEarliest(spec.groupId)
             } else {
-              await createTopic(spec.topic, spec.partitions)
-              topicToDelete = spec.topic
+              for (const topic of [spec.topic, spec.outputTopic].filter(Boolean)) {
+                await createTopic(topic, spec.partitions)
+                topicsToDelete.push(topic)
+              }
             }
             let out
             if (client === 'java') {
@@ -539,6 +573,7 @@ async function main() {
               })
             }
             if (sc.kind === 'slow-consume') out.metrics = slowConsumeMemory(out.metrics)
+            if (sc.kind === 'txn-produce') await checkTransactionalRun(admin, spec)
             run.ok = true
             run.metrics = out.metrics
             if (out.info) run.info = out.info
@@ -553,7 +588,7 @@ async function main() {
           run.wallMs = Date.now() - started
           results.runs.push(run)
           await save()
-          if (topicToDelete) await deleteTopic(topicToDelete)
+          for (const topic of topicsToDelete) await deleteTopic(topic)
           await sleep(smoke ? 200 : 1500)
         }
       }
@@ -595,6 +630,38 @@ function specFor(sc, client, bootstrap, fresh) {
       acks: sc.acks,
       idempotent: sc.idempotent,
       compression: sc.compression,
+    })
+  } else if (sc.kind === 'txn-produce') {
+    Object.assign(spec, {
+      records: transactionalRecords(sc, sizes, {
+        mode,
+        recordsOption: option('--records') ? Number(option('--records')) : undefined,
+      }),
+      recordsPerTransaction: sc.recordsPerTransaction,
+      retryBackoffMs: TXN_RETRY_BACKOFF_MS,
+      // A fresh transactional id per run: no run is fenced by, or waits for, another's state.
+      transactionalId: fresh(`txn-${sc.id}-${client}`),
+      valueSize: sc.valueSize,
+      valueKind: sc.valueKind,
+      acks: sc.acks,
+      idempotent: true,
+      compression: sc.compression,
+    })
+  } else if (sc.kind === 'txn-latency') {
+    Object.assign(spec, {
+      mode: 'rate',
+      rate: sc.rate,
+      records: sizes.txnLatencyRecords,
+      warmupRecords: sizes.txnLatencyWarmupRecords,
+      valueSize: sc.valueSize,
+      acks: sc.acks,
+      idempotent: false,
+      compression: 'none',
+      lingerMs: 0,
+      // The copier: its consumer's group is spec.groupId; the reader of its output has its own.
+      outputTopic: fresh(`${sc.id}-${client}-out`),
+      transactionalId: fresh(`txn-${sc.id}-${client}`),
+      readerGroupId: fresh(`group-${sc.id}-${client}-reader`),
     })
   } else if (sc.kind === 'consume') {
     Object.assign(spec, { records: sizes.records, valueSize: sc.valueSize })
@@ -649,6 +716,35 @@ async function runJava(java, sc, spec, payloadFile) {
   return java.driver(spec)
 }
 
+/**
+ * T1–T4: the topic's offsets must show every record in committed transactions (see
+ * transactionalOffsetsProblem). Untimed. Under TV2 the coordinator writes the commit markers
+ * after EndTxn returns, so the last stable offset may trail the high watermark for a moment.
+ */
+async function checkTransactionalRun(admin, spec) {
+  const queries = Array.from({ length: spec.partitions }, (_, partition) => ({
+    topic: spec.topic,
+    partition,
+    spec: 'latest',
+  }))
+  let problem = null
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const [hw, lso] = await Promise.all([
+      admin.listOffsets(queries),
+      admin.listOffsets(queries, { isolationLevel: 'read_committed' }),
+    ])
+    const offsets = hw.map((h) => ({
+      partition: h.partition,
+      highWatermark: Number(h.offset),
+      lastStable: Number(lso.find((l) => l.partition === h.partition)?.offset ?? -1),
+    }))
+    problem = transactionalOffsetsProblem(offsets, spec)
+    if (problem === null) return
+    await sleep(100)
+  }
+  throw new Error(`offsets after the run: ${problem}`)
+}
+
 /** M2's memory figures: the growth over the baseline; a run without a baseline is a failed run. */
 function slowConsumeMemory(m) {
   if (typeof m.baseRssMb !== 'number' || typeof m.peakRssMb !== 'number' || m.peakRssMb === 0)
@@ -662,8 +758,10 @@ function brief(sc, m) {
     case 'produce':
     case 'consume':
     case 'share':
+    case 'txn-produce':
       return `${m.recordsPerSec} records/s, ${m.mbPerSec} MB/s${rss}`
     case 'latency':
+    case 'txn-latency':
       return `p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, p99.9 ${m.p999Ms} ms at ${m.achievedRate}/s`
     case 'group':
       return `stable after ${m.stabiliseMs} ms, rebalance after leave ${m.rebalanceMs} ms`

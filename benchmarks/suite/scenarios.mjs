@@ -17,13 +17,23 @@ export const PRODUCER_DEFAULTS = {
   sendConcurrency: 5,
 }
 
+/**
+ * T1–T4: the retry backoff of kafkajs (retry.initialRetryTime) and @platformatic/kafka
+ * (retryDelay) transactional producers: Java's retry.backoff.ms default. Their defaults (300 ms
+ * and 1,000 ms) are waited out about every other transaction: a transaction's first send after a
+ * commit meets CONCURRENT_TRANSACTIONS while the coordinator still writes the previous one's
+ * markers. Java and kafka-wire retry that AddPartitionsToTxn after 20 ms (Java's
+ * ADD_PARTITIONS_RETRY_BACKOFF_MS), which neither of the two can be told to do.
+ */
+export const TXN_RETRY_BACKOFF_MS = 100
+
 export const GROUP_DEFAULTS = {
   sessionTimeoutMs: 45000,
   heartbeatIntervalMs: 3000,
 }
 
 /**
- * kind: produce | consume | latency | group | slow-consume | share. `metric` is the headline figure
+ * kind: produce | consume | latency | group | slow-consume | share | txn-produce | txn-latency. `metric` is the headline figure
  * of the scenario, `better` its direction.
  */
 export const SCENARIOS = [
@@ -119,6 +129,26 @@ export const SCENARIOS = [
   },
   // S1/S2: share groups (KIP-932, issue #21), see shareScenarios().
   ...shareScenarios(),
+  // T1–T4: transactional produce (issue #15), see transactionScenarios().
+  ...transactionScenarios(),
+  // L3 (issue #15): end-to-end latency through an exactly-once consume-transform-produce copier.
+  // One process: a producer (acks 1, linger 0) writes stamped 100 B records at `rate` to an input
+  // topic; a copier (a consumer, read_committed, and a transactional producer) copies each poll's
+  // records to an output topic in one transaction with the poll's offsets
+  // (sendOffsetsToTransaction); a read_committed consumer of the output takes the latency of each
+  // record from its stamp. 1,000 records/s, a tenth of L1's rate: the copier commits a transaction
+  // per poll, and the scenario is about latency, not about the copier keeping up (T3, transactions
+  // of 100 records, is the throughput side).
+  {
+    id: 'L3',
+    kind: 'txn-latency',
+    title:
+      'end-to-end latency through an exactly-once copier at 1,000 records/s (100 B; a transaction per poll, read_committed)',
+    rate: 1000,
+    valueSize: 100,
+    acks: 1,
+    smoke: false,
+  },
 ]
 
 function groupScenarios() {
@@ -171,6 +201,76 @@ function shareScenarios() {
   return out
 }
 
+/**
+ * T1–T4: transactional produce, acks all (transactions imply idempotence), linger 5 ms, no
+ * compression; begin, recordsPerTransaction records, commit, repeated; records/s from after
+ * initTransactions to the last commit. The issue's grid is 100 B and 1 KiB × transactions of 100,
+ * 1,000 and 10,000 records; four of its six cells cover both axes: the transaction size at 100 B
+ * (where the fixed cost of a transaction — coordinator round trips, markers — weighs most per
+ * byte) and the value size at 1,000 records per transaction. 1 KiB × 100 and × 10,000 add little
+ * (the per-transaction cost is already smaller per byte there) for 2 × 5 × 3 more runs.
+ *
+ * `fullRecords`, the records of a full-size run, per scenario rather than sizes.records
+ * (1,000,000): at least 100 transactions each, and a minute or two for the slowest client instead
+ * of several (kafkajs, one request in flight, wrote ~9,000 records/s in T1 on the loaded 2-core VM):
+ * T1 500,000 (500 transactions), T2 250,000 (250 MiB, 250 transactions), T3 200,000 (2,000
+ * transactions of 100), T4 1,000,000 (100 transactions of 10,000). A run is always at least two
+ * whole transactions (see transactionalRecords). Smoke runs only T1 (2 transactions of 1,000).
+ */
+function transactionScenarios() {
+  return [
+    ['T1', 100, 1000, { fullRecords: 500_000 }],
+    ['T2', 1024, 1000, { fullRecords: 250_000, smoke: false }],
+    ['T3', 100, 100, { fullRecords: 200_000, smoke: false }],
+    ['T4', 100, 10_000, { fullRecords: 1_000_000, smoke: false }],
+  ].map(([id, valueSize, recordsPerTransaction, extra]) => ({
+    id,
+    kind: 'txn-produce',
+    title: `transactional produce ${valueSize === 100 ? '100 B' : '1 KB'}, transactions of ${recordsPerTransaction.toLocaleString('en-US')} records (acks 'all', linger 5 ms)`,
+    valueSize,
+    valueKind: 'random',
+    recordsPerTransaction,
+    acks: 'all',
+    idempotent: true,
+    compression: 'none',
+    ...extra,
+  }))
+}
+
+/**
+ * The records of a transactional run: --records when given, else the scenario's fullRecords in
+ * full mode, else sizes.records — rounded up to whole transactions, at least two of them (so that
+ * every run has a transaction after the first, whose coordinator lookup and first AddPartitions
+ * are not the steady state).
+ */
+export function transactionalRecords(sc, sizes, { mode, recordsOption } = {}) {
+  const wanted = recordsOption ?? (mode === 'full' && sc.fullRecords ? sc.fullRecords : sizes.records)
+  const per = sc.recordsPerTransaction
+  return Math.max(2, Math.ceil(wanted / per)) * per
+}
+
+/**
+ * After a transactional run, the runner reads each partition's high watermark and last stable
+ * offset (untimed) and fails the run unless they say that every record was written in committed
+ * transactions: no transaction left open (last stable offset = high watermark everywhere), and
+ * offsets for every record plus one commit marker per partition and transaction — at least one
+ * partition and at most every partition per transaction. A client that wrote fewer records, or
+ * aborted and retried, or skipped commits fails. Returns null when the offsets agree, else why not.
+ * `offsets`: [{ partition, highWatermark, lastStable }] (numbers).
+ */
+export function transactionalOffsetsProblem(offsets, { records, recordsPerTransaction }) {
+  const open = offsets.filter((o) => o.lastStable !== o.highWatermark)
+  if (open.length > 0)
+    return `transaction left open: last stable offset below the high watermark on partition(s) ${open.map((o) => o.partition).join(', ')}`
+  const transactions = Math.ceil(records / recordsPerTransaction)
+  const total = offsets.reduce((sum, o) => sum + o.highWatermark, 0)
+  const min = records + transactions
+  const max = records + transactions * offsets.length
+  if (total < min || total > max)
+    return `${total} offsets written; ${records} records in ${transactions} committed transactions make ${min}–${max} (records + one marker per partition and transaction)`
+  return null
+}
+
 /** M1 is not run separately: it is the peak RSS of the P2 and C2 runs. */
 export const DERIVED = [{ id: 'M1', title: 'peak RSS during P2 and C2', from: ['P2', 'C2'] }]
 
@@ -193,6 +293,9 @@ export const SIZES = {
     slowPartitions: 500,
     slowRecords: 307_200,
     slowDurationMs: 25_000,
+    // L3: 35 s at 1,000 records/s, the first 5 s not counted.
+    txnLatencyRecords: 35_000,
+    txnLatencyWarmupRecords: 5_000,
   },
   smoke: {
     records: 2_000,
@@ -211,6 +314,8 @@ export const SIZES = {
     slowPartitions: 20,
     slowRecords: 16_384,
     slowDurationMs: 5_000,
+    txnLatencyRecords: 2_000,
+    txnLatencyWarmupRecords: 500,
   },
 }
 
@@ -222,6 +327,8 @@ export const HEADLINE = {
   group: { key: 'stabiliseMs', unit: 'ms', better: 'lower' },
   'slow-consume': { key: 'peakRssMb', unit: 'MB peak RSS', better: 'lower' },
   share: { key: 'recordsPerSec', unit: 'records/s', better: 'higher' },
+  'txn-produce': { key: 'recordsPerSec', unit: 'records/s', better: 'higher' },
+  'txn-latency': { key: 'p99Ms', unit: 'ms p99', better: 'lower' },
 }
 
 /** Metrics reported per kind, in table order. */
@@ -257,5 +364,17 @@ export const METRICS = {
     ['recordsPerSec', 'records/s', 'higher'],
     ['mbPerSec', 'MB/s', 'higher'],
     ['peakRssMb', 'peak RSS MB', 'lower'],
+  ],
+  'txn-produce': [
+    ['recordsPerSec', 'records/s', 'higher'],
+    ['mbPerSec', 'MB/s', 'higher'],
+    ['peakRssMb', 'peak RSS MB', 'lower'],
+  ],
+  // (The drivers also report `transactions`, the copier's commits over the whole run, in the results.)
+  'txn-latency': [
+    ['p50Ms', 'p50 ms', 'lower'],
+    ['p99Ms', 'p99 ms', 'lower'],
+    ['p999Ms', 'p99.9 ms', 'lower'],
+    ['achievedRate', 'records/s sent', 'higher'],
   ],
 }

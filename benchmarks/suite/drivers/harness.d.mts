@@ -51,3 +51,8 @@ export class SlowReader {
   done(): boolean
   metrics(): { records: number; seconds: number; recordsPerSec: number; mbRead: number }
 }
+export function transactionalSends(
+  total: number,
+  perTransaction: number,
+  runTransaction: (from: number, count: number) => Promise<unknown>,
+): Promise<{ elapsedMs: number; transactions: number }>

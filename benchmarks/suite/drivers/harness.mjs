@@ -482,6 +482,23 @@ export async function batchedSends(total, batchRecords, concurrency, sendBatch) 
   return { elapsedMs: performance.now() - started, errors, firstError }
 }
 
+/**
+ * Transactional producing (T1–T4), as ProducerPerformance's transactional loop: one transaction
+ * after another (begin, its records, commit), never two open at once. `runTransaction(from,
+ * count)` runs one whole transaction of records from..from+count-1 and resolves when its commit
+ * has returned. The clock starts here, so the driver's initTransactions() (or connect()) is not
+ * timed, as the tool's clock starts after it. Resolves with { elapsedMs, transactions }.
+ */
+export async function transactionalSends(total, perTransaction, runTransaction) {
+  let transactions = 0
+  const started = performance.now()
+  for (let from = 0; from < total; from += perTransaction) {
+    await runTransaction(from, Math.min(perTransaction, total - from))
+    transactions++
+  }
+  return { elapsedMs: performance.now() - started, transactions }
+}
+
 export function failOnErrors(result, what = 'records') {
   if (result.errors > 0) {
     const m = result.firstError instanceof Error ? result.firstError.message : String(result.firstError)

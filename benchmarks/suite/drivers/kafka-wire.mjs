@@ -12,6 +12,14 @@
  *   in one JVM), each with its own poll(100) loop, implicit acknowledgement, default options; the
  *   clock runs from subscribe() to the poll that brings the count to spec.records (the last
  *   poll's records are accepted after the clock, by commitSync(), as the Java tool does).
+ * - txn-produce (T1–T4): a Producer with transactionalId (acks all, idempotent, lingerMs and
+ *   batchSize as the P scenarios); initTransactions(), then beginTransaction(), one send() per
+ *   record of the transaction (not awaited one by one), commitTransaction() (which flushes), repeated.
+ * - txn-latency (L3): a producer (linger 0) writes to the input topic at the rate; the copier, a
+ *   Consumer (read_committed, no auto-commit) and a transactional Producer, copies each poll's
+ *   records in one producer.transaction() with sendOffsetsToTransaction(nextOffsets(),
+ *   groupMetadata()), as examples/eos-copier.mjs; a read_committed Consumer of the output records
+ *   the latency. All in this process, so the stamp's clock is shared.
  */
 import { appendFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
@@ -25,6 +33,7 @@ import {
   SlowReader,
   sleep,
   throughput,
+  transactionalSends,
   windowedSends,
 } from './harness.mjs'
 
@@ -76,6 +85,33 @@ async function produce(s) {
     failOnErrors(r)
     const lat = r.latencies.summary()
     return { ...throughput(s.records, s.records * s.valueSize, r.elapsedMs), sendP99Ms: lat.p99Ms }
+  } finally {
+    await producer.close()
+  }
+}
+
+async function txnProduce(s) {
+  const producer = new Producer(producerOptions(s, { transactionalId: s.transactionalId }))
+  const value = valueSource(s.valueKind, s.valueSize)
+  // Two shared handlers for every record (as windowedSends): a failed record also fails the commit.
+  let errors = 0
+  let firstError = null
+  const delivered = () => undefined
+  const failed = (err) => {
+    errors++
+    firstError ??= err
+  }
+  try {
+    await producer.initTransactions()
+    await producer.partitionsFor(s.topic)
+    const r = await transactionalSends(s.records, s.recordsPerTransaction, async (from, count) => {
+      producer.beginTransaction()
+      for (let i = from; i < from + count; i++)
+        producer.send({ topic: s.topic, value: value(i) }).then(delivered, failed)
+      await producer.commitTransaction()
+    })
+    failOnErrors({ errors, firstError })
+    return { ...throughput(s.records, s.records * s.valueSize, r.elapsedMs), transactions: r.transactions }
   } finally {
     await producer.close()
   }
@@ -213,6 +249,75 @@ async function latency(s) {
   }
 }
 
+const ignore = () => undefined
+
+async function txnLatency(s) {
+  const run = new LatencyRun(s)
+  const consumer = (clientId, groupId) =>
+    new Consumer({
+      bootstrapServers: s.bootstrap,
+      clientId,
+      groupId,
+      autoOffsetReset: 'earliest',
+      enableAutoCommit: false,
+      isolationLevel: 'read_committed',
+      ...(logger ? { logger } : {}),
+    })
+  const input = consumer('bench-kafka-wire-copier', s.groupId)
+  const reader = consumer('bench-kafka-wire-reader', s.readerGroupId)
+  const copierProducer = new Producer(
+    producerOptions(s, { transactionalId: s.transactionalId, acks: 'all', enableIdempotence: true }),
+  )
+  const producer = new Producer(producerOptions(s))
+  let stop = false
+  let transactions = 0
+  await copierProducer.initTransactions()
+  input.subscribe([s.topic])
+  reader.subscribe([s.outputTopic])
+  while (input.assignment().length === 0 || reader.assignment().length === 0) {
+    await Promise.all([input.poll(100), reader.poll(100)])
+  }
+  await Promise.all([producer.partitionsFor(s.topic), copierProducer.partitionsFor(s.outputTopic)])
+  const copier = (async () => {
+    while (!stop) {
+      const records = await input.poll(100)
+      if (records.count === 0) continue
+      await copierProducer.transaction(async () => {
+        // A failed record fails the commit (transaction() then aborts and rethrows): its own
+        // promise needs no handling beyond not being an unhandled rejection.
+        for (const r of records) copierProducer.send({ topic: s.outputTopic, value: r.value }).catch(ignore)
+        await copierProducer.sendOffsetsToTransaction(records.nextOffsets(), input.groupMetadata())
+      })
+      transactions++
+    }
+  })()
+  const reading = (async () => {
+    while (!stop) {
+      for (const r of await reader.poll(100)) run.received(r.value)
+    }
+  })()
+  // A copier or reader that fails must fail the run, not leave the run waiting for records forever.
+  // (Both only end by themselves on an error: after `stop` this rejection is ignored.)
+  const failure = Promise.race([copier, reading]).then(() => {
+    throw new Error('the copier or the reader stopped')
+  })
+  failure.catch(() => undefined)
+  try {
+    const metrics = await Promise.race([
+      run.run((values) => Promise.all(values.map((value) => producer.send({ topic: s.topic, value })))),
+      failure,
+    ])
+    return { ...metrics, transactions }
+  } finally {
+    stop = true
+    await Promise.allSettled([copier, reading])
+    await producer.close()
+    await copierProducer.close()
+    await input.close()
+    await reader.close()
+  }
+}
+
 async function group(s) {
   const consumerProtocol = s.groupProtocol === 'consumer'
   return groupScenario(
@@ -281,6 +386,15 @@ async function checkGroupType(s) {
 }
 
 await runDriver(
-  { produce, consume, latency, group, 'slow-consume': slowConsume, share },
+  {
+    produce,
+    consume,
+    latency,
+    group,
+    'slow-consume': slowConsume,
+    share,
+    'txn-produce': txnProduce,
+    'txn-latency': txnLatency,
+  },
   { client: 'kafka-wire', groupProtocols: ['classic', 'consumer'] },
 )

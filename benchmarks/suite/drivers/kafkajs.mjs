@@ -12,6 +12,16 @@
  * - slow-consume (M2): kafkajs has no assign(): a group of one member, subscribe fromBeginning;
  *   maxBytes (its fetch max bytes) and maxBytesPerPartition from the scenario; each batch is
  *   handed over in slices of maxPollRecords with the pause after each (it has no max poll records).
+ * - txn-produce (T1–T4): producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
+ *   per transaction: transaction(), sendBatch() of at most spec.sendBatchRecords records at a time,
+ *   one after another (one request in flight, as with idempotence), commit(). connect() (which
+ *   gets the producer id) is not timed. retry.initialRetryTime is spec.retryBackoffMs (100 ms, Java's
+ *   retry.backoff.ms) instead of 300 ms: see TXN_RETRY_BACKOFF_MS in scenarios.mjs.
+ * - txn-latency (L3): the copier is consumer.run({ eachBatch }) with a transaction per batch (kafkajs
+ *   hands over one partition's batch at a time: its transactions are per partition, where the
+ *   other clients' are per poll of every partition): txn.send() of the batch, txn.sendOffsets() of
+ *   the batch's next offset, commit(); the reader is a second consumer (kafkajs reads committed
+ *   records by default). maxWaitTimeInMs 500 for both, as in L1.
  */
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
@@ -26,6 +36,7 @@ import {
   SlowReader,
   sleep,
   throughput,
+  transactionalSends,
 } from './harness.mjs'
 
 const spec = JSON.parse(process.argv[2] ?? '{}')
@@ -75,6 +86,39 @@ async function produce(s) {
     })
     failOnErrors(r)
     return throughput(s.records, s.records * s.valueSize, r.elapsedMs)
+  } finally {
+    await producer.disconnect()
+  }
+}
+
+async function txnProduce(s) {
+  const producer = kafka(s).producer({
+    transactionalId: s.transactionalId,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    retry: { initialRetryTime: s.retryBackoffMs },
+  })
+  const value = valueSource(s.valueKind, s.valueSize)
+  const compression = COMPRESSION[s.compression]
+  await producer.connect()
+  try {
+    const r = await transactionalSends(s.records, s.recordsPerTransaction, async (from, count) => {
+      const txn = await producer.transaction()
+      try {
+        for (let at = from; at < from + count; at += s.sendBatchRecords) {
+          const n = Math.min(s.sendBatchRecords, from + count - at)
+          const messages = new Array(n)
+          for (let k = 0; k < n; k++) messages[k] = { value: value(at + k) }
+          await txn.sendBatch({ topicMessages: [{ topic: s.topic, messages }], acks: -1, compression })
+        }
+      } catch (err) {
+        await txn.abort().catch(() => undefined)
+        throw err
+      }
+      await txn.commit()
+    })
+    return { ...throughput(s.records, s.records * s.valueSize, r.elapsedMs), transactions: r.transactions }
   } finally {
     await producer.disconnect()
   }
@@ -189,6 +233,85 @@ async function latency(s) {
   }
 }
 
+async function txnLatency(s) {
+  const run = new LatencyRun(s)
+  const k = kafka(s, 'bench-kafkajs-e2e')
+  const copierConsumer = k.consumer({ groupId: s.groupId, maxWaitTimeInMs: 500, allowAutoTopicCreation: false })
+  const reader = k.consumer({ groupId: s.readerGroupId, maxWaitTimeInMs: 500, allowAutoTopicCreation: false })
+  const copierProducer = k.producer({
+    transactionalId: s.transactionalId,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    retry: { initialRetryTime: s.retryBackoffMs },
+  })
+  const producer = k.producer({ allowAutoTopicCreation: false })
+  const joined = (c) => new Promise((resolve) => c.on(c.events.GROUP_JOIN, resolve))
+  const bothJoined = Promise.all([joined(copierConsumer), joined(reader)])
+  let transactions = 0
+  // A failing copier fails the run at once (kafkajs would restart the consumer and retry the batch).
+  let copierFailed
+  const failure = new Promise((_, reject) => (copierFailed = reject))
+  failure.catch(() => undefined)
+  await Promise.all([copierConsumer.connect(), reader.connect(), copierProducer.connect(), producer.connect()])
+  try {
+    await copierConsumer.subscribe({ topics: [s.topic], fromBeginning: true })
+    await reader.subscribe({ topics: [s.outputTopic], fromBeginning: true })
+    await copierConsumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        if (batch.messages.length === 0) return
+        const txn = await copierProducer.transaction()
+        try {
+          await txn.send({
+            topic: s.outputTopic,
+            acks: -1,
+            messages: batch.messages.map((m) => ({ value: m.value })),
+          })
+          await txn.sendOffsets({
+            consumerGroupId: s.groupId,
+            topics: [
+              {
+                topic: batch.topic,
+                partitions: [{ partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }],
+              },
+            ],
+          })
+          await txn.commit()
+          transactions++
+        } catch (err) {
+          copierFailed(err)
+          await txn.abort().catch(() => undefined)
+          throw err
+        }
+      },
+    })
+    await reader.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) run.received(m.value)
+      },
+    })
+    await bothJoined
+    const metrics = await Promise.race([
+      run.run((values) =>
+        producer.send({
+          topic: s.topic,
+          acks: s.acks === 'all' ? -1 : s.acks,
+          messages: values.map((value) => ({ value })),
+        }),
+      ),
+      failure,
+    ])
+    return { ...metrics, transactions }
+  } finally {
+    await producer.disconnect()
+    await copierConsumer.disconnect()
+    await copierProducer.disconnect()
+    await reader.disconnect()
+  }
+}
+
 async function group(s) {
   return groupScenario(s, (i, tracker) => {
     const consumer = groupConsumer(s, `bench-kafkajs-g${i}`)
@@ -208,6 +331,14 @@ async function group(s) {
 }
 
 await runDriver(
-  { produce, consume, latency, group, 'slow-consume': slowConsume },
+  {
+    produce,
+    consume,
+    latency,
+    group,
+    'slow-consume': slowConsume,
+    'txn-produce': txnProduce,
+    'txn-latency': txnLatency,
+  },
   { client: layer ? 'kafka-wire-kafkajs' : 'kafkajs', version: kafkajsVersion },
 )

@@ -12,6 +12,15 @@
  *   (its fetch max bytes) and maxBytesPerPartition from the scenario, its stream's highWaterMark
  *   left at its default; the application pauses the stream for the pause after every
  *   maxPollRecords records (it has no max poll records).
+ * - txn-produce (T1–T4): Producer({ idempotent: true, transactionalId, acks: -1 }); per
+ *   transaction: beginTransaction(), send({ messages }) on the transaction in batches of at most
+ *   spec.sendBatchRecords with spec.sendConcurrency outstanding (as its P3), commit(). retryDelay
+ *   is spec.retryBackoffMs (100 ms, Java's retry.backoff.ms) instead of 1,000 ms: see
+ *   TXN_RETRY_BACKOFF_MS in scenarios.mjs.
+ * - txn-latency (L3): its consumer is a stream of single messages, so the copier batches them itself:
+ *   everything that arrived since the previous transaction goes into the next one (the others' poll
+ *   semantics): beginTransaction(), send({ messages }), addConsumer(), addOffset() of the last
+ *   message of each partition, commit(). Copier and reader read committed records (its default).
  */
 import { readFileSync } from 'node:fs'
 import { valueSource } from '../payloads.mjs'
@@ -24,6 +33,7 @@ import {
   runDriver,
   SlowReader,
   throughput,
+  transactionalSends,
 } from './harness.mjs'
 
 const spec = JSON.parse(process.argv[2] ?? '{}')
@@ -50,6 +60,40 @@ async function produce(s) {
     })
     failOnErrors(r)
     return throughput(s.records, s.records * s.valueSize, r.elapsedMs)
+  } finally {
+    await producer.close()
+  }
+}
+
+async function txnProduce(s) {
+  const producer = new Producer({
+    ...base(s, 'bench-platformatic-txn'),
+    acks: -1,
+    idempotent: true,
+    transactionalId: s.transactionalId,
+    compression: s.compression,
+    retryDelay: s.retryBackoffMs,
+  })
+  const value = valueSource(s.valueKind, s.valueSize)
+  try {
+    // Its first beginTransaction() finds the coordinator and gets the producer id (Java's
+    // initTransactions()): once, untimed; cancel() drops that empty transaction locally.
+    await (await producer.beginTransaction()).cancel()
+    await producer.metadata({ topics: [s.topic] })
+    const r = await transactionalSends(s.records, s.recordsPerTransaction, async (from, count) => {
+      const tx = await producer.beginTransaction()
+      const sent = await batchedSends(count, s.sendBatchRecords, s.sendConcurrency, (at, n) => {
+        const messages = new Array(n)
+        for (let k = 0; k < n; k++) messages[k] = { topic: s.topic, value: value(from + at + k) }
+        return tx.send({ messages })
+      })
+      if (sent.errors > 0) {
+        await tx.abort().catch(() => undefined)
+        failOnErrors(sent)
+      }
+      await tx.commit()
+    })
+    return { ...throughput(s.records, s.records * s.valueSize, r.elapsedMs), transactions: r.transactions }
   } finally {
     await producer.close()
   }
@@ -155,6 +199,91 @@ async function latency(s) {
   }
 }
 
+async function txnLatency(s) {
+  const run = new LatencyRun(s)
+  const readCommitted = (clientId, groupId) =>
+    new Consumer({
+      ...base(s, clientId),
+      groupId,
+      sessionTimeout: s.sessionTimeoutMs,
+      heartbeatInterval: s.heartbeatIntervalMs,
+      maxWaitTime: 500,
+      maxBytesPerPartition: 1048576,
+    })
+  const input = readCommitted('bench-platformatic-copier', s.groupId)
+  const reader = readCommitted('bench-platformatic-reader', s.readerGroupId)
+  const copierProducer = new Producer({
+    ...base(s, 'bench-platformatic-copier'),
+    acks: -1,
+    idempotent: true,
+    transactionalId: s.transactionalId,
+    retryDelay: s.retryBackoffMs,
+  })
+  const producer = new Producer({ ...base(s, 'bench-platformatic-e2e'), acks: ACKS[s.acks], idempotent: false })
+  const joined = (c) => new Promise((resolve) => c.once('consumer:group:join', resolve))
+  const bothJoined = Promise.all([joined(input), joined(reader)])
+  let pending = []
+  let arrived = null
+  let stop = false
+  let transactions = 0
+  const inStream = await input.consume(streamOptions(s))
+  const outStream = await reader.consume({ ...streamOptions(s), topics: [s.outputTopic] })
+  inStream.on('data', (m) => {
+    pending.push(m)
+    arrived?.()
+  })
+  outStream.on('data', (m) => run.received(m.value))
+  const copier = (async () => {
+    while (!stop) {
+      if (pending.length === 0) {
+        await new Promise((resolve) => {
+          arrived = resolve
+          setTimeout(resolve, 100)
+        })
+        arrived = null
+        continue
+      }
+      const batch = pending
+      pending = []
+      const tx = await copierProducer.beginTransaction()
+      try {
+        await tx.send({ messages: batch.map((m) => ({ topic: s.outputTopic, value: m.value })) })
+        await tx.addConsumer(input)
+        const last = new Map()
+        for (const m of batch) last.set(`${m.topic}:${m.partition}`, m)
+        for (const m of last.values()) await tx.addOffset(m)
+        await tx.commit()
+        transactions++
+      } catch (err) {
+        await tx.abort().catch(() => undefined)
+        throw err
+      }
+    }
+  })()
+  // A failing copier fails the run at once; after `stop` this rejection is ignored.
+  const failure = copier.then(() => {
+    throw new Error('the copier stopped')
+  })
+  failure.catch(() => undefined)
+  try {
+    await bothJoined
+    const metrics = await Promise.race([
+      run.run((values) => producer.send({ messages: values.map((value) => ({ topic: s.topic, value })) })),
+      failure,
+    ])
+    return { ...metrics, transactions }
+  } finally {
+    stop = true
+    await copier.catch(() => undefined)
+    await inStream.close()
+    await outStream.close()
+    await producer.close()
+    await copierProducer.close()
+    await input.close(true)
+    await reader.close(true)
+  }
+}
+
 async function group(s) {
   return groupScenario(s, (i, tracker) => {
     const c = consumer(s, `bench-platformatic-g${i}`)
@@ -178,6 +307,14 @@ async function group(s) {
 }
 
 await runDriver(
-  { produce, consume, latency, group, 'slow-consume': slowConsume },
+  {
+    produce,
+    consume,
+    latency,
+    group,
+    'slow-consume': slowConsume,
+    'txn-produce': txnProduce,
+    'txn-latency': txnLatency,
+  },
   { client: '@platformatic/kafka', version },
 )

@@ -10,6 +10,7 @@ import {
   seqOf,
   stampedValue,
   throughput,
+  transactionalSends,
 } from '../../../benchmarks/suite/drivers/harness.mjs'
 import {
   parseConsumerPerformance,
@@ -29,7 +30,14 @@ import {
   SECTION_TITLE,
   spliceSection,
 } from '../../../benchmarks/suite/report.mjs'
-import { HEADLINE, METRICS, SCENARIOS, SIZES } from '../../../benchmarks/suite/scenarios.mjs'
+import {
+  HEADLINE,
+  METRICS,
+  SCENARIOS,
+  SIZES,
+  transactionalOffsetsProblem,
+  transactionalRecords,
+} from '../../../benchmarks/suite/scenarios.mjs'
 import { headlineRatios, median, type Run, ratio, summarize, summarizeRuns } from '../../../benchmarks/suite/stats.mjs'
 
 describe('median / summarize', () => {
@@ -416,5 +424,92 @@ describe('M2: the memory of a slow consumer (#24)', () => {
     await new Promise((resolve) => setTimeout(resolve, 40))
     expect(r.done()).toBe(true)
     expect(r.metrics()).toMatchObject({ records: 200, mbRead: 0.2 })
+  })
+})
+
+describe('T1–T4: transactional produce (#15)', () => {
+  const byId = (id: string) => SCENARIOS.find((s) => s.id === id)!
+
+  it('covers 100 B × 100 / 1,000 / 10,000 records per transaction and 1 KB × 1,000; smoke runs only T1', () => {
+    const t = SCENARIOS.filter((s) => s.kind === 'txn-produce')
+    expect(t.map((s) => [s.id, s.valueSize, s.recordsPerTransaction, s.acks, s.idempotent, s.smoke ?? true])).toEqual([
+      ['T1', 100, 1000, 'all', true, true],
+      ['T2', 1024, 1000, 'all', true, false],
+      ['T3', 100, 100, 'all', true, false],
+      ['T4', 100, 10_000, 'all', true, false],
+    ])
+    expect(HEADLINE['txn-produce']).toEqual({ key: 'recordsPerSec', unit: 'records/s', better: 'higher' })
+    expect(METRICS['txn-produce']?.map(([k]) => k)).toEqual(['recordsPerSec', 'mbPerSec', 'peakRssMb'])
+  })
+
+  it('runs whole transactions, at least two, of its own full size, --records winning', () => {
+    const full = { records: 1_000_000 }
+    const sizes = ['T1', 'T2', 'T3', 'T4'].map((id) => transactionalRecords(byId(id), full, { mode: 'full' }))
+    expect(sizes).toEqual([500_000, 250_000, 200_000, 1_000_000])
+    // At least 100 transactions each in full runs.
+    expect(['T1', 'T2', 'T3', 'T4'].map((id, i) => sizes[i]! / (byId(id).recordsPerTransaction as number))).toEqual([
+      500, 250, 2000, 100,
+    ])
+    expect(transactionalRecords(byId('T3'), { records: 2000 }, { mode: 'smoke' })).toBe(2000)
+    // Smoke's 2,000 records are less than two transactions of 10,000.
+    expect(transactionalRecords(byId('T4'), { records: 2000 }, { mode: 'smoke' })).toBe(20_000)
+    expect(transactionalRecords(byId('T1'), full, { mode: 'full', recordsOption: 2500 })).toBe(3000)
+    expect(transactionalRecords(byId('T3'), full, { mode: 'full', recordsOption: 50_000 })).toBe(50_000)
+  })
+
+  it('transactionalSends runs one transaction at a time, the last one short', async () => {
+    const calls: [number, number][] = []
+    let open = 0
+    const r = await transactionalSends(2500, 1000, async (from: number, count: number) => {
+      open++
+      expect(open).toBe(1)
+      await new Promise((resolve) => setTimeout(resolve, 1))
+      calls.push([from, count])
+      open--
+    })
+    expect(calls).toEqual([
+      [0, 1000],
+      [1000, 1000],
+      [2000, 500],
+    ])
+    expect(r.transactions).toBe(3)
+    expect(r.elapsedMs).toBeGreaterThan(0)
+  })
+
+  it('accepts offsets of committed transactions only', () => {
+    const run = { records: 2000, recordsPerTransaction: 1000 }
+    const at = (hw: number[], lso = hw) =>
+      hw.map((h, partition) => ({ partition, highWatermark: h, lastStable: lso[partition]! }))
+    // 2,000 records, 2 transactions, each on 2 of 3 partitions: 2,000 + 4 markers.
+    expect(transactionalOffsetsProblem(at([1001, 1002, 1]), run)).toBeNull()
+    // Each on 1 partition (the fewest markers) and on all 3 (the most).
+    expect(transactionalOffsetsProblem(at([2002, 0, 0]), run)).toBeNull()
+    expect(transactionalOffsetsProblem(at([670, 668, 668]), run)).toBeNull()
+    expect(transactionalOffsetsProblem(at([1001, 1002, 1], [1001, 1000, 1]), run)).toMatch(
+      /transaction left open: .* partition\(s\) 1$/,
+    )
+    // Records missing, or an aborted attempt's records and markers on top.
+    expect(transactionalOffsetsProblem(at([1001, 999, 1]), run)).toMatch(/2001 offsets written; .* 2002–2006/)
+    expect(transactionalOffsetsProblem(at([2002, 1001, 1]), run)).toMatch(/3004 offsets written/)
+  })
+
+  it('L3: latency through an exactly-once copier at 1,000 records/s, not in smoke runs', () => {
+    expect(byId('L3')).toMatchObject({ kind: 'txn-latency', rate: 1000, valueSize: 100, acks: 1, smoke: false })
+    expect(HEADLINE['txn-latency']).toEqual({ key: 'p99Ms', unit: 'ms p99', better: 'lower' })
+    expect(METRICS['txn-latency']?.map(([k]) => k)).toEqual(['p50Ms', 'p99Ms', 'p999Ms', 'achievedRate'])
+    for (const mode of ['full', 'smoke'] as const)
+      expect(SIZES[mode].txnLatencyWarmupRecords).toBeLessThan(SIZES[mode].txnLatencyRecords!)
+  })
+
+  it('renders the T rows and the ratio against the Java client', () => {
+    const runs: Run[] = [
+      { scenario: 'T1', client: 'kafka-wire', rep: 1, ok: true, metrics: { recordsPerSec: 30000, mbPerSec: 2.86 } },
+      { scenario: 'T1', client: 'java', rep: 1, ok: true, metrics: { recordsPerSec: 20000, mbPerSec: 1.91 } },
+    ]
+    const opts = { scenarios: [byId('T1')], metrics: METRICS, headline: HEADLINE }
+    const md = renderMarkdown({ meta: { clients: {} }, runs }, opts)
+    expect(md).toContain('| **T1** records/s | 30.0k | 20.0k |')
+    expect(md).toMatch(/\| T1 \| recordsPerSec \| 1\.50× \|/)
+    expect(renderChart({ meta: {}, runs }, opts)).toContain('T1 — transactional produce 100 B')
   })
 })

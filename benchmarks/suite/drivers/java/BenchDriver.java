@@ -2,7 +2,10 @@
 //   latency  — L1 (records at a fixed rate, producer and consumer in one JVM) and L2 (one record at
 //              a time, as EndToEndLatency), measured exactly as the Node drivers do;
 //   group    — G1 (N members stabilise; one leaves; the rest rebalance);
-//   slow-consume — M2 (assign() every partition of a backlog, poll, pause; the runner reads RSS).
+//   slow-consume — M2 (assign() every partition of a backlog, poll, pause; the runner reads RSS);
+//   txn-produce — T1–T4 (ProducerPerformance's transactional loop, but committing every
+//              recordsPerTransaction records where the tool commits every --transaction-duration-ms);
+//   txn-latency — L3 (records at a fixed rate through an exactly-once copier, read_committed).
 // Run as a single-file source program with the kit's jars on the class path:
 //   java -cp '<libs>/*' BenchDriver.java kind=latency bootstrap=... topic=... key=value ...
 // Prints one line `@@bench {"type":"result","metrics":{...}}` (the Node drivers' protocol).
@@ -59,6 +62,12 @@ public class BenchDriver {
           break;
         case "slow-consume":
           metrics = slowConsume();
+          break;
+        case "txn-produce":
+          metrics = txnProduce();
+          break;
+        case "txn-latency":
+          metrics = txnLatency();
           break;
         default:
           System.out.println("@@bench {\"type\":\"unsupported\",\"message\":\"" + arg("kind") + "\"}");
@@ -265,6 +274,189 @@ public class BenchDriver {
     }
     return String.format(Locale.ROOT, "\"records\":%d,\"seconds\":%.3f,\"recordsPerSec\":%.0f,\"mbRead\":%.1f",
         records, seconds, records / seconds, bytes / 1048576.0);
+  }
+
+  // ---- T1–T4 -------------------------------------------------------------------------------
+
+  /**
+   * Transactional produce: ProducerPerformance's loop with --transactional-id (initTransactions,
+   * then beginTransaction, send with a callback per record, commitTransaction) and the same
+   * producer settings as the suite's P scenarios, except that a transaction ends after
+   * recordsPerTransaction records instead of after --transaction-duration-ms: the other clients
+   * cut transactions by count, and a time cut would give each client transactions of another size.
+   * One value of random letters, reused for every record (the Node drivers' 'random' values).
+   * The clock starts after initTransactions() and stops when the last commit returns.
+   */
+  static String txnProduce() throws Exception {
+    String topic = arg("topic");
+    int records = intArg("records");
+    int perTxn = intArg("recordsPerTransaction");
+    int size = intArg("valueSize");
+    Properties pp = new Properties();
+    pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, arg("bootstrap"));
+    pp.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-java-txn");
+    pp.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, arg("transactionalId"));
+    pp.put(ProducerConfig.ACKS_CONFIG, "all");
+    pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    pp.put(ProducerConfig.LINGER_MS_CONFIG, arg("lingerMs"));
+    pp.put(ProducerConfig.BATCH_SIZE_CONFIG, arg("batchSize"));
+    pp.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+    pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    byte[] value = new byte[size];
+    SplittableRandom random = new SplittableRandom(0);
+    for (int j = 0; j < size; j++) value[j] = (byte) (random.nextInt(26) + 65);
+    java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicReference<Exception> firstError = new java.util.concurrent.atomic.AtomicReference<>();
+    Callback cb = (metadata, e) -> {
+      if (e != null) {
+        failed.incrementAndGet();
+        firstError.compareAndSet(null, e);
+      }
+    };
+    double seconds;
+    int transactions = 0;
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp)) {
+      producer.initTransactions();
+      producer.partitionsFor(topic);
+      long started = System.nanoTime();
+      for (int sent = 0; sent < records; ) {
+        producer.beginTransaction();
+        int end = Math.min(records, sent + perTxn);
+        for (; sent < end; sent++) producer.send(new ProducerRecord<>(topic, value), cb);
+        producer.commitTransaction();
+        transactions++;
+      }
+      seconds = (System.nanoTime() - started) / 1e9;
+    }
+    if (failed.get() > 0) throw new IllegalStateException(failed.get() + " records failed; first: " + firstError.get());
+    return String.format(Locale.ROOT,
+        "\"records\":%d,\"transactions\":%d,\"seconds\":%.3f,\"recordsPerSec\":%.0f,\"mbPerSec\":%.2f",
+        records, transactions, seconds, records / seconds, (double) records * size / 1048576.0 / seconds);
+  }
+
+  // ---- L3 ----------------------------------------------------------------------------------
+
+  /**
+   * End-to-end latency through an exactly-once copier, as the Node drivers do it: a sender thread
+   * writes stamped records (acks, linger 0) at the rate to the input topic; a copier thread (a
+   * read_committed KafkaConsumer of group groupId and a transactional KafkaProducer) copies each
+   * poll's records in one transaction with the poll's offsets (sendOffsetsToTransaction with
+   * groupMetadata()); this thread reads the output with a read_committed consumer of group
+   * readerGroupId and records the latencies. Same JVM, so the stamp's clock (nanoTime) is shared.
+   */
+  static String txnLatency() throws Exception {
+    String topic = arg("topic");
+    String output = arg("outputTopic");
+    int records = intArg("records");
+    int warmup = intArg("warmupRecords");
+    int size = Math.max(12, intArg("valueSize"));
+    double rate = Double.parseDouble(arg("rate"));
+
+    Properties pp = new Properties();
+    pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, arg("bootstrap"));
+    pp.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-java-e2e");
+    pp.put(ProducerConfig.ACKS_CONFIG, arg("acks"));
+    pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+    pp.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    Properties tp = new Properties();
+    tp.putAll(pp);
+    tp.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-java-copier");
+    tp.put(ProducerConfig.ACKS_CONFIG, "all");
+    tp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    tp.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, arg("transactionalId"));
+    Properties cp = consumerProps("bench-java-copier");
+    cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    Properties rp = consumerProps("bench-java-reader");
+    rp.put(ConsumerConfig.GROUP_ID_CONFIG, arg("readerGroupId"));
+    rp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+
+    double[] samples = new double[records];
+    int[] counted = {0};
+    int[] received = {0};
+    int[] transactions = {0};
+    AtomicBoolean stop = new AtomicBoolean(false);
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.CountDownLatch copierReady = new java.util.concurrent.CountDownLatch(1);
+    Thread copier = new Thread(() -> {
+      try (KafkaConsumer<byte[], byte[]> in = new KafkaConsumer<>(cp); KafkaProducer<byte[], byte[]> out = new KafkaProducer<>(tp)) {
+        out.initTransactions();
+        in.subscribe(List.of(topic));
+        while (in.assignment().isEmpty()) in.poll(Duration.ofMillis(100));
+        out.partitionsFor(output);
+        copierReady.countDown();
+        while (!stop.get()) {
+          ConsumerRecords<byte[], byte[]> polled = in.poll(Duration.ofMillis(100));
+          if (polled.isEmpty()) continue;
+          out.beginTransaction();
+          Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+          for (ConsumerRecord<byte[], byte[]> r : polled) {
+            out.send(new ProducerRecord<>(output, r.value()));
+            offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+          }
+          out.sendOffsetsToTransaction(offsets, in.groupMetadata());
+          out.commitTransaction();
+          synchronized (transactions) {
+            transactions[0]++;
+          }
+        }
+      } catch (Throwable t) {
+        failure.compareAndSet(null, t);
+        copierReady.countDown();
+      }
+    });
+    copier.start();
+    try (KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(rp); KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp)) {
+      reader.subscribe(List.of(output));
+      while (reader.assignment().isEmpty()) reader.poll(Duration.ofMillis(100));
+      copierReady.await();
+      if (failure.get() != null) throw new IllegalStateException("copier: " + failure.get());
+      producer.partitionsFor(topic);
+      byte[] template = new byte[size];
+      Arrays.fill(template, (byte) 'a');
+      long started = System.nanoTime();
+      AtomicBoolean sendFailed = new AtomicBoolean(false);
+      // When the last record was handed to send(): the offered rate, as the Node drivers' pacing loop reports it.
+      long[] sentAll = {0};
+      Thread sender = new Thread(() -> {
+        try {
+          long t0 = System.nanoTime();
+          int sent = 0;
+          while (sent < records) {
+            int due = (int) Math.min(records, (long) ((System.nanoTime() - t0) / 1e9 * rate));
+            for (; sent < due; sent++) producer.send(new ProducerRecord<>(topic, stamp(template, sent)));
+            if (sent < records) Thread.sleep(1);
+          }
+          sentAll[0] = System.nanoTime();
+        } catch (Exception e) {
+          sendFailed.set(true);
+        }
+      });
+      sender.start();
+      long deadline = System.nanoTime() + (long) ((records / rate + 60) * 1e9);
+      while (received[0] < records && System.nanoTime() < deadline && failure.get() == null) {
+        for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(100))) record(r.value(), warmup, samples, counted, received);
+      }
+      sender.join();
+      double elapsedMs = (sentAll[0] - started) / 1e6;
+      stop.set(true);
+      copier.join();
+      if (failure.get() != null) throw new IllegalStateException("copier: " + failure.get());
+      if (sendFailed.get() || received[0] < records) throw new IllegalStateException("received " + received[0] + " of " + records);
+      double[] sorted = Arrays.copyOf(samples, counted[0]);
+      Arrays.sort(sorted);
+      double sum = 0;
+      for (double x : sorted) sum += x;
+      return String.format(Locale.ROOT,
+          "\"count\":%d,\"avgMs\":%.3f,\"p50Ms\":%.3f,\"p99Ms\":%.3f,\"p999Ms\":%.3f,\"maxMs\":%.3f,\"achievedRate\":%.0f,\"transactions\":%d",
+          sorted.length, sorted.length == 0 ? 0 : sum / sorted.length, at(sorted, 0.5), at(sorted, 0.99), at(sorted, 0.999),
+          sorted.length == 0 ? 0 : sorted[sorted.length - 1], records * 1000.0 / elapsedMs, transactions[0]);
+    } finally {
+      stop.set(true);
+      copier.join();
+    }
   }
 
   // ---- G1 ----------------------------------------------------------------------------------
