@@ -50,7 +50,7 @@ import {
 } from './options.js'
 import { decodeSharePartition, type ShareFetchEntry } from './share-fetch.js'
 import { shareAcknowledgeBody, shareFetchBody } from './share-requests.js'
-import { FINAL_EPOCH, ShareSession } from './share-session.js'
+import { FINAL_EPOCH, type LeaderState, newLeaderState } from './share-session.js'
 import type {
   AcknowledgedOffsets,
   AcknowledgementCommitCallback,
@@ -58,30 +58,11 @@ import type {
   ShareConsumerRecord,
 } from './types.js'
 
-/** Per partition leader: its requests go one at a time. */
-interface NodeState {
-  readonly session: ShareSession
-  /** Requests running or queued on this node. */
-  busy: number
-  tail: Promise<void>
-  /** Records fetched from this node not handed out yet. */
-  buffered: number
-  failures: number
-  backoffUntil: number
-}
-
 interface BufferedEntry<K, V> {
   entry: ShareFetchEntry<K, V>
   partition: SharePartition
   nodeId: number
 }
-
-/** Top-level errors after which the broker no longer has our share session. */
-const SESSION_ERRORS: ReadonlySet<number> = new Set([
-  ErrorCode.SHARE_SESSION_NOT_FOUND,
-  ErrorCode.INVALID_SHARE_SESSION_EPOCH,
-  ErrorCode.SHARE_SESSION_LIMIT_REACHED,
-])
 
 let nextClientNumber = 1
 
@@ -91,7 +72,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
   readonly #logger: Logger
   readonly #acks = new Acknowledgements()
   readonly #membership: ShareMembership
-  readonly #nodes = new Map<number, NodeState>()
+  readonly #nodes = new Map<number, LeaderState>()
   readonly #keyDeserializer: ShareConsumerOptions<K, V>['keyDeserializer'] | null
   readonly #valueDeserializer: ShareConsumerOptions<K, V>['valueDeserializer'] | null
   readonly #requestTimeoutMs: number
@@ -353,19 +334,9 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
   // -------------------------------------------------------------------------------------------
   // Requests
 
-  #nodeState(nodeId: number): NodeState {
+  #nodeState(nodeId: number): LeaderState {
     let n = this.#nodes.get(nodeId)
-    if (n === undefined) {
-      n = {
-        session: new ShareSession(nodeId),
-        busy: 0,
-        tail: Promise.resolve(),
-        buffered: 0,
-        failures: 0,
-        backoffUntil: 0,
-      }
-      this.#nodes.set(nodeId, n)
-    }
+    if (n === undefined) this.#nodes.set(nodeId, (n = newLeaderState(nodeId)))
     return n
   }
 
@@ -496,7 +467,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     }
     if (res.errorCode !== ErrorCode.NONE) {
       const error = brokerError(res.errorCode, res.errorMessage, { broker: nodeId, apiKey: Apis.ShareFetch.apiKey })
-      if (SESSION_ERRORS.has(res.errorCode)) session.reset()
+      session.onError(res.errorCode)
       if (invalidatesMetadata(res.errorCode)) this.#cluster.invalidateMetadata({ reason: error.message })
       this.#complete(acks, () => error)
       this.#failed(nodeId, error)
@@ -602,7 +573,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
         broker: nodeId,
         apiKey: Apis.ShareAcknowledge.apiKey,
       })
-      if (SESSION_ERRORS.has(res.errorCode)) session.reset()
+      session.onError(res.errorCode)
       this.#complete(acks, () => error, results)
       return
     }

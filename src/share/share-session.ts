@@ -7,8 +7,39 @@
  * a session error from the broker starts over with epoch 0: the broker then drops the old session,
  * releasing whatever it had acquired for us.
  */
+import { ErrorCode } from '../errors.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import type { SharePartition } from './acknowledgements.js'
+
+/** Top-level errors after which the broker no longer has our share session. */
+const SESSION_ERRORS: ReadonlySet<number> = new Set([
+  ErrorCode.SHARE_SESSION_NOT_FOUND,
+  ErrorCode.INVALID_SHARE_SESSION_EPOCH,
+  ErrorCode.SHARE_SESSION_LIMIT_REACHED,
+])
+
+/** What the share consumer keeps per partition leader: its requests go one at a time. */
+export interface LeaderState {
+  readonly session: ShareSession
+  /** Requests running or queued on this leader. */
+  busy: number
+  tail: Promise<void>
+  /** Records fetched from this leader not handed out yet. */
+  buffered: number
+  failures: number
+  backoffUntil: number
+}
+
+export function newLeaderState(nodeId: number): LeaderState {
+  return {
+    session: new ShareSession(nodeId),
+    busy: 0,
+    tail: Promise.resolve(),
+    buffered: 0,
+    failures: 0,
+    backoffUntil: 0,
+  }
+}
 
 export const INITIAL_EPOCH = 0
 export const FINAL_EPOCH = -1
@@ -71,6 +102,11 @@ export class ShareSession {
   /** A ShareAcknowledge at `epoch` succeeded (it changes no partitions). */
   acknowledgeSucceeded(epoch: number): void {
     this.#epoch = nextEpoch(epoch)
+  }
+
+  /** A top-level error from the broker: starts over when it means the broker lost the session. */
+  onError(errorCode: number): void {
+    if (SESSION_ERRORS.has(errorCode)) this.reset()
   }
 
   /** The session is gone or its state unknown: the next request opens a new one. */
