@@ -9,7 +9,7 @@
  *
  * Transactions (transaction()) run on one more native Producer with the transactionalId.
  */
-import { Cluster, resolveCommonOptions } from '../cluster/index.js'
+import { Cluster, resolveCommonOptions, withRequestObserver } from '../cluster/index.js'
 import { PRODUCER_CLUSTER } from '../internal/seams.js'
 import {
   Producer as NativeProducer,
@@ -133,7 +133,10 @@ export class KafkaJSProducer {
     }
     this.#status = 'connecting'
     try {
-      const common = await this.#context.clientOptions('Producer')
+      const common = withRequestObserver(
+        await this.#context.clientOptions('Producer'),
+        this.#instrumentation.requestObserver,
+      )
       const options: ProducerOptions = {
         ...common,
         ...(this.#config.metadataMaxAge === undefined ? {} : { metadataMaxAgeMs: this.#config.metadataMaxAge }),
