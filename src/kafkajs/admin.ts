@@ -138,8 +138,8 @@ export class KafkaJSAdmin {
 
   /**
    * Listens to an event (`admin.events.*`); returns the function that removes the listener. A
-   * listener's error is logged. REQUEST, REQUEST_TIMEOUT and REQUEST_QUEUE_SIZE are accepted but
-   * not emitted (see docs/migrating-from-kafkajs.md).
+   * listener's error is logged. REQUEST, REQUEST_TIMEOUT and REQUEST_QUEUE_SIZE describe the admin's
+   * own requests (instrumentation.ts).
    */
   on(eventName: string, listener: (event: InstrumentationEvent<any>) => unknown): () => void {
     return this.#instrumentation.on(eventName, listener)
