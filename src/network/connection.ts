@@ -20,6 +20,8 @@
  *   full buffer, nothing more is written until 'drain'.
  * - The socket is ref()'d only while requests are pending, so an idle client never keeps the
  *   process alive; timers are unref()'d (the pending socket keeps the process alive instead).
+ * - A request observer (request-observer.ts, a client's own) hears of the requests created while it
+ *   was active: answered (or written, without a response), timed out once written, and the queue.
  * - Plain TCP reads go through a DirectReader (direct-reader.ts: a large frame is read straight into
  *   one buffer); TLS keeps the 'data' event and FrameDecoder (tls.connect() takes no `onread`).
  */
@@ -51,7 +53,7 @@ import { brokerOf, describeEndpoint, openSocket, type Resolved, resolve, usesTls
 import { DirectReader } from './direct-reader.js'
 import { FrameDecoder } from './framing.js'
 import { publishClose, traceAuth, traceOpen } from './observe.js'
-import { type RequestObserver, reportCompleted, reportTimedOut } from './request-observer.js'
+import { type RequestObserver, reportCompleted, reportQueueSize, reportTimedOut } from './request-observer.js'
 import { isTlsAuthenticationFailure } from './tls.js'
 import type { ConnectionOptions, SaslOptions, Workload } from './types.js'
 
@@ -371,14 +373,8 @@ export class Connection {
   }
 
   #reportQueueSize(): void {
-    const o = this.#o
-    if (this.#observer?.active) {
-      this.#observer.queueSizeChanged({
-        broker: `${o.host}:${o.port}`,
-        clientId: o.clientId,
-        queueSize: this.#queue.length,
-      })
-    }
+    if (this.#observer?.active)
+      reportQueueSize(this.#observer, this.host, this.port, this.#o.clientId, this.#queue.length)
   }
 
   #write(p: Pending): void {

@@ -101,7 +101,9 @@ export function reportCompleted(
   p: ObservablePending,
   size: number,
 ): void {
-  observer.requestCompleted({ ...describe(host, port, clientId, p), size, duration: Date.now() - p.sentAt })
+  safely(() =>
+    observer.requestCompleted({ ...describe(host, port, clientId, p), size, duration: Date.now() - p.sentAt }),
+  )
 }
 
 export function reportTimedOut(
@@ -111,5 +113,22 @@ export function reportTimedOut(
   clientId: string | null,
   p: ObservablePending,
 ): void {
-  observer.requestTimedOut(describe(host, port, clientId, p))
+  safely(() => observer.requestTimedOut(describe(host, port, clientId, p)))
+}
+
+export function reportQueueSize(
+  observer: RequestObserver,
+  host: string,
+  port: number,
+  clientId: string | null,
+  queueSize: number,
+): void {
+  safely(() => observer.queueSizeChanged({ broker: `${host}:${port}`, clientId, queueSize }))
+}
+
+/** An observer runs inside the connection's bookkeeping: its failure must not break a request. */
+function safely(report: () => void): void {
+  try {
+    report()
+  } catch {}
 }

@@ -190,6 +190,42 @@ describe('RequestObserver', () => {
     expect(observer.completed.map((r) => r.apiName)).toEqual(['ApiVersions'])
   })
 
+  it('an observer that throws breaks no request', async () => {
+    const b = await holdingBroker()
+    const calls: string[] = []
+    const throwing: RequestObserver = {
+      active: true,
+      requestCompleted: (r) => {
+        calls.push(r.apiName)
+        throw new Error('observer failed')
+      },
+      requestTimedOut: () => {
+        throw new Error('observer failed')
+      },
+      queueSizeChanged: (q) => {
+        calls.push(`queue ${q.queueSize}`)
+        throw new Error('observer failed')
+      },
+    }
+    const conn = await connect({
+      host: '127.0.0.1',
+      port: broker!.port,
+      maxInFlightRequests: 1,
+      requestObserver: throwing,
+    })
+    const first = conn.request(Apis.Metadata, { topics: [] })
+    const second = conn.request(Apis.Metadata, { topics: [] })
+    await until(() => b.held.length === 1)
+    b.release()
+    await expect(first).resolves.toMatchObject({ clusterId: 'c' })
+    await until(() => b.held.length === 1)
+    b.release()
+    await expect(second).resolves.toMatchObject({ clusterId: 'c' })
+    expect(conn.closed).toBe(false)
+    expect(calls).toEqual(['ApiVersions', 'queue 1', 'Metadata', 'queue 0', 'Metadata'])
+    conn.close()
+  })
+
   it('reports a request that expects no response (acks=0) once written, with size 0', async () => {
     broker = await startFakeBroker((req) => req.api === Apis.Produce)
     const observer = new Recorder()
