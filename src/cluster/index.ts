@@ -10,7 +10,6 @@ export {
   REQUEST_OBSERVER,
   type RequestObserver,
   type RequestQueueSize,
-  requestObserverOf,
   withRequestObserver,
 } from '../network/request-observer.js'
 export type { ConnectionOptions, OAuthBearerToken, SaslOptions, TlsOptions, Workload } from '../network/types.js'

@@ -64,11 +64,6 @@ export function withRequestObserver<T extends object>(options: T, observer: Requ
   return { ...options, [REQUEST_OBSERVER]: observer }
 }
 
-/** The observer carried by `options`, if any. */
-export function requestObserverOf(options: object): RequestObserver | undefined {
-  return (options as { [REQUEST_OBSERVER]?: RequestObserver })[REQUEST_OBSERVER]
-}
-
 /** What connection.ts keeps of a pending request; `createdAt` 0 marks one not observed. */
 export interface ObservablePending {
   readonly api: { readonly name: string; readonly apiKey: number }
