@@ -461,6 +461,7 @@ export class Cluster {
       maxResponseBytes: o.maxResponseBytes,
       logger: o.logger,
     }
+    if (o.requestObserver !== undefined) base.requestObserver = o.requestObserver
     if (o.tls !== undefined) base.tls = o.tls
     if (o.sasl !== undefined) base.sasl = o.sasl
     return base

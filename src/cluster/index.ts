@@ -3,6 +3,15 @@
 // The ground floor's waits, re-exported for the clients' convenience.
 export { raceWith, sleep } from '../internal/deadline.js'
 export type { Logger } from '../internal/logger.js'
+// A client's per-request observer (kafka-wire/kafkajs's REQUEST events), carried by the options.
+export {
+  type CompletedRequest,
+  type ObservedRequest,
+  REQUEST_OBSERVER,
+  type RequestObserver,
+  type RequestQueueSize,
+  withRequestObserver,
+} from '../network/request-observer.js'
 export type { ConnectionOptions, OAuthBearerToken, SaslOptions, TlsOptions, Workload } from '../network/types.js'
 export {
   Cluster,

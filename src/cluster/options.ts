@@ -13,7 +13,7 @@ import { ConfigError } from '../errors.js'
 import { type Logger, redactOnInspect, silentLogger } from '../internal/logger.js'
 import { closestName, propertyMark, splitOptions } from '../internal/options.js'
 import { parseProperties } from '../internal/properties.js'
-import { DEFAULT_MAX_RESPONSE_BYTES, unsecuredJwt } from '../network/index.js'
+import { DEFAULT_MAX_RESPONSE_BYTES, REQUEST_OBSERVER, type RequestObserver, unsecuredJwt } from '../network/index.js'
 import type { SaslOptions, TlsOptions } from '../network/types.js'
 
 export interface CommonClientOptions {
@@ -71,6 +71,8 @@ export interface ResolvedCommonOptions {
   readonly sasl: SaslOptions | undefined
   readonly logger: Logger
   readonly maxResponseBytes: number
+  /** A client's request observer (network/request-observer.ts), given under REQUEST_OBSERVER: not a public option. */
+  readonly requestObserver?: RequestObserver
 }
 
 export const COMMON_DEFAULTS = Object.freeze({
@@ -121,6 +123,9 @@ export function resolveClientOptions(
 ): { common: ResolvedCommonOptions; own: Record<string, unknown> } {
   const { common, own, ignored } = splitOptions(options, COMMON_OPTION_NAMES, ownNames, client)
   for (const [k, v] of Object.entries(defaults)) if (common[k] === undefined) common[k] = v
+  // splitOptions keeps string keys only; the observer travels under a symbol.
+  const withSymbols = common as Record<string | symbol, unknown>
+  withSymbols[REQUEST_OBSERVER] = (options as Record<symbol, unknown>)[REQUEST_OBSERVER]
   const resolved = resolveCommonOptions(common as unknown as CommonClientOptions)
   for (const { option, property } of ignored) {
     resolved.logger.warn(
@@ -332,6 +337,7 @@ export function resolveCommonOptions(options: CommonClientOptions): ResolvedComm
   if (socketConnectionSetupTimeoutMaxMs < socketConnectionSetupTimeoutMs) {
     socketConnectionSetupTimeoutMaxMs = socketConnectionSetupTimeoutMs
   }
+  const observer = (options as { [REQUEST_OBSERVER]?: RequestObserver })[REQUEST_OBSERVER]
   const resolved: ResolvedCommonOptions = {
     bootstrapServers,
     clientId: (o.clientId as string | undefined) ?? d.clientId,
@@ -348,6 +354,7 @@ export function resolveCommonOptions(options: CommonClientOptions): ResolvedComm
     sasl: resolveSasl(o.sasl),
     logger,
     maxResponseBytes: int(o, 'maxResponseBytes', d.maxResponseBytes, 1024),
+    ...(observer === undefined ? {} : { requestObserver: observer }),
   }
   return Object.freeze(redactOnInspect(resolved, 'ResolvedCommonOptions'))
 }

@@ -1,5 +1,6 @@
 /**
- * Test seams: hooks that unit tests and benchmarks use to run a client without a broker. They are
+ * Seams: hooks that unit tests and benchmarks use to run a client without a broker, and that
+ * kafka-wire/kafkajs uses where kafkajs's API needs more than the Java-shaped options give. They are
  * symbol-keyed options, so they are not part of any public type, cannot be reached from the
  * package's entry points, and pass the unknown-option check (which looks at string keys only).
  *
@@ -8,3 +9,25 @@
 
 /** Producer option: a stand-in for the Cluster (a `ProducerCluster`, see producer/producer.ts). */
 export const PRODUCER_CLUSTER: unique symbol = Symbol('kafka-wire: producer cluster (tests and benchmarks)')
+
+/**
+ * Producer option: the Produce requests' `timeoutMs` (how long the broker may wait for the
+ * replicas' acknowledgements), when it should differ from `requestTimeoutMs` (Java uses that for
+ * both). kafkajs's send({ timeout }).
+ */
+export const PRODUCE_ACK_TIMEOUT: unique symbol = Symbol('kafka-wire: Produce acknowledgement timeout (kafkajs)')
+
+/**
+ * Producer option: a `ProduceResponseListener`, told what each partition's successful Produce
+ * response said beyond the offset, before the batch's records resolve. kafkajs's RecordMetadata
+ * carries `logAppendTime` and `logStartOffset`.
+ */
+export const PRODUCE_RESPONSE_LISTENER: unique symbol = Symbol('kafka-wire: Produce response listener (kafkajs)')
+
+/** `logAppendTimeMs` is -1 unless the topic uses LogAppendTime; `logStartOffset` -1 when the broker did not say. */
+export type ProduceResponseListener = (
+  topic: string,
+  partition: number,
+  logAppendTimeMs: bigint,
+  logStartOffset: bigint,
+) => void

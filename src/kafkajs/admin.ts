@@ -10,6 +10,7 @@
  * Owner: kafka-wire/kafkajs admin.
  */
 import { Admin as NativeAdmin } from '../admin/index.js'
+import { withRequestObserver } from '../cluster/index.js'
 import * as acls from './admin-acls.js'
 import * as groups from './admin-groups.js'
 import * as offsets from './admin-offsets.js'
@@ -96,7 +97,9 @@ export class KafkaJSAdmin {
   /** The native admin of the current connection (made on first use when connect() was not called). */
   #connection(): Promise<NativeAdmin> {
     if (this.#native === undefined) {
-      const native = this.context.clientOptions('Admin').then((options) => new NativeAdmin(options))
+      const native = this.context
+        .clientOptions('Admin')
+        .then((options) => new NativeAdmin(withRequestObserver(options, this.#instrumentation.requestObserver)))
       this.#native = native
       // A failed setup is not cached: the next call tries again.
       native.catch(() => {
@@ -135,8 +138,8 @@ export class KafkaJSAdmin {
 
   /**
    * Listens to an event (`admin.events.*`); returns the function that removes the listener. A
-   * listener's error is logged. REQUEST, REQUEST_TIMEOUT and REQUEST_QUEUE_SIZE are accepted but
-   * not emitted (see docs/migrating-from-kafkajs.md).
+   * listener's error is logged. REQUEST, REQUEST_TIMEOUT and REQUEST_QUEUE_SIZE describe the admin's
+   * own requests (instrumentation.ts).
    */
   on(eventName: string, listener: (event: InstrumentationEvent<any>) => unknown): () => void {
     return this.#instrumentation.on(eventName, listener)

@@ -14,7 +14,7 @@
  */
 
 import { Admin } from '../admin/index.js'
-import { Cluster, resolveClientOptions } from '../cluster/index.js'
+import { Cluster, type CommonClientOptions, resolveClientOptions, withRequestObserver } from '../cluster/index.js'
 import { Consumer as NativeConsumer } from '../consumer/consumer.js'
 import type { ConsumerOptions } from '../consumer/options.js'
 import type { TopicPartition } from '../consumer/types.js'
@@ -148,7 +148,7 @@ export class KafkaJSConsumer {
 
   async #connectCluster(): Promise<Cluster> {
     if (this.#cluster === null || this.#cluster.closed) {
-      const options = await this.#context.clientOptions('Consumer')
+      const options = await this.#clientOptions()
       const { common } = resolveClientOptions(
         {
           ...options,
@@ -312,7 +312,7 @@ export class KafkaJSConsumer {
     assignors: ReturnType<typeof toNativeAssignor>[],
   ): Promise<ConsumerOptions> {
     const c = this.#config
-    const common = await this.#context.clientOptions('Consumer')
+    const common = await this.#clientOptions()
     return {
       ...common,
       ...(c.metadataMaxAge !== undefined ? { metadataMaxAgeMs: c.metadataMaxAge } : {}),
@@ -508,9 +508,14 @@ export class KafkaJSConsumer {
     }
   }
 
+  /** The native clients' options, with this consumer's request observer (REQUEST events). */
+  async #clientOptions(): Promise<CommonClientOptions> {
+    return withRequestObserver(await this.#context.clientOptions('Consumer'), this.#emitter.requestObserver)
+  }
+
   /** A native Admin for what kafkajs's consumer asks its cluster outside the group (topic list, group description). */
   async #admin(): Promise<Admin> {
-    this.#nativeAdmin ??= new Admin(await this.#context.clientOptions('Consumer'))
+    this.#nativeAdmin ??= new Admin(await this.#clientOptions())
     return this.#nativeAdmin
   }
 

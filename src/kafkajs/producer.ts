@@ -9,8 +9,9 @@
  *
  * Transactions (transaction()) run on one more native Producer with the transactionalId.
  */
-import { Cluster, resolveCommonOptions } from '../cluster/index.js'
-import { PRODUCER_CLUSTER } from '../internal/seams.js'
+import { Cluster, resolveCommonOptions, withRequestObserver } from '../cluster/index.js'
+import { PRODUCE_ACK_TIMEOUT, PRODUCE_RESPONSE_LISTENER, PRODUCER_CLUSTER } from '../internal/seams.js'
+import { topicPartitionKey } from '../internal/topic-partition.js'
 import {
   Producer as NativeProducer,
   type RecordMetadata as NativeRecordMetadata,
@@ -52,6 +53,15 @@ export const PRODUCER_EVENTS: ProducerEvents = Object.freeze({
 })
 
 type Status = 'disconnected' | 'connecting' | 'connected' | 'disconnecting'
+
+/** kafkajs's default `timeout` of send(): how long the broker may wait for the replicas' acknowledgements. */
+const DEFAULT_ACK_TIMEOUT_MS = 30000
+
+/** What a partition's last successful Produce response said beyond the offset (PRODUCE_RESPONSE_LISTENER). */
+interface Acknowledged {
+  logAppendTime: bigint
+  logStartOffset: bigint
+}
 
 export interface Transaction {
   send(record: ProducerRecord): Promise<RecordMetadata[]>
@@ -98,6 +108,17 @@ export class KafkaJSProducer {
   #cluster: Cluster | undefined
   #common: ProducerOptions | undefined
   readonly #natives = new Map<string, NativeProducer>()
+  /** By topicPartitionKey: the latest response of each partition written to (its log start offset only grows). */
+  readonly #acknowledged = new Map<string, Acknowledged>()
+  readonly #onAcknowledged = (topic: string, partition: number, logAppendTime: bigint, logStartOffset: bigint) => {
+    const key = topicPartitionKey(topic, partition)
+    const entry = this.#acknowledged.get(key)
+    if (entry === undefined) this.#acknowledged.set(key, { logAppendTime, logStartOffset })
+    else {
+      entry.logAppendTime = logAppendTime
+      entry.logStartOffset = logStartOffset
+    }
+  }
   /** Topics checked to exist (allowAutoTopicCreation: false). */
   readonly #checkedTopics = new Set<string>()
   #txnProducer: NativeProducer | undefined
@@ -133,7 +154,10 @@ export class KafkaJSProducer {
     }
     this.#status = 'connecting'
     try {
-      const common = await this.#context.clientOptions('Producer')
+      const common = withRequestObserver(
+        await this.#context.clientOptions('Producer'),
+        this.#instrumentation.requestObserver,
+      )
       const options: ProducerOptions = {
         ...common,
         ...(this.#config.metadataMaxAge === undefined ? {} : { metadataMaxAgeMs: this.#config.metadataMaxAge }),
@@ -173,6 +197,7 @@ export class KafkaJSProducer {
     this.#txnOpen = false
     this.#cluster = undefined
     this.#checkedTopics.clear()
+    this.#acknowledged.clear()
     this.#status = 'disconnected'
     this.#instrumentation.emit(PRODUCER_EVENTS.DISCONNECT)
   }
@@ -275,7 +300,7 @@ export class KafkaJSProducer {
   // --- sending ---------------------------------------------------------------------------------
 
   async #sendBatch(batch: ProducerBatch, transactional: boolean): Promise<RecordMetadata[]> {
-    const { acks = -1, compression, topicMessages = [] } = batch ?? {}
+    const { acks = -1, timeout, compression, topicMessages = [] } = batch ?? {}
     // kafkajs's checks (messageProducer.js), in its order and with its messages.
     if (topicMessages.some(({ topic }) => !topic)) throw new KafkaJSNonRetriableError('Invalid topic')
     if ((this.#config.idempotent || transactional) && acks !== -1) {
@@ -303,7 +328,12 @@ export class KafkaJSProducer {
     const merged = mergeTopics(topicMessages)
     const codec = compressionName(compression)
     if (codec === undefined) throw new KafkaJSNonRetriableError(`Unsupported compression codec ${String(compression)}`)
-    const native = transactional ? this.#transactional() : this.#native(acks, codec)
+    const ackTimeout = timeout ?? DEFAULT_ACK_TIMEOUT_MS
+    // kafkajs writes any int32 into the request (the broker decides); anything else cannot be sent.
+    if (!Number.isInteger(ackTimeout) || ackTimeout < -2147483648 || ackTimeout > 2147483647) {
+      throw new KafkaJSNonRetriableError(`Invalid timeout ${String(timeout)}: must be an integer of milliseconds`)
+    }
+    const native = transactional ? this.#transactional() : this.#native(acks, codec, ackTimeout)
 
     if (this.#config.allowAutoTopicCreation === false) await this.#checkTopicsExist(merged.map((t) => t.topic))
 
@@ -328,7 +358,7 @@ export class KafkaJSProducer {
       throw this.#sendError(err)
     }
     if (acks === 0) return []
-    return toRecordMetadata(merged, results)
+    return toRecordMetadata(merged, results, this.#acknowledged)
   }
 
   /**
@@ -389,6 +419,7 @@ export class KafkaJSProducer {
     return {
       ...this.#common!,
       [PRODUCER_CLUSTER]: this.#cluster,
+      [PRODUCE_RESPONSE_LISTENER]: this.#onAcknowledged,
       // kafkajs sends at once; records of one send() still share a batch (they are appended together).
       lingerMs: 0,
       // kafkajs sends each call's messages as one request per broker, however many: batches of up
@@ -401,17 +432,18 @@ export class KafkaJSProducer {
     } as ProducerOptions
   }
 
-  #native(acks: number, codec: NonNullable<ProducerOptions['compressionType']>): NativeProducer {
-    const key = `${acks}/${codec}`
+  #native(acks: number, codec: NonNullable<ProducerOptions['compressionType']>, ackTimeoutMs: number): NativeProducer {
+    const key = `${acks}/${codec}/${ackTimeoutMs}`
     let p = this.#natives.get(key)
     if (p === undefined) {
       try {
         p = new NativeProducer({
           ...this.#nativeOptions(),
+          [PRODUCE_ACK_TIMEOUT]: ackTimeoutMs,
           acks: acks as 0 | 1 | -1,
           compressionType: codec,
           ...(this.#config.idempotent ? { enableIdempotence: true } : {}),
-        })
+        } as ProducerOptions)
       } catch (err) {
         throw toKafkaJSError(err)
       }
@@ -426,12 +458,13 @@ export class KafkaJSProducer {
       try {
         this.#txnProducer = new NativeProducer({
           ...this.#nativeOptions(),
+          [PRODUCE_ACK_TIMEOUT]: DEFAULT_ACK_TIMEOUT_MS,
           acks: 'all',
           transactionalId: this.#config.transactionalId!,
           ...(this.#config.transactionTimeout === undefined
             ? {}
             : { transactionTimeoutMs: this.#config.transactionTimeout }),
-        })
+        } as ProducerOptions)
       } catch (err) {
         throw toKafkaJSError(err)
       }
@@ -476,26 +509,35 @@ function toNativeRecord(topic: string, m: Message, partition: number | undefined
   return record
 }
 
-/** kafkajs's shape: one entry per (topic, partition), topics in send order, partitions ascending. */
-function toRecordMetadata(merged: TopicMessages[], results: NativeRecordMetadata[]): RecordMetadata[] {
-  const firstOffsets = new Map<string, Map<number, bigint>>()
-  for (const { topic } of merged) firstOffsets.set(topic, new Map())
+/**
+ * kafkajs's shape: one entry per (topic, partition), topics in send order, partitions ascending.
+ * `logAppendTime` (the broker's, on a LogAppendTime topic, which kafka-wire also gives as the
+ * records' timestamp) and `logStartOffset` come from the partition's latest response.
+ */
+function toRecordMetadata(
+  merged: TopicMessages[],
+  results: NativeRecordMetadata[],
+  acknowledged: ReadonlyMap<string, Acknowledged>,
+): RecordMetadata[] {
+  const first = new Map<string, Map<number, NativeRecordMetadata>>()
+  for (const { topic } of merged) first.set(topic, new Map())
   for (const r of results) {
-    const partitions = firstOffsets.get(r.topic)!
+    const partitions = first.get(r.topic)!
     const prev = partitions.get(r.partition)
-    if (prev === undefined || r.offset < prev) partitions.set(r.partition, r.offset)
+    if (prev === undefined || r.offset < prev.offset) partitions.set(r.partition, r)
   }
   const out: RecordMetadata[] = []
-  for (const [topic, partitions] of firstOffsets) {
+  for (const [topic, partitions] of first) {
     for (const partition of [...partitions.keys()].sort((a, b) => a - b)) {
+      const r = partitions.get(partition)!
+      const ack = acknowledged.get(topicPartitionKey(topic, partition))
       out.push({
         topicName: topic,
         partition,
         errorCode: 0,
-        baseOffset: String(partitions.get(partition)),
-        // kafka-wire's Producer does not surface the response's logAppendTime / logStartOffset.
-        logAppendTime: '-1',
-        logStartOffset: '-1',
+        baseOffset: String(r.offset),
+        logAppendTime: ack === undefined || ack.logAppendTime < 0n ? '-1' : String(r.timestamp),
+        logStartOffset: ack === undefined ? '-1' : String(ack.logStartOffset),
       })
     }
   }

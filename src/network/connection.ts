@@ -20,6 +20,8 @@
  *   full buffer, nothing more is written until 'drain'.
  * - The socket is ref()'d only while requests are pending, so an idle client never keeps the
  *   process alive; timers are unref()'d (the pending socket keeps the process alive instead).
+ * - A request observer (request-observer.ts, a client's own) hears of the requests created while it
+ *   was active: answered (or written, without a response), timed out once written, and the queue.
  * - Plain TCP reads go through a DirectReader (direct-reader.ts: a large frame is read straight into
  *   one buffer); TLS keeps the 'data' event and FrameDecoder (tls.connect() takes no `onread`).
  */
@@ -31,7 +33,6 @@ import {
   ClosedError,
   ConnectionError,
   ErrorCode,
-  errorInfo,
   KafkaError,
   ProtocolError,
   TimeoutError,
@@ -45,15 +46,14 @@ import {
   encodeRequest,
   type RequestOf,
   type ResponseOf,
-  SaslAuthenticate,
-  SaslHandshake,
 } from '../protocol/index.js'
 import { ApiVersionTable } from './api-versions.js'
+import { authenticate } from './authenticate.js'
 import { brokerOf, describeEndpoint, openSocket, type Resolved, resolve, usesTls } from './connection-setup.js'
 import { DirectReader } from './direct-reader.js'
 import { FrameDecoder } from './framing.js'
 import { publishClose, traceAuth, traceOpen } from './observe.js'
-import { saslMechanism } from './sasl/index.js'
+import { type RequestObserver, reportCompleted, reportQueueSize, reportTimedOut } from './request-observer.js'
 import { isTlsAuthenticationFailure } from './tls.js'
 import type { ConnectionOptions, SaslOptions, Workload } from './types.js'
 
@@ -82,6 +82,9 @@ interface Pending {
   /** Resolve with the undecoded frame (ApiVersions negotiation). */
   readonly raw: boolean
   readonly timeoutMs: number
+  /** Date.now() when created, for the request observer; 0: not observed (nobody listened). */
+  readonly createdAt: number
+  sentAt: number
   state: PendingState
   timer: NodeJS.Timeout | undefined
   signal: AbortSignal | undefined
@@ -113,6 +116,7 @@ export class Connection {
 
   readonly #socket: net.Socket
   readonly #o: Resolved
+  readonly #observer: RequestObserver | undefined
   /** The framing state of the response being received (for the error when the socket closes mid-frame). */
   readonly #received: FrameProgress
   #versions: ApiVersionTable | undefined
@@ -185,6 +189,7 @@ export class Connection {
     this.workload = o.workload
     this.#socket = socket
     this.#o = o
+    this.#observer = o.requestObserver
     socket.setNoDelay(true)
     socket.setKeepAlive(true, 30_000)
     if (reader === undefined) {
@@ -336,6 +341,8 @@ export class Connection {
         expectResponse: opts.expectResponse ?? true,
         raw,
         timeoutMs,
+        createdAt: this.#observer?.active ? Date.now() : 0,
+        sentAt: 0,
         state: 'queued',
         timer: undefined,
         signal,
@@ -351,15 +358,23 @@ export class Connection {
       }
       this.#queue.push(p)
       this.#socket.ref()
-      this.#pump()
+      this.#pump(p)
+      if (p.state === 'queued' && p.createdAt !== 0) this.#reportQueueSize() // kafkajs: "Request enqueued"
     })
   }
 
-  /** Writes queued requests while the pipeline has room and the socket accepts data. */
-  #pump(): void {
+  /** Writes queued requests while the pipeline has room and the socket accepts data (`fresh`: just queued). */
+  #pump(fresh?: Pending): void {
     while (!this.#blocked && !this.#closed && this.#queue.length > 0 && this.#inflight.size < this.#o.maxInFlight) {
-      this.#write(this.#queue.shift()!)
+      const p = this.#queue.shift()!
+      this.#write(p)
+      if (p.createdAt !== 0 && p !== fresh) this.#reportQueueSize() // one that waited left the queue
     }
+  }
+
+  #reportQueueSize(): void {
+    if (this.#observer?.active)
+      reportQueueSize(this.#observer, this.host, this.port, this.#o.clientId, this.#queue.length)
   }
 
   #write(p: Pending): void {
@@ -370,6 +385,7 @@ export class Connection {
     }
     const chunks = p.chunks!
     p.chunks = undefined
+    if (p.createdAt !== 0) p.sentAt = Date.now()
     let ok = true
     for (let i = 0; i < chunks.length; i++) {
       const last = i === chunks.length - 1
@@ -402,6 +418,7 @@ export class Connection {
   #onWritten(p: Pending, err: Error | null | undefined): void {
     if (!this.#writing.delete(p)) return
     if (err) return // the socket's 'error' handler fails the connection and p with it
+    if (p.createdAt !== 0) reportCompleted(this.#observer!, this.host, this.port, this.#o.clientId, p, 0)
     this.#settle(p)
     p.resolve(undefined)
     this.#afterSettle()
@@ -473,6 +490,7 @@ export class Connection {
     const p = this.#inflight.get(correlationId)!
     this.#inflight.delete(correlationId)
     const abandoned = p.state === 'abandoned'
+    if (p.createdAt !== 0) reportCompleted(this.#observer!, this.host, this.port, this.#o.clientId, p, frame.length)
     this.#settle(p)
     if (!abandoned) {
       if (p.raw) p.resolve(frame)
@@ -530,6 +548,7 @@ export class Connection {
     this.#writing.delete(p)
     this.#settle(p)
     if (wasLive) p.reject(err)
+    if (wasLive && p.createdAt !== 0) reportTimedOut(this.#observer!, this.host, this.port, this.#o.clientId, p)
     this.#fail(err, false)
   }
 
@@ -609,6 +628,7 @@ export class Connection {
     this.#closed = true
     this.#closeReason = reason
     const pending = [...this.#queue, ...this.#inflight.values(), ...this.#writing]
+    const hadQueue = this.#queue.length > 0
     this.#queue.length = 0
     this.#inflight.clear()
     this.#writing.clear()
@@ -617,6 +637,7 @@ export class Connection {
       this.#settle(p)
       if (live) p.reject(errorFor(p))
     }
+    if (hadQueue) this.#reportQueueSize()
     this.#socket.destroy()
     // One line, naming the connection once (the reason usually does); #fail logged at warn already.
     if (!logged) {
@@ -659,40 +680,9 @@ export class Connection {
     throw new UnsupportedVersionError(`Cannot agree on an ApiVersions version with ${this.#describe()}`)
   }
 
-  /** SaslHandshake v1 then SaslAuthenticate round trips driven by the mechanism. */
+  /** SASL (authenticate.ts); a session lifetime retires the connection before it ends. */
   async #authenticate(sasl: SaslOptions): Promise<void> {
-    const mechanism = saslMechanism(sasl)
-    const where = this.#describe()
-    if (!this.apiVersions.allows(SaslHandshake, 1) || !this.supports(SaslAuthenticate)) {
-      throw new UnsupportedVersionError(`${where} does not support SaslHandshake v1 / SaslAuthenticate`)
-    }
-    const hs = await this.request(SaslHandshake, { mechanism: mechanism.name }, { version: 1 })
-    if (hs.errorCode === ErrorCode.UNSUPPORTED_SASL_MECHANISM) {
-      throw new AuthenticationError(
-        `SASL mechanism ${mechanism.name} is not enabled on ${where} (enabled: ${hs.mechanisms.join(', ') || 'none'})`,
-        brokerOf(this.#o),
-      )
-    }
-    if (hs.errorCode !== ErrorCode.NONE) {
-      throw new AuthenticationError(
-        `SaslHandshake with ${where} failed: ${errorInfo(hs.errorCode).name}`,
-        brokerOf(this.#o),
-      )
-    }
-    let lifetimeMs = 0n
-    await mechanism.authenticate(async (bytes) => {
-      const res = await this.request(SaslAuthenticate, { authBytes: bytes })
-      if (res.errorCode !== ErrorCode.NONE) {
-        throw new AuthenticationError(
-          `SASL ${mechanism.name} authentication with ${where} failed: ${res.errorMessage ?? errorInfo(res.errorCode).name}`,
-          brokerOf(this.#o),
-        )
-      }
-      lifetimeMs = res.sessionLifetimeMs
-      return res.authBytes
-    })
-    if (lifetimeMs > 0n) {
-      this.#retireAt = Date.now() + Number(lifetimeMs) * (REAUTH_MIN + Math.random() * REAUTH_SPREAD)
-    }
+    const lifetimeMs = await authenticate(this, this.#o, sasl)
+    if (lifetimeMs > 0) this.#retireAt = Date.now() + lifetimeMs * (REAUTH_MIN + Math.random() * REAUTH_SPREAD)
   }
 }

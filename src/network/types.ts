@@ -3,6 +3,7 @@
  * cluster/ (which re-exports them as part of the client options).
  */
 import type { Logger } from '../internal/logger.js'
+import type { RequestObserver } from './request-observer.js'
 
 /** TLS settings, passed to `node:tls`. `true` instead of an object means TLS with the system CAs. */
 export interface TlsOptions {
@@ -71,4 +72,6 @@ export interface ConnectionOptions {
   /** KIP-511 client software name and version sent in ApiVersions v3+. Default kafka-wire and its version. */
   clientSoftwareName?: string
   clientSoftwareVersion?: string
+  /** Told about each request (request-observer.ts); a client's own, never crossing to a worker thread. */
+  requestObserver?: RequestObserver
 }

@@ -29,6 +29,7 @@ import {
 import { backoff } from '../internal/backoff.js'
 import { type Clock, systemClock } from '../internal/clock.js'
 import type { Logger } from '../internal/logger.js'
+import type { ProduceResponseListener } from '../internal/seams.js'
 import type { Apis } from '../protocol/index.js'
 import type { RequestOf, ResponseOf } from '../protocol/schema/dsl.js'
 import type { MetadataView, PartitionQueue, RecordAccumulator } from './accumulator.js'
@@ -60,6 +61,10 @@ export interface SenderOptions {
   maxProduceVersion?: () => number
   /** A batch refused with MESSAGE_TOO_LARGE was split into `parts` (logged by the producer). */
   onBatchSplit?: (batch: ProducerBatch, parts: ProducerBatch[]) => void
+  /** The Produce body's `timeoutMs` (the broker's wait for acknowledgements); default requestTimeoutMs. */
+  ackTimeoutMs?: number
+  /** Each partition's successful response, before its batch completes (PRODUCE_RESPONSE_LISTENER). */
+  onPartitionAcknowledged?: ProduceResponseListener
   /** A response named a partition's new leader (KIP-951), with its endpoint when given. */
   onCurrentLeader?: (
     topic: string,
@@ -255,7 +260,7 @@ export class Sender {
       body: {
         transactionalId: this.#options.transactionalId ?? null,
         acks: this.#options.acks,
-        timeoutMs: this.#options.requestTimeoutMs,
+        timeoutMs: this.#options.ackTimeoutMs ?? this.#options.requestTimeoutMs,
         topicData: [...topics.values()],
       },
       expectResponse: this.#options.acks !== 0,
@@ -321,6 +326,7 @@ export class Sender {
   ): void {
     const code = pr.errorCode
     if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
+      this.#options.onPartitionAcknowledged?.(batch.topic, batch.partition, pr.logAppendTimeMs, pr.logStartOffset)
       this.#completeBatch(batch, pr.baseOffset, Number(pr.logAppendTimeMs))
       return
     }

@@ -8,8 +8,8 @@ import type { ShareMemberCommand, ShareMemberConfig, ShareMemberNotice } from '.
 import type { ConsumerMemberConfig, MemberCommand, MemberNotice } from './consumer-member.js'
 import type { HeartbeatConfig, HeartbeatNotice, MemberIdentity } from './heartbeat-state.js'
 
-/** ConnectionOptions without functions (logger, signal, an OAUTHBEARER callback). */
-export type CloneableConnectionOptions = Omit<ConnectionOptions, 'logger' | 'signal' | 'sasl'> & {
+/** ConnectionOptions without functions (logger, signal, request observer, an OAUTHBEARER callback). */
+export type CloneableConnectionOptions = Omit<ConnectionOptions, 'logger' | 'signal' | 'sasl' | 'requestObserver'> & {
   sasl?:
     | { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string }
     /** The token is fetched on the main thread (a callback cannot cross threads) and posted here. */
@@ -64,7 +64,7 @@ export function cloneableConnectionOptions(
   options: ConnectionOptions,
   oauthToken?: OAuthBearerToken,
 ): CloneableConnectionOptions {
-  const { logger: _logger, signal: _signal, sasl, ...rest } = options
+  const { logger: _logger, signal: _signal, requestObserver: _observer, sasl, ...rest } = options
   const out: CloneableConnectionOptions = { ...rest }
   if (typeof out.tls === 'object' && out.tls !== null) out.tls = { ...out.tls }
   if (sasl !== undefined) {

@@ -81,14 +81,13 @@ it('topics: create (new, existing, invalid), list, metadata, partitions, delete'
     await step('deleteTopics invalid', () => admin.deleteTopics({ topics: [1] }))
     await step('disconnect', () => admin.disconnect())
     await step('events', async () => events)
-    await step('REQUEST events', async () => requests.length > 0, null, 'the layer emits no REQUEST events')
+    await step('REQUEST events', async () => requests.includes('CreateTopics') && requests.includes('DeleteTopics'))
   })
   expect(layer).toEqual(kafkajs)
   expect(documented.get('createTopics validateOnly')).toEqual({
     kafkajs: { error: expect.objectContaining({ name: 'KafkaJSProtocolError', type: 'UNKNOWN_TOPIC_OR_PARTITION' }) },
     layer: { value: true },
   })
-  expect(documented.get('REQUEST events')).toEqual({ kafkajs: { value: true }, layer: { value: false } })
 })
 
 it('connect to a broker that is not there', async () => {

@@ -1,7 +1,10 @@
 // Differential tests of kafka-wire/kafkajs's Producer: each program runs on kafkajs 2.2.4 and on the
 // layer against the shared broker; the normalised transcripts must be equal (differential.ts).
-import { describe, expect, it } from 'vitest'
-import { outcome, runDifferential, sortMetadata } from './differential.js'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Admin } from '../../../src/admin/index.js'
+import { Apis } from '../../../src/protocol/index.js'
+import { type FakeBroker, type FakeRequest, startFakeBroker } from '../../unit/network/fake-broker.js'
+import { loadModules, outcome, runDifferential, sortMetadata } from './differential.js'
 
 describe('kafkajs layer: producer', () => {
   it('send() with keys, headers, explicit partitions and timestamps: same RecordMetadata and same records', async () => {
@@ -173,5 +176,169 @@ describe('kafkajs layer: producer (more)', () => {
       return { second, sent1, activeBefore, after, offsets, records }
     })
     expect(layer).toEqual(kafkajs)
+  })
+})
+
+describe('kafkajs layer: producer RecordMetadata and the Produce request', () => {
+  it("logStartOffset and logAppendTime are the Produce response's (after DeleteRecords; on a LogAppendTime topic)", async () => {
+    const { kafkajs, layer } = await runDifferential(async (k, ctx) => {
+      const topic = ctx.name('log-start')
+      const appendTopic = ctx.name('log-append-time')
+      await ctx.createTopic(topic, 2)
+      await ctx.createTopic(appendTopic, 1, { 'message.timestamp.type': 'LogAppendTime' })
+      const producer = new k.Kafka(ctx.kafkaConfig()).producer()
+      await producer.connect()
+      const first = sortMetadata(
+        await producer.send({ topic, messages: ['a', 'b', 'c'].map((value) => ({ value, partition: 0 })) }),
+      )
+      // Not through the API under test: move partition 0's log start offset to 2.
+      const admin = new Admin({ bootstrapServers: ctx.brokers })
+      try {
+        await admin.deleteRecords([{ topic, partition: 0, beforeOffset: 2n }])
+      } finally {
+        await admin.close()
+      }
+      const second = sortMetadata(
+        await producer.send({
+          topic,
+          messages: [
+            { value: 'd', partition: 0 },
+            { value: 'e', partition: 1 },
+          ],
+        }),
+      )
+      const before = Date.now()
+      const appended = await producer.send({
+        topic: appendTopic,
+        messages: [{ value: 'x', timestamp: '1000' }],
+      })
+      await producer.disconnect()
+      const appendTime = Number(appended[0]!.logAppendTime)
+      return {
+        first,
+        second,
+        // The broker's clock, not the message's timestamp: when it appended the batch.
+        appended: appended.map((m) => ({
+          ...m,
+          logAppendTime: appendTime >= before - 1000 ? 'broker time' : m.logAppendTime,
+        })),
+        onDisk: (await ctx.readTopic(appendTopic, 1)).map((r) => r.timestamp === appendTime),
+      }
+    })
+    expect(layer).toEqual(kafkajs)
+    const l = layer as {
+      second: { logStartOffset: string }[]
+      appended: { logAppendTime: string }[]
+      onDisk: boolean[]
+    }
+    expect(l.second.map((m) => m.logStartOffset)).toEqual(['2', '0'])
+    expect(l.appended.map((m) => m.logAppendTime)).toEqual(['broker time'])
+    expect(l.onDisk).toEqual([true])
+  })
+})
+
+/** A broker that answers ApiVersions, Metadata (itself as the leader of `topic`'s one partition) and Produce, recording each Produce. */
+async function recordingBroker(topic: string): Promise<{ broker: FakeBroker; produced: FakeRequest[] }> {
+  const produced: FakeRequest[] = []
+  let port = 0
+  const broker = await startFakeBroker((req, ctx) => {
+    if (req.api === Apis.Metadata) {
+      ctx.reply(req, {
+        brokers: [{ nodeId: 1, host: '127.0.0.1', port, rack: null }],
+        clusterId: 'recording',
+        controllerId: 1,
+        topics: [
+          {
+            errorCode: 0,
+            name: topic,
+            isInternal: false,
+            partitions: [
+              {
+                errorCode: 0,
+                partitionIndex: 0,
+                leaderId: 1,
+                leaderEpoch: 0,
+                replicaNodes: [1],
+                isrNodes: [1],
+                offlineReplicas: [],
+              },
+            ],
+          },
+        ],
+      })
+      return true
+    }
+    if (req.api !== Apis.Produce) return false
+    produced.push(req)
+    ctx.reply(req, {
+      responses: req.body.topicData.map((t: { name: string; partitionData: { index: number }[] }) => ({
+        name: t.name,
+        partitionResponses: t.partitionData.map((p) => ({
+          index: p.index,
+          errorCode: 0,
+          baseOffset: BigInt(produced.length - 1),
+          logAppendTimeMs: -1n,
+          logStartOffset: 0n,
+          recordErrors: [],
+          errorMessage: null,
+        })),
+      })),
+      throttleTimeMs: 0,
+    })
+    return true
+  })
+  port = broker.port
+  return { broker, produced }
+}
+
+describe('kafkajs layer: send({ timeout })', () => {
+  let fake: FakeBroker | undefined
+  afterEach(async () => {
+    await fake?.close()
+    fake = undefined
+  })
+
+  it("is the Produce request's timeout, per call (kafkajs's default 30000 otherwise)", async () => {
+    const topic = 'timeouts'
+    const { broker, produced } = await recordingBroker(topic)
+    fake = broker
+    const { kafkajs, layer } = await runDifferential(async (k, ctx) => {
+      const from = produced.length
+      const producer = new k.Kafka({ ...ctx.kafkaConfig(), brokers: [`127.0.0.1:${broker.port}`] }).producer()
+      await producer.connect()
+      // acks 1: no InitProducerId (this broker does not answer one); one send at a time, one request each.
+      await producer.send({ topic, acks: 1, messages: [{ value: 'default' }] })
+      await producer.send({ topic, acks: 1, timeout: 1234, messages: [{ value: 'short' }] })
+      await producer.send({ topic, acks: 1, timeout: 45000, messages: [{ value: 'long' }] })
+      await producer.send({ topic, acks: 1, messages: [{ value: 'default again' }] })
+      await producer.disconnect()
+      return { timeouts: produced.slice(from).map((r) => ({ acks: r.body.acks, timeoutMs: r.body.timeoutMs })) }
+    })
+    expect(layer).toEqual(kafkajs)
+    expect((layer as { timeouts: unknown[] }).timeouts).toEqual([
+      { acks: 1, timeoutMs: 30000 },
+      { acks: 1, timeoutMs: 1234 },
+      { acks: 1, timeoutMs: 45000 },
+      { acks: 1, timeoutMs: 30000 },
+    ])
+  })
+
+  it('a timeout that is not an int32 is refused, naming it (kafkajs would encode garbage)', async () => {
+    const { broker } = await recordingBroker('timeouts')
+    fake = broker
+    const { layer } = await loadModules()
+    const producer = new layer.Kafka({ brokers: [`127.0.0.1:${broker.port}`], logLevel: 0 }).producer()
+    await producer.connect()
+    try {
+      for (const timeout of [1.5, Number.NaN, 2 ** 31, '100' as unknown as number]) {
+        const e = await producer
+          .send({ topic: 'timeouts', acks: 1, timeout, messages: [{ value: 'x' }] })
+          .catch((x) => x)
+        expect(e).toBeInstanceOf(layer.KafkaJSNonRetriableError)
+        expect(e.message).toMatch(/^Invalid timeout /)
+      }
+    } finally {
+      await producer.disconnect()
+    }
   })
 })

@@ -2,7 +2,7 @@
 // bad input, memory backpressure, abort, flush and close — without a broker.
 import { afterEach, describe, expect, it } from 'vitest'
 import { AbortError, ClosedError, ConfigError, RecordTooLargeError, TimeoutError } from '../../../src/errors.js'
-import { PRODUCER_CLUSTER } from '../../../src/internal/seams.js'
+import { PRODUCE_ACK_TIMEOUT, PRODUCE_RESPONSE_LISTENER, PRODUCER_CLUSTER } from '../../../src/internal/seams.js'
 import { RECORD_OVERHEAD_BYTES } from '../../../src/producer/accumulator.js'
 import { partitionForKey } from '../../../src/producer/partitioner.js'
 import { Producer, type ProducerOptions } from '../../../src/producer/producer.js'
@@ -204,5 +204,45 @@ describe('Producer (fake cluster)', () => {
     const p = make(fakeCluster({ t: 1 }))
     await expect(p.initTransactions()).rejects.toThrow(/needs the transactionalId option/)
     expect(() => p.beginTransaction()).toThrow(/needs the transactionalId option/)
+  })
+})
+
+describe('Producer seams for kafka-wire/kafkajs', () => {
+  it("PRODUCE_ACK_TIMEOUT is the Produce requests' timeoutMs (requestTimeoutMs without it)", async () => {
+    const timeouts: number[] = []
+    const spy = (c: FakeCluster) => {
+      const send = c.send.bind(c)
+      c.send = ((node: number, api: never, body: { timeoutMs: number }, opts: never) => {
+        timeouts.push(body.timeoutMs)
+        return send(node, api, body as never, opts)
+      }) as typeof c.send
+      return c
+    }
+    await make(spy(fakeCluster({ t: 1 })), { requestTimeoutMs: 20000, [PRODUCE_ACK_TIMEOUT]: 1234 } as never).send({
+      topic: 't',
+      value: 'x',
+    })
+    await make(spy(fakeCluster({ t: 1 })), { requestTimeoutMs: 20000 }).send({ topic: 't', value: 'y' })
+    expect(timeouts).toEqual([1234, 20000])
+  })
+
+  it('PRODUCE_RESPONSE_LISTENER hears each partition of a successful response before its records resolve', async () => {
+    const heard: unknown[] = []
+    let resolved = 0
+    const p = make(fakeCluster({ t: 2 }), {
+      [PRODUCE_RESPONSE_LISTENER]: (topic: string, partition: number, logAppendTime: bigint, logStartOffset: bigint) =>
+        heard.push([topic, partition, logAppendTime, logStartOffset, resolved]),
+    } as never)
+    await Promise.all(
+      [0, 1, 1].map((partition) =>
+        p.send({ topic: 't', partition, value: 'v' }).then(() => {
+          resolved++
+        }),
+      ),
+    )
+    expect(heard.sort()).toEqual([
+      ['t', 0, -1n, 0n, 0],
+      ['t', 1, -1n, 0n, 0],
+    ])
   })
 })
