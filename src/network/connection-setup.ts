@@ -10,6 +10,7 @@ import tls from 'node:tls'
 import { AbortError, AuthenticationError, ConnectionError, TimeoutError } from '../errors.js'
 import { type Logger, silentLogger } from '../internal/logger.js'
 import { packageRoot } from '../internal/package-root.js'
+import type { ConnectionSensors } from './metrics.js'
 import { isTlsAuthenticationFailure, tlsConnectOptions } from './tls.js'
 import type { ConnectionOptions, SaslOptions, Workload } from './types.js'
 
@@ -57,6 +58,7 @@ export interface Resolved {
   signal: AbortSignal | undefined
   softwareName: string
   softwareVersion: string
+  sensors: ConnectionSensors | undefined
 }
 
 function positiveInt(value: unknown, fallback: number, name: string, max = Number.MAX_SAFE_INTEGER): number {
@@ -90,6 +92,7 @@ export function resolve(o: ConnectionOptions): Resolved {
     signal: o.signal,
     softwareName: sanitizeSoftwareField(o.clientSoftwareName ?? CLIENT_SOFTWARE_NAME),
     softwareVersion: sanitizeSoftwareField(o.clientSoftwareVersion ?? clientSoftwareVersion()),
+    sensors: o.sensors,
   }
 }
 

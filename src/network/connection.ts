@@ -100,9 +100,7 @@ interface FrameProgress {
 }
 
 /** Opens a connection: TCP or TLS, then ApiVersions, then SASL when configured. */
-export async function connect(options: ConnectionOptions): Promise<Connection> {
-  return Connection.open(options)
-}
+export const connect = (options: ConnectionOptions): Promise<Connection> => Connection.open(options)
 
 export class Connection {
   readonly host: string
@@ -197,6 +195,7 @@ export class Connection {
     }
     socket.on('error', (err) => this.#onSocketError(err))
     socket.on('close', () => this.#onSocketClose())
+    o.sensors?.opened(o.nodeId, Date.now()) // closed() in observe.ts publishClose
   }
 
   /** Requests written and awaiting a response (aborted ones included until their response arrives). */
@@ -289,8 +288,6 @@ export class Connection {
     else this.#retireAt = 0
   }
 
-  // ---------------------------------------------------------------------------------------------
-
   #describe(): string {
     return describeEndpoint(this.#o)
   }
@@ -371,8 +368,10 @@ export class Connection {
     const chunks = p.chunks!
     p.chunks = undefined
     let ok = true
+    let bytes = 0
     for (let i = 0; i < chunks.length; i++) {
       const last = i === chunks.length - 1
+      bytes += chunks[i]!.length
       ok = this.#socket.write(chunks[i]!, last && !p.expectResponse ? (err) => this.#onWritten(p, err) : undefined)
     }
     if (p.expectResponse) {
@@ -383,6 +382,7 @@ export class Connection {
       this.#writing.add(p)
     }
     this.#lastActivity = Date.now()
+    this.#o.sensors?.sent(this.#o.nodeId, bytes, this.#lastActivity)
     if (!ok) {
       this.#blocked = true
       this.#socket.once('drain', this.#onDrain)
@@ -459,6 +459,7 @@ export class Connection {
 
   #onFrame(frame: Buffer): void {
     this.#lastActivity = Date.now()
+    this.#o.sensors?.received(this.#o.nodeId, frame.length + 4, this.#lastActivity)
     const correlationId = frame.readInt32BE(0)
     const oldest = this.#inflight.keys().next()
     if (oldest.done || oldest.value !== correlationId) {

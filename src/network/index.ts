@@ -10,6 +10,7 @@ export {
   DEFAULT_SOCKET_CONNECTION_SETUP_TIMEOUT_MS,
 } from './connection-setup.js'
 export { FrameDecoder } from './framing.js'
+export { type ConnectionSensors, NetworkMetrics } from './metrics.js'
 export * from './sasl/index.js'
 export { isTlsAuthenticationFailure, tlsConnectOptions } from './tls.js'
 export * from './types.js'

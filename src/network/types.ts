@@ -3,6 +3,7 @@
  * cluster/ (which re-exports them as part of the client options).
  */
 import type { Logger } from '../internal/logger.js'
+import type { ConnectionSensors } from './metrics.js'
 
 /** TLS settings, passed to `node:tls`. `true` instead of an object means TLS with the system CAs. */
 export interface TlsOptions {
@@ -71,4 +72,6 @@ export interface ConnectionOptions {
   /** KIP-511 client software name and version sent in ApiVersions v3+. Default kafka-wire and its version. */
   clientSoftwareName?: string
   clientSoftwareVersion?: string
+  /** The owning client's network metrics (network/metrics.ts); not cloneable, so never sent to a worker. */
+  sensors?: ConnectionSensors
 }
