@@ -11,7 +11,7 @@
  * (HeartbeatStats) and heartbeat-rate is brought up to date when a snapshot is taken.
  */
 import { type ConnectionSensors, NetworkMetrics } from '../cluster/index.js'
-import { type Metric, Metrics, type Rate, type Sensor, Total } from '../internal/metrics.js'
+import { type Metric, Metrics, type Rate, type Sensor, type Stat, Total } from '../internal/metrics.js'
 import type { Apis, ResponseOf } from '../protocol/index.js'
 import type { TopicPartitionState } from './subscription-state.js'
 
@@ -119,7 +119,18 @@ export class ConsumerMetrics implements FetchSensors, GroupSensors, CommitSensor
         },
         new Total(),
       )
-      .meter('rebalance', COORDINATOR, 'successful rebalance events', { count: true })
+      .add(
+        { name: 'rebalance-total', group: COORDINATOR, description: 'The total number of successful rebalance events' },
+        new Total(true),
+      )
+      .add(
+        {
+          name: 'rebalance-rate-per-hour',
+          group: COORDINATOR,
+          description: 'The number of successful rebalance events per hour',
+        },
+        perHour(m.rate(true)),
+      )
     m.gauge(
       {
         name: 'last-rebalance-seconds-ago',
@@ -214,6 +225,15 @@ export class ConsumerMetrics implements FetchSensors, GroupSensors, CommitSensor
     if (this.#rebalanceStartMs >= 0) this.#rebalance.record(now - this.#rebalanceStartMs, now)
     this.#rebalanceStartMs = -1
     this.#lastRebalanceMs = now
+  }
+}
+
+/** Java's Rate in TimeUnit.HOURS. */
+function perHour(rate: Rate): Stat {
+  return {
+    type: 'gauge',
+    record: (value, now) => rate.record(value, now),
+    measure: (now) => rate.measure(now) * 3600,
   }
 }
 

@@ -19,13 +19,19 @@ describe('client metrics', () => {
   it('producer: record-send-total, batches, requests, buffer memory, connections', async () => {
     const topic = uniqueName('metrics-producer')
     await createTopic(bootstrapServers, topic, 2)
-    const producer = new Producer({ bootstrapServers, clientId: 'metrics-producer', lingerMs: 5, compressionType: 'gzip' })
+    const producer = new Producer({
+      bootstrapServers,
+      clientId: 'metrics-producer',
+      lingerMs: 5,
+      compressionType: 'gzip',
+    })
     try {
       const before = producer.metrics()
       expect(value(before, 'producer-metrics', 'record-send-total')).toBe(0)
       expect(value(before, 'producer-metrics', 'connection-count')).toBe(0)
       const sends: Promise<unknown>[] = []
-      for (let i = 0; i < 1000; i++) sends.push(producer.send({ topic, key: `k${i % 10}`, value: `value ${i} `.repeat(10) }))
+      for (let i = 0; i < 1000; i++)
+        sends.push(producer.send({ topic, key: `k${i % 10}`, value: `value ${i} `.repeat(10) }))
       await Promise.all(sends)
       await producer.flush()
       const m = producer.metrics()
@@ -45,7 +51,9 @@ describe('client metrics', () => {
       )
       expect(value(m, 'producer-metrics', 'produce-throttle-time-avg')).toBe(0)
       // Every batch is done: its buffer is back in the pool.
-      expect(value(m, 'producer-metrics', 'buffer-available-bytes')).toBe(value(m, 'producer-metrics', 'buffer-total-bytes'))
+      expect(value(m, 'producer-metrics', 'buffer-available-bytes')).toBe(
+        value(m, 'producer-metrics', 'buffer-total-bytes'),
+      )
       expect(value(m, 'producer-metrics', 'buffer-total-bytes')).toBe(32 * 1024 * 1024)
       expect(value(m, 'producer-metrics', 'bufferpool-wait-time-ns-total')).toBe(0)
       expect(value(m, 'producer-metrics', 'connection-count')).toBeGreaterThan(0)
@@ -139,6 +147,7 @@ describe('client metrics', () => {
       expect(value(m, C, 'commit-latency-avg')).toBeGreaterThan(0)
       expect(value(m, C, 'commit-latency-max')).toBeGreaterThanOrEqual(value(m, C, 'commit-latency-avg'))
       expect(value(m, C, 'rebalance-total')).toBe(1)
+      expect(value(m, C, 'rebalance-rate-per-hour')).toBeGreaterThan(0)
       expect(value(m, C, 'rebalance-latency-avg')).toBeGreaterThan(0)
       expect(value(m, C, 'rebalance-latency-total')).toBe(value(m, C, 'rebalance-latency-max'))
       expect(value(m, C, 'assigned-partitions')).toBe(1)
@@ -166,7 +175,9 @@ describe('client metrics', () => {
       expect(value(m, 'admin-client-metrics', 'response-total')).toBe(value(m, 'admin-client-metrics', 'request-total'))
       expect(value(m, 'admin-client-metrics', 'request-size-avg')).toBeGreaterThan(0)
       expect(metric(m, 'admin-client-metrics', 'connection-count').tags).toEqual({ 'client-id': 'metrics-admin' })
-      expect(m.some((x) => x.group === 'admin-client-node-metrics' && x.name === 'request-total' && x.value > 0)).toBe(true)
+      expect(m.some((x) => x.group === 'admin-client-node-metrics' && x.name === 'request-total' && x.value > 0)).toBe(
+        true,
+      )
     } finally {
       await admin.close()
     }
