@@ -164,6 +164,29 @@ describe('client metrics', () => {
     }
   })
 
+  it("consumer (groupProtocol 'consumer', KIP-848): a reconciliation is a rebalance", async () => {
+    const topic = uniqueName('metrics-kip848')
+    await createTopic(bootstrapServers, topic, 2)
+    const consumer = new Consumer({
+      bootstrapServers,
+      groupId: uniqueName('metrics-kip848-group'),
+      groupProtocol: 'consumer',
+      autoOffsetReset: 'earliest',
+    })
+    try {
+      consumer.subscribe([topic])
+      while (consumer.assignment().length < 2) await consumer.poll(200)
+      const m = consumer.metrics()
+      const C = 'consumer-coordinator-metrics'
+      expect(value(m, C, 'rebalance-total')).toBeGreaterThanOrEqual(1)
+      expect(value(m, C, 'rebalance-latency-max')).toBeGreaterThanOrEqual(0)
+      expect(value(m, C, 'last-rebalance-seconds-ago')).toBeGreaterThanOrEqual(0)
+      expect(value(m, C, 'assigned-partitions')).toBe(2)
+    } finally {
+      await consumer.close()
+    }
+  })
+
   it('admin: the network metrics under admin-client-metrics', async () => {
     const admin = new Admin({ bootstrapServers, clientId: 'metrics-admin' })
     try {
