@@ -39,7 +39,7 @@ import { backoff } from '../internal/backoff.js'
 import { raceWith } from '../internal/deadline.js'
 import { debug, redactOnInspect } from '../internal/logger.js'
 import type { Connection, ConnectionOptions, ConnectionSensors, Workload } from '../network/index.js'
-import { connect as openConnection } from '../network/index.js'
+import { debugSensors, connect as openConnection } from '../network/index.js'
 import { type ApiSchema, Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 import { bootstrap, bootstrapEndpoints, worthAnotherTry } from './bootstrap.js'
 import { type CoordinatorKeyType, Coordinators } from './coordinators.js'
@@ -94,10 +94,13 @@ export class Cluster {
   #followUps = 0
 
   readonly #config: ClusterConfig
+  /** The client's network metrics, with KAFKA_WIRE_DEBUG's protocol lines when enabled (network/debug.ts). */
+  readonly #sensors: ConnectionSensors | undefined
 
   constructor(options: ResolvedCommonOptions, config: ClusterConfig = {}) {
     this.options = options
     this.#config = config
+    this.#sensors = debugSensors(options.clientId, options.logger, config.sensors)
     this.#connect = config.connect ?? openConnection
     this.#pool = new ConnectionPool({
       base: this.#baseConnectionOptions(),
@@ -463,7 +466,7 @@ export class Cluster {
     }
     if (o.tls !== undefined) base.tls = o.tls
     if (o.sasl !== undefined) base.sasl = o.sasl
-    if (this.#config.sensors !== undefined) base.sensors = this.#config.sensors
+    if (this.#sensors !== undefined) base.sensors = this.#sensors
     return base
   }
 

@@ -382,7 +382,7 @@ export class Connection {
       this.#writing.add(p)
     }
     this.#lastActivity = Date.now()
-    this.#o.sensors?.sent(this.#o.nodeId, bytes, this.#lastActivity)
+    this.#o.sensors?.sent(this.#o.nodeId, bytes, this.#lastActivity, p)
     if (!ok) {
       this.#blocked = true
       this.#socket.once('drain', this.#onDrain)
@@ -459,7 +459,6 @@ export class Connection {
 
   #onFrame(frame: Buffer): void {
     this.#lastActivity = Date.now()
-    this.#o.sensors?.received(this.#o.nodeId, frame.length + 4, this.#lastActivity)
     const correlationId = frame.readInt32BE(0)
     const oldest = this.#inflight.keys().next()
     if (oldest.done || oldest.value !== correlationId) {
@@ -472,6 +471,7 @@ export class Connection {
       return
     }
     const p = this.#inflight.get(correlationId)!
+    this.#o.sensors?.received(this.#o.nodeId, frame.length + 4, this.#lastActivity, p)
     this.#inflight.delete(correlationId)
     const abandoned = p.state === 'abandoned'
     this.#settle(p)

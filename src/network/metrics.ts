@@ -10,14 +10,21 @@
  */
 import type { Metrics, Sensor } from '../internal/metrics.js'
 
+/** The request a sent/received report is about (the Connection's own record of it). */
+export interface SensedRequest {
+  readonly api: { readonly name: string }
+  readonly version: number
+  readonly correlationId: number
+}
+
 /** What a Connection reports; `now` is Date.now(). */
 export interface ConnectionSensors {
   opened(nodeId: number, now: number): void
   closed(nodeId: number, now: number): void
-  /** A request of `bytes` (size prefix included) was written. */
-  sent(nodeId: number, bytes: number, now: number): void
-  /** A response of `bytes` (size prefix included) was read. */
-  received(nodeId: number, bytes: number, now: number): void
+  /** `request`, `bytes` long (size prefix included), was written. */
+  sent(nodeId: number, bytes: number, now: number, request: SensedRequest): void
+  /** The response to `request`, `bytes` long (size prefix included), was read. */
+  received(nodeId: number, bytes: number, now: number, request: SensedRequest): void
 }
 
 interface NodeSensors {
