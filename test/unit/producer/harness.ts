@@ -54,8 +54,8 @@ export function harness(o: HarnessOptions = {}) {
   if (idempotent && o.transactional === undefined) state.setProducerIdAndEpoch(1000n, 0)
   const failed: [Error, ProducerBatch][] = []
   // The producer's metrics, fed by the Sender with the test's clock (snapshot at `now` through registry).
-  const metrics = new ProducerMetrics('test', pool, () => sender.inFlightCount)
-  const sender = new Sender(acc, state, {
+  const metrics: ProducerMetrics = new ProducerMetrics('test', pool, (): number => sender.inFlightCount)
+  const sender: Sender = new Sender(acc, state, {
     acks: o.acks ?? -1,
     maxRequestSize: o.maxRequestSize ?? 1 << 20,
     maxInFlightRequestsPerConnection: o.maxInFlight ?? 5,
