@@ -27,6 +27,7 @@ export {
 } from './diagnostics/index.js'
 export * from './errors.js'
 export type { Logger } from './internal/logger.js'
+export type { Metric } from './internal/metrics.js'
 export { type UnsecuredJwtOptions, unsecuredJwt } from './network/sasl/oauthbearer.js'
 export type { OAuthBearerToken, SaslOptions, TlsOptions } from './network/types.js'
 export * from './producer/index.js'

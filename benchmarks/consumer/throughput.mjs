@@ -433,8 +433,8 @@ if (ONLY.has('rebalance')) {
     while (!stableAt) {
       await new Promise((r) => setTimeout(r, 10))
       const owned = consumers.flatMap((c) => c.assignment())
-      const gens = new Set(consumers.map((c) => c.metrics.generationId))
-      if (owned.length === 12 && gens.size === 1 && consumers.every((c) => c.metrics.memberState === 'STABLE'))
+      const gens = new Set(consumers.map((c) => c.stats.generationId))
+      if (owned.length === 12 && gens.size === 1 && consumers.every((c) => c.stats.memberState === 'STABLE'))
         stableAt = Date.now()
       if (Date.now() - start > 120000) throw new Error('group never stable')
     }
@@ -448,17 +448,17 @@ if (ONLY.has('rebalance')) {
         while (!stop) await extra.poll(50)
       })(),
     )
-    const gen = consumers[0].metrics.generationId
+    const gen = consumers[0].stats.generationId
     let rejoinedAt = 0
     while (!rejoinedAt) {
       await new Promise((r) => setTimeout(r, 10))
       const owned = consumers.flatMap((c) => c.assignment())
-      const gens = new Set(consumers.map((c) => c.metrics.generationId))
+      const gens = new Set(consumers.map((c) => c.stats.generationId))
       if (
         owned.length === 12 &&
         gens.size === 1 &&
         [...gens][0] > gen &&
-        consumers.every((c) => c.metrics.memberState === 'STABLE')
+        consumers.every((c) => c.stats.memberState === 'STABLE')
       )
         rejoinedAt = Date.now()
       if (Date.now() - joinStart > 120000) throw new Error('group never stable after the join')

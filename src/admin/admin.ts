@@ -13,8 +13,9 @@
  * groups.ts, offsets.ts, acls.ts, scram.ts): adding a call is declaring an operation there and
  * naming it here.
  */
-import { Cluster, resolveClientOptions } from '../cluster/index.js'
+import { Cluster, NetworkMetrics, resolveClientOptions } from '../cluster/index.js'
 import { ClosedError, ConfigError } from '../errors.js'
+import { type Metric, Metrics } from '../internal/metrics.js'
 import { createAclsOperation, deleteAclsOperation, describeAclsOperation } from './acls.js'
 import { describeConfigsOperation, incrementalAlterConfigsOperation } from './configs.js'
 import { AdminExecutor } from './executor.js'
@@ -100,6 +101,7 @@ export class Admin implements AsyncDisposable {
   readonly #cluster: Cluster
   readonly #closer = new AbortController()
   readonly #executor: AdminExecutor
+  readonly #metrics: Metrics
   #closing: Promise<void> | undefined
 
   constructor(options: AdminOptions) {
@@ -115,7 +117,9 @@ export class Admin implements AsyncDisposable {
     ) {
       throw new ConfigError('defaultApiTimeoutMs', 'must be a positive integer (milliseconds) up to 2147483647')
     }
-    this.#cluster = new Cluster(resolved)
+    // Java's admin client reports its Selector's metrics: admin-client-metrics, admin-client-node-metrics.
+    this.#metrics = new Metrics({ tags: { 'client-id': resolved.clientId } })
+    this.#cluster = new Cluster(resolved, { sensors: new NetworkMetrics(this.#metrics, 'admin-client') })
     this.#executor = new AdminExecutor(
       this.#cluster,
       {
@@ -126,6 +130,11 @@ export class Admin implements AsyncDisposable {
       },
       this.#closer.signal,
     )
+  }
+
+  /** The admin client's network metrics now, with the Java admin client's names (docs/observability.md). */
+  metrics(): Metric[] {
+    return this.#metrics.snapshot()
   }
 
   /** Closes every connection; pending calls reject with ClosedError. Idempotent. */

@@ -38,8 +38,8 @@ import {
 import { backoff } from '../internal/backoff.js'
 import { raceWith } from '../internal/deadline.js'
 import { debug, redactOnInspect } from '../internal/logger.js'
-import type { Connection, ConnectionOptions, Workload } from '../network/index.js'
-import { connect as openConnection } from '../network/index.js'
+import type { Connection, ConnectionOptions, ConnectionSensors, Workload } from '../network/index.js'
+import { debugSensors, connect as openConnection } from '../network/index.js'
 import { type ApiSchema, Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
 import { bootstrap, bootstrapEndpoints, worthAnotherTry } from './bootstrap.js'
 import { type CoordinatorKeyType, Coordinators } from './coordinators.js'
@@ -63,6 +63,8 @@ export interface ClusterConfig {
   allowAutoTopicCreation?: boolean
   /** Called with the topic errors (name → error code) of each metadata response that has some. */
   onTopicErrors?: (errors: ReadonlyMap<string, number>) => void
+  /** The client's network metrics, given to every connection (network/metrics.ts). */
+  sensors?: ConnectionSensors
 }
 
 const DEFAULT_MAX_IN_FLIGHT: Record<Workload, number> = { produce: 5, fetch: 5, group: 32, admin: 32 }
@@ -92,10 +94,13 @@ export class Cluster {
   #followUps = 0
 
   readonly #config: ClusterConfig
+  /** The client's network metrics, with KAFKA_WIRE_DEBUG's protocol lines when enabled (network/debug.ts). */
+  readonly #sensors: ConnectionSensors | undefined
 
   constructor(options: ResolvedCommonOptions, config: ClusterConfig = {}) {
     this.options = options
     this.#config = config
+    this.#sensors = debugSensors(options.clientId, options.logger, config.sensors)
     this.#connect = config.connect ?? openConnection
     this.#pool = new ConnectionPool({
       base: this.#baseConnectionOptions(),
@@ -417,10 +422,8 @@ export class Cluster {
   connectionOptions(nodeId: number): ConnectionOptions | undefined {
     const endpoint = this.#endpoint(nodeId)
     if (endpoint === undefined) return undefined
-    return redactOnInspect(
-      { ...this.#baseConnectionOptions(), host: endpoint.host, port: endpoint.port, nodeId },
-      'ConnectionOptions',
-    )
+    const { sensors: _, ...base } = this.#baseConnectionOptions() // for another thread: not cloneable
+    return redactOnInspect({ ...base, host: endpoint.host, port: endpoint.port, nodeId }, 'ConnectionOptions')
   }
 
   /** Closes every connection (pending requests fail with ClosedError) and stops all timers. Idempotent. */
@@ -464,6 +467,7 @@ export class Cluster {
     if (o.requestObserver !== undefined) base.requestObserver = o.requestObserver
     if (o.tls !== undefined) base.tls = o.tls
     if (o.sasl !== undefined) base.sasl = o.sasl
+    if (this.#sensors !== undefined) base.sensors = this.#sensors
     return base
   }
 

@@ -12,6 +12,7 @@ export {
   type RequestQueueSize,
   withRequestObserver,
 } from '../network/request-observer.js'
+export { type ConnectionSensors, NetworkMetrics } from '../network/index.js'
 export type { ConnectionOptions, OAuthBearerToken, SaslOptions, TlsOptions, Workload } from '../network/types.js'
 export {
   Cluster,

@@ -18,6 +18,7 @@ import { type ConsumerPollMessage, channels, traced, tracedYield } from '../diag
 import { ClosedError, ConfigError, KafkaError, TimeoutError } from '../errors.js'
 import { TIMED_OUT, throwIfAborted, withDeadline } from '../internal/deadline.js'
 import type { Logger } from '../internal/logger.js'
+import type { Metric } from '../internal/metrics.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { createAssignors, selectRebalanceProtocol } from './assignors/index.js'
 import { type CommittedOffset, commitAsyncCall, committedOffsets } from './commit-calls.js'
@@ -27,6 +28,7 @@ import { Fetcher } from './fetcher.js'
 import { ClassicMembership } from './group/classic.js'
 import { ConsumerProtocolMembership } from './group/consumer-protocol-membership.js'
 import type { GroupMembership } from './group/membership.js'
+import { ConsumerMetrics, type ConsumerStats, consumerStats } from './metrics.js'
 import { awaitPosition, currentLag, type ListedOffset, listOffsets } from './offset-lookups.js'
 import { Offsets } from './offsets.js'
 import {
@@ -77,6 +79,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   readonly #logger: Logger | undefined
   readonly #subscriptions: SubscriptionState
   readonly #fetcher: Fetcher<K, V>
+  readonly #metrics: ConsumerMetrics
   readonly #offsets: Offsets
   readonly #membership: ClassicMembership | ConsumerProtocolMembership | null
   readonly #requestTimeoutMs: number
@@ -108,7 +111,12 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.#retryBackoffMs = resolvedCommon.retryBackoffMs
     this.#metadataMaxAgeMs = resolvedCommon.metadataMaxAgeMs
     const topicWarnings = new TopicErrorWarnings(this.#logger, this.#options.allowAutoCreateTopics)
+    this.#metrics = new ConsumerMetrics(resolvedCommon.clientId, {
+      assignedPartitions: () => this.#subscriptions.assignedPartitions().length,
+      heartbeats: () => this.#membership?.heartbeatStats,
+    })
     this.#cluster = new Cluster(resolvedCommon, {
+      sensors: this.#metrics.network,
       allowAutoTopicCreation: this.#options.allowAutoCreateTopics,
       onTopicErrors: (errors) => {
         const subscribed = this.#subscriptions.metadataTopics()
@@ -130,6 +138,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       ...(options.keyDeserializer ? { keyDeserializer: options.keyDeserializer } : {}),
       ...(options.valueDeserializer ? { valueDeserializer: options.valueDeserializer } : {}),
       onData: wake,
+      sensors: this.#metrics,
       ...(this.#logger ? { logger: this.#logger } : {}),
     })
     const groupContext = {
@@ -140,6 +149,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       subscriptions: this.#subscriptions,
       beforeRebalance: () => this.#commitAllConsumedSync(Date.now() + this.#options.defaultApiTimeoutMs),
       wake,
+      sensors: this.#metrics,
       ...(this.#logger ? { logger: this.#logger } : {}),
     }
     this.#membership =
@@ -156,6 +166,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       requestTimeoutMs: this.#requestTimeoutMs,
       retryBackoffMs: this.#retryBackoffMs,
       onChange: wake,
+      sensors: this.#metrics,
       ...(this.#logger ? { logger: this.#logger } : {}),
     })
   }
@@ -670,24 +681,13 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     await this.close()
   }
 
-  /** Diagnostics for tests and tools. */
-  get metrics(): {
-    fetchesSent: number
-    bytesFetched: number
-    rebalances: number
-    heartbeatsSent: number
-    heartbeatsReceived: number
-    generationId: number
-    memberState: string | null
-  } {
-    return {
-      fetchesSent: this.#fetcher.fetchesSent,
-      bytesFetched: this.#fetcher.bytesFetched,
-      rebalances: this.#membership?.rebalances ?? 0,
-      heartbeatsSent: this.#membership?.heartbeatStats.sent ?? 0,
-      heartbeatsReceived: this.#membership?.heartbeatStats.received ?? 0,
-      generationId: this.#membership?.generation.generationId ?? -1,
-      memberState: this.#membership?.state ?? null,
-    }
+  /** The consumer's metrics now, with the Java consumer's names (docs/observability.md, "Client metrics"). */
+  metrics(): Metric[] {
+    return this.#metrics.snapshot()
+  }
+
+  /** Group and fetch counters for tests and tools (kafka-wire's own, not Java's). */
+  get stats(): ConsumerStats {
+    return consumerStats(this.#fetcher, this.#membership)
   }
 }

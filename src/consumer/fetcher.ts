@@ -46,6 +46,7 @@ import {
   RecordDeserializationError,
 } from './errors.js'
 import { FetchSessionHandler, type PartitionFetchData } from './fetch-session.js'
+import type { FetchSensors } from './metrics.js'
 import type { ResolvedConsumerOptions } from './options.js'
 import type { SubscriptionState, TopicPartitionState } from './subscription-state.js'
 import type { ConsumerRecord, Deserializer, TopicPartition } from './types.js'
@@ -85,6 +86,7 @@ export interface FetchRequestPlan {
   readonly timeoutMs: number
   /** The highest Fetch version the request may use: 12 (topic names) while a topic id is unknown. */
   readonly maxVersion: number | undefined
+  readonly sentMs: number
   built: {
     useIds: boolean
     sessionPartitions: ReadonlyMap<string, PartitionFetchData>
@@ -114,6 +116,7 @@ export interface FetcherContext {
   /** The clock (default Date.now) and the backoff's jitter source (default Math.random), for tests. */
   now?: () => number
   random?: () => number
+  sensors?: FetchSensors // the consumer's fetch metrics (metrics.ts): per response and per collect()
 }
 
 export class Fetcher<K = Buffer | null, V = Buffer | null> {
@@ -349,6 +352,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         partitions,
         timeoutMs: ctx.requestTimeoutMs + o.fetchMaxWaitMs,
         maxVersion: idsKnown ? undefined : 12,
+        sentMs: now,
         built: null,
       })
     }
@@ -391,10 +395,11 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
   }
 
   /** A Fetch completed: buffers its partitions' data. Returns whether any data was buffered. */
-  onResponse(plan: FetchRequestPlan, res: FetchResponseBody, _now: number): boolean {
+  onResponse(plan: FetchRequestPlan, res: FetchResponseBody, now: number): boolean {
     const ctx = this.#ctx
     const nodeId = plan.nodeId
     this.#inFlight.delete(nodeId)
+    ctx.sensors?.fetchResponse(res, now - plan.sentMs, now)
     const built = plan.built
     const session = this.#sessions.get(nodeId)
     if (this.#closed || built === null || session === undefined) return false
@@ -626,11 +631,13 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         if (added > 0) out.set(s.key, entry)
         remaining -= added
         if (c.nextFetchOffset !== s.position!.offset) subs.advance(s, c.nextFetchOffset, c.lastEpoch)
+        if (added > 0) this.#ctx.sensors?.lag(s, this.#now())
         if (c.consumed) this.#nextInLine = null
       }
     } finally {
       if (pausedKeep.length > 0) this.#completed.push(...pausedKeep)
     }
+    if (remaining < maxRecords) this.#ctx.sensors?.consumed(maxRecords - remaining, this.#now())
     return new ConsumerRecords<K, V>(out)
   }
 

@@ -19,6 +19,7 @@ import type { Logger } from '../internal/logger.js'
 import { Apis, ZERO_UUID } from '../protocol/index.js'
 import { CommitFailedError, IllegalStateError, NoOffsetForPartitionError } from './errors.js'
 import type { CommitGeneration, GroupMembership } from './group/membership.js'
+import type { CommitSensors } from './metrics.js'
 import { listOffsetsBody, OffsetFetcher, type PositionRequest, reportStale } from './offset-fetcher.js'
 import type { ResolvedConsumerOptions } from './options.js'
 import type { SubscriptionState } from './subscription-state.js'
@@ -41,6 +42,8 @@ export interface OffsetsContext {
   logger?: Logger
   /** A background position task finished: wake a waiting poll(). */
   onChange?: () => void
+  /** The consumer's commit-latency / commit-rate (metrics.ts). */
+  sensors?: CommitSensors
 }
 
 interface CommitEntry {
@@ -174,6 +177,7 @@ export class Offsets {
       this.#lastSent.set(tpKey(e.topic, e.partition), seq)
     }
     let res: Awaited<ReturnType<Cluster['send']>> & any
+    const started = Date.now()
     try {
       res = await ctx.cluster.send(
         coordinatorId,
@@ -205,6 +209,8 @@ export class Offsets {
       }
       throw err
     }
+    const answered = Date.now() // Java records every OffsetCommit answered, error codes included
+    ctx.sensors?.committed(answered - started, answered)
     const idToName = new Map([...ids].map(([name, id]) => [id, name]))
     const errors: KafkaError[] = []
     let retriable = true

@@ -251,6 +251,11 @@ export function clientIdOf(cluster: unknown): string {
 /** Publishes `kafka-wire:group:heartbeat` (when someone subscribes). */
 export function publishHeartbeat(cluster: unknown, groupId: string, stats: { sent: number; received: number }): void {
   if (!channels.groupHeartbeat.hasSubscribers) return
-  const message: GroupHeartbeatMessage = { clientId: clientIdOf(cluster), groupId, ...stats }
+  const message: GroupHeartbeatMessage = {
+    clientId: clientIdOf(cluster),
+    groupId,
+    sent: stats.sent,
+    received: stats.received,
+  }
   channels.groupHeartbeat.publish(message)
 }

@@ -93,7 +93,7 @@ export type RunnerOutcome = { error: Error | null }
 export type RunnerConsumer = Pick<
   NativeConsumer,
   'poll' | 'seek' | 'seekToBeginning' | 'seekToEnd' | 'pause' | 'resume' | 'position' | 'currentLag' | 'groupMetadata'
-> & { readonly metrics: { heartbeatsReceived: number } }
+> & { readonly stats: { heartbeatsReceived: number } }
 
 interface JoinInfo {
   isLeader: boolean
@@ -460,7 +460,7 @@ export class Runner {
   #heartbeat(): void {
     const now = Date.now()
     if (now < this.#lastHeartbeatEventAt + this.#hooks.heartbeatInterval) return
-    const received = this.#consumer.metrics.heartbeatsReceived
+    const received = this.#consumer.stats.heartbeatsReceived
     if (received === this.#heartbeatsSeen) return
     this.#heartbeatsSeen = received
     this.#lastHeartbeatEventAt = now

@@ -11,6 +11,7 @@ import { AbortError, AuthenticationError, ConnectionError, TimeoutError } from '
 import { type Logger, silentLogger } from '../internal/logger.js'
 import { packageRoot } from '../internal/package-root.js'
 import type { RequestObserver } from './request-observer.js'
+import type { ConnectionSensors } from './metrics.js'
 import { isTlsAuthenticationFailure, tlsConnectOptions } from './tls.js'
 import type { ConnectionOptions, SaslOptions, Workload } from './types.js'
 
@@ -59,6 +60,7 @@ export interface Resolved {
   softwareName: string
   softwareVersion: string
   requestObserver: RequestObserver | undefined
+  sensors: ConnectionSensors | undefined
 }
 
 function positiveInt(value: unknown, fallback: number, name: string, max = Number.MAX_SAFE_INTEGER): number {
@@ -93,6 +95,7 @@ export function resolve(o: ConnectionOptions): Resolved {
     softwareName: sanitizeSoftwareField(o.clientSoftwareName ?? CLIENT_SOFTWARE_NAME),
     softwareVersion: sanitizeSoftwareField(o.clientSoftwareVersion ?? clientSoftwareVersion()),
     requestObserver: o.requestObserver,
+    sensors: o.sensors,
   }
 }
 

@@ -103,9 +103,7 @@ interface FrameProgress {
 }
 
 /** Opens a connection: TCP or TLS, then ApiVersions, then SASL when configured. */
-export async function connect(options: ConnectionOptions): Promise<Connection> {
-  return Connection.open(options)
-}
+export const connect = (options: ConnectionOptions): Promise<Connection> => Connection.open(options)
 
 export class Connection {
   readonly host: string
@@ -202,6 +200,7 @@ export class Connection {
     }
     socket.on('error', (err) => this.#onSocketError(err))
     socket.on('close', () => this.#onSocketClose())
+    o.sensors?.opened(o.nodeId, Date.now()) // closed() in observe.ts publishClose
   }
 
   /** Requests written and awaiting a response (aborted ones included until their response arrives). */
@@ -294,8 +293,6 @@ export class Connection {
     else this.#retireAt = 0
   }
 
-  // ---------------------------------------------------------------------------------------------
-
   #describe(): string {
     return describeEndpoint(this.#o)
   }
@@ -387,8 +384,10 @@ export class Connection {
     p.chunks = undefined
     if (p.createdAt !== 0) p.sentAt = Date.now()
     let ok = true
+    let bytes = 0
     for (let i = 0; i < chunks.length; i++) {
       const last = i === chunks.length - 1
+      bytes += chunks[i]!.length
       ok = this.#socket.write(chunks[i]!, last && !p.expectResponse ? (err) => this.#onWritten(p, err) : undefined)
     }
     if (p.expectResponse) {
@@ -399,6 +398,7 @@ export class Connection {
       this.#writing.add(p)
     }
     this.#lastActivity = Date.now()
+    this.#o.sensors?.sent(this.#o.nodeId, bytes, this.#lastActivity, p)
     if (!ok) {
       this.#blocked = true
       this.#socket.once('drain', this.#onDrain)
@@ -488,6 +488,7 @@ export class Connection {
       return
     }
     const p = this.#inflight.get(correlationId)!
+    this.#o.sensors?.received(this.#o.nodeId, frame.length + 4, this.#lastActivity, p)
     this.#inflight.delete(correlationId)
     const abandoned = p.state === 'abandoned'
     if (p.createdAt !== 0) reportCompleted(this.#observer!, this.host, this.port, this.#o.clientId, p, frame.length)

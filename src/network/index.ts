@@ -9,8 +9,10 @@ export {
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_SOCKET_CONNECTION_SETUP_TIMEOUT_MS,
 } from './connection-setup.js'
+export { debugSensors } from './debug.js'
 export { FrameDecoder } from './framing.js'
 export * from './request-observer.js'
+export { type ConnectionSensors, NetworkMetrics, type SensedRequest } from './metrics.js'
 export * from './sasl/index.js'
 export { isTlsAuthenticationFailure, tlsConnectOptions } from './tls.js'
 export * from './types.js'

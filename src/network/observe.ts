@@ -30,7 +30,8 @@ export function traceAuth<T>(o: Resolved, sasl: SaslOptions, authenticate: () =>
   return traced(channels.connectionAuth, message(o, sasl), authenticate)
 }
 
-/** Publishes `kafka-wire:connection:close`. */
+/** Publishes `kafka-wire:connection:close` and counts the close in the client's network metrics. */
 export function publishClose(o: Resolved, reason: Error): void {
+  o.sensors?.closed(o.nodeId, Date.now())
   if (channels.connectionClose.hasSubscribers) channels.connectionClose.publish({ ...message(o), reason })
 }

@@ -4,6 +4,7 @@
  */
 import type { Logger } from '../internal/logger.js'
 import type { RequestObserver } from './request-observer.js'
+import type { ConnectionSensors } from './metrics.js'
 
 /** TLS settings, passed to `node:tls`. `true` instead of an object means TLS with the system CAs. */
 export interface TlsOptions {
@@ -74,4 +75,6 @@ export interface ConnectionOptions {
   clientSoftwareVersion?: string
   /** Told about each request (request-observer.ts); a client's own, never crossing to a worker thread. */
   requestObserver?: RequestObserver
+  /** The owning client's network metrics (network/metrics.ts); not cloneable, so never sent to a worker. */
+  sensors?: ConnectionSensors
 }

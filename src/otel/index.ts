@@ -344,3 +344,4 @@ export class KafkaWireInstrumentation {
     span.end()
   }
 }
+export { instrumentName, type MetricsSource, type RegisterMetricsOptions, registerMetrics } from './metrics.js'

@@ -53,6 +53,8 @@ export interface RecordsWriter {
    * not worth it or not possible. The promise never rejects.
    */
   compressInBackground?(): Promise<void> | null
+  /** After build(): compressed / uncompressed records size (Java's compression-rate-avg); 1 when uncompressed. */
+  readonly compressionRatio?: number
 }
 
 export interface RecordsWriterFactory {
@@ -92,6 +94,8 @@ export class ProducerBatch {
   buffer: Buffer | null
   readonly bufferSize: number
   writer: RecordsWriter | null
+  /** Compressed / uncompressed size once encoded (the producer's compression-rate-avg). */
+  compressionRatio = 1
 
   // Per record, index = offset delta.
   // Preallocated to the expected record count: growing five arrays record by record produced
@@ -233,6 +237,7 @@ export class ProducerBatch {
   close(): Buffer {
     if (this.records === null) {
       this.records = this.writer!.build(this.producerId, this.producerEpoch, this.baseSequence)
+      this.compressionRatio = this.writer!.compressionRatio ?? 1
       this.writer = null
       this.#recordsProducerId = this.producerId
       this.#recordsEpoch = this.producerEpoch
@@ -480,6 +485,10 @@ class BuilderWriter implements RecordsWriter {
 
   get isFull(): boolean {
     return this.builder.estimatedSizeInBytes >= this.batchSize
+  }
+
+  get compressionRatio(): number {
+    return this.builder.compressionRatio
   }
 
   compressInBackground(): Promise<void> | null {

@@ -34,6 +34,8 @@ export class BufferPool {
   readonly #free = new Map<number, Buffer[]>()
   #freeBytes = 0
   readonly #waiters = new Fifo<Waiter>()
+  /** Nanoseconds allocations spent waiting for memory, in total. */
+  waitTimeNs = 0
 
   constructor(totalMemory: number, poolableSize: number) {
     this.totalMemory = totalMemory
@@ -78,7 +80,8 @@ export class BufferPool {
     const now = this.tryAllocate(size)
     if (now !== null) return Promise.resolve(now)
     if (signal?.aborted) return Promise.reject(abortReason(signal))
-    return new Promise<Buffer>((resolve, reject) => {
+    const started = performance.now()
+    const waiting = new Promise<Buffer>((resolve, reject) => {
       const waiter: Waiter = { size, resolve, reject, timer: undefined, signal, onAbort: undefined }
       if (Number.isFinite(maxBlockMs)) {
         waiter.timer = setTimeout(
@@ -103,6 +106,12 @@ export class BufferPool {
       }
       this.#waiters.push(waiter)
     })
+    // Java's bufferpool-wait-time-ns-total: every wait, granted, timed out or aborted.
+    const waited = () => {
+      this.waitTimeNs += Math.round((performance.now() - started) * 1e6)
+    }
+    waiting.then(waited, waited)
+    return waiting
   }
 
   /** Returns memory to the pool. `buffer` is reused if it has the poolable size. */

@@ -17,6 +17,7 @@ import { channels, type ProducerSendMessage, traced } from '../diagnostics/index
 import { ClosedError, ConfigError, ErrorCode, RecordTooLargeError } from '../errors.js'
 import { TIMED_OUT, withDeadline } from '../internal/deadline.js'
 import type { Logger } from '../internal/logger.js'
+import type { Metric } from '../internal/metrics.js'
 import {
   PRODUCE_ACK_TIMEOUT,
   PRODUCE_RESPONSE_LISTENER,
@@ -34,6 +35,7 @@ import {
 } from './batch.js'
 import { abortError, BlockedSends, type PendingSend } from './blocked-sends.js'
 import { BufferPool } from './buffer-pool.js'
+import { ProducerMetrics } from './metrics.js'
 import {
   PRODUCER_OPTION_NAMES,
   type ProducerConfig,
@@ -144,6 +146,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
   /** Set when transactionalId is (docs/transactions.md). */
   readonly #txn: ProducerTransactions | undefined
   readonly #clientId: string
+  readonly #metrics: ProducerMetrics
 
   constructor(options: ProducerOptions<K, V>) {
     const { common: resolvedCommon, own } = resolveClientOptions(options, PRODUCER_OPTION_NAMES, 'producer')
@@ -162,17 +165,19 @@ export class Producer<K = DefaultData, V = DefaultData> {
       }
     }
     this.#logger = resolvedCommon.logger
+    this.#pool = new BufferPool(config.bufferMemory, config.batchSize)
+    this.#metrics = new ProducerMetrics(this.#clientId, this.#pool, () => this.#sender.inFlightCount)
     if (config.idempotenceDisabledReason !== undefined)
       this.#logger.info(`kafka-wire producer: ${config.idempotenceDisabledReason}`)
     this.#cluster =
       (options as { [PRODUCER_CLUSTER]?: ProducerCluster })[PRODUCER_CLUSTER] ??
       new Cluster(resolvedCommon, {
         maxInFlightRequests: { produce: config.maxInFlightRequestsPerConnection },
+        sensors: this.#metrics.network,
       })
     this.#keySerializer = config.keySerializer ?? (defaultSerializer as Serializer<K>)
     this.#valueSerializer = config.valueSerializer ?? (defaultSerializer as Serializer<V>)
     this.#maxRecordSize = Math.min(config.maxRequestSize, config.bufferMemory)
-    this.#pool = new BufferPool(config.bufferMemory, config.batchSize)
     this.#acc = new RecordAccumulator(
       {
         batchSize: config.batchSize,
@@ -200,7 +205,11 @@ export class Producer<K = DefaultData, V = DefaultData> {
       deliveryTimeoutMs: config.deliveryTimeoutMs,
       retryBackoffMs: config.retryBackoffMs,
       retryBackoffMaxMs: config.retryBackoffMaxMs,
-      onBatchFailed: (error, batch) => this.#batchFailed(error, batch),
+      sensors: this.#metrics,
+      onBatchFailed: (error, batch) => {
+        this.#metrics.failed(batch, Date.now())
+        this.#batchFailed(error, batch)
+      },
       onBatchSplit: (batch, parts) => {
         this.#logger.warn(
           `kafka-wire producer: ${batch.topic}-${batch.partition} refused a batch of ${batch.recordCount} records ` +
@@ -362,6 +371,11 @@ export class Producer<K = DefaultData, V = DefaultData> {
       reject: noop,
       settled: false,
     })
+  }
+
+  /** The producer's metrics now, with the Java producer's names (docs/observability.md, "Client metrics"). */
+  metrics(): Metric[] {
+    return this.#metrics.snapshot()
   }
 
   /** Sends everything buffered now and waits until those records (and earlier sends) are settled. */

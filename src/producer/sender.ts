@@ -34,6 +34,7 @@ import type { Apis } from '../protocol/index.js'
 import type { RequestOf, ResponseOf } from '../protocol/schema/dsl.js'
 import type { MetadataView, PartitionQueue, RecordAccumulator } from './accumulator.js'
 import type { ProducerBatch } from './batch.js'
+import type { SenderSensors } from './metrics.js'
 import type { ProducerState } from './producer-state.js'
 
 export type ProduceRequestBody = RequestOf<typeof Apis.Produce>
@@ -59,6 +60,8 @@ export interface SenderOptions {
   transactionalId?: string
   /** Caps the Produce version (TV1 transactions: ≤ 11, so partitions are not added implicitly). */
   maxProduceVersion?: () => number
+  /** The producer's metrics (metrics.ts): once per request and per retried batch. */
+  sensors?: SenderSensors
   /** A batch refused with MESSAGE_TOO_LARGE was split into `parts` (logged by the producer). */
   onBatchSplit?: (batch: ProducerBatch, parts: ProducerBatch[]) => void
   /** The Produce body's `timeoutMs` (the broker's wait for acknowledgements); default requestTimeoutMs. */
@@ -103,6 +106,8 @@ interface PlanState {
   settled: boolean
   response: ProduceResponseBody | undefined
   error: unknown
+  /** When the request was planned (sent), for request-latency. */
+  sentMs: number
 }
 
 /** Backoff before retry number `attempt` (1-based): the one exponential backoff with ±20% jitter (KIP-580). */
@@ -163,7 +168,8 @@ export class Sender {
         if (batches.length === 0) break
         const plan = this.#plan(nodeId, batches, metadata)
         if (list === undefined) this.#inFlight.set(nodeId, (list = []))
-        list.push({ plan, settled: false, response: undefined, error: undefined })
+        list.push({ plan, settled: false, response: undefined, error: undefined, sentMs: now })
+        this.#options.sensors?.requestSent(nodeId, batches, now)
         this.#inFlightCount++
         requests.push(plan)
       }
@@ -274,6 +280,9 @@ export class Sender {
     const ps = list?.find((p) => p.plan === plan)
     if (list === undefined || ps === undefined || ps.settled) return
     ps.settled = true
+    if (response !== undefined) {
+      this.#options.sensors?.responseReceived(plan.nodeId, now - ps.sentMs, response.throttleTimeMs, now)
+    }
     ps.response = response
     ps.error = error
     // Apply in send order: a later response waits for the earlier ones.
@@ -424,6 +433,7 @@ export class Sender {
   }
 
   #reenqueue(q: PartitionQueue, batch: ProducerBatch, now: number): void {
+    this.#options.sensors?.retried(batch, now)
     const delay = this.#backoff(batch.attempts, this.#options.retryBackoffMs, this.#options.retryBackoffMaxMs)
     this.#acc.reenqueue(q, batch, now, now + delay)
   }

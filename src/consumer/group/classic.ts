@@ -24,6 +24,7 @@ import type { Logger } from '../../internal/logger.js'
 import { topicPartitionKey } from '../../internal/topic-partition.js'
 import { Apis } from '../../protocol/index.js'
 import type { ConsumerPartitionAssignor, RebalanceProtocol, TopicPartition } from '../assignors/types.js'
+import type { GroupSensors, HeartbeatStats } from '../metrics.js'
 import type { ResolvedConsumerOptions } from '../options.js'
 import type { SubscriptionState } from '../subscription-state.js'
 import type { ConsumerGroupMetadata } from '../types.js'
@@ -72,6 +73,7 @@ export interface ClassicMembershipContext {
   logger?: Logger
   /** For tests: a heartbeat handle factory (default: the worker thread, or the in-process driver). */
   createHeartbeat?: typeof createHeartbeat
+  sensors?: GroupSensors // rebalance-latency: from the JoinGroup to the assignment (metrics.ts)
 }
 
 export class ClassicMembership implements GroupMembership {
@@ -127,7 +129,7 @@ export class ClassicMembership implements GroupMembership {
   get rejoinNeeded(): boolean {
     return this.#rejoinNeeded
   }
-  get heartbeatStats(): { sent: number; received: number } {
+  get heartbeatStats(): HeartbeatStats {
     return this.#heartbeat.stats
   }
   get rebalanceInProgress(): boolean {
@@ -340,6 +342,7 @@ export class ClassicMembership implements GroupMembership {
         this.#heartbeat.stop()
         this.#heartbeatRunning = false
         this.#state = 'PREPARING_REBALANCE'
+        this.#ctx.sensors?.rebalanceStarted(Date.now())
         this.#joinTask = this.#joinOnce().finally(() => this.#ctx.wake())
       }
       const outcome = await withDeadline(this.#joinTask, deadline)
@@ -437,6 +440,7 @@ export class ClassicMembership implements GroupMembership {
     // Heartbeats first: listener callbacks may run long.
     this.#startHeartbeat()
     this.rebalances++
+    this.#ctx.sensors?.rebalanceCompleted(Date.now())
     const owned = subs.assignedPartitions()
     const assignedKeys = new Set(assigned.map((tp) => topicPartitionKey(tp.topic, tp.partition)))
     const ownedKeys = new Set(owned.map((tp) => topicPartitionKey(tp.topic, tp.partition)))

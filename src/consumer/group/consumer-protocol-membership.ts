@@ -25,6 +25,7 @@ import { topicPartitionKey } from '../../internal/topic-partition.js'
 import { Apis } from '../../protocol/index.js'
 import type { TopicPartition } from '../assignors/types.js'
 import { CommitFailedError } from '../errors.js'
+import type { GroupSensors, HeartbeatStats } from '../metrics.js'
 import type { ResolvedConsumerOptions } from '../options.js'
 import type { SubscriptionState } from '../subscription-state.js'
 import type { ConsumerGroupMetadata } from '../types.js'
@@ -62,6 +63,8 @@ export interface ConsumerProtocolMembershipContext {
   logger?: Logger
   /** For tests: the heartbeat handle factory (default: the worker thread, or the in-process driver). */
   createHeartbeat?: typeof createConsumerHeartbeat
+  /** rebalance-latency: from a new target assignment to its reconciliation (Java's RECONCILING → STABLE). */
+  sensors?: GroupSensors
 }
 
 interface Target {
@@ -133,7 +136,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
   get memberEpoch(): number {
     return this.#memberEpoch
   }
-  get heartbeatStats(): { sent: number; received: number } {
+  get heartbeatStats(): HeartbeatStats {
     return this.#heartbeat.stats
   }
   /** For Consumer.metrics: the member epoch stands for the generation. */
@@ -264,6 +267,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
       case 'assignment':
         this.#memberEpoch = n.memberEpoch
         this.#target = { joinId: n.joinId, localEpoch: n.localEpoch, target: n.target }
+        this.#ctx.sensors?.rebalanceStarted(Date.now())
         break
       case 'fenced':
         this.#ctx.logger?.info(
@@ -430,6 +434,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
     subs.assignFromSubscribed(resolved)
     await this.#invokeListener('onPartitionsAssigned', added)
     this.rebalances++
+    this.#ctx.sensors?.rebalanceCompleted(Date.now())
     this.#reconciled = { joinId: t.joinId, localEpoch: t.localEpoch, complete }
     this.#heartbeat.command({ type: 'reconciled', joinId: t.joinId, localEpoch: t.localEpoch, owned: ownedIds })
   }

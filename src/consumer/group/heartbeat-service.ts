@@ -24,6 +24,7 @@ import type { Logger } from '../../internal/logger.js'
 import { moduleDir } from '../../internal/module-dir.js'
 import { packageRoot } from '../../internal/package-root.js'
 import { Apis } from '../../protocol/index.js'
+import { type HeartbeatStats, updateHeartbeatStats } from '../metrics.js'
 import { HeartbeatDriver } from './heartbeat-driver.js'
 import { cloneableConnectionOptions, type FromWorker, type ToWorker } from './heartbeat-protocol.js'
 import { type HeartbeatConfig, type HeartbeatNotice, type MemberIdentity, NO_RESPONSE } from './heartbeat-state.js'
@@ -37,7 +38,7 @@ export interface HeartbeatHandle {
   /** LeaveGroup from the heartbeat side (used on close when the main side does not send it itself). */
   leave(reason: string): Promise<void>
   close(): void
-  readonly stats: { sent: number; received: number }
+  readonly stats: HeartbeatStats
 }
 
 export interface HeartbeatOptions {
@@ -155,7 +156,7 @@ class WorkerHeartbeat implements HeartbeatHandle {
   #leaveWaiters: Array<() => void> = []
   /** The application's OAUTHBEARER callback (the worker asks for a token per new connection). */
   #tokenSource: (() => OAuthBearerToken | Promise<OAuthBearerToken>) | null = null
-  readonly stats = { sent: 0, received: 0 }
+  readonly stats: HeartbeatStats = { sent: 0, received: 0, lastSentMs: 0 }
 
   constructor(options: HeartbeatOptions) {
     this.#options = options
@@ -226,8 +227,7 @@ class WorkerHeartbeat implements HeartbeatHandle {
         this.#options.onNotice(msg.notice)
         break
       case 'heartbeat':
-        this.stats.sent = msg.sent
-        this.stats.received = msg.received
+        updateHeartbeatStats(this.stats, msg.sent, msg.received)
         publishHeartbeat(this.#options.cluster, this.#options.identity.groupId, this.stats)
         break
       case 'left':
@@ -273,7 +273,7 @@ class InProcessHeartbeat implements HeartbeatHandle {
   #lastPoll: number
   #closed = false
   readonly #clock: Clock
-  readonly stats = { sent: 0, received: 0 }
+  readonly stats: HeartbeatStats = { sent: 0, received: 0, lastSentMs: 0 }
 
   constructor(options: HeartbeatOptions) {
     const cluster = options.cluster
@@ -311,8 +311,7 @@ class InProcessHeartbeat implements HeartbeatHandle {
       (_id, notice) => options.onNotice(notice),
       this.#clock,
       (_id, hb) => {
-        this.stats.sent = hb.sent
-        this.stats.received = hb.received
+        updateHeartbeatStats(this.stats, hb.sent, hb.received)
         publishHeartbeat(cluster, options.identity.groupId, this.stats)
       },
     )

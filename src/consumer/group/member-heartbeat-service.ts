@@ -30,6 +30,7 @@ import {
   type ShareMemberConfig,
   type ShareMemberNotice,
 } from '../../share/share-member.js'
+import { type HeartbeatStats, updateHeartbeatStats } from '../metrics.js'
 import { consumerGroupHeartbeat, requireConsumerGroupHeartbeatV1 } from './consumer-heartbeat-transport.js'
 import { ConsumerMember, type ConsumerMemberConfig, type MemberCommand, type MemberNotice } from './consumer-member.js'
 import { cloneableConnectionOptions, type FromWorker, type ToWorker } from './heartbeat-protocol.js'
@@ -43,7 +44,7 @@ export interface MemberHeartbeatHandle<Cmd> {
   setCoordinator(coordinatorId: number | null): Promise<void>
   command(cmd: Cmd): void
   close(): void
-  readonly stats: { sent: number; received: number }
+  readonly stats: HeartbeatStats
 }
 
 export type ConsumerHeartbeatHandle = MemberHeartbeatHandle<MemberCommand>
@@ -136,7 +137,7 @@ class WorkerMemberHeartbeat<Config, Cmd, Notice extends { type: string }>
   #addedInEpoch = -1
   #closed = false
   #tokenSource: (() => OAuthBearerToken | Promise<OAuthBearerToken>) | null = null
-  readonly stats = { sent: 0, received: 0 }
+  readonly stats: HeartbeatStats = { sent: 0, received: 0, lastSentMs: 0 }
 
   constructor(kind: Kind<Config, unknown, unknown, Cmd, Notice>, options: CommonOptions<Notice> & { config: Config }) {
     this.#kind = kind
@@ -196,8 +197,7 @@ class WorkerMemberHeartbeat<Config, Cmd, Notice extends { type: string }>
         this.#options.onNotice(msg.notice as unknown as Notice)
         break
       case 'heartbeat':
-        this.stats.sent = msg.sent
-        this.stats.received = msg.received
+        updateHeartbeatStats(this.stats, msg.sent, msg.received)
         publishHeartbeat(this.#options.cluster, this.#groupId, this.stats)
         break
       case 'token-request':
@@ -240,7 +240,7 @@ class InProcessMemberHeartbeat<Config, Cmd, Notice extends { type: string }> imp
   #lastPoll: number
   #closed = false
   readonly #clock: Clock
-  readonly stats = { sent: 0, received: 0 }
+  readonly stats: HeartbeatStats = { sent: 0, received: 0, lastSentMs: 0 }
 
   constructor(kind: Kind<Config, unknown, unknown, Cmd, Notice>, options: CommonOptions<Notice> & { config: Config }) {
     const cluster = options.cluster
@@ -251,8 +251,7 @@ class InProcessMemberHeartbeat<Config, Cmd, Notice extends { type: string }> imp
       (_id, notice) => options.onNotice(notice),
       this.#clock,
       (_id, m) => {
-        this.stats.sent = m.sent
-        this.stats.received = m.received
+        updateHeartbeatStats(this.stats, m.sent, m.received)
         publishHeartbeat(cluster, kind.groupId(options.config), this.stats)
       },
     )

@@ -57,6 +57,6 @@ if (mode === 'iterator') {
 }
 clearInterval(timer)
 sample()
-const stats = consumer.metrics ?? null
+const stats = consumer.stats ?? null
 await consumer.close()
 print({ type: 'done', records, bytes, base, peak, stats })

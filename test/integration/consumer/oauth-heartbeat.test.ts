@@ -69,8 +69,8 @@ describe('heartbeat thread with OAUTHBEARER', () => {
       const joinBy = Date.now() + 30_000
       while (consumer.assignment().length < 2 && Date.now() < joinBy) await consumer.poll(200)
       expect(consumer.assignment()).toHaveLength(2)
-      const generation = consumer.metrics.generationId
-      const heartbeatsBefore = consumer.metrics.heartbeatsReceived
+      const generation = consumer.stats.generationId
+      const heartbeatsBefore = consumer.stats.heartbeatsReceived
       const tokensBefore = tokensIssued
 
       // No poll for 3 token lifetimes: only the worker keeps the member alive.
@@ -78,10 +78,10 @@ describe('heartbeat thread with OAUTHBEARER', () => {
 
       // Heartbeats went on throughout (one per 500 ms; allow for a loaded machine), over
       // connections authenticated with tokens fetched while the application was not polling.
-      expect(consumer.metrics.heartbeatsReceived - heartbeatsBefore).toBeGreaterThan(12)
+      expect(consumer.stats.heartbeatsReceived - heartbeatsBefore).toBeGreaterThan(12)
       expect(tokensIssued).toBeGreaterThan(tokensBefore)
       await consumer.poll(500)
-      expect(consumer.metrics.generationId).toBe(generation)
+      expect(consumer.stats.generationId).toBe(generation)
       expect(events).toEqual(['assigned 2'])
     } finally {
       await consumer.close()

@@ -7,7 +7,7 @@ import { expect, inject, it } from 'vitest'
 import { createTopic } from '../producer/helpers.js'
 
 const bootstrapServers = inject('kafkaBootstrapServers')
-const NAMES = ['obs-orders', 'obs-traced', 'obs-app']
+const NAMES = ['obs-orders', 'obs-traced', 'obs-app', 'obs-metrics', 'obs-metrics-app']
 const root = path.resolve(import.meta.dirname, '../../..')
 const SPECIFIERS: Record<string, string> = {
   'kafka-wire': path.join(root, 'src/index.js'),
@@ -19,9 +19,9 @@ it('the examples of docs/observability.md run', async () => {
   const blocks = [...markdown.matchAll(/^```([^\n]*)\n([\s\S]*?)^```$/gm)]
     .filter((m) => m[1]!.trim() === 'ts')
     .map((m) => m[2]!)
-  expect(blocks).toHaveLength(2)
+  expect(blocks).toHaveLength(3)
   const suffix = randomUUID().slice(0, 8)
-  for (const t of ['obs-orders', 'obs-traced']) await createTopic(bootstrapServers, `${t}-${suffix}`, 1)
+  for (const t of ['obs-orders', 'obs-traced', 'obs-metrics']) await createTopic(bootstrapServers, `${t}-${suffix}`, 1)
   // Imports of all blocks merged per module: named ones into one list, default ones as they are.
   const named = new Map<string, Set<string>>()
   const defaults = new Set<string>()
@@ -71,5 +71,10 @@ it('the examples of docs/observability.md run', async () => {
   const spans = JSON.parse(printed[2]!) as string[]
   // The commit is close()'s auto-commit.
   expect(spans).toEqual([`send obs-traced-${suffix}`, 'poll', `process obs-traced-${suffix}`, 'commit'])
-  expect(printed).toHaveLength(3)
+  // Client metrics: the producer's total, and the consumer's lag as a Prometheus line.
+  expect(printed[3]).toBe('1000 "sum"')
+  expect(printed[4]).toMatch(
+    /^"kafka_consumer_fetch_manager_metrics_records_lag_max\{client_id=\\"kafka-wire-consumer-\d+\\"\} \d+"$/,
+  )
+  expect(printed).toHaveLength(5)
 }, 120_000)

@@ -86,7 +86,7 @@ function setup(opts: { strategy?: string[]; groupInstanceId?: string; startError
         },
         async leave() {},
         close() {},
-        stats: { sent: 0, received: 0 },
+        stats: { sent: 0, received: 0, lastSentMs: 0 },
       }
       return handle
     },

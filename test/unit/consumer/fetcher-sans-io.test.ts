@@ -3,6 +3,7 @@
 // onResponse()/onError() settle them; collect() drains what was buffered.
 import { describe, expect, it } from 'vitest'
 import { Fetcher, type FetchRequestPlan, type FetchResponseBody } from '../../../src/consumer/fetcher.js'
+import { ConsumerMetrics, type FetchSensors } from '../../../src/consumer/metrics.js'
 import { resolveConsumerOptions } from '../../../src/consumer/options.js'
 import { SubscriptionState } from '../../../src/consumer/subscription-state.js'
 import { ErrorCode } from '../../../src/error-codes.js'
@@ -18,7 +19,15 @@ function batch(base: bigint, values: string[]): Buffer {
 }
 
 /** Partitions 0..n-1 of one topic; partition p is led by broker p % brokers. */
-function setup(opts: { partitions?: number; brokers?: number; fetchMaxBytes?: number } = {}) {
+function setup(
+  opts: {
+    partitions?: number
+    brokers?: number
+    fetchMaxBytes?: number
+    sensors?: FetchSensors
+    now?: () => number
+  } = {},
+) {
   const partitions = opts.partitions ?? 1
   const brokers = opts.brokers ?? 1
   const refreshes: number[] = []
@@ -46,6 +55,8 @@ function setup(opts: { partitions?: number; brokers?: number; fetchMaxBytes?: nu
     retryBackoffMs: 100,
     retryBackoffMaxMs: 1000,
     random: () => 0.5, // jitter factor 1
+    ...(opts.sensors === undefined ? {} : { sensors: opts.sensors }),
+    ...(opts.now === undefined ? {} : { now: opts.now }),
   })
   /** A response to `plan` (built for v13: topic ids) with `records` per partition. */
   const respond = (plan: FetchRequestPlan, records: Map<number, Buffer>): FetchResponseBody =>
@@ -73,6 +84,39 @@ function setup(opts: { partitions?: number; brokers?: number; fetchMaxBytes?: nu
 }
 
 const offsets = (f: Fetcher<any, any>, max = 100) => [...f.collect(max)].map((r) => `${r.partition}:${r.offset}`)
+
+describe('Fetcher (sans-IO): consumer-fetch-manager-metrics', () => {
+  it('records per Fetch response (latency, bytes, records from the batch headers) and per collect() (records, lag)', () => {
+    let now = 1_000
+    const metrics = new ConsumerMetrics('c', { assignedPartitions: () => 1, heartbeats: () => undefined })
+    const { fetcher, metadata, respond } = setup({ sensors: metrics, now: () => now })
+    const value = (name: string) =>
+      metrics.registry.snapshot(now).find((m) => m.group === 'consumer-fetch-manager-metrics' && m.name === name)!.value
+    const plan = fetcher.poll(now, metadata).requests[0]!
+    fetcher.build(plan, 17)
+    // Two batches (3 + 2 records) and the first 70 bytes of a third (its header complete, its
+    // records not), as a response cut off by its size limit ends.
+    const records = Buffer.concat([
+      batch(0n, ['a', 'b', 'c']),
+      batch(3n, ['d', 'e']),
+      batch(5n, ['f'.repeat(100)]).subarray(0, 70),
+    ])
+    now = 1_012
+    fetcher.onResponse(plan, respond(plan, new Map([[0, records]])), now)
+    expect(value('fetch-latency-avg')).toBe(12)
+    expect(value('fetch-total')).toBe(1)
+    expect(value('records-per-request-avg')).toBe(5)
+    expect(value('fetch-size-avg')).toBe(records.length)
+    expect(value('bytes-consumed-total')).toBe(records.length)
+    expect(value('records-consumed-total')).toBe(0)
+    expect(value('records-lag-max')).toBeNaN()
+    expect(offsets(fetcher, 4)).toEqual(['0:0', '0:1', '0:2', '0:3'])
+    // High watermark 100, position 4.
+    expect(value('records-consumed-total')).toBe(4)
+    expect(value('records-lag-max')).toBe(96)
+    fetcher.close()
+  })
+})
 
 describe('Fetcher (sans-IO)', () => {
   it('plans one Fetch per broker, none while one is in flight, and continues after the buffered data', () => {

@@ -2,6 +2,7 @@
 import { RecordAccumulator } from '../../../src/producer/accumulator.js'
 import { builderWriterFactory, type ProducerBatch, type RecordMetadata } from '../../../src/producer/batch.js'
 import { BufferPool } from '../../../src/producer/buffer-pool.js'
+import { ProducerMetrics } from '../../../src/producer/metrics.js'
 import { ProducerState, type TransactionalHooks } from '../../../src/producer/producer-state.js'
 import { type ProduceRequestPlan, type ProduceResponseBody, Sender } from '../../../src/producer/sender.js'
 import { batches, type CompressionType } from '../../../src/protocol/records/index.js'
@@ -52,7 +53,9 @@ export function harness(o: HarnessOptions = {}) {
   const state = new ProducerState(idempotent, o.transactional?.hooks)
   if (idempotent && o.transactional === undefined) state.setProducerIdAndEpoch(1000n, 0)
   const failed: [Error, ProducerBatch][] = []
-  const sender = new Sender(acc, state, {
+  // The producer's metrics, fed by the Sender with the test's clock (snapshot at `now` through registry).
+  const metrics: ProducerMetrics = new ProducerMetrics('test', pool, (): number => sender.inFlightCount)
+  const sender: Sender = new Sender(acc, state, {
     acks: o.acks ?? -1,
     maxRequestSize: o.maxRequestSize ?? 1 << 20,
     maxInFlightRequestsPerConnection: o.maxInFlight ?? 5,
@@ -63,6 +66,7 @@ export function harness(o: HarnessOptions = {}) {
     retryBackoffMaxMs: 1000,
     backoff: (_attempt, base) => base,
     onBatchFailed: (e, b) => failed.push([e, b]),
+    sensors: metrics,
     ...(o.transactional === undefined
       ? {}
       : { transactionalId: o.transactional.transactionalId, maxProduceVersion: o.transactional.maxProduceVersion }),
@@ -183,5 +187,6 @@ export function harness(o: HarnessOptions = {}) {
     settled,
     flush,
     acknowledgeFirstBatch,
+    metrics,
   }
 }

@@ -160,6 +160,42 @@ describe('compression off the event loop (fake clock)', () => {
   })
 })
 
+describe('producer metrics (fake clock)', () => {
+  const at = (h: ReturnType<typeof harness>, name: string, now: number) =>
+    h.metrics.registry.snapshot(now).find((m) => m.group === 'producer-metrics' && m.name === name)!.value
+
+  it('counts records per request, retries per batch, and the latency from send to response', async () => {
+    const h = harness({ lingerMs: 0 })
+    const a = h.send(0, 'a', 0)
+    h.send(0, 'b', 0)
+    let poll = h.sender.poll(1_000, h.metadata)
+    expect(poll.requests).toHaveLength(1)
+    expect(at(h, 'record-send-total', 1_000)).toBe(2)
+    expect(at(h, 'records-per-request-avg', 1_000)).toBe(2)
+    expect(at(h, 'requests-in-flight', 1_000)).toBe(1)
+    // NOT_LEADER_OR_FOLLOWER 40 ms later: one latency sample, the batch's 2 records retried.
+    h.sender.onResponse(poll.requests[0]!, h.response(poll.requests[0]!, [{ errorCode: 6 }]), 1_040)
+    expect(at(h, 'request-latency-avg', 1_040)).toBe(40)
+    expect(at(h, 'record-retry-total', 1_040)).toBe(2)
+    poll = h.sender.poll(1_140, h.metadata)
+    h.sender.onResponse(poll.requests[0]!, h.response(poll.requests[0]!, [{ baseOffset: 7n }]), 1_150)
+    expect((await a).offset).toBe(7n)
+    // The retried records were sent again (Java counts them again too).
+    expect(at(h, 'record-send-total', 1_150)).toBe(4)
+    expect(at(h, 'request-latency-avg', 1_150)).toBe(25)
+    expect(at(h, 'request-latency-max', 1_150)).toBe(40)
+    expect(at(h, 'compression-rate-avg', 1_150)).toBe(1)
+    expect(at(h, 'buffer-available-bytes', 1_150)).toBe(at(h, 'buffer-total-bytes', 1_150))
+    // Two minutes later the windows are empty: averages NaN, totals kept.
+    expect(at(h, 'request-latency-avg', 121_150)).toBeNaN()
+    expect(at(h, 'record-send-total', 121_150)).toBe(4)
+    const nodes = h.metrics.registry
+      .snapshot(1_150)
+      .filter((m) => m.group === 'producer-node-metrics' && m.name === 'request-latency-max')
+    expect(nodes.map((m) => m.tags['node-id'])).toEqual(['node-1'])
+  })
+})
+
 describe('retries and failures (fake clock)', () => {
   it('re-enqueues a retriable error at the front with backoff after asking for metadata', async () => {
     const h = harness({ lingerMs: 0 })

@@ -78,7 +78,7 @@ function setup(opts: { autoCommit?: boolean; groupInstanceId?: string; knownTopi
           if (cmd.type === 'leave') queueMicrotask(() => notice({ type: 'left' }))
         },
         close() {},
-        stats: { sent: 0, received: 0 },
+        stats: { sent: 0, received: 0, lastSentMs: 0 },
       }
       return handle
     },

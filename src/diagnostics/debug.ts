@@ -1,0 +1,226 @@
+/**
+ * `KAFKA_WIRE_DEBUG=<category>,…`: selective debug output (librdkafka's `debug`), one line per
+ * meaningful event with its context (client id, broker, topic-partitions, group, generation),
+ * credentials never included (docs/observability.md, "Debug output").
+ *
+ * Built on the diagnostics channels: a category subscribes to its channels the first time a client
+ * is created with it enabled (so with KAFKA_WIRE_DEBUG unset nothing subscribes and nothing is
+ * built). `protocol` (every request and response) comes from the connections' sensors instead
+ * (network/debug.ts). A line goes to the logger of the client that named it (its `debug` method)
+ * when that logger has one, otherwise to stderr.
+ *
+ * Called by cluster/ (through network/debug.ts) when a client is created.
+ */
+import type dc from 'node:diagnostics_channel'
+import { ConfigError } from '../errors.js'
+import { type Logger, redact } from '../internal/logger.js'
+import {
+  type AdminCallMessage,
+  type ConnectionCloseMessage,
+  type ConnectionMessage,
+  type ConsumerCommitMessage,
+  type ConsumerFetchMessage,
+  type ConsumerPollMessage,
+  channels,
+  type GroupHeartbeatMessage,
+  type GroupRebalanceMessage,
+  type GroupRequestMessage,
+  type MetadataRefreshMessage,
+  type ProducerProduceMessage,
+  type ProducerSendMessage,
+  type TracedMessage,
+} from './index.js'
+
+/** The categories of KAFKA_WIRE_DEBUG (`all` enables every one). */
+export const DEBUG_CATEGORIES = [
+  'connection',
+  'protocol',
+  'metadata',
+  'producer',
+  'fetch',
+  'consumer',
+  'group',
+  'admin',
+] as const
+export type DebugCategory = (typeof DEBUG_CATEGORIES)[number]
+
+/** The environment variable read when a client is created. */
+export const DEBUG_ENV = 'KAFKA_WIRE_DEBUG'
+
+/** Parses `connection,group` (commas or spaces; `all`). An unknown name is a ConfigError naming the variable. */
+export function parseDebugCategories(value: string | undefined): ReadonlySet<DebugCategory> {
+  const out = new Set<DebugCategory>()
+  for (const raw of (value ?? '').split(/[\s,]+/)) {
+    const name = raw.trim().toLowerCase()
+    if (name === '') continue
+    if (name === 'all') for (const c of DEBUG_CATEGORIES) out.add(c)
+    else if ((DEBUG_CATEGORIES as readonly string[]).includes(name)) out.add(name as DebugCategory)
+    else {
+      throw new ConfigError(DEBUG_ENV, `unknown debug category '${raw}' (known: ${DEBUG_CATEGORIES.join(', ')}, all)`)
+    }
+  }
+  return out
+}
+
+/** Where a client's lines go: its logger's debug, else stderr. */
+const sinks = new Map<string, Logger>()
+const subscribed = new Set<DebugCategory>()
+
+/** Writes one debug line for `clientId` to its sink. */
+export function debugLine(category: DebugCategory, clientId: string, text: string): void {
+  const line = `kafka-wire [${category}] client=${clientId} ${text}`
+  const logger = sinks.get(clientId)
+  if (logger?.debug !== undefined) logger.debug(line)
+  else process.stderr.write(`${new Date().toISOString()} ${line}\n`)
+}
+
+/** Turns `categories` on for the process and routes `clientId`'s lines to `logger` (see debugLine). */
+export function enableDebug(categories: ReadonlySet<DebugCategory>, clientId: string, logger: Logger): void {
+  sinks.set(clientId, logger)
+  for (const c of categories) {
+    if (subscribed.has(c)) continue
+    subscribed.add(c)
+    SUBSCRIBE[c]()
+  }
+}
+
+type Channel<M extends object> = dc.TracingChannel<unknown, M>
+
+/** Logs `what` when the operation settles: `ok in N ms` (plus `detail(result)`) or the error. */
+function traced<M extends TracedMessage<any> & { clientId: string }>(
+  category: DebugCategory,
+  channel: Channel<M>,
+  what: (m: M) => string,
+  detail?: (m: M) => string,
+): void {
+  const started = new WeakMap<object, number>()
+  channel.subscribe({
+    start: (m) => started.set(m, performance.now()),
+    end() {},
+    asyncStart() {},
+    asyncEnd: (m) => {
+      const ms = (performance.now() - (started.get(m) ?? performance.now())).toFixed(1)
+      const outcome =
+        m.error === undefined
+          ? `ok in ${ms} ms${detail === undefined ? '' : `: ${detail(m)}`}`
+          : `failed in ${ms} ms: ${errorText(m.error)}`
+      debugLine(category, m.clientId, `${what(m)} ${outcome}`)
+    },
+    error() {},
+  })
+}
+
+/** An error's name and message (kafka-wire's messages carry no credentials), never its stack. */
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(redact(err))
+}
+
+const partitions = (ps: readonly { topic: string; partition: number }[]): string => {
+  const shown = ps.slice(0, 8).map((p) => `${p.topic}-${p.partition}`)
+  return ps.length > 8 ? `${shown.join(',')},… (${ps.length})` : shown.join(',')
+}
+const broker = (m: { host: string; port: number; nodeId: number; workload: string | undefined }) =>
+  `node=${m.nodeId} broker=${m.host}:${m.port}${m.workload === undefined ? '' : ` workload=${m.workload}`}`
+const group = (m: GroupRequestMessage) =>
+  `group=${m.groupId} member=${m.memberId || '-'} generation=${m.generationId} coordinator=${m.coordinatorId}`
+
+const SUBSCRIBE: Record<DebugCategory, () => void> = {
+  connection() {
+    traced<ConnectionMessage>('connection', channels.connectionOpen, (m) => `connect ${broker(m)}`)
+    traced<ConnectionMessage>('connection', channels.connectionAuth, (m) => `SASL ${m.mechanism} ${broker(m)}`)
+    channels.connectionClose.subscribe((raw) => {
+      const m = raw as ConnectionCloseMessage
+      debugLine('connection', m.clientId, `closed ${broker(m)}: ${errorText(m.reason)}`)
+    })
+  },
+  // Requests and responses: network/debug.ts (the connections' sensors).
+  protocol() {},
+  metadata() {
+    traced<MetadataRefreshMessage>(
+      'metadata',
+      channels.metadataRefresh,
+      (m) => `Metadata ${m.topics === 'all' ? 'all topics' : `topics=${m.topics.join(',') || '-'}`}`,
+    )
+  },
+  producer() {
+    traced<ProducerProduceMessage>(
+      'producer',
+      channels.producerProduce,
+      (m) => `Produce node=${m.nodeId} partitions=${partitions(m.partitions)}`,
+    )
+    // Failed records only: a line per acknowledged record would drown everything else.
+    channels.producerSend.subscribe({
+      start() {},
+      end() {},
+      asyncStart() {},
+      asyncEnd() {},
+      error: (m: ProducerSendMessage) =>
+        debugLine(
+          'producer',
+          m.clientId,
+          `send to ${m.topic}${m.partition === undefined ? '' : `-${m.partition}`} failed: ${errorText(m.error)}`,
+        ),
+    })
+  },
+  fetch() {
+    traced<ConsumerFetchMessage>(
+      'fetch',
+      channels.consumerFetch,
+      (m) =>
+        `Fetch node=${m.nodeId}${m.groupId === null ? '' : ` group=${m.groupId}`} ` +
+        partitions(m.partitions.map((p) => ({ topic: `${p.topic}`, partition: p.partition }))) +
+        ` offsets=${m.partitions
+          .slice(0, 8)
+          .map((p) => p.fetchOffset)
+          .join(',')}`,
+    )
+  },
+  consumer() {
+    traced<ConsumerPollMessage>(
+      'consumer',
+      channels.consumerPoll,
+      (m) => `poll(${m.timeoutMs})${m.groupId === null ? '' : ` group=${m.groupId}`}`,
+      (m) => `${m.result?.count ?? 0} records`,
+    )
+  },
+  group() {
+    traced<GroupRequestMessage>(
+      'group',
+      channels.groupJoin,
+      (m) => `JoinGroup ${group(m)}`,
+      (m) => {
+        const r = m.result as
+          | { errorCode?: number; generationId?: number; memberId?: string; leader?: string }
+          | undefined
+        if (r?.errorCode) return `error code ${r.errorCode} (member=${r.memberId || '-'})`
+        return `generation=${r?.generationId} member=${r?.memberId}${r?.leader === r?.memberId ? ' (leader)' : ''}`
+      },
+    )
+    traced<GroupRequestMessage>('group', channels.groupSync, (m) => `SyncGroup ${group(m)}`)
+    traced<GroupRebalanceMessage>(
+      'group',
+      channels.groupRebalance,
+      (m) => `${m.kind} group=${m.groupId} partitions=${partitions(m.partitions) || '-'}`,
+    )
+    traced<ConsumerCommitMessage>(
+      'group',
+      channels.consumerCommit,
+      (m) =>
+        `OffsetCommit group=${m.groupId ?? '-'} ${m.offsets
+          .slice(0, 8)
+          .map((o) => `${o.topic}-${o.partition}@${o.offset}`)
+          .join(',')}${m.offsets.length > 8 ? `,… (${m.offsets.length})` : ''}`,
+    )
+    channels.groupHeartbeat.subscribe((raw) => {
+      const m = raw as GroupHeartbeatMessage
+      debugLine('group', m.clientId, `heartbeat group=${m.groupId} sent=${m.sent} received=${m.received}`)
+    })
+  },
+  admin() {
+    traced<AdminCallMessage>(
+      'admin',
+      channels.adminCall,
+      (m) => `${m.operation}${m.api === undefined ? '' : ` (${m.api})`}`,
+    )
+  },
+}
