@@ -3,6 +3,7 @@
 // The ground floor's waits, re-exported for the clients' convenience.
 export { raceWith, sleep } from '../internal/deadline.js'
 export type { Logger } from '../internal/logger.js'
+export { type ConnectionSensors, NetworkMetrics } from '../network/index.js'
 // A client's per-request observer (kafka-wire/kafkajs's REQUEST events), carried by the options.
 export {
   type CompletedRequest,
@@ -12,7 +13,6 @@ export {
   type RequestQueueSize,
   withRequestObserver,
 } from '../network/request-observer.js'
-export { type ConnectionSensors, NetworkMetrics } from '../network/index.js'
 export type { ConnectionOptions, OAuthBearerToken, SaslOptions, TlsOptions, Workload } from '../network/types.js'
 export {
   Cluster,

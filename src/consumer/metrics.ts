@@ -13,6 +13,7 @@
 import { type ConnectionSensors, NetworkMetrics } from '../cluster/index.js'
 import { type Metric, Metrics, type Rate, type Sensor, type Stat, Total } from '../internal/metrics.js'
 import type { Apis, ResponseOf } from '../protocol/index.js'
+import { countRecords } from '../protocol/records/scan.js'
 import type { TopicPartitionState } from './subscription-state.js'
 
 const FETCH = 'consumer-fetch-manager-metrics'
@@ -195,7 +196,7 @@ export class ConsumerMetrics implements FetchSensors, GroupSensors, CommitSensor
         const data = p.records
         if (data === null || data.length === 0) continue
         bytes += data.length
-        records += recordsIn(data)
+        records += countRecords(data)
       }
     }
     this.#fetch.record(latencyMs, now)
@@ -235,23 +236,6 @@ function perHour(rate: Rate): Stat {
     record: (value, now) => rate.record(value, now),
     measure: (now) => rate.measure(now) * 3600,
   }
-}
-
-/**
- * Records in a Fetch response's record set: each complete batch header's recordsCount (offset 57 of
- * the v2 header, after baseOffset, batchLength, …). Batch headers only, so ~64 reads per MiB of
- * 16 KiB batches; a truncated last batch is not counted.
- */
-function recordsIn(data: Buffer): number {
-  let records = 0
-  let pos = 0
-  while (pos + 61 <= data.length) {
-    const end = pos + 12 + data.readInt32BE(pos + 8)
-    if (end > data.length) break
-    if (data[pos + 16] === 2) records += data.readInt32BE(pos + 57)
-    pos = end
-  }
-  return records
 }
 
 /** Consumer.stats: kafka-wire's own group and fetch counters, for tests and tools. */

@@ -31,3 +31,15 @@ export type ProduceResponseListener = (
   logAppendTimeMs: bigint,
   logStartOffset: bigint,
 ) => void
+
+/** The Sender options the kafkajs seams of a Producer's `options` ask for (none without them). */
+export function senderSeams(options: object): {
+  ackTimeoutMs?: number
+  onPartitionAcknowledged?: ProduceResponseListener
+} {
+  const o = options as { [PRODUCE_ACK_TIMEOUT]?: number; [PRODUCE_RESPONSE_LISTENER]?: ProduceResponseListener }
+  return {
+    ...(o[PRODUCE_ACK_TIMEOUT] === undefined ? {} : { ackTimeoutMs: o[PRODUCE_ACK_TIMEOUT] }),
+    ...(o[PRODUCE_RESPONSE_LISTENER] === undefined ? {} : { onPartitionAcknowledged: o[PRODUCE_RESPONSE_LISTENER] }),
+  }
+}

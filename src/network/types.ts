@@ -3,8 +3,8 @@
  * cluster/ (which re-exports them as part of the client options).
  */
 import type { Logger } from '../internal/logger.js'
-import type { RequestObserver } from './request-observer.js'
 import type { ConnectionSensors } from './metrics.js'
+import type { RequestObserver } from './request-observer.js'
 
 /** TLS settings, passed to `node:tls`. `true` instead of an object means TLS with the system CAs. */
 export interface TlsOptions {

@@ -18,12 +18,7 @@ import { ClosedError, ConfigError, ErrorCode, RecordTooLargeError } from '../err
 import { TIMED_OUT, withDeadline } from '../internal/deadline.js'
 import type { Logger } from '../internal/logger.js'
 import type { Metric } from '../internal/metrics.js'
-import {
-  PRODUCE_ACK_TIMEOUT,
-  PRODUCE_RESPONSE_LISTENER,
-  PRODUCER_CLUSTER,
-  type ProduceResponseListener,
-} from '../internal/seams.js'
+import { PRODUCER_CLUSTER, senderSeams } from '../internal/seams.js'
 import { loadCodec, recordBatchSizeUpperBound } from '../protocol/records/index.js'
 import { APPEND_BATCH_FULL, APPEND_NEW_BATCH, RecordAccumulator, type TopicQueues } from './accumulator.js'
 import {
@@ -195,7 +190,6 @@ export class Producer<K = DefaultData, V = DefaultData> {
     )
     this.#txn = config.transactionalId === undefined ? undefined : this.#createTransactions(config, resolvedCommon)
     this.#state = new ProducerState(config.idempotent, this.#txn?.hooks)
-    const seams = options as { [PRODUCE_ACK_TIMEOUT]?: number; [PRODUCE_RESPONSE_LISTENER]?: ProduceResponseListener }
     this.#sender = new Sender(this.#acc, this.#state, {
       acks: config.acks,
       maxRequestSize: config.maxRequestSize,
@@ -220,10 +214,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
       onCurrentLeader: (topic, partition, leaderId, leaderEpoch, endpoint) => {
         this.#cluster.updateLeader(topic, partition, leaderId, leaderEpoch, endpoint)
       },
-      ...(seams[PRODUCE_ACK_TIMEOUT] === undefined ? {} : { ackTimeoutMs: seams[PRODUCE_ACK_TIMEOUT] }),
-      ...(seams[PRODUCE_RESPONSE_LISTENER] === undefined
-        ? {}
-        : { onPartitionAcknowledged: seams[PRODUCE_RESPONSE_LISTENER] }),
+      ...senderSeams(options),
       ...(this.#txn === undefined
         ? {}
         : {

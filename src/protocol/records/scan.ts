@@ -16,6 +16,7 @@ const LENGTH_OFFSET = 8
 const PARTITION_LEADER_EPOCH_OFFSET = 12
 const MAGIC_OFFSET = 16
 const LAST_OFFSET_DELTA_OFFSET = 23
+const RECORDS_COUNT_OFFSET = 57
 /** Length field of the smallest v2 batch (61 bytes in all) and of the smallest legacy message. */
 const MIN_V2_LENGTH = 49
 const MIN_LEGACY_LENGTH = 14
@@ -59,4 +60,23 @@ export function scanRecordsEnd(records: Uint8Array): RecordsEnd {
     pos += LOG_OVERHEAD + length
   }
   return result
+}
+
+/**
+ * How many records the complete v2 batches of a records buffer hold, from their headers'
+ * recordsCount (the consumer's records-per-request metric). Legacy messages and a batch cut
+ * short at the end are not counted; nothing is decoded.
+ */
+export function countRecords(records: Uint8Array): number {
+  const view = new DataView(records.buffer, records.byteOffset, records.byteLength)
+  const end = records.byteLength
+  let pos = 0
+  let count = 0
+  while (end - pos >= LOG_OVERHEAD + 5) {
+    const length = view.getInt32(pos + LENGTH_OFFSET)
+    if (length < MIN_LEGACY_LENGTH || length > end - pos - LOG_OVERHEAD) break
+    if (records[pos + MAGIC_OFFSET] === 2 && length >= MIN_V2_LENGTH) count += view.getInt32(pos + RECORDS_COUNT_OFFSET)
+    pos += LOG_OVERHEAD + length
+  }
+  return count
 }

@@ -6,7 +6,7 @@ import {
   setBaseOffset,
   setPartitionLeaderEpoch,
 } from '../../../src/protocol/records/index.js'
-import { scanRecordsEnd } from '../../../src/protocol/records/scan.js'
+import { countRecords, scanRecordsEnd } from '../../../src/protocol/records/scan.js'
 
 /** A v2 batch of `count` records at `baseOffset` with a leader epoch. */
 function v2(baseOffset: bigint, count: number, epoch: number, compression: CompressionType = 0): Buffer {
@@ -84,5 +84,18 @@ describe('scanRecordsEnd', () => {
     const frame = Buffer.concat([Buffer.alloc(37, 0xff), v2(42n, 2, 9), Buffer.alloc(5)])
     const view = frame.subarray(37, frame.length - 5)
     expect(scanRecordsEnd(view)).toEqual({ nextOffset: 44n, lastEpoch: 9 })
+  })
+})
+
+describe('countRecords', () => {
+  it('sums the complete v2 batches’ record counts, compressed ones included, from their headers', () => {
+    expect(countRecords(Buffer.concat([v2(0n, 3, 1), v2(3n, 10, 1, 1), v2(13n, 1, 1)]))).toBe(14)
+  })
+
+  it('leaves out a batch cut short at the end, legacy messages and empty data', () => {
+    const second = v2(2n, 4, 1)
+    expect(countRecords(Buffer.concat([v2(0n, 2, 1), second.subarray(0, 40)]))).toBe(2)
+    expect(countRecords(Buffer.concat([legacy(1, 0n, 'a'), v2(1n, 2, 1)]))).toBe(2)
+    expect(countRecords(Buffer.alloc(0))).toBe(0)
   })
 })
