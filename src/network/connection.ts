@@ -680,17 +680,33 @@ export class Connection {
       )
     }
     let lifetimeMs = 0n
-    await mechanism.authenticate(async (bytes) => {
-      const res = await this.request(SaslAuthenticate, { authBytes: bytes })
-      if (res.errorCode !== ErrorCode.NONE) {
-        throw new AuthenticationError(
-          `SASL ${mechanism.name} authentication with ${where} failed: ${res.errorMessage ?? errorInfo(res.errorCode).name}`,
-          brokerOf(this.#o),
-        )
-      }
-      lifetimeMs = res.sessionLifetimeMs
-      return res.authBytes
-    })
+    let fromExchange: unknown
+    try {
+      await mechanism.authenticate(async (bytes) => {
+        try {
+          const res = await this.request(SaslAuthenticate, { authBytes: bytes })
+          if (res.errorCode !== ErrorCode.NONE) {
+            throw new AuthenticationError(
+              `SASL ${mechanism.name} authentication with ${where} failed: ${res.errorMessage ?? errorInfo(res.errorCode).name}`,
+              brokerOf(this.#o),
+            )
+          }
+          lifetimeMs = res.sessionLifetimeMs
+          return res.authBytes
+        } catch (err) {
+          fromExchange = err
+          throw err
+        }
+      })
+    } catch (err) {
+      // The mechanism's own checks (a SCRAM nonce, signature or malformed message) do not know
+      // the broker: name it, the connection is closed by open()'s catch.
+      if (err === fromExchange || !(err instanceof AuthenticationError)) throw err
+      throw new AuthenticationError(`SASL ${mechanism.name} authentication with ${where} failed: ${err.message}`, {
+        cause: err,
+        ...brokerOf(this.#o),
+      })
+    }
     if (lifetimeMs > 0n) {
       this.#retireAt = Date.now() + Number(lifetimeMs) * (REAUTH_MIN + Math.random() * REAUTH_SPREAD)
     }
