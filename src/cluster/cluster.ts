@@ -16,7 +16,8 @@
  * - `send()` is one attempt on one broker: a failure to connect or a lost connection rejects with a
  *   retriable ConnectionError (the request may or may not have been applied) and callers decide.
  *   `sendAny()` / `sendToController()` retry retriable transport errors on other brokers with
- *   backoff until their deadline. An AuthenticationError is never retried anywhere.
+ *   backoff until their deadline. An AuthenticationError is never retried anywhere; after one
+ *   from bootstrapping, connect() fails with it until the reconnect backoff has passed.
  * - The version of every request is chosen in one place (`#sendTo`): the highest version both
  *   sides support, capped at the caller's `maxVersion`. A body may be given as `build(version)`
  *   when its shape depends on the version chosen.

@@ -13,15 +13,7 @@ export {
   unsecuredJwt,
 } from './oauthbearer.js'
 export { PlainMechanism } from './plain.js'
-export {
-  parseServerFinal,
-  parseServerFirst,
-  SCRAM_MAX_ITERATIONS,
-  SCRAM_MIN_ITERATIONS,
-  ScramClient,
-  ScramMechanism,
-  saslName,
-} from './scram.js'
+export { SCRAM_MAX_ITERATIONS, SCRAM_MIN_ITERATIONS, ScramClient, ScramMechanism, saslName } from './scram.js'
 
 export function saslMechanism(options: SaslOptions): SaslMechanism {
   switch (options.mechanism) {

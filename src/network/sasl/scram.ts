@@ -12,7 +12,8 @@
  * Kafka's ScramMessages): attributes in order, base64 that is base64, a nonce that extends ours, an
  * iteration count of digits in Kafka's range [4096, 16384] (lower is a downgrade a man in the
  * middle would make, higher makes us spin). Every failure is an AuthenticationError saying which
- * check failed; errors never include the password nor echo the server's bytes.
+ * check failed; errors never include the password nor echo the server's bytes (beyond an `e=`
+ * error value of printable characters).
  */
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto'
 import { promisify } from 'node:util'
