@@ -16,7 +16,8 @@
  * - `send()` is one attempt on one broker: a failure to connect or a lost connection rejects with a
  *   retriable ConnectionError (the request may or may not have been applied) and callers decide.
  *   `sendAny()` / `sendToController()` retry retriable transport errors on other brokers with
- *   backoff until their deadline. An AuthenticationError is never retried anywhere.
+ *   backoff until their deadline. An AuthenticationError is never retried anywhere; after one
+ *   from bootstrapping, connect() fails with it until the reconnect backoff has passed.
  * - The version of every request is chosen in one place (`#sendTo`): the highest version both
  *   sides support, capped at the caller's `maxVersion`. A body may be given as `build(version)`
  *   when its shape depends on the version chosen.
@@ -82,6 +83,14 @@ export class Cluster {
   /** Addresses learnt from FindCoordinator for nodes not (yet) in the broker list. */
   readonly #extraEndpoints = new Map<number, Endpoint>()
   #connected: Promise<void> | undefined
+  /**
+   * The last bootstrap's AuthenticationError and when the next attempt may be made (Java's
+   * AUTHENTICATION_FAILED connection state under reconnect.backoff): until then connect() fails
+   * with it at once. Bootstrap connections are throwaway ones, outside the pool's reconnect
+   * backoff; without this an application retrying in a loop opened a connection per call when
+   * the refusal came fast (a SCRAM server signature that does not verify: 45 in 5 s).
+   */
+  #authFailure: { error: Error; failures: number; retryAt: number } | undefined
   #closed = false
   #refreshInFlight: Promise<void> | undefined
   #refreshAgain: Promise<void> | undefined
@@ -206,11 +215,23 @@ export class Cluster {
   connect(opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError('The client is closed'))
     if (this.#connected === undefined) {
+      const failed = this.#authFailure
+      if (failed !== undefined && Date.now() < failed.retryAt) return Promise.reject(failed.error)
       const p = this.#bootstrap(Date.now() + (opts.timeoutMs ?? this.options.requestTimeoutMs))
       this.#connected = p
-      p.catch(() => {
-        if (this.#connected === p) this.#connected = undefined
-      })
+      p.then(
+        () => {
+          this.#authFailure = undefined
+        },
+        (err: unknown) => {
+          if (this.#connected === p) this.#connected = undefined
+          if (!(err instanceof AuthenticationError)) return
+          const failures = (this.#authFailure?.failures ?? 0) + 1
+          const o = this.options
+          const wait = backoff(failures - 1, o.reconnectBackoffMs, o.reconnectBackoffMaxMs)
+          this.#authFailure = { error: err, failures, retryAt: Date.now() + wait }
+        },
+      )
     }
     return raceWith(this.#connected, { signal: opts.signal }, 'bootstrapping')
   }

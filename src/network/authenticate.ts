@@ -27,16 +27,32 @@ export async function authenticate(conn: Connection, o: Resolved, sasl: SaslOpti
     throw new AuthenticationError(`SaslHandshake with ${where} failed: ${errorInfo(hs.errorCode).name}`, brokerOf(o))
   }
   let lifetimeMs = 0n
-  await mechanism.authenticate(async (bytes) => {
-    const res = await conn.request(SaslAuthenticate, { authBytes: bytes })
-    if (res.errorCode !== ErrorCode.NONE) {
-      throw new AuthenticationError(
-        `SASL ${mechanism.name} authentication with ${where} failed: ${res.errorMessage ?? errorInfo(res.errorCode).name}`,
-        brokerOf(o),
-      )
-    }
-    lifetimeMs = res.sessionLifetimeMs
-    return res.authBytes
-  })
+  let fromExchange: unknown
+  try {
+    await mechanism.authenticate(async (bytes) => {
+      try {
+        const res = await conn.request(SaslAuthenticate, { authBytes: bytes })
+        if (res.errorCode !== ErrorCode.NONE) {
+          throw new AuthenticationError(
+            `SASL ${mechanism.name} authentication with ${where} failed: ${res.errorMessage ?? errorInfo(res.errorCode).name}`,
+            brokerOf(o),
+          )
+        }
+        lifetimeMs = res.sessionLifetimeMs
+        return res.authBytes
+      } catch (err) {
+        fromExchange = err
+        throw err
+      }
+    })
+  } catch (err) {
+    // The mechanism's own checks (a SCRAM nonce, signature or malformed message) do not know the
+    // broker: name it; connection.ts closes the connection.
+    if (err === fromExchange || !(err instanceof AuthenticationError)) throw err
+    throw new AuthenticationError(`SASL ${mechanism.name} authentication with ${where} failed: ${err.message}`, {
+      cause: err,
+      ...brokerOf(o),
+    })
+  }
   return Number(lifetimeMs)
 }

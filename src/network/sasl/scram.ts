@@ -8,8 +8,12 @@
  *                 password cannot forge it, so a man in the middle is detected.
  *
  * SaltedPassword = PBKDF2(HMAC-H, UTF-8 password, salt, i). Like the Java client, the password is
- * not SASLprep-normalised. The iteration count must lie in Kafka's range [4096, 16384] so that a
- * malicious server cannot make us spin. Errors never include the password.
+ * not SASLprep-normalised. The server's messages are parsed strictly (RFC 5802's grammar, as
+ * Kafka's ScramMessages): attributes in order, base64 that is base64, a nonce that extends ours, an
+ * iteration count of digits in Kafka's range [4096, 16384] (lower is a downgrade a man in the
+ * middle would make, higher makes us spin). Every failure is an AuthenticationError saying which
+ * check failed; errors never include the password nor echo the server's bytes (beyond an `e=`
+ * error value of printable characters).
  */
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto'
 import { promisify } from 'node:util'
@@ -34,14 +38,77 @@ export function saslName(username: string): string {
   return username.replace(/=/g, '=3D').replace(/,/g, '=2C')
 }
 
-function parseAttributes(message: string): Map<string, string> {
-  const attrs = new Map<string, string>()
+/**
+ * One non-empty, strict and canonical base64 value (RFC 5802's `base64`): Buffer.from() would skip
+ * bad characters and ignore non-zero padding bits.
+ */
+function base64(value: string): Buffer | undefined {
+  if (value === '' || !/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(value)) return undefined
+  const bytes = Buffer.from(value, 'base64')
+  return bytes.toString('base64') === value ? bytes : undefined
+}
+/** `printable` of RFC 5802 (the nonce): %x21-7E except ','. */
+const PRINTABLE = /^[\x21-\x2B\x2D-\x7E]+$/
+/** The iteration count: digits only (Number() would take '0x1000', ' 4096' or '4096.0'). */
+const DIGITS = /^[0-9]{1,9}$/
+
+function malformed(which: string, what: string): AuthenticationError {
+  // Says which check failed, never echoes the broker's bytes (they are not ours to print).
+  return new AuthenticationError(`Malformed SCRAM ${which} message from the broker: ${what}`)
+}
+
+/**
+ * The `a=value` attributes of a server message, in order. Attribute names are one letter; a
+ * message that is not a list of them (or repeats one) is malformed.
+ */
+function parseAttributes(message: string, which: string): Array<[string, string]> {
+  const attrs: Array<[string, string]> = []
   for (const part of message.split(',')) {
-    const eq = part.indexOf('=')
-    if (eq !== 1) throw new AuthenticationError('Malformed SCRAM message from the broker')
-    attrs.set(part[0]!, part.slice(2))
+    if (!/^[A-Za-z]=/.test(part)) throw malformed(which, 'not a list of attribute=value')
+    if (attrs.some(([k]) => k === part[0])) throw malformed(which, `attribute ${part[0]} repeated`)
+    attrs.push([part[0]!, part.slice(2)])
   }
   return attrs
+}
+
+/** A server-error value (`e=`) for an error message: RFC 5802's value-safe-char, bounded. */
+function serverError(value: string): string {
+  return /^[\x21-\x2B\x2D-\x3C\x3E-\x7E]{1,64}$/.test(value) ? value : '(an unprintable server-error value)'
+}
+
+/**
+ * server-first-message = [reserved-mext ","] nonce "," salt "," iteration-count ["," extensions]
+ * (RFC 5802 §7), checked as Kafka's ScramMessages.ServerFirstMessage does.
+ */
+export function parseServerFirst(message: string): { nonce: string; salt: Buffer; iterations: number } {
+  const attrs = parseAttributes(message, 'server-first')
+  if (attrs[0]?.[0] === 'm')
+    throw new AuthenticationError('SCRAM server-first message requires an unsupported extension (m=)')
+  if (attrs[0]?.[0] === 'e') {
+    throw new AuthenticationError(`SCRAM authentication failed: the broker sent error ${serverError(attrs[0][1])}`)
+  }
+  const [r, s, i] = attrs
+  if (r?.[0] !== 'r' || s?.[0] !== 's' || i?.[0] !== 'i') {
+    throw malformed('server-first', 'expected r=<nonce>,s=<salt>,i=<iteration count>')
+  }
+  if (!PRINTABLE.test(r[1])) throw malformed('server-first', 'the nonce is empty or not printable')
+  const salt = base64(s[1])
+  if (salt === undefined) throw malformed('server-first', 'the salt is not base64')
+  if (!DIGITS.test(i[1])) throw malformed('server-first', 'the iteration count is not a number')
+  return { nonce: r[1], salt, iterations: Number(i[1]) }
+}
+
+/** server-final-message = (server-error / verifier) ["," extensions] (RFC 5802 §7). */
+export function parseServerFinal(message: string): Buffer {
+  const attrs = parseAttributes(message, 'server-final')
+  const [first] = attrs
+  if (first?.[0] === 'e') {
+    throw new AuthenticationError(`SCRAM authentication failed: the broker sent error ${serverError(first[1])}`)
+  }
+  if (first?.[0] !== 'v') throw malformed('server-final', 'expected v=<server signature> or e=<error>')
+  const signature = base64(first[1])
+  if (signature === undefined) throw malformed('server-final', 'the server signature is not base64')
+  return signature
 }
 
 /**
@@ -72,30 +139,21 @@ export class ScramClient {
 
   /** client-final-message in response to `serverFirst`; remembers the expected server signature. */
   async finalMessage(serverFirst: string): Promise<string> {
-    const attrs = parseAttributes(serverFirst)
-    if (attrs.has('e')) throw new AuthenticationError(`SCRAM authentication failed: ${attrs.get('e')}`)
-    const nonce = attrs.get('r')
-    const salt = attrs.get('s')
-    const iterations = Number(attrs.get('i'))
-    if (nonce === undefined || salt === undefined || !Number.isInteger(iterations)) {
-      throw new AuthenticationError('Malformed SCRAM server-first message')
-    }
+    const { nonce, salt, iterations } = parseServerFirst(serverFirst)
+    // The server's nonce must extend ours (RFC 5802 §5.1): otherwise this answer belongs to
+    // another conversation (a replay, or a man in the middle).
     if (!nonce.startsWith(this.#nonce) || nonce.length === this.#nonce.length) {
-      throw new AuthenticationError('SCRAM server nonce does not extend the client nonce')
+      throw new AuthenticationError('SCRAM server nonce does not start with the client nonce followed by its own')
     }
+    // A man in the middle lowering the count makes the proof cheaper to crack offline; raising
+    // it makes us spin. Kafka stores credentials with counts in [4096, 16384].
     if (iterations < SCRAM_MIN_ITERATIONS || iterations > SCRAM_MAX_ITERATIONS) {
       throw new AuthenticationError(
         `SCRAM iteration count ${iterations} outside [${SCRAM_MIN_ITERATIONS}, ${SCRAM_MAX_ITERATIONS}]`,
       )
     }
     const { hash, bytes } = HASH[this.algorithm]
-    const salted = await pbkdf2Async(
-      Buffer.from(this.#password, 'utf8'),
-      Buffer.from(salt, 'base64'),
-      iterations,
-      bytes,
-      hash,
-    )
+    const salted = await pbkdf2Async(Buffer.from(this.#password, 'utf8'), salt, iterations, bytes, hash)
     const clientKey = createHmac(hash, salted).update('Client Key').digest()
     const storedKey = createHash(hash).update(clientKey).digest()
     const withoutProof = `c=biws,r=${nonce}`
@@ -110,14 +168,13 @@ export class ScramClient {
 
   /** Checks server-final-message; throws AuthenticationError unless it carries the expected signature. */
   verifyServerFinal(serverFinal: string): void {
-    const attrs = parseAttributes(serverFinal)
-    if (attrs.has('e')) throw new AuthenticationError(`SCRAM authentication failed: ${attrs.get('e')}`)
-    const v = attrs.get('v')
     const expected = this.#serverSignature
     if (expected === undefined) throw new AuthenticationError('SCRAM server-final before client-final')
-    const got = v === undefined ? Buffer.alloc(0) : Buffer.from(v, 'base64')
+    const got = parseServerFinal(serverFinal)
     if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
-      throw new AuthenticationError('SCRAM server signature mismatch: the broker did not prove it knows the credential')
+      throw new AuthenticationError(
+        'SCRAM server signature does not verify: the broker did not prove it knows the credential',
+      )
     }
   }
 }

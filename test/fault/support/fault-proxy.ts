@@ -2,7 +2,8 @@
  * A Kafka-aware TCP fault proxy in front of real brokers, for what a real broker cannot do on
  * demand: added latency, a bandwidth limit, a connection cut in the middle of a response frame,
  * a broker that accepts connections and never answers (and established connections that go
- * silent: a blackhole without RST), garbage instead of a response, a corrupted record batch.
+ * silent: a blackhole without RST), garbage instead of a response, a corrupted record batch, the
+ * SASL bytes of SaslAuthenticate responses rewritten in flight (a man in the middle).
  *
  * Why a proxy and not network namespaces with `tc netem`: netns needs root and CAP_NET_ADMIN,
  * which CI and developer machines here do not grant; a userland proxy runs everywhere and can
@@ -36,6 +37,8 @@ interface FrameFault {
   resolve: (info: { api: string; correlationId: number }) => void
 }
 
+export type SaslRewrite = (authBytes: Buffer, step: number) => Buffer
+
 interface Listener {
   readonly upstream: { host: string; port: number }
   readonly server: net.Server
@@ -49,6 +52,8 @@ export class FaultProxy {
   readonly #listeners = new Map<string, Promise<Listener>>()
   readonly #fault: Fault = { latencyMs: 0, bytesPerSecond: 0, silent: false }
   #frameFaults: FrameFault[] = []
+  /** Rewrites the auth_bytes of SaslAuthenticate responses (see rewriteSaslAuthBytes), or null. */
+  #saslRewrite: SaslRewrite | null = null
   /** Connections accepted per upstream broker (host:port), to count (re)connects. */
   readonly accepted = new Map<string, number>()
   #closed = false
@@ -107,6 +112,22 @@ export class FaultProxy {
   /** Flips one byte inside the first record batch of the next Fetch response that carries records. */
   corruptNextRecords(): Promise<{ api: string; correlationId: number }> {
     return this.#arm('Fetch', 'corrupt-records')
+  }
+
+  /**
+   * Rewrites the auth_bytes of every SaslAuthenticate response from now on, on every connection:
+   * `rewrite(authBytes, step)` gets the broker's bytes and the response's index on its connection
+   * (for SCRAM: 0 = server-first, 1 = server-final) and returns what the client receives. null
+   * stops rewriting. Error codes and the rest of the response are forwarded as the broker sent them.
+   */
+  rewriteSaslAuthBytes(rewrite: SaslRewrite | null): this {
+    this.#saslRewrite = rewrite
+    return this
+  }
+
+  /** Client connections open through the proxy now. */
+  openConnections(): number {
+    return this.#listenersNow().reduce((n, l) => n + l.sockets.size, 0)
   }
 
   /** Destroys every proxied connection now (RST-like: both sides see the socket end). */
@@ -185,6 +206,7 @@ export class FaultProxy {
     upstream.on('error', end).on('close', end)
     /** correlation id → [apiKey, version] of requests in flight on this connection. */
     const inFlight = new Map<number, [number, number]>()
+    let saslStep = 0
     const toUpstream = this.#pipe(client, upstream, (frame) => {
       if (frame.length >= 12) inFlight.set(frame.readInt32BE(8), [frame.readInt16BE(4), frame.readInt16BE(6)])
       return Promise.resolve([frame])
@@ -212,6 +234,12 @@ export class FaultProxy {
         const bad = Buffer.from(frame)
         bad[at] = bad[at]! ^ 0xff
         return [bad]
+      }
+      const saslRewrite = this.#saslRewrite
+      if (api.name === 'SaslAuthenticate' && saslRewrite !== null) {
+        const body: any = decodeResponse(api, request[1], frame.subarray(4))
+        body.authBytes = saslRewrite(body.authBytes, saslStep++)
+        return encodeResponse(api, request[1], correlationId, body)
       }
       if (!REWRITTEN.has(api.name)) return [frame]
       return this.#rewrite(api, request[1], correlationId, frame)

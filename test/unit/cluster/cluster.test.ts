@@ -5,7 +5,7 @@
  */
 import net from 'node:net'
 import { inspect } from 'node:util'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Cluster } from '../../../src/cluster/cluster.js'
 import { resolveCommonOptions } from '../../../src/cluster/options.js'
 import {
@@ -318,6 +318,40 @@ describe('Cluster (fake brokers)', () => {
     expect(Date.now() - started).toBeLessThan(1000)
     expect(fake.requests().filter((r) => r.req.api === Apis.SaslAuthenticate)).toHaveLength(1)
     expect(err.message).not.toContain('wrong-password-xyz')
+  })
+
+  it('after an AuthenticationError, connect() fails with it at once until the reconnect backoff has passed (no connection per call)', async () => {
+    fake = await startFakeCluster(1)
+    fake.handler = (_id, req, ctx) => {
+      if (req.api === Apis.SaslHandshake) {
+        ctx.reply(req, { errorCode: 0, mechanisms: ['PLAIN'] })
+        return true
+      }
+      if (req.api === Apis.SaslAuthenticate) {
+        ctx.reply(req, { errorCode: 58, errorMessage: 'Authentication failed', authBytes: Buffer.alloc(0) })
+        return true
+      }
+      return false
+    }
+    const c = make(fake.bootstrap, {
+      reconnectBackoffMs: 300,
+      reconnectBackoffMaxMs: 300,
+      sasl: { mechanism: 'PLAIN', username: 'alice', password: 'wrong-password-xyz' },
+    })
+    const attempts = () => fake!.requests().filter((r) => r.req.api === Apis.SaslAuthenticate).length
+    const first = await c.connect().catch((e) => e)
+    expect(first).toBeInstanceOf(AuthenticationError)
+    // An application retrying in a loop: the same error, no new connection.
+    for (let i = 0; i < 5; i++) expect(await c.connect().catch((e) => e)).toBe(first)
+    expect(attempts()).toBe(1)
+    // Once the backoff (300 ms ± 20%) has passed, the next call tries again.
+    await vi.waitFor(
+      async () => {
+        await c.connect().catch(() => {})
+        expect(attempts()).toBe(2)
+      },
+      { timeout: 5000, interval: 50 },
+    )
   })
 
   it('closes idle connections after connectionsMaxIdleMs', async () => {

@@ -43,6 +43,110 @@ describe('SCRAM (RFC 5802 / RFC 7677)', () => {
     await expect(c.finalMessage(`r=${CLIENT_NONCE}x,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=1`)).rejects.toThrow(/iteration/)
   })
 
+  // The RFC 7677 exchange with one thing changed, as a man in the middle or a broken broker would:
+  // each is an AuthenticationError saying which check failed, before any proof is sent.
+  const SALT = 'W22ZaJ0SNY7soEsUEjb6gQ=='
+  const SERVER_NONCE = `${CLIENT_NONCE}%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0`
+  it.each([
+    [
+      'a nonce of another conversation',
+      `r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=${SALT},i=4096`,
+      /nonce does not start with the client nonce/,
+    ],
+    [
+      'our nonce with nothing of the server',
+      `r=${CLIENT_NONCE},s=${SALT},i=4096`,
+      /nonce does not start with the client nonce/,
+    ],
+    [
+      'an iteration count below 4096 (a downgrade)',
+      `r=${SERVER_NONCE},s=${SALT},i=4095`,
+      /iteration count 4095 outside \[4096, 16384\]/,
+    ],
+    ['an iteration count of 0', `r=${SERVER_NONCE},s=${SALT},i=0`, /iteration count 0 outside/],
+    ["an iteration count above Kafka's 16384", `r=${SERVER_NONCE},s=${SALT},i=16385`, /iteration count 16385 outside/],
+    ['a non-numeric iteration count', `r=${SERVER_NONCE},s=${SALT},i=4096x`, /iteration count is not a number/],
+    ['a hexadecimal iteration count', `r=${SERVER_NONCE},s=${SALT},i=0x1000`, /iteration count is not a number/],
+    ['a negative iteration count', `r=${SERVER_NONCE},s=${SALT},i=-4096`, /iteration count is not a number/],
+    ['an empty iteration count', `r=${SERVER_NONCE},s=${SALT},i=`, /iteration count is not a number/],
+    ['a salt that is not base64', `r=${SERVER_NONCE},s=W22ZaJ0S*Y7soEsUEjb6gQ==,i=4096`, /salt is not base64/],
+    ['a salt with bad padding', `r=${SERVER_NONCE},s=W22ZaJ0SNY7soEsUEjb6gQ=,i=4096`, /salt is not base64/],
+    ['an empty salt', `r=${SERVER_NONCE},s=,i=4096`, /salt is not base64/],
+    ['no salt', `r=${SERVER_NONCE},i=4096`, /expected r=<nonce>,s=<salt>,i=<iteration count>/],
+    ['no iteration count', `r=${SERVER_NONCE},s=${SALT}`, /expected r=<nonce>,s=<salt>,i=<iteration count>/],
+    ['attributes out of order', `s=${SALT},r=${SERVER_NONCE},i=4096`, /expected r=<nonce>/],
+    ['an attribute twice', `r=${SERVER_NONCE},s=${SALT},i=4096,s=${SALT}`, /attribute s repeated/],
+    ['a mandatory extension', `m=ext,r=${SERVER_NONCE},s=${SALT},i=4096`, /unsupported extension/],
+    ['not attributes at all', 'garbage', /not a list of attribute=value/],
+    ['nothing', '', /not a list of attribute=value/],
+    ['a server error', 'e=unknown-user', /broker sent error unknown-user/],
+  ])('rejects a server-first message with %s', async (_, serverFirst, message) => {
+    const c = new ScramClient('SCRAM-SHA-256', 'user', 'pencil', CLIENT_NONCE)
+    c.firstMessage()
+    const err = await c.finalMessage(serverFirst).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(AuthenticationError)
+    expect((err as Error).message).toMatch(message)
+    expect((err as Error).message).not.toContain('pencil')
+  })
+
+  it('accepts extensions after the iteration count and after the signature (RFC 5802 §7)', async () => {
+    const extended = new ScramClient('SCRAM-SHA-256', 'user', 'pencil', CLIENT_NONCE)
+    extended.firstMessage()
+    expect(await extended.finalMessage(`${SERVER_FIRST},x=extension`)).toMatch(/^c=biws,r=.*,p=/)
+    const c = new ScramClient('SCRAM-SHA-256', 'user', 'pencil', CLIENT_NONCE)
+    c.firstMessage()
+    await c.finalMessage(SERVER_FIRST)
+    expect(() => c.verifyServerFinal(`${SERVER_FINAL},x=extension`)).not.toThrow()
+  })
+
+  it.each([
+    [
+      'a signature from another key (a man in the middle)',
+      'v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+      /server signature does not verify/,
+    ],
+    [
+      'one character of the signature changed',
+      'v=6rriURBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=',
+      /server signature does not verify/,
+    ],
+    ['a truncated signature', 'v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5n', /server signature does not verify/],
+    [
+      'a signature that is not base64',
+      'v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4',
+      /server signature is not base64/,
+    ],
+    [
+      'non-zero padding bits (not canonical base64)',
+      'v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G5=',
+      /server signature is not base64/,
+    ],
+    ['an empty signature', 'v=', /server signature is not base64/],
+    ['an error', 'e=invalid-proof', /broker sent error invalid-proof/],
+    ['an error carrying what a terminal would interpret', 'e=\u001b[2Jgone', /unprintable server-error value/],
+    ['neither v= nor e=', 'x=1', /expected v=<server signature> or e=<error>/],
+    ['nothing', '', /not a list of attribute=value/],
+  ])('rejects a server-final message with %s', async (_, serverFinal, message) => {
+    const c = new ScramClient('SCRAM-SHA-256', 'user', 'pencil', CLIENT_NONCE)
+    c.firstMessage()
+    await c.finalMessage(SERVER_FIRST)
+    let err: unknown
+    try {
+      c.verifyServerFinal(serverFinal)
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(AuthenticationError)
+    expect((err as Error).message).toMatch(message)
+    expect((err as Error).message).not.toContain('pencil')
+  })
+
+  it('rejects a server-final message before the client-final message', () => {
+    const c = new ScramClient('SCRAM-SHA-256', 'user', 'pencil', CLIENT_NONCE)
+    c.firstMessage()
+    expect(() => c.verifyServerFinal(SERVER_FINAL)).toThrow(/before client-final/)
+  })
+
   it('SCRAM-SHA-512 produces a 64-byte proof', async () => {
     const c = new ScramClient('SCRAM-SHA-512', 'user', 'pencil', CLIENT_NONCE)
     c.firstMessage()
