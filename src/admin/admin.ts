@@ -14,6 +14,7 @@
  * naming it here.
  */
 import { Cluster, resolveClientOptions } from '../cluster/index.js'
+import { type ClientTelemetryReporter, interimMetrics, startClientTelemetry } from '../cluster/telemetry/index.js'
 import { ClosedError, ConfigError } from '../errors.js'
 import { createAclsOperation, deleteAclsOperation, describeAclsOperation } from './acls.js'
 import { describeConfigsOperation, incrementalAlterConfigsOperation } from './configs.js'
@@ -100,6 +101,8 @@ export class Admin implements AsyncDisposable {
   readonly #cluster: Cluster
   readonly #closer = new AbortController()
   readonly #executor: AdminExecutor
+  readonly #telemetry: ClientTelemetryReporter | undefined
+  readonly #defaultApiTimeoutMs: number
   #closing: Promise<void> | undefined
 
   constructor(options: AdminOptions) {
@@ -116,6 +119,8 @@ export class Admin implements AsyncDisposable {
       throw new ConfigError('defaultApiTimeoutMs', 'must be a positive integer (milliseconds) up to 2147483647')
     }
     this.#cluster = new Cluster(resolved)
+    this.#defaultApiTimeoutMs = defaultApiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS
+    this.#telemetry = startClientTelemetry(this.#cluster, () => interimMetrics(this.#cluster, 'admin-client-metrics'))
     this.#executor = new AdminExecutor(
       this.#cluster,
       {
@@ -128,11 +133,15 @@ export class Admin implements AsyncDisposable {
     )
   }
 
-  /** Closes every connection; pending calls reject with ClosedError. Idempotent. */
-  close(): Promise<void> {
+  /**
+   * Closes every connection; pending calls reject with ClosedError. Idempotent. `timeoutMs` bounds
+   * the terminating telemetry push (KIP-714), sent first when the broker subscribed this client.
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.#closing === undefined) {
       this.#closer.abort(new ClosedError('The admin client was closed'))
-      this.#closing = this.#cluster.close()
+      const deadline = Date.now() + (options.timeoutMs ?? this.#defaultApiTimeoutMs)
+      this.#closing = (this.#telemetry?.close(deadline) ?? Promise.resolve()).then(() => this.#cluster.close())
     }
     return this.#closing
   }

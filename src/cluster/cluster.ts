@@ -151,6 +151,11 @@ export class Cluster {
     return this.#closed
   }
 
+  /** Open broker connections (Java's `connection-count` metric). */
+  get openConnections(): number {
+    return this.#pool.size
+  }
+
   /** Date.now() of the last metadata update (0 before the first). */
   get metadataUpdatedAt(): number {
     return this.#metadata.updatedAt
