@@ -86,7 +86,9 @@ const fetchRate: Metric = {
 
 describe('telemetry metric names (Java’s TelemetryMetricNamingConvention)', () => {
   it('prefix, group without "-metrics", dots for dashes', () => {
-    expect(telemetryMetricName('producer-metrics', 'record-send-rate')).toBe('org.apache.kafka.producer.record.send.rate')
+    expect(telemetryMetricName('producer-metrics', 'record-send-rate')).toBe(
+      'org.apache.kafka.producer.record.send.rate',
+    )
     expect(telemetryMetricName('consumer-fetch-manager-metrics', 'fetch-latency-avg')).toBe(
       'org.apache.kafka.consumer.fetch.manager.fetch.latency.avg',
     )
@@ -138,7 +140,9 @@ describe('TelemetryPayloadBuilder → OTLP MetricsData', () => {
     expect(rate.description).toBeUndefined()
 
     // The next cumulative point keeps the start time of the first.
-    const next = decode(b.build([sent(25)], { selector: all, deltaTemporality: false, resource: {} }, 1_700_000_010_000).bytes)
+    const next = decode(
+      b.build([sent(25)], { selector: all, deltaTemporality: false, resource: {} }, 1_700_000_010_000).bytes,
+    )
     const p = next.resourceMetrics[0].scopeMetrics[0].metrics[0].sum.dataPoints[0]
     expect(p.asDouble).toBe(25)
     expect(p.startTimeUnixNano).toBe('1700000000123000000')

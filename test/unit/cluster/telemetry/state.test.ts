@@ -60,7 +60,10 @@ describe('ClientTelemetryMachine', () => {
     expect(m.pollRequest(10_999)).toBeUndefined()
     const push = m.pollRequest(11_000)
     expect(push).toMatchObject({ api: 'PushTelemetry', terminating: false })
-    expect(push?.api === 'PushTelemetry' && push.subscription).toMatchObject({ clientInstanceId: ID, subscriptionId: 7 })
+    expect(push?.api === 'PushTelemetry' && push.subscription).toMatchObject({
+      clientInstanceId: ID,
+      subscriptionId: 7,
+    })
     expect(m.state).toBe('PUSH_IN_PROGRESS')
     m.onPushResponse(0, 11_050)
     expect(m.state).toBe('PUSH_NEEDED')
