@@ -17,6 +17,7 @@
  * subscription) instead of disabling telemetry.
  */
 import { ErrorCode } from '../../error-codes.js'
+import { ZERO_UUID } from '../../protocol/index.js'
 
 export type TelemetryState =
   | 'SUBSCRIPTION_NEEDED'
@@ -33,8 +34,6 @@ export const DEFAULT_PUSH_INTERVAL_MS = 5 * 60 * 1000
 /** Bounds of the random factor applied to the first push interval of a subscription. */
 const INITIAL_PUSH_JITTER_LOWER = 0.5
 const INITIAL_PUSH_JITTER_UPPER = 1.5
-
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000'
 
 /** The fields of a GetTelemetrySubscriptions response the machine reads. */
 export interface SubscriptionResponse {

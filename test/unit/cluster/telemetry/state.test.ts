@@ -7,8 +7,8 @@ import {
 } from '../../../../src/cluster/telemetry/state.js'
 import { ErrorCode } from '../../../../src/error-codes.js'
 
-const ZERO = '00000000-0000-0000-0000-000000000000'
-const ID = 'b2c4f0de-1a2b-4c3d-8e9f-001122334455'
+const ZERO = 'AAAAAAAAAAAAAAAAAAAAAA'
+const ID = 'sQ7b3sTqQkKx2xVd3fWnGA'
 
 function subscription(over: Partial<SubscriptionResponse> = {}): SubscriptionResponse {
   return {

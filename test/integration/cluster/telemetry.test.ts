@@ -1,0 +1,121 @@
+// KIP-714 client telemetry against a broker of our own: the test kit compiles its telemetry
+// recorder (a ClientTelemetryExporterProvider, src/testing/telemetry-recorder.ts) and puts it on
+// the broker's classpath as a metrics reporter; a client-metrics subscription is configured with
+// kafka-wire's Admin. The recorder decodes each push with Kafka's own OTLP classes, so these tests
+// check what the broker really received: the subscribed metric names only, at the subscription's
+// interval, and the terminating push on close.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Admin } from '../../../src/admin/index.js'
+import { Consumer } from '../../../src/consumer/index.js'
+import { Producer } from '../../../src/producer/index.js'
+import {
+  buildTelemetryRecorder,
+  type KafkaCluster,
+  type RecordedTelemetryPush,
+  readTelemetryPushes,
+  startKafka,
+} from '../../../src/testing/index.js'
+import { waitFor } from './helpers.js'
+
+const enabled = process.env.KAFKA_WIRE_SKIP_OWN_BROKER !== '1'
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA'
+
+describe.skipIf(!enabled)('KIP-714 client telemetry (a broker with a telemetry receiver)', () => {
+  let kafka: KafkaCluster | undefined
+  let dir = ''
+  let file = ''
+  let bootstrapServers = ''
+
+  const pushesOf = (clientId: string): RecordedTelemetryPush[] =>
+    readTelemetryPushes(file).filter((p) => p.clientId === clientId)
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kw-telemetry-'))
+    file = path.join(dir, 'pushes.jsonl')
+    const recorder = await buildTelemetryRecorder()
+    kafka = await startKafka({
+      provider: 'jvm',
+      classpath: [recorder.classpath],
+      brokerConfig: { ...recorder.brokerConfig(file), 'offsets.topic.num.partitions': '1' },
+    })
+    bootstrapServers = kafka.bootstrapServers
+    const admin = new Admin({ bootstrapServers, enableMetricsPush: false })
+    try {
+      // Every client (no `match`) is asked for the producer's and the consumer's metrics, every second.
+      await admin.incrementalAlterConfigs([
+        {
+          type: 'client-metrics',
+          name: 'kafka-wire-test',
+          ops: [
+            { name: 'metrics', value: 'org.apache.kafka.producer.,org.apache.kafka.consumer.' },
+            { name: 'interval.ms', value: '1000' },
+          ],
+        },
+      ])
+      await admin.createTopics([{ topic: 'telemetry-topic', numPartitions: 1, replicationFactor: 1 }])
+    } finally {
+      await admin.close()
+    }
+  }, 300_000)
+
+  afterAll(async () => {
+    await kafka?.stop()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  }, 120_000)
+
+  it('a producer pushes the subscribed metrics every interval, then the terminating push on close', async () => {
+    const clientId = 'kw-telemetry-producer'
+    const producer = new Producer({ bootstrapServers, clientId })
+    try {
+      await producer.send({ topic: 'telemetry-topic', value: 'x' })
+      await waitFor(() => pushesOf(clientId).length >= 2, 60_000, 'two pushes from the producer')
+    } finally {
+      await producer.close({ timeoutMs: 10_000 })
+    }
+    const pushes = pushesOf(clientId)
+    for (const p of pushes) expect(p.error).toBeUndefined()
+    // One client instance id, assigned by the broker, on every push.
+    expect(new Set(pushes.map((p) => p.clientInstanceId)).size).toBe(1)
+    expect(pushes[0]!.clientInstanceId).not.toBe(ZERO_UUID)
+    expect(pushes[0]!.pushIntervalMs).toBe(1000)
+    // Only the subscribed prefix: the producer's connection-count, not app-info's start-time-ms.
+    const names = new Set(pushes.flatMap((p) => p.metrics!.map((m) => m.name)))
+    expect([...names]).toEqual(['org.apache.kafka.producer.connection.count'])
+    const count = pushes[0]!.metrics![0]!
+    expect(count.type).toBe('gauge')
+    expect(count.value).toBeGreaterThanOrEqual(1)
+    // client_id is the broker's to add: it is not an attribute of the data point.
+    expect(count.attributes).toEqual({})
+    // The last push is the terminating one, and only the last.
+    expect(pushes.map((p) => p.terminating)).toEqual([...pushes.slice(1).map(() => false), true])
+  })
+
+  it('a consumer pushes its metrics and terminates on close; an Admin with enableMetricsPush false never pushes', async () => {
+    const clientId = 'kw-telemetry-consumer'
+    const silentId = 'kw-telemetry-silent-admin'
+    const silent = new Admin({ bootstrapServers, clientId: silentId, enableMetricsPush: false })
+    const consumer = new Consumer({ bootstrapServers, clientId, groupId: 'kw-telemetry-group' })
+    try {
+      await silent.describeCluster()
+      consumer.assign([{ topic: 'telemetry-topic', partition: 0 }])
+      await consumer.poll(100)
+      // Three pushes: the silent admin, bootstrapped before the consumer, would have pushed by the
+      // consumer's second (the first push comes 0.5–1.5 intervals after the subscription).
+      await waitFor(() => pushesOf(clientId).length >= 3, 60_000, 'three pushes from the consumer')
+    } finally {
+      await consumer.close({ timeoutMs: 10_000 })
+      await silent.close()
+    }
+    const pushes = pushesOf(clientId)
+    expect(pushes.at(-1)!.terminating).toBe(true)
+    expect(new Set(pushes.flatMap((p) => p.metrics!.map((m) => m.name)))).toEqual(
+      new Set(['org.apache.kafka.consumer.connection.count']),
+    )
+    // The consumer's group is a resource attribute, as the Java client sets it.
+    expect(pushes[0]!.resource).toEqual({ group_id: 'kw-telemetry-group' })
+    expect(pushesOf(silentId)).toEqual([])
+  })
+})
