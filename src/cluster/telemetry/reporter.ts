@@ -18,7 +18,12 @@ import { Apis } from '../../protocol/index.js'
 import { CompressionType, compress, isCodecAvailable } from '../../protocol/records/compression/index.js'
 import type { Cluster } from '../cluster.js'
 import { type MetricsSource, metricSelector, TelemetryPayloadBuilder } from './payload.js'
-import { ClientTelemetryMachine, type TelemetryRequest, type TelemetrySubscription } from './state.js'
+import {
+  ClientTelemetryMachine,
+  type TelemetryRequest,
+  type TelemetryState,
+  type TelemetrySubscription,
+} from './state.js'
 
 /** How often to look whether the client has bootstrapped yet (telemetry waits for it). */
 const BOOTSTRAP_CHECK_MS = 1000
@@ -57,6 +62,16 @@ export class ClientTelemetryReporter {
       ...(options.random ? { random: options.random } : {}),
     })
     this.#schedule(0)
+  }
+
+  /** Where the state machine is (diagnostics, tests). */
+  get state(): TelemetryState {
+    return this.#machine.state
+  }
+
+  /** False once the broker answered with an error that retrying cannot fix: nothing more is pushed. */
+  get enabled(): boolean {
+    return this.#machine.enabled
   }
 
   /** The client instance id the broker assigned (KIP-714), once a subscription was received. */
