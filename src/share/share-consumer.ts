@@ -18,6 +18,7 @@
  *   3. buffered records → up to maxPollRecords; else fetch and wait for data, a wakeup or the timeout
  */
 import { Cluster, resolveClientOptions } from '../cluster/index.js'
+import { type ClientTelemetryReporter, interimMetrics, startClientTelemetry } from '../cluster/telemetry/index.js'
 import { WakeupError } from '../consumer/errors.js'
 import {
   brokerError,
@@ -102,6 +103,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
   #closing: Promise<void> | null = null
   #fatal: Error | null = null
   #pumpTimer: NodeJS.Timeout | null = null
+  readonly #telemetry: ClientTelemetryReporter | undefined
   /** From the last ShareFetch response: how long the broker locks the records it hands us. */
   acquisitionLockTimeoutMs = -1
 
@@ -118,6 +120,8 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     this.#callback = options.acknowledgementCommitCallback ?? null
     this.#cluster = new Cluster(common, { allowAutoTopicCreation: false })
     this.#logger = this.#cluster.options.logger
+    const source = () => interimMetrics(this.#cluster, 'consumer-share-metrics')
+    this.#telemetry = startClientTelemetry(this.#cluster, source, { group_id: this.#options.groupId })
     this.#membership = new ShareMembership({
       cluster: this.#cluster,
       groupId: this.#options.groupId,
@@ -680,6 +684,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     } finally {
       this.#membership.close()
       this.#runCallbacks()
+      await this.#telemetry?.close(deadline)
       await this.#cluster.close()
     }
   }

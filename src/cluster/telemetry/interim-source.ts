@@ -8,7 +8,11 @@ import type { Cluster } from '../cluster.js'
 import type { Metric } from './payload.js'
 
 /** Java's metric groups of each client (`producer-metrics` → `org.apache.kafka.producer.*`). */
-export type ClientMetricsGroup = 'producer-metrics' | 'consumer-metrics' | 'admin-client-metrics'
+export type ClientMetricsGroup =
+  | 'producer-metrics'
+  | 'consumer-metrics'
+  | 'consumer-share-metrics'
+  | 'admin-client-metrics'
 
 const startTimeMs = new WeakMap<Cluster, number>()
 

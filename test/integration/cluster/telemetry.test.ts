@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Admin } from '../../../src/admin/index.js'
 import { Consumer } from '../../../src/consumer/index.js'
 import { Producer } from '../../../src/producer/index.js'
+import { ShareConsumer } from '../../../src/share/index.js'
 import {
   buildTelemetryRecorder,
   type KafkaCluster,
@@ -117,5 +118,27 @@ describe.skipIf(!enabled)('KIP-714 client telemetry (a broker with a telemetry r
     // The consumer's group is a resource attribute, as the Java client sets it.
     expect(pushes[0]!.resource).toEqual({ group_id: 'kw-telemetry-group' })
     expect(pushesOf(silentId)).toEqual([])
+  })
+
+  it('a share consumer pushes too, with its group as the resource', async () => {
+    const clientId = 'kw-telemetry-share-consumer'
+    const consumer = new ShareConsumer({ bootstrapServers, clientId, groupId: 'kw-telemetry-share-group' })
+    try {
+      consumer.subscribe(['telemetry-topic'])
+      await waitFor(
+        async () => {
+          await consumer.poll(200)
+          return pushesOf(clientId).length >= 2
+        },
+        60_000,
+        'two pushes from the share consumer',
+      )
+    } finally {
+      await consumer.close(10_000)
+    }
+    const pushes = pushesOf(clientId)
+    expect(pushes.at(-1)!.terminating).toBe(true)
+    expect(pushes[0]!.resource).toEqual({ group_id: 'kw-telemetry-share-group' })
+    expect(pushes[0]!.metrics!.map((m) => m.name)).toEqual(['org.apache.kafka.consumer.share.connection.count'])
   })
 })
