@@ -151,9 +151,9 @@ export class Cluster {
     return this.#closed
   }
 
-  /** Open broker connections (Java's `connection-count` metric). */
-  get openConnections(): number {
-    return this.#pool.size
+  /** Open broker connections (Java's `connection-count`) and the brokers they go to, without I/O. */
+  get connections(): { readonly count: number; readonly nodeIds: ReadonlySet<number> } {
+    return { count: this.#pool.size, nodeIds: this.#pool.connectedNodeIds() }
   }
 
   /** Date.now() of the last metadata update (0 before the first). */

@@ -26,7 +26,7 @@ export function interimMetrics(cluster: Cluster, group: ClientMetricsGroup): Met
       group,
       tags,
       description: 'The current number of active connections.',
-      value: cluster.openConnections,
+      value: cluster.connections.count,
       type: 'gauge',
     },
     {

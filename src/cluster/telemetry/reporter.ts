@@ -130,6 +130,9 @@ export class ClientTelemetryReporter {
     )
     try {
       if (nodeId === undefined) throw new Error('no broker known')
+      // On the connection the client has to that broker (no I/O): a broker without a telemetry
+      // plugin does not offer the API, and no connection is opened just to learn that.
+      await this.#cluster.versionFor(nodeId, Apis.GetTelemetrySubscriptions)
       if (request.api === 'GetTelemetrySubscriptions') {
         const res = await this.#cluster.send(
           nodeId,
@@ -186,11 +189,15 @@ export class ClientTelemetryReporter {
     }
   }
 
-  /** The broker telemetry goes to: the same one while it answers, else a random known one. */
+  /**
+   * The broker telemetry goes to: the same one while it answers, else a random one the client is
+   * connected to (any known one when it has no connection left).
+   */
   #node(): number | undefined {
     const brokers = this.#cluster.brokers
     if (this.#nodeId !== undefined && brokers.has(this.#nodeId)) return this.#nodeId
-    const ids = [...brokers.keys()]
+    const connected = [...this.#cluster.connections.nodeIds].filter((id) => brokers.has(id))
+    const ids = connected.length > 0 ? connected : [...brokers.keys()]
     this.#nodeId = ids.length === 0 ? undefined : ids[Math.floor(Math.random() * ids.length)]
     return this.#nodeId
   }

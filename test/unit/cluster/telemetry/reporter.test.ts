@@ -2,11 +2,12 @@
 // The state machine's timing is state.test.ts's; the broker's view is the integration test's.
 import { gunzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Cluster } from '../../../../src/cluster/cluster.js'
+import { Cluster, metadataRequest } from '../../../../src/cluster/cluster.js'
 import { resolveCommonOptions } from '../../../../src/cluster/options.js'
 import { ClientTelemetryReporter, type Metric } from '../../../../src/cluster/telemetry/index.js'
 import { ErrorCode } from '../../../../src/error-codes.js'
 import { Apis } from '../../../../src/protocol/index.js'
+import { defaultApiVersions } from '../../network/fake-broker.js'
 import { type FakeCluster, startFakeCluster } from '../fake-cluster.js'
 
 const ASSIGNED = 'sQ7b3sTqQkKx2xVd3fWnGA'
@@ -47,9 +48,15 @@ describe('ClientTelemetryReporter (the driver)', () => {
     fake = cluster = reporter = undefined
   })
 
-  async function start(requestTimeoutMs = 30_000) {
+  async function start(requestTimeoutMs = 30_000, logger?: { debug: (m: string) => void }) {
     fake = await startFakeCluster(1)
-    cluster = new Cluster(resolveCommonOptions({ bootstrapServers: fake.bootstrap, requestTimeoutMs }))
+    cluster = new Cluster(
+      resolveCommonOptions({
+        bootstrapServers: fake.bootstrap,
+        requestTimeoutMs,
+        ...(logger ? { logger: { info() {}, warn() {}, error() {}, ...logger } } : {}),
+      }),
+    )
     await cluster.connect()
     const telemetryRequests = () =>
       fake!.requests().filter((r) => r.req.api === Apis.GetTelemetrySubscriptions || r.req.api === Apis.PushTelemetry)
@@ -136,5 +143,28 @@ describe('ClientTelemetryReporter (the driver)', () => {
     await reporter.close(Date.now() + 5000)
     expect(reporter.state).toBe('TERMINATED')
     expect(telemetryRequests().filter((r) => r.req.api === Apis.PushTelemetry)).toHaveLength(1)
+  })
+
+  it('a broker without the telemetry APIs (no plugin): no request, and no connection opened to learn it', async () => {
+    const debug: string[] = []
+    const { fake, cluster, telemetryRequests } = await start(30_000, { debug: (m) => debug.push(m) })
+    fake.handler = (_node, req, ctx) => {
+      if (req.api !== Apis.ApiVersions) return false
+      const apiKeys = defaultApiVersions().filter((k) => k.apiKey !== 71 && k.apiKey !== 72)
+      ctx.reply(req, { errorCode: 0, apiKeys })
+      return true
+    }
+    // The connection a producer has to the broker (telemetry would otherwise use an 'admin' one).
+    await cluster.send(fake.nodeIds[0]!, Apis.Metadata, (v) => metadataRequest(v, [], false), { workload: 'produce' })
+    const connections = fake.brokers[0]!.connections
+    reporter = new ClientTelemetryReporter(cluster, { source: () => metrics })
+    await until(() => debug.some((m) => m.includes('GetTelemetrySubscriptions failed')))
+    expect(debug.find((m) => m.includes('GetTelemetrySubscriptions failed'))).toMatch(
+      /does not support GetTelemetrySubscriptions/,
+    )
+    expect(telemetryRequests()).toEqual([])
+    expect(fake.brokers[0]!.connections).toBe(connections)
+    expect(reporter.enabled).toBe(true) // it asks again in 5 minutes (state.test.ts)
+    expect(reporter.state).toBe('SUBSCRIPTION_NEEDED')
   })
 })
