@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Admin } from '../../../src/admin/index.js'
+import { Cluster, resolveCommonOptions } from '../../../src/cluster/index.js'
+import { ClientTelemetryReporter, type Metric } from '../../../src/cluster/telemetry/index.js'
 import { Consumer } from '../../../src/consumer/index.js'
 import { Producer } from '../../../src/producer/index.js'
 import { ShareConsumer } from '../../../src/share/index.js'
@@ -140,5 +142,44 @@ describe.skipIf(!enabled)('KIP-714 client telemetry (a broker with a telemetry r
     expect(pushes.at(-1)!.terminating).toBe(true)
     expect(pushes[0]!.resource).toEqual({ group_id: 'kw-telemetry-share-group' })
     expect(pushes[0]!.metrics!.map((m) => m.name)).toEqual(['org.apache.kafka.consumer.share.connection.count'])
+  })
+
+  it('sums go as the broker asks (Kafka brokers ask for delta temporality): the change since the last push', async () => {
+    const clientId = 'kw-telemetry-sums'
+    const cluster = new Cluster(resolveCommonOptions({ bootstrapServers, clientId }))
+    let total = 0
+    // A counter that grows by 10 between reads, and a tag that becomes an attribute.
+    const source = (): Metric[] => [
+      {
+        name: 'record-send-total',
+        group: 'producer-metrics',
+        tags: { 'client-id': clientId, topic: 'orders' },
+        description: 'The total number of records sent.',
+        value: (total += 10),
+        type: 'sum',
+      },
+    ]
+    let reporter: ClientTelemetryReporter | undefined
+    try {
+      await cluster.connect()
+      reporter = new ClientTelemetryReporter(cluster, { source })
+      await waitFor(() => pushesOf(clientId).length >= 3, 60_000, 'three pushes')
+      await reporter.close(Date.now() + 10_000)
+    } finally {
+      await cluster.close()
+    }
+    const sums = pushesOf(clientId).map((p) => p.metrics![0]!)
+    for (const m of sums) {
+      expect(m).toMatchObject({
+        name: 'org.apache.kafka.producer.record.send.total',
+        type: 'sum',
+        temporality: 'AGGREGATION_TEMPORALITY_DELTA',
+        monotonic: true,
+        value: 10,
+        attributes: { topic: 'orders' },
+      })
+    }
+    // Each delta covers the interval since the previous push.
+    for (let i = 1; i < sums.length; i++) expect(sums[i]!.startTimeUnixNano).toBe(sums[i - 1]!.timeUnixNano)
   })
 })
