@@ -182,4 +182,43 @@ describe.skipIf(!enabled)('KIP-714 client telemetry (a broker with a telemetry r
     // Each delta covers the interval since the previous push.
     for (let i = 1; i < sums.length; i++) expect(sums[i]!.startTimeUnixNano).toBe(sums[i - 1]!.timeUnixNano)
   })
+
+  it('a changed subscription: the broker refuses the old one (UNKNOWN_SUBSCRIPTION_ID), the client fetches the new one', async () => {
+    const clientId = 'kw-telemetry-resubscribe'
+    const admin = new Admin({ bootstrapServers, enableMetricsPush: false })
+    const producer = new Producer({ bootstrapServers, clientId })
+    const names = (p: RecordedTelemetryPush) => p.metrics!.map((m) => m.name)
+    try {
+      await producer.send({ topic: 'telemetry-topic', value: 'x' })
+      await waitFor(() => pushesOf(clientId).length >= 1, 60_000, 'a push')
+      expect(names(pushesOf(clientId)[0]!)).toEqual(['org.apache.kafka.producer.connection.count'])
+      // A second subscription for this client only: the broker merges it with the first one.
+      await admin.incrementalAlterConfigs([
+        {
+          type: 'client-metrics',
+          name: 'kafka-wire-test-app-info',
+          ops: [
+            { name: 'metrics', value: 'org.apache.kafka.app.info.' },
+            { name: 'interval.ms', value: '1000' },
+            { name: 'match', value: `client_id=${clientId}` },
+          ],
+        },
+      ])
+      await waitFor(
+        () => pushesOf(clientId).some((p) => names(p).includes('org.apache.kafka.app.info.start.time.ms')),
+        60_000,
+        'a push under the new subscription',
+      )
+    } finally {
+      await producer.close({ timeoutMs: 10_000 })
+      await admin.close()
+    }
+    const pushes = pushesOf(clientId)
+    // One client instance throughout: the client re-subscribed as itself.
+    expect(new Set(pushes.map((p) => p.clientInstanceId)).size).toBe(1)
+    expect(names(pushes.at(-1)!).sort()).toEqual([
+      'org.apache.kafka.app.info.start.time.ms',
+      'org.apache.kafka.producer.connection.count',
+    ])
+  })
 })
