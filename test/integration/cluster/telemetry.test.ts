@@ -84,10 +84,10 @@ describe.skipIf(!enabled)('KIP-714 client telemetry (a broker with a telemetry r
     expect(new Set(pushes.map((p) => p.clientInstanceId)).size).toBe(1)
     expect(pushes[0]!.clientInstanceId).not.toBe(ZERO_UUID)
     expect(pushes[0]!.pushIntervalMs).toBe(1000)
-    // Only the subscribed prefix: the producer's connection-count, not app-info's start-time-ms.
+    // Only the subscribed prefixes (not app-info's start-time-ms, say), with the producer's connection-count.
     const names = new Set(pushes.flatMap((p) => p.metrics!.map((m) => m.name)))
-    expect([...names]).toEqual(['org.apache.kafka.producer.connection.count'])
-    const count = pushes[0]!.metrics![0]!
+    for (const n of names) expect(n).toMatch(/^org\.apache\.kafka\.producer\./)
+    const count = pushes[0]!.metrics!.find((m) => m.name === 'org.apache.kafka.producer.connection.count')!
     expect(count.type).toBe('gauge')
     expect(count.value).toBeGreaterThanOrEqual(1)
     // client_id is the broker's to add: it is not an attribute of the data point.
@@ -114,9 +114,9 @@ describe.skipIf(!enabled)('KIP-714 client telemetry (a broker with a telemetry r
     }
     const pushes = pushesOf(clientId)
     expect(pushes.at(-1)!.terminating).toBe(true)
-    expect(new Set(pushes.flatMap((p) => p.metrics!.map((m) => m.name)))).toEqual(
-      new Set(['org.apache.kafka.consumer.connection.count']),
-    )
+    const names = new Set(pushes.flatMap((p) => p.metrics!.map((m) => m.name)))
+    for (const n of names) expect(n).toMatch(/^org\.apache\.kafka\.consumer\./)
+    expect(names).toContain('org.apache.kafka.consumer.connection.count')
     // The consumer's group is a resource attribute, as the Java client sets it.
     expect(pushes[0]!.resource).toEqual({ group_id: 'kw-telemetry-group' })
     expect(pushesOf(silentId)).toEqual([])
@@ -141,7 +141,8 @@ describe.skipIf(!enabled)('KIP-714 client telemetry (a broker with a telemetry r
     const pushes = pushesOf(clientId)
     expect(pushes.at(-1)!.terminating).toBe(true)
     expect(pushes[0]!.resource).toEqual({ group_id: 'kw-telemetry-share-group' })
-    expect(pushes[0]!.metrics!.map((m) => m.name)).toEqual(['org.apache.kafka.consumer.share.connection.count'])
+    expect(pushes[0]!.metrics!.length).toBeGreaterThan(0)
+    for (const m of pushes[0]!.metrics!) expect(m.name).toMatch(/^org\.apache\.kafka\.consumer\./)
   })
 
   it('sums go as the broker asks (Kafka brokers ask for delta temporality): the change since the last push', async () => {
@@ -186,10 +187,21 @@ describe.skipIf(!enabled)('KIP-714 client telemetry (a broker with a telemetry r
   it('a changed subscription: the broker refuses the old one (UNKNOWN_SUBSCRIPTION_ID), the client fetches the new one', async () => {
     const clientId = 'kw-telemetry-resubscribe'
     const admin = new Admin({ bootstrapServers, enableMetricsPush: false })
-    const producer = new Producer({ bootstrapServers, clientId })
+    const cluster = new Cluster(resolveCommonOptions({ bootstrapServers, clientId }))
+    const gauge = (group: string, name: string): Metric => ({
+      name,
+      group,
+      tags: {},
+      description: '',
+      value: 1,
+      type: 'gauge',
+    })
+    const source = () => [gauge('producer-metrics', 'connection-count'), gauge('app-info', 'start-time-ms')]
     const names = (p: RecordedTelemetryPush) => p.metrics!.map((m) => m.name)
+    let reporter: ClientTelemetryReporter | undefined
     try {
-      await producer.send({ topic: 'telemetry-topic', value: 'x' })
+      await cluster.connect()
+      reporter = new ClientTelemetryReporter(cluster, { source })
       await waitFor(() => pushesOf(clientId).length >= 1, 60_000, 'a push')
       expect(names(pushesOf(clientId)[0]!)).toEqual(['org.apache.kafka.producer.connection.count'])
       // A second subscription for this client only: the broker merges it with the first one.
@@ -209,8 +221,9 @@ describe.skipIf(!enabled)('KIP-714 client telemetry (a broker with a telemetry r
         60_000,
         'a push under the new subscription',
       )
+      await reporter.close(Date.now() + 10_000)
     } finally {
-      await producer.close({ timeoutMs: 10_000 })
+      await cluster.close()
       await admin.close()
     }
     const pushes = pushesOf(clientId)
