@@ -15,7 +15,12 @@ import { type Clock, systemClock } from '../../internal/clock.js'
 import { TIMED_OUT, withDeadline } from '../../internal/deadline.js'
 import { debug } from '../../internal/logger.js'
 import { Apis } from '../../protocol/index.js'
-import { CompressionType, compress, isCodecAvailable } from '../../protocol/records/compression/index.js'
+import {
+  CompressionType,
+  compress,
+  compressionName,
+  isCodecAvailable,
+} from '../../protocol/records/compression/index.js'
 import type { Cluster } from '../cluster.js'
 import { type MetricsSource, metricSelector, TelemetryPayloadBuilder } from './payload.js'
 import {
@@ -171,7 +176,7 @@ export class ClientTelemetryReporter {
 
   #pushBody(subscription: TelemetrySubscription, terminating: boolean) {
     const selector = metricSelector(subscription.requestedMetrics) ?? (() => false)
-    const { bytes } = this.#builder.build(
+    const { bytes, names } = this.#builder.build(
       this.#source(),
       { selector, deltaTemporality: subscription.deltaTemporality, resource: this.#resource },
       this.#clock.now(),
@@ -180,12 +185,18 @@ export class ClientTelemetryReporter {
     const codec =
       subscription.acceptedCompressionTypes.find((c) => c >= 0 && c <= 4 && isCodecAvailable(c as CompressionType)) ??
       CompressionType.NONE
+    const metrics = codec === CompressionType.NONE ? bytes : compress(codec as CompressionType, bytes)
+    debug(
+      this.#cluster.options.logger,
+      `kafka-wire telemetry: ${terminating ? 'terminating push' : 'push'} of ${names.length} metrics, ` +
+        `${bytes.length} bytes, ${metrics.length} with ${compressionName(codec as CompressionType)}`,
+    )
     return {
       clientInstanceId: subscription.clientInstanceId,
       subscriptionId: subscription.subscriptionId,
       terminating,
       compressionType: codec,
-      metrics: codec === CompressionType.NONE ? bytes : compress(codec as CompressionType, bytes),
+      metrics,
     }
   }
 

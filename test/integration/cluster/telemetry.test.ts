@@ -147,7 +147,9 @@ describe.skipIf(!enabled)('KIP-714 client telemetry (a broker with a telemetry r
 
   it('sums go as the broker asks (Kafka brokers ask for delta temporality): the change since the last push', async () => {
     const clientId = 'kw-telemetry-sums'
-    const cluster = new Cluster(resolveCommonOptions({ bootstrapServers, clientId }))
+    const debug: string[] = []
+    const logger = { info() {}, warn() {}, error() {}, debug: (m: string) => debug.push(m) }
+    const cluster = new Cluster(resolveCommonOptions({ bootstrapServers, clientId, logger }))
     let total = 0
     // A counter that grows by 10 between reads, and a tag that becomes an attribute.
     const source = (): Metric[] => [
@@ -180,6 +182,10 @@ describe.skipIf(!enabled)('KIP-714 client telemetry (a broker with a telemetry r
         attributes: { topic: 'orders' },
       })
     }
+    // Compressed with the broker's first choice installed here (zstd, lz4, gzip, snappy), which it took.
+    const pushLines = debug.filter((m) => m.includes('telemetry: push of'))
+    expect(pushLines.length).toBeGreaterThan(0)
+    for (const m of pushLines) expect(m).toMatch(/ with (zstd|lz4|gzip|snappy)$/)
     // Each delta covers the interval since the previous push.
     for (let i = 1; i < sums.length; i++) expect(sums[i]!.startTimeUnixNano).toBe(sums[i - 1]!.timeUnixNano)
   })
