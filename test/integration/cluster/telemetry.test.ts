@@ -240,4 +240,35 @@ describe.skipIf(!enabled)('KIP-714 client telemetry (a broker with a telemetry r
       'org.apache.kafka.producer.connection.count',
     ])
   })
+
+  it('an Admin pushes its metrics (admin-client-metrics) and terminates on close', async () => {
+    const clientId = 'kw-telemetry-admin'
+    const admin = new Admin({ bootstrapServers, enableMetricsPush: false })
+    try {
+      await admin.incrementalAlterConfigs([
+        {
+          type: 'client-metrics',
+          name: 'kafka-wire-test-admin',
+          ops: [
+            { name: 'metrics', value: 'org.apache.kafka.admin.client.' },
+            { name: 'interval.ms', value: '1000' },
+            { name: 'match', value: `client_id=${clientId}` },
+          ],
+        },
+      ])
+    } finally {
+      await admin.close()
+    }
+    const pushing = new Admin({ bootstrapServers, clientId })
+    try {
+      await pushing.describeCluster()
+      await waitFor(() => pushesOf(clientId).length >= 2, 60_000, 'two pushes from the admin')
+    } finally {
+      await pushing.close({ timeoutMs: 10_000 })
+    }
+    const pushes = pushesOf(clientId)
+    expect(pushes.at(-1)!.terminating).toBe(true)
+    for (const p of pushes) for (const m of p.metrics!) expect(m.name).toMatch(/^org\.apache\.kafka\.admin\.client\./)
+    expect(pushes[0]!.metrics!.map((m) => m.name)).toContain('org.apache.kafka.admin.client.connection.count')
+  })
 })
