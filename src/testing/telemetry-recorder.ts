@@ -1,7 +1,7 @@
 /**
  * A broker-side KIP-714 telemetry receiver for tests: a small Java class, compiled by the kit with
  * the JDK against the Kafka jars, that implements Kafka's `ClientTelemetryExporterProvider` (4.x;
- * the older `ClientTelemetry` is deprecated) as a `metric.reporters` plugin and appends one JSON
+ * on 3.7–3.9 the older `ClientTelemetry`) as a `metric.reporters` plugin and appends one JSON
  * line per PushTelemetry it receives — client instance id, terminating flag, payload size and the
  * OTLP MetricsData decoded by Kafka's own (shaded) protobuf classes — to a file a test reads.
  *
@@ -27,7 +27,27 @@ export const TELEMETRY_RECORDER_CLASS = 'kafkawire.testing.TelemetryRecorder'
 /** The broker config naming the file the recorder appends to. */
 export const TELEMETRY_RECORDER_FILE_CONFIG = 'kafkawire.telemetry.recorder.file'
 
-const JAVA_SOURCE = `package kafkawire.testing;
+/**
+ * The recorder's source. `modern`: Kafka 4.x's ClientTelemetryExporterProvider (it also gives the
+ * push interval); else the ClientTelemetry receiver of Kafka 3.7–3.9 (deprecated in 4.x).
+ */
+function javaSource(modern: boolean): string {
+  const [iface, imports, hook] = modern
+    ? [
+        'ClientTelemetryExporterProvider',
+        ['ClientTelemetryExporter', 'ClientTelemetryExporterProvider'],
+        `@Override public ClientTelemetryExporter clientTelemetryExporter() {
+        return (context, payload) -> record(context.authorizableRequestContext(), context.pushIntervalMs(), payload);
+    }`,
+      ]
+    : [
+        'ClientTelemetry',
+        ['ClientTelemetry', 'ClientTelemetryReceiver'],
+        `@Override public ClientTelemetryReceiver clientReceiver() {
+        return (context, payload) -> record(context, -1, payload);
+    }`,
+      ]
+  return `package kafkawire.testing;
 
 import java.io.FileWriter;
 import java.io.IOException;
@@ -36,9 +56,8 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.metrics.KafkaMetric;
 import org.apache.kafka.common.metrics.MetricsReporter;
-import org.apache.kafka.server.telemetry.ClientTelemetryContext;
-import org.apache.kafka.server.telemetry.ClientTelemetryExporter;
-import org.apache.kafka.server.telemetry.ClientTelemetryExporterProvider;
+import org.apache.kafka.server.authorizer.AuthorizableRequestContext;
+${imports.map((i) => `import org.apache.kafka.server.telemetry.${i};`).join('\n')}
 import org.apache.kafka.server.telemetry.ClientTelemetryPayload;
 import org.apache.kafka.shaded.io.opentelemetry.proto.common.v1.KeyValue;
 import org.apache.kafka.shaded.io.opentelemetry.proto.metrics.v1.Metric;
@@ -48,7 +67,7 @@ import org.apache.kafka.shaded.io.opentelemetry.proto.metrics.v1.ResourceMetrics
 import org.apache.kafka.shaded.io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 
 /** Written by kafka-wire's test kit (src/testing/telemetry-recorder.ts): records client telemetry pushes. */
-public class TelemetryRecorder implements MetricsReporter, ClientTelemetryExporterProvider {
+public class TelemetryRecorder implements MetricsReporter, ${iface} {
     private volatile String file;
 
     @Override public void configure(Map<String, ?> configs) {
@@ -60,9 +79,7 @@ public class TelemetryRecorder implements MetricsReporter, ClientTelemetryExport
     @Override public void metricRemoval(KafkaMetric metric) {}
     @Override public void close() {}
 
-    @Override public ClientTelemetryExporter clientTelemetryExporter() {
-        return this::record;
-    }
+    ${hook}
 
     private static String q(String s) {
         StringBuilder b = new StringBuilder("\\"");
@@ -90,13 +107,13 @@ public class TelemetryRecorder implements MetricsReporter, ClientTelemetryExport
             + ",\\"attributes\\":" + attributes(p.getAttributesList());
     }
 
-    private synchronized void record(ClientTelemetryContext context, ClientTelemetryPayload payload) {
+    private synchronized void record(AuthorizableRequestContext request, int pushIntervalMs, ClientTelemetryPayload payload) {
         StringBuilder b = new StringBuilder("{");
         b.append("\\"clientInstanceId\\":").append(q(String.valueOf(payload.clientInstanceId())));
-        b.append(",\\"clientId\\":").append(q(String.valueOf(context.authorizableRequestContext().clientId())));
+        b.append(",\\"clientId\\":").append(q(String.valueOf(request.clientId())));
         b.append(",\\"terminating\\":").append(payload.isTerminating());
         b.append(",\\"contentType\\":").append(q(String.valueOf(payload.contentType())));
-        b.append(",\\"pushIntervalMs\\":").append(context.pushIntervalMs());
+        b.append(",\\"pushIntervalMs\\":").append(pushIntervalMs);
         ByteBuffer data = payload.data().duplicate();
         b.append(",\\"bytes\\":").append(data.remaining());
         try {
@@ -138,6 +155,7 @@ public class TelemetryRecorder implements MetricsReporter, ClientTelemetryExport
     }
 }
 `
+}
 
 export interface TelemetryRecorder {
   /** The compiled classes' directory: put it in StartKafkaOptions.classpath. */
@@ -180,7 +198,10 @@ export interface RecordedTelemetryMetric {
 export async function buildTelemetryRecorder(version?: string): Promise<TelemetryRecorder> {
   const v = resolveKafkaVersion(version)
   const libDir = await ensureKafkaLibs(v)
-  const hash = createHash('sha256').update(JAVA_SOURCE).digest('hex').slice(0, 10)
+  const hash = createHash('sha256')
+    .update(javaSource(true) + javaSource(false))
+    .digest('hex')
+    .slice(0, 10)
   const dir = path.join(cacheBaseDir(), `telemetry-recorder-${v}-${hash}`)
   const classes = path.join(dir, 'classes')
   if (!existsSync(path.join(classes, 'kafkawire', 'testing', 'TelemetryRecorder.class'))) {
@@ -189,12 +210,14 @@ export async function buildTelemetryRecorder(version?: string): Promise<Telemetr
     await fs.rm(staging, { recursive: true, force: true })
     const src = path.join(staging, 'src', 'kafkawire', 'testing', 'TelemetryRecorder.java')
     await fs.mkdir(path.dirname(src), { recursive: true })
-    await fs.writeFile(src, JAVA_SOURCE)
-    const res = await run(
-      jdkBinary('javac'),
-      ['-nowarn', '-cp', `${libDir}/*`, '-d', path.join(staging, 'classes'), src],
-      { timeoutMs: 120_000 },
-    )
+    const compile = async (modern: boolean) => {
+      await fs.writeFile(src, javaSource(modern))
+      const args = ['-nowarn', '-cp', `${libDir}/*`, '-d', path.join(staging, 'classes'), src]
+      return run(jdkBinary('javac'), args, { timeoutMs: 120_000 })
+    }
+    let res = await compile(true)
+    // Kafka 3.7–3.9 have no ClientTelemetryExporterProvider yet: their receiver interface instead.
+    if (res.code !== 0 && res.stderr.includes('ClientTelemetryExporterProvider')) res = await compile(false)
     if (res.code !== 0) {
       await fs.rm(staging, { recursive: true, force: true })
       throw new Error(`kafka-wire/testing: compiling the telemetry recorder failed:\n${res.stderr}${res.stdout}`)
