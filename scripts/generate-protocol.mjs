@@ -99,6 +99,8 @@ const APIS = {
   DescribeShareGroupOffsets: 'Reads the start offsets of share groups (share-partition state).',
   AlterShareGroupOffsets: 'Resets the start offsets of an empty share group.',
   DeleteShareGroupOffsets: 'Deletes the share-partition state of a share group for some topics.',
+  GetTelemetrySubscriptions: 'Fetches the client-metrics subscription (KIP-714) matching this client.',
+  PushTelemetry: 'Pushes client metrics (OTLP MetricsData) to the broker (KIP-714).',
 }
 const DATA = {
   ConsumerProtocolSubscription:

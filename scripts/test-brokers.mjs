@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The broker-version matrix: runs test/brokers (every codec both ways with the Java tools, a
-// consumer group with a SIGKILLed member, admin, feature errors on older brokers) against one
+// consumer group with a SIGKILLed member, admin, feature errors on older brokers; KIP-714 telemetry
+// on a broker of the release that the test starts with the kit's recorder) against one
 // single-node broker per entry, one after another, and prints how long each took.
 //
 // Usage: node scripts/test-brokers.mjs [entry ...]   (or KAFKA_BROKER_MATRIX="3.9.1 4.4.0")

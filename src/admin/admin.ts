@@ -14,6 +14,7 @@
  * naming it here.
  */
 import { Cluster, NetworkMetrics, resolveClientOptions } from '../cluster/index.js'
+import { type ClientTelemetryReporter, startClientTelemetry } from '../cluster/telemetry/index.js'
 import { ClosedError, ConfigError } from '../errors.js'
 import { type Metric, Metrics } from '../internal/metrics.js'
 import { createAclsOperation, deleteAclsOperation, describeAclsOperation } from './acls.js'
@@ -102,6 +103,8 @@ export class Admin implements AsyncDisposable {
   readonly #closer = new AbortController()
   readonly #executor: AdminExecutor
   readonly #metrics: Metrics
+  readonly #telemetry: ClientTelemetryReporter | undefined
+  readonly #defaultApiTimeoutMs: number
   #closing: Promise<void> | undefined
 
   constructor(options: AdminOptions) {
@@ -120,6 +123,8 @@ export class Admin implements AsyncDisposable {
     // Java's admin client reports its Selector's metrics: admin-client-metrics, admin-client-node-metrics.
     this.#metrics = new Metrics({ tags: { 'client-id': resolved.clientId } })
     this.#cluster = new Cluster(resolved, { sensors: new NetworkMetrics(this.#metrics, 'admin-client') })
+    this.#defaultApiTimeoutMs = defaultApiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS
+    this.#telemetry = startClientTelemetry(this.#cluster, () => this.metrics())
     this.#executor = new AdminExecutor(
       this.#cluster,
       {
@@ -137,11 +142,15 @@ export class Admin implements AsyncDisposable {
     return this.#metrics.snapshot()
   }
 
-  /** Closes every connection; pending calls reject with ClosedError. Idempotent. */
-  close(): Promise<void> {
+  /**
+   * Closes every connection; pending calls reject with ClosedError. Idempotent. `timeoutMs` bounds
+   * the terminating telemetry push (KIP-714), sent first when the broker subscribed this client.
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.#closing === undefined) {
       this.#closer.abort(new ClosedError('The admin client was closed'))
-      this.#closing = this.#cluster.close()
+      const deadline = Date.now() + (options.timeoutMs ?? this.#defaultApiTimeoutMs)
+      this.#closing = (this.#telemetry?.close(deadline) ?? Promise.resolve()).then(() => this.#cluster.close())
     }
     return this.#closing
   }

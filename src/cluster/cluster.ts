@@ -165,6 +165,11 @@ export class Cluster {
     return this.#closed
   }
 
+  /** Open broker connections (Java's `connection-count`) and the brokers they go to, without I/O. */
+  get connections(): { readonly count: number; readonly nodeIds: ReadonlySet<number> } {
+    return { count: this.#pool.size, nodeIds: this.#pool.connectedNodeIds() }
+  }
+
   /** Date.now() of the last metadata update (0 before the first). */
   get metadataUpdatedAt(): number {
     return this.#metadata.updatedAt

@@ -47,6 +47,11 @@ export interface CommonClientOptions {
   logger?: Logger
   /** Largest response accepted from a broker, in bytes. Default 268435456 (256 MiB). */
   maxResponseBytes?: number
+  /**
+   * Push the client's metrics to the broker when it has a client-metrics subscription for this
+   * client (KIP-714; Java's enable.metrics.push). Default true.
+   */
+  enableMetricsPush?: boolean
 }
 
 export interface BrokerAddress {
@@ -73,6 +78,7 @@ export interface ResolvedCommonOptions {
   readonly maxResponseBytes: number
   /** A client's request observer (network/request-observer.ts), given under REQUEST_OBSERVER: not a public option. */
   readonly requestObserver?: RequestObserver
+  readonly enableMetricsPush: boolean
 }
 
 export const COMMON_DEFAULTS = Object.freeze({
@@ -87,6 +93,7 @@ export const COMMON_DEFAULTS = Object.freeze({
   socketConnectionSetupTimeoutMs: 10_000,
   socketConnectionSetupTimeoutMaxMs: 30_000,
   maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
+  enableMetricsPush: true,
 })
 
 /** Names of the shared options (CommonClientOptions); each client adds its own. */
@@ -106,6 +113,7 @@ export const COMMON_OPTION_NAMES: ReadonlySet<string> = new Set<keyof CommonClie
   'sasl',
   'logger',
   'maxResponseBytes',
+  'enableMetricsPush',
 ])
 
 /**
@@ -308,6 +316,9 @@ export function resolveCommonOptions(options: CommonClientOptions): ResolvedComm
   if (o.bootstrapServers === undefined) throw new ConfigError('bootstrapServers', 'is required')
   const bootstrapServers = Object.freeze(parseBootstrap(o.bootstrapServers).map((a) => Object.freeze(a)))
   if (o.clientId !== undefined && typeof o.clientId !== 'string') throw new ConfigError('clientId', 'must be a string')
+  if (o.enableMetricsPush !== undefined && typeof o.enableMetricsPush !== 'boolean') {
+    throw new ConfigError('enableMetricsPush', 'must be a boolean')
+  }
   const logger = resolveLogger(o.logger)
   const d = COMMON_DEFAULTS
   const retryBackoffMs = int(o, 'retryBackoffMs', d.retryBackoffMs, 0)
@@ -355,6 +366,7 @@ export function resolveCommonOptions(options: CommonClientOptions): ResolvedComm
     logger,
     maxResponseBytes: int(o, 'maxResponseBytes', d.maxResponseBytes, 1024),
     ...(observer === undefined ? {} : { requestObserver: observer }),
+    enableMetricsPush: (o.enableMetricsPush as boolean | undefined) ?? d.enableMetricsPush,
   }
   return Object.freeze(redactOnInspect(resolved, 'ResolvedCommonOptions'))
 }

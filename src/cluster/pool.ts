@@ -132,6 +132,14 @@ export class ConnectionPool {
     return undefined
   }
 
+  /** The brokers with an open connection (any workload), without I/O. */
+  connectedNodeIds(): Set<number> {
+    const ids = new Set<number>()
+    for (const slot of this.#slots.values())
+      if (slot.conn !== undefined && !slot.conn.closed) ids.add(slot.endpoint.nodeId)
+    return ids
+  }
+
   /** Whether any workload has an open connection to this endpoint. */
   isConnected(endpoint: Endpoint): boolean {
     for (const slot of this.#slots.values()) {

@@ -14,6 +14,7 @@
  * application that stops calling poll() for maxPollIntervalMs is taken out of the group by that thread.
  */
 import { Cluster, resolveClientOptions } from '../cluster/index.js'
+import { type ClientTelemetryReporter, interimMetrics, startClientTelemetry } from '../cluster/telemetry/index.js'
 import { type ConsumerPollMessage, channels, traced, tracedYield } from '../diagnostics/index.js'
 import { ClosedError, ConfigError, KafkaError, TimeoutError } from '../errors.js'
 import { TIMED_OUT, throwIfAborted, withDeadline } from '../internal/deadline.js'
@@ -76,6 +77,7 @@ let nextClientNumber = 1
 export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIterable<ConsumerRecord<K, V>> {
   readonly #options: ResolvedConsumerOptions
   readonly #cluster: Cluster
+  readonly #telemetry: ClientTelemetryReporter | undefined
   readonly #logger: Logger | undefined
   readonly #subscriptions: SubscriptionState
   readonly #fetcher: Fetcher<K, V>
@@ -126,6 +128,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         this.#nextMetadataCheck = Math.min(this.#nextMetadataCheck, Date.now() + MISSING_TOPIC_RECHECK_MS)
       },
     })
+    const { groupId: group_id, groupInstanceId: group_instance_id, clientRack: client_rack } = this.#options
+    const tags = { group_id, group_instance_id, client_rack }
+    this.#telemetry = startClientTelemetry(this.#cluster, () => this.metrics(), tags)
     this.#subscriptions = new SubscriptionState(this.#options.autoOffsetReset)
     const wake = () => this.#signal.fire()
     this.#fetcher = new Fetcher<K, V>({
@@ -673,6 +678,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       this.#membership?.close()
       this.#fetcher.close()
       this.#offsets.close()
+      await this.#telemetry?.close(deadline)
       await this.#cluster.close().catch(() => {})
     }
   }

@@ -13,6 +13,7 @@
  */
 import { Cluster } from '../cluster/cluster.js'
 import { type CommonClientOptions, type ResolvedCommonOptions, resolveClientOptions } from '../cluster/options.js'
+import { type ClientTelemetryReporter, interimMetrics, startClientTelemetry } from '../cluster/telemetry/index.js'
 import { channels, type ProducerSendMessage, traced } from '../diagnostics/index.js'
 import { ClosedError, ConfigError, ErrorCode, RecordTooLargeError } from '../errors.js'
 import { TIMED_OUT, withDeadline } from '../internal/deadline.js'
@@ -121,6 +122,7 @@ const noop = (): void => {}
 export class Producer<K = DefaultData, V = DefaultData> {
   readonly #config: ResolvedProducerConfig<K, V>
   readonly #cluster: ProducerCluster
+  readonly #telemetry: ClientTelemetryReporter | undefined
   readonly #logger: Logger
   readonly #pool: BufferPool
   readonly #acc: RecordAccumulator
@@ -170,6 +172,12 @@ export class Producer<K = DefaultData, V = DefaultData> {
         maxInFlightRequests: { produce: config.maxInFlightRequestsPerConnection },
         sensors: this.#metrics.network,
       })
+    const cluster = this.#cluster
+    this.#telemetry = !(cluster instanceof Cluster)
+      ? undefined
+      : startClientTelemetry(cluster, () => this.metrics(), {
+          transactional_id: config.transactionalId,
+        })
     this.#keySerializer = config.keySerializer ?? (defaultSerializer as Serializer<K>)
     this.#valueSerializer = config.valueSerializer ?? (defaultSerializer as Serializer<V>)
     this.#maxRecordSize = Math.min(config.maxRequestSize, config.bufferMemory)
@@ -681,6 +689,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
       }
     } finally {
       this.#loop.stop()
+      await this.#telemetry?.close(deadline)
       await this.#cluster.close()
     }
   }

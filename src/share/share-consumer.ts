@@ -24,6 +24,7 @@
  *   3. buffered records → up to maxPollRecords; else fetch and wait for data, a wakeup or the timeout
  */
 import { Cluster, resolveClientOptions } from '../cluster/index.js'
+import { type ClientTelemetryReporter, interimMetrics, startClientTelemetry } from '../cluster/telemetry/index.js'
 import { WakeupError } from '../consumer/errors.js'
 import {
   brokerError,
@@ -91,6 +92,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
   #pumpTimer: NodeJS.Timeout | null = null
   /** Set by a poll() that found no buffered records; cleared when a fetch brings records. */
   #fetchWanted = false
+  readonly #telemetry: ClientTelemetryReporter | undefined
   /** From the last ShareFetch response: how long the broker locks the records it hands us. */
   acquisitionLockTimeoutMs = -1
 
@@ -107,6 +109,8 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     this.#callback = options.acknowledgementCommitCallback ?? null
     this.#cluster = new Cluster(common, { allowAutoTopicCreation: false })
     this.#logger = this.#cluster.options.logger
+    const source = () => interimMetrics(this.#cluster, 'consumer-share-metrics')
+    this.#telemetry = startClientTelemetry(this.#cluster, source, { group_id: this.#options.groupId })
     this.#membership = new ShareMembership({
       cluster: this.#cluster,
       groupId: this.#options.groupId,
@@ -665,6 +669,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     } finally {
       this.#membership.close()
       this.#runCallbacks()
+      await this.#telemetry?.close(deadline)
       await this.#cluster.close()
     }
   }

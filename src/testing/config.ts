@@ -5,6 +5,7 @@
  * controller traffic, extra client listeners for SASL/SSL, `brokerConfig` merged last.
  */
 import { randomBytes } from 'node:crypto'
+import path from 'node:path'
 import type { KafkaUser, ListenerName, SaslMechanism, SecurityProtocol } from './types.js'
 
 export const SASL_MECHANISMS: readonly SaslMechanism[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']
@@ -279,6 +280,8 @@ export function brokerJvmArgs(opts: {
   configPath: string
   extra?: readonly string[]
   tag?: string
+  /** Jars or directories after Kafka's (StartKafkaOptions.classpath). */
+  classpath?: readonly string[]
 }): string[] {
   return [
     `-Xms${opts.heapMb}m`,
@@ -296,7 +299,7 @@ export function brokerJvmArgs(opts: {
     ...(opts.tag ? [`-Dkafka.wire.node=${opts.tag}`] : []),
     ...(opts.extra ?? []),
     '-cp',
-    `${opts.libDir}/*`,
+    [`${opts.libDir}/*`, ...(opts.classpath ?? [])].join(path.delimiter),
     'kafka.Kafka',
     opts.configPath,
   ]

@@ -18,6 +18,7 @@ export function externalCluster(bootstrapServers: string, options: StartKafkaOpt
     .filter(Boolean)
     .join(',')
   if (!servers) throw new Error('kafka-wire/testing: KAFKA_BOOTSTRAP_SERVERS is empty')
+  if (options.classpath?.length) unsupported("adding to the brokers' classpath")
   const nodes: KafkaNodeInfo[] = []
   return {
     provider: 'external',

@@ -36,6 +36,13 @@ export { cacheBaseDir } from './paths.js'
 export { canConnect, pickFreePorts } from './ports.js'
 export { enableShareGroups } from './share-groups.js'
 export { describeCluster, selectProvider, startKafka } from './start-kafka.js'
+export type { RecordedTelemetryMetric, RecordedTelemetryPush, TelemetryRecorder } from './telemetry-recorder.js'
+export {
+  buildTelemetryRecorder,
+  readTelemetryPushes,
+  TELEMETRY_RECORDER_CLASS,
+  TELEMETRY_RECORDER_FILE_CONFIG,
+} from './telemetry-recorder.js'
 export { generateTlsMaterial } from './tls.js'
 export type {
   KafkaCluster,

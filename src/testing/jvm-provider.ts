@@ -192,6 +192,7 @@ class JvmKafkaCluster implements KafkaCluster {
   readonly #nodes: NodeState[]
   readonly #heapMb: number
   readonly #jvmArgs: string[]
+  readonly #classpath: string[]
   readonly #readyTimeoutMs: number
   readonly #keepDir: boolean
   readonly #detached: boolean
@@ -208,6 +209,7 @@ class JvmKafkaCluster implements KafkaCluster {
     sasl?: SaslInfo
     heapMb: number
     jvmArgs: string[]
+    classpath: string[]
     readyTimeoutMs: number
     keepDir: boolean
     detached: boolean
@@ -220,6 +222,7 @@ class JvmKafkaCluster implements KafkaCluster {
     this.sasl = init.sasl
     this.#heapMb = init.heapMb
     this.#jvmArgs = init.jvmArgs
+    this.#classpath = init.classpath
     this.#readyTimeoutMs = init.readyTimeoutMs
     this.#keepDir = init.keepDir
     this.#detached = init.detached
@@ -262,7 +265,8 @@ class JvmKafkaCluster implements KafkaCluster {
   spawnNode(node: NodeState): number {
     const offset = existsSync(node.info.logPath) ? statSync(node.info.logPath).size : 0
     let cds = cdsUseArgs(this.libDir)
-    if (cds.length === 0 && !this.#detached) {
+    // A broker with plugins on its classpath does not make the shared archive (it would hold them).
+    if (cds.length === 0 && !this.#detached && this.#classpath.length === 0) {
       const trainingArgs = cdsClaimTraining(this.libDir)
       if (trainingArgs) {
         cds = trainingArgs
@@ -282,6 +286,7 @@ class JvmKafkaCluster implements KafkaCluster {
           configPath: node.configPath,
           extra: [...QUIET_JVM_LOGGING, ...cds, ...this.#jvmArgs],
           tag: node.dir,
+          classpath: this.#classpath,
         }),
         { cwd: node.dir, stdio: ['ignore', fd, fd], detachedForever: this.#detached },
       )
@@ -600,6 +605,7 @@ export async function startJvmCluster(
         sasl: hasSasl ? { mechanisms: saslMechanisms, plainUsers, scramUsers } : undefined,
         heapMb,
         jvmArgs: options.jvmArgs ?? [],
+        classpath: (options.classpath ?? []).map((p) => path.resolve(p)),
         readyTimeoutMs,
         keepDir: options.keepDir ?? false,
         detached: internals.detachedForever ?? false,

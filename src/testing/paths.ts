@@ -78,7 +78,8 @@ export function cacheBaseDir(): string {
   return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'), 'kafka-wire')
 }
 
-function jdkBinary(name: string): string {
+/** `$JAVA_HOME/bin/<name>` if it exists, else `<name>` from PATH. */
+export function jdkBinary(name: string): string {
   const home = process.env.JAVA_HOME
   if (home) {
     const p = path.join(home, 'bin', name)

@@ -21,7 +21,8 @@ function fitsTestcontainers(options: StartKafkaOptions): boolean {
     (options.listeners ?? ['PLAINTEXT']).every((l) => l === 'PLAINTEXT') &&
     !options.scramUsers?.length &&
     !options.ports &&
-    !options.dir
+    !options.dir &&
+    !options.classpath?.length
   )
 }
 
@@ -63,6 +64,7 @@ async function startCluster(options: StartKafkaOptions): Promise<KafkaCluster> {
       return externalCluster(servers, options)
     }
     case 'testcontainers':
+      if (options.classpath?.length) throw new Error("kafka-wire/testing: 'classpath' needs the jvm provider")
       return startTestcontainersCluster(options)
     case 'jvm':
       return startJvmCluster(options)

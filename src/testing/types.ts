@@ -31,6 +31,13 @@ export interface StartKafkaOptions {
   heapMb?: number
   /** Extra JVM arguments for each broker (e.g. `-XX:TieredStopAtLevel=1` for faster startup; not for benchmarks). */
   jvmArgs?: string[]
+  /**
+   * Jars or class directories added to each broker's classpath after Kafka's: broker plugins named
+   * in brokerConfig, such as a `metric.reporters` class (e.g. buildTelemetryRecorderJar's).
+   * JVM provider only (with 'auto' and no KAFKA_BOOTSTRAP_SERVERS it selects it; pass
+   * `provider: 'jvm'` to have it anyway); the external and testcontainers providers reject it.
+   */
+  classpath?: string[]
   /** Default 'auto': `KAFKA_BOOTSTRAP_SERVERS` → external; `KAFKA_PROVIDER`; a Docker engine → testcontainers; else jvm. */
   provider?: 'auto' | ProviderName
   /** Per-node readiness timeout (default `$KAFKA_WIRE_READY_TIMEOUT_MS` or 90 s); a node still using CPU at the deadline gets up to 3× that (overloaded machines). */

@@ -31,8 +31,8 @@ async function run(code: string, report: string): Promise<Record<string, any>> {
 }
 
 describe('docs/testing.md', () => {
-  it('has four examples', () => {
-    expect(blocks).toHaveLength(4)
+  it('has five examples', () => {
+    expect(blocks).toHaveLength(5)
   })
 
   it('the 3-node example kills, restarts and stops nodes, and `await using` stops the cluster', async () => {
@@ -63,11 +63,19 @@ describe('docs/testing.md', () => {
     expect(seen.records).toBeGreaterThanOrEqual(100)
   }, 180_000)
 
+  it("the KIP-714 example: the recorder on the broker gets the producer's pushes, the last one terminating", async () => {
+    const seen = await run(blocks[3]!, 'seen.pushes = pushes')
+    const pushes = seen.pushes as { terminating: boolean; metrics: { name: string }[] }[]
+    expect(pushes.length).toBeGreaterThanOrEqual(3)
+    expect(pushes.map((p) => p.terminating)).toEqual([...pushes.slice(1).map(() => false), true])
+    expect(pushes[0]!.metrics.map((m) => m.name)).toEqual(['org.apache.kafka.producer.connection.count'])
+  }, 300_000)
+
   // Only the kit's own shared broker has SSL and SCRAM users (KAFKA_BOOTSTRAP_SERVERS names a plain one).
   it.skipIf(inject('kafkaListeners').tls === undefined)(
     "the repository-only example reads the shared broker's listeners and users",
     async () => {
-      const seen = await run(blocks[3]!, 'seen.bootstrapServers = bootstrapServers; seen.ca = ca; seen.alice = alice')
+      const seen = await run(blocks[4]!, 'seen.bootstrapServers = bootstrapServers; seen.ca = ca; seen.alice = alice')
       expect(seen.bootstrapServers).toMatch(/:\d+/)
       expect(Buffer.isBuffer(seen.ca)).toBe(true)
       expect(seen.alice).toEqual({ name: 'alice', password: 'alice-secret' })

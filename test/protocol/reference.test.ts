@@ -226,6 +226,9 @@ const REQUIRED_APIS = [
   'DescribeShareGroupOffsets',
   'AlterShareGroupOffsets',
   'DeleteShareGroupOffsets',
+  // KIP-714 client telemetry (#20)
+  'GetTelemetrySubscriptions',
+  'PushTelemetry',
 ]
 
 describe.skipIf(!haveReference)("schemas match Kafka's message definitions", () => {

@@ -44,7 +44,7 @@ describe.each([
 
 it('covers every API the registry lists, from minVersion to maxVersion', () => {
   const apis = Object.values(Apis)
-  expect(apis.length).toBe(52)
+  expect(apis.length).toBe(54)
   for (const api of apis) {
     expect(api.minVersion).toBe(api.request.validVersions.min)
     expect(api.maxVersion).toBeGreaterThanOrEqual(api.minVersion)

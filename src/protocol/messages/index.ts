@@ -53,6 +53,8 @@ import { ShareAcknowledge } from './share-acknowledge.js'
 import { DescribeShareGroupOffsets } from './describe-share-group-offsets.js'
 import { AlterShareGroupOffsets } from './alter-share-group-offsets.js'
 import { DeleteShareGroupOffsets } from './delete-share-group-offsets.js'
+import { GetTelemetrySubscriptions } from './get-telemetry-subscriptions.js'
+import { PushTelemetry } from './push-telemetry.js'
 export * from './produce.js'
 export * from './fetch.js'
 export * from './list-offsets.js'
@@ -105,6 +107,8 @@ export * from './share-acknowledge.js'
 export * from './describe-share-group-offsets.js'
 export * from './alter-share-group-offsets.js'
 export * from './delete-share-group-offsets.js'
+export * from './get-telemetry-subscriptions.js'
+export * from './push-telemetry.js'
 export * from './consumer-protocol-subscription.js'
 export * from './consumer-protocol-assignment.js'
 
@@ -162,6 +166,8 @@ export const Apis = {
   DescribeShareGroupOffsets,
   AlterShareGroupOffsets,
   DeleteShareGroupOffsets,
+  GetTelemetrySubscriptions,
+  PushTelemetry,
 } as const
 
 /** The same APIs by API key. */

@@ -1,6 +1,7 @@
 /**
- * A forgotten client never keeps the process alive: a child process bootstraps a Cluster, sends
- * requests, finds a coordinator, and then simply ends its script without close(). It must exit on
+ * A forgotten client never keeps the process alive: a child process bootstraps a Cluster (with the
+ * clients' telemetry reporter), sends requests, finds a coordinator, and then simply ends its
+ * script without close(). It must exit on
  * its own (idle sockets unref'd, all timers unref'd). The child runs kafka-wire's sources
  * transpiled with the TypeScript compiler into a temp dir.
  */
@@ -54,7 +55,10 @@ describe('process lifetime', () => {
 import { Cluster } from './cluster/index.js'
 import { resolveCommonOptions } from './cluster/options.js'
 import { Apis } from './protocol/index.js'
+import { ClientTelemetryReporter } from './cluster/telemetry/index.js'
 const c = new Cluster(resolveCommonOptions({ bootstrapServers: ${JSON.stringify(inject('kafkaBootstrapServers'))}, metadataMaxAgeMs: 100 }))
+// KIP-714 telemetry, as every client has it: its timers (the bootstrap check, the next attempt) are unref'd.
+new ClientTelemetryReporter(c, { source: () => [] })
 await c.connect()
 await c.sendAny(Apis.Metadata, { topics: [] })
 const node = [...c.brokers.keys()][0]

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { expect, inject, it } from 'vitest'
+import { Admin } from '../../../src/admin/index.js'
 import { createTopic } from '../producer/helpers.js'
 
 const bootstrapServers = inject('kafkaBootstrapServers')
@@ -19,7 +20,9 @@ it('the examples of docs/observability.md run', async () => {
   const blocks = [...markdown.matchAll(/^```([^\n]*)\n([\s\S]*?)^```$/gm)]
     .filter((m) => m[1]!.trim() === 'ts')
     .map((m) => m[2]!)
-  expect(blocks).toHaveLength(3)
+  // The third (client metrics) prints two lines; the fourth (KIP-714) configures a client-metrics
+  // subscription and prints nothing.
+  expect(blocks).toHaveLength(4)
   const suffix = randomUUID().slice(0, 8)
   for (const t of ['obs-orders', 'obs-traced', 'obs-metrics']) await createTopic(bootstrapServers, `${t}-${suffix}`, 1)
   // Imports of all blocks merged per module: named ones into one list, default ones as they are.
@@ -77,4 +80,19 @@ it('the examples of docs/observability.md run', async () => {
     /^"kafka_consumer_fetch_manager_metrics_records_lag_max\{client_id=\\"kafka-wire-consumer-\d+\\"\} \d+"$/,
   )
   expect(printed).toHaveLength(5)
+  // The subscription the KIP-714 example configured (it matches only its own client id), removed.
+  const admin = new Admin({ bootstrapServers })
+  try {
+    const [subscription] = await admin.describeConfigs([{ type: 'client-metrics', name: `obs-app-${suffix}` }])
+    expect(subscription!.configs['interval.ms']!.value).toBe('60000')
+    await admin.incrementalAlterConfigs([
+      {
+        type: 'client-metrics',
+        name: `obs-app-${suffix}`,
+        ops: ['metrics', 'interval.ms', 'match'].map((name) => ({ name, op: 'delete' as const })),
+      },
+    ])
+  } finally {
+    await admin.close()
+  }
 }, 120_000)

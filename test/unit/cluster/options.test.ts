@@ -35,10 +35,21 @@ describe('resolveCommonOptions', () => {
       socketConnectionSetupTimeoutMs: 10000,
       socketConnectionSetupTimeoutMaxMs: 30000,
       maxResponseBytes: 256 * 1024 * 1024,
+      enableMetricsPush: true,
       tls: undefined,
       sasl: undefined,
     })
     expect(COMMON_DEFAULTS.requestTimeoutMs).toBe(30000)
+  })
+
+  it('enableMetricsPush (KIP-714 telemetry) is a boolean, and false turns pushing off', () => {
+    expect(resolveCommonOptions({ bootstrapServers: 'a:1', enableMetricsPush: false }).enableMetricsPush).toBe(false)
+    const err = configError(() => resolveCommonOptions({ bootstrapServers: 'a:1', enableMetricsPush: 'no' as any }))
+    expect(err.option).toBe('enableMetricsPush')
+    expect(
+      (fromProperties({ 'bootstrap.servers': 'a:1', 'enable.metrics.push': 'false' }) as Record<string, unknown>)
+        .enableMetricsPush,
+    ).toBe(false)
   })
 
   it('accepts arrays, IPv6 and comma lists inside arrays', () => {

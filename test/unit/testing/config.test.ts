@@ -5,6 +5,8 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { brokerJvmArgs } from '../../../src/testing/config.js'
+import { externalCluster } from '../../../src/testing/external-provider.js'
 import {
   BROKER_LOG4J2_PROPERTIES,
   DEFAULT_KAFKA_VERSION,
@@ -309,5 +311,32 @@ describe('class-data sharing', () => {
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('classpath (broker plugins)', () => {
+  it("goes after Kafka's jars on the broker's -cp", () => {
+    const args = brokerJvmArgs({
+      heapMb: 256,
+      log4j2Path: '/n/log4j2.properties',
+      libDir: '/l',
+      configPath: '/n/s',
+      classpath: ['/plugins/recorder', '/plugins/x.jar'],
+    })
+    expect(args[args.indexOf('-cp') + 1]).toBe(['/l/*', '/plugins/recorder', '/plugins/x.jar'].join(path.delimiter))
+    expect(args.slice(-2)).toEqual(['kafka.Kafka', '/n/s'])
+  })
+
+  it('needs the JVM provider: with it, auto picks the JVM; the external provider refuses it', async () => {
+    const saved = { servers: process.env.KAFKA_BOOTSTRAP_SERVERS, provider: process.env.KAFKA_PROVIDER }
+    delete process.env.KAFKA_BOOTSTRAP_SERVERS
+    delete process.env.KAFKA_PROVIDER
+    try {
+      expect(await selectProvider({ classpath: ['/x'] })).toBe('jvm')
+    } finally {
+      if (saved.servers !== undefined) process.env.KAFKA_BOOTSTRAP_SERVERS = saved.servers
+      if (saved.provider !== undefined) process.env.KAFKA_PROVIDER = saved.provider
+    }
+    expect(() => externalCluster('127.0.0.1:9092', { classpath: ['/x'] })).toThrow(/classpath.*external cluster/)
   })
 })
