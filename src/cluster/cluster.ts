@@ -42,10 +42,11 @@ import { debug, redactOnInspect } from '../internal/logger.js'
 import type { Connection, ConnectionOptions, ConnectionSensors, Workload } from '../network/index.js'
 import { debugSensors, connect as openConnection } from '../network/index.js'
 import { type ApiSchema, Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
+import { AuthenticationBackoff } from './auth-backoff.js'
 import { bootstrap, bootstrapEndpoints, worthAnotherTry } from './bootstrap.js'
 import { type CoordinatorKeyType, Coordinators } from './coordinators.js'
 import { type BrokerMetadata, MetadataCache, type TopicMetadata } from './metadata.js'
-import type { ResolvedCommonOptions } from './options.js'
+import { baseConnectionOptions, type ResolvedCommonOptions } from './options.js'
 import { ConnectionPool, type Endpoint } from './pool.js'
 import { chooseVersion, metadataRequest, type RequestBody, type SendOptions, type StaleMetadata } from './request.js'
 import { isRetriableError, withRetry } from './retry.js'
@@ -83,14 +84,8 @@ export class Cluster {
   /** Addresses learnt from FindCoordinator for nodes not (yet) in the broker list. */
   readonly #extraEndpoints = new Map<number, Endpoint>()
   #connected: Promise<void> | undefined
-  /**
-   * The last bootstrap's AuthenticationError and when the next attempt may be made (Java's
-   * AUTHENTICATION_FAILED connection state under reconnect.backoff): until then connect() fails
-   * with it at once. Bootstrap connections are throwaway ones, outside the pool's reconnect
-   * backoff; without this an application retrying in a loop opened a connection per call when
-   * the refusal came fast (a SCRAM server signature that does not verify: 45 in 5 s).
-   */
-  #authFailure: { error: Error; failures: number; retryAt: number } | undefined
+  /** After a bootstrap's AuthenticationError, connect() fails with it until the backoff passes. */
+  readonly #authBackoff: AuthenticationBackoff
   #closed = false
   #refreshInFlight: Promise<void> | undefined
   #refreshAgain: Promise<void> | undefined
@@ -108,11 +103,12 @@ export class Cluster {
 
   constructor(options: ResolvedCommonOptions, config: ClusterConfig = {}) {
     this.options = options
+    this.#authBackoff = new AuthenticationBackoff(options.reconnectBackoffMs, options.reconnectBackoffMaxMs)
     this.#config = config
     this.#sensors = debugSensors(options.clientId, options.logger, config.sensors)
     this.#connect = config.connect ?? openConnection
     this.#pool = new ConnectionPool({
-      base: this.#baseConnectionOptions(),
+      base: baseConnectionOptions(this.options, this.#sensors),
       reconnectBackoffMs: options.reconnectBackoffMs,
       reconnectBackoffMaxMs: options.reconnectBackoffMaxMs,
       socketConnectionSetupTimeoutMs: options.socketConnectionSetupTimeoutMs,
@@ -220,21 +216,15 @@ export class Cluster {
   connect(opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError('The client is closed'))
     if (this.#connected === undefined) {
-      const failed = this.#authFailure
-      if (failed !== undefined && Date.now() < failed.retryAt) return Promise.reject(failed.error)
+      const failed = this.#authBackoff.pending(Date.now())
+      if (failed !== undefined) return Promise.reject(failed)
       const p = this.#bootstrap(Date.now() + (opts.timeoutMs ?? this.options.requestTimeoutMs))
       this.#connected = p
       p.then(
-        () => {
-          this.#authFailure = undefined
-        },
+        () => this.#authBackoff.succeeded(),
         (err: unknown) => {
           if (this.#connected === p) this.#connected = undefined
-          if (!(err instanceof AuthenticationError)) return
-          const failures = (this.#authFailure?.failures ?? 0) + 1
-          const o = this.options
-          const wait = backoff(failures - 1, o.reconnectBackoffMs, o.reconnectBackoffMaxMs)
-          this.#authFailure = { error: err, failures, retryAt: Date.now() + wait }
+          this.#authBackoff.failed(err, Date.now())
         },
       )
     }
@@ -448,7 +438,7 @@ export class Cluster {
   connectionOptions(nodeId: number): ConnectionOptions | undefined {
     const endpoint = this.#endpoint(nodeId)
     if (endpoint === undefined) return undefined
-    const { sensors: _, ...base } = this.#baseConnectionOptions() // for another thread: not cloneable
+    const { sensors: _, ...base } = baseConnectionOptions(this.options, this.#sensors) // for another thread: not cloneable
     return redactOnInspect({ ...base, host: endpoint.host, port: endpoint.port, nodeId }, 'ConnectionOptions')
   }
 
@@ -481,22 +471,6 @@ export class Cluster {
 
   // --- internals ----------------------------------------------------------------------------------
 
-  #baseConnectionOptions(): Omit<ConnectionOptions, 'host' | 'port' | 'nodeId'> {
-    const o = this.options
-    const base: Omit<ConnectionOptions, 'host' | 'port' | 'nodeId'> = {
-      clientId: o.clientId,
-      requestTimeoutMs: o.requestTimeoutMs,
-      socketConnectionSetupTimeoutMs: o.socketConnectionSetupTimeoutMs,
-      maxResponseBytes: o.maxResponseBytes,
-      logger: o.logger,
-    }
-    if (o.requestObserver !== undefined) base.requestObserver = o.requestObserver
-    if (o.tls !== undefined) base.tls = o.tls
-    if (o.sasl !== undefined) base.sasl = o.sasl
-    if (this.#sensors !== undefined) base.sensors = this.#sensors
-    return base
-  }
-
   #retryOptions(deadline: number, signal: AbortSignal | undefined) {
     return {
       deadline,
@@ -524,7 +498,7 @@ export class Cluster {
       {
         bootstrapServers: o.bootstrapServers,
         connect: this.#connect,
-        baseConnectionOptions: this.#baseConnectionOptions(),
+        baseConnectionOptions: baseConnectionOptions(this.options, this.#sensors),
         socketConnectionSetupTimeoutMs: o.socketConnectionSetupTimeoutMs,
         retryBackoffMs: o.retryBackoffMs,
         retryBackoffMaxMs: o.retryBackoffMaxMs,

@@ -14,7 +14,8 @@ import { type Logger, redactOnInspect, silentLogger } from '../internal/logger.j
 import { closestName, propertyMark, splitOptions } from '../internal/options.js'
 import { parseProperties } from '../internal/properties.js'
 import { DEFAULT_MAX_RESPONSE_BYTES, REQUEST_OBSERVER, type RequestObserver, unsecuredJwt } from '../network/index.js'
-import type { SaslOptions, TlsOptions } from '../network/types.js'
+import type { ConnectionSensors } from '../network/metrics.js'
+import type { ConnectionOptions, SaslOptions, TlsOptions } from '../network/types.js'
 
 export interface CommonClientOptions {
   /** Brokers to bootstrap from: 'host:port,host:port' or an array. Only one needs to be up. */
@@ -677,4 +678,23 @@ export function fromProperties(
     out.sasl = redactOnInspect(saslFromProperties(p), 'SaslOptions')
   }
   return redactOnInspect(out as Partial<CommonClientOptions> & Record<string, unknown>)
+}
+
+/** What every connection of a client shares (ConnectionOptions without the broker's address). */
+export function baseConnectionOptions(
+  o: ResolvedCommonOptions,
+  sensors: ConnectionSensors | undefined,
+): Omit<ConnectionOptions, 'host' | 'port' | 'nodeId'> {
+  const base: Omit<ConnectionOptions, 'host' | 'port' | 'nodeId'> = {
+    clientId: o.clientId,
+    requestTimeoutMs: o.requestTimeoutMs,
+    socketConnectionSetupTimeoutMs: o.socketConnectionSetupTimeoutMs,
+    maxResponseBytes: o.maxResponseBytes,
+    logger: o.logger,
+  }
+  if (o.requestObserver !== undefined) base.requestObserver = o.requestObserver
+  if (o.tls !== undefined) base.tls = o.tls
+  if (o.sasl !== undefined) base.sasl = o.sasl
+  if (sensors !== undefined) base.sensors = sensors
+  return base
 }

@@ -13,7 +13,7 @@
  */
 import { Cluster } from '../cluster/cluster.js'
 import { type CommonClientOptions, type ResolvedCommonOptions, resolveClientOptions } from '../cluster/options.js'
-import { type ClientTelemetryReporter, interimMetrics, startClientTelemetry } from '../cluster/telemetry/index.js'
+import { type ClientTelemetryReporter, startClientTelemetry } from '../cluster/telemetry/index.js'
 import { channels, type ProducerSendMessage, traced } from '../diagnostics/index.js'
 import { ClosedError, ConfigError, ErrorCode, RecordTooLargeError } from '../errors.js'
 import { TIMED_OUT, withDeadline } from '../internal/deadline.js'
@@ -173,11 +173,9 @@ export class Producer<K = DefaultData, V = DefaultData> {
         sensors: this.#metrics.network,
       })
     const cluster = this.#cluster
-    this.#telemetry = !(cluster instanceof Cluster)
-      ? undefined
-      : startClientTelemetry(cluster, () => this.metrics(), {
-          transactional_id: config.transactionalId,
-        })
+    const txnTag = { transactional_id: config.transactionalId }
+    this.#telemetry =
+      cluster instanceof Cluster ? startClientTelemetry(cluster, () => this.metrics(), txnTag) : undefined
     this.#keySerializer = config.keySerializer ?? (defaultSerializer as Serializer<K>)
     this.#valueSerializer = config.valueSerializer ?? (defaultSerializer as Serializer<V>)
     this.#maxRecordSize = Math.min(config.maxRequestSize, config.bufferMemory)
