@@ -241,5 +241,5 @@ export function readTelemetryPushes(file: string): RecordedTelemetryPush[] {
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as RecordedTelemetryPush)
+    .map((l) => JSON.parse(l.replaceAll(/:(-?Infinity|NaN)([,}])/g, ':null$2')) as RecordedTelemetryPush)
 }

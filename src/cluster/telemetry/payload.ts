@@ -76,7 +76,9 @@ export class TelemetryPayloadBuilder {
       }
       const base = { name, description: m.description, attributes, timeUnixNano: time }
       if (m.type === 'gauge') {
-        out.push({ ...base, kind: 'gauge', value: m.value })
+        // An avg or max with nothing in its window is NaN (as in Java): no data point, as Java's
+        // OpenTelemetry reporter skips it, rather than a NaN a collector may not take.
+        if (Number.isFinite(m.value)) out.push({ ...base, kind: 'gauge', value: m.value })
         continue
       }
       const key = `${name}\u0000${JSON.stringify(Object.entries(attributes).sort())}`

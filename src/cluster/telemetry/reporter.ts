@@ -10,7 +10,7 @@
  * telemetry never keeps a process alive. Nothing here throws into the client: a failure is logged
  * at debug and retried as state.ts says.
  */
-import { UnsupportedVersionError } from '../../errors.js'
+import { ErrorCode, errorInfo, UnsupportedVersionError } from '../../errors.js'
 import { type Clock, systemClock } from '../../internal/clock.js'
 import { TIMED_OUT, withDeadline } from '../../internal/deadline.js'
 import { debug } from '../../internal/logger.js'
@@ -156,10 +156,10 @@ export class ClientTelemetryReporter {
       }
       const body = this.#pushBody(request.subscription, request.terminating)
       const res = await this.#cluster.send(nodeId, Apis.PushTelemetry, body, { timeoutMs })
-      if (res.errorCode !== 0) {
+      if (res.errorCode !== ErrorCode.NONE) {
         debug(
           this.#cluster.options.logger,
-          `kafka-wire telemetry: push refused by broker ${nodeId}: error ${res.errorCode}`,
+          `kafka-wire telemetry: push refused by broker ${nodeId}: ${errorInfo(res.errorCode).name}`,
         )
       }
       this.#machine.onPushResponse(res.errorCode, this.#clock.now())

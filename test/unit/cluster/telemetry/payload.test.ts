@@ -172,3 +172,17 @@ describe('TelemetryPayloadBuilder → OTLP MetricsData', () => {
     expect(decode(none.bytes).resourceMetrics[0].scopeMetrics?.[0]?.metrics).toBeUndefined()
   })
 })
+
+describe('values without data', () => {
+  it('a gauge that is NaN (an avg or max with nothing in its window) is left out, as Java’s OpenTelemetry reporter does', () => {
+    const idle: Metric = { ...fetchRate, name: 'fetch-latency-avg', value: Number.NaN }
+    const { bytes, names } = new TelemetryPayloadBuilder().build(
+      [idle, connections],
+      { selector: metricSelector(['*'])!, deltaTemporality: false, resource: {} },
+      1_700_000_000_000,
+    )
+    expect(names).toEqual(['org.apache.kafka.producer.connection.count'])
+    const metrics = decode(bytes).resourceMetrics[0].scopeMetrics[0].metrics
+    expect(metrics.map((m: { name: string }) => m.name)).toEqual(['org.apache.kafka.producer.connection.count'])
+  })
+})
