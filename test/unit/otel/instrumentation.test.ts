@@ -195,7 +195,8 @@ describe('@opentelemetry/api is an optional peer', () => {
         const p = join(dir, e.name)
         if (e.isDirectory()) {
           if (relative(join(root, 'src'), p) !== 'otel') walk(p)
-        } else if (/(from|import|require\()\s*['"]@opentelemetry\//.test(readFileSync(p, 'utf8'))) offenders.push(relative(root, p))
+        } else if (/(from|import|require\()\s*['"]@opentelemetry\//.test(readFileSync(p, 'utf8')))
+          offenders.push(relative(root, p))
       }
     }
     walk(join(root, 'src'))
