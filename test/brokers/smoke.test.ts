@@ -212,7 +212,8 @@ describe(`Kafka ${version}${zookeeper ? ' (ZooKeeper mode)' : ''}`, () => {
 
   // 3.9.1 (KRaft and ZooKeeper mode alike) announces every API kafka-wire knows but KIP-932's share
   // group APIs (4.0+), KIP-848's ConsumerGroupHeartbeat v0 as early access included (measured): those
-  // seven are refused, with a typed error naming each; 4.x brokers refuse none.
+  // seven are refused, with a typed error naming each; 4.x brokers refuse none of those. Neither
+  // announces KIP-714's telemetry APIs without a telemetry plugin.
   it('every API of the registry negotiates, or is refused with an UnsupportedVersionError naming it', async () => {
     const cluster = new Cluster(resolveCommonOptions({ bootstrapServers }))
     try {
@@ -234,7 +235,10 @@ describe(`Kafka ${version}${zookeeper ? ' (ZooKeeper mode)' : ''}`, () => {
         .map((a) => a.name)
         .filter((n) => n.startsWith('Share') || n.endsWith('ShareGroupOffsets'))
       expect(shareApis).toHaveLength(7)
-      const expected = major < 4 ? shareApis : []
+      // KIP-714's two APIs are advertised only by a broker with a client telemetry plugin in
+      // metric.reporters (test/brokers/telemetry.test.ts starts one); these brokers have none.
+      const telemetryApis = ['GetTelemetrySubscriptions', 'PushTelemetry']
+      const expected = [...(major < 4 ? shareApis : []), ...telemetryApis]
       expect(refused, `Kafka ${version} lacks ${refused.join(', ')}`).toEqual(expected)
     } finally {
       await cluster.close()
