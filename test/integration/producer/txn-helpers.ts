@@ -23,7 +23,8 @@ export async function readAll(
     for (;;) {
       for (const r of await consumer.poll(300)) out.push(r.value ?? '')
       const pos = await Promise.all(tps.map((tp) => consumer.position(tp)))
-      if (pos.every((p, i) => p === ends[i]!.offset)) break
+      // At or past the end seen at the start (a transaction committed meanwhile moves the LSO on).
+      if (pos.every((p, i) => p >= ends[i]!.offset)) break
       if (Date.now() > deadline) throw new Error(`positions ${pos} never reached ${ends.map((e) => e.offset)}`)
     }
     return out
