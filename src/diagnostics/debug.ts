@@ -13,7 +13,7 @@
  */
 import type dc from 'node:diagnostics_channel'
 import { ConfigError } from '../errors.js'
-import { type Logger, redact } from '../internal/logger.js'
+import { type Logger, redact, silentLogger } from '../internal/logger.js'
 import {
   type AdminCallMessage,
   type ConnectionCloseMessage,
@@ -62,7 +62,7 @@ export function parseDebugCategories(value: string | undefined): ReadonlySet<Deb
   return out
 }
 
-/** Where a client's lines go: its logger's debug, else stderr. */
+/** Where a client's lines go: its logger's debug, else stderr (also for the default, silent logger). */
 const sinks = new Map<string, Logger>()
 const subscribed = new Set<DebugCategory>()
 
@@ -70,7 +70,7 @@ const subscribed = new Set<DebugCategory>()
 export function debugLine(category: DebugCategory, clientId: string, text: string): void {
   const line = `kafka-wire [${category}] client=${clientId} ${text}`
   const logger = sinks.get(clientId)
-  if (logger?.debug !== undefined) logger.debug(line)
+  if (logger?.debug !== undefined && logger !== silentLogger) logger.debug(line)
   else process.stderr.write(`${new Date().toISOString()} ${line}\n`)
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { DEBUG_CATEGORIES, debugLine, enableDebug, parseDebugCategories } from '../../../src/diagnostics/debug.js'
 import { ConfigError } from '../../../src/errors.js'
+import { silentLogger } from '../../../src/internal/logger.js'
 import { debugSensors } from '../../../src/network/debug.js'
 import type { ConnectionSensors } from '../../../src/network/metrics.js'
 
@@ -33,6 +34,18 @@ describe('KAFKA_WIRE_DEBUG categories', () => {
       expect(String(write.mock.calls[0]![0])).toMatch(
         /^\d{4}-\d\d-\d\dT[\d:.]+Z kafka-wire \[group\] client=no-debug-client JoinGroup group=g ok in 1\.0 ms\n$/,
       )
+    } finally {
+      write.mockRestore()
+    }
+  })
+
+  it('a client with the default (silent) logger writes its lines to stderr: KAFKA_WIRE_DEBUG needs no logger', () => {
+    enableDebug(new Set(), 'default-logger-client', silentLogger)
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    try {
+      debugLine('producer', 'default-logger-client', 'Produce ok in 1.0 ms')
+      expect(write).toHaveBeenCalledTimes(1)
+      expect(String(write.mock.calls[0]![0])).toContain('kafka-wire [producer] client=default-logger-client Produce ok')
     } finally {
       write.mockRestore()
     }
