@@ -24,7 +24,7 @@ export async function readAll(
       for (const r of await consumer.poll(300)) out.push(r.value ?? '')
       const pos = await Promise.all(tps.map((tp) => consumer.position(tp)))
       // At or past the end seen at the start (a transaction committed meanwhile moves the LSO on).
-      if (pos.every((p, i) => p !== null && p >= ends[i]!.offset)) break
+      if (pos.every((p, i) => p >= (ends[i]!.offset ?? 0n))) break
       if (Date.now() > deadline) throw new Error(`positions ${pos} never reached ${ends.map((e) => e.offset)}`)
     }
     return out
