@@ -18,7 +18,7 @@ import { Admin } from '../../../src/admin/index.js'
 import { Consumer } from '../../../src/consumer/index.js'
 import { Producer } from '../../../src/producer/index.js'
 import { JAVA_TOOLS, javaTool, type KafkaCluster } from '../../../src/testing/index.js'
-import { readTopic } from '../../integration/producer/helpers.js'
+import { scanTopic } from '../../integration/producer/helpers.js'
 
 export interface ChaosOptions {
   kills: number
@@ -43,16 +43,55 @@ export interface ChaosResult {
   consumedTwice: number
   uncommitted: number
   doubleOwned: number
+  /** Records in the log whose value is no sequence number of this run. */
+  foreign: number
   /** Longest time without a producer acknowledgement, ms. */
   maxProducerStallMs: number
+  /** The test process's largest V8 heap and RSS, sampled every second, MiB. */
+  maxHeapUsedMiB: number
+  maxRssMiB: number
   durationMs: number
 }
 
 const KEYS = 64
 
+/** Adds one to a counter of a saturating per-sequence table (a Uint16Array: 20 MB for 10M records). */
+function bump(table: Uint16Array, seq: number): number {
+  const n = table[seq]!
+  if (n < 0xffff) table[seq] = n + 1
+  return n
+}
+
 export async function runChaos(kafka: KafkaCluster, opts: ChaosOptions): Promise<ChaosResult> {
   const log = opts.log ?? (() => {})
   const started = Date.now()
+  // The accounting is one slot per sequence number in typed arrays, and the log is audited as it
+  // is read (scanTopic), so the long run (10,000,000 records) fits the test process: Sets and
+  // Maps of that many numbers plus the records read back exhausted a 4 GB heap.
+  let maxHeapUsed = 0
+  let maxRss = 0
+  const sampleMemory = () => {
+    const m = process.memoryUsage()
+    maxHeapUsed = Math.max(maxHeapUsed, m.heapUsed)
+    maxRss = Math.max(maxRss, m.rss)
+  }
+  const sampler = setInterval(sampleMemory, 1000)
+  try {
+    return await chaos(kafka, opts, log, started, sampleMemory, () => ({ maxHeapUsed, maxRss }))
+  } finally {
+    clearInterval(sampler)
+  }
+}
+
+async function chaos(
+  kafka: KafkaCluster,
+  opts: ChaosOptions,
+  log: (line: string) => void,
+  started: number,
+  sampleMemory: () => void,
+  memory: () => { maxHeapUsed: number; maxRss: number },
+): Promise<ChaosResult> {
+  const MiB = 1024 * 1024
   const partitions = opts.partitions ?? 6
   const topic = `chaos-${started.toString(36)}`
   const groupId = `chaos-group-${started.toString(36)}`
@@ -65,7 +104,10 @@ export async function runChaos(kafka: KafkaCluster, opts: ChaosOptions): Promise
   // --- the group: two members, manual commits after each poll, ownership tracked across members
   const owner = new Map<number, number>()
   let doubleOwned = 0
-  const consumed = new Map<number, number>() // sequence → times handed out
+  const consumed = new Uint16Array(opts.records) // sequence → times handed out
+  let consumedDistinct = 0
+  let consumedTwice = 0
+  let consumedForeign = 0
   let stopConsumers = false
   const members = [0, 1].map((m) => {
     const consumer = new Consumer<string, string>({
@@ -96,7 +138,12 @@ export async function runChaos(kafka: KafkaCluster, opts: ChaosOptions): Promise
       while (!stopConsumers) {
         try {
           const records = await consumer.poll(500)
-          for (const r of records) consumed.set(Number(r.value), (consumed.get(Number(r.value)) ?? 0) + 1)
+          for (const r of records) {
+            const seq = Number(r.value)
+            if (!(Number.isInteger(seq) && seq >= 0 && seq < opts.records)) consumedForeign++
+            else if (bump(consumed, seq) === 0) consumedDistinct++
+            else consumedTwice++
+          }
           if (records.count > 0) await consumer.commitSync()
         } catch (err) {
           log(`member ${m}: ${(err as Error).message}`)
@@ -116,7 +163,8 @@ export async function runChaos(kafka: KafkaCluster, opts: ChaosOptions): Promise
     requestTimeoutMs: 10_000,
     deliveryTimeoutMs: 300_000,
   })
-  const acknowledged = new Set<number>()
+  const acknowledged = new Uint8Array(opts.records)
+  let acknowledgedCount = 0
   let failedSends = 0
   let lastAck = Date.now()
   let maxStall = 0
@@ -137,7 +185,8 @@ export async function runChaos(kafka: KafkaCluster, opts: ChaosOptions): Promise
               const now = Date.now()
               maxStall = Math.max(maxStall, now - lastAck)
               lastAck = now
-              acknowledged.add(seq)
+              if (acknowledged[seq] === 0) acknowledgedCount++
+              acknowledged[seq] = 1
             },
             (err: unknown) => {
               failedSends++
@@ -161,7 +210,9 @@ export async function runChaos(kafka: KafkaCluster, opts: ChaosOptions): Promise
     await new Promise((r) => setTimeout(r, pauseMs))
     const role = roles[k % roles.length]!
     const victim = await findVictim(kafka, admin, role, topic, groupId, k).catch(() => 1 + (k % 3))
-    log(`kill ${k + 1}/${opts.kills}: node ${victim} (${role})${producing ? '' : ', producer done'}`)
+    sampleMemory()
+    const heap = (process.memoryUsage().heapUsed / MiB).toFixed(0)
+    log(`kill ${k + 1}/${opts.kills}: node ${victim} (${role})${producing ? '' : ', producer done'} (heap ${heap} MiB)`)
     kills.push({ victim, role, at: Date.now() - started })
     await kafka.kill(victim)
     await new Promise((r) => setTimeout(r, 2000))
@@ -171,38 +222,52 @@ export async function runChaos(kafka: KafkaCluster, opts: ChaosOptions): Promise
   maxStall = Math.max(maxStall, Date.now() - lastAck)
   await producer.close()
 
+  // --- audit the log as it is read back: counts per sequence, order per key, last offsets
+  const inLog = new Uint16Array(opts.records)
+  const lastPerKey = new Array<number>(KEYS).fill(-1)
+  /** partition → offset of its last record (the log is read in offset order per partition). */
+  const ends = new Map<number, bigint>()
+  let reordered = 0
+  let foreign = 0
+  const logged = await scanTopic(
+    bootstrapServers,
+    topic,
+    (r) => {
+      const seq = Number(r.value!.toString())
+      ends.set(r.partition, r.offset)
+      if (!(Number.isInteger(seq) && seq >= 0 && seq < opts.records)) {
+        foreign++
+        return
+      }
+      bump(inLog, seq)
+      const key = Number(r.key!.toString().slice(1))
+      if (lastPerKey[key]! > seq) reordered++
+      lastPerKey[key] = seq
+    },
+    { minRecords: acknowledgedCount, timeoutMs: 300_000 },
+  )
+  let lost = 0
+  let duplicated = 0
+  for (let seq = 0; seq < opts.records; seq++) {
+    const n = inLog[seq]!
+    if (acknowledged[seq] === 1 && n === 0) lost++
+    if (n > 1) duplicated += n - 1
+  }
+  const unconsumed = () => {
+    let missing = 0
+    for (let seq = 0; seq < opts.records; seq++) if (inLog[seq]! > 0 && consumed[seq] === 0) missing++
+    return missing
+  }
+
   // --- drain: the group reads to the end of the log, then stops
-  const log0 = await readTopic(bootstrapServers, topic, { minRecords: acknowledged.size, timeoutMs: 120_000 })
   const deadline = Date.now() + 180_000
-  while (Date.now() < deadline && log0.some((r) => !consumed.has(Number(r.value!.toString())))) {
+  while (Date.now() < deadline && unconsumed() > 0) {
     await new Promise((r) => setTimeout(r, 500))
   }
   stopConsumers = true
   await Promise.all(members.map((m) => m.loop))
   for (const m of members) await m.consumer.close().catch(() => {})
-
-  // --- audit
-  const inLog = new Map<number, number>()
-  const lastPerKey = new Map<string, number>()
-  let reordered = 0
-  for (const r of log0) {
-    const seq = Number(r.value!.toString())
-    inLog.set(seq, (inLog.get(seq) ?? 0) + 1)
-    const key = r.key!.toString()
-    if ((lastPerKey.get(key) ?? -1) > seq) reordered++
-    lastPerKey.set(key, seq)
-  }
-  let lost = 0
-  for (const seq of acknowledged) if (!inLog.has(seq)) lost++
-  let duplicated = 0
-  for (const n of inLog.values()) if (n > 1) duplicated += n - 1
-  let missed = 0
-  for (const seq of inLog.keys()) if (!consumed.has(seq)) missed++
-  let consumedTwice = 0
-  for (const n of consumed.values()) if (n > 1) consumedTwice += n - 1
-  /** partition → offset of its last record (the log is read in offset order per partition). */
-  const ends = new Map<number, bigint>()
-  for (const r of log0) ends.set(r.partition, r.offset)
+  const missed = unconsumed()
   const committed = await admin.listConsumerGroupOffsets(groupId)
   let uncommitted = 0
   for (const [p, last] of ends) {
@@ -210,21 +275,26 @@ export async function runChaos(kafka: KafkaCluster, opts: ChaosOptions): Promise
     if (c === undefined || c.offset !== last + 1n) uncommitted++
   }
   await admin.close()
+  sampleMemory()
+  const { maxHeapUsed, maxRss } = memory()
   return {
     records: opts.records,
-    acknowledged: acknowledged.size,
+    acknowledged: acknowledgedCount,
     failedSends,
     kills,
-    inLog: log0.length,
+    inLog: logged,
     lost,
     duplicated,
     reordered,
-    consumed: consumed.size,
+    consumed: consumedDistinct,
     missed,
     consumedTwice,
     uncommitted,
     doubleOwned,
+    foreign: foreign + consumedForeign,
     maxProducerStallMs: maxStall,
+    maxHeapUsedMiB: Math.round(maxHeapUsed / MiB),
+    maxRssMiB: Math.round(maxRss / MiB),
     durationMs: Date.now() - started,
   }
 }

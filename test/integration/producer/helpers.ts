@@ -48,13 +48,29 @@ export async function readTopic(
   topic: string,
   opts: { minRecords?: number; timeoutMs?: number } = {},
 ): Promise<ReadRecord[]> {
+  const out: ReadRecord[] = []
+  await scanTopic(bootstrapServers, topic, (r) => out.push(r), opts)
+  return out
+}
+
+/**
+ * readTopic without keeping the records: hands each record to `onRecord` in offset order per
+ * partition and returns how many there were, so a test can audit millions of records (the
+ * chaos run) in bounded memory. The record's buffers are copies the callback may keep.
+ */
+export async function scanTopic(
+  bootstrapServers: string,
+  topic: string,
+  onRecord: (r: ReadRecord) => void,
+  opts: { minRecords?: number; timeoutMs?: number } = {},
+): Promise<number> {
   const cluster = new Cluster(resolveCommonOptions({ bootstrapServers }))
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000)
+  let count = 0
   try {
     const md = (await cluster.topicMetadata([topic], { timeoutMs: 30_000 })).get(topic)!
     const n = md.partitions.length
     const offsets = new Array<bigint>(n).fill(0n)
-    const out: ReadRecord[] = []
     for (;;) {
       let progressed = false
       for (let p = 0; p < n; p++) {
@@ -88,7 +104,7 @@ export async function readTopic(
         for (const batch of batches(pr.records)) {
           for (const r of batch.records()) {
             if (r.offset < offsets[p]!) continue
-            out.push({
+            onRecord({
               partition: p,
               offset: r.offset,
               timestamp: r.timestamp,
@@ -99,13 +115,14 @@ export async function readTopic(
               producerId: batch.producerId,
               compression: batch.compression,
             })
+            count++
             offsets[p] = r.offset + 1n
             progressed = true
           }
         }
       }
-      if (!progressed && out.length >= (opts.minRecords ?? 0)) return out
-      if (Date.now() > deadline) return out
+      if (!progressed && count >= (opts.minRecords ?? 0)) return count
+      if (Date.now() > deadline) return count
     }
   } finally {
     await cluster.close()
