@@ -12,7 +12,14 @@ import { backoff } from '../../internal/backoff.js'
 import type { TxnPoll, TxnRequest, TxnResponse, TxnResult } from './types.js'
 
 /** Why a request is queued, in Java's priority order (lower first). */
-const PRIORITY = { InitProducerId: 1, AddPartitionsToTxn: 2, AddOffsetsToTxn: 2, TxnOffsetCommit: 2, EndTxn: 3 }
+const PRIORITY = {
+  InitProducerId: 1,
+  DescribeTransactions: 2,
+  AddPartitionsToTxn: 2,
+  AddOffsetsToTxn: 2,
+  TxnOffsetCommit: 2,
+  EndTxn: 3,
+}
 
 /** One transactional operation: what to send to its coordinator and how to handle the answer. */
 export interface Op {
@@ -29,6 +36,8 @@ export interface Op {
   waitForBatches?: boolean
   /** Checked when the op is due: true completes it without a request. */
   skip?: (now: number) => boolean
+  /** A transport error ends the op instead of a retry (the TV2 completion probe). */
+  onError?: () => void
 }
 
 export class TxnRequestQueue {

@@ -34,6 +34,7 @@ import { ErrorCode } from '../../error-codes.js'
 import { BrokerError, KafkaError } from '../../errors.js'
 import { topicPartitionKey } from '../../internal/topic-partition.js'
 import type { Apis, ResponseOf } from '../../protocol/index.js'
+import { completionProbeOp } from './completion-probe.js'
 import {
   IllegalStateError,
   ProducerFencedError,
@@ -86,6 +87,8 @@ export class TransactionManager {
   readonly #partitionsBeingAdded = new Set<string>()
   #transactionStarted = false
   #epochBumpRequired = false
+  /** TV2: the previous transaction's markers may still be written (completion-probe.ts); 'off' after a refusal. */
+  #probe: 'idle' | 'probing' | 'off' = 'idle'
 
   constructor(options: TransactionManagerOptions) {
     this.transactionalId = options.transactionalId
@@ -230,6 +233,7 @@ export class TransactionManager {
   maybeAddPartition(topic: string, partition: number): boolean {
     if (this.#state !== 'IN_TRANSACTION' && this.#state !== 'COMMITTING_TRANSACTION') return false
     if (this.#tv === 2) {
+      if (this.#probe === 'probing') return false // the previous transaction is still completing
       // A produce that fails may still have added the partition on the broker: the
       // transaction counts as started from the first attempt, so it is ended with an EndTxn.
       this.#transactionStarted = true
@@ -320,7 +324,8 @@ export class TransactionManager {
     }
     const op = inFlight.op!
     this.#requests.forgetCoordinator(op)
-    this.#requests.retry(op, now, this.#o.retryBackoffMs)
+    if (op.onError) op.onError()
+    else this.#requests.retry(op, now, this.#o.retryBackoffMs)
   }
 
   // --- operations -----------------------------------------------------------------------------
@@ -553,6 +558,7 @@ export class TransactionManager {
           if (this.#tv === 2 && r.producerId >= 0n && r.producerEpoch >= 0) {
             this.#setProducerIdAndEpoch(r.producerId, r.producerEpoch)
           }
+          if (this.#tv === 2 && this.#probe === 'idle') this.#startProbe(now2)
           this.#afterEnd(result, now2)
           return
         }
@@ -617,6 +623,14 @@ export class TransactionManager {
       // INVALID_TXN_STATE, INVALID_PRODUCER_ID_MAPPING, INVALID_TRANSACTION_TIMEOUT, unknown codes.
       this.#fatal(new TransactionFatalError(`${api} failed: ${errorName(code)}`, 'fatal'))
     }
+  }
+
+  #startProbe(now: number): void {
+    this.#probe = 'probing'
+    const end = (to: 'idle' | 'off') => () => void (this.#probe = this.#probe === 'probing' ? to : this.#probe)
+    const retry = (op: Op, at: number, delayMs: number) => this.#requests.retry(op, at, delayMs)
+    const host = { transactionalId: this.transactionalId, done: end('idle'), disable: end('off'), retry }
+    this.#requests.enqueue(completionProbeOp(host, now), now)
   }
 
   // --- helpers --------------------------------------------------------------------------------

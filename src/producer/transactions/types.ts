@@ -35,6 +35,7 @@ export type AddPartitionsBody = RequestOf<typeof Apis.AddPartitionsToTxn>
 export type AddOffsetsBody = RequestOf<typeof Apis.AddOffsetsToTxn>
 export type TxnOffsetCommitBody = RequestOf<typeof Apis.TxnOffsetCommit>
 export type EndTxnBody = RequestOf<typeof Apis.EndTxn>
+export type DescribeTransactionsBody = RequestOf<typeof Apis.DescribeTransactions>
 export interface TxnOffsetPartition {
   partitionIndex: number
   committedOffset: bigint
@@ -50,6 +51,7 @@ export type TxnRequest =
   | { kind: 'AddOffsetsToTxn'; nodeId: number; body: AddOffsetsBody; maxVersion: number }
   | { kind: 'TxnOffsetCommit'; nodeId: number; body: TxnOffsetCommitBody; maxVersion: number }
   | { kind: 'EndTxn'; nodeId: number; body: EndTxnBody; maxVersion: number }
+  | { kind: 'DescribeTransactions'; nodeId: number; body: DescribeTransactionsBody; maxVersion: number }
 
 export type TxnResponse =
   | ResponseOf<typeof Apis.InitProducerId>
@@ -57,6 +59,7 @@ export type TxnResponse =
   | ResponseOf<typeof Apis.AddOffsetsToTxn>
   | ResponseOf<typeof Apis.TxnOffsetCommit>
   | ResponseOf<typeof Apis.EndTxn>
+  | ResponseOf<typeof Apis.DescribeTransactions>
 
 export interface TxnPoll {
   request: TxnRequest | undefined

@@ -4,7 +4,7 @@
 // in a transaction, abort with records still in the accumulator.
 import { describe, expect, inject, it } from 'vitest'
 import { TransactionsAdmin } from '../../../src/admin/transactions.js'
-import { Cluster, resolveCommonOptions } from '../../../src/cluster/index.js'
+import { Cluster, resolveCommonOptions, withRequestObserver } from '../../../src/cluster/index.js'
 import { Consumer } from '../../../src/consumer/index.js'
 import { Producer } from '../../../src/producer/index.js'
 import {
@@ -34,6 +34,46 @@ describe('transactional producer (real broker)', () => {
       expect(tv?.maxVersionLevel).toBeGreaterThanOrEqual(2)
     } finally {
       await cluster.close()
+    }
+  })
+
+  it("TV2: each transaction's first Produce goes after a DescribeTransactions that saw the previous one completed (no race with its markers)", async () => {
+    // Without the wait the Produce could reach the leader while the coordinator still wrote the
+    // previous transaction's markers: CONCURRENT_TRANSACTIONS, held by the leader for 20 ms.
+    const topic = uniqueName('txn-probe')
+    await createTopic(bootstrapServers, topic, 3)
+    const completed: string[] = []
+    const observer = {
+      active: true,
+      requestCompleted: (r: { apiName: string }) => void completed.push(r.apiName),
+      requestTimedOut: () => {},
+      queueSizeChanged: () => {},
+    }
+    const producer = new Producer<string, string>(
+      withRequestObserver({ bootstrapServers, transactionalId: uniqueName('tid'), lingerMs: 5 }, observer),
+    )
+    try {
+      await producer.initTransactions()
+      for (let t = 0; t < 10; t++) {
+        producer.beginTransaction()
+        for (let i = 0; i < 20; i++) producer.send({ topic, value: `${t}-${i}` })
+        await producer.commitTransaction()
+      }
+    } finally {
+      await producer.close()
+    }
+    // Per transaction after the first: the answers between two EndTxn, in order.
+    const txns = completed
+      .filter((n) => ['Produce', 'EndTxn', 'DescribeTransactions'].includes(n))
+      .join(',')
+      .split('EndTxn')
+      .slice(1, -1)
+      .map((s) => s.split(',').filter(Boolean))
+    expect(txns).toHaveLength(9)
+    for (const t of txns) {
+      expect(t[0]).toBe('DescribeTransactions')
+      expect(t.indexOf('Produce')).toBeGreaterThan(0)
+      expect(t.slice(0, t.indexOf('Produce')).every((n) => n === 'DescribeTransactions')).toBe(true)
     }
   })
 

@@ -47,6 +47,8 @@ function setup(tv: 1 | 2) {
 
 const ok = (fields: Record<string, unknown> = {}) =>
   ({ errorCode: ErrorCode.NONE, throttleTimeMs: 0, ...fields }) as never
+const described = (transactionState: string, errorCode: number = ErrorCode.NONE) =>
+  ({ throttleTimeMs: 0, transactionStates: [{ errorCode, transactionalId: 'tid', transactionState }] }) as never
 const fail = (code: number) => ({ errorCode: code, throttleTimeMs: 0, producerId: -1n, producerEpoch: -1 }) as never
 
 describe('TransactionManager (sans-IO)', () => {
@@ -120,6 +122,54 @@ describe('TransactionManager (sans-IO)', () => {
     await r.promise
     expect(tm.state).toBe('READY')
     expect(epochs.at(-1)).toEqual([42n, 4])
+  })
+
+  it('TV2: the next transaction drains no partition until DescribeTransactions shows the previous one completed (its markers written)', async () => {
+    // Without this wait the next Produce reached the leader while the coordinator was still in
+    // PrepareCommit: CONCURRENT_TRANSACTIONS, and the leader held it for its 20 ms retry backoff.
+    const { tm, next, init } = setup(2)
+    await init()
+    tm.beginTransaction()
+    expect(tm.maybeAddPartition('t', 0)).toBe(true)
+    const r = tm.beginCommit(0, 0)
+    tm.onResponse(next('EndTxn'), ok({ producerId: 42n, producerEpoch: 4 }), 0)
+    await r.promise // the commit returns at EndTxn's answer, as Java's
+    tm.beginTransaction()
+    expect(tm.maybeAddPartition('t', 0)).toBe(false) // held: the coordinator may still write markers
+    const probe = next('DescribeTransactions', 0, 1)
+    expect(probe.body).toEqual({ transactionalIds: ['tid'] })
+    tm.onResponse(probe, described('PrepareCommit'), 0)
+    expect(tm.maybeAddPartition('t', 0)).toBe(false)
+    expect(tm.poll(0, 1)).toEqual({ request: undefined, nextPollMs: 1 }) // polled again after 1 ms
+    tm.onResponse(next('DescribeTransactions', 1, 1), described('CompleteCommit'), 1)
+    expect(tm.maybeAddPartition('t', 0)).toBe(true)
+    // The commit of this transaction, then an abort: each ends with the probe again.
+    const c = tm.beginCommit(1, 0)
+    tm.onResponse(next('EndTxn', 1), ok({ producerId: 42n, producerEpoch: 5 }), 1)
+    await c.promise
+    tm.beginTransaction()
+    expect(tm.maybeAddPartition('t', 1)).toBe(false)
+    // A probe that fails (transport error) ends the wait: the leader's own retry keeps it correct.
+    tm.onError(next('DescribeTransactions', 1), new Error('connection closed'), 1)
+    expect(tm.maybeAddPartition('t', 1)).toBe(true)
+  })
+
+  it('TV2: a broker that refuses DescribeTransactions (authorization) turns the probe off; nothing else changes', async () => {
+    const { tm, next, init } = setup(2)
+    await init()
+    for (let i = 0; i < 2; i++) {
+      tm.beginTransaction()
+      expect(tm.maybeAddPartition('t', 0)).toBe(true)
+      const r = tm.beginCommit(0, 0)
+      tm.onResponse(next('EndTxn'), ok({ producerId: 42n, producerEpoch: 4 + i }), 0)
+      await r.promise
+      if (i === 0) {
+        const probe = next('DescribeTransactions')
+        tm.onResponse(probe, described('', ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED), 0)
+      }
+    }
+    expect(tm.state).toBe('READY')
+    expect(tm.poll(0, 0).request).toBeUndefined() // no probe after the second commit
   })
 
   it('TV1: AddPartitionsToTxn (≤ v3) before the first produce to a partition; EndTxn ≤ v4 keeps the epoch', async () => {
@@ -532,7 +582,9 @@ describe('TransactionManager (sans-IO)', () => {
     tm.onResponse(next('EndTxn'), ok({ producerId: 42n, producerEpoch: 4 }), 0)
     await r.promise
     expect(tm.state).toBe('READY')
-    expect(tm.poll(0, 0).request).toBeUndefined() // no InitProducerId
+    // The TV2 transaction's markers: the completion probe, then nothing (no InitProducerId)
+    tm.onResponse(next('DescribeTransactions'), described('CompleteCommit'), 0)
+    expect(tm.poll(0, 0).request).toBeUndefined()
     expect(epochs).toEqual([
       [42n, 3],
       [42n, 4],
