@@ -209,6 +209,51 @@ describe('Fetcher (sans-IO)', () => {
     fetcher.close()
   })
 
+  it('sends no Fetch that leaves out a partition held back by its buffered responses (it would park at the broker for fetchMaxWaitMs, and that partition could not be fetched again until it returned: #22)', () => {
+    const { fetcher, metadata, respond } = setup({ partitions: 2 })
+    const parts = (r: FetchRequestPlan) => [...r.partitions.values()].map((p) => [p.partition, p.fetchOffset])
+    let plan = fetcher.poll(0, metadata).requests[0]!
+    fetcher.build(plan, 17)
+    fetcher.onResponse(plan, respond(plan, new Map([[0, batch(0n, ['a'])]])), 1)
+    // One response buffered for partition 0: pipelined, one response ahead.
+    plan = fetcher.poll(2, metadata).requests[0]!
+    expect(parts(plan)).toEqual([
+      [0, 1n],
+      [1, 0n],
+    ])
+    fetcher.build(plan, 17)
+    fetcher.onResponse(plan, respond(plan, new Map([[0, batch(1n, ['b'])]])), 3)
+    // Two buffered: partition 0 may not be fetched further, and a Fetch of partition 1 alone would
+    // wait at the broker while the application drains partition 0. Nothing is sent until it does.
+    expect(fetcher.poll(4, metadata).requests).toEqual([])
+    expect(fetcher.inFlightCount).toBe(0)
+    // (collect() learns that a response is drained when it looks past its last record.)
+    expect(offsets(fetcher, 1)).toEqual(['0:0'])
+    expect(fetcher.poll(5, metadata).requests).toEqual([])
+    expect(offsets(fetcher, 1)).toEqual(['0:1'])
+    // The first response is drained: one Fetch carries both partitions again.
+    plan = fetcher.poll(6, metadata).requests[0]!
+    expect(parts(plan)).toEqual([
+      [0, 2n],
+      [1, 0n],
+    ])
+    fetcher.close()
+  })
+
+  it('still fetches from another broker while one broker waits for its partition to be drained (#22)', () => {
+    const { fetcher, metadata, respond } = setup({ partitions: 4, brokers: 2 })
+    const [p0, p1] = fetcher.poll(0, metadata).requests
+    for (const plan of [p0!, p1!]) fetcher.build(plan, 17)
+    fetcher.onResponse(p0!, respond(p0!, new Map([[0, batch(0n, ['a'])]])), 1)
+    const again = fetcher.poll(2, metadata).requests[0]!
+    fetcher.build(again, 17)
+    fetcher.onResponse(again, respond(again, new Map([[0, batch(1n, ['b'])]])), 3)
+    fetcher.onResponse(p1!, respond(p1!, new Map()), 3)
+    // Broker 0 holds partition 0 at the bound; broker 1 (partitions 1 and 3) is fetched as before.
+    expect(fetcher.poll(4, metadata).requests.map((r) => r.nodeId)).toEqual([1])
+    fetcher.close()
+  })
+
   it('plans nothing for a broker whose buffered responses hold fetchMaxBytes until poll() drains them (#24)', () => {
     const big = batch(
       0n,
