@@ -8,7 +8,9 @@
  * broker at most one Fetch in flight (≤ fetchMaxBytes), and no new Fetch to a broker while the
  * responses it sent that still hold un-polled records add up to fetchMaxBytes or more; a partition
  * is fetched at most one response ahead of the one being drained, each ≤ maxPartitionFetchBytes,
- * and a broker is not fetched from while one of its partitions is held at that bound (#22).
+ * and a Fetch to a broker one of whose partitions is held at that bound does not wait at the broker
+ * (maxWaitMs 0, #22): parked for fetchMaxWaitMs, it would keep that partition, once drained, from
+ * being fetched until it returned (one Fetch in flight per broker).
  * A response's whole size counts until its last partition is drained: the records are views
  * into the response's frame, so one buffered partition keeps the whole frame alive.
  *
@@ -85,6 +87,8 @@ export interface FetchRequestPlan {
   readonly nodeId: number
   readonly partitions: Map<string, PartitionFetchData>
   readonly timeoutMs: number
+  /** How long the broker may hold the Fetch for data: fetchMaxWaitMs, or 0 while the broker has a partition held back (#22). */
+  readonly maxWaitMs: number
   /** The highest Fetch version the request may use: 12 (topic names) while a topic id is unknown. */
   readonly maxVersion: number | undefined
   readonly sentMs: number
@@ -278,9 +282,9 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
   /**
    * The sans-IO core, in the Sender's shape: the Fetches to send now, one per broker that leads a
    * fetchable partition, has no Fetch in flight, is not backing off after a failure, whose
-   * buffered responses hold less than fetchMaxBytes, and none of whose fetchable partitions is held
-   * back by its buffered responses (the drain that frees it calls poll() again); and when to poll
-   * again (a backoff's end).
+   * buffered responses hold less than fetchMaxBytes; and when to poll again (a backoff's end). A
+   * broker one of whose fetchable partitions is held back by its buffered responses gets a Fetch
+   * that does not wait (maxWaitMs 0): the drain that frees the partition calls poll() again.
    * Each planned broker counts as in flight until onResponse() or onError().
    */
   poll(now: number, metadata: FetchMetadata): FetcherPoll {
@@ -297,9 +301,9 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
       const b = buffered.byKey.get(s.key)
       const leader = metadata.leaderFor(s.topic, s.partition)
       if (b !== undefined && (b.count >= 2 || b.last.error !== null || b.last.endOffset < 0n)) {
-        // Held back until poll() drains it. A Fetch of its broker's other partitions would park there
-        // for up to fetchMaxWaitMs (often with nothing to fetch) and, one in flight per broker, keep
-        // this partition from being fetched once drained: that broker waits for the drain (#22).
+        // Held back until poll() drains it. A Fetch of its broker's other partitions must not park
+        // there for fetchMaxWaitMs (often with nothing to fetch): one in flight per broker, it would
+        // keep this partition from being fetched once drained (#22). It returns at once instead.
         if (leader !== undefined && leader.nodeId >= 0) held.add(readFrom(s, leader.nodeId, metadata))
         continue
       }
@@ -353,14 +357,15 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     // only when they also have something to fetch; an idle session simply expires on the broker.
     const requests: FetchRequestPlan[] = []
     for (const [nodeId, partitions] of byNode) {
-      if (held.has(nodeId)) continue
       this.#inFlight.add(nodeId)
+      const maxWaitMs = held.has(nodeId) ? 0 : o.fetchMaxWaitMs
       let idsKnown = true
       for (const p of partitions.values()) if (p.topicId === ZERO_UUID) idsKnown = false
       requests.push({
         nodeId,
         partitions,
-        timeoutMs: ctx.requestTimeoutMs + o.fetchMaxWaitMs,
+        timeoutMs: ctx.requestTimeoutMs + maxWaitMs,
+        maxWaitMs,
         maxVersion: idsKnown ? undefined : 12,
         sentMs: now,
         built: null,
@@ -391,7 +396,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     plan.built = { useIds, sessionPartitions: req.sessionPartitions, idToName }
     const body: FetchRequestBody = {
       replicaId: -1,
-      maxWaitMs: o.fetchMaxWaitMs,
+      maxWaitMs: plan.maxWaitMs,
       minBytes: o.fetchMinBytes,
       maxBytes: o.fetchMaxBytes,
       isolationLevel: o.isolationLevel === 'read_committed' ? 1 : 0,
