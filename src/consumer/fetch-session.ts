@@ -7,9 +7,12 @@
  * Session ids and epochs: epoch 0 with session id 0 is a full fetch creating a session; epoch 0
  * with a session id closes that session and creates a new one; -1 means "no session"; incremental
  * epochs run 1, 2, ... and wrap from INT32_MAX back to 1.
+ *
+ * groupByTopic() / groupForgotten(): a built request's partitions as the Fetch body's topic lists.
  */
 
 import { ErrorCode } from '../error-codes.js'
+import { ZERO_UUID } from '../protocol/index.js'
 
 export const INVALID_SESSION_ID = 0
 export const INITIAL_EPOCH = 0
@@ -150,4 +153,35 @@ export class FetchSessionHandler {
   sessionPartitions(): ReadonlyMap<string, PartitionFetchData> {
     return this.#session
   }
+}
+
+/** A request's partitions (toSend) as the Fetch body's topics: by id from v13, by name below. */
+export function groupByTopic(parts: PartitionFetchData[], useIds: boolean) {
+  const byTopic = new Map<string, { topic: string; topicId: string; partitions: object[] }>()
+  for (const p of parts) {
+    let t = byTopic.get(p.topic)
+    if (t === undefined)
+      byTopic.set(p.topic, (t = { topic: p.topic, topicId: useIds ? p.topicId : ZERO_UUID, partitions: [] }))
+    t.partitions.push({
+      partition: p.partition,
+      currentLeaderEpoch: p.currentLeaderEpoch,
+      fetchOffset: p.fetchOffset,
+      lastFetchedEpoch: p.lastFetchedEpoch,
+      logStartOffset: p.logStartOffset,
+      partitionMaxBytes: p.maxBytes,
+    })
+  }
+  return [...byTopic.values()] as any[]
+}
+
+/** The partitions to forget (toForget) as the Fetch body's forgottenTopicsData. */
+export function groupForgotten(parts: PartitionFetchData[], useIds: boolean) {
+  const byTopic = new Map<string, { topic: string; topicId: string; partitions: number[] }>()
+  for (const p of parts) {
+    let t = byTopic.get(p.topic)
+    if (t === undefined)
+      byTopic.set(p.topic, (t = { topic: p.topic, topicId: useIds ? p.topicId : ZERO_UUID, partitions: [] }))
+    t.partitions.push(p.partition)
+  }
+  return [...byTopic.values()]
 }

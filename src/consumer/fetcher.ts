@@ -7,7 +7,10 @@
  * Memory is bounded by bytes, never by a record count (docs/DESIGN.md, "Consumer: memory"): per
  * broker at most one Fetch in flight (≤ fetchMaxBytes), and no new Fetch to a broker while the
  * responses it sent that still hold un-polled records add up to fetchMaxBytes or more; a partition
- * is fetched at most one response ahead of the one being drained, each ≤ maxPartitionFetchBytes.
+ * is fetched at most one response ahead of the one being drained, each ≤ maxPartitionFetchBytes,
+ * and a Fetch to a broker one of whose partitions is held at that bound does not wait at the broker
+ * (maxWaitMs 0, #22): parked for fetchMaxWaitMs, it would keep that partition, once drained, from
+ * being fetched until it returned (one Fetch in flight per broker).
  * A response's whole size counts until its last partition is drained: the records are views
  * into the response's frame, so one buffered partition keeps the whole frame alive.
  *
@@ -45,7 +48,7 @@ import {
   OffsetOutOfRangeNoResetError,
   RecordDeserializationError,
 } from './errors.js'
-import { FetchSessionHandler, type PartitionFetchData } from './fetch-session.js'
+import { FetchSessionHandler, groupByTopic, groupForgotten, type PartitionFetchData } from './fetch-session.js'
 import type { FetchSensors } from './metrics.js'
 import type { ResolvedConsumerOptions } from './options.js'
 import type { SubscriptionState, TopicPartitionState } from './subscription-state.js'
@@ -84,6 +87,8 @@ export interface FetchRequestPlan {
   readonly nodeId: number
   readonly partitions: Map<string, PartitionFetchData>
   readonly timeoutMs: number
+  /** How long the broker may hold the Fetch for data: fetchMaxWaitMs, or 0 while the broker has a partition held back (#22). */
+  readonly maxWaitMs: number
   /** The highest Fetch version the request may use: 12 (topic names) while a topic id is unknown. */
   readonly maxVersion: number | undefined
   readonly sentMs: number
@@ -276,8 +281,10 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
 
   /**
    * The sans-IO core, in the Sender's shape: the Fetches to send now, one per broker that leads a
-   * fetchable partition, has no Fetch in flight, is not backing off after a failure, and whose
-   * buffered responses hold less than fetchMaxBytes; and when to poll again (a backoff's end).
+   * fetchable partition, has no Fetch in flight, is not backing off after a failure, whose
+   * buffered responses hold less than fetchMaxBytes; and when to poll again (a backoff's end). A
+   * broker one of whose fetchable partitions is held back by its buffered responses gets a Fetch
+   * that does not wait (maxWaitMs 0): the drain that frees the partition calls poll() again.
    * Each planned broker counts as in flight until onResponse() or onError().
    */
   poll(now: number, metadata: FetchMetadata): FetcherPoll {
@@ -288,11 +295,18 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     const byNode = new Map<number, Map<string, PartitionFetchData>>()
     let needMetadata = false
     let nextPollMs = Number.POSITIVE_INFINITY
+    const held = new Set<number>()
     for (const s of ctx.subscriptions.fetchablePartitions()) {
       // Pipelining: one response ahead of the one being drained (the broker's buffer is checked below).
       const b = buffered.byKey.get(s.key)
-      if (b !== undefined && (b.count >= 2 || b.last.error !== null || b.last.endOffset < 0n)) continue
       const leader = metadata.leaderFor(s.topic, s.partition)
+      if (b !== undefined && (b.count >= 2 || b.last.error !== null || b.last.endOffset < 0n)) {
+        // Held back until poll() drains it. A Fetch of its broker's other partitions must not park
+        // there for fetchMaxWaitMs (often with nothing to fetch): one in flight per broker, it would
+        // keep this partition from being fetched once drained (#22). It returns at once instead.
+        if (leader !== undefined && leader.nodeId >= 0) held.add(readFrom(s, leader.nodeId, metadata))
+        continue
+      }
       if (leader === undefined || leader.nodeId < 0) {
         needMetadata = true
         continue
@@ -315,8 +329,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
       if (position.leaderEpoch !== leader.leaderEpoch || position.leaderId !== leader.nodeId) {
         s.position = { ...position, leaderId: leader.nodeId, leaderEpoch: leader.leaderEpoch }
       }
-      let nodeId = leader.nodeId
-      if (s.preferredReadReplica >= 0 && metadata.brokers.has(s.preferredReadReplica)) nodeId = s.preferredReadReplica
+      const nodeId = readFrom(s, leader.nodeId, metadata)
       if (this.#inFlight.has(nodeId)) continue
       const backoff = this.#backoff.get(nodeId)
       if (backoff !== undefined && backoff.untilMs > now) {
@@ -345,12 +358,14 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     const requests: FetchRequestPlan[] = []
     for (const [nodeId, partitions] of byNode) {
       this.#inFlight.add(nodeId)
+      const maxWaitMs = held.has(nodeId) ? 0 : o.fetchMaxWaitMs
       let idsKnown = true
       for (const p of partitions.values()) if (p.topicId === ZERO_UUID) idsKnown = false
       requests.push({
         nodeId,
         partitions,
-        timeoutMs: ctx.requestTimeoutMs + o.fetchMaxWaitMs,
+        timeoutMs: ctx.requestTimeoutMs + maxWaitMs,
+        maxWaitMs,
         maxVersion: idsKnown ? undefined : 12,
         sentMs: now,
         built: null,
@@ -381,7 +396,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     plan.built = { useIds, sessionPartitions: req.sessionPartitions, idToName }
     const body: FetchRequestBody = {
       replicaId: -1,
-      maxWaitMs: o.fetchMaxWaitMs,
+      maxWaitMs: plan.maxWaitMs,
       minBytes: o.fetchMinBytes,
       maxBytes: o.fetchMaxBytes,
       isolationLevel: o.isolationLevel === 'read_committed' ? 1 : 0,
@@ -656,33 +671,9 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
   }
 }
 
-function groupByTopic(parts: PartitionFetchData[], useIds: boolean) {
-  const byTopic = new Map<string, { topic: string; topicId: string; partitions: object[] }>()
-  for (const p of parts) {
-    let t = byTopic.get(p.topic)
-    if (t === undefined)
-      byTopic.set(p.topic, (t = { topic: p.topic, topicId: useIds ? p.topicId : ZERO_UUID, partitions: [] }))
-    t.partitions.push({
-      partition: p.partition,
-      currentLeaderEpoch: p.currentLeaderEpoch,
-      fetchOffset: p.fetchOffset,
-      lastFetchedEpoch: p.lastFetchedEpoch,
-      logStartOffset: p.logStartOffset,
-      partitionMaxBytes: p.maxBytes,
-    })
-  }
-  return [...byTopic.values()] as any[]
-}
-
-function groupForgotten(parts: PartitionFetchData[], useIds: boolean) {
-  const byTopic = new Map<string, { topic: string; topicId: string; partitions: number[] }>()
-  for (const p of parts) {
-    let t = byTopic.get(p.topic)
-    if (t === undefined)
-      byTopic.set(p.topic, (t = { topic: p.topic, topicId: useIds ? p.topicId : ZERO_UUID, partitions: [] }))
-    t.partitions.push(p.partition)
-  }
-  return [...byTopic.values()]
+/** The broker a partition is fetched from: its preferred read replica (KIP-392) when known, else its leader. */
+function readFrom(s: TopicPartitionState, leaderId: number, metadata: FetchMetadata): number {
+  return s.preferredReadReplica >= 0 && metadata.brokers.has(s.preferredReadReplica) ? s.preferredReadReplica : leaderId
 }
 
 /** The `kafka-wire:consumer:fetch` payload of a plan (built only when someone subscribes). */

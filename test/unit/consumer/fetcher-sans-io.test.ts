@@ -209,6 +209,61 @@ describe('Fetcher (sans-IO)', () => {
     fetcher.close()
   })
 
+  it('a Fetch that leaves out a partition held back by its buffered responses does not wait at the broker (parked for fetchMaxWaitMs, it would keep that partition from being fetched once drained: #22)', () => {
+    const { fetcher, metadata, respond } = setup({ partitions: 2 })
+    const parts = (r: FetchRequestPlan) => [...r.partitions.values()].map((p) => [p.partition, p.fetchOffset])
+    const waitMs = (r: FetchRequestPlan) => fetcher.build(r, 17).body.maxWaitMs
+    let plan = fetcher.poll(0, metadata).requests[0]!
+    expect(waitMs(plan)).toBe(500)
+    fetcher.onResponse(plan, respond(plan, new Map([[0, batch(0n, ['a'])]])), 1)
+    // One response buffered for partition 0: pipelined, one response ahead, waiting as usual.
+    plan = fetcher.poll(2, metadata).requests[0]!
+    expect(parts(plan)).toEqual([
+      [0, 1n],
+      [1, 0n],
+    ])
+    expect(waitMs(plan)).toBe(500)
+    fetcher.onResponse(plan, respond(plan, new Map([[0, batch(1n, ['b'])]])), 3)
+    // Two buffered: partition 0 is not fetched further, and the Fetch of partition 1 alone returns at once.
+    plan = fetcher.poll(4, metadata).requests[0]!
+    expect(parts(plan)).toEqual([[1, 0n]])
+    expect(waitMs(plan)).toBe(0)
+    expect(plan.timeoutMs).toBe(30_000)
+    fetcher.onResponse(plan, respond(plan, new Map()), 5)
+    // (collect() learns that a response is drained when it looks past its last record.)
+    expect(offsets(fetcher, 1)).toEqual(['0:0'])
+    expect(waitMs(fetcher.poll(6, metadata).requests[0]!)).toBe(0)
+    fetcher.onResponse(plan, respond(plan, new Map()), 7)
+    expect(offsets(fetcher, 1)).toEqual(['0:1'])
+    // The first response is drained: one Fetch carries both partitions again, and waits.
+    plan = fetcher.poll(8, metadata).requests[0]!
+    expect(parts(plan)).toEqual([
+      [0, 2n],
+      [1, 0n],
+    ])
+    expect(waitMs(plan)).toBe(500)
+    expect(plan.timeoutMs).toBe(30_500)
+    fetcher.close()
+  })
+
+  it('only the broker that holds the partition back gets a Fetch that does not wait (#22)', () => {
+    const { fetcher, metadata, respond } = setup({ partitions: 4, brokers: 2 })
+    const [p0, p1] = fetcher.poll(0, metadata).requests
+    for (const plan of [p0!, p1!]) fetcher.build(plan, 17)
+    fetcher.onResponse(p0!, respond(p0!, new Map([[0, batch(0n, ['a'])]])), 1)
+    const again = fetcher.poll(2, metadata).requests[0]!
+    fetcher.build(again, 17)
+    fetcher.onResponse(again, respond(again, new Map([[0, batch(1n, ['b'])]])), 3)
+    fetcher.onResponse(p1!, respond(p1!, new Map()), 3)
+    // Broker 0 holds partition 0 at the bound (partition 2 alone, no wait); broker 1 (partitions 1 and 3) as before.
+    const next = fetcher.poll(4, metadata).requests.sort((a, b) => a.nodeId - b.nodeId)
+    expect(next.map((r) => [r.nodeId, fetcher.build(r, 17).body.maxWaitMs])).toEqual([
+      [0, 0],
+      [1, 500],
+    ])
+    fetcher.close()
+  })
+
   it('plans nothing for a broker whose buffered responses hold fetchMaxBytes until poll() drains them (#24)', () => {
     const big = batch(
       0n,
