@@ -42,6 +42,7 @@ import { topicPartitionKey } from '../internal/topic-partition.js'
 import { Apis } from '../protocol/index.js'
 import type { ResponseOf } from '../protocol/schema/dsl.js'
 import { Acknowledgements, acknowledgedOffsets, type SharePartition, type TakenAcks } from './acknowledgements.js'
+import { acquiredCount, ShareFetchBudget } from './fetch-budget.js'
 import { ShareMembership } from './membership.js'
 import {
   type ResolvedShareConsumerOptions,
@@ -72,6 +73,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
   readonly #cluster: Cluster
   readonly #logger: Logger
   readonly #acks = new Acknowledgements()
+  readonly #budget = new ShareFetchBudget()
   readonly #membership: ShareMembership
   readonly #nodes = new Map<number, LeaderState>()
   readonly #keyDeserializer: ShareConsumerOptions<K, V>['keyDeserializer'] | null
@@ -450,7 +452,9 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     const acks = session.isOpen
       ? this.#acks.take((p) => wantedKeys.has(topicPartitionKey(p.topic, p.partition)))
       : new Map<string, TakenAcks>()
-    const body = shareFetchBody(this.#options, this.#membership.memberId, plan, acks)
+    const { fetchMaxBytes, maxPollRecords } = this.#options
+    const maxBytes = this.#budget.maxBytes(fetchMaxBytes, maxPollRecords, wanted.length)
+    const body = shareFetchBody(this.#options, this.#membership.memberId, plan, acks, maxBytes)
     let res: ResponseOf<typeof Apis.ShareFetch>
     try {
       res = await this.#cluster.send(nodeId, Apis.ShareFetch, body, {
@@ -522,6 +526,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
           continue
         }
         if (pd.acquiredRecords.length === 0) continue
+        this.#budget.observe(pd.records?.length ?? 0, acquiredCount(pd.acquiredRecords))
         const decoded = decodeSharePartition<K, V>(p, pd.records, pd.acquiredRecords, {
           checkCrcs: this.#options.checkCrcs,
           keyDeserializer: this.#keyDeserializer ?? null,

@@ -23,12 +23,16 @@ function byTopicId(entries: Iterable<[SharePartition, TakenAcks['batches']]>): M
   return topics
 }
 
-/** A ShareFetch naming the plan's added partitions and those carrying acknowledgements. */
+/**
+ * A ShareFetch naming the plan's added partitions and those carrying acknowledgements; MaxBytes is
+ * `maxBytes` (a ShareFetchBudget's, at most fetchMaxBytes), else fetchMaxBytes.
+ */
 export function shareFetchBody(
   o: ResolvedShareConsumerOptions,
   memberId: string,
   plan: ShareFetchPlan,
   acks: ReadonlyMap<string, TakenAcks>,
+  maxBytes: number = o.fetchMaxBytes,
 ): RequestOf<typeof Apis.ShareFetch> {
   const topics = byTopicId([
     ...plan.added.map((p): [SharePartition, TakenAcks['batches']] => [p, []]),
@@ -42,7 +46,7 @@ export function shareFetchBody(
     shareSessionEpoch: plan.epoch,
     maxWaitMs: o.fetchMaxWaitMs,
     minBytes: o.fetchMinBytes,
-    maxBytes: o.fetchMaxBytes,
+    maxBytes: Math.min(maxBytes, o.fetchMaxBytes),
     maxRecords: o.maxPollRecords,
     batchSize: o.maxPollRecords,
     shareAcquireMode: o.shareAcquireMode === 'record_limit' ? 1 : 0,
