@@ -10,8 +10,8 @@
 // cluster, e.g. KAFKA_BOOTSTRAP_SERVERS) a broker of its own started by the test kit.
 import { inspect } from 'node:util'
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
-import { createLog } from '../../../src/internal/log.js'
 import { AuthenticationError } from '../../../src/errors.js'
+import { createLog } from '../../../src/internal/log.js'
 import { connect, type SaslOptions } from '../../../src/network/index.js'
 import { Producer } from '../../../src/producer/index.js'
 import { Apis } from '../../../src/protocol/index.js'
