@@ -38,7 +38,6 @@ import {
   TimeoutError,
   UnsupportedVersionError,
 } from '../errors.js'
-
 import {
   type ApiSchema,
   ApiVersions,

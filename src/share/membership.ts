@@ -13,7 +13,6 @@ import { randomBytes } from 'node:crypto'
 import type { Cluster } from '../cluster/index.js'
 import { createShareHeartbeat, type ShareHeartbeatHandle } from '../consumer/group/member-heartbeat-service.js'
 import { brokerError, errorInfo } from '../errors.js'
-
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { Apis } from '../protocol/index.js'
 import type { SharePartition } from './acknowledgements.js'

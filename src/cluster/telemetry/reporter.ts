@@ -13,7 +13,6 @@
 import { ErrorCode, errorInfo, UnsupportedVersionError } from '../../errors.js'
 import { type Clock, systemClock } from '../../internal/clock.js'
 import { TIMED_OUT, withDeadline } from '../../internal/deadline.js'
-
 import { Apis } from '../../protocol/index.js'
 import {
   CompressionType,
