@@ -6,8 +6,9 @@
  * Built on the diagnostics channels: a category subscribes to its channels the first time a client
  * is created with it enabled (so with KAFKA_WIRE_DEBUG unset nothing subscribes and nothing is
  * built). `protocol` (every request and response) comes from the connections' sensors instead
- * (network/debug.ts). A line goes to the logger of the client that named it (its `debug` method)
- * when that logger has one, otherwise to stderr.
+ * (network/debug.ts). A line goes to the logger of the client that named it when that logger
+ * prints debug (Log.debugLine: the line for a text logger, a record with the event's fields for a
+ * structured one), otherwise to stderr.
  *
  * Called by cluster/ (through network/debug.ts) when a client is created.
  */
