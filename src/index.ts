@@ -26,6 +26,7 @@ export {
   type TracedMessage,
 } from './diagnostics/index.js'
 export * from './errors.js'
+export type { LogContext, LogFormat, LogLevel } from './internal/log.js'
 export type { Logger } from './internal/logger.js'
 export type { Metric } from './internal/metrics.js'
 export { type UnsecuredJwtOptions, unsecuredJwt } from './network/sasl/oauthbearer.js'

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { type Command, Option } from 'commander'
 import { fromProperties } from '../cluster/options.js'
 import { KafkaError } from '../errors.js'
+import { formatText, type LogContext } from '../internal/log.js'
 import type { Logger } from '../internal/logger.js'
 
 export const EXIT_OK = 0
@@ -69,6 +70,8 @@ export function clientOptions(
     options.requestTimeoutMs = Math.min(timeoutMs, 30_000)
   }
   options.logger = cliLogger(bootstrapServers.join(','), timeoutMs)
+  options.logFormat = 'object'
+  options.logLevel = 'debug'
   return options
 }
 
@@ -99,30 +102,33 @@ export function cliLogger(servers: string, timeoutMs: number): Logger {
     () => notice(`kafka-wire: connecting to ${servers} … no answer yet, ${giveUp}`),
     CONNECTING_NOTICE_MS,
   ).unref()
-  const print = (msg: string) => {
+  const print = ({ clientId: _clientId, ...context }: LogContext, msg: string) => {
+    const line = formatText(msg.startsWith('kafka-wire') ? msg : `kafka-wire: ${msg}`, context)
     const now = Date.now()
-    if (now - (lastPrinted.get(msg) ?? -Infinity) < 60_000) return
-    lastPrinted.set(msg, now)
-    process.stderr.write(`${msg.startsWith('kafka-wire') ? msg : `kafka-wire: ${msg}`}\n`)
+    if (now - (lastPrinted.get(line) ?? -Infinity) < 60_000) return
+    lastPrinted.set(line, now)
+    process.stderr.write(`${line}\n`)
   }
-  return {
-    debug(msg: string) {
-      if (msg.startsWith('kafka-wire: bootstrapped from')) connection.bootstrapped = true
+  // Records come object-first (clientOptions sets logFormat 'object'), from the debug level up.
+  const logger = {
+    debug(_context: LogContext, msg: string) {
+      if (msg === 'kafka-wire: bootstrapped') connection.bootstrapped = true
     },
     info() {},
-    warn(msg: string) {
-      const failed = /^kafka-wire: bootstrap server (\S+) failed: (.*)$/.exec(msg)
-      if (failed) {
-        const reason = failed[2]!.replace(/^Cannot connect to bootstrap server \S+: /, '')
-        notice(`kafka-wire: cannot connect to ${failed[1]} (${reason}), ${giveUp}`)
+    warn(context: LogContext, msg: string) {
+      if (msg === 'kafka-wire: bootstrap server failed') {
+        const message = context.err instanceof Error ? context.err.message : String(context.err)
+        const reason = message.replace(/^Cannot connect to bootstrap server \S+: /, '')
+        notice(`kafka-wire: cannot connect to ${context.broker} (${reason}), ${giveUp}`)
         return
       }
-      print(msg)
+      print(context, msg)
     },
-    error(msg: string) {
-      print(msg)
+    error(context: LogContext, msg: string) {
+      print(context, msg)
     },
   }
+  return logger as unknown as Logger
 }
 
 /** A usage mistake the parser could not catch (exit 2). */

@@ -7,7 +7,7 @@
  * for it (REBOOTSTRAP_REQUIRED).
  */
 import { ClosedError, ProtocolError } from '../errors.js'
-import { debug, type Logger } from '../internal/logger.js'
+import type { Log } from '../internal/log.js'
 import type { Connection, ConnectionOptions } from '../network/index.js'
 import { Apis, type ResponseOf } from '../protocol/index.js'
 import type { Endpoint } from './pool.js'
@@ -40,7 +40,7 @@ export interface BootstrapContext {
   socketConnectionSetupTimeoutMs: number
   retryBackoffMs: number
   retryBackoffMaxMs: number
-  logger: Logger
+  logger: Log
   closed(): boolean
   /** The topics to ask metadata for (the tracked ones). */
   topics(): string[]
@@ -83,14 +83,14 @@ export async function bootstrap(ctx: BootstrapContext, deadline: number): Promis
           } finally {
             conn.close()
           }
-          debug(ctx.logger, `kafka-wire: bootstrapped from ${ep.host}:${ep.port}, ${brokers} brokers`)
+          ctx.logger.debug({ broker: `${ep.host}:${ep.port}`, brokers }, 'kafka-wire: bootstrapped')
           return
         } catch (err) {
           if (!worthAnotherTry(err)) throw err
           last = err
-          const line = `kafka-wire: bootstrap server ${ep.host}:${ep.port} failed: ${(err as Error).message}`
-          if (warned) debug(ctx.logger, line)
-          else ctx.logger.warn(line)
+          const context = { broker: `${ep.host}:${ep.port}`, err }
+          if (warned) ctx.logger.debug(context, 'kafka-wire: bootstrap server failed')
+          else ctx.logger.warn(context, 'kafka-wire: bootstrap server failed')
           warned = true
         }
       }

@@ -38,7 +38,7 @@ import {
 } from '../errors.js'
 import { backoff } from '../internal/backoff.js'
 import { raceWith } from '../internal/deadline.js'
-import { debug, redactOnInspect } from '../internal/logger.js'
+import { redactOnInspect } from '../internal/logger.js'
 import type { Connection, ConnectionOptions, ConnectionSensors, Workload } from '../network/index.js'
 import { debugSensors, connect as openConnection } from '../network/index.js'
 import { type ApiSchema, Apis, type RequestOf, type ResponseOf } from '../protocol/index.js'
@@ -305,11 +305,7 @@ export class Cluster {
   invalidateMetadata(cause: StaleMetadata = {}): void {
     if (cause.topic !== undefined) this.#interest.add(cause.topic)
     if (cause.reason !== undefined || cause.topic !== undefined) {
-      debug(
-        this.options.logger,
-        `kafka-wire: metadata is stale${cause.topic === undefined ? '' : ` for ${cause.topic}`}` +
-          `${cause.reason === undefined ? '' : ` (${cause.reason})`}`,
-      )
+      this.options.logger.debug({ topic: cause.topic, reason: cause.reason }, 'kafka-wire: metadata is stale')
     }
     this.#scheduleRefresh(this.#refreshFailures)
   }
@@ -327,7 +323,7 @@ export class Cluster {
     this.#refreshTimer = setTimeout(() => {
       this.#refreshTimer = undefined
       this.#coalescedRefresh().catch((err) => {
-        debug(this.options.logger, `kafka-wire: background metadata refresh failed: ${(err as Error).message}`)
+        this.options.logger.debug({ err }, 'kafka-wire: background metadata refresh failed')
         if (isRetriableError(err)) this.requestMetadataRefresh()
       })
     }, delay)
@@ -552,7 +548,7 @@ export class Cluster {
       const clientId = this.options.clientId
       const res = await (metadataRefresh.hasSubscribers ? traced(metadataRefresh, { clientId, topics }, send) : send())
       if (res.errorCode === ErrorCode.REBOOTSTRAP_REQUIRED) {
-        this.options.logger.warn('kafka-wire: the cluster asked for a rebootstrap')
+        this.options.logger.warn({}, 'kafka-wire: the cluster asked for a rebootstrap')
         this.#connected = undefined
         await this.connect({
           ...(opts.signal ? { signal: opts.signal } : {}),
@@ -577,7 +573,10 @@ export class Cluster {
     }
     for (const id of this.#extraEndpoints.keys()) if (this.#metadata.brokers.has(id)) this.#extraEndpoints.delete(id)
     if (result.staleIgnored > 0) {
-      debug(this.options.logger, `kafka-wire: ignored ${result.staleIgnored} partitions with an older leader epoch`)
+      this.options.logger.debug(
+        { count: result.staleIgnored },
+        'kafka-wire: ignored partitions with an older leader epoch',
+      )
     }
     this.#schedulePeriodicRefresh()
     this.#followUpUnreachableLeaders()
@@ -590,7 +589,7 @@ export class Cluster {
       () => {
         this.#periodicTimer = undefined
         this.#coalescedRefresh().catch((err) => {
-          debug(this.options.logger, `kafka-wire: periodic metadata refresh failed: ${(err as Error).message}`)
+          this.options.logger.debug({ err }, 'kafka-wire: periodic metadata refresh failed')
           this.requestMetadataRefresh()
         })
       },

@@ -10,7 +10,8 @@
 import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { ConfigError } from '../errors.js'
-import { type Logger, redactOnInspect, silentLogger } from '../internal/logger.js'
+import { createLog, type Log, type LogFormat, type LogLevel } from '../internal/log.js'
+import { type Logger, redactOnInspect } from '../internal/logger.js'
 import { closestName, propertyMark, splitOptions } from '../internal/options.js'
 import { parseProperties } from '../internal/properties.js'
 import { DEFAULT_MAX_RESPONSE_BYTES, REQUEST_OBSERVER, type RequestObserver, unsecuredJwt } from '../network/index.js'
@@ -44,8 +45,12 @@ export interface CommonClientOptions {
   tls?: TlsOptions | boolean
   /** SASL authentication. Default: none. */
   sasl?: SaslOptions
-  /** Where kafka-wire logs. Default: silent. */
+  /** Where kafka-wire logs: console, pino, any object with info, warn, error (debug). Default: silent. */
   logger?: Logger
+  /** The least severe records written ('debug' … 'error', 'silent'). Default: the logger's own level, else 'info'. */
+  logLevel?: LogLevel
+  /** How records reach the logger: 'object' (pino's call), 'meta' (winston's), 'text'. Default: 'object' for pino, else 'text'. */
+  logFormat?: LogFormat
   /** Largest response accepted from a broker, in bytes. Default 268435456 (256 MiB). */
   maxResponseBytes?: number
   /**
@@ -75,7 +80,8 @@ export interface ResolvedCommonOptions {
   readonly socketConnectionSetupTimeoutMaxMs: number
   readonly tls: TlsOptions | undefined
   readonly sasl: SaslOptions | undefined
-  readonly logger: Logger
+  /** The client's log (internal/log.ts), built from logger, logLevel and logFormat. */
+  readonly logger: Log
   readonly maxResponseBytes: number
   /** A client's request observer (network/request-observer.ts), given under REQUEST_OBSERVER: not a public option. */
   readonly requestObserver?: RequestObserver
@@ -113,6 +119,8 @@ export const COMMON_OPTION_NAMES: ReadonlySet<string> = new Set<keyof CommonClie
   'tls',
   'sasl',
   'logger',
+  'logLevel',
+  'logFormat',
   'maxResponseBytes',
   'enableMetricsPush',
 ])
@@ -138,7 +146,8 @@ export function resolveClientOptions(
   const resolved = resolveCommonOptions(common as unknown as CommonClientOptions)
   for (const { option, property } of ignored) {
     resolved.logger.warn(
-      `kafka-wire ${client}: the configuration '${property}' (${option}) was supplied but isn't a known ${client} config; ignored`,
+      { property, option },
+      `kafka-wire ${client}: a configuration that isn't a known ${client} config was ignored`,
     )
   }
   return { common: resolved, own }
@@ -296,17 +305,6 @@ function resolveSasl(value: unknown): SaslOptions | undefined {
   return Object.freeze(redactOnInspect(out, 'SaslOptions'))
 }
 
-function resolveLogger(value: unknown): Logger {
-  if (value === undefined) return silentLogger
-  const l = value as Record<string, unknown>
-  if (typeof l !== 'object' || l === null || !['info', 'warn', 'error'].every((m) => typeof l[m] === 'function')) {
-    throw new ConfigError('logger', 'must have info, warn and error methods (console and pino fit)')
-  }
-  if (l.debug !== undefined && typeof l.debug !== 'function')
-    throw new ConfigError('logger', 'debug must be a function')
-  return value as Logger
-}
-
 /**
  * Validates the common options and fills in defaults. Unknown keys are ignored (Producer, Consumer
  * and Admin add their own). Throws ConfigError naming the first bad option.
@@ -320,8 +318,8 @@ export function resolveCommonOptions(options: CommonClientOptions): ResolvedComm
   if (o.enableMetricsPush !== undefined && typeof o.enableMetricsPush !== 'boolean') {
     throw new ConfigError('enableMetricsPush', 'must be a boolean')
   }
-  const logger = resolveLogger(o.logger)
   const d = COMMON_DEFAULTS
+  const logger = createLog(o, (o.clientId as string | undefined) ?? d.clientId)
   const retryBackoffMs = int(o, 'retryBackoffMs', d.retryBackoffMs, 0)
   let retryBackoffMaxMs = int(o, 'retryBackoffMaxMs', d.retryBackoffMaxMs, 0)
   const reconnectBackoffMs = int(o, 'reconnectBackoffMs', d.reconnectBackoffMs, 0)
@@ -336,13 +334,15 @@ export function resolveCommonOptions(options: CommonClientOptions): ResolvedComm
   // Java: a max below its base disables the exponential growth (with a warning) rather than failing.
   if (retryBackoffMaxMs < retryBackoffMs) {
     logger.warn(
-      `kafka-wire: retryBackoffMaxMs ${retryBackoffMaxMs} < retryBackoffMs ${retryBackoffMs}; no exponential backoff`,
+      { retryBackoffMs, retryBackoffMaxMs },
+      'kafka-wire: retryBackoffMaxMs < retryBackoffMs: no exponential backoff',
     )
     retryBackoffMaxMs = retryBackoffMs
   }
   if (reconnectBackoffMaxMs < reconnectBackoffMs) {
     logger.warn(
-      `kafka-wire: reconnectBackoffMaxMs ${reconnectBackoffMaxMs} < reconnectBackoffMs ${reconnectBackoffMs}; no exponential backoff`,
+      { reconnectBackoffMs, reconnectBackoffMaxMs },
+      'kafka-wire: reconnectBackoffMaxMs < reconnectBackoffMs: no exponential backoff',
     )
     reconnectBackoffMaxMs = reconnectBackoffMs
   }

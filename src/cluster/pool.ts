@@ -11,7 +11,7 @@
 import { AuthenticationError, ClosedError } from '../errors.js'
 import { backoff } from '../internal/backoff.js'
 import { raceWith, sleep } from '../internal/deadline.js'
-import { debug, type Logger } from '../internal/logger.js'
+import type { Log } from '../internal/log.js'
 import { type Connection, type ConnectionOptions, connect, type Workload } from '../network/index.js'
 
 export interface Endpoint {
@@ -31,7 +31,7 @@ export interface PoolOptions {
   /** -1: never. */
   connectionsMaxIdleMs: number
   maxInFlightRequests: Record<Workload, number>
-  logger: Logger
+  logger: Log
   /** Called when a connection fails (not on a deliberate close). */
   onConnectionError?: (endpoint: Endpoint, err: Error) => void
   /** Called when a connection is established. */
@@ -189,7 +189,7 @@ export class ConnectionPool {
         slot.conn = undefined
         if (slot.connecting === undefined) this.#slots.delete(key)
       } else if (maxIdle >= 0 && c.inFlight === 0 && c.queued === 0 && now - c.lastActivity >= maxIdle) {
-        debug(this.#o.logger, `kafka-wire: closing idle connection to ${describe(slot.endpoint)} (${key})`)
+        this.#o.logger.debug({ ...brokerContext(slot.endpoint), key }, 'kafka-wire: closing an idle connection')
         c.close()
         slot.conn = undefined
         if (slot.connecting === undefined) this.#slots.delete(key)
@@ -249,7 +249,7 @@ export class ConnectionPool {
         lastError: err as Error,
       })
       if (!(err instanceof AuthenticationError)) {
-        debug(o.logger, `kafka-wire: connecting to ${describe(ep)} failed (${n} in a row): ${(err as Error).message}`)
+        o.logger.debug({ ...brokerContext(ep), failures: n, err }, 'kafka-wire: connecting failed')
       }
       o.onConnectionError?.(ep, err as Error)
       throw err
@@ -282,4 +282,9 @@ export class ConnectionPool {
 
 function describe(ep: Endpoint): string {
   return ep.nodeId >= 0 ? `broker ${ep.nodeId} (${ep.host}:${ep.port})` : `bootstrap server ${ep.host}:${ep.port}`
+}
+
+/** A log record's broker fields. */
+function brokerContext(ep: Endpoint): { nodeId: number; broker: string } {
+  return { nodeId: ep.nodeId, broker: `${ep.host}:${ep.port}` }
 }

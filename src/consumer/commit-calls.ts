@@ -2,7 +2,7 @@
  * The Consumer's commit calls' plumbing: commitAsync's promise-and-callback contract, and the
  * shape of committed()'s answer.
  */
-import type { Logger } from '../internal/logger.js'
+import type { Log } from '../internal/log.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import {
   type CommitCallback,
@@ -29,7 +29,7 @@ export function commitAsyncCall(
   offsets: OffsetsInput | CommitCallback | undefined,
   callback: CommitCallback | undefined,
   start: (list: TopicPartitionOffset[] | undefined) => { list: TopicPartitionOffset[]; done: Promise<void> },
-  logger: Logger | undefined,
+  logger: Log | undefined,
 ): Promise<void> {
   if (typeof offsets === 'function') {
     callback = offsets
@@ -49,7 +49,7 @@ export function commitAsyncCall(
     () => runCommitCallback(callback, null, map, logger),
     (err) => {
       if (callback) runCommitCallback(callback, err, map, logger)
-      else logger?.warn(`kafka-wire: commitAsync failed: ${String(err)}`)
+      else logger?.warn({ err }, 'kafka-wire consumer: commitAsync failed')
     },
   )
   return done
@@ -59,12 +59,12 @@ function runCommitCallback(
   callback: CommitCallback | undefined,
   err: Error | null,
   map: Map<string, TopicPartitionOffset>,
-  logger: Logger | undefined,
+  logger: Log | undefined,
 ): void {
   try {
     callback?.(err, map)
   } catch (thrown) {
-    logger?.error(`kafka-wire: the commitAsync callback threw: ${String(thrown)}`)
+    logger?.error({ err: thrown }, 'kafka-wire consumer: the commitAsync callback threw')
   }
 }
 

@@ -18,7 +18,7 @@ import { type ClientTelemetryReporter, startClientTelemetry } from '../cluster/t
 import { type ConsumerPollMessage, channels, traced, tracedYield } from '../diagnostics/index.js'
 import { ClosedError, ConfigError, KafkaError, TimeoutError } from '../errors.js'
 import { TIMED_OUT, throwIfAborted, withDeadline } from '../internal/deadline.js'
-import type { Logger } from '../internal/logger.js'
+import type { Log } from '../internal/log.js'
 import type { Metric } from '../internal/metrics.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { createAssignors, selectRebalanceProtocol } from './assignors/index.js'
@@ -78,7 +78,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   readonly #options: ResolvedConsumerOptions
   readonly #cluster: Cluster
   readonly #telemetry: ClientTelemetryReporter | undefined
-  readonly #logger: Logger | undefined
+  readonly #logger: Log | undefined
   readonly #subscriptions: SubscriptionState
   readonly #fetcher: Fetcher<K, V>
   readonly #metrics: ConsumerMetrics
@@ -108,7 +108,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.#options = resolveConsumerOptions(options)
     // Classic only (the broker assigns under 'consumer'); validates the option either way.
     const assignors = createAssignors(this.#options.partitionAssignmentStrategy as any)
-    this.#logger = options.logger
+    this.#logger = resolvedCommon.logger.child({ groupId: this.#options.groupId ?? undefined })
     this.#requestTimeoutMs = resolvedCommon.requestTimeoutMs
     this.#retryBackoffMs = resolvedCommon.retryBackoffMs
     this.#metadataMaxAgeMs = resolvedCommon.metadataMaxAgeMs
@@ -421,7 +421,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     for (const t of missing) this.#knownTopics.add(t)
     this.#cluster.refreshMetadata({ topics: [...topics] }).catch((err) => {
       for (const t of missing) this.#knownTopics.delete(t)
-      this.#logger?.debug?.(`kafka-wire: metadata refresh for ${missing.join(', ')} failed: ${String(err)}`)
+      this.#logger?.debug({ topics: missing, err }, 'kafka-wire consumer: metadata refresh failed')
     })
   }
 
@@ -432,7 +432,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.#nextMetadataCheck = now + this.#metadataMaxAgeMs
     this.#metadataCheck = this.#checkMetadata()
       .catch((err) => {
-        this.#logger?.debug?.(`kafka-wire: metadata check failed: ${String(err)}`)
+        this.#logger?.debug({ err }, 'kafka-wire consumer: metadata check failed')
         this.#nextMetadataCheck = Date.now() + this.#retryBackoffMs
       })
       .finally(() => {
@@ -466,7 +466,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     if (offsets.length === 0) return
     if (this.#subscriptions.hasAutoAssignedPartitions && this.#membership.commitGeneration() === null) return
     this.#offsets.commit(offsets, { deadline: now + this.#requestTimeoutMs, retry: false }).catch((err) => {
-      this.#logger?.warn(`kafka-wire: auto-commit failed: ${String(err)}`)
+      this.#logger?.warn({ err }, 'kafka-wire consumer: auto-commit failed')
     })
   }
 
@@ -661,14 +661,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
           try {
             await this.#commitAllConsumedSync(deadline)
           } catch (err) {
-            this.#logger?.warn(`kafka-wire: auto-commit on close failed: ${String(err)}`)
+            this.#logger?.warn({ err }, 'kafka-wire consumer: auto-commit on close failed')
           }
         }
         if (this.#subscriptions.hasAutoAssignedPartitions) {
           try {
             await this.#membership.leave('the consumer is being closed', deadline)
           } catch (err) {
-            this.#logger?.warn(`kafka-wire: leaving the group failed: ${String(err)}`)
+            this.#logger?.warn({ err }, 'kafka-wire consumer: leaving the group failed')
           }
         }
       }

@@ -36,7 +36,7 @@ import { type ConsumerFetchMessage, channels, clientIdOf, traced } from '../diag
 import { ErrorCode } from '../error-codes.js'
 import { brokerError, errorInfo, KafkaError, ProtocolError } from '../errors.js'
 import { backoff } from '../internal/backoff.js'
-import type { Logger } from '../internal/logger.js'
+import type { Log } from '../internal/log.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { Apis, ZERO_UUID } from '../protocol/index.js'
 import type { RequestOf, ResponseOf } from '../protocol/schema/dsl.js'
@@ -114,7 +114,7 @@ export interface FetcherContext {
   valueDeserializer?: Deserializer<any>
   /** Data (or an error) arrived: wake a waiting poll(). */
   onData: () => void
-  logger?: Logger
+  logger?: Log
   /** Backoff after a failed Fetch to a broker, doubling per consecutive failure (defaults 100 and 1000). */
   retryBackoffMs?: number
   retryBackoffMaxMs?: number
@@ -420,7 +420,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     if (this.#closed || built === null || session === undefined) return false
     this.#backoff.delete(nodeId)
     if (!session.handleResponse(res.errorCode, res.sessionId)) {
-      ctx.logger?.debug?.(`kafka-wire: fetch session with node ${nodeId} reset (error ${res.errorCode})`)
+      ctx.logger?.debug({ nodeId, errorCode: errorInfo(res.errorCode).name }, 'kafka-wire: fetch session reset')
       if (
         res.errorCode !== ErrorCode.FETCH_SESSION_ID_NOT_FOUND &&
         res.errorCode !== ErrorCode.INVALID_FETCH_SESSION_EPOCH
@@ -461,7 +461,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     const failures = (this.#backoff.get(nodeId)?.failures ?? 0) + 1
     const waitMs = backoff(failures - 1, ctx.retryBackoffMs ?? 100, ctx.retryBackoffMaxMs ?? 1000, ctx.random)
     this.#backoff.set(nodeId, { failures, untilMs: now + waitMs })
-    ctx.logger?.debug?.(`kafka-wire: fetch from node ${nodeId} failed (retry in ${waitMs} ms): ${String(err)}`)
+    ctx.logger?.debug({ nodeId, retryInMs: waitMs, err }, 'kafka-wire consumer: fetch failed')
     ctx.cluster.requestMetadataRefresh()
   }
 
@@ -526,7 +526,8 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
           this.#completed.push(c)
         } else {
           ctx.logger?.info(
-            `kafka-wire: fetch offset ${sent.fetchOffset} is out of range for ${tp.topic}-${tp.partition}; resetting to ${subs.defaultResetStrategy}`,
+            { topic: tp.topic, partition: tp.partition, offset: sent.fetchOffset, reset: subs.defaultResetStrategy },
+            'kafka-wire consumer: fetch offset out of range; resetting',
           )
           subs.requestOffsetReset(tp)
         }
@@ -568,7 +569,8 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
       return
     }
     this.#ctx.logger?.warn(
-      `kafka-wire: log truncation detected for ${s.topic}-${s.partition}: position ${position.offset}, resuming at ${endOffset}`,
+      { topic: s.topic, partition: s.partition, offset: position.offset, resumeOffset: endOffset },
+      'kafka-wire consumer: log truncation detected; resuming at the end offset',
     )
     s.position = { ...position, offset: endOffset, offsetEpoch: epoch }
   }

@@ -24,7 +24,7 @@
 import { ErrorCode } from '../error-codes.js'
 import { errorInfo } from '../errors.js'
 import { backoff } from '../internal/backoff.js'
-import type { Logger } from '../internal/logger.js'
+import type { Log } from '../internal/log.js'
 import type { Apis, RequestOf, ResponseOf } from '../protocol/index.js'
 import { LogTruncationError } from './errors.js'
 import type { AutoOffsetReset } from './options.js'
@@ -78,7 +78,7 @@ export interface OffsetFetcherOptions {
   requestTimeoutMs: number
   retryBackoffMs: number
   retryBackoffMaxMs: number
-  logger?: Logger
+  logger?: Log
   /** The backoff's jitter source (default Math.random), for tests. */
   random?: () => number
 }
@@ -141,7 +141,10 @@ export class OffsetFetcher {
 
   /** The request failed as a whole (connection, timeout): every partition backs off; a reset also refreshes metadata. */
   onError(request: PositionRequest, error: unknown, now: number, metadata: PositionMetadata): void {
-    this.#o.logger?.debug?.(`kafka-wire: ${request.kind} to node ${request.nodeId} failed: ${String(error)}`)
+    this.#o.logger?.debug(
+      { nodeId: request.nodeId, request: request.kind, err: error },
+      'kafka-wire consumer: offset lookup failed',
+    )
     for (const s of request.states) {
       s.requestInFlight = false
       this.#failed(s, now)
@@ -253,7 +256,8 @@ export class OffsetFetcher {
         }
         this.#failures.delete(s.key)
         this.#o.logger?.warn(
-          `kafka-wire: truncation detected for ${s.topic}-${s.partition} at ${position.offset}; resuming at ${r.endOffset}`,
+          { topic: s.topic, partition: s.partition, offset: position.offset, resumeOffset: r.endOffset },
+          'kafka-wire consumer: log truncation detected; resuming at the end offset',
         )
         subs.seek(s.tp, r.endOffset, r.leaderEpoch, metadata.leaderFor(s.topic, s.partition))
       } else {

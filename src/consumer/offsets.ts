@@ -15,7 +15,7 @@ import { ErrorCode } from '../error-codes.js'
 import { brokerError, KafkaError, TimeoutError } from '../errors.js'
 import { backoff } from '../internal/backoff.js'
 import { sleep, TIMED_OUT, withDeadline } from '../internal/deadline.js'
-import type { Logger } from '../internal/logger.js'
+import type { Log } from '../internal/log.js'
 import { Apis, ZERO_UUID } from '../protocol/index.js'
 import { CommitFailedError, IllegalStateError, NoOffsetForPartitionError } from './errors.js'
 import type { CommitGeneration, GroupMembership } from './group/membership.js'
@@ -39,7 +39,7 @@ export interface OffsetsContext {
   retryBackoffMs: number
   /** Cap of the exponential retry backoff (default: the cluster's retryBackoffMaxMs, else 1000). */
   retryBackoffMaxMs?: number
-  logger?: Logger
+  logger?: Log
   /** A background position task finished: wake a waiting poll(). */
   onChange?: () => void
   /** The consumer's commit-latency / commit-rate (metrics.ts). */

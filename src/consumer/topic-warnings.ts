@@ -7,13 +7,13 @@
  */
 
 import { ERROR_CODES, ErrorCode } from '../error-codes.js'
-import type { Logger } from '../internal/logger.js'
+import { formatText, type Log } from '../internal/log.js'
 
 export class TopicErrorWarnings {
   readonly #last = new Map<string, number>()
 
   constructor(
-    private readonly logger: Logger | undefined,
+    private readonly logger: Log | undefined,
     private readonly allowAutoCreateTopics: boolean,
     private readonly intervalMs = 30_000,
   ) {}
@@ -29,16 +29,17 @@ export class TopicErrorWarnings {
       const key = `${topic}\u0000${code}`
       if (now - (this.#last.get(key) ?? Number.NEGATIVE_INFINITY) < this.intervalMs) continue
       this.#last.set(key, now)
-      const name = info?.name ?? `error ${code}`
+      const errorCode = info?.name ?? `error ${code}`
       const hint =
         code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
           ? this.allowAutoCreateTopics
-            ? ' (the topic does not exist; the broker creates it only with auto.create.topics.enable)'
-            : ' (the topic does not exist; allowAutoCreateTopics is false)'
-          : ''
-      const line = `kafka-wire consumer: subscribed topic ${topic}: ${name}${hint}; waiting for it`
-      this.logger?.warn(line)
-      lines.push(line)
+            ? 'the topic does not exist; the broker creates it only with auto.create.topics.enable'
+            : 'the topic does not exist; allowAutoCreateTopics is false'
+          : undefined
+      const context = { topic, errorCode, hint }
+      const msg = 'kafka-wire consumer: a subscribed topic is unavailable; waiting for it'
+      this.logger?.warn(context, msg)
+      lines.push(formatText(msg, hint === undefined ? { topic, errorCode } : context))
     }
     return lines
   }

@@ -8,7 +8,9 @@
  */
 
 /**
- * The minimal logger kafka-wire writes to. `console` and pino both satisfy it; `debug` is optional.
+ * The logger an application gives kafka-wire (the `logger` option). `console`, pino, winston and
+ * bunyan all satisfy it; `debug` is optional. kafka-wire calls it in the shape the `logFormat`
+ * option names (internal/log.ts): `(context, msg)` for pino, `(msg, context)`, or one string.
  * kafka-wire never passes credentials to it.
  */
 export interface Logger {
@@ -71,9 +73,4 @@ export function redactOnInspect<T extends object>(obj: T, name?: string): T {
     writable: true,
   })
   return obj
-}
-
-/** Calls `logger.debug` when the logger has one. */
-export function debug(logger: Logger, msg: string, ...args: unknown[]): void {
-  logger.debug?.(msg, ...args)
 }

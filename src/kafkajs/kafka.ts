@@ -107,6 +107,9 @@ export function createContext(config: KafkaConfig): KafkaJSContext {
         ...base,
         bootstrapServers: brokers,
         logger: nativeLoggerFor(namespace ? logger.namespace(namespace) : logger),
+        // kafka-wire's records as (message, extra): their fields become the entry's; the kafkajs level filters.
+        logFormat: 'meta',
+        logLevel: 'debug',
       }
     },
   }

@@ -112,13 +112,17 @@ export function createLogger({
 
 /**
  * kafka-wire's clients log through this: their messages arrive at the kafkajs logger (and so at the
- * application's logCreator) under the client's namespace. Extra arguments become `extra` fields.
+ * application's logCreator) under the client's namespace. Extra arguments become `extra` fields;
+ * kafka-wire's records (logFormat 'meta': message, context) give their context's fields, the
+ * error `err` as kafkajs's `error` (its message).
  */
 export function nativeLoggerFor(logger: KafkaJSLogger): NativeLogger {
   const extra = (args: unknown[]): object | undefined => {
     if (args.length === 0) return undefined
     if (args.length === 1 && args[0] !== null && typeof args[0] === 'object' && !(args[0] instanceof Error)) {
-      return args[0] as object
+      const { err, ...fields } = args[0] as { err?: unknown }
+      if (err === undefined) return args[0] as object
+      return { ...fields, error: err instanceof Error ? err.message : String(err) }
     }
     return {
       details: args.map((a) => (a instanceof Error ? { name: a.name, message: a.message } : a)),

@@ -8,7 +8,7 @@ import net from 'node:net'
 import { join } from 'node:path'
 import tls from 'node:tls'
 import { AbortError, AuthenticationError, ConnectionError, TimeoutError } from '../errors.js'
-import { type Logger, silentLogger } from '../internal/logger.js'
+import { type Log, type LogContext, silentLog } from '../internal/log.js'
 import { packageRoot } from '../internal/package-root.js'
 import type { ConnectionSensors } from './metrics.js'
 import type { RequestObserver } from './request-observer.js'
@@ -55,7 +55,7 @@ export interface Resolved {
   maxInFlight: number
   maxResponseBytes: number
   workload: Workload | undefined
-  logger: Logger
+  logger: Log
   signal: AbortSignal | undefined
   softwareName: string
   softwareVersion: string
@@ -90,7 +90,7 @@ export function resolve(o: ConnectionOptions): Resolved {
     maxInFlight: positiveInt(o.maxInFlightRequests, DEFAULT_MAX_IN_FLIGHT_REQUESTS, 'maxInFlightRequests'),
     maxResponseBytes: positiveInt(o.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes', 0x7fffffff),
     workload: o.workload,
-    logger: o.logger ?? silentLogger,
+    logger: o.logger ?? silentLog,
     signal: o.signal,
     softwareName: sanitizeSoftwareField(o.clientSoftwareName ?? CLIENT_SOFTWARE_NAME),
     softwareVersion: sanitizeSoftwareField(o.clientSoftwareVersion ?? clientSoftwareVersion()),
@@ -107,6 +107,11 @@ export function usesTls(o: Resolved): boolean {
 export interface DirectReads {
   buffer(): Uint8Array
   callback(bytes: number): boolean
+}
+
+/** A log record's broker fields: node id, `host:port`, the connection's workload. */
+export function brokerContext(o: Resolved): LogContext {
+  return { nodeId: o.nodeId, broker: `${o.host}:${o.port}`, workload: o.workload }
 }
 
 export function describeEndpoint(o: { host: string; port: number; nodeId: number }): string {

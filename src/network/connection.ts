@@ -38,7 +38,6 @@ import {
   TimeoutError,
   UnsupportedVersionError,
 } from '../errors.js'
-import { debug } from '../internal/logger.js'
 import {
   type ApiSchema,
   ApiVersions,
@@ -49,7 +48,15 @@ import {
 } from '../protocol/index.js'
 import { ApiVersionTable } from './api-versions.js'
 import { authenticate } from './authenticate.js'
-import { brokerOf, describeEndpoint, openSocket, type Resolved, resolve, usesTls } from './connection-setup.js'
+import {
+  brokerContext,
+  brokerOf,
+  describeEndpoint,
+  openSocket,
+  type Resolved,
+  resolve,
+  usesTls,
+} from './connection-setup.js'
 import { DirectReader } from './direct-reader.js'
 import { FrameDecoder } from './framing.js'
 import { publishClose, traceAuth, traceOpen } from './observe.js'
@@ -175,7 +182,7 @@ export class Connection {
       clearTimeout(timer)
       o.signal?.removeEventListener('abort', onAbort)
     }
-    debug(o.logger, `kafka-wire: connected to ${endpoint}${o.workload ? ` for ${o.workload}` : ''}`)
+    o.logger.debug(brokerContext(o), 'kafka-wire: connected')
     return conn
   }
 
@@ -611,12 +618,7 @@ export class Connection {
    */
   #fail(err: KafkaError, blameOldest = true): void {
     const oldest = blameOldest ? this.#inflight.values().next().value : undefined
-    const where = this.#describe()
-    this.#o.logger.warn(
-      err.message.includes(where)
-        ? `kafka-wire: ${err.message}; closing the connection`
-        : `kafka-wire: closing connection to ${where}: ${err.message}`,
-    )
+    this.#o.logger.warn({ ...brokerContext(this.#o), err }, 'kafka-wire: closing the connection')
     const others = new ConnectionError(`Connection to ${this.#describe()} failed: ${err.message}`, {
       cause: err,
       ...brokerOf(this.#o),
@@ -640,12 +642,8 @@ export class Connection {
     }
     if (hadQueue) this.#reportQueueSize()
     this.#socket.destroy()
-    // One line, naming the connection once (the reason usually does); #fail logged at warn already.
-    if (!logged) {
-      const where = this.#describe()
-      const line = reason.message.includes(where) ? reason.message : `Connection to ${where} closed: ${reason.message}`
-      debug(this.#o.logger, `kafka-wire: ${line}`)
-    }
+    // #fail logged at warn already.
+    if (!logged) this.#o.logger.debug({ ...brokerContext(this.#o), err: reason }, 'kafka-wire: connection closed')
     publishClose(this.#o, reason)
     for (const listener of this.#closeListeners) {
       try {

@@ -7,13 +7,13 @@
  * Called by cluster/cluster.ts.
  */
 import { DEBUG_ENV, debugLine, enableDebug, parseDebugCategories } from '../diagnostics/debug.js'
-import type { Logger } from '../internal/logger.js'
+import type { Log } from '../internal/log.js'
 import type { ConnectionSensors, SensedRequest } from './metrics.js'
 
 /** The sensors a client's connections report to: `sensors`, plus protocol debug lines when enabled. */
 export function debugSensors(
   clientId: string,
-  logger: Logger,
+  logger: Log,
   sensors: ConnectionSensors | undefined,
   env: string | undefined = process.env[DEBUG_ENV],
 ): ConnectionSensors | undefined {
@@ -49,6 +49,7 @@ class ProtocolDebug implements ConnectionSensors {
       'protocol',
       this.#clientId,
       `node=${nodeId} → ${r.api.name} v${r.version} correlation=${r.correlationId} ${bytes} B`,
+      { nodeId, direction: 'sent', api: r.api.name, version: r.version, correlationId: r.correlationId, bytes },
     )
   }
 
@@ -59,6 +60,15 @@ class ProtocolDebug implements ConnectionSensors {
       'protocol',
       this.#clientId,
       `node=${nodeId} ← ${r.api.name} v${r.version} correlation=${r.correlationId} ${bytes} B${at === undefined ? '' : ` in ${now - at} ms`}`,
+      {
+        nodeId,
+        direction: 'received',
+        api: r.api.name,
+        version: r.version,
+        correlationId: r.correlationId,
+        bytes,
+        durationMs: at === undefined ? undefined : now - at,
+      },
     )
   }
 }

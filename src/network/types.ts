@@ -2,7 +2,7 @@
  * Option and value types of the network layer, shared by connection.ts, the SASL mechanisms and
  * cluster/ (which re-exports them as part of the client options).
  */
-import type { Logger } from '../internal/logger.js'
+import type { Log } from '../internal/log.js'
 import type { ConnectionSensors } from './metrics.js'
 import type { RequestObserver } from './request-observer.js'
 
@@ -68,7 +68,7 @@ export interface ConnectionOptions {
   maxResponseBytes?: number
   /** Used in log messages only. */
   workload?: Workload
-  logger?: Logger
+  logger?: Log
   signal?: AbortSignal
   /** KIP-511 client software name and version sent in ApiVersions v3+. Default kafka-wire and its version. */
   clientSoftwareName?: string

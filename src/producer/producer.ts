@@ -17,7 +17,7 @@ import { type ClientTelemetryReporter, startClientTelemetry } from '../cluster/t
 import { channels, type ProducerSendMessage, traced } from '../diagnostics/index.js'
 import { ClosedError, ConfigError, ErrorCode, RecordTooLargeError } from '../errors.js'
 import { TIMED_OUT, withDeadline } from '../internal/deadline.js'
-import type { Logger } from '../internal/logger.js'
+import type { Log } from '../internal/log.js'
 import type { Metric } from '../internal/metrics.js'
 import { PRODUCER_CLUSTER, senderSeams } from '../internal/seams.js'
 import { loadCodec, recordBatchSizeUpperBound } from '../protocol/records/index.js'
@@ -123,7 +123,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
   readonly #config: ResolvedProducerConfig<K, V>
   readonly #cluster: ProducerCluster
   readonly #telemetry: ClientTelemetryReporter | undefined
-  readonly #logger: Logger
+  readonly #logger: Log
   readonly #pool: BufferPool
   readonly #acc: RecordAccumulator
   readonly #state: ProducerState
@@ -161,11 +161,11 @@ export class Producer<K = DefaultData, V = DefaultData> {
         throw new ConfigError('compressionType', (err as Error).message)
       }
     }
-    this.#logger = resolvedCommon.logger
+    this.#logger = resolvedCommon.logger.child({ transactionalId: config.transactionalId })
     this.#pool = new BufferPool(config.bufferMemory, config.batchSize)
     this.#metrics = new ProducerMetrics(this.#clientId, this.#pool, () => this.#sender.inFlightCount)
     if (config.idempotenceDisabledReason !== undefined)
-      this.#logger.info(`kafka-wire producer: ${config.idempotenceDisabledReason}`)
+      this.#logger.info({ reason: config.idempotenceDisabledReason }, 'kafka-wire producer: idempotence disabled')
     this.#cluster =
       (options as { [PRODUCER_CLUSTER]?: ProducerCluster })[PRODUCER_CLUSTER] ??
       new Cluster(resolvedCommon, {
@@ -211,10 +211,10 @@ export class Producer<K = DefaultData, V = DefaultData> {
         this.#batchFailed(error, batch)
       },
       onBatchSplit: (batch, parts) => {
+        const { topic, partition, recordCount, estimatedSizeInBytes: bytes } = batch
         this.#logger.warn(
-          `kafka-wire producer: ${batch.topic}-${batch.partition} refused a batch of ${batch.recordCount} records ` +
-            `(${batch.estimatedSizeInBytes} B) as MESSAGE_TOO_LARGE; resending it as ${parts.length} smaller batches ` +
-            `(the topic's max.message.bytes is below batchSize?)`,
+          { topic, partition, recordCount, bytes, parts: parts.length },
+          "kafka-wire producer: a batch refused as MESSAGE_TOO_LARGE is resent split (the topic's max.message.bytes is below batchSize?)",
         )
       },
       onCurrentLeader: (topic, partition, leaderId, leaderEpoch, endpoint) => {
@@ -585,15 +585,14 @@ export class Producer<K = DefaultData, V = DefaultData> {
   }
 
   #reportSendError(error: Error, topic: string, partition: number | undefined): void {
-    this.#logger.error(`kafka-wire producer: send to ${topic || '(no topic)'} failed: ${error.message}`)
+    this.#logger.error({ topic: topic || undefined, partition, err: error }, 'kafka-wire producer: send failed')
     this.#hook(error, { topic, ...(partition === undefined ? {} : { partition }), recordCount: 1 })
   }
 
   #batchFailed(error: Error, batch: ProducerBatch): void {
     this.#txn?.manager.onBatchFailed(error)
-    this.#logger.error(
-      `kafka-wire producer: failed to deliver ${batch.recordCount} record(s) to ${batch.topic}-${batch.partition}: ${error.message}`,
-    )
+    const { topic, partition, recordCount } = batch
+    this.#logger.error({ topic, partition, recordCount, err: error }, 'kafka-wire producer: delivery failed')
     this.#hook(error, { topic: batch.topic, partition: batch.partition, recordCount: batch.recordCount })
   }
 
@@ -603,7 +602,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
     try {
       onError(error, info)
     } catch (err) {
-      this.#logger.error(`kafka-wire producer: the onError hook threw: ${(err as Error).message}`)
+      this.#logger.error({ err }, 'kafka-wire producer: the onError hook threw')
     }
   }
 

@@ -28,7 +28,7 @@ import {
 } from '../errors.js'
 import { backoff } from '../internal/backoff.js'
 import { type Clock, systemClock } from '../internal/clock.js'
-import type { Logger } from '../internal/logger.js'
+import type { Log } from '../internal/log.js'
 import type { ProduceResponseListener } from '../internal/seams.js'
 import type { Apis } from '../protocol/index.js'
 import type { RequestOf, ResponseOf } from '../protocol/schema/dsl.js'
@@ -502,7 +502,7 @@ export class SenderLoop {
   readonly #state: ProducerState
   readonly #transport: ProduceTransport
   readonly #clock: Clock
-  readonly #logger: Logger | undefined
+  readonly #logger: Log | undefined
   readonly #retryBackoffMs: number
   readonly #retryBackoffMaxMs: number
   #immediate = false
@@ -519,7 +519,7 @@ export class SenderLoop {
     sender: Sender,
     state: ProducerState,
     transport: ProduceTransport,
-    options: { clock?: Clock; logger?: Logger; retryBackoffMs: number; retryBackoffMaxMs?: number },
+    options: { clock?: Clock; logger?: Log; retryBackoffMs: number; retryBackoffMaxMs?: number },
   ) {
     this.#sender = sender
     this.#state = state
@@ -578,7 +578,7 @@ export class SenderLoop {
     try {
       result = this.#sender.poll(now, this.#transport.metadata)
     } catch (err) {
-      this.#logger?.error(`kafka-wire producer: sender poll failed: ${(err as Error).message}`)
+      this.#logger?.error({ err }, 'kafka-wire producer: sender poll failed')
       this.wakeupAt(now + this.#retryBackoffMs)
       return
     }
@@ -611,13 +611,11 @@ export class SenderLoop {
       .then(
         (response) => this.#sender.onResponse(plan, response, this.#clock.now()),
         (error) => {
-          this.#logger?.debug?.(
-            `kafka-wire producer: Produce to node ${plan.nodeId} failed: ${(error as Error)?.message}`,
-          )
+          this.#logger?.debug({ nodeId: plan.nodeId, err: error }, 'kafka-wire producer: Produce failed')
           this.#sender.onError(plan, error, this.#clock.now())
         },
       )
-      .catch((err) => this.#logger?.error(`kafka-wire producer: handling a Produce response failed: ${err}`))
+      .catch((err) => this.#logger?.error({ err }, 'kafka-wire producer: handling a Produce response failed'))
       .finally(() => {
         this.#pendingIo--
         if (this.#pendingIo === 0) for (const w of this.#idleWaiters.splice(0)) w()
@@ -632,7 +630,7 @@ export class SenderLoop {
         this.#initInProgress = false
         this.#initAttempts = 0
         this.#state.setProducerIdAndEpoch(producerId, producerEpoch)
-        this.#logger?.debug?.(`kafka-wire producer: producer id ${producerId}, epoch ${producerEpoch}`)
+        this.#logger?.debug({ producerId, producerEpoch }, 'kafka-wire producer: producer id assigned')
         this.wakeup()
       },
       (error) => {
@@ -646,7 +644,7 @@ export class SenderLoop {
           // A ClosedError means the producer is being closed: close() reports what is left,
           // so an error line here would only follow the application's own last word.
           if (!(error instanceof ClosedError)) {
-            this.#logger?.error(`kafka-wire producer: InitProducerId failed: ${error.message}`)
+            this.#logger?.error({ err: error }, 'kafka-wire producer: InitProducerId failed')
           }
           this.#sender.failUnsent(error)
           return
@@ -654,7 +652,7 @@ export class SenderLoop {
         this.#initAttempts++
         const delay = backoff(this.#initAttempts - 1, this.#retryBackoffMs, this.#retryBackoffMaxMs)
         this.#initRetryAt = this.#clock.now() + delay
-        this.#logger?.warn(`kafka-wire producer: InitProducerId failed (retrying): ${(error as Error)?.message}`)
+        this.#logger?.warn({ err: error, retryInMs: delay }, 'kafka-wire producer: InitProducerId failed, retrying')
         this.wakeupAt(this.#initRetryAt)
       },
     )

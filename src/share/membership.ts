@@ -13,7 +13,6 @@ import { randomBytes } from 'node:crypto'
 import type { Cluster } from '../cluster/index.js'
 import { createShareHeartbeat, type ShareHeartbeatHandle } from '../consumer/group/member-heartbeat-service.js'
 import { brokerError, errorInfo } from '../errors.js'
-import { debug } from '../internal/logger.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { Apis } from '../protocol/index.js'
 import type { SharePartition } from './acknowledgements.js'
@@ -102,7 +101,7 @@ export class ShareMembership {
           if (!this.#closed) await this.#heartbeat.setCoordinator(coordinator)
           return
         } catch (err) {
-          debug(cluster.options.logger, `kafka-wire: share group ${groupId}: coordinator lookup failed: ${err}`)
+          cluster.options.logger.debug({ groupId, err }, 'kafka-wire share group: coordinator lookup failed')
           await new Promise((r) => setTimeout(r, retryBackoffMs).unref())
         }
       }
@@ -121,9 +120,9 @@ export class ShareMembership {
         void this.#resolve()
         break
       case 'fenced':
-        debug(
-          cluster.options.logger,
-          `kafka-wire: share group ${groupId}: fenced (${errorInfo(n.errorCode).name}); rejoining`,
+        cluster.options.logger.debug(
+          { groupId, memberId: this.memberId, errorCode: errorInfo(n.errorCode).name },
+          'kafka-wire share group: member fenced; rejoining',
         )
         this.#memberEpoch = 0
         this.#assignment = []
@@ -192,10 +191,8 @@ export class ShareMembership {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        debug(
-          this.#config.cluster.options.logger,
-          `kafka-wire: leaving share group ${this.#config.groupId}: no answer within ${timeoutMs} ms`,
-        )
+        const { cluster, groupId } = this.#config
+        cluster.options.logger.debug({ groupId, timeoutMs }, 'kafka-wire share group: no answer to leaving')
         resolve()
       }, timeoutMs)
     })

@@ -37,7 +37,7 @@ import {
 } from '../errors.js'
 import { backoff } from '../internal/backoff.js'
 import { TIMED_OUT, withDeadline } from '../internal/deadline.js'
-import { debug, type Logger } from '../internal/logger.js'
+import type { Log } from '../internal/log.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { Apis } from '../protocol/index.js'
 import type { ResponseOf } from '../protocol/schema/dsl.js'
@@ -71,7 +71,7 @@ let nextClientNumber = 1
 export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements AsyncIterable<ShareConsumerRecord<K, V>> {
   readonly #options: ResolvedShareConsumerOptions
   readonly #cluster: Cluster
-  readonly #logger: Logger
+  readonly #logger: Log
   readonly #acks = new Acknowledgements()
   readonly #budget = new ShareFetchBudget()
   readonly #membership: ShareMembership
@@ -110,7 +110,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     this.#valueDeserializer = options.valueDeserializer ?? null
     this.#callback = options.acknowledgementCommitCallback ?? null
     this.#cluster = new Cluster(common, { allowAutoTopicCreation: false })
-    this.#logger = this.#cluster.options.logger
+    this.#logger = this.#cluster.options.logger.child({ groupId: options.groupId })
     const source = () => interimMetrics(this.#cluster, 'consumer-share-metrics')
     this.#telemetry = startClientTelemetry(this.#cluster, source, { group_id: this.#options.groupId })
     this.#membership = new ShareMembership({
@@ -377,10 +377,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
       return kept
     })
     this.#assigned = partitions
-    debug(
-      this.#logger,
-      `kafka-wire: share group ${this.#options.groupId} assignment: ${partitions.length} partition(s)`,
-    )
+    this.#logger.debug({ partitions: partitions.length }, 'kafka-wire share consumer: assignment')
     this.#pump()
     this.#fire()
   }
@@ -439,7 +436,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     const n = this.#nodeState(nodeId)
     n.failures++
     n.backoffUntil = Date.now() + backoff(n.failures, this.#retryBackoffMs, this.#retryBackoffMaxMs)
-    debug(this.#logger, `kafka-wire: share request to broker ${nodeId} failed: ${(err as Error)?.message ?? err}`)
+    this.#logger.debug({ nodeId, err }, 'kafka-wire share consumer: request failed')
   }
 
   async #fetch(nodeId: number, wanted: SharePartition[]): Promise<void> {
@@ -522,7 +519,11 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
             )
           }
           if (invalidatesMetadata(pd.errorCode)) this.#cluster.invalidateMetadata({ topic, reason: error.message })
-          else this.#logger.warn(`kafka-wire: share fetch of ${key} failed: ${error.message}`)
+          else
+            this.#logger.warn(
+              { topic, partition: pd.partitionIndex, err: error },
+              'kafka-wire share consumer: ShareFetch failed',
+            )
           continue
         }
         if (pd.acquiredRecords.length === 0) continue
@@ -634,13 +635,13 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     this.#completions = []
     for (const { offsets, error } of done) {
       if (this.#callback === null) {
-        if (error !== null) this.#logger.warn(`kafka-wire: acknowledgement failed: ${error.message}`)
+        if (error !== null) this.#logger.warn({ err: error }, 'kafka-wire share consumer: acknowledgement failed')
         continue
       }
       try {
         this.#callback(offsets, error)
       } catch (err) {
-        this.#logger.error(`kafka-wire: the acknowledgement commit callback threw: ${String(err)}`)
+        this.#logger.error({ err }, 'kafka-wire share consumer: the acknowledgement commit callback threw')
       }
     }
   }

@@ -13,7 +13,6 @@
 import { ErrorCode, errorInfo, UnsupportedVersionError } from '../../errors.js'
 import { type Clock, systemClock } from '../../internal/clock.js'
 import { TIMED_OUT, withDeadline } from '../../internal/deadline.js'
-import { debug } from '../../internal/logger.js'
 import { Apis } from '../../protocol/index.js'
 import {
   CompressionType,
@@ -95,8 +94,8 @@ export class ClientTelemetryReporter {
     if (!this.#machine.initiateClose()) return
     const request = this.#machine.pollRequest(this.#clock.now())
     if (request !== undefined && (await withDeadline(this.#send(request, deadline), deadline)) === TIMED_OUT) {
-      debug(
-        this.#cluster.options.logger,
+      this.#cluster.options.logger.debug(
+        {},
         'kafka-wire telemetry: the terminating push did not finish before the close timeout',
       )
     }
@@ -147,24 +146,29 @@ export class ClientTelemetryReporter {
         )
         const { deltaTemporalityChanged } = this.#machine.onSubscriptionResponse(res, this.#clock.now())
         if (deltaTemporalityChanged) this.#builder.reset()
-        debug(
-          this.#cluster.options.logger,
-          `kafka-wire telemetry: subscription ${res.subscriptionId} (error ${res.errorCode}) from broker ${nodeId}: ` +
-            `every ${res.pushIntervalMs} ms, metrics [${res.requestedMetrics.join(', ')}]`,
+        this.#cluster.options.logger.debug(
+          {
+            nodeId,
+            subscriptionId: res.subscriptionId,
+            errorCode: errorInfo(res.errorCode).name,
+            pushIntervalMs: res.pushIntervalMs,
+            metrics: res.requestedMetrics,
+          },
+          'kafka-wire telemetry: subscription received',
         )
         return
       }
       const body = this.#pushBody(request.subscription, request.terminating)
       const res = await this.#cluster.send(nodeId, Apis.PushTelemetry, body, { timeoutMs })
       if (res.errorCode !== ErrorCode.NONE) {
-        debug(
-          this.#cluster.options.logger,
-          `kafka-wire telemetry: push refused by broker ${nodeId}: ${errorInfo(res.errorCode).name}`,
+        this.#cluster.options.logger.debug(
+          { nodeId, errorCode: errorInfo(res.errorCode).name },
+          'kafka-wire telemetry: push refused',
         )
       }
       this.#machine.onPushResponse(res.errorCode, this.#clock.now())
     } catch (err) {
-      debug(this.#cluster.options.logger, `kafka-wire telemetry: ${request.api} failed: ${String(err)}`)
+      this.#cluster.options.logger.debug({ api: request.api, err }, 'kafka-wire telemetry: request failed')
       // Another broker next time (KIP-714: stick to one broker only while it answers).
       this.#nodeId = undefined
       this.#machine.onRequestFailed(
@@ -186,10 +190,15 @@ export class ClientTelemetryReporter {
       subscription.acceptedCompressionTypes.find((c) => c >= 0 && c <= 4 && isCodecAvailable(c as CompressionType)) ??
       CompressionType.NONE
     const metrics = codec === CompressionType.NONE ? bytes : compress(codec as CompressionType, bytes)
-    debug(
-      this.#cluster.options.logger,
-      `kafka-wire telemetry: ${terminating ? 'terminating push' : 'push'} of ${names.length} metrics, ` +
-        `${bytes.length} bytes, ${metrics.length} with ${compressionName(codec as CompressionType)}`,
+    this.#cluster.options.logger.debug(
+      {
+        terminating,
+        metrics: names.length,
+        bytes: bytes.length,
+        compressedBytes: metrics.length,
+        compression: compressionName(codec as CompressionType),
+      },
+      'kafka-wire telemetry: push',
     )
     return {
       clientInstanceId: subscription.clientInstanceId,

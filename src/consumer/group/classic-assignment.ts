@@ -51,6 +51,9 @@ export async function performAssignment(
     const a = result.get(m.memberId) ?? { partitions: [], userData: null }
     assignments.push({ memberId: m.memberId, assignment: encodeAssignment(a) })
   }
-  ctx.logger?.debug?.(`kafka-wire: group ${groupId}: leader assigned ${members.length} members with ${protocolName}`)
+  ctx.logger?.debug(
+    { groupId, members: members.length, assignor: protocolName },
+    'kafka-wire group: the leader assigned',
+  )
   return { assignments, partitionCounts }
 }

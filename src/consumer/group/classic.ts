@@ -20,7 +20,7 @@ import type { Cluster } from '../../cluster/index.js'
 import { channels, clientIdOf, traced } from '../../diagnostics/index.js'
 import { brokerError, ErrorCode, FencedInstanceIdError, KafkaError } from '../../errors.js'
 import { sleep, TIMED_OUT, withDeadline } from '../../internal/deadline.js'
-import type { Logger } from '../../internal/logger.js'
+import type { Log, LogContext } from '../../internal/log.js'
 import { topicPartitionKey } from '../../internal/topic-partition.js'
 import { Apis } from '../../protocol/index.js'
 import type { ConsumerPartitionAssignor, RebalanceProtocol, TopicPartition } from '../assignors/types.js'
@@ -32,7 +32,7 @@ import { performAssignment } from './classic-assignment.js'
 import { decodeAssignment, encodeSubscription } from './consumer-protocol.js'
 import { createHeartbeat, type HeartbeatHandle } from './heartbeat-service.js'
 import type { HeartbeatNotice, MemberIdentity } from './heartbeat-state.js'
-import type { CommitGeneration, GroupMembership } from './membership.js'
+import { type CommitGeneration, type GroupMembership, memberContext } from './membership.js'
 import { invokeRebalanceListener, type ListenerCallback } from './rebalance-listener.js'
 
 /** JoinGroup may legitimately wait for the whole rebalance timeout; Java adds 5 s on top. */
@@ -70,7 +70,7 @@ export interface ClassicMembershipContext {
   beforeRebalance: () => Promise<void>
   /** Something changed that a waiting poll() should notice (a rebalance notice). */
   wake: () => void
-  logger?: Logger
+  logger?: Log
   /** For tests: a heartbeat handle factory (default: the worker thread, or the in-process driver). */
   createHeartbeat?: typeof createHeartbeat
   sensors?: GroupSensors // rebalance-latency: from the JoinGroup to the assignment (metrics.ts)
@@ -82,6 +82,7 @@ export class ClassicMembership implements GroupMembership {
   readonly #ctx: ClassicMembershipContext
   readonly #groupInstanceId: string | null
   #generation: Generation = NO_GENERATION
+  readonly #at = (c?: LogContext) => memberContext(this.#generation, c)
   #state: MemberState = 'UNJOINED'
   #rejoinNeeded = true
   #needsJoinPrepare = true
@@ -198,7 +199,7 @@ export class ClassicMembership implements GroupMembership {
 
   markCoordinatorUnknown(reason: string): void {
     if (this.#coordinatorId === null) return
-    this.#ctx.logger?.info(`kafka-wire: group ${this.groupId}: coordinator ${this.#coordinatorId} unknown (${reason})`)
+    this.#ctx.logger?.info(this.#at({ nodeId: this.#coordinatorId, reason }), 'kafka-wire group: coordinator lost')
     this.#coordinatorId = null
     this.#ctx.cluster.invalidateCoordinator('group', this.groupId)
     this.#heartbeat.stop()
@@ -211,7 +212,7 @@ export class ClassicMembership implements GroupMembership {
     this.#heartbeatRunning = true
     this.#heartbeat.start(this.#identity(), coordinatorId).catch((err) => {
       this.#heartbeatRunning = false
-      this.#ctx.logger?.warn(`kafka-wire: group ${this.groupId}: cannot start heartbeats: ${String(err)}`)
+      this.#ctx.logger?.warn(this.#at({ err }), 'kafka-wire group: cannot start heartbeats')
       // Without its worker script the member can never heartbeat: it would keep fetching partitions
       // the coordinator hands to others once the session expires. poll() throws instead (as Java's
       // poll() raises its heartbeat thread's failure).
@@ -243,8 +244,8 @@ export class ClassicMembership implements GroupMembership {
       case 'poll-timeout':
         this.#heartbeatRunning = false
         this.#ctx.logger?.warn(
-          `kafka-wire: group ${this.groupId}: poll() not called within maxPollIntervalMs (${this.#ctx.options.maxPollIntervalMs} ms); ` +
-            `${n.leaveSent ? 'left' : 'stopped heartbeating in'} the group. The next poll() rejoins.`,
+          this.#at({ maxPollIntervalMs: this.#ctx.options.maxPollIntervalMs, left: n.leaveSent }),
+          'kafka-wire group: poll() not called within maxPollIntervalMs; the next poll() rejoins',
         )
         this.#resetGeneration('consumer poll timeout has expired', this.#groupInstanceId === null)
         break
@@ -260,15 +261,14 @@ export class ClassicMembership implements GroupMembership {
   }
 
   requestRejoin(reason: string): void {
-    if (!this.#rejoinNeeded)
-      this.#ctx.logger?.debug?.(`kafka-wire: group ${this.groupId}: rejoin requested (${reason})`)
+    if (!this.#rejoinNeeded) this.#ctx.logger?.debug(this.#at({ reason }), 'kafka-wire group: rejoin requested')
     this.#rejoinNeeded = true
     this.#ctx.wake()
   }
 
   /** The member lost its generation: whatever it owns is lost (onPartitionsLost at the next onJoinPrepare). */
   #resetGeneration(reason: string, resetMemberId: boolean): void {
-    this.#ctx.logger?.info(`kafka-wire: group ${this.groupId}: resetting generation (${reason})`)
+    this.#ctx.logger?.info(this.#at({ reason }), 'kafka-wire group: resetting the generation')
     this.#generation = resetMemberId ? NO_GENERATION : { ...NO_GENERATION, memberId: this.#generation.memberId }
     this.#state = 'UNJOINED'
     this.#rejoinNeeded = true
@@ -354,7 +354,7 @@ export class ClassicMembership implements GroupMembership {
         throw outcome.error
       }
       if (outcome.kind === 'retry') {
-        this.#ctx.logger?.debug?.(`kafka-wire: group ${this.groupId}: join retry (${outcome.reason})`)
+        this.#ctx.logger?.debug(this.#at({ reason: outcome.reason }), 'kafka-wire group: join retry')
         if (this.#state !== 'UNJOINED') this.#state = 'UNJOINED'
         // close() aborts the wait early; the loop then sees #closed.
         if (outcome.backoff)
@@ -382,7 +382,7 @@ export class ClassicMembership implements GroupMembership {
   async #invokeListener(kind: ListenerCallback, tps: TopicPartition[]) {
     const err = await invokeRebalanceListener(
       this.#ctx.subscriptions,
-      this.#ctx.logger,
+      this.#ctx.logger?.child(this.#at()),
       this.groupId,
       kind,
       tps,
@@ -398,7 +398,7 @@ export class ClassicMembership implements GroupMembership {
       try {
         await this.#ctx.beforeRebalance()
       } catch (err) {
-        this.#ctx.logger?.warn(`kafka-wire: group ${this.groupId}: auto-commit before rebalance failed: ${String(err)}`)
+        this.#ctx.logger?.warn(this.#at({ err }), 'kafka-wire group: auto-commit before the rebalance failed')
       }
     }
     const owned = subs.assignedPartitions()
@@ -669,7 +669,7 @@ export class ClassicMembership implements GroupMembership {
           { workload: 'group', timeoutMs },
         )
       } catch (err) {
-        this.#ctx.logger?.warn(`kafka-wire: group ${this.groupId}: LeaveGroup failed: ${String(err)}`)
+        this.#ctx.logger?.warn(this.#at({ err }), 'kafka-wire group: LeaveGroup failed')
       }
     }
     this.#generation = this.#groupInstanceId === null ? NO_GENERATION : { ...NO_GENERATION, memberId }

@@ -20,7 +20,7 @@ import { randomUUID } from 'node:crypto'
 import type { Cluster } from '../../cluster/index.js'
 import { brokerError, ErrorCode, errorInfo, KafkaError } from '../../errors.js'
 import { sleep, TIMED_OUT, withDeadline } from '../../internal/deadline.js'
-import type { Logger } from '../../internal/logger.js'
+import type { Log, LogContext } from '../../internal/log.js'
 import { topicPartitionKey } from '../../internal/topic-partition.js'
 import { Apis } from '../../protocol/index.js'
 import type { TopicPartition } from '../assignors/types.js'
@@ -39,7 +39,7 @@ import {
   type TopicIdPartitions,
 } from './consumer-member.js'
 import { type ConsumerHeartbeatHandle, createConsumerHeartbeat } from './member-heartbeat-service.js'
-import type { CommitGeneration, GroupMembership } from './membership.js'
+import { type CommitGeneration, type GroupMembership, memberContext } from './membership.js'
 import { invokeRebalanceListener, type ListenerCallback } from './rebalance-listener.js'
 
 /** How often an assignment with topic ids the metadata does not know yet is looked at again. */
@@ -60,7 +60,7 @@ export interface ConsumerProtocolMembershipContext {
   beforeRebalance: () => Promise<void>
   /** Something changed that a waiting poll() should notice. */
   wake: () => void
-  logger?: Logger
+  logger?: Log
   /** For tests: the heartbeat handle factory (default: the worker thread, or the in-process driver). */
   createHeartbeat?: typeof createConsumerHeartbeat
   /** rebalance-latency: from a new target assignment to its reconciliation (Java's RECONCILING → STABLE). */
@@ -84,6 +84,8 @@ export class ConsumerProtocolMembership implements GroupMembership {
   readonly #instanceId: string | null
   readonly #heartbeat: ConsumerHeartbeatHandle
   #memberEpoch = JOIN_EPOCH
+  /** A log record's group context: the member epoch as generationId, the member id. */
+  readonly #at = (c?: LogContext) => memberContext({ generationId: this.#memberEpoch, memberId: this.memberId }, c)
   /** The subscription last sent to the worker (null: not subscribed there; the next poll() joins). */
   #sentSubscription: string | null = null
   /** A broker-side RE2J regex (subscribe({ pattern })), sent as SubscribedTopicRegex. */
@@ -231,7 +233,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
     this.#pushCoordinator = false
     this.#heartbeat.setCoordinator(id).catch((err) => {
       this.#pushCoordinator = true
-      this.#ctx.logger?.warn(`kafka-wire: group ${this.groupId}: cannot start heartbeats: ${String(err)}`)
+      this.#ctx.logger?.warn(this.#at({ err }), 'kafka-wire group: cannot start heartbeats')
       if (err instanceof KafkaError && err.code === 'ERR_HEARTBEAT_WORKER_MISSING') {
         this.#fatal ??= err
         this.#ctx.wake()
@@ -241,7 +243,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
 
   markCoordinatorUnknown(reason: string): void {
     if (this.#coordinatorId === null) return
-    this.#ctx.logger?.info(`kafka-wire: group ${this.groupId}: coordinator ${this.#coordinatorId} unknown (${reason})`)
+    this.#ctx.logger?.info(this.#at({ nodeId: this.#coordinatorId, reason }), 'kafka-wire group: coordinator lost')
     this.#coordinatorId = null
     this.#ctx.cluster.invalidateCoordinator('group', this.groupId)
   }
@@ -251,7 +253,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
     this.markCoordinatorUnknown('the heartbeat failed or the coordinator moved')
     this.#pushCoordinator = true
     this.coordinator(Date.now() + this.#ctx.requestTimeoutMs).catch((err) =>
-      this.#ctx.logger?.debug?.(`kafka-wire: group ${this.groupId}: coordinator lookup failed: ${String(err)}`),
+      this.#ctx.logger?.debug(this.#at({ err }), 'kafka-wire group: coordinator lookup failed'),
     )
   }
 
@@ -271,7 +273,8 @@ export class ConsumerProtocolMembership implements GroupMembership {
         break
       case 'fenced':
         this.#ctx.logger?.info(
-          `kafka-wire: group ${this.groupId}: member fenced (${errorName(n.errorCode)}${n.message ? `: ${n.message}` : ''}); rejoining`,
+          this.#at({ errorCode: errorName(n.errorCode), reason: n.message || undefined }),
+          'kafka-wire group: member fenced; rejoining',
         )
         this.#memberEpoch = JOIN_EPOCH
         this.#target = null
@@ -279,8 +282,8 @@ export class ConsumerProtocolMembership implements GroupMembership {
         break
       case 'stale':
         this.#ctx.logger?.warn(
-          `kafka-wire: group ${this.groupId}: poll() not called within maxPollIntervalMs (${this.#ctx.options.maxPollIntervalMs} ms); ` +
-            'left the group. The next poll() rejoins.',
+          this.#at({ maxPollIntervalMs: this.#ctx.options.maxPollIntervalMs, left: true }),
+          'kafka-wire group: poll() not called within maxPollIntervalMs; the next poll() rejoins',
         )
         this.#memberEpoch = JOIN_EPOCH
         this.#target = null
@@ -362,7 +365,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
   async #invokeListener(kind: ListenerCallback, tps: TopicPartition[]) {
     const err = await invokeRebalanceListener(
       this.#ctx.subscriptions,
-      this.#ctx.logger,
+      this.#ctx.logger?.child(this.#at()),
       this.groupId,
       kind,
       tps,
@@ -459,9 +462,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
           if (this.#memberEpoch === epoch) await sleep(this.#ctx.retryBackoffMs, this.#abort.signal).catch(() => {})
           continue
         }
-        this.#ctx.logger?.warn(
-          `kafka-wire: group ${this.groupId}: auto-commit before revocation failed: ${String(err)}`,
-        )
+        this.#ctx.logger?.warn(this.#at({ err }), 'kafka-wire group: auto-commit before the revocation failed')
         return
       }
     }
@@ -491,7 +492,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
           }
         }
       } catch (err) {
-        this.#ctx.logger?.debug?.(`kafka-wire: group ${this.groupId}: resolving topic ids failed: ${String(err)}`)
+        this.#ctx.logger?.debug(this.#at({ err }), 'kafka-wire group: resolving topic ids failed')
       }
     }
     // Track the assigned topics' metadata (leaders) from now on.
@@ -512,7 +513,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
       if (subs.hasAutoAssignedPartitions) subs.assignFromSubscribed([])
     }
     if (this.#sentSubscription !== null && this.#fatal === null) {
-      this.#ctx.logger?.debug?.(`kafka-wire: group ${this.groupId}: leaving (${reason})`)
+      this.#ctx.logger?.debug(this.#at({ reason }), 'kafka-wire group: leaving')
       const left = new Promise<void>((resolve) => {
         const timer = setTimeout(done, Math.max(1, Math.min(LEAVE_WAIT_MS, deadline - Date.now())))
         function done() {

@@ -20,7 +20,7 @@ import type { Cluster, OAuthBearerToken } from '../../cluster/index.js'
 import { publishHeartbeat } from '../../diagnostics/index.js'
 import { ClosedError, KafkaError } from '../../errors.js'
 import { type Clock, systemClock } from '../../internal/clock.js'
-import type { Logger } from '../../internal/logger.js'
+import type { Log } from '../../internal/log.js'
 import { moduleDir } from '../../internal/module-dir.js'
 import { packageRoot } from '../../internal/package-root.js'
 import { Apis } from '../../protocol/index.js'
@@ -47,7 +47,7 @@ export interface HeartbeatOptions {
   identity: MemberIdentity
   onNotice: (notice: HeartbeatNotice) => void
   useThread: boolean
-  logger?: Logger
+  logger?: Log
   clock?: Clock
 }
 
@@ -253,14 +253,15 @@ class WorkerHeartbeat implements HeartbeatHandle {
         },
         (err: unknown) =>
           this.#options.logger?.warn(
-            `kafka-wire: OAUTHBEARER token for the heartbeat connection failed: ${String(err)}`,
+            { err },
+            'kafka-wire group: the OAUTHBEARER token for the heartbeat connection failed',
           ),
       )
   }
 
   onWorkerLost(err: unknown): void {
     if (this.#closed) return
-    this.#options.logger?.warn(`kafka-wire: heartbeat worker lost: ${String(err)}`)
+    this.#options.logger?.warn({ err }, 'kafka-wire group: heartbeat worker lost')
     this.#options.onNotice({ type: 'coordinator', generationId: -1, errorCode: NO_RESPONSE })
   }
 }

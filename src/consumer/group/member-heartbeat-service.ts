@@ -21,7 +21,7 @@ import { publishHeartbeat } from '../../diagnostics/index.js'
 import { ErrorCode } from '../../error-codes.js'
 import { KafkaError } from '../../errors.js'
 import { type Clock, systemClock } from '../../internal/clock.js'
-import type { Logger } from '../../internal/logger.js'
+import type { Log } from '../../internal/log.js'
 import { Apis } from '../../protocol/index.js'
 import type { ShareHeartbeatResponseLike } from '../../share/heartbeat-state.js'
 import {
@@ -54,7 +54,7 @@ interface CommonOptions<Notice> {
   cluster: Cluster
   onNotice: (notice: Notice) => void
   useThread: boolean
-  logger?: Logger
+  logger?: Log
   clock?: Clock
 }
 
@@ -222,14 +222,15 @@ class WorkerMemberHeartbeat<Config, Cmd, Notice extends { type: string }>
         },
         (err: unknown) =>
           this.#options.logger?.warn(
-            `kafka-wire: OAUTHBEARER token for the heartbeat connection failed: ${String(err)}`,
+            { err },
+            'kafka-wire group: the OAUTHBEARER token for the heartbeat connection failed',
           ),
       )
   }
 
   onWorkerLost(err: unknown): void {
     if (this.#closed) return
-    this.#options.logger?.warn(`kafka-wire: heartbeat worker lost: ${String(err)}`)
+    this.#options.logger?.warn({ err }, 'kafka-wire group: heartbeat worker lost')
     this.#addedInEpoch = -1
     for (const n of this.#kind.lost) this.#options.onNotice(n)
   }

@@ -5,6 +5,7 @@
  * consumer only asks "make the member active", "what generation do commits carry", "rejoin",
  * "leave", and learns the assignment through SubscriptionState and the rebalance listener.
  */
+import type { LogContext } from '../../internal/log.js'
 import type { ConsumerGroupMetadata } from '../types.js'
 
 export interface CommitGeneration {
@@ -44,4 +45,9 @@ export interface GroupMembership {
   leave(reason: string, deadline: number): Promise<void>
   /** Stops heartbeats and releases resources; no network traffic. Idempotent. */
   close(): void
+}
+
+/** A log record's group context: the member's generation and id (the consumer binds the group id). */
+export function memberContext(g: { generationId: number; memberId: string }, c: LogContext = {}): LogContext {
+  return { generationId: g.generationId, memberId: g.memberId || undefined, ...c }
 }

@@ -5,21 +5,26 @@
  * Each callback is traced on `kafka-wire:group:rebalance` (src/diagnostics) when someone subscribes.
  */
 import { channels, clientIdOf, traced } from '../../diagnostics/index.js'
-import type { Logger } from '../../internal/logger.js'
+import type { Log } from '../../internal/log.js'
 import type { SubscriptionState } from '../subscription-state.js'
 import { sortTps, type TopicPartition } from '../types.js'
 
 export type ListenerCallback = 'onPartitionsRevoked' | 'onPartitionsAssigned' | 'onPartitionsLost'
+const EVENT = { onPartitionsRevoked: 'revoked', onPartitionsAssigned: 'assigned', onPartitionsLost: 'lost' } as const
 
 /** Runs one callback if the listener has it; resolves the error it threw, or undefined. */
 export async function invokeRebalanceListener(
   subscriptions: SubscriptionState,
-  logger: Logger | undefined,
+  logger: Log | undefined,
   groupId: string,
   kind: ListenerCallback,
   tps: TopicPartition[],
   cluster?: unknown,
 ): Promise<unknown> {
+  if (logger?.enabled('info') && (tps.length > 0 || kind === 'onPartitionsAssigned')) {
+    const partitions = sortTps([...tps]).map((tp) => `${tp.topic}-${tp.partition}`)
+    logger.info({ groupId, partitions }, `kafka-wire group: partitions ${EVENT[kind]}`)
+  }
   const listener = subscriptions.listener
   const fn = listener[kind]
   if (fn === undefined && !channels.groupRebalance.hasSubscribers) return undefined
@@ -35,7 +40,7 @@ export async function invokeRebalanceListener(
     }
     return undefined
   } catch (err) {
-    logger?.error(`kafka-wire: group ${groupId}: ${kind} threw: ${String(err)}`)
+    logger?.error({ groupId, callback: kind, err }, 'kafka-wire group: the rebalance listener threw')
     return err
   }
 }

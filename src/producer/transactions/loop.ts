@@ -5,7 +5,7 @@
  */
 
 import { type Clock, systemClock } from '../../internal/clock.js'
-import type { Logger } from '../../internal/logger.js'
+import type { Log } from '../../internal/log.js'
 import type { TransactionManager, TxnRequest, TxnResponse } from './transaction-manager.js'
 
 export interface TxnTransport {
@@ -17,7 +17,7 @@ export interface TxnTransport {
 
 export interface TransactionLoopOptions {
   clock?: Clock
-  logger?: Logger
+  logger?: Log
   /** Batches of the transaction not yet settled, plus sends still waiting to be appended. */
   incompleteBatches(): number
   /** After every outcome (the sender may drain partitions just added, or drop unsent batches). */
@@ -86,7 +86,10 @@ export class TransactionLoop {
           fn(value)
           this.#o.onChange?.()
         } catch (err) {
-          this.#o.logger?.error(`kafka-wire producer: handling ${request.kind} failed: ${(err as Error).message}`)
+          this.#o.logger?.error(
+            { request: request.kind, err },
+            'kafka-wire producer: handling a transaction response failed',
+          )
         }
         this.wakeup()
       }
@@ -94,9 +97,7 @@ export class TransactionLoop {
       this.#transport.findCoordinator(request.keyType, request.key).then(
         settle((nodeId: number) => this.#tm.onCoordinator(request, nodeId)),
         settle((err: unknown) => {
-          this.#o.logger?.warn(
-            `kafka-wire producer: FindCoordinator(${request.keyType}) failed: ${(err as Error)?.message}`,
-          )
+          this.#o.logger?.warn({ keyType: request.keyType, err }, 'kafka-wire producer: FindCoordinator failed')
           this.#tm.onError(request, err, this.#clock.now())
         }),
       )
@@ -105,7 +106,7 @@ export class TransactionLoop {
     this.#transport.send(request).then(
       settle((response: TxnResponse) => this.#tm.onResponse(request, response, this.#clock.now())),
       settle((err: unknown) => {
-        this.#o.logger?.debug?.(`kafka-wire producer: ${request.kind} failed: ${(err as Error)?.message}`)
+        this.#o.logger?.debug({ request: request.kind, err }, 'kafka-wire producer: transaction request failed')
         this.#tm.onError(request, err, this.#clock.now())
       }),
     )

@@ -8,7 +8,7 @@
 import type { Cluster } from '../../cluster/cluster.js'
 import { type Clock, systemClock } from '../../internal/clock.js'
 import { raceWith, withDeadline } from '../../internal/deadline.js'
-import type { Logger } from '../../internal/logger.js'
+import type { Log } from '../../internal/log.js'
 import { Apis } from '../../protocol/index.js'
 import type { TransactionalHooks } from '../producer-state.js'
 import { IllegalStateError, TransactionAbortedError } from './errors.js'
@@ -27,7 +27,7 @@ export type TxnCluster = Pick<Cluster, 'findCoordinator' | 'invalidateCoordinato
 /** What the Producer provides. */
 export interface TransactionHost {
   cluster: TxnCluster
-  logger: Logger
+  logger: Log
   maxBlockMs: number
   retryBackoffMs: number
   retryBackoffMaxMs: number
@@ -201,9 +201,7 @@ export class ProducerTransactions {
         try {
           await this.abortTransaction()
         } catch (abortErr) {
-          this.#host.logger.warn(
-            `kafka-wire producer: abort after a failed transaction failed: ${(abortErr as Error).message}`,
-          )
+          this.#host.logger.warn({ err: abortErr }, 'kafka-wire producer: abort after a failed transaction failed')
         }
       }
       throw err
@@ -271,10 +269,13 @@ export class ProducerTransactions {
         const level = res.finalizedFeatures?.find((f) => f.name === 'transaction.version')?.maxVersionLevel ?? 0
         this.manager.setFinalizedTransactionVersion(level)
         this.#featuresReadAt = this.#clock.now()
-        this.#host.logger.debug?.(`kafka-wire producer: finalized transaction.version ${level}`)
+        this.#host.logger.debug(
+          { transactionVersion: level },
+          'kafka-wire producer: finalized transaction.version read',
+        )
       } catch (err) {
         if (wait) throw err
-        this.#host.logger.warn(`kafka-wire producer: reading the finalized features failed: ${(err as Error).message}`)
+        this.#host.logger.warn({ err }, 'kafka-wire producer: reading the finalized features failed')
       } finally {
         this.#featureRead = undefined
       }

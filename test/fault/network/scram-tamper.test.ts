@@ -11,6 +11,7 @@
 import { inspect } from 'node:util'
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { AuthenticationError } from '../../../src/errors.js'
+import { createLog } from '../../../src/internal/log.js'
 import { connect, type SaslOptions } from '../../../src/network/index.js'
 import { Producer } from '../../../src/producer/index.js'
 import { Apis } from '../../../src/protocol/index.js'
@@ -19,13 +20,16 @@ import { FaultProxy, type SaslRewrite } from '../support/fault-proxy.js'
 
 const USER = { name: 'mallory-target', password: 'scram-Secret-51d2' }
 
+/** Every record, its context objects inspected (object-first, from debug up): none may show a credential. */
 function capturingLogger() {
   const lines: string[] = []
   const log =
     (level: string) =>
-    (msg: string, ...args: unknown[]) =>
-      lines.push(`${level} ${msg} ${args.map((a) => inspect(a, { depth: 10 })).join(' ')}`)
-  return { lines, logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') } }
+    (...args: unknown[]) =>
+      lines.push(`${level} ${args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 10 }))).join(' ')}`)
+  const logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
+  const options = { logger, logLevel: 'debug', logFormat: 'object' } as const
+  return { lines, logger, options, log: createLog(options, 'capturing') }
 }
 
 /** Rewrites one SCRAM message (step 0 = server-first, 1 = server-final) as text; others pass. */
@@ -127,7 +131,7 @@ describe('SCRAM through a tampering proxy', () => {
           port,
           sasl: sasl(mechanism),
           requestTimeoutMs: 10_000,
-          logger: printed.logger,
+          logger: printed.log,
         })
           .then((conn) => {
             conn.close()
@@ -155,7 +159,7 @@ describe('SCRAM through a tampering proxy', () => {
       bootstrapServers: `${host}:${port}`,
       sasl: sasl('SCRAM-SHA-512'),
       maxBlockMs: 2000,
-      logger: printed.logger,
+      ...printed.options,
     })
     try {
       const first = await producer.send({ topic: 'anything', value: 'x' }).catch((e: unknown) => e)

@@ -149,7 +149,7 @@ describe.skipIf(!enabled)('KIP-714 client telemetry (a broker with a telemetry r
     const clientId = 'kw-telemetry-sums'
     const debug: string[] = []
     const logger = { info() {}, warn() {}, error() {}, debug: (m: string) => debug.push(m) }
-    const cluster = new Cluster(resolveCommonOptions({ bootstrapServers, clientId, logger }))
+    const cluster = new Cluster(resolveCommonOptions({ bootstrapServers, clientId, logger, logLevel: 'debug' }))
     let total = 0
     // A counter that grows by 10 between reads, and a tag that becomes an attribute.
     const source = (): Metric[] => [
@@ -183,9 +183,9 @@ describe.skipIf(!enabled)('KIP-714 client telemetry (a broker with a telemetry r
       })
     }
     // Compressed with the broker's first choice installed here (zstd, lz4, gzip, snappy), which it took.
-    const pushLines = debug.filter((m) => m.includes('telemetry: push of'))
+    const pushLines = debug.filter((m) => m.startsWith('kafka-wire telemetry: push ('))
     expect(pushLines.length).toBeGreaterThan(0)
-    for (const m of pushLines) expect(m).toMatch(/ with (zstd|lz4|gzip|snappy)$/)
+    for (const m of pushLines) expect(m).toMatch(/ compression=(zstd|lz4|gzip|snappy)\)$/)
     // Each delta covers the interval since the previous push.
     for (let i = 1; i < sums.length; i++) expect(sums[i]!.startTimeUnixNano).toBe(sums[i - 1]!.timeUnixNano)
   })

@@ -48,6 +48,7 @@ describe('a consumer and topics that do not exist', () => {
     const consumer = new Consumer({
       bootstrapServers: bootstrap,
       groupId: `g-${topic}`,
+      clientId: `c-${topic}`,
       allowAutoCreateTopics: false,
       logger,
     })
@@ -60,7 +61,8 @@ describe('a consumer and topics that do not exist', () => {
     }
     const lines = warned.filter((w) => w.includes(topic))
     expect(lines).toEqual([
-      `kafka-wire consumer: subscribed topic ${topic}: UNKNOWN_TOPIC_OR_PARTITION (the topic does not exist; allowAutoCreateTopics is false); waiting for it`,
+      `kafka-wire consumer: a subscribed topic is unavailable; waiting for it (clientId=c-${topic} groupId=g-${topic} ` +
+        `topic=${topic} errorCode=UNKNOWN_TOPIC_OR_PARTITION hint="the topic does not exist; allowAutoCreateTopics is false")`,
     ])
     expect(await topicExists(topic)).toBe(false)
   })

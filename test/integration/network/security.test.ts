@@ -10,6 +10,7 @@ import { describe, expect, inject, it } from 'vitest'
 import { Cluster } from '../../../src/cluster/cluster.js'
 import { parseBrokerAddress, resolveCommonOptions } from '../../../src/cluster/options.js'
 import { AuthenticationError, KafkaError } from '../../../src/errors.js'
+import { createLog } from '../../../src/internal/log.js'
 import { type ConnectionOptions, connect, type SaslOptions, type TlsOptions } from '../../../src/network/index.js'
 import { Apis } from '../../../src/protocol/index.js'
 
@@ -40,13 +41,16 @@ async function roundTrip(options: ConnectionOptions): Promise<number> {
   }
 }
 
+/** Every record, its context objects inspected (object-first, from debug up): none may show a credential. */
 function capturingLogger() {
   const lines: string[] = []
   const log =
     (level: string) =>
-    (msg: string, ...args: unknown[]) =>
-      lines.push(`${level} ${msg} ${args.map((a) => inspect(a, { depth: 10 })).join(' ')}`)
-  return { lines, logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') } }
+    (...args: unknown[]) =>
+      lines.push(`${level} ${args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 10 }))).join(' ')}`)
+  const logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
+  const options = { logger, logLevel: 'debug', logFormat: 'object' } as const
+  return { lines, logger, options, log: createLog(options, 'capturing') }
 }
 
 describe('SASL_PLAINTEXT', () => {
@@ -59,13 +63,13 @@ describe('SASL_PLAINTEXT', () => {
   it.each(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const)(
     '%s with a wrong password fails at once with AuthenticationError, password never shown',
     async (mechanism) => {
-      const { lines, logger } = capturingLogger()
+      const { lines, log } = capturingLogger()
       const password = `wrong-${mechanism}-pw-0xDEADBEEF`
       const started = Date.now()
       const err = await connect({
         ...address('SASL_PLAINTEXT'),
         sasl: { mechanism, username: scramUser().name, password } as SaslOptions,
-        logger,
+        logger: log,
       }).catch((e) => e)
       expect(err).toBeInstanceOf(AuthenticationError)
       expect(err.retriable).toBe(false)
@@ -86,13 +90,13 @@ describe('SASL_PLAINTEXT', () => {
   })
 
   it('Cluster: a wrong password rejects connect() at once, with a single attempt per bootstrap server', async () => {
-    const { lines, logger } = capturingLogger()
+    const { lines, options } = capturingLogger()
     const cluster = new Cluster(
       resolveCommonOptions({
         bootstrapServers: listener('SASL_PLAINTEXT'),
         sasl: { mechanism: 'SCRAM-SHA-512', username: scramUser().name, password: 'nope-nope-nope-42' },
         requestTimeoutMs: 20_000,
-        logger,
+        ...options,
       }),
     )
     try {

@@ -21,8 +21,8 @@ it('the examples of docs/observability.md run', async () => {
     .filter((m) => m[1]!.trim() === 'ts')
     .map((m) => m[2]!)
   // The third (client metrics) prints two lines; the fourth (KIP-714) configures a client-metrics
-  // subscription and prints nothing.
-  expect(blocks).toHaveLength(4)
+  // subscription and prints nothing; the fifth (logging with pino) prints one record's fields.
+  expect(blocks).toHaveLength(5)
   const suffix = randomUUID().slice(0, 8)
   for (const t of ['obs-orders', 'obs-traced', 'obs-metrics']) await createTopic(bootstrapServers, `${t}-${suffix}`, 1)
   // Imports of all blocks merged per module: named ones into one list, default ones as they are.
@@ -79,7 +79,11 @@ it('the examples of docs/observability.md run', async () => {
   expect(printed[4]).toMatch(
     /^"kafka_consumer_fetch_manager_metrics_records_lag_max\{client_id=\\"kafka-wire-consumer-\d+\\"\} \d+"$/,
   )
-  expect(printed).toHaveLength(5)
+  // Logging: pino's JSON line of a refused send carries the context.
+  expect(printed[5]).toBe(
+    `"kafka-wire producer: send failed" "obs-logging" "obs-orders-${suffix}" "RecordTooLargeError"`,
+  )
+  expect(printed).toHaveLength(6)
   // The subscription the KIP-714 example configured (it matches only its own client id), removed.
   const admin = new Admin({ bootstrapServers })
   try {

@@ -22,6 +22,7 @@ it('warns once on the first failed bootstrap connection, then retries at debug l
       reconnectBackoffMs: 10,
       reconnectBackoffMaxMs: 20,
       logger,
+      logLevel: 'debug',
     }),
   )
   try {
@@ -29,7 +30,8 @@ it('warns once on the first failed bootstrap connection, then retries at debug l
   } finally {
     await cluster.close()
   }
-  const failures = (lines: string[]) => lines.filter((l) => l.includes(`bootstrap server 127.0.0.1:${port} failed`))
+  const failures = (lines: string[]) =>
+    lines.filter((l) => l.startsWith('kafka-wire: bootstrap server failed') && l.includes(`broker=127.0.0.1:${port}`))
   expect(failures(warn)).toHaveLength(1)
   expect(failures(debug).length).toBeGreaterThan(0)
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ConnectionPool, type PoolOptions } from '../../../src/cluster/pool.js'
 import { AuthenticationError, ConnectionError, TimeoutError } from '../../../src/errors.js'
-import { silentLogger } from '../../../src/internal/logger.js'
+import { silentLog } from '../../../src/internal/log.js'
 import type { Connection, ConnectionOptions } from '../../../src/network/index.js'
 
 /** A stand-in for Connection with just what the pool reads. */
@@ -41,7 +41,7 @@ function pool(
     socketConnectionSetupTimeoutMaxMs: 8000,
     connectionsMaxIdleMs: -1,
     maxInFlightRequests: { produce: 5, fetch: 5, group: 32, admin: 32 },
-    logger: silentLogger,
+    logger: silentLog,
     connect,
     random: () => 0.5,
     ...extra,

@@ -1,11 +1,12 @@
 import { expect, it } from 'vitest'
 import { TopicErrorWarnings } from '../../../src/consumer/topic-warnings.js'
 import { ErrorCode } from '../../../src/error-codes.js'
+import { createLog } from '../../../src/internal/log.js'
 
 it('warns for a missing subscribed topic at most once per interval, and only for subscribed topics', () => {
   const warned: string[] = []
   const logger = { info() {}, warn: (m: string) => warned.push(m), error() {} }
-  const w = new TopicErrorWarnings(logger, false, 30_000)
+  const w = new TopicErrorWarnings(createLog({ logger }, 'c'), false, 30_000)
   const errors = new Map([
     ['orders', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
     ['other', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
@@ -13,7 +14,7 @@ it('warns for a missing subscribed topic at most once per interval, and only for
   const subscribed = new Set(['orders'])
   expect(w.report(errors, subscribed, 1_000)).toHaveLength(1)
   expect(warned[0]).toBe(
-    'kafka-wire consumer: subscribed topic orders: UNKNOWN_TOPIC_OR_PARTITION (the topic does not exist; allowAutoCreateTopics is false); waiting for it',
+    'kafka-wire consumer: a subscribed topic is unavailable; waiting for it (clientId=c topic=orders errorCode=UNKNOWN_TOPIC_OR_PARTITION hint="the topic does not exist; allowAutoCreateTopics is false")',
   )
   expect(w.report(errors, subscribed, 20_000)).toEqual([]) // rate-limited
   expect(w.report(errors, subscribed, 31_000)).toHaveLength(1)

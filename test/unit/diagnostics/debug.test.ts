@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { DEBUG_CATEGORIES, debugLine, enableDebug, parseDebugCategories } from '../../../src/diagnostics/debug.js'
 import { ConfigError } from '../../../src/errors.js'
-import { silentLogger } from '../../../src/internal/logger.js'
+import { createLog, silentLog } from '../../../src/internal/log.js'
 import { debugSensors } from '../../../src/network/debug.js'
 import type { ConnectionSensors } from '../../../src/network/metrics.js'
 
@@ -26,7 +26,11 @@ describe('KAFKA_WIRE_DEBUG categories', () => {
   })
 
   it('a client whose logger has no debug method writes its lines to stderr, with a timestamp', () => {
-    enableDebug(new Set(), 'no-debug-client', { info() {}, warn() {}, error() {} })
+    enableDebug(
+      new Set(),
+      'no-debug-client',
+      createLog({ logger: { info() {}, warn() {}, error() {} } }, 'no-debug-client'),
+    )
     const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
     try {
       debugLine('group', 'no-debug-client', 'JoinGroup group=g ok in 1.0 ms')
@@ -40,7 +44,7 @@ describe('KAFKA_WIRE_DEBUG categories', () => {
   })
 
   it('a client with the default (silent) logger writes its lines to stderr: KAFKA_WIRE_DEBUG needs no logger', () => {
-    enableDebug(new Set(), 'default-logger-client', silentLogger)
+    enableDebug(new Set(), 'default-logger-client', silentLog)
     const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
     try {
       debugLine('producer', 'default-logger-client', 'Produce ok in 1.0 ms')
@@ -59,11 +63,11 @@ describe('KAFKA_WIRE_DEBUG categories', () => {
       sent: (n, b) => calls.push(`sent ${n} ${b}`),
       received: (n, b) => calls.push(`received ${n} ${b}`),
     }
-    expect(debugSensors('c', { info() {}, warn() {}, error() {} }, inner, undefined)).toBe(inner)
-    expect(debugSensors('c', { info() {}, warn() {}, error() {} }, inner, 'group')).toBe(inner)
+    expect(debugSensors('c', silentLog, inner, undefined)).toBe(inner)
+    expect(debugSensors('c', silentLog, inner, 'group')).toBe(inner)
     const lines: string[] = []
     const logger = { debug: (m: string) => lines.push(m), info() {}, warn() {}, error() {} }
-    const sensors = debugSensors('proto-client', logger, inner, 'protocol')!
+    const sensors = debugSensors('proto-client', createLog({ logger }, 'proto-client'), inner, 'protocol')!
     const request = { api: { name: 'Fetch' }, version: 17, correlationId: 9 }
     sensors.opened(1, 0)
     sensors.sent(1, 120, 1_000, request)
@@ -74,5 +78,32 @@ describe('KAFKA_WIRE_DEBUG categories', () => {
       'kafka-wire [protocol] client=proto-client node=1 → Fetch v17 correlation=9 120 B',
       'kafka-wire [protocol] client=proto-client node=1 ← Fetch v17 correlation=9 5000 B in 7 ms',
     ])
+  })
+
+  it('a structured (pino-style) logger gets each line as a record: context object first, then the message', () => {
+    const records: unknown[][] = []
+    const logger = { debug: (...args: unknown[]) => records.push(args), info() {}, warn() {}, error() {} }
+    enableDebug(new Set(), 'structured-client', createLog({ logger, logFormat: 'object' }, 'structured-client'))
+    debugLine('group', 'structured-client', 'JoinGroup group=g ok in 1.0 ms', { groupId: 'g', generationId: 3 })
+    expect(records).toEqual([
+      [
+        { clientId: 'structured-client', category: 'group', groupId: 'g', generationId: 3 },
+        'kafka-wire [group] JoinGroup group=g ok in 1.0 ms',
+      ],
+    ])
+  })
+
+  it('a logger whose own level drops debug (pino at info) sends the lines to stderr instead', () => {
+    const debug = vi.fn()
+    const logger = { debug, info() {}, warn() {}, error() {}, isLevelEnabled: (l: string) => l !== 'debug' }
+    enableDebug(new Set(), 'info-level-client', createLog({ logger }, 'info-level-client'))
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    try {
+      debugLine('fetch', 'info-level-client', 'Fetch node=1 ok in 1.0 ms')
+      expect(debug).not.toHaveBeenCalled()
+      expect(String(write.mock.calls[0]![0])).toContain('kafka-wire [fetch] client=info-level-client Fetch node=1 ok')
+    } finally {
+      write.mockRestore()
+    }
   })
 })

@@ -89,3 +89,31 @@ describe('kafkajs layer: logger', () => {
     expect(ours).toEqual(run(kafkajsConsole))
   })
 })
+
+describe("kafka-wire's own records through the kafkajs logger", () => {
+  it('arrive under the namespace with their context fields as the entry, the error as `error`', async () => {
+    const { createLog } = await import('../../../src/internal/log.js')
+    const { nativeLoggerFor } = await import('../../../src/kafkajs/logger.js')
+    const entries: LogEntry[] = []
+    const root = createLogger({ level: logLevel.INFO, logCreator: () => (e) => entries.push(e) })
+    // As kafka-wire/kafkajs's clientOptions() configures it: (msg, context), kafkajs's level filters.
+    const log = createLog(
+      { logger: nativeLoggerFor(root.namespace('Producer')), logFormat: 'meta', logLevel: 'debug' },
+      'app',
+    )
+    log.error({ topic: 'orders', partition: 2, err: new Error('boom') }, 'kafka-wire producer: send failed')
+    log.debug({ nodeId: 1 }, 'kafka-wire: connected') // below kafkajs's INFO
+    expect(entries).toHaveLength(1)
+    expect(entries[0]).toMatchObject({
+      namespace: 'Producer',
+      level: logLevel.ERROR,
+      log: {
+        message: 'kafka-wire producer: send failed',
+        clientId: 'app',
+        topic: 'orders',
+        partition: 2,
+        error: 'boom',
+      },
+    })
+  })
+})

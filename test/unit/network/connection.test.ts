@@ -13,6 +13,7 @@ import {
   TimeoutError,
   UnsupportedVersionError,
 } from '../../../src/errors.js'
+import { createLog } from '../../../src/internal/log.js'
 import { DirectReader } from '../../../src/network/direct-reader.js'
 import { connect } from '../../../src/network/index.js'
 import { Apis } from '../../../src/protocol/index.js'
@@ -183,10 +184,10 @@ describe('Connection against a fake broker', () => {
     await expect(conn.request(Apis.Metadata, {})).rejects.toBeInstanceOf(ClosedError)
   })
 
-  it('logs one line per closed connection, naming it once (close, closed by the broker, a timeout, garbage)', async () => {
+  it('logs one line per closed connection, with the broker in its context (close, closed by the broker, a timeout, garbage)', async () => {
     const lines: string[] = []
     const log = (m: string) => lines.push(m)
-    const logger = { debug: log, info: log, warn: log, error: log }
+    const logger = createLog({ logger: { debug: log, info: log, warn: log, error: log }, logLevel: 'debug' }, 'test')
     const silent = (req: FakeRequest) => req.api === Apis.Metadata
     broker = await startFakeBroker((req, ctx) => {
       if (req.api !== Apis.Metadata) return false
@@ -203,10 +204,9 @@ describe('Connection against a fake broker', () => {
       const conn = await connect({ host: '127.0.0.1', port: broker!.port, clientId, logger })
       await act(conn).catch(() => {})
       await vi.waitFor(() => expect(conn.closed).toBe(true))
-      return lines.filter((l) => !l.includes('connected to'))
+      return lines.filter((l) => !l.startsWith('kafka-wire: connected'))
     }
     const where = `127.0.0.1:${broker.port}`
-    const once = (line: string) => line.split(where).length - 1
     for (const [clientId, act] of [
       ['close', async (c) => c.close()],
       ['hangup', (c) => c.request(Apis.Metadata, {})],
@@ -215,7 +215,8 @@ describe('Connection against a fake broker', () => {
     ] as const satisfies readonly (readonly [string, (c: Awaited<ReturnType<typeof connect>>) => Promise<unknown>])[]) {
       const logged = await closedLines(clientId, act)
       expect(logged, clientId).toHaveLength(1)
-      expect(once(logged[0]!), logged[0]).toBe(1)
+      expect(logged[0]).toMatch(/^kafka-wire: (connection closed|closing the connection): \w+Error: /)
+      expect(logged[0]).toContain(`(clientId=test nodeId=-1 broker=${where})`)
     }
   })
 

@@ -8,6 +8,7 @@ import {
   RecordTooLargeError,
   TimeoutError,
 } from '../../../src/errors.js'
+import { createLog } from '../../../src/internal/log.js'
 import { RECORD_OVERHEAD_BYTES } from '../../../src/producer/accumulator.js'
 import { BACKGROUND_COMPRESSION_MIN_BYTES } from '../../../src/producer/batch.js'
 import { type Sender, SenderLoop } from '../../../src/producer/sender.js'
@@ -668,7 +669,7 @@ describe('SenderLoop scheduling', () => {
   ])('InitProducerId failure: %s', async (_name, error, errorLines) => {
     const h = harness({ lingerMs: 0 })
     const logged: string[] = []
-    const logger = { error: (m: string) => logged.push(m), warn: () => {}, info: () => {} }
+    const logger = createLog({ logger: { error: (m: string) => logged.push(m), warn: () => {}, info: () => {} } }, 'x')
     const sender = {
       poll: () => ({
         requests: [],

@@ -54,7 +54,7 @@ describe('ClientTelemetryReporter (the driver)', () => {
       resolveCommonOptions({
         bootstrapServers: fake.bootstrap,
         requestTimeoutMs,
-        ...(logger ? { logger: { info() {}, warn() {}, error() {}, ...logger } } : {}),
+        ...(logger ? { logger: { info() {}, warn() {}, error() {}, ...logger }, logLevel: 'debug' as const } : {}),
       }),
     )
     await cluster.connect()
@@ -158,10 +158,10 @@ describe('ClientTelemetryReporter (the driver)', () => {
     await cluster.send(fake.nodeIds[0]!, Apis.Metadata, (v) => metadataRequest(v, [], false), { workload: 'produce' })
     const connections = fake.brokers[0]!.connections
     reporter = new ClientTelemetryReporter(cluster, { source: () => metrics })
-    await until(() => debug.some((m) => m.includes('GetTelemetrySubscriptions failed')))
-    expect(debug.find((m) => m.includes('GetTelemetrySubscriptions failed'))).toMatch(
-      /does not support GetTelemetrySubscriptions/,
-    )
+    const failed = (m: string) =>
+      m.startsWith('kafka-wire telemetry: request failed') && m.includes('api=GetTelemetrySubscriptions')
+    await until(() => debug.some(failed))
+    expect(debug.find(failed)).toMatch(/does not support GetTelemetrySubscriptions/)
     expect(telemetryRequests()).toEqual([])
     expect(fake.brokers[0]!.connections).toBe(connections)
     expect(reporter.enabled).toBe(true) // it asks again in 5 minutes (state.test.ts)
