@@ -40,6 +40,7 @@ export function completionProbeOp(host: CompletionProbeHost, now: number): Op {
     coordinator: 'transaction',
     retryAt: 0,
     attempts: 0,
+    outlivesTransaction: true,
     build: (nodeId) => ({
       kind: 'DescribeTransactions',
       nodeId,

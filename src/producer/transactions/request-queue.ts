@@ -38,6 +38,12 @@ export interface Op {
   skip?: (now: number) => boolean
   /** A transport error ends the op instead of a retry (the TV2 completion probe). */
   onError?: () => void
+  /**
+   * Not part of the open transaction, so an abort or an abortable error does not drop it (the TV2
+   * completion probe concerns the previous transaction; dropped, it would hold the next one's
+   * partitions forever).
+   */
+  outlivesTransaction?: boolean
 }
 
 export class TxnRequestQueue {
@@ -88,10 +94,10 @@ export class TxnRequestQueue {
     for (const op of this.#queue) op.retryAt = Math.max(op.retryAt, untilMs)
   }
 
-  /** Rejects the callers of every queued operation and drops them. */
+  /** Rejects the callers of every queued operation of the transaction and drops them. */
   rejectQueued(error: Error): void {
-    for (const op of this.#queue) op.result?.reject(error)
-    this.#queue = []
+    for (const op of this.#queue) if (!op.outlivesTransaction) op.result?.reject(error)
+    this.#queue = this.#queue.filter((op) => op.outlivesTransaction)
   }
 
   /** Rejects the caller of the operation on the wire (its response will be ignored by its handler). */

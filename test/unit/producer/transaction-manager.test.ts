@@ -154,6 +154,27 @@ describe('TransactionManager (sans-IO)', () => {
     expect(tm.maybeAddPartition('t', 1)).toBe(true)
   })
 
+  it('TV2: an abort while the probe waits out its backoff keeps the probe, so the next transaction is not held forever', async () => {
+    // The probe was dropped with the aborted transaction's queued requests: #probe stayed
+    // 'probing', no partition of any later transaction drained, and commitTransaction() timed out.
+    const { tm, next, init } = setup(2)
+    await init()
+    tm.beginTransaction()
+    expect(tm.maybeAddPartition('t', 0)).toBe(true)
+    const r = tm.beginCommit(0, 0)
+    tm.onResponse(next('EndTxn'), ok({ producerId: 42n, producerEpoch: 4 }), 0)
+    await r.promise
+    tm.onResponse(next('DescribeTransactions', 0), described('PrepareCommit'), 0) // retried after 1 ms
+    tm.beginTransaction()
+    expect(tm.maybeAddPartition('t', 0)).toBe(false)
+    const a = tm.beginAbort(0, 0) // nothing was sent: no EndTxn
+    await a.promise
+    tm.beginTransaction()
+    expect(tm.maybeAddPartition('t', 0)).toBe(false)
+    tm.onResponse(next('DescribeTransactions', 1), described('CompleteCommit'), 1)
+    expect(tm.maybeAddPartition('t', 0)).toBe(true)
+  })
+
   it('TV2: a broker that refuses DescribeTransactions (authorization) turns the probe off; nothing else changes', async () => {
     const { tm, next, init } = setup(2)
     await init()
