@@ -21,31 +21,43 @@ export function rawCluster(bootstrapServers: string): Cluster {
   return new Cluster(resolveCommonOptions({ bootstrapServers, clientId: 'admin-test-helper' }))
 }
 
-/** Produces records (acks=all) to one partition; returns the base offset. */
+/**
+ * Produces records (acks=all) to one partition; returns the base offset. Right after a
+ * CreateTopics the metadata may name a leader that has not taken the partition yet
+ * (NOT_LEADER_OR_FOLLOWER): retried on fresh metadata, as a producer would.
+ */
 export async function produce(
   cluster: Cluster,
   topic: string,
   partition: number,
   records: { value: string; timestamp?: number }[],
 ): Promise<bigint> {
-  const md = await cluster.topicMetadata([topic], { timeoutMs: 30_000 })
-  const t = md.get(topic)!
-  const leader = t.partitions.find((p) => p.partition === partition)!.leaderId
-  const builder = new RecordBatchBuilder()
-  for (const r of records) builder.tryAppend(r.timestamp ?? Date.now(), null, Buffer.from(r.value))
-  const res = await cluster.send(
-    leader,
-    Apis.Produce,
-    {
-      acks: -1,
-      timeoutMs: 10_000,
-      topicData: [{ name: topic, topicId: t.topicId, partitionData: [{ index: partition, records: builder.build() }] }],
-    },
-    { workload: 'produce' },
-  )
-  const p = res.responses[0]!.partitionResponses[0]!
-  if (p.errorCode !== 0) throw brokerError(p.errorCode, null, { topic, partition })
-  return p.baseOffset
+  const deadline = Date.now() + 30_000
+  for (let attempt = 0; ; attempt++) {
+    if (attempt > 0) await cluster.refreshMetadata({ topics: [topic] })
+    const md = await cluster.topicMetadata([topic], { timeoutMs: 30_000 })
+    const t = md.get(topic)!
+    const leader = t.partitions.find((p) => p.partition === partition)!.leaderId
+    const builder = new RecordBatchBuilder()
+    for (const r of records) builder.tryAppend(r.timestamp ?? Date.now(), null, Buffer.from(r.value))
+    const res = await cluster.send(
+      leader,
+      Apis.Produce,
+      {
+        acks: -1,
+        timeoutMs: 10_000,
+        topicData: [
+          { name: topic, topicId: t.topicId, partitionData: [{ index: partition, records: builder.build() }] },
+        ],
+      },
+      { workload: 'produce' },
+    )
+    const p = res.responses[0]!.partitionResponses[0]!
+    if (p.errorCode === 0) return p.baseOffset
+    const error = brokerError(p.errorCode, null, { topic, partition })
+    if (!error.retriable || Date.now() > deadline) throw error
+    await new Promise((r) => setTimeout(r, 100))
+  }
 }
 
 function versioned(schema: any, version: number, value: object): Buffer {
