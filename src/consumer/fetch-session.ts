@@ -157,31 +157,28 @@ export class FetchSessionHandler {
 
 /** A request's partitions (toSend) as the Fetch body's topics: by id from v13, by name below. */
 export function groupByTopic(parts: PartitionFetchData[], useIds: boolean) {
-  const byTopic = new Map<string, { topic: string; topicId: string; partitions: object[] }>()
-  for (const p of parts) {
-    let t = byTopic.get(p.topic)
-    if (t === undefined)
-      byTopic.set(p.topic, (t = { topic: p.topic, topicId: useIds ? p.topicId : ZERO_UUID, partitions: [] }))
-    t.partitions.push({
-      partition: p.partition,
-      currentLeaderEpoch: p.currentLeaderEpoch,
-      fetchOffset: p.fetchOffset,
-      lastFetchedEpoch: p.lastFetchedEpoch,
-      logStartOffset: p.logStartOffset,
-      partitionMaxBytes: p.maxBytes,
-    })
-  }
-  return [...byTopic.values()] as any[]
+  return byTopic(parts, useIds, (p) => ({
+    partition: p.partition,
+    currentLeaderEpoch: p.currentLeaderEpoch,
+    fetchOffset: p.fetchOffset,
+    lastFetchedEpoch: p.lastFetchedEpoch,
+    logStartOffset: p.logStartOffset,
+    partitionMaxBytes: p.maxBytes,
+  })) as any[]
 }
 
 /** The partitions to forget (toForget) as the Fetch body's forgottenTopicsData. */
 export function groupForgotten(parts: PartitionFetchData[], useIds: boolean) {
-  const byTopic = new Map<string, { topic: string; topicId: string; partitions: number[] }>()
+  return byTopic(parts, useIds, (p) => p.partition)
+}
+
+function byTopic<T>(parts: PartitionFetchData[], useIds: boolean, entry: (p: PartitionFetchData) => T) {
+  const topics = new Map<string, { topic: string; topicId: string; partitions: T[] }>()
   for (const p of parts) {
-    let t = byTopic.get(p.topic)
+    let t = topics.get(p.topic)
     if (t === undefined)
-      byTopic.set(p.topic, (t = { topic: p.topic, topicId: useIds ? p.topicId : ZERO_UUID, partitions: [] }))
-    t.partitions.push(p.partition)
+      topics.set(p.topic, (t = { topic: p.topic, topicId: useIds ? p.topicId : ZERO_UUID, partitions: [] }))
+    t.partitions.push(entry(p))
   }
-  return [...byTopic.values()]
+  return [...topics.values()]
 }
