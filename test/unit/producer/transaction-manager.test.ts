@@ -51,6 +51,15 @@ const described = (transactionState: string, errorCode: number = ErrorCode.NONE)
   ({ throttleTimeMs: 0, transactionStates: [{ errorCode, transactionalId: 'tid', transactionState }] }) as never
 const fail = (code: number) => ({ errorCode: code, throttleTimeMs: 0, producerId: -1n, producerEpoch: -1 }) as never
 
+/** TV2: one transaction with a send to t-0, committed; EndTxn bumps the epoch to `epoch`. */
+async function commitOneTv2({ tm, next }: ReturnType<typeof setup>, epoch: number) {
+  tm.beginTransaction()
+  expect(tm.maybeAddPartition('t', 0)).toBe(true)
+  const r = tm.beginCommit(0, 0)
+  tm.onResponse(next('EndTxn'), ok({ producerId: 42n, producerEpoch: epoch }), 0)
+  await r.promise
+}
+
 describe('TransactionManager (sans-IO)', () => {
   it('initTransactions: FindCoordinator(transaction) then InitProducerId with the id and timeout; READY with the id and epoch', async () => {
     const { tm, next, epochs } = setup(2)
@@ -127,13 +136,10 @@ describe('TransactionManager (sans-IO)', () => {
   it('TV2: the next transaction drains no partition until DescribeTransactions shows the previous one completed (its markers written)', async () => {
     // Without this wait the next Produce reached the leader while the coordinator was still in
     // PrepareCommit: CONCURRENT_TRANSACTIONS, and the leader held it for its 20 ms retry backoff.
-    const { tm, next, init } = setup(2)
-    await init()
-    tm.beginTransaction()
-    expect(tm.maybeAddPartition('t', 0)).toBe(true)
-    const r = tm.beginCommit(0, 0)
-    tm.onResponse(next('EndTxn'), ok({ producerId: 42n, producerEpoch: 4 }), 0)
-    await r.promise // the commit returns at EndTxn's answer, as Java's
+    const s = setup(2)
+    const { tm, next } = s
+    await s.init()
+    await commitOneTv2(s, 4) // the commit returns at EndTxn's answer, as Java's
     tm.beginTransaction()
     expect(tm.maybeAddPartition('t', 0)).toBe(false) // held: the coordinator may still write markers
     const probe = next('DescribeTransactions', 0, 1)
@@ -157,13 +163,10 @@ describe('TransactionManager (sans-IO)', () => {
   it('TV2: an abort while the probe waits out its backoff keeps the probe, so the next transaction is not held forever', async () => {
     // The probe was dropped with the aborted transaction's queued requests: #probe stayed
     // 'probing', no partition of any later transaction drained, and commitTransaction() timed out.
-    const { tm, next, init } = setup(2)
-    await init()
-    tm.beginTransaction()
-    expect(tm.maybeAddPartition('t', 0)).toBe(true)
-    const r = tm.beginCommit(0, 0)
-    tm.onResponse(next('EndTxn'), ok({ producerId: 42n, producerEpoch: 4 }), 0)
-    await r.promise
+    const s = setup(2)
+    const { tm, next } = s
+    await s.init()
+    await commitOneTv2(s, 4)
     tm.onResponse(next('DescribeTransactions', 0), described('PrepareCommit'), 0) // retried after 1 ms
     tm.beginTransaction()
     expect(tm.maybeAddPartition('t', 0)).toBe(false)
