@@ -12,15 +12,18 @@
 // KAFKA_WIRE_DIST=<dir> measures another build of dist/esm (e.g. a copy from before a change).
 // --reuse names the topics after scenario and record count and fills them only once, so several
 // runs (or builds) read the very same data; --runs N repeats each client N times (the median run is reported, all are kept).
+// OTEL=1 enables kafka-wire/otel's instrumentation (../otel-setup.mjs): poll spans, trace context extraction.
 import { randomUUID } from 'node:crypto'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { instrumentIfAsked } from '../otel-setup.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const distDir = process.env.KAFKA_WIRE_DIST ?? path.join(root, 'dist/esm')
 const dist = (p) => path.join(distDir, p)
 const { Consumer } = await import(dist('index.js'))
+await instrumentIfAsked(distDir)
 const { Cluster, resolveCommonOptions } = await import(dist('cluster/index.js'))
 const { Apis } = await import(dist('protocol/index.js'))
 const { RecordBatchBuilder, decompressLz4Frame } = await import(dist('protocol/records/index.js'))

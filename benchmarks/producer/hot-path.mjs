@@ -6,9 +6,13 @@
  * from the broker and the network; use with `node --cpu-prof` to profile the hot path.
  *
  *   node benchmarks/producer/hot-path.mjs [records=2000000] [size=100] [keyed=0]
+ *
+ * OTEL=1 runs it with kafka-wire/otel's instrumentation (../otel-setup.mjs): the cost of a `send`
+ * span and its traceparent header per record.
  */
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { instrumentIfAsked } from '../otel-setup.mjs'
 import { payload } from './common.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -77,6 +81,8 @@ const fakeCluster = {
   },
 }
 if (Apis.Produce === undefined) throw new Error('protocol not loaded')
+
+await instrumentIfAsked(dist)
 
 const producer = new Producer({
   bootstrapServers: 'fake:9092',

@@ -14,7 +14,7 @@
  * naming it here.
  */
 import { Cluster, NetworkMetrics, resolveClientOptions } from '../cluster/index.js'
-import { type ClientTelemetryReporter, startClientTelemetry } from '../cluster/telemetry/index.js'
+import { type ClientTelemetryReporter, clientInstanceId, startClientTelemetry } from '../cluster/telemetry/index.js'
 import { ClosedError, ConfigError } from '../errors.js'
 import { type Metric, Metrics } from '../internal/metrics.js'
 import { createAclsOperation, deleteAclsOperation, describeAclsOperation } from './acls.js'
@@ -140,6 +140,11 @@ export class Admin implements AsyncDisposable {
   /** The admin client's network metrics now, with the Java admin client's names (docs/observability.md). */
   metrics(): Metric[] {
     return this.#metrics.snapshot()
+  }
+
+  /** The id the broker gave this client for KIP-714 telemetry, or null if none came within timeoutMs. */
+  clientInstanceId(timeoutMs: number): Promise<string | null> {
+    return clientInstanceId(this.#telemetry, timeoutMs)
   }
 
   /**

@@ -14,7 +14,7 @@
  * application that stops calling poll() for maxPollIntervalMs is taken out of the group by that thread.
  */
 import { Cluster, resolveClientOptions } from '../cluster/index.js'
-import { type ClientTelemetryReporter, startClientTelemetry } from '../cluster/telemetry/index.js'
+import { type ClientTelemetryReporter, clientInstanceId, startClientTelemetry } from '../cluster/telemetry/index.js'
 import { type ConsumerPollMessage, channels, traced, tracedYield } from '../diagnostics/index.js'
 import { ClosedError, ConfigError, KafkaError, TimeoutError } from '../errors.js'
 import { TIMED_OUT, throwIfAborted, withDeadline } from '../internal/deadline.js'
@@ -176,8 +176,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     })
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Subscription
+  // --- Subscription ---------------------------------------------------------------------------
 
   /**
    * Subscribes to topics (a list, or every topic matching a RegExp) with group management. Replaces
@@ -245,8 +244,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     return this.#membership.groupMetadata()
   }
 
-  // -------------------------------------------------------------------------------------------
-  // poll
+  // --- Poll -----------------------------------------------------------------------------------
 
   /**
    * Waits up to `timeoutMs` for records and returns at most maxPollRecords of them. Runs the group
@@ -450,8 +448,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     })
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Commits
+  // --- Commits --------------------------------------------------------------------------------
 
   #maybeAutoCommit(): void {
     if (!this.#options.enableAutoCommit || this.#membership === null) return
@@ -525,8 +522,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     return committedOffsets(partitions, await this.#offsets.fetchCommitted([...partitions], deadline))
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Positions
+  // --- Positions ------------------------------------------------------------------------------
 
   /** Sets the next offset to read. Takes effect at the next poll(); buffered records of the partition are dropped. */
   seek(tp: TopicPartition, offset: bigint | number | { offset: bigint | number; leaderEpoch?: number }): void {
@@ -614,8 +610,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     return listOffsets(this.#cluster, this.#offsets, partitions, timestamp, deadline)
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Flow control
+  // --- Flow control ---------------------------------------------------------------------------
 
   /** Stops returning (and fetching) records of these partitions until resume(). Survives nothing but a rebalance. */
   pause(partitions: readonly TopicPartition[]): void {
@@ -633,8 +628,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     return this.#subscriptions.pausedPartitions()
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Close
+  // --- Close ----------------------------------------------------------------------------------
 
   /**
    * Commits (with auto-commit on), revokes the assignment through the listener, leaves the group
@@ -690,6 +684,11 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   /** The consumer's metrics now, with the Java consumer's names (docs/observability.md, "Client metrics"). */
   metrics(): Metric[] {
     return this.#metrics.snapshot()
+  }
+
+  /** The id the broker gave this client for KIP-714 telemetry, or null if none came within timeoutMs. */
+  clientInstanceId(timeoutMs: number): Promise<string | null> {
+    return clientInstanceId(this.#telemetry, timeoutMs)
   }
 
   /** Group and fetch counters for tests and tools (kafka-wire's own, not Java's). */

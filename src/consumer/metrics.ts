@@ -72,8 +72,6 @@ export class ConsumerMetrics implements FetchSensors, GroupSensors, CommitSensor
   readonly #lag: Sensor
   readonly #commit: Sensor
   readonly #rebalance: Sensor
-  readonly #heartbeatRate: Rate
-  #heartbeatsSeen = 0
   #rebalanceStartMs = -1
   #lastRebalanceMs = -1
 
@@ -148,40 +146,7 @@ export class ConsumerMetrics implements FetchSensors, GroupSensors, CommitSensor
       },
       sources.assignedPartitions,
     )
-    const rate = (this.#heartbeatRate = m.rate())
-    // The heartbeat thread reports counts; the responses since the last snapshot are recorded now.
-    const sync = (now: number): HeartbeatStats | undefined => {
-      const hb = sources.heartbeats()
-      if (hb === undefined) return undefined
-      if (hb.received > this.#heartbeatsSeen) rate.record(hb.received - this.#heartbeatsSeen, now)
-      this.#heartbeatsSeen = hb.received
-      return hb
-    }
-    m.register(
-      { name: 'heartbeat-rate', group: COORDINATOR, description: 'The number of heartbeats per second' },
-      'gauge',
-      (now) => {
-        sync(now)
-        return this.#heartbeatRate.measure(now)
-      },
-    )
-    m.register(
-      { name: 'heartbeat-total', group: COORDINATOR, description: 'The total number of heartbeats' },
-      'sum',
-      (now) => sync(now)?.received ?? 0,
-    )
-    m.register(
-      {
-        name: 'last-heartbeat-seconds-ago',
-        group: COORDINATOR,
-        description: 'The number of seconds since the last coordinator heartbeat was sent (NaN before the first)',
-      },
-      'gauge',
-      (now) => {
-        const sent = sync(now)?.lastSentMs ?? 0
-        return sent === 0 ? Number.NaN : Math.floor((now - sent) / 1000)
-      },
-    )
+    registerHeartbeatMetrics(m, COORDINATOR, sources.heartbeats)
   }
 
   snapshot(): Metric[] {
@@ -227,6 +192,48 @@ export class ConsumerMetrics implements FetchSensors, GroupSensors, CommitSensor
     this.#rebalanceStartMs = -1
     this.#lastRebalanceMs = now
   }
+}
+
+/**
+ * heartbeat-rate, heartbeat-total and last-heartbeat-seconds-ago in `group`, read from the
+ * heartbeat thread's counts (`heartbeats()`, undefined without a group): the responses since the
+ * last snapshot are recorded when a snapshot is taken. Shared with the share consumer's metrics.
+ */
+export function registerHeartbeatMetrics(
+  m: Metrics,
+  group: string,
+  heartbeats: () => HeartbeatStats | undefined,
+): void {
+  const rate = m.rate()
+  let seen = 0
+  const sync = (now: number): HeartbeatStats | undefined => {
+    const hb = heartbeats()
+    if (hb === undefined) return undefined
+    if (hb.received > seen) rate.record(hb.received - seen, now)
+    seen = hb.received
+    return hb
+  }
+  m.register({ name: 'heartbeat-rate', group, description: 'The number of heartbeats per second' }, 'gauge', (now) => {
+    sync(now)
+    return rate.measure(now)
+  })
+  m.register(
+    { name: 'heartbeat-total', group, description: 'The total number of heartbeats' },
+    'sum',
+    (now) => sync(now)?.received ?? 0,
+  )
+  m.register(
+    {
+      name: 'last-heartbeat-seconds-ago',
+      group,
+      description: 'The number of seconds since the last coordinator heartbeat was sent (NaN before the first)',
+    },
+    'gauge',
+    (now) => {
+      const sent = sync(now)?.lastSentMs ?? 0
+      return sent === 0 ? Number.NaN : Math.floor((now - sent) / 1000)
+    },
+  )
 }
 
 /** Java's Rate in TimeUnit.HOURS. */

@@ -13,7 +13,7 @@
  */
 import { Cluster } from '../cluster/cluster.js'
 import { type CommonClientOptions, type ResolvedCommonOptions, resolveClientOptions } from '../cluster/options.js'
-import { type ClientTelemetryReporter, startClientTelemetry } from '../cluster/telemetry/index.js'
+import { type ClientTelemetryReporter, clientInstanceId, startClientTelemetry } from '../cluster/telemetry/index.js'
 import { channels, type ProducerSendMessage, traced } from '../diagnostics/index.js'
 import { ClosedError, ConfigError, ErrorCode, RecordTooLargeError } from '../errors.js'
 import { TIMED_OUT, withDeadline } from '../internal/deadline.js'
@@ -375,6 +375,11 @@ export class Producer<K = DefaultData, V = DefaultData> {
     return this.#metrics.snapshot()
   }
 
+  /** The id the broker gave this client for KIP-714 telemetry, or null if none came within timeoutMs. */
+  clientInstanceId(timeoutMs: number): Promise<string | null> {
+    return clientInstanceId(this.#telemetry, timeoutMs)
+  }
+
   /** Sends everything buffered now and waits until those records (and earlier sends) are settled. */
   async flush(): Promise<void> {
     this.#acc.beginFlush()
@@ -630,21 +635,17 @@ export class Producer<K = DefaultData, V = DefaultData> {
       },
       wakeSender: () => this.#loop.wakeup(),
       flush: () => this.flush(),
-      incompleteBatches: () => {
-        // Settled sends stay in their queue until its loop shifts them: count the live ones.
-        return this.#acc.incomplete.size + this.#blocked.live
-      },
-      someBatchSettled: () => {
-        const batches = [...this.#acc.incomplete]
-        return new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.max(5, config.retryBackoffMs))
-          for (const b of batches)
-            b.onDone(() => {
-              clearTimeout(timer)
-              resolve()
-            })
-        })
-      },
+      // Settled sends stay in their queue until its loop shifts them: count the live ones.
+      incompleteBatches: () => this.#acc.incomplete.size + this.#blocked.live,
+      someBatchSettled: () =>
+        new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer)
+            resolve()
+          }
+          const timer = setTimeout(done, Math.max(5, config.retryBackoffMs))
+          for (const b of [...this.#acc.incomplete]) b.onDone(done)
+        }),
       dropUnsent: (error) => {
         this.#blocked.failAll(error)
         this.#sender.failUnsent(error)

@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Cluster } from '../cluster/index.js'
 import { createShareHeartbeat, type ShareHeartbeatHandle } from '../consumer/group/member-heartbeat-service.js'
+import type { HeartbeatStats } from '../consumer/metrics.js'
 import { brokerError, errorInfo } from '../errors.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { Apis } from '../protocol/index.js'
@@ -79,7 +80,7 @@ export class ShareMembership {
     return this.#resolved
   }
 
-  get heartbeats(): { sent: number; received: number } {
+  get heartbeats(): HeartbeatStats {
     return this.#heartbeat.stats
   }
 

@@ -24,7 +24,7 @@
  *   3. buffered records → up to maxPollRecords; else fetch and wait for data, a wakeup or the timeout
  */
 import { Cluster, resolveClientOptions } from '../cluster/index.js'
-import { type ClientTelemetryReporter, interimMetrics, startClientTelemetry } from '../cluster/telemetry/index.js'
+import { type ClientTelemetryReporter, clientInstanceId, startClientTelemetry } from '../cluster/telemetry/index.js'
 import { WakeupError } from '../consumer/errors.js'
 import {
   brokerError,
@@ -38,12 +38,14 @@ import {
 import { backoff } from '../internal/backoff.js'
 import { TIMED_OUT, withDeadline } from '../internal/deadline.js'
 import type { Log } from '../internal/log.js'
+import type { Metric } from '../internal/metrics.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { Apis } from '../protocol/index.js'
 import type { ResponseOf } from '../protocol/schema/dsl.js'
 import { Acknowledgements, acknowledgedOffsets, type SharePartition, type TakenAcks } from './acknowledgements.js'
 import { acquiredCount, ShareFetchBudget } from './fetch-budget.js'
 import { ShareMembership } from './membership.js'
+import { ShareConsumerMetrics } from './metrics.js'
 import {
   type ResolvedShareConsumerOptions,
   resolveShareConsumerOptions,
@@ -52,7 +54,7 @@ import {
 } from './options.js'
 import { decodeSharePartition, type ShareFetchEntry } from './share-fetch.js'
 import { shareAcknowledgeBody, shareFetchBody } from './share-requests.js'
-import { FINAL_EPOCH, type LeaderState, newLeaderState } from './share-session.js'
+import { FINAL_EPOCH, inTurn, type LeaderState, newLeaderState } from './share-session.js'
 import type {
   AcknowledgedOffsets,
   AcknowledgementCommitCallback,
@@ -95,6 +97,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
   /** Set by a poll() that found no buffered records; cleared when a fetch brings records. */
   #fetchWanted = false
   readonly #telemetry: ClientTelemetryReporter | undefined
+  readonly #metrics: ShareConsumerMetrics
   /** From the last ShareFetch response: how long the broker locks the records it hands us. */
   acquisitionLockTimeoutMs = -1
 
@@ -109,9 +112,10 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     this.#keyDeserializer = options.keyDeserializer ?? null
     this.#valueDeserializer = options.valueDeserializer ?? null
     this.#callback = options.acknowledgementCommitCallback ?? null
-    this.#cluster = new Cluster(common, { allowAutoTopicCreation: false })
+    this.#metrics = new ShareConsumerMetrics(common.clientId, () => this.#membership?.heartbeats)
+    this.#cluster = new Cluster(common, { allowAutoTopicCreation: false, sensors: this.#metrics.network })
     this.#logger = this.#cluster.options.logger.child({ groupId: options.groupId })
-    const source = () => interimMetrics(this.#cluster, 'consumer-share-metrics')
+    const source = () => this.metrics()
     this.#telemetry = startClientTelemetry(this.#cluster, source, { group_id: this.#options.groupId })
     this.#membership = new ShareMembership({
       cluster: this.#cluster,
@@ -178,8 +182,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     this.#acks.acknowledge(record.topic, record.partition, record.offset, type)
   }
 
-  // -------------------------------------------------------------------------------------------
-  // poll
+  // --- Poll -----------------------------------------------------------------------------------
 
   /** Fetches records (up to maxPollRecords), waiting up to timeoutMs for some. */
   async poll(timeoutMs: number): Promise<ShareConsumerRecord<K, V>[]> {
@@ -187,6 +190,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new RangeError('poll() needs a timeout >= 0 (ms)')
     if (this.#polling) throw new IllegalStateError('poll() is already running (one poll at a time)')
     this.#polling = true
+    this.#metrics.pollStarted(Date.now())
     try {
       this.#throwIfWokenUp()
       if (this.#options.shareAcknowledgementMode === 'explicit') {
@@ -226,6 +230,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
       }
     } finally {
       this.#polling = false
+      this.#metrics.pollEnded(Date.now())
     }
   }
 
@@ -249,6 +254,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
       out.push(head.entry.record)
       this.#acks.delivered(head.partition, [head.entry.record.offset])
     }
+    this.#metrics.consumed(out.length, Date.now())
     return out
   }
 
@@ -285,8 +291,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     w?.()
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Commits
+  // --- Commits --------------------------------------------------------------------------------
 
   /**
    * Sends the pending acknowledgements now (ShareAcknowledge to each leader) and waits for the
@@ -337,8 +342,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     )
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Requests
+  // --- Requests -------------------------------------------------------------------------------
 
   #nodeState(nodeId: number): LeaderState {
     let n = this.#nodes.get(nodeId)
@@ -346,22 +350,8 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     return n
   }
 
-  /** Runs `fn` when the node's earlier requests are done (a share session's epochs are sequential). */
-  async #onNode(nodeId: number, fn: () => Promise<void>): Promise<void> {
-    const n = this.#nodeState(nodeId)
-    n.busy++
-    const prev = n.tail
-    let release!: () => void
-    n.tail = new Promise<void>((r) => {
-      release = r
-    })
-    try {
-      await prev
-      await fn()
-    } finally {
-      n.busy--
-      release()
-    }
+  #onNode(nodeId: number, fn: () => Promise<void>): Promise<void> {
+    return inTurn(this.#nodeState(nodeId), fn)
   }
 
   #leaderOf(p: SharePartition): number {
@@ -453,6 +443,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     const maxBytes = this.#budget.maxBytes(fetchMaxBytes, maxPollRecords, wanted.length)
     const body = shareFetchBody(this.#options, this.#membership.memberId, plan, acks, maxBytes)
     let res: ResponseOf<typeof Apis.ShareFetch>
+    const sentAt = Date.now()
     try {
       res = await this.#cluster.send(nodeId, Apis.ShareFetch, body, {
         workload: 'fetch',
@@ -480,6 +471,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     }
     n.failures = 0
     session.fetchSucceeded(plan)
+    this.#metrics.fetchResponse(res, sentAt, Date.now())
     if (res.acquisitionLockTimeoutMs > 0) this.acquisitionLockTimeoutMs = res.acquisitionLockTimeoutMs
     const endpoints = new Map(res.nodeEndpoints.map((e) => [e.nodeId, e]))
     const ackErrors = new Map<string, Error | null>()
@@ -621,6 +613,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     for (const [key, t] of acks) {
       if (t.offsets.length === 0) continue
       const error = errorOf(key)
+      this.#metrics.acknowledged(t.offsets.length, error !== null, Date.now())
       results?.set(key, error)
       let g = groups.get(error)
       if (g === undefined) groups.set(error, (g = new Map()))
@@ -646,8 +639,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     }
   }
 
-  // -------------------------------------------------------------------------------------------
-  // close
+  // --- Close ----------------------------------------------------------------------------------
 
   /**
    * Acknowledges what is due (implicit mode: accepts the last poll's records), releases records
@@ -678,6 +670,16 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
       await this.#telemetry?.close(deadline)
       await this.#cluster.close()
     }
+  }
+
+  /** The share consumer's metrics now, with the Java share consumer's names (docs/observability.md). */
+  metrics(): Metric[] {
+    return this.#metrics.snapshot()
+  }
+
+  /** The id the broker gave this client for KIP-714 telemetry, or null if none came within timeoutMs. */
+  clientInstanceId(timeoutMs: number): Promise<string | null> {
+    return clientInstanceId(this.#telemetry, timeoutMs)
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

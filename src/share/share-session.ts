@@ -41,6 +41,23 @@ export function newLeaderState(nodeId: number): LeaderState {
   }
 }
 
+/** Runs `fn` once the leader's earlier requests are done (a share session's epochs are sequential). */
+export async function inTurn(leader: LeaderState, fn: () => Promise<void>): Promise<void> {
+  leader.busy++
+  const prev = leader.tail
+  let release!: () => void
+  leader.tail = new Promise<void>((r) => {
+    release = r
+  })
+  try {
+    await prev
+    await fn()
+  } finally {
+    leader.busy--
+    release()
+  }
+}
+
 export const INITIAL_EPOCH = 0
 export const FINAL_EPOCH = -1
 const INT32_MAX = 2147483647

@@ -53,6 +53,10 @@ export class ClientTelemetryReporter {
   #timer: unknown
   #nodeId: number | undefined
   #closing = false
+  /** clientInstanceId() calls waiting for the first subscription. */
+  readonly #waiters = new Set<() => void>()
+  /** The last request found a broker without the telemetry APIs (no ClientTelemetry plugin). */
+  #unsupported = false
 
   constructor(cluster: Cluster, options: ClientTelemetryReporterOptions) {
     this.#cluster = cluster
@@ -84,12 +88,52 @@ export class ClientTelemetryReporter {
   }
 
   /**
+   * Java's clientInstanceId(timeout): the id once the broker has sent one, waiting up to
+   * `timeoutMs` for the first subscription (a client not yet bootstrapped is bootstrapped now, as
+   * the Java client's network thread would); null when none came in time or telemetry stopped (a
+   * broker without a telemetry plugin, the client closing).
+   */
+  async waitForClientInstanceId(timeoutMs: number): Promise<string | null> {
+    const id = () => this.clientInstanceId ?? null
+    if (id() !== null || this.#answered() || timeoutMs <= 0) return id()
+    const waitMs = Math.min(timeoutMs, MAX_TIMER_MS)
+    if (this.#cluster.metadataUpdatedAt === 0) {
+      this.#cluster.connect({ timeoutMs: waitMs }).then(
+        () => this.#schedule(0),
+        () => {},
+      )
+    }
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.#waiters.delete(done)
+        resolve()
+      }
+      const timer = setTimeout(done, waitMs)
+      this.#waiters.add(done)
+    })
+    return id()
+  }
+
+  /** Wakes clientInstanceId() waiters when their answer is known: an id, or telemetry stopped. */
+  #notifyWaiters(): void {
+    if (this.clientInstanceId === undefined && !this.#answered()) return
+    for (const done of [...this.#waiters]) done()
+  }
+
+  /** No id is coming: telemetry is off for good, the client is closing, or the broker lacks the APIs. */
+  #answered(): boolean {
+    return !this.enabled || this.#closing || this.#unsupported
+  }
+
+  /**
    * Sends the terminating push (when a subscription asks for metrics) and stops. Call before the
    * client closes its connections; `deadline` (ms since the epoch) bounds the wait. Idempotent.
    */
   async close(deadline: number | undefined): Promise<void> {
     if (this.#closing) return
     this.#closing = true
+    this.#notifyWaiters()
     this.#clock.clearTimeout(this.#timer)
     if (!this.#machine.initiateClose()) return
     const request = this.#machine.pollRequest(this.#clock.now())
@@ -146,6 +190,8 @@ export class ClientTelemetryReporter {
         )
         const { deltaTemporalityChanged } = this.#machine.onSubscriptionResponse(res, this.#clock.now())
         if (deltaTemporalityChanged) this.#builder.reset()
+        this.#unsupported = false
+        this.#notifyWaiters()
         this.#cluster.options.logger.debug(
           {
             nodeId,
@@ -171,10 +217,12 @@ export class ClientTelemetryReporter {
       this.#cluster.options.logger.debug({ api: request.api, err }, 'kafka-wire telemetry: request failed')
       // Another broker next time (KIP-714: stick to one broker only while it answers).
       this.#nodeId = undefined
+      this.#unsupported = err instanceof UnsupportedVersionError
       this.#machine.onRequestFailed(
         err instanceof UnsupportedVersionError ? 'unsupported' : 'transport',
         this.#clock.now(),
       )
+      this.#notifyWaiters()
     }
   }
 

@@ -72,7 +72,10 @@ describe.skipIf(!enabled)('KIP-714 client telemetry (a broker with a telemetry r
   it('a producer pushes the subscribed metrics every interval, then the terminating push on close', async () => {
     const clientId = 'kw-telemetry-producer'
     const producer = new Producer({ bootstrapServers, clientId })
+    let instanceId: string | null = null
     try {
+      // Java's clientInstanceId(timeout): before any send, the producer bootstraps to ask for it.
+      instanceId = await producer.clientInstanceId(30_000)
       await producer.send({ topic: 'telemetry-topic', value: 'x' })
       await waitFor(() => pushesOf(clientId).length >= 2, 60_000, 'two pushes from the producer')
     } finally {
@@ -83,6 +86,8 @@ describe.skipIf(!enabled)('KIP-714 client telemetry (a broker with a telemetry r
     // One client instance id, assigned by the broker, on every push.
     expect(new Set(pushes.map((p) => p.clientInstanceId)).size).toBe(1)
     expect(pushes[0]!.clientInstanceId).not.toBe(ZERO_UUID)
+    expect(instanceId).toMatch(/^[A-Za-z0-9_-]{22}$/)
+    expect(instanceId).toBe(pushes[0]!.clientInstanceId)
     expect(pushes[0]!.pushIntervalMs).toBe(1000)
     // Only the subscribed prefixes (not app-info's start-time-ms, say), with the producer's connection-count.
     const names = new Set(pushes.flatMap((p) => p.metrics!.map((m) => m.name)))
@@ -120,6 +125,7 @@ describe.skipIf(!enabled)('KIP-714 client telemetry (a broker with a telemetry r
     // The consumer's group is a resource attribute, as the Java client sets it.
     expect(pushes[0]!.resource).toEqual({ group_id: 'kw-telemetry-group' })
     expect(pushesOf(silentId)).toEqual([])
+    await expect(silent.clientInstanceId(1000)).rejects.toThrow(/enableMetricsPush/)
   })
 
   it('a share consumer pushes too, with its group as the resource', async () => {
@@ -143,6 +149,10 @@ describe.skipIf(!enabled)('KIP-714 client telemetry (a broker with a telemetry r
     expect(pushes[0]!.resource).toEqual({ group_id: 'kw-telemetry-share-group' })
     expect(pushes[0]!.metrics!.length).toBeGreaterThan(0)
     for (const m of pushes[0]!.metrics!) expect(m.name).toMatch(/^org\.apache\.kafka\.consumer\./)
+    // Its own metrics() (Java's share consumer names), not only the connection count.
+    const names = new Set(pushes.flatMap((p) => p.metrics!.map((m) => m.name)))
+    expect(names).toContain('org.apache.kafka.consumer.share.fetch.manager.fetch.total')
+    expect(names).toContain('org.apache.kafka.consumer.share.coordinator.heartbeat.total')
   })
 
   it('sums go as the broker asks (Kafka brokers ask for delta temporality): the change since the last push', async () => {

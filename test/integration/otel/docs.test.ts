@@ -20,9 +20,10 @@ it('the examples of docs/observability.md run', async () => {
   const blocks = [...markdown.matchAll(/^```([^\n]*)\n([\s\S]*?)^```$/gm)]
     .filter((m) => m[1]!.trim() === 'ts')
     .map((m) => m[2]!)
-  // The third (client metrics) prints two lines; the fourth (KIP-714) configures a client-metrics
-  // subscription and prints nothing; the fifth (logging with pino) prints one record's fields.
-  expect(blocks).toHaveLength(5)
+  // The third (client metrics) prints two lines; the fourth prints a clientInstanceId(); the fifth
+  // (KIP-714) configures a client-metrics subscription and prints nothing; the sixth (logging with
+  // pino) prints one record's fields.
+  expect(blocks).toHaveLength(6)
   const suffix = randomUUID().slice(0, 8)
   for (const t of ['obs-orders', 'obs-traced', 'obs-metrics']) await createTopic(bootstrapServers, `${t}-${suffix}`, 1)
   // Imports of all blocks merged per module: named ones into one list, default ones as they are.
@@ -79,11 +80,13 @@ it('the examples of docs/observability.md run', async () => {
   expect(printed[4]).toMatch(
     /^"kafka_consumer_fetch_manager_metrics_records_lag_max\{client_id=\\"kafka-wire-consumer-\d+\\"\} \d+"$/,
   )
+  // The broker's id for the producer: null when the broker has no telemetry plugin (the shared one).
+  expect(printed[5]).toMatch(/^(null|"[A-Za-z0-9_-]{22}")$/)
   // Logging: pino's JSON line of a refused send carries the context.
-  expect(printed[5]).toBe(
+  expect(printed[6]).toBe(
     `"kafka-wire producer: send failed" "obs-logging" "obs-orders-${suffix}" "RecordTooLargeError"`,
   )
-  expect(printed).toHaveLength(6)
+  expect(printed).toHaveLength(7)
   // The subscription the KIP-714 example configured (it matches only its own client id), removed.
   const admin = new Admin({ bootstrapServers })
   try {

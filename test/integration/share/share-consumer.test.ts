@@ -109,6 +109,20 @@ describe('ShareConsumer', () => {
     expect(more.map((r) => r.value)).toEqual([])
     expect(deliveries.filter(([v]) => v === 'r-5')).toEqual([['r-5', 1]])
     expect(new Set(deliveries.map(([v]) => v)).size).toBe(10)
+    // metrics(), with the Java share consumer's names: every delivery counted and acknowledged once.
+    await c.commitSync()
+    const metric = (group: string, name: string) => c.metrics().find((m) => m.group === group && m.name === name)?.value
+    const FETCH = 'consumer-share-fetch-manager-metrics'
+    expect(metric(FETCH, 'records-consumed-total')).toBe(deliveries.length)
+    expect(metric(FETCH, 'acknowledgements-send-total')).toBe(deliveries.length)
+    expect(metric(FETCH, 'acknowledgements-error-total')).toBe(0)
+    expect(metric(FETCH, 'fetch-total')).toBeGreaterThanOrEqual(2)
+    expect(metric(FETCH, 'bytes-consumed-total')).toBeGreaterThan(0)
+    expect(metric(FETCH, 'records-per-request-max')).toBeGreaterThanOrEqual(1)
+    expect(metric('consumer-share-metrics', 'last-poll-seconds-ago')).toBeGreaterThanOrEqual(0)
+    expect(metric('consumer-share-metrics', 'poll-idle-ratio-avg')).toBeGreaterThan(0)
+    expect(metric('consumer-share-coordinator-metrics', 'heartbeat-total')).toBeGreaterThanOrEqual(1)
+    expect(metric('consumer-metrics', 'connection-count')).toBeGreaterThanOrEqual(1)
   })
 
   it('explicit mode: poll() refuses to go on while records are unacknowledged', async () => {

@@ -4,8 +4,9 @@ import { gunzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Cluster, metadataRequest } from '../../../../src/cluster/cluster.js'
 import { resolveCommonOptions } from '../../../../src/cluster/options.js'
-import { ClientTelemetryReporter, type Metric } from '../../../../src/cluster/telemetry/index.js'
+import { ClientTelemetryReporter, clientInstanceId, type Metric } from '../../../../src/cluster/telemetry/index.js'
 import { ErrorCode } from '../../../../src/error-codes.js'
+import { IllegalStateError } from '../../../../src/errors.js'
 import { Apis } from '../../../../src/protocol/index.js'
 import { defaultApiVersions } from '../../network/fake-broker.js'
 import { type FakeCluster, startFakeCluster } from '../fake-cluster.js'
@@ -166,5 +167,63 @@ describe('ClientTelemetryReporter (the driver)', () => {
     expect(fake.brokers[0]!.connections).toBe(connections)
     expect(reporter.enabled).toBe(true) // it asks again in 5 minutes (state.test.ts)
     expect(reporter.state).toBe('SUBSCRIPTION_NEEDED')
+    // No id is coming from this broker: clientInstanceId() answers null at once, not after its timeout.
+    const asked = Date.now()
+    expect(await clientInstanceId(reporter, 60_000)).toBeNull()
+    expect(Date.now() - asked).toBeLessThan(5000)
+  })
+
+  describe("clientInstanceId(timeoutMs) (Java's)", () => {
+    it('waits for the first subscription and resolves every waiter with the id the broker assigned', async () => {
+      const { fake, cluster } = await start()
+      let answer: (() => void) | undefined
+      fake.handler = (_node, req, ctx) => {
+        if (req.api === Apis.GetTelemetrySubscriptions) answer = () => ctx.reply(req, subscriptionResponse())
+        else if (req.api === Apis.PushTelemetry) ctx.reply(req, { throttleTimeMs: 0, errorCode: 0 })
+        else return false
+        return true
+      }
+      reporter = new ClientTelemetryReporter(cluster, { source: () => metrics })
+      const first = clientInstanceId(reporter, 20_000)
+      const second = clientInstanceId(reporter, 20_000)
+      await until(() => answer !== undefined)
+      let settled = false
+      void first.then(() => {
+        settled = true
+      })
+      await new Promise((r) => setTimeout(r, 50))
+      expect(settled).toBe(false) // still waiting: the broker has not answered
+      answer!()
+      expect(await first).toBe(ASSIGNED)
+      expect(await second).toBe(ASSIGNED)
+      expect(await clientInstanceId(reporter, 0)).toBe(ASSIGNED)
+    })
+
+    it('null when no subscription came within the timeout; 0 does not wait', async () => {
+      const { fake, cluster } = await start()
+      fake.handler = (_node, req) => req.api === Apis.GetTelemetrySubscriptions // never answered
+      reporter = new ClientTelemetryReporter(cluster, { source: () => metrics })
+      expect(await clientInstanceId(reporter, 0)).toBeNull()
+      const asked = Date.now()
+      expect(await clientInstanceId(reporter, 300)).toBeNull()
+      expect(Date.now() - asked).toBeGreaterThanOrEqual(250)
+    })
+
+    it('close() answers a waiting call with null at once', async () => {
+      const { fake, cluster } = await start()
+      fake.handler = (_node, req) => req.api === Apis.GetTelemetrySubscriptions
+      reporter = new ClientTelemetryReporter(cluster, { source: () => metrics })
+      const waiting = clientInstanceId(reporter, 600_000)
+      await reporter.close(Date.now() + 100)
+      expect(await waiting).toBeNull()
+    })
+
+    it('IllegalStateError without telemetry (enableMetricsPush: false), TypeError for a bad timeout', async () => {
+      await expect(clientInstanceId(undefined, 1000)).rejects.toThrow(IllegalStateError)
+      await expect(clientInstanceId(undefined, 1000)).rejects.toThrow(/enableMetricsPush/)
+      await expect(clientInstanceId(undefined, -1)).rejects.toThrow(TypeError)
+      await expect(clientInstanceId(undefined, Number.NaN)).rejects.toThrow(TypeError)
+      await expect(clientInstanceId(undefined, '5' as unknown as number)).rejects.toThrow(TypeError)
+    })
   })
 })
