@@ -133,7 +133,9 @@ export function renderMarkdown(results, { scenarios, metrics, headline, chartPat
   out.push('')
   out.push('### M1: peak RSS (MB) of the client process')
   out.push('')
-  const mem = memoryRows(summary)
+  // Every throughput scenario of the run (issue #22), in the scenarios' order.
+  const throughput = (scenarios ?? []).filter((sc) => sc.kind === 'produce' || sc.kind === 'consume').map((sc) => sc.id)
+  const mem = memoryRows(summary, throughput)
   out.push(
     table(
       ['during', ...ran.map(labelOf)],

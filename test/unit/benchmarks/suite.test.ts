@@ -139,6 +139,8 @@ describe('report', () => {
     expect(md).toContain('skipped: gyp ERR! no headers')
     expect(md).toContain('| **P1** records/s | 250 (200–300) | 100 | 500 |')
     expect(md).toContain('| P2 | 120 |')
+    // M1 has a row for every throughput scenario that ran, not only P2 and C2 (issue #22).
+    expect(md).toContain('| P1 | 85.0 (80.0–90.0) |')
     expect(md).toMatch(/\| P1 \| recordsPerSec \| 2\.50× \| 0\.50× \|/)
     expect(md).toContain('![Throughput per scenario](x.svg)')
   })
