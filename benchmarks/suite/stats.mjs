@@ -48,8 +48,8 @@ export function summarizeRuns(runs) {
 }
 
 /**
- * M1: the peak RSS of each client during the P2 and C2 runs, as derived scenario entries
- * ('M1-P2', 'M1-C2') with the peakRssMb summary of those scenarios.
+ * M1: the peak RSS of each client during the given scenarios' runs (the report passes every
+ * throughput scenario of the run), as { scenario: { client: peakRssMb summary } }.
  */
 export function memoryRows(summary, from = ['P2', 'C2']) {
   const rows = {}
