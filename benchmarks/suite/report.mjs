@@ -131,18 +131,20 @@ export function renderMarkdown(results, { scenarios, metrics, headline, chartPat
   out.push('')
   out.push(`Scenarios: ${(scenarios ?? []).map((s) => `**${s.id}** ${s.title}`).join('; ')}.`)
   out.push('')
-  out.push('### M1: peak RSS (MB) of the client process')
-  out.push('')
-  // Every throughput scenario of the run (issue #22), in the scenarios' order.
+  // Every throughput scenario of the run (issue #22), in the scenarios' order; none, no table.
   const throughput = (scenarios ?? []).filter((sc) => sc.kind === 'produce' || sc.kind === 'consume').map((sc) => sc.id)
-  const mem = memoryRows(summary, throughput)
-  out.push(
-    table(
-      ['during', ...ran.map(labelOf)],
-      Object.entries(mem).map(([sc, byClient]) => [sc, ...ran.map((c) => formatSummary(byClient[c]))]),
-    ),
-  )
-  out.push('')
+  const mem = Object.entries(memoryRows(summary, throughput))
+  if (mem.length > 0) {
+    out.push('### M1: peak RSS (MB) of the client process')
+    out.push('')
+    out.push(
+      table(
+        ['during', ...ran.map(labelOf)],
+        mem.map(([sc, byClient]) => [sc, ...ran.map((c) => formatSummary(byClient[c]))]),
+      ),
+    )
+    out.push('')
+  }
   const others = ran.filter((c) => c !== 'kafka-wire')
   if (ran.includes('kafka-wire') && others.length > 0) {
     out.push('### kafka-wire relative to each client')

@@ -145,6 +145,15 @@ describe('report', () => {
     expect(md).toContain('![Throughput per scenario](x.svg)')
   })
 
+  it('leaves M1 out when no throughput scenario ran', () => {
+    const md = renderMarkdown(
+      { ...results, runs: runs.filter((r) => r.scenario === 'L1') },
+      { scenarios: SCENARIOS, metrics: METRICS, headline: HEADLINE },
+    )
+    expect(md).not.toContain('### M1')
+    expect(renderMarkdown(results, { scenarios: SCENARIOS, metrics: METRICS, headline: HEADLINE })).toContain('### M1')
+  })
+
   it('shows a scenario a client does not implement as unsupported, not failed', () => {
     const md = renderMarkdown(
       {
