@@ -78,21 +78,13 @@ export class ConsumerMetrics implements FetchSensors, GroupSensors, CommitSensor
   constructor(clientId: string, sources: ConsumerMetricsSources) {
     const m = (this.registry = new Metrics({ tags: { 'client-id': clientId } }))
     this.network = new NetworkMetrics(m, 'consumer')
-    this.#fetch = m
-      .sensor()
-      .avgMax('fetch-latency', FETCH, 'time taken for a fetch request in ms')
-      .meter('fetch', FETCH, 'fetch requests', { count: true })
-    this.#bytes = m
-      .sensor()
-      .avgMax('fetch-size', FETCH, 'number of bytes fetched per request')
-      .meter('bytes-consumed', FETCH, 'bytes consumed')
+    ;({ fetch: this.#fetch, bytes: this.#bytes, throttle: this.#throttle } = fetchSensors(m, FETCH))
     this.#recordsPerRequest = m
       .sensor()
       .add(
         { name: 'records-per-request-avg', group: FETCH, description: 'The average number of records in each request' },
         m.avg(),
       )
-    this.#throttle = m.sensor().avgMax('fetch-throttle-time', FETCH, 'throttle time in ms')
     this.#consumed = m.sensor().meter('records-consumed', FETCH, 'records consumed')
     this.#lag = m.sensor().add(
       {
@@ -191,6 +183,25 @@ export class ConsumerMetrics implements FetchSensors, GroupSensors, CommitSensor
     if (this.#rebalanceStartMs >= 0) this.#rebalance.record(now - this.#rebalanceStartMs, now)
     this.#rebalanceStartMs = -1
     this.#lastRebalanceMs = now
+  }
+}
+
+/**
+ * The fetch sensors of Java's FetchMetricsManager that its ShareFetchMetricsManager repeats, in
+ * `group`: fetch-latency-avg/max and fetch-rate/total, fetch-size-avg/max and
+ * bytes-consumed-rate/total, fetch-throttle-time-avg/max.
+ */
+export function fetchSensors(m: Metrics, group: string): { fetch: Sensor; bytes: Sensor; throttle: Sensor } {
+  return {
+    fetch: m
+      .sensor()
+      .avgMax('fetch-latency', group, 'time taken for a fetch request in ms')
+      .meter('fetch', group, 'fetch requests', { count: true }),
+    bytes: m
+      .sensor()
+      .avgMax('fetch-size', group, 'number of bytes fetched per request')
+      .meter('bytes-consumed', group, 'bytes consumed'),
+    throttle: m.sensor().avgMax('fetch-throttle-time', group, 'throttle time in ms'),
   }
 }
 

@@ -9,7 +9,7 @@
  * start and end of each poll(); never per record.
  */
 import { type ConnectionSensors, NetworkMetrics } from '../cluster/index.js'
-import { type HeartbeatStats, registerHeartbeatMetrics } from '../consumer/metrics.js'
+import { fetchSensors, type HeartbeatStats, registerHeartbeatMetrics } from '../consumer/metrics.js'
 import { type Metric, Metrics, type Sensor } from '../internal/metrics.js'
 import type { Apis, ResponseOf } from '../protocol/index.js'
 import { acquiredCount } from './fetch-budget.js'
@@ -38,16 +38,8 @@ export class ShareConsumerMetrics {
   constructor(clientId: string, heartbeats: () => HeartbeatStats | undefined) {
     const m = (this.registry = new Metrics({ tags: { 'client-id': clientId } }))
     this.network = new NetworkMetrics(m, 'consumer')
-    this.#fetch = m
-      .sensor()
-      .avgMax('fetch-latency', FETCH, 'time taken for a fetch request in ms')
-      .meter('fetch', FETCH, 'fetch requests', { count: true })
-    this.#bytes = m
-      .sensor()
-      .avgMax('fetch-size', FETCH, 'number of bytes fetched per request')
-      .meter('bytes-consumed', FETCH, 'bytes consumed')
+    ;({ fetch: this.#fetch, bytes: this.#bytes, throttle: this.#throttle } = fetchSensors(m, FETCH))
     this.#recordsPerRequest = m.sensor().avgMax('records-per-request', FETCH, 'number of records in each request')
-    this.#throttle = m.sensor().avgMax('fetch-throttle-time', FETCH, 'throttle time in ms')
     this.#consumed = m.sensor().meter('records-consumed', FETCH, 'records consumed')
     this.#acknowledgements = m.sensor().meter('acknowledgements-send', FETCH, 'record acknowledgements sent')
     this.#acknowledgementErrors = m
