@@ -10,7 +10,9 @@
  * After a TV2 EndTxn, TransactionManager queues this probe: DescribeTransactions of its own
  * transactionalId (DESCRIBE, implied by the WRITE a transactional producer has), repeated with a
  * short backoff (1 ms doubling) while the state is Prepare*, at most PROBE_MAX_MS; the
- * transaction's partitions are drained once it answered otherwise. Any error, or a broker
+ * transaction's partitions are drained, and its TxnOffsetCommit sent, once it answered otherwise
+ * (the group coordinator adds __consumer_offsets the same way, and its CONCURRENT_TRANSACTIONS
+ * costs the client a retry after retryBackoffMs). Any error, or a broker
  * without the API, ends the probe (the leader's own retry still keeps the Produce correct), and
  * an authorization or version error turns it off for the producer. Sans-IO: `now` is given.
  */

@@ -36,6 +36,8 @@ export interface Op {
   waitForBatches?: boolean
   /** Checked when the op is due: true completes it without a request. */
   skip?: (now: number) => boolean
+  /** Checked when the op is due: true keeps it queued (looked at again at the next poll). */
+  heldBack?: () => boolean
   /** A transport error ends the op instead of a retry (the TV2 completion probe). */
   onError?: () => void
   /**
@@ -122,6 +124,7 @@ export class TxnRequestQueue {
     let nextPollMs = Number.POSITIVE_INFINITY
     for (const op of this.#queue) {
       if (op.waitForBatches && incompleteBatches > 0) continue
+      if (op.heldBack?.()) continue
       if (op.retryAt > now) {
         if (op.retryAt < nextPollMs) nextPollMs = op.retryAt
         continue

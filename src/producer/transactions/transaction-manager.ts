@@ -466,6 +466,9 @@ export class TransactionManager {
       result,
       retryAt: 0,
       attempts: 0,
+      // TV2: the group coordinator adds __consumer_offsets to the transaction, which fails with
+      // CONCURRENT_TRANSACTIONS (a retry after retryBackoffMs) while the previous one completes.
+      heldBack: () => this.#probe === 'probing',
       build: (nodeId) => ({
         kind: 'TxnOffsetCommit',
         nodeId,

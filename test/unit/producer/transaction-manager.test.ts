@@ -160,6 +160,31 @@ describe('TransactionManager (sans-IO)', () => {
     expect(tm.maybeAddPartition('t', 1)).toBe(true)
   })
 
+  it('TV2: sendOffsetsToTransaction waits for the probe too — a TxnOffsetCommit during PrepareCommit failed with CONCURRENT_TRANSACTIONS', async () => {
+    // The group coordinator adds __consumer_offsets to the transaction (KIP-890): while the previous
+    // transaction's markers were written it answered CONCURRENT_TRANSACTIONS, and the retry came
+    // retryBackoffMs (100 ms) later — the exactly-once copier's (L3) slow transactions.
+    const s = setup(2)
+    const { tm, next } = s
+    await s.init()
+    await commitOneTv2(s, 4)
+    tm.beginTransaction()
+    const r = tm.sendOffsetsToTransaction([{ topic: 'in', partition: 0, offset: 10n }], GROUP, 0)
+    const probe = next('DescribeTransactions')
+    tm.onResponse(probe, described('PrepareCommit'), 0)
+    // Probing: neither the group coordinator lookup nor the TxnOffsetCommit goes out.
+    expect(tm.poll(0, 0)).toEqual({ request: undefined, nextPollMs: 1 })
+    tm.onResponse(next('DescribeTransactions', 1), described('CompleteCommit'), 1)
+    tm.onCoordinator(next('FindCoordinator', 1), 3)
+    const commit = next('TxnOffsetCommit', 1)
+    tm.onResponse(
+      commit,
+      { throttleTimeMs: 0, topics: [{ name: 'in', partitions: [{ partitionIndex: 0, errorCode: 0 }] }] } as never,
+      1,
+    )
+    await r.promise
+  })
+
   it('TV2: an abort while the probe waits out its backoff keeps the probe, so the next transaction is not held forever', async () => {
     // The probe was dropped with the aborted transaction's queued requests: #probe stayed
     // 'probing', no partition of any later transaction drained, and commitTransaction() timed out.
