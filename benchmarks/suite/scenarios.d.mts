@@ -9,7 +9,6 @@ export const PRODUCER_DEFAULTS: Record<string, number>
 export const GROUP_DEFAULTS: Record<string, number>
 export const TXN_RETRY_BACKOFF_MS: number
 export const SCENARIOS: Scenario[]
-export const DERIVED: { id: string; title: string; from: string[] }[]
 export const SIZES: Record<'full' | 'smoke', Record<string, number>>
 export const HEADLINE: Record<string, { key: string; unit: string; better: 'higher' | 'lower' }>
 export const METRICS: Record<string, [string, string, 'higher' | 'lower'][]>

@@ -271,11 +271,6 @@ export function transactionalOffsetsProblem(offsets, { records, recordsPerTransa
   return null
 }
 
-/** M1 is not run separately: it is the peak RSS of the P2 and C2 runs. */
-export const DERIVED = [
-  { id: 'M1', title: 'peak RSS during each throughput scenario', from: ['P1', 'P2', 'P3', 'P4', 'P5', 'C1', 'C2'] },
-]
-
 /** Sizes per mode. */
 export const SIZES = {
   full: {

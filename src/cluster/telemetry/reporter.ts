@@ -218,10 +218,7 @@ export class ClientTelemetryReporter {
       // Another broker next time (KIP-714: stick to one broker only while it answers).
       this.#nodeId = undefined
       this.#unsupported = err instanceof UnsupportedVersionError
-      this.#machine.onRequestFailed(
-        err instanceof UnsupportedVersionError ? 'unsupported' : 'transport',
-        this.#clock.now(),
-      )
+      this.#machine.onRequestFailed(this.#unsupported ? 'unsupported' : 'transport', this.#clock.now())
       this.#notifyWaiters()
     }
   }
