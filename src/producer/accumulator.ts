@@ -290,7 +290,7 @@ export class RecordAccumulator {
       let list = byNode.get(leader)
       if (list === undefined) byNode.set(leader, (list = []))
       list.push(q)
-      // Compressing on the thread pool: not sendable yet, and its completion wakes the sender.
+      // Compressing off the event loop: not sendable yet, and its completion wakes the sender.
       if (first.compressing) continue
       const backingOff = first.attempts > 0 && now < first.retryAtMs
       const readyAt = backingOff ? first.retryAtMs : first.lastAttemptMs + linger

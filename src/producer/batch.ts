@@ -173,7 +173,7 @@ export class ProducerBatch {
   }
 
   /**
-   * True while the batch is being compressed on the thread pool: it is not drained until that
+   * True while the batch is being compressed off the event loop: it is not drained until that
    * is done (compressing it again on the event loop would do the work twice).
    */
   compressing = false
@@ -182,7 +182,7 @@ export class ProducerBatch {
    * Closes the batch for appends, as a record did not fit, and starts compressing it off the
    * event loop when the writer can; `onCompressed` runs when that is done (the sender then
    * looks again). The Java producer compresses while appending, on the caller's thread; doing it
-   * on the thread pool once the batch is closed keeps the event loop free for the application.
+   * on another thread once the batch is closed keeps the event loop free for the application.
    */
   seal(onCompressed: () => void): void {
     this.#appendsClosed = true
@@ -458,8 +458,9 @@ export function builderWriterFactory(config: {
 }
 
 /**
- * Closed batches with at least this many uncompressed bytes are compressed on the libuv thread
- * pool while they wait for the sender (docs/performance.md, "Producer").
+ * Closed batches with at least this many uncompressed bytes are compressed off the event loop
+ * (the libuv thread pool, or the compression worker for zstd-napi and pure-JS LZ4) while they
+ * wait for the sender (docs/performance.md, "Producer").
  */
 export const BACKGROUND_COMPRESSION_MIN_BYTES = 128 * 1024
 

@@ -13,16 +13,13 @@
  * kafka-wire runs from its TypeScript sources (tests), it is `<package root>/dist/esm/...`, which
  * `npm run build` produces.
  */
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { Cluster, OAuthBearerToken } from '../../cluster/index.js'
 import { publishHeartbeat } from '../../diagnostics/index.js'
 import { ClosedError, KafkaError } from '../../errors.js'
 import { type Clock, systemClock } from '../../internal/clock.js'
 import type { Log } from '../../internal/log.js'
-import { moduleDir } from '../../internal/module-dir.js'
-import { packageRoot } from '../../internal/package-root.js'
+import { builtScriptPath, workerExecArgv } from '../../internal/worker-script.js'
 import { Apis } from '../../protocol/index.js'
 import { type HeartbeatStats, updateHeartbeatStats } from '../metrics.js'
 import { HeartbeatDriver } from './heartbeat-driver.js'
@@ -60,24 +57,15 @@ export function createHeartbeat(options: HeartbeatOptions): HeartbeatHandle {
 
 /** Where the compiled worker script is. Throws a clear error when it has not been built. */
 export function heartbeatWorkerPath(): string {
-  // The compiled worker beside this module: dist/esm or dist/cjs, or a copy of either wherever it
-  // was put (so not found through the name of the directory, nor through the package root).
-  const beside = join(moduleDir, '..', 'consumer', 'group', 'heartbeat-worker.js')
-  if (existsSync(beside)) return beside
-  let file = beside
-  try {
-    file = join(packageRoot(), 'dist', 'esm', 'consumer', 'group', 'heartbeat-worker.js')
-  } catch {
-    // no package root above (a bundle, a copied file): the error below names the expected file
-  }
-  if (!existsSync(file)) {
+  const { path, found } = builtScriptPath('consumer', 'group', 'heartbeat-worker.js')
+  if (!found) {
     throw new KafkaError(
-      `kafka-wire's heartbeat worker script is missing (${file}). Run \`npm run build\` first ` +
+      `kafka-wire's heartbeat worker script is missing (${path}). Run \`npm run build\` first ` +
         '(tests that run from the TypeScript sources load the worker from dist/esm), or set heartbeatThread: false.',
       'ERR_HEARTBEAT_WORKER_MISSING',
     )
   }
-  return file
+  return path
 }
 
 /** What the worker host routes messages to: one per consumer (classic or consumer-protocol member). */
@@ -123,7 +111,7 @@ export class WorkerHost {
 
   ensure(): Worker {
     if (this.#worker !== null) return this.#worker
-    const worker = new Worker(heartbeatWorkerPath())
+    const worker = new Worker(heartbeatWorkerPath(), { execArgv: workerExecArgv() })
     this.epoch++
     worker.on('message', (msg: FromWorker) => {
       if (msg.type === 'log') return

@@ -405,10 +405,11 @@ export class RecordBatchBuilder {
   }
 
   /**
-   * Starts compressing the records on the libuv thread pool, so that `build()` later only
+   * Starts compressing the records off the event loop (the libuv thread pool, or the
+   * compression worker thread for zstd-napi and pure-JS LZ4), so that `build()` later only
    * writes the header; no record can be appended from then on (`tryAppend` returns false).
    * Returns null when there is nothing to do off the event loop: no compression, no records,
-   * already built, or a codec without a thread-pool variant. The promise never rejects: after a
+   * already built, or no thread to do it (no build to start the worker from). The promise never rejects: after a
    * codec error `build()` compresses on the event loop and throws there. Called by the producer
    * for a batch that no further record fits, while it waits to be sent.
    */
@@ -433,8 +434,8 @@ export class RecordBatchBuilder {
   }
 
   /**
-   * Like `build()`, but loads the codec if needed and compresses large batches on the libuv
-   * thread pool instead of the event loop.
+   * Like `build()`, but loads the codec if needed and compresses large batches off the event
+   * loop (see compressInBackground).
    */
   async buildAsync(): Promise<Buffer> {
     if (this.#built !== null) return this.#built

@@ -17,6 +17,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { ConfigError, KafkaError, ProtocolError } from '../../../errors.js'
 import { moduleDir } from '../../../internal/module-dir.js'
+import { compressOnWorker } from './compression-thread.js'
 import { gzipCodec } from './gzip.js'
 import { createLz4Codec, decompressLz4Frame, jsLz4Codec, type Lz4Api } from './lz4.js'
 import { createSnappyCodec, type SnappyApi } from './snappy.js'
@@ -174,14 +175,15 @@ export async function compressAsync(type: CompressionType, input: Buffer, level?
 }
 
 /**
- * Compresses on the libuv thread pool whatever the input size, or returns null when the codec
- * has no thread-pool variant (zstd, or LZ4 without lz4-napi). The caller must not change
- * `input` until the promise settles.
+ * Compresses off the event loop whatever the input size: on the libuv thread pool where the
+ * codec has a variant for it (gzip, snappy, lz4-napi, node:zlib's zstd), else on the compression
+ * worker thread (zstd-napi, the pure-JS LZ4 compressor). Returns null when neither can (no
+ * build to start the worker from). The caller must not change `input` until the promise settles.
  */
 export function compressOnThreadPool(type: CompressionType, input: Buffer, level?: number): Promise<Buffer> | null {
   let codec = codecFor(type)
   if (codec === lz4Codec) codec = resolveLz4() // lz4-napi, or the pure-JS codec (no thread pool)
-  if (codec.compressAsync === undefined) return null
+  if (codec.compressAsync === undefined) return compressOnWorker(type, input, level)
   return codec.compressAsync(input, level)
 }
 
