@@ -203,6 +203,7 @@ export class JavaClient {
       `batch.size=${spec.batchSize}`,
       `compression.type=${spec.compression}`,
       'client.id=bench-java',
+      ...tlsProperties(spec),
     ]
     const args = [
       '--topic',
@@ -235,6 +236,8 @@ export class JavaClient {
       '--timeout',
       '60000',
       '--hide-header',
+      // (ConsumerPerformance takes one property per --command-property, ProducerPerformance a list.)
+      ...tlsProperties(spec).flatMap((p) => ['--command-property', p]),
     ]
     const r = await this.#tool(this.#testing.JAVA_TOOLS.consumerPerformance, args, spec.timeoutMs)
     if (r.code !== 0) throw new Error(`ConsumerPerformance exited ${r.code ?? r.signal}: ${tail(r.stderr || r.stdout)}`)
@@ -383,4 +386,15 @@ const spawnTracked = (...args) => trackChild(spawn(...args))
 function tail(s, n = 600) {
   const t = String(s ?? '').trim()
   return t.length > n ? `…${t.slice(-n)}` : t
+}
+
+/** The Java client's properties for a TLS scenario (P2-TLS, C2-TLS): SSL, trusting the kit's CA. */
+export function tlsProperties(spec) {
+  if (!spec.tls) return []
+  return [
+    'security.protocol=SSL',
+    `ssl.truststore.location=${spec.tls.truststore}`,
+    `ssl.truststore.password=${spec.tls.password}`,
+    'ssl.truststore.type=PKCS12',
+  ]
 }

@@ -3,7 +3,7 @@
  * ratios printed at the end of a run, and the SVG bar chart of throughput per scenario.
  * Pure (strings in, strings out); unit-tested in test/unit/benchmarks/.
  */
-import { headlineRatios, memoryRows, summarizeRuns } from './stats.mjs'
+import { headlineRatios, memoryRows, summarizeRuns, tlsRows } from './stats.mjs'
 
 export const SECTION_TITLE = '## Cross-client benchmark'
 export const BEGIN_MARK =
@@ -141,6 +141,20 @@ export function renderMarkdown(results, { scenarios, metrics, headline, chartPat
       table(
         ['during', ...ran.map(labelOf)],
         mem.map(([sc, byClient]) => [sc, ...ran.map((c) => formatSummary(byClient[c]))]),
+      ),
+    )
+    out.push('')
+  }
+  const tls = tlsRows(summary, scenarios ?? [])
+  if (tls.length > 0) {
+    out.push('### TLS: records/s over TLS / in plaintext')
+    out.push('')
+    out.push("Each client's median over the SSL listener divided by its median in the plaintext twin, same run.")
+    out.push('')
+    out.push(
+      table(
+        ['scenario', ...ran.map(labelOf)],
+        tls.map((r) => [`${r.scenario} / ${r.plaintext}`, ...ran.map((c) => formatRatio(r.ratios[c] ?? null))]),
       ),
     )
     out.push('')

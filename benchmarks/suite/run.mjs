@@ -347,7 +347,24 @@ async function main() {
   const active = wantedClients.filter((c) => clients[c].status === 'ok')
 
   log(`starting broker (${process.env.KAFKA_BOOTSTRAP_SERVERS ? 'external' : 'JVM, -Xms1g -Xmx1g, G1'})`)
-  const cluster = await testing.startKafka({ heapMb: 1024, log: (m) => log(m) })
+  // P2-TLS/C2-TLS need the broker's SSL listener beside PLAINTEXT (the kit generates the CA, once).
+  const wantTls = scenarios.some((s) => s.tls)
+  const cluster = await testing.startKafka({
+    heapMb: 1024,
+    log: (m) => log(m),
+    ...(wantTls ? { listeners: ['PLAINTEXT', 'SSL'] } : {}),
+  })
+  // The TLS scenarios' connection: the SSL listener and the CA to trust (PEM for Node, the PKCS12
+  // truststore for Java). An external broker (KAFKA_BOOTSTRAP_SERVERS) has none: those runs fail with why.
+  const tlsSpec = () => {
+    const ssl = cluster.listeners?.SSL
+    if (!ssl || !cluster.tls)
+      throw Object.assign(new Error('the broker has no SSL listener (an external broker?)'), { unsupported: true })
+    return {
+      bootstrap: ssl.bootstrapServers,
+      tls: { caPem: cluster.tls.caPem, truststore: cluster.tls.truststoreP12, password: cluster.tls.password },
+    }
+  }
   // Share groups (S1/S2) need the share.version feature: on since Kafka 4.2, enabled here when it is
   // off (idempotent). A broker that cannot have them (an external Kafka < 4.0) fails those
   // scenarios' runs with the reason, not the whole run.
@@ -424,7 +441,8 @@ async function main() {
     // M2 (slow-consume) reads a topic of its own, also filled once and shared by every client and
     // repetition (each reads it from the beginning and commits nothing).
     for (const sc of scenarios.filter((s) => s.kind === 'consume' || s.kind === 'slow-consume')) {
-      const topic = fresh(`fill-${sc.id}`)
+      if (sources[sourceOf(sc)]) continue // C2-TLS reads C2's topic
+      const topic = fresh(`fill-${sourceOf(sc)}`)
       const slow = sc.kind === 'slow-consume'
       const records = slow ? sizes.slowRecords : sizes.records
       const partitions = slow ? sizes.slowPartitions : sizes.partitions
@@ -445,7 +463,7 @@ async function main() {
         compression: 'none',
         timeoutMs: sizes.driverTimeoutMs,
       })
-      sources[sc.id] = topic
+      sources[sourceOf(sc)] = topic
       log(`${topic} filled (${Date.now() - t0} ms)`)
     }
     // Share scenarios read one topic per source (S1 and S1-3 the same), filled the same way.
@@ -510,10 +528,12 @@ async function main() {
       // loads them again, so that no client's timed run pays for being the first.
       if (sc.kind === 'consume') {
         const t0 = Date.now()
-        await java.consume({ ...specFor(sc, 'warm-up', cluster.bootstrapServers, fresh), topic: sources[sc.id] }).then(
-          () => log(`${sc.id}: source topic read once, untimed (${Date.now() - t0} ms)`),
-          (e) => log(`${sc.id}: warm-up read failed (${e.message}); timed runs may read from disk`),
-        )
+        await java
+          .consume({ ...specFor(sc, 'warm-up', cluster.bootstrapServers, fresh), topic: sources[sourceOf(sc)] })
+          .then(
+            () => log(`${sc.id}: source topic read once, untimed (${Date.now() - t0} ms)`),
+            (e) => log(`${sc.id}: warm-up read failed (${e.message}); timed runs may read from disk`),
+          )
       }
       // Share scenarios: one untimed read of the whole topic by ShareConsumerPerformance on a group
       // of its own, for the page cache as above and so that no client's timed run is the first to
@@ -547,7 +567,8 @@ async function main() {
             load1: os.loadavg()[0],
           }
           try {
-            if (sc.kind === 'consume' || sc.kind === 'slow-consume') spec.topic = sources[sc.id]
+            if (sc.tls) Object.assign(spec, tlsSpec())
+            if (sc.kind === 'consume' || sc.kind === 'slow-consume') spec.topic = sources[sourceOf(sc)]
             else if (sc.kind === 'share') {
               if (noShareGroups) throw new Error(noShareGroups)
               spec.topic = sources[sc.source]
@@ -606,6 +627,11 @@ async function main() {
     log(`${failures} run(s) failed`)
     process.exitCode = 1
   }
+}
+
+/** The topic a consumer scenario reads: its own, or the one it shares (C2-TLS reads C2's). */
+function sourceOf(sc) {
+  return sc.source ?? sc.id
 }
 
 function specFor(sc, client, bootstrap, fresh) {

@@ -89,6 +89,30 @@ export const SCENARIOS = [
   },
   { id: 'C1', kind: 'consume', title: 'consume 100 B from a pre-filled topic', valueSize: 100, source: 'C1' },
   { id: 'C2', kind: 'consume', title: 'consume 1 KB from a pre-filled topic', valueSize: 1024, source: 'C2' },
+  // P2 and C2 over TLS (issue #22: within 15 % of plaintext): the same work through the broker's SSL
+  // listener (the runner starts it with one; the clients trust the kit's generated CA). C2-TLS reads
+  // C2's topic.
+  {
+    id: 'P2-TLS',
+    kind: 'produce',
+    title: 'P2 over TLS (SSL listener)',
+    valueSize: 1024,
+    valueKind: 'random',
+    acks: 1,
+    idempotent: false,
+    compression: 'none',
+    tls: true,
+    plaintext: 'P2',
+  },
+  {
+    id: 'C2-TLS',
+    kind: 'consume',
+    title: 'C2 over TLS (SSL listener)',
+    valueSize: 1024,
+    source: 'C2',
+    tls: true,
+    plaintext: 'C2',
+  },
   {
     id: 'L1',
     kind: 'latency',

@@ -22,6 +22,10 @@ export function summarizeRuns(runs: Run[]): {
   failures: Record<string, Record<string, string[]>>
 }
 export function memoryRows(summary: SummaryTable, from?: string[]): Record<string, Record<string, Summary>>
+export function tlsRows(
+  summary: SummaryTable,
+  scenarios: { id: string; kind: string; tls?: unknown; plaintext?: unknown }[],
+): { scenario: string; plaintext: string; ratios: Record<string, number | null> }[]
 export function ratio(
   ours: Summary | undefined,
   theirs: Summary | undefined,

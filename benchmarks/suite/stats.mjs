@@ -62,6 +62,24 @@ export function memoryRows(summary, from = ['P2', 'C2']) {
 }
 
 /**
+ * TLS against plaintext (issue #22: within 15 %): for each TLS scenario of the run whose plaintext
+ * twin (`sc.plaintext`) ran too, each client's median records/s over TLS / its median in plaintext,
+ * as [{ scenario, plaintext, ratios: { client: number | null } }].
+ */
+export function tlsRows(summary, scenarios) {
+  const rows = []
+  for (const sc of scenarios) {
+    if (!sc.tls || !sc.plaintext || !summary[sc.id] || !summary[sc.plaintext]) continue
+    const ratios = {}
+    for (const [client, metrics] of Object.entries(summary[sc.id])) {
+      ratios[client] = ratio(metrics.recordsPerSec, summary[sc.plaintext][client]?.recordsPerSec)
+    }
+    rows.push({ scenario: sc.id, plaintext: sc.plaintext, ratios })
+  }
+  return rows
+}
+
+/**
  * kafka-wire / other for a metric's medians. For a 'higher is better' metric a ratio above 1
  * means kafka-wire is ahead; for 'lower is better' the ratio is inverted (other / kafka-wire) so
  * that above 1 still means kafka-wire is ahead. null when either side is missing or zero.

@@ -21,7 +21,7 @@
  *   groupMetadata()), as examples/eos-copier.mjs; a read_committed Consumer of the output records
  *   the latency. All in this process, so the stamp's clock is shared.
  */
-import { appendFileSync } from 'node:fs'
+import { appendFileSync, readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { valueSource } from '../payloads.mjs'
 import {
@@ -55,9 +55,15 @@ const logger =
         return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }
       })()
 
+/** P2-TLS/C2-TLS: the broker's SSL listener, trusting the kit's CA. */
+function tlsOptions(s) {
+  return s.tls ? { tls: { ca: readFileSync(s.tls.caPem, 'utf8') } } : {}
+}
+
 function producerOptions(s, overrides = {}) {
   return {
     ...(logger ? { logger } : {}),
+    ...tlsOptions(s),
     bootstrapServers: s.bootstrap,
     clientId: 'bench-kafka-wire',
     acks: s.acks === 'all' ? 'all' : s.acks,
@@ -119,6 +125,7 @@ async function txnProduce(s) {
 
 async function consume(s) {
   const consumer = new Consumer({
+    ...tlsOptions(s),
     bootstrapServers: s.bootstrap,
     clientId: 'bench-kafka-wire',
     groupId: s.groupId,

@@ -23,6 +23,7 @@
  *   the batch's next offset, commit(); the reader is a second consumer (kafkajs reads committed
  *   records by default). maxWaitTimeInMs 500 for both, as in L1.
  */
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import { valueSource } from '../payloads.mjs'
@@ -65,7 +66,13 @@ const COMPRESSION = {
 }
 
 function kafka(s, clientId = 'bench-kafkajs') {
-  return new Kafka({ clientId, brokers: s.bootstrap.split(','), logLevel: logLevel.NOTHING })
+  return new Kafka({
+    clientId,
+    brokers: s.bootstrap.split(','),
+    logLevel: logLevel.NOTHING,
+    // P2-TLS/C2-TLS: the broker's SSL listener, trusting the kit's CA.
+    ...(s.tls ? { ssl: { ca: [readFileSync(s.tls.caPem, 'utf8')] } } : {}),
+  })
 }
 
 async function produce(s) {

@@ -42,7 +42,13 @@ const { Producer, Consumer } = await import(`${pkgDir}/dist/index.js`)
 const version = JSON.parse(readFileSync(`${pkgDir}/package.json`, 'utf8')).version
 
 const ACKS = { 0: 0, 1: 1, all: -1 }
-const base = (s, clientId) => ({ clientId, bootstrapBrokers: s.bootstrap.split(','), autocreateTopics: false })
+const base = (s, clientId) => ({
+  clientId,
+  bootstrapBrokers: s.bootstrap.split(','),
+  autocreateTopics: false,
+  // P2-TLS/C2-TLS: the broker's SSL listener, trusting the kit's CA.
+  ...(s.tls ? { tls: { ca: readFileSync(s.tls.caPem, 'utf8') } } : {}),
+})
 
 async function produce(s) {
   const producer = new Producer({

@@ -23,8 +23,14 @@ const version = JSON.parse(readFileSync(`${spec.peersDir}/node_modules/${spec.mo
 const { Producer, KafkaConsumer, CODES } = rd
 const ERR = CODES?.ERRORS ?? {}
 
+/** P2-TLS/C2-TLS: the broker's SSL listener, trusting the kit's CA. */
+function tlsConfig(s) {
+  return s.tls ? { 'security.protocol': 'ssl', 'ssl.ca.location': s.tls.caPem } : {}
+}
+
 function producerConfig(s, overrides = {}) {
   return {
+    ...tlsConfig(s),
     'bootstrap.servers': s.bootstrap,
     'client.id': 'bench-rdkafka',
     acks: s.acks === 'all' ? 'all' : String(s.acks),
@@ -90,6 +96,7 @@ async function produce(s) {
 
 function consumerFor(s, clientId, onAssign) {
   const config = {
+    ...tlsConfig(s),
     'bootstrap.servers': s.bootstrap,
     'client.id': clientId,
     'group.id': s.groupId,

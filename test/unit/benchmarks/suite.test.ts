@@ -38,7 +38,15 @@ import {
   transactionalOffsetsProblem,
   transactionalRecords,
 } from '../../../benchmarks/suite/scenarios.mjs'
-import { headlineRatios, median, type Run, ratio, summarize, summarizeRuns } from '../../../benchmarks/suite/stats.mjs'
+import {
+  headlineRatios,
+  median,
+  type Run,
+  ratio,
+  summarize,
+  summarizeRuns,
+  tlsRows,
+} from '../../../benchmarks/suite/stats.mjs'
 
 describe('median / summarize', () => {
   it('takes the middle value, or the mean of the two middle values', () => {
@@ -143,6 +151,41 @@ describe('report', () => {
     expect(md).toContain('| P1 | 85.0 (80.0–90.0) |')
     expect(md).toMatch(/\| P1 \| recordsPerSec \| 2\.50× \| 0\.50× \|/)
     expect(md).toContain('![Throughput per scenario](x.svg)')
+  })
+
+  it('P2-TLS and C2-TLS are P2 and C2 over the SSL listener; the report divides each by its plaintext twin', () => {
+    const byId = (id: string) => SCENARIOS.find((s) => s.id === id)!
+    for (const [tls, plain] of [
+      ['P2-TLS', 'P2'],
+      ['C2-TLS', 'C2'],
+    ] as const) {
+      const { id: _a, title: _b, tls: on, plaintext, ...work } = byId(tls)
+      const { id: _c, title: _d, ...plainWork } = byId(plain)
+      expect([on, plaintext]).toEqual([true, plain])
+      expect(work).toEqual(plainWork) // the same work, only the listener differs
+    }
+    const tlsRuns: Run[] = [
+      { scenario: 'P2', client: 'kafka-wire', ok: true, metrics: { recordsPerSec: 200 } },
+      { scenario: 'P2', client: 'kafka-wire', ok: true, metrics: { recordsPerSec: 100 } },
+      { scenario: 'P2-TLS', client: 'kafka-wire', ok: true, metrics: { recordsPerSec: 135 } },
+      { scenario: 'P2', client: 'java', ok: true, metrics: { recordsPerSec: 100 } },
+      { scenario: 'P2-TLS', client: 'java', ok: false, error: 'x' },
+      { scenario: 'C2-TLS', client: 'kafka-wire', ok: true, metrics: { recordsPerSec: 10 } },
+    ]
+    const { summary } = summarizeRuns(tlsRuns)
+    // C2 did not run: no row for C2-TLS.
+    expect(tlsRows(summary, SCENARIOS)).toEqual([
+      { scenario: 'P2-TLS', plaintext: 'P2', ratios: { 'kafka-wire': 0.9 } },
+    ])
+    const md = renderMarkdown(
+      { ...results, runs: tlsRuns },
+      { scenarios: SCENARIOS, metrics: METRICS, headline: HEADLINE },
+    )
+    expect(md).toContain('### TLS: records/s over TLS / in plaintext')
+    expect(md).toMatch(/\| P2-TLS \/ P2 \| 0\.90× \| – \|/)
+    expect(renderMarkdown(results, { scenarios: SCENARIOS, metrics: METRICS, headline: HEADLINE })).not.toContain(
+      '### TLS',
+    )
   })
 
   it('leaves M1 out when no throughput scenario ran', () => {
