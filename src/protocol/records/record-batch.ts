@@ -409,9 +409,10 @@ export class RecordBatchBuilder {
    * compression worker thread for zstd-napi and pure-JS LZ4), so that `build()` later only
    * writes the header; no record can be appended from then on (`tryAppend` returns false).
    * Returns null when there is nothing to do off the event loop: no compression, no records,
-   * already built, or no thread to do it (no build to start the worker from). The promise never rejects: after a
-   * codec error `build()` compresses on the event loop and throws there. Called by the producer
-   * for a batch that no further record fits, while it waits to be sent.
+   * already built, or no thread to do it (no build to start the worker from). The promise never
+   * rejects: after a codec error (or the worker's loss) `build()` compresses on the event loop
+   * (and throws there for a codec error). Called by the producer for a batch that no further
+   * record fits, while it waits to be sent.
    */
   compressInBackground(): Promise<void> | null {
     if (this.#background !== null) return this.#background

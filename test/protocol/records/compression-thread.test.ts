@@ -7,7 +7,13 @@ import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stopCompressionWorker } from '../../../src/protocol/records/compression/compression-thread.js'
-import { CompressionType, compressOnThreadPool, decompress } from '../../../src/protocol/records/compression/index.js'
+import {
+  ASYNC_COMPRESS_THRESHOLD,
+  CompressionType,
+  compressAsync,
+  compressOnThreadPool,
+  decompress,
+} from '../../../src/protocol/records/compression/index.js'
 import { batches, RecordBatchBuilder } from '../../../src/protocol/records/index.js'
 
 const built = resolve(import.meta.dirname, '../../../dist/esm')
@@ -71,10 +77,14 @@ describe('compression worker thread', () => {
     for (let i = 0; i < 100; i++) builder.tryAppend(1000, null, Buffer.from(`record ${i} ${'x'.repeat(100)}`), null)
     const background = builder.compressInBackground() // on the worker, which is about to stop
     expect(background).not.toBeNull()
+    // A large input compressAsync handed to the worker: compressed here instead once the worker is gone.
+    const big = Buffer.from(json.toString().repeat(Math.ceil((ASYNC_COMPRESS_THRESHOLD + 1) / json.length)))
+    const viaAsync = compressAsync(CompressionType.ZSTD, big)
     const rejected = expect(inFlight).rejects.toThrow(/compression worker stopped/)
     await stopCompressionWorker()
     await rejected
     await background // never rejects: build() compresses on the event loop instead
+    expect(decompress(CompressionType.ZSTD, await viaAsync).equals(big)).toBe(true)
     const records = [...[...batches(builder.build())][0]!.records()]
     expect(records.map((r) => r.value!.toString())).toEqual(
       Array.from({ length: 100 }, (_, i) => `record ${i} ${'x'.repeat(100)}`),

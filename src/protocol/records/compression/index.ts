@@ -166,12 +166,14 @@ export function decompress(type: CompressionType, input: Buffer, maxSize = DEFAU
 export const ASYNC_COMPRESS_THRESHOLD = 256 * 1024
 
 /**
- * Compresses, on the libuv thread pool for inputs of `ASYNC_COMPRESS_THRESHOLD` bytes or more
- * where the codec supports it (measured: below that the hand-off costs more than it saves).
+ * Compresses, off the event loop for inputs of `ASYNC_COMPRESS_THRESHOLD` bytes or more (measured:
+ * below that the hand-off costs more than it saves). If the other thread fails (the compression
+ * worker died), compresses here instead: a codec error is then thrown by the codec itself.
  */
 export async function compressAsync(type: CompressionType, input: Buffer, level?: number): Promise<Buffer> {
   const onPool = input.length >= ASYNC_COMPRESS_THRESHOLD ? compressOnThreadPool(type, input, level) : null
-  return onPool ?? compress(type, input, level)
+  if (onPool === null) return compress(type, input, level)
+  return onPool.catch(() => compress(type, input, level))
 }
 
 /**
