@@ -3,10 +3,14 @@
 // loop. Runs the worker from dist/esm (`npm run build`; CI builds before testing).
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { stopCompressionWorker } from '../../../src/protocol/records/compression/compression-thread.js'
+import {
+  compressionWorkers,
+  stopCompressionWorker,
+} from '../../../src/protocol/records/compression/compression-thread.js'
 import {
   ASYNC_COMPRESS_THRESHOLD,
   CompressionType,
@@ -36,6 +40,18 @@ describe('compression worker thread', () => {
     const out = await pending!
     expect(out.length).toBeLessThan(json.length / 3)
     expect(decompress(CompressionType.ZSTD, out).equals(json)).toBe(true)
+  })
+
+  it('starts one worker while one is enough, another only when every running one is busy', async () => {
+    // Sequential jobs: the first worker is idle each time, no second one.
+    for (let i = 0; i < 3; i++) await compressOnThreadPool(CompressionType.ZSTD, json)!
+    const { started, max } = compressionWorkers()
+    expect(started).toBe(1)
+    expect(max).toBe(Math.max(1, Math.min(4, availableParallelism())))
+    // Jobs at once: up to one worker per core (max), each with its share.
+    const outs = await Promise.all(Array.from({ length: 8 }, () => compressOnThreadPool(CompressionType.ZSTD, json)!))
+    for (const out of outs) expect(decompress(CompressionType.ZSTD, out).equals(json)).toBe(true)
+    expect(compressionWorkers().started).toBe(max)
   })
 
   it('copies the input: the caller may reuse its buffer as soon as the call returns', async () => {
