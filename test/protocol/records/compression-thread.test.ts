@@ -1,4 +1,4 @@
-// The compression worker thread (src/protocol/records/compression/compression-thread.ts): zstd-napi
+// The compression worker threads (src/protocol/records/compression/compression-thread.ts): zstd-napi
 // has no thread-pool variant, so closed zstd batches are compressed there instead of on the event
 // loop. Runs the worker from dist/esm (`npm run build`; CI builds before testing).
 import { execFileSync } from 'node:child_process'
@@ -61,7 +61,7 @@ describe('compression worker thread', () => {
     expect(decompress(CompressionType.ZSTD, await pending).equals(json)).toBe(true)
   })
 
-  it('answers many jobs in order, each with its own result', async () => {
+  it('answers many jobs at once, each with its own result', async () => {
     const inputs = Array.from({ length: 20 }, (_, i) => Buffer.from(`${i}:`.repeat(1000 + i)))
     const outs = await Promise.all(inputs.map((b) => compressOnThreadPool(CompressionType.ZSTD, b)!))
     for (const [i, out] of outs.entries()) expect(decompress(CompressionType.ZSTD, out).equals(inputs[i]!)).toBe(true)
