@@ -4,6 +4,7 @@
  * them out; control batches and, with read_committed, aborted transactions are skipped here.
  * Also the unit of the consumer's memory bound (FetchedFrame: the response it is a view into).
  */
+import type { RecordShape } from '../internal/seams.js'
 import { batches, ControlRecordType, type RecordBatch, type RecordCursor } from '../protocol/records/index.js'
 import { scanRecordsEnd } from '../protocol/records/scan.js'
 import { RecordDeserializationError } from './errors.js'
@@ -121,8 +122,15 @@ export class CompletedFetch {
    * record or iterator-result objects), records before the position are skipped by comparing
    * offset deltas (numbers), and nextFetchOffset (a bigint) is updated once per batch or call,
    * not per record. Deserializers (and their context object) are skipped when none was given.
+   * With a `shape` (the CONSUMER_RECORD_SHAPE seam), `out` receives what it builds instead.
    */
-  fetch<K, V>(max: number, out: ConsumerRecord<K, V>[], keyDe: Deserializer<K>, valueDe: Deserializer<V>): void {
+  fetch<K, V>(
+    max: number,
+    out: ConsumerRecord<K, V>[],
+    keyDe: Deserializer<K>,
+    valueDe: Deserializer<V>,
+    shape: RecordShape | null = null,
+  ): void {
     const s = this.state
     const topic = s.topic
     const partition = s.partition
@@ -163,6 +171,14 @@ export class CompletedFetch {
           }
           const delta = cursor.offsetDelta
           if (delta < minDelta) continue
+          if (shape !== null) {
+            out.push(
+              shape(base, delta, cursor.timestamp, cursor.key, cursor.value, cursor.headers) as ConsumerRecord<K, V>,
+            )
+            lastDelta = delta
+            this.lastEpoch = leaderEpoch
+            continue
+          }
           // bigint + BigInt(small int) is optimised by V8 (~4 ns); BigInt(large number) is a runtime call (~16 ns).
           const offset = base + BigInt(delta)
           const headers = cursor.headers ?? []

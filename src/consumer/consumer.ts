@@ -20,6 +20,7 @@ import { ClosedError, ConfigError, KafkaError, TimeoutError } from '../errors.js
 import { TIMED_OUT, throwIfAborted, withDeadline } from '../internal/deadline.js'
 import type { Log } from '../internal/log.js'
 import type { Metric } from '../internal/metrics.js'
+import { recordShapeOf } from '../internal/seams.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { createAssignors, selectRebalanceProtocol } from './assignors/index.js'
 import { type CommittedOffset, commitAsyncCall, committedOffsets } from './commit-calls.js'
@@ -142,6 +143,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       retryBackoffMaxMs: resolvedCommon.retryBackoffMaxMs,
       ...(options.keyDeserializer ? { keyDeserializer: options.keyDeserializer } : {}),
       ...(options.valueDeserializer ? { valueDeserializer: options.valueDeserializer } : {}),
+      recordShape: recordShapeOf(options),
       onData: wake,
       sensors: this.#metrics,
       ...(this.#logger ? { logger: this.#logger } : {}),

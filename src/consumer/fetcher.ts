@@ -37,6 +37,7 @@ import { ErrorCode } from '../error-codes.js'
 import { brokerError, errorInfo, KafkaError, ProtocolError } from '../errors.js'
 import { backoff } from '../internal/backoff.js'
 import type { Log } from '../internal/log.js'
+import type { RecordShape } from '../internal/seams.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { Apis, ZERO_UUID } from '../protocol/index.js'
 import type { RequestOf, ResponseOf } from '../protocol/schema/dsl.js'
@@ -112,6 +113,8 @@ export interface FetcherContext {
   requestTimeoutMs: number
   keyDeserializer?: Deserializer<any>
   valueDeserializer?: Deserializer<any>
+  /** Builds the records collect() returns in place of ConsumerRecords (internal/seams.ts). */
+  recordShape?: RecordShape | null
   /** Data (or an error) arrived: wake a waiting poll(). */
   onData: () => void
   logger?: Log
@@ -140,6 +143,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
   readonly #abort = new AbortController()
   readonly #keyDe: Deserializer<K>
   readonly #valueDe: Deserializer<V>
+  readonly #shape: RecordShape | null
   /** Diagnostics. */
   fetchesSent = 0
   bytesFetched = 0
@@ -148,6 +152,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     this.#ctx = ctx
     this.#keyDe = ctx.keyDeserializer ?? identity
     this.#valueDe = ctx.valueDeserializer ?? identity
+    this.#shape = ctx.recordShape ?? null
   }
 
   /** Whether there are buffered records that collect() can return without waiting. */
@@ -621,7 +626,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
         const entry = out.get(s.key) ?? { tp: s.tp, records: [] }
         const before = entry.records.length
         try {
-          c.fetch(before + remaining, entry.records, this.#keyDe, this.#valueDe)
+          c.fetch(before + remaining, entry.records, this.#keyDe, this.#valueDe, this.#shape)
         } catch (err) {
           this.#nextInLine = null
           const rest = new CompletedFetch(s, c.nextFetchOffset, null, false, false, null)

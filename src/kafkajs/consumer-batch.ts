@@ -3,10 +3,11 @@
  * whose repeated keys become arrays) and `Batch` (the records of one partition from one fetch — here,
  * one native poll()), with kafkajs's firstOffset/lastOffset/offsetLag/offsetLagLow arithmetic.
  *
- * Owner: the kafkajs consumer (consumer-runner.ts builds batches from the native ConsumerRecords).
+ * Owner: the kafkajs consumer (consumer-runner.ts builds batches from what the native poll()
+ * returns: messages that kafkaMessage built in the fetch loop).
  */
-import type { ConsumerRecord } from '../consumer/types.js'
 import type { ConsumerProcessMessage } from '../diagnostics/index.js'
+import type { RecordShape } from '../internal/seams.js'
 
 export interface IHeaders {
   [key: string]: Buffer | string | (Buffer | string)[] | undefined
@@ -27,10 +28,10 @@ let lastTimestamp = Number.NaN
 let lastTimestampString = ''
 
 /**
- * A timestamp as kafkajs gives it (a string), the hottest part of toKafkaMessage: a millisecond
- * timestamp is above V8's small-integer range, and String() of such a number costs ~180 ns (a
- * double-to-string conversion; BigInt's integer one ~70 ns). Records of a batch often share their
- * millisecond, so the last conversion is kept (docs/performance.md, "The kafkajs layer").
+ * A timestamp as kafkajs gives it (a string): a millisecond timestamp is above V8's small-integer
+ * range, and String() of such a number costs ~180 ns (a double-to-string conversion; BigInt's
+ * integer one ~70 ns). Records of a batch often share their millisecond, so the last conversion is
+ * kept (docs/performance.md, "The kafkajs layer").
  */
 function timestampString(ts: number): string {
   if (ts !== lastTimestamp) {
@@ -40,10 +41,31 @@ function timestampString(ts: number): string {
   return lastTimestampString
 }
 
-export function toKafkaMessage(r: ConsumerRecord): KafkaMessage {
+let lastBase = -1n
+/** lastBase as a number, or -1 when base + a delta might pass 2^53 (then offsets go through BigInt). */
+let lastBaseNumber = -1
+
+/**
+ * An offset as kafkajs gives it (a string), from its batch's base offset and its delta: String() of a
+ * small integer is cheap where a bigint's toString() and the bigint itself are not.
+ */
+function offsetString(base: bigint, delta: number): string {
+  if (base !== lastBase) {
+    lastBase = base
+    lastBaseNumber = base >= 0n && base <= BigInt(Number.MAX_SAFE_INTEGER - 2 ** 31) ? Number(base) : -1
+  }
+  return lastBaseNumber >= 0 ? String(lastBaseNumber + delta) : (base + BigInt(delta)).toString()
+}
+
+/**
+ * kafkajs's message, built from the decoded fields in kafka-wire's fetch loop (the native consumer's
+ * CONSUMER_RECORD_SHAPE seam, internal/seams.ts): one object per record, not a ConsumerRecord and then
+ * this. Repeated header keys become arrays, as in kafkajs.
+ */
+export const kafkaMessage: RecordShape = (base, delta, timestamp, key, value, recordHeaders): KafkaMessage => {
   const headers: IHeaders = {}
-  if (r.headers.length > 0) {
-    for (const { key, value } of r.headers) {
+  if (recordHeaders !== null) {
+    for (const { key, value } of recordHeaders) {
       const v = value as Buffer
       const prev = headers[key]
       headers[key] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v]
@@ -52,10 +74,10 @@ export function toKafkaMessage(r: ConsumerRecord): KafkaMessage {
   return {
     magicByte: 2,
     attributes: 0,
-    timestamp: timestampString(r.timestamp),
-    offset: r.offset.toString(),
-    key: r.key,
-    value: r.value,
+    timestamp: timestampString(timestamp),
+    offset: offsetString(base, delta),
+    key,
+    value,
     headers,
     isControlRecord: false,
   }

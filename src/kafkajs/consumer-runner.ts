@@ -13,10 +13,10 @@
  */
 import type { Consumer as NativeConsumer } from '../consumer/consumer.js'
 import type { ConsumerRecords } from '../consumer/consumer-records.js'
-import type { ConsumerRecord, TopicPartition } from '../consumer/types.js'
+import type { TopicPartition } from '../consumer/types.js'
 import { channels, traced } from '../diagnostics/index.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
-import { Batch, type KafkaMessage, processMessage, toKafkaMessage } from './consumer-batch.js'
+import { Batch, type KafkaMessage, processMessage } from './consumer-batch.js'
 import { ConsumerEventNames as E } from './consumer-events.js'
 import { retriable, wrap } from './consumer-retry.js'
 import { OffsetBook, PauseBook } from './consumer-state.js'
@@ -280,19 +280,21 @@ export class Runner {
     const out: Batch[] = []
     for (const tp of records.partitions()) {
       if (!this.offsets.has(tp.topic, tp.partition)) continue // not (any longer) ours
-      const list: ConsumerRecord[] = records.records(tp)
+      // The native consumer built kafkajs messages (kafkaMessage, its CONSUMER_RECORD_SHAPE).
+      const list = records.records(tp) as unknown as KafkaMessage[]
       const last = list[list.length - 1]!
-      let position = last.offset + 1n
+      const lastMessageOffset = BigInt(last.offset)
+      let position = lastMessageOffset + 1n
       try {
         position = await this.#consumer.position(tp, { timeoutMs: 1 })
       } catch {}
       const lag = this.#consumer.currentLag(tp)
       const hw = lag === null ? position : position + lag
       if (!this.offsets.hasBaseline(tp.topic, tp.partition)) {
-        this.offsets.setBaseline(tp.topic, tp.partition, list[0]!.offset.toString())
+        this.offsets.setBaseline(tp.topic, tp.partition, list[0]!.offset)
       }
-      const lastOffset = position - 1n > last.offset ? position - 1n : last.offset
-      out.push(new Batch(tp.topic, tp.partition, hw.toString(), list.map(toKafkaMessage), lastOffset.toString()))
+      const lastOffset = position - 1n > lastMessageOffset ? position - 1n : lastMessageOffset
+      out.push(new Batch(tp.topic, tp.partition, hw.toString(), list, lastOffset.toString()))
     }
     return out
   }

@@ -19,6 +19,7 @@ import { Consumer as NativeConsumer } from '../consumer/consumer.js'
 import type { ConsumerOptions } from '../consumer/options.js'
 import type { TopicPartition } from '../consumer/types.js'
 import { brokerError, ErrorCode } from '../errors.js'
+import { CONSUMER_RECORD_SHAPE } from '../internal/seams.js'
 import type { ConsumerGroupState, GroupDescription } from './admin-groups.js'
 import {
   type AssignerCluster,
@@ -28,6 +29,7 @@ import {
   type PartitionMetadata,
   toNativeAssignor,
 } from './assigners.js'
+import { kafkaMessage } from './consumer-batch.js'
 import { type ConsumerEventName, ConsumerEventNames, type ConsumerEvents } from './consumer-events.js'
 import { KafkaJSRetrier, retriable, wrap } from './consumer-retry.js'
 import { type ConsumerRunConfig, Runner } from './consumer-runner.js'
@@ -332,7 +334,8 @@ export class KafkaJSConsumer {
       allowAutoCreateTopics: c.allowAutoTopicCreation ?? true,
       maxPollRecords: MAX_POLL_RECORDS,
       ...(c.rackId ? { clientRack: c.rackId } : {}),
-    }
+      [CONSUMER_RECORD_SHAPE]: kafkaMessage,
+    } as ConsumerOptions
   }
 
   /** Topics subscribed with a fromBeginning other than the native reset: their partitions without a commit. */

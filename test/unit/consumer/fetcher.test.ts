@@ -8,6 +8,7 @@ import { Fetcher } from '../../../src/consumer/fetcher.js'
 import { resolveConsumerOptions } from '../../../src/consumer/options.js'
 import { SubscriptionState } from '../../../src/consumer/subscription-state.js'
 import type { ConsumerRecord, Deserializer } from '../../../src/consumer/types.js'
+import type { RecordShape } from '../../../src/internal/seams.js'
 import { RecordBatchBuilder } from '../../../src/protocol/records/index.js'
 
 const TOPIC = 't'
@@ -116,6 +117,7 @@ function setup(
     sessions?: boolean
     keyDeserializer?: Deserializer<any>
     valueDeserializer?: Deserializer<any>
+    recordShape?: RecordShape
   } = {},
 ) {
   const partitions = opts.partitions ?? 1
@@ -183,6 +185,7 @@ function setup(
     requestTimeoutMs: 30000,
     ...(opts.keyDeserializer ? { keyDeserializer: opts.keyDeserializer } : {}),
     ...(opts.valueDeserializer ? { valueDeserializer: opts.valueDeserializer } : {}),
+    ...(opts.recordShape ? { recordShape: opts.recordShape } : {}),
     onData: () => wake?.(),
   })
   const position = (partition = 0) => subs.position({ topic: TOPIC, partition })!.offset
@@ -347,6 +350,43 @@ describe('Fetcher', () => {
     expect(got[2]!.leaderEpoch).toBe(4)
     // Each record has its own headers array.
     expect(got[0]!.headers).not.toBe(got[1]!.headers)
+    f.fetcher.close()
+  })
+
+  it("a record shape (kafka-wire/kafkajs's seam) builds every record from the decoded fields, skipping markers, positions exact", async () => {
+    const built: unknown[][] = []
+    const shape: RecordShape = (base, delta, timestamp, key, value, headers) => {
+      built.push([base, delta])
+      return {
+        offset: String(base + BigInt(delta)),
+        timestamp,
+        key: key?.toString() ?? null,
+        value: value?.toString() ?? null,
+        headers: headers?.map((h) => h.key) ?? null,
+      }
+    }
+    const f = setup({ recordShape: shape, valueDeserializer: () => 'not called' })
+    const log = f.logs[0]!
+    log.append(['a', 'b', 'c'], { keys: ['k', null, null], headers: [['h', null]], timestamp: 7_000 })
+    log.append(['t'], { transactional: true })
+    log.marker(true)
+    log.append(['d'], { base: 100n })
+    f.subs.seek({ topic: TOPIC, partition: 0 }, 1n)
+    const got = (await f.drain(2)) as unknown[]
+    expect(got).toEqual([
+      { offset: '1', timestamp: 7_001, key: null, value: 'b', headers: ['h'] },
+      { offset: '2', timestamp: 7_002, key: null, value: 'c', headers: ['h'] },
+      { offset: '3', timestamp: 1_000, key: null, value: 't', headers: null },
+      { offset: '100', timestamp: 1_000, key: null, value: 'd', headers: null },
+    ])
+    // Once per record returned (not for the one before the position), base and delta as decoded.
+    expect(built).toEqual([
+      [0n, 1],
+      [0n, 2],
+      [3n, 0],
+      [100n, 0],
+    ])
+    expect(f.position()).toBe(101n)
     f.fetcher.close()
   })
 

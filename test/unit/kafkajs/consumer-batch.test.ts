@@ -1,29 +1,27 @@
-// kafkajs's message shape from a kafka-wire record: strings where kafkajs has strings (offset,
-// timestamp — the timestamp through a one-entry cache, docs/performance.md "The kafkajs layer"),
-// repeated header keys as arrays. The differential tests (test/integration/kafkajs) compare whole
-// consumer runs against kafkajs itself.
+// kafkajs's message shape, built by kafkaMessage from the fields kafka-wire's fetch loop decodes (the
+// native consumer's CONSUMER_RECORD_SHAPE seam): strings where kafkajs has strings (offset from the
+// batch's base offset and the record's delta, timestamp through a one-entry cache — docs/performance.md
+// "The kafkajs layer"), repeated header keys as arrays. The differential tests
+// (test/integration/kafkajs) compare whole consumer runs against kafkajs itself.
 import { describe, expect, it } from 'vitest'
-import type { ConsumerRecord } from '../../../src/consumer/types.js'
-import { toKafkaMessage } from '../../../src/kafkajs/consumer-batch.js'
+import { kafkaMessage } from '../../../src/kafkajs/consumer-batch.js'
 
-function record(over: Partial<ConsumerRecord> = {}): ConsumerRecord {
-  return {
-    topic: 't',
-    partition: 0,
-    offset: 42n,
-    timestamp: 1733450000123,
-    timestampType: 'CreateTime',
-    key: null,
-    value: Buffer.from('v'),
-    headers: [],
-    leaderEpoch: 0,
-    ...over,
-  }
+type Headers = { key: string; value: Buffer | null }[] | null
+
+function message(over: { base?: bigint; delta?: number; timestamp?: number; headers?: Headers } = {}) {
+  return kafkaMessage(
+    over.base ?? 40n,
+    over.delta ?? 2,
+    over.timestamp ?? 1733450000123,
+    null,
+    Buffer.from('v'),
+    over.headers ?? null,
+  )
 }
 
-describe('toKafkaMessage', () => {
-  it("kafkajs's fields: offset and timestamp as decimal strings, no headers as {}", () => {
-    expect(toKafkaMessage(record())).toEqual({
+describe('kafkaMessage', () => {
+  it("kafkajs's fields: offset (base + delta) and timestamp as decimal strings, no headers as {}", () => {
+    expect(message()).toEqual({
       magicByte: 2,
       attributes: 0,
       timestamp: '1733450000123',
@@ -35,9 +33,15 @@ describe('toKafkaMessage', () => {
     })
   })
 
+  it('each record gets its own headers object', () => {
+    const a = message() as { headers: object }
+    const b = message() as { headers: object }
+    expect(a.headers).not.toBe(b.headers)
+  })
+
   it('timestamps stay right whether they repeat or change (the cache holds the last one only)', () => {
     const stamps = [1733450000123, 1733450000123, 1733450000124, -1, 0, 1733450000123, 2 ** 53 - 1, 1.5]
-    expect(stamps.map((timestamp) => toKafkaMessage(record({ timestamp })).timestamp)).toEqual([
+    expect(stamps.map((timestamp) => (message({ timestamp }) as { timestamp: string }).timestamp)).toEqual([
       '1733450000123',
       '1733450000123',
       '1733450000124',
@@ -49,19 +53,31 @@ describe('toKafkaMessage', () => {
     ])
   })
 
-  it('offsets beyond 2^53 and repeated header keys', () => {
-    const m = toKafkaMessage(
-      record({
-        offset: 2n ** 62n,
-        headers: [
-          { key: 'a', value: Buffer.from('1') },
-          { key: 'b', value: Buffer.from('2') },
-          { key: 'a', value: Buffer.from('3') },
-          { key: 'a', value: Buffer.from('4') },
-        ],
-      }),
+  it('offsets stay right as the base changes, near and beyond 2^53 (through BigInt there)', () => {
+    const cases: [bigint, number, string][] = [
+      [0n, 0, '0'],
+      [0n, 2 ** 31 - 1, '2147483647'],
+      [1000n, 5, '1005'],
+      [1000n, 6, '1006'],
+      [BigInt(Number.MAX_SAFE_INTEGER) - 10n, 20, '9007199254741001'],
+      [2n ** 62n, 0, '4611686018427387904'],
+      [2n ** 62n, 7, '4611686018427387911'],
+      [1000n, 7, '1007'],
+    ]
+    expect(cases.map(([base, delta]) => (message({ base, delta }) as { offset: string }).offset)).toEqual(
+      cases.map(([, , s]) => s),
     )
-    expect(m.offset).toBe('4611686018427387904')
+  })
+
+  it('repeated header keys become arrays', () => {
+    const m = message({
+      headers: [
+        { key: 'a', value: Buffer.from('1') },
+        { key: 'b', value: Buffer.from('2') },
+        { key: 'a', value: Buffer.from('3') },
+        { key: 'a', value: Buffer.from('4') },
+      ],
+    }) as { headers: object }
     expect(m.headers).toEqual({ a: [Buffer.from('1'), Buffer.from('3'), Buffer.from('4')], b: Buffer.from('2') })
   })
 })
