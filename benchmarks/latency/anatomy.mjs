@@ -6,14 +6,19 @@
 //   - the same of an idle companion Node process started for the run (the machine's scheduling
 //     noise: on two cores shared with the broker an idle process is late too),
 //   - this process's garbage collections (count, total, longest),
+//   - the main thread's busy time per record (event-loop utilisation over the measured records), and
+//     the part of it spent handing frames to the kernel: the connections cork a tick's frames and
+//     write them on uncork(), timed here with hrtime (a --cpu-prof of this loop over-weights those
+//     syscalls: it put ~75 µs on each write where hrtime measures ~20–30),
 //   - the slowest records, as "end-to-end = ack …".
 //
 //   npm run build && node benchmarks/latency/anatomy.mjs [--records 3000] [--warmup 200]
 // Uses KAFKA_BOOTSTRAP_SERVERS if set, else starts a broker with the test kit (stopped at the end).
 // KAFKA_WIRE_DIST=<dir> measures another build of dist/esm.
 import { spawn } from 'node:child_process'
+import net from 'node:net'
 import path from 'node:path'
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
+import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -92,10 +97,28 @@ try {
   })
   gcObserver.observe({ entryTypes: ['gc'] })
   const delay = monitorEventLoopDelay({ resolution: 1 })
+  // Socket writes: time in uncork() (where corked frames reach the kernel), measured records only.
+  const writes = []
+  let timeWrites = false
+  const uncork = net.Socket.prototype.uncork
+  net.Socket.prototype.uncork = function (...args) {
+    if (!timeWrites) return uncork.apply(this, args)
+    const t = process.hrtime.bigint()
+    try {
+      return uncork.apply(this, args)
+    } finally {
+      writes.push(Number(process.hrtime.bigint() - t) / 1000)
+    }
+  }
+  let eluAtWarmup = null
   const template = Buffer.alloc(100, 0x61)
   const started = performance.now()
   for (let i = 0; i < records; i++) {
-    if (i === warmup) delay.enable()
+    if (i === warmup) {
+      delay.enable()
+      eluAtWarmup = performance.eventLoopUtilization()
+      timeWrites = true
+    }
     const arrived = new Promise((resolve) => {
       waiting = resolve
       waitingFor = i
@@ -108,6 +131,9 @@ try {
     await arrived
   }
   delay.disable()
+  timeWrites = false
+  net.Socket.prototype.uncork = uncork
+  const elu = performance.eventLoopUtilization(eluAtWarmup)
   gcObserver.disconnect()
   stop = true
   await reader
@@ -137,6 +163,15 @@ try {
     `event-loop delay       p50 ${ms(delay.percentile(50))}  p99 ${ms(delay.percentile(99))}  max ${ms(delay.max)} ms (1 ms resolution)`,
   )
   console.log(`idle companion's delay p50 ${ms(idleDelay.p50)}  p99 ${ms(idleDelay.p99)}  max ${ms(idleDelay.max)} ms`)
+  const n = records - warmup
+  const sortedWrites = [...writes].sort((a, b) => a - b)
+  const writeTotalUs = writes.reduce((t, w) => t + w, 0)
+  console.log(
+    `main thread busy       ${((elu.active * 1000) / n).toFixed(0)} µs per record (event-loop utilisation ${(elu.utilization * 100).toFixed(0)} %)`,
+  )
+  console.log(
+    `socket writes          ${(writes.length / n).toFixed(2)} per record, ${(writeTotalUs / n).toFixed(0)} µs per record, each p50 ${quantile(sortedWrites, 0.5)?.toFixed(1)} µs, p99 ${quantile(sortedWrites, 0.99)?.toFixed(1)} µs`,
+  )
   const during = gcs.filter((e) => e.startTime >= sentAt[warmup])
   const longest = during.reduce((m, e) => Math.max(m, e.duration), 0)
   const total = during.reduce((t, e) => t + e.duration, 0)
