@@ -8,8 +8,8 @@
 //   - this process's garbage collections (count, total, longest),
 //   - the main thread's busy time per record (event-loop utilisation over the measured records), and
 //     the part of it spent handing frames to the kernel: the connections cork a tick's frames and
-//     write them on uncork(), timed here with hrtime (a --cpu-prof of this loop over-weights those
-//     syscalls: it put ~75 µs on each write where hrtime measures ~20–30),
+//     write them on uncork(), timed here with hrtime (a write to the broker on loopback wakes its
+//     network thread; on two cores that thread may take the writer's core before the call returns),
 //   - the slowest records, as "end-to-end = ack …".
 //
 //   npm run build && node benchmarks/latency/anatomy.mjs [--records 3000] [--warmup 200]
