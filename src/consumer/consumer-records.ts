@@ -2,7 +2,8 @@
  * ConsumerRecords: what one poll() returns, grouped by partition (Java's ConsumerRecords); and the
  * records the consumer's async iterator hands out (rewinding the unseen ones, their process payload).
  */
-import type { ConsumerProcessMessage } from '../diagnostics/index.js'
+import type { ConsumedRecordLike, ConsumerPollMessage, ConsumerProcessMessage } from '../diagnostics/index.js'
+import type { ConsumedRecordOf } from '../internal/seams.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import type { SubscriptionState } from './subscription-state.js'
 import type { ConsumerRecord, TopicPartition } from './types.js'
@@ -111,4 +112,20 @@ export function processMessage(
   record: ConsumerRecord<any, any>,
 ): ConsumerProcessMessage {
   return { clientId: cluster.options.clientId, groupId: options.groupId, record }
+}
+
+/** What `kafka-wire:consumer:poll` subscribers get as `result` in place of the ConsumerRecords. */
+export type PollView<K, V> = (records: ConsumerRecords<K, V>) => ConsumerPollMessage['result']
+
+/**
+ * With a record shape (the CONSUMER_RECORD_SHAPE seam) a poll's records are the shape's objects:
+ * poll subscribers get each turned back into the record they read. Undefined without one.
+ */
+export function pollView<K, V>(of: ConsumedRecordOf | null): PollView<K, V> | undefined {
+  if (of === null) return undefined
+  return (records) => {
+    const out: ConsumedRecordLike[] = []
+    for (const tp of records.partitions()) for (const r of records.records(tp)) out.push(of(tp.topic, tp.partition, r))
+    return Object.assign(out, { count: out.length })
+  }
 }

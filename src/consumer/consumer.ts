@@ -20,7 +20,7 @@ import { ClosedError, ConfigError, KafkaError, TimeoutError } from '../errors.js
 import { TIMED_OUT, throwIfAborted, withDeadline } from '../internal/deadline.js'
 import type { Log } from '../internal/log.js'
 import type { Metric } from '../internal/metrics.js'
-import { recordShapeOf } from '../internal/seams.js'
+import { recordSeamsOf } from '../internal/seams.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { createAssignors, selectRebalanceProtocol } from './assignors/index.js'
 import { type CommittedOffset, commitAsyncCall, committedOffsets } from './commit-calls.js'
@@ -143,7 +143,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       retryBackoffMaxMs: resolvedCommon.retryBackoffMaxMs,
       ...(options.keyDeserializer ? { keyDeserializer: options.keyDeserializer } : {}),
       ...(options.valueDeserializer ? { valueDeserializer: options.valueDeserializer } : {}),
-      recordShape: recordShapeOf(options),
+      ...recordSeamsOf(options),
       onData: wake,
       sensors: this.#metrics,
       ...(this.#logger ? { logger: this.#logger } : {}),
@@ -260,7 +260,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       groupId: this.#options.groupId,
       timeoutMs,
     }
-    return traced(channels.consumerPoll, message, () => this.#poll(timeoutMs, options))
+    return traced(channels.consumerPoll, message, () => this.#poll(timeoutMs, options), this.#fetcher.pollView)
   }
 
   async #poll(timeoutMs: number, options: PollOptions): Promise<ConsumerRecords<K, V>> {

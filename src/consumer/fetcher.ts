@@ -37,12 +37,12 @@ import { ErrorCode } from '../error-codes.js'
 import { brokerError, errorInfo, KafkaError, ProtocolError } from '../errors.js'
 import { backoff } from '../internal/backoff.js'
 import type { Log } from '../internal/log.js'
-import type { RecordShape } from '../internal/seams.js'
+import type { ConsumedRecordOf, RecordShape } from '../internal/seams.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { Apis, ZERO_UUID } from '../protocol/index.js'
 import type { RequestOf, ResponseOf } from '../protocol/schema/dsl.js'
 import { CompletedFetch, type FetchedFrame, identity } from './completed-fetch.js'
-import { ConsumerRecords } from './consumer-records.js'
+import { ConsumerRecords, type PollView, pollView } from './consumer-records.js'
 import {
   CorruptRecordError,
   LogTruncationError,
@@ -115,6 +115,8 @@ export interface FetcherContext {
   valueDeserializer?: Deserializer<any>
   /** Builds the records collect() returns in place of ConsumerRecords (internal/seams.ts). */
   recordShape?: RecordShape | null
+  /** With recordShape: what poll-channel subscribers see of its records (pollView, internal/seams.ts). */
+  consumedRecordOf?: ConsumedRecordOf | null
   /** Data (or an error) arrived: wake a waiting poll(). */
   onData: () => void
   logger?: Log
@@ -144,6 +146,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
   readonly #keyDe: Deserializer<K>
   readonly #valueDe: Deserializer<V>
   readonly #shape: RecordShape | null
+  readonly pollView: PollView<K, V> | undefined
   /** Diagnostics. */
   fetchesSent = 0
   bytesFetched = 0
@@ -153,6 +156,7 @@ export class Fetcher<K = Buffer | null, V = Buffer | null> {
     this.#keyDe = ctx.keyDeserializer ?? identity
     this.#valueDe = ctx.valueDeserializer ?? identity
     this.#shape = ctx.recordShape ?? null
+    this.pollView = pollView<K, V>(ctx.consumedRecordOf ?? null)
   }
 
   /** Whether there are buffered records that collect() can return without waiting. */

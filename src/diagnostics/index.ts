@@ -200,6 +200,8 @@ export function traced<T, M extends TracedMessage<any>>(
   channel: Traced<M>,
   message: M,
   fn: () => Promise<T>,
+  /** What subscribers see as `result`, when it is not the value itself. */
+  view?: (result: T) => M['result'],
 ): Promise<T> {
   let promise: Promise<T>
   channel.start.publish(message)
@@ -214,7 +216,7 @@ export function traced<T, M extends TracedMessage<any>>(
   }
   promise.then(
     (result) => {
-      message.result = result
+      message.result = view === undefined ? result : view(result)
       channel.asyncStart.publish(message)
       channel.asyncEnd.publish(message)
     },

@@ -6,7 +6,7 @@
  * Owner: the kafkajs consumer (consumer-runner.ts builds batches from what the native poll()
  * returns: messages that kafkaMessage built in the fetch loop).
  */
-import type { ConsumerProcessMessage } from '../diagnostics/index.js'
+import type { ConsumedRecordLike, ConsumerProcessMessage } from '../diagnostics/index.js'
 import type { RecordShape } from '../internal/seams.js'
 
 export interface IHeaders {
@@ -84,24 +84,29 @@ export const kafkaMessage: RecordShape = (base, delta, timestamp, key, value, re
 }
 
 /**
- * The `kafka-wire:consumer:process` payload of one eachMessage call: the record as kafka-wire's
- * consumer hands it out (offset a bigint, headers { key, value } pairs), so kafka-wire/otel reads it
- * the same way.
+ * A kafkajs message as kafka-wire's consumer hands its records to diagnostics subscribers (offset a
+ * bigint, headers { key, value } pairs), so kafka-wire/otel reads both the same way: the
+ * CONSUMED_RECORD_OF seam (poll spans' links) and the process payload below.
  */
+export const consumedRecord = (topic: string, partition: number, message: unknown): ConsumedRecordLike => {
+  const m = message as KafkaMessage
+  const headers: { key: string; value: Buffer | null }[] = []
+  for (const [key, v] of Object.entries(m.headers)) {
+    for (const value of Array.isArray(v) ? v : [v]) {
+      headers.push({ key, value: value === undefined ? null : Buffer.from(value) })
+    }
+  }
+  return { topic, partition, offset: BigInt(m.offset), key: m.key, headers }
+}
+
+/** The `kafka-wire:consumer:process` payload of one eachMessage call. */
 export function processMessage(
   hooks: { clientId?: string; groupId: string },
   topic: string,
   partition: number,
   message: KafkaMessage,
 ): ConsumerProcessMessage {
-  const headers: { key: string; value: Buffer | null }[] = []
-  for (const [key, v] of Object.entries(message.headers)) {
-    for (const value of Array.isArray(v) ? v : [v]) {
-      headers.push({ key, value: value === undefined ? null : Buffer.from(value) })
-    }
-  }
-  const record = { topic, partition, offset: BigInt(message.offset), key: message.key, headers }
-  return { clientId: hooks.clientId ?? '', groupId: hooks.groupId, record }
+  return { clientId: hooks.clientId ?? '', groupId: hooks.groupId, record: consumedRecord(topic, partition, message) }
 }
 
 export class Batch {

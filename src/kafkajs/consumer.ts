@@ -19,7 +19,7 @@ import { Consumer as NativeConsumer } from '../consumer/consumer.js'
 import type { ConsumerOptions } from '../consumer/options.js'
 import type { TopicPartition } from '../consumer/types.js'
 import { brokerError, ErrorCode } from '../errors.js'
-import { CONSUMER_RECORD_SHAPE } from '../internal/seams.js'
+import { CONSUMED_RECORD_OF, CONSUMER_RECORD_SHAPE } from '../internal/seams.js'
 import type { ConsumerGroupState, GroupDescription } from './admin-groups.js'
 import {
   type AssignerCluster,
@@ -29,7 +29,7 @@ import {
   type PartitionMetadata,
   toNativeAssignor,
 } from './assigners.js'
-import { kafkaMessage } from './consumer-batch.js'
+import { consumedRecord, kafkaMessage } from './consumer-batch.js'
 import { type ConsumerEventName, ConsumerEventNames, type ConsumerEvents } from './consumer-events.js'
 import { KafkaJSRetrier, retriable, wrap } from './consumer-retry.js'
 import { type ConsumerRunConfig, Runner } from './consumer-runner.js'
@@ -335,6 +335,7 @@ export class KafkaJSConsumer {
       maxPollRecords: MAX_POLL_RECORDS,
       ...(c.rackId ? { clientRack: c.rackId } : {}),
       [CONSUMER_RECORD_SHAPE]: kafkaMessage,
+      [CONSUMED_RECORD_OF]: consumedRecord,
     } as ConsumerOptions
   }
 

@@ -4,7 +4,8 @@
 // "The kafkajs layer"), repeated header keys as arrays. The differential tests
 // (test/integration/kafkajs) compare whole consumer runs against kafkajs itself.
 import { describe, expect, it } from 'vitest'
-import { kafkaMessage } from '../../../src/kafkajs/consumer-batch.js'
+import { ConsumerRecords, pollView } from '../../../src/consumer/consumer-records.js'
+import { consumedRecord, kafkaMessage } from '../../../src/kafkajs/consumer-batch.js'
 
 type Headers = { key: string; value: Buffer | null }[] | null
 
@@ -79,5 +80,39 @@ describe('kafkaMessage', () => {
       ],
     }) as { headers: object }
     expect(m.headers).toEqual({ a: [Buffer.from('1'), Buffer.from('3'), Buffer.from('4')], b: Buffer.from('2') })
+  })
+})
+
+describe('consumedRecord (the CONSUMED_RECORD_OF seam) and the poll view', () => {
+  // kafka-wire/otel links a poll span to each record's producer span through the headers of the
+  // records the poll channel carries; with the layer's messages those are kafkajs messages, so the
+  // channel gets them turned back into kafka-wire's record (offset a bigint, header pairs in order).
+  const headers = [
+    { key: 'traceparent', value: Buffer.from('00-aa-bb-01') },
+    { key: 'a', value: Buffer.from('1') },
+    { key: 'a', value: Buffer.from('2') },
+  ]
+
+  it('a kafkajs message back to topic, partition, bigint offset, key and { key, value } headers', () => {
+    const m = kafkaMessage(40n, 2, 1, Buffer.from('k'), Buffer.from('v'), headers)
+    expect(consumedRecord('t', 3, m)).toEqual({ topic: 't', partition: 3, offset: 42n, key: Buffer.from('k'), headers })
+  })
+
+  it("a poll's records, partition by partition, with the count; none without the seam", () => {
+    expect(pollView(null)).toBeUndefined()
+    const byPartition = new Map([
+      ['t-0', { tp: { topic: 't', partition: 0 }, records: [kafkaMessage(0n, 0, 1, null, null, headers)] }],
+      [
+        'u-1',
+        { tp: { topic: 'u', partition: 1 }, records: [0, 1].map((d) => kafkaMessage(5n, d, 1, null, null, null)) },
+      ],
+    ])
+    const view = pollView<unknown, unknown>(consumedRecord)!(new ConsumerRecords(byPartition as never))!
+    expect(view.count).toBe(3)
+    expect([...view].map((r) => [r.topic, r.partition, r.offset, r.headers.length])).toEqual([
+      ['t', 0, 0n, 3],
+      ['u', 1, 5n, 0],
+      ['u', 1, 6n, 0],
+    ])
   })
 })
