@@ -103,10 +103,16 @@ export function usesTls(o: Resolved): boolean {
   return o.tls !== undefined && o.tls !== false
 }
 
-/** The onread hooks of a plain TCP socket (net.connect's `onread` option). */
+/** The onread hooks of a socket (net.connect's and tls.connect's `onread` option). */
 export interface DirectReads {
   buffer(): Uint8Array
   callback(bytes: number): boolean
+}
+
+/** tls.connect's options with `onread` (Node takes it since 14.18 / 15.1; @types/node does not declare it). */
+function tlsWithReads(options: tls.ConnectionOptions, onread: DirectReads): tls.ConnectionOptions {
+  const withReads: tls.ConnectionOptions & { onread: DirectReads } = { ...options, onread }
+  return withReads
 }
 
 /** A log record's broker fields: node id, `host:port`, the connection's workload. */
@@ -123,11 +129,12 @@ export function brokerOf(o: { nodeId: number }): { broker?: number } {
 }
 
 /**
- * TCP connect (and TLS handshake), bounded by the setup timeout and the abort signal. With
- * `directReads` (plain TCP only) the socket reads through them and is returned paused: the caller
- * resumes it once it can handle what they deliver.
+ * TCP connect (and TLS handshake), bounded by the setup timeout and the abort signal. The socket
+ * reads through `directReads`. A plain TCP socket is returned paused: the caller resumes it once it
+ * can handle what they deliver. A TLS socket is not (its handshake needs the reads, and pausing it
+ * does not stop onread's deliveries): the caller must expect reads from the moment it resolves.
  */
-export function openSocket(o: Resolved, directReads: DirectReads | undefined): Promise<net.Socket> {
+export function openSocket(o: Resolved, directReads: DirectReads): Promise<net.Socket> {
   const endpoint = describeEndpoint(o)
   return new Promise((resolvePromise, reject) => {
     if (o.signal?.aborted) {
@@ -136,10 +143,15 @@ export function openSocket(o: Resolved, directReads: DirectReads | undefined): P
     }
     const useTls = usesTls(o)
     const socket = useTls
-      ? tls.connect(tlsConnectOptions(o.host, o.port, o.tls as Exclude<ConnectionOptions['tls'], false | undefined>))
+      ? tls.connect(
+          tlsWithReads(
+            tlsConnectOptions(o.host, o.port, o.tls as Exclude<ConnectionOptions['tls'], false | undefined>),
+            directReads,
+          ),
+        )
       : net.connect({ host: o.host, port: o.port, onread: directReads })
     // A paused socket does not start reading when it connects (net's afterConnect checks isPaused()).
-    if (directReads !== undefined) socket.pause()
+    if (!useTls) socket.pause()
     const ready = useTls ? 'secureConnect' : 'connect'
     const cleanup = () => {
       clearTimeout(timer)

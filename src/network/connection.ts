@@ -22,8 +22,8 @@
  *   process alive; timers are unref()'d (the pending socket keeps the process alive instead).
  * - A request observer (request-observer.ts, a client's own) hears of the requests created while it
  *   was active: answered (or written, without a response), timed out once written, and the queue.
- * - Plain TCP reads go through a DirectReader (direct-reader.ts: a large frame is read straight into
- *   one buffer); TLS keeps the 'data' event and FrameDecoder (tls.connect() takes no `onread`).
+ * - Reads go through a DirectReader (direct-reader.ts: a large frame is read straight into one
+ *   buffer), over plain TCP and TLS alike (net.connect's and tls.connect's `onread`).
  */
 import type net from 'node:net'
 import {
@@ -48,17 +48,8 @@ import {
 } from '../protocol/index.js'
 import { ApiVersionTable } from './api-versions.js'
 import { authenticate } from './authenticate.js'
-import {
-  brokerContext,
-  brokerOf,
-  describeEndpoint,
-  openSocket,
-  type Resolved,
-  resolve,
-  usesTls,
-} from './connection-setup.js'
+import { brokerContext, brokerOf, describeEndpoint, openSocket, type Resolved, resolve } from './connection-setup.js'
 import { DirectReader } from './direct-reader.js'
-import { FrameDecoder } from './framing.js'
 import { publishClose, traceAuth, traceOpen } from './observe.js'
 import { type RequestObserver, reportCompleted, reportQueueSize, reportTimedOut } from './request-observer.js'
 import { isTlsAuthenticationFailure } from './tls.js'
@@ -146,22 +137,23 @@ export class Connection {
     const o = resolve(options)
     const started = Date.now()
     const endpoint = describeEndpoint(o)
-    // Plain TCP reads go through a DirectReader, whose hooks net.connect must be given before the
-    // Connection that handles the frames exists: openSocket leaves such a socket paused and the
-    // constructor resumes it, so no read can reach the callback before `conn` is set.
-    const reader = usesTls(o) ? undefined : new DirectReader(o.maxResponseBytes)
+    // Reads go through a DirectReader, whose hooks net.connect / tls.connect must be given before
+    // the Connection that handles the frames exists. openSocket leaves a plain TCP socket paused
+    // until the constructor resumes it; a TLS socket reads on, but a broker sends nothing before
+    // the first request (written after the constructor): bytes that come earlier fail the connection.
+    const reader = new DirectReader(o.maxResponseBytes)
     let conn: Connection | undefined
-    const socket = await openSocket(
-      o,
-      reader && {
-        buffer: () => reader.readBuffer(),
-        callback: (bytes) => {
-          conn!.#onRead(reader, bytes)
-          return true
-        },
+    let early = 0
+    const socket = await openSocket(o, {
+      buffer: () => reader.readBuffer(),
+      callback: (bytes) => {
+        if (conn === undefined) early += bytes
+        else conn.#onRead(reader, bytes)
+        return true
       },
-    )
+    })
     conn = new Connection(socket, o, reader)
+    if (early > 0) conn.#fail(new ProtocolError(`${endpoint} sent ${early} bytes before any request`))
     const remaining = Math.max(1, o.setupTimeoutMs - (Date.now() - started))
     const timer = setTimeout(() => {
       conn.close(
@@ -187,7 +179,7 @@ export class Connection {
   }
 
   /** Use `connect()`: a Connection is built around a socket that is already connected. */
-  private constructor(socket: net.Socket, o: Resolved, reader: DirectReader | undefined) {
+  private constructor(socket: net.Socket, o: Resolved, reader: DirectReader) {
     this.host = o.host
     this.port = o.port
     this.nodeId = o.nodeId
@@ -197,14 +189,8 @@ export class Connection {
     this.#observer = o.requestObserver
     socket.setNoDelay(true)
     socket.setKeepAlive(true, 30_000)
-    if (reader === undefined) {
-      const decoder = new FrameDecoder(o.maxResponseBytes)
-      this.#received = decoder
-      socket.on('data', (chunk: Buffer) => this.#onData(decoder, chunk))
-    } else {
-      this.#received = reader
-      socket.resume() // paused by openSocket until now (see open())
-    }
+    this.#received = reader
+    socket.resume() // a plain TCP socket was paused by openSocket until now (see open())
     socket.on('error', (err) => this.#onSocketError(err))
     socket.on('close', () => this.#onSocketClose())
     o.sensors?.opened(o.nodeId, Date.now()) // closed() in observe.ts publishClose
@@ -431,21 +417,8 @@ export class Connection {
     this.#afterSettle()
   }
 
-  /** A chunk from the socket's 'data' event (TLS). */
-  #onData(decoder: FrameDecoder, chunk: Buffer): void {
-    if (this.#closed) return
-    let frames: readonly Buffer[]
-    try {
-      frames = decoder.push(chunk)
-    } catch (err) {
-      this.#failFraming(err)
-      return
-    }
-    this.#onFrames(frames)
-  }
-
   /**
-   * `bytes` read into the DirectReader's buffer (plain TCP, called from the socket's onread
+   * `bytes` read into the DirectReader's buffer (called from the socket's onread
    * callback). Nothing may throw out of here: Node would raise it as an uncaught exception.
    */
   #onRead(reader: DirectReader, bytes: number): void {

@@ -1,7 +1,7 @@
 /**
- * Response framing for plain TCP connections that reads large frames straight into a buffer of
- * the frame's size. Owned by one Connection, which hands `readBuffer` and `commit` to
- * `net.connect({ onread })`; pure (no I/O), so that every split of the stream can be unit-tested.
+ * Response framing that reads large frames straight into a buffer of the frame's size. Owned by
+ * one Connection, which hands `readBuffer` and `commit` to `net.connect({ onread })` or
+ * `tls.connect({ onread })`; pure (no I/O), so that every split of the stream can be unit-tested.
  *
  * Why: with the socket's 'data' event Node allocates a chunk per read (up to 64 KiB) and
  * FrameDecoder then copies the chunks of a large frame (a 1–3 MiB Fetch response) together: every

@@ -7,9 +7,9 @@
  * short for a correlation id) throws a ProtocolError as soon as its 4 bytes are read, and a frame
  * that never completes holds only the bytes that actually arrived.
  *
- * Used directly for TLS connections (chunks from the socket's 'data' event) and, behind
- * DirectReader (direct-reader.ts), for the small frames of plain TCP connections; DirectReader takes
- * a large frame over with `detachPendingFrame()` once its (checked) length prefix is known.
+ * Used behind DirectReader (direct-reader.ts) for the small frames of every connection (plain TCP
+ * and TLS); DirectReader takes a large frame over with `detachPendingFrame()` once its (checked)
+ * length prefix is known.
  */
 import { ProtocolError } from '../errors.js'
 

@@ -22,6 +22,7 @@ import {
   encodeResponse,
   type FakeBroker,
   type FakeRequest,
+  selfSignedCertificate,
   startFakeBroker,
 } from './fake-broker.js'
 
@@ -459,7 +460,7 @@ describe('Connection against misbehaving servers (typed error within the timeout
   })
 })
 
-describe('Connection over plain TCP: responses read through DirectReader (onread)', () => {
+describe('Connection: responses read through DirectReader (onread), plain TCP and TLS', () => {
   /** The records bytes of a fake Fetch response of about `size` bytes, unique per `seed`. */
   function recordsOf(size: number, seed: number): Buffer {
     const b = Buffer.alloc(size)
@@ -489,7 +490,7 @@ describe('Connection over plain TCP: responses read through DirectReader (onread
    * prefix in two, then a few bytes, then the rest (which the kernel may split further). Responses
    * go out in order, one after another.
    */
-  function splittingBroker(): Promise<FakeBroker> {
+  function splittingBroker(opts: Parameters<typeof startFakeBroker>[1] = {}): Promise<FakeBroker> {
     const queues = new WeakMap<net.Socket, Promise<void>>()
     const pause = () => new Promise((r) => setTimeout(r, 3))
     return startFakeBroker((req, ctx) => {
@@ -511,7 +512,7 @@ describe('Connection over plain TCP: responses read through DirectReader (onread
         }),
       )
       return true
-    })
+    }, opts)
   }
 
   it('large (200 KiB – 3 MiB) and small responses arrive intact, pipelined, with their prefixes split across reads', async () => {
@@ -538,6 +539,47 @@ describe('Connection over plain TCP: responses read through DirectReader (onread
     } finally {
       commit.mockRestore()
     }
+  })
+
+  describe('over TLS (tls.connect takes onread too)', () => {
+    const certificate = selfSignedCertificate()
+    const tlsOptions = { ca: certificate.cert, verifyHostname: false }
+
+    it('large and small responses arrive intact, pipelined, and a large frame is read into its own buffer', async () => {
+      broker = await splittingBroker({ tls: certificate })
+      const readBuffer = vi.spyOn(DirectReader.prototype, 'readBuffer')
+      try {
+        const conn = await connect({
+          host: '127.0.0.1',
+          port: broker.port,
+          tls: tlsOptions,
+          maxInFlightRequests: 4,
+          requestTimeoutMs: 10_000,
+        })
+        const sizes = [10, 200 * 1024, 10, 3 * 1024 * 1024, 64 * 1024, 10]
+        const responses = await Promise.all(sizes.map((size) => conn.request(Apis.Fetch, fetchRequest(size))))
+        const fetches = broker.requests.filter((r) => r.api === Apis.Fetch)
+        for (let i = 0; i < sizes.length; i++) {
+          const records = responses[i]!.responses[0]!.partitions[0]!.records!
+          expect(records.equals(recordsOf(sizes[i]!, fetches[i]!.correlationId))).toBe(true)
+        }
+        // The decrypted bytes went through the DirectReader (not the 'data' event), and the large
+        // frames' reads into the rest of a buffer of their own (more than the 64 KiB scratch).
+        expect(readBuffer.mock.results.some((r) => (r.value as Buffer).length > 64 * 1024)).toBe(true)
+        conn.close()
+      } finally {
+        readBuffer.mockRestore()
+      }
+    })
+
+    it('bytes from a server that speaks first fail the connection with a ProtocolError, not the process', async () => {
+      broker = await startFakeBroker(() => true, {
+        tls: certificate,
+        onConnect: (socket) => socket.write(Buffer.from('garbage!garbage!garbage!')),
+      })
+      const err = await connect({ host: '127.0.0.1', port: broker.port, tls: tlsOptions }).catch((e) => e)
+      expect(err).toBeInstanceOf(ProtocolError)
+    })
   })
 
   it('the broker closing in the middle of a large response fails the pending requests with ConnectionError', async () => {

@@ -1,9 +1,15 @@
 /**
  * A scriptable fake broker on 127.0.0.1 (port 0) for connection tests: it decodes requests with the
  * protocol codec and lets each test answer, misbehave or stay silent. Answers ApiVersions (with the
- * ranges of kafka-wire's own schemas) unless the test handles it.
+ * ranges of kafka-wire's own schemas) unless the test handles it. Over TLS with `opts.tls` (a key and
+ * certificate, e.g. from selfSignedCertificate()).
  */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import tls from 'node:tls'
 import {
   type ApiSchema,
   Apis,
@@ -58,12 +64,12 @@ export interface FakeBroker {
 
 export async function startFakeBroker(
   handler: FakeHandler = () => false,
-  opts: { onConnect?: (s: net.Socket) => void } = {},
+  opts: { onConnect?: (s: net.Socket) => void; tls?: { key: string; cert: string } } = {},
 ): Promise<FakeBroker> {
   const requests: FakeRequest[] = []
   const sockets = new Set<net.Socket>()
   const state = { connections: 0 }
-  const server = net.createServer((socket) => {
+  const onSocket = (socket: net.Socket) => {
     state.connections++
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
@@ -96,7 +102,8 @@ export async function startFakeBroker(
         }
       }
     })
-  })
+  }
+  const server = opts.tls ? tls.createServer(opts.tls, onSocket) : net.createServer(onSocket)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as net.AddressInfo).port
   return {
@@ -111,6 +118,35 @@ export async function startFakeBroker(
         for (const s of sockets) s.destroy()
         server.close(() => resolve())
       }),
+  }
+}
+
+/** A self-signed certificate for CN=localhost and its key (PEM), made with openssl. */
+export function selfSignedCertificate(): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'kw-fake-tls-'))
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    )
+    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
   }
 }
 
