@@ -93,3 +93,18 @@ export async function adminDifferential(
 
 export const byPartition = (list: any[]): any[] =>
   [...list].sort((a, b) => (a.partition ?? a.partitionId ?? 0) - (b.partition ?? b.partitionId ?? 0))
+
+/**
+ * Calls `read` until `done` says its result shows a change just made, for up to `timeoutMs`, and
+ * returns the last result. A KRaft broker applies the controller's metadata asynchronously: a read
+ * right after createPartitions or alterConfigs returned may still see the old value (kafkajs's run
+ * did, in CI). Both clients' transcripts then hold the settled value, or the last one seen.
+ */
+export async function settled<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await read()
+    if (done(value) || Date.now() >= deadline) return value
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest'
 import { Admin } from '../../../src/admin/index.js'
 import type { Cluster } from '../../../src/cluster/index.js'
 import { joinClassicGroup, joinConsumerGroup, type Member, rawCluster, uniqueName } from '../admin/helpers.js'
-import { adminDifferential } from './admin-differential.js'
+import { adminDifferential, settled } from './admin-differential.js'
 
 const bootstrap = () => inject('kafkaBootstrapServers')
 // Member buffers are decoded with kafkajs's own AssignerProtocol on both sides: the layer's must be what kafkajs reads.
@@ -97,7 +97,12 @@ it('configs and groups', async () => {
         ],
       }),
     )
-    await step('describeConfigs after alter', () => describe(['retention.ms']))
+    await step('describeConfigs after alter', () =>
+      settled(
+        () => describe(['retention.ms']),
+        (r: any) => r.resources[0]?.configEntries[0]?.configValue === '3600000',
+      ),
+    )
     await step('alterConfigs invalid value', () =>
       admin.alterConfigs({
         validateOnly: false,

@@ -1,7 +1,7 @@
 // kafka-wire/kafkajs admin vs kafkajs 2.2.4 (differential, same broker): topics, partitions,
 // metadata, cluster, events — values, shapes and errors (class name, retriable, type).
 import { expect, it } from 'vitest'
-import { adminDifferential, byPartition } from './admin-differential.js'
+import { adminDifferential, byPartition, settled } from './admin-differential.js'
 
 it('topics: create (new, existing, invalid), list, metadata, partitions, delete', async () => {
   const { kafkajs, layer, documented } = await adminDifferential(async (admin, step, ctx) => {
@@ -63,7 +63,11 @@ it('topics: create (new, existing, invalid), list, metadata, partitions, delete'
     await step('createPartitions', () => admin.createPartitions({ topicPartitions: [{ topic, count: 3 }] }))
     await step(
       'partitions after',
-      () => admin.fetchTopicMetadata({ topics: [topic] }),
+      () =>
+        settled(
+          () => admin.fetchTopicMetadata({ topics: [topic] }),
+          (m: any) => m.topics[0].partitions.length === 3,
+        ),
       (m: any) => m.topics[0].partitions.length,
     )
     await step('createPartitions fewer', () => admin.createPartitions({ topicPartitions: [{ topic, count: 1 }] }))
