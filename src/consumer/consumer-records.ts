@@ -3,7 +3,7 @@
  * records the consumer's async iterator hands out (rewinding the unseen ones, their process payload).
  */
 import type { ConsumedRecordLike, ConsumerPollMessage, ConsumerProcessMessage } from '../diagnostics/index.js'
-import type { ConsumedRecordOf } from '../internal/seams.js'
+import { CONSUMED_RECORD_OF, CONSUMER_RECORD_SHAPE, type RecordShape } from '../internal/seams.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import type { SubscriptionState } from './subscription-state.js'
 import type { ConsumerRecord, TopicPartition } from './types.js'
@@ -112,6 +112,18 @@ export function processMessage(
   record: ConsumerRecord<any, any>,
 ): ConsumerProcessMessage {
   return { clientId: cluster.options.clientId, groupId: options.groupId, record }
+}
+
+/** A CONSUMED_RECORD_OF seam: one of a record shape's records as poll-channel subscribers read it. */
+export type ConsumedRecordOf = (topic: string, partition: number, record: unknown) => ConsumedRecordLike
+
+/** The record seams a Consumer's `options` carry (each null when absent), for its Fetcher. */
+export function recordSeamsOf(options: object): {
+  recordShape: RecordShape | null
+  consumedRecordOf: ConsumedRecordOf | null
+} {
+  const o = options as { [CONSUMER_RECORD_SHAPE]?: RecordShape; [CONSUMED_RECORD_OF]?: ConsumedRecordOf }
+  return { recordShape: o[CONSUMER_RECORD_SHAPE] ?? null, consumedRecordOf: o[CONSUMED_RECORD_OF] ?? null }
 }
 
 /** What `kafka-wire:consumer:poll` subscribers get as `result` in place of the ConsumerRecords. */

@@ -37,12 +37,12 @@ import { ErrorCode } from '../error-codes.js'
 import { brokerError, errorInfo, KafkaError, ProtocolError } from '../errors.js'
 import { backoff } from '../internal/backoff.js'
 import type { Log } from '../internal/log.js'
-import type { ConsumedRecordOf, RecordShape } from '../internal/seams.js'
+import type { RecordShape } from '../internal/seams.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import { Apis, ZERO_UUID } from '../protocol/index.js'
 import type { RequestOf, ResponseOf } from '../protocol/schema/dsl.js'
 import { CompletedFetch, type FetchedFrame, identity } from './completed-fetch.js'
-import { ConsumerRecords, type PollView, pollView } from './consumer-records.js'
+import { type ConsumedRecordOf, ConsumerRecords, type PollView, pollView } from './consumer-records.js'
 import {
   CorruptRecordError,
   LogTruncationError,

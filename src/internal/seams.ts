@@ -6,7 +6,6 @@
  *
  *   new Producer({ bootstrapServers: 'fake:9092', [PRODUCER_CLUSTER]: fakeCluster } as ProducerOptions)
  */
-import type { ConsumedRecordLike } from '../diagnostics/index.js'
 
 /** Producer option: a stand-in for the Cluster (a `ProducerCluster`, see producer/producer.ts). */
 export const PRODUCER_CLUSTER: unique symbol = Symbol('kafka-wire: producer cluster (tests and benchmarks)')
@@ -49,20 +48,9 @@ export type RecordShape = (
  * Consumer option, beside CONSUMER_RECORD_SHAPE: turns one of the shape's records back into the
  * record the `kafka-wire:consumer:poll` channel's subscribers read (kafka-wire/otel links the poll
  * span to each record's producer span from its headers). Only called while the channel has
- * subscribers.
+ * subscribers. Its type, and the reader of both record seams, live in consumer/consumer-records.ts.
  */
 export const CONSUMED_RECORD_OF: unique symbol = Symbol('kafka-wire: consumed record of a shaped record (kafkajs)')
-
-export type ConsumedRecordOf = (topic: string, partition: number, record: unknown) => ConsumedRecordLike
-
-/** The record seams a Consumer's `options` carry (each null when absent), for its Fetcher. */
-export function recordSeamsOf(options: object): {
-  recordShape: RecordShape | null
-  consumedRecordOf: ConsumedRecordOf | null
-} {
-  const o = options as { [CONSUMER_RECORD_SHAPE]?: RecordShape; [CONSUMED_RECORD_OF]?: ConsumedRecordOf }
-  return { recordShape: o[CONSUMER_RECORD_SHAPE] ?? null, consumedRecordOf: o[CONSUMED_RECORD_OF] ?? null }
-}
 
 /** `logAppendTimeMs` is -1 unless the topic uses LogAppendTime; `logStartOffset` -1 when the broker did not say. */
 export type ProduceResponseListener = (
