@@ -436,7 +436,8 @@ async function main() {
 
   let failures = 0
   try {
-    // Consumer scenarios read topics filled once, by the Java producer (P1's settings).
+    // Consumer scenarios read topics filled once, by the Java producer (P1's settings; C4/C5 compressed,
+    // with P4/P5's JSON-like values).
     const sources = {}
     // M2 (slow-consume) reads a topic of its own, also filled once and shared by every client and
     // repetition (each reads it from the beginning and commits nothing).
@@ -449,20 +450,23 @@ async function main() {
       await createTopic(topic, partitions)
       const t0 = Date.now()
       log(
-        `filling ${topic} (${partitions} partitions) with ${records} records of ${sc.valueSize} B (Java ProducerPerformance)`,
+        `filling ${topic} (${partitions} partitions) with ${records} records of ${sc.valueSize} B${sc.compression ? `, ${sc.compression}` : ''} (Java ProducerPerformance)`,
       )
-      await java.produce({
-        ...PRODUCER_DEFAULTS,
-        topic,
-        bootstrap: cluster.bootstrapServers,
-        records,
-        valueSize: sc.valueSize,
-        valueKind: 'random',
-        acks: 1,
-        idempotent: false,
-        compression: 'none',
-        timeoutMs: sizes.driverTimeoutMs,
-      })
+      await java.produce(
+        {
+          ...PRODUCER_DEFAULTS,
+          topic,
+          bootstrap: cluster.bootstrapServers,
+          records,
+          valueSize: sc.valueSize,
+          valueKind: sc.valueKind ?? 'random',
+          acks: 1,
+          idempotent: false,
+          compression: sc.compression ?? 'none',
+          timeoutMs: sizes.driverTimeoutMs,
+        },
+        payloadFile,
+      )
       sources[sourceOf(sc)] = topic
       log(`${topic} filled (${Date.now() - t0} ms)`)
     }

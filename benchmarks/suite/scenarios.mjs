@@ -89,6 +89,26 @@ export const SCENARIOS = [
   },
   { id: 'C1', kind: 'consume', title: 'consume 100 B from a pre-filled topic', valueSize: 100, source: 'C1' },
   { id: 'C2', kind: 'consume', title: 'consume 1 KB from a pre-filled topic', valueSize: 1024, source: 'C2' },
+  // C4/C5: the consumer side of P4/P5, a topic of 1 KB JSON-like records written lz4- or zstd-compressed
+  // (Java's ProducerPerformance, linger 5 ms, 16 KiB batches): decompression is the consumer's work.
+  {
+    id: 'C4',
+    kind: 'consume',
+    title: 'consume 1 KB JSON-like, lz4-compressed',
+    valueSize: 1024,
+    valueKind: 'json',
+    compression: 'lz4',
+    source: 'C4',
+  },
+  {
+    id: 'C5',
+    kind: 'consume',
+    title: 'consume 1 KB JSON-like, zstd-compressed',
+    valueSize: 1024,
+    valueKind: 'json',
+    compression: 'zstd',
+    source: 'C5',
+  },
   // P2 and C2 over TLS (issue #22: within 15 % of plaintext): the same work through the broker's SSL
   // listener (the runner starts it with one; the clients trust the kit's generated CA). C2-TLS reads
   // C2's topic.

@@ -4,8 +4,9 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import zlib from 'node:zlib'
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { KafkaError, ProtocolError } from '../../../src/errors.js'
+import { type Lz4BlockDecoder, nativeBlockDecoder } from '../../../src/protocol/records/compression/lz4.js'
 import {
   COMPRESSION_NAMES,
   CompressionType,
@@ -254,6 +255,124 @@ describe('registry', () => {
     for (const type of ALL) {
       expect(() => loadCodec(type)).not.toThrow()
       expect(isCodecAvailable(type)).toBe(true)
+    }
+  })
+})
+
+describe('LZ4 blocks through lz4-napi’s block decoder', () => {
+  const lz4napi = createRequire(import.meta.url)('lz4-napi') as { uncompressSync(b: Uint8Array): Buffer }
+  /** JSON-like text that compresses about 2.5:1, as a Kafka batch of JSON records does. */
+  const jsonLike = (n: number) => {
+    const parts: string[] = []
+    for (let i = 0; parts.join('').length < n; i++) {
+      parts.push(`{"id":${(i * 7919) % 100003},"event":"${['view', 'click', 'buy'][i % 3]}","v":${(i * 31) % 977}}`)
+    }
+    return Buffer.from(parts.join('').slice(0, n))
+  }
+  /** The native decoder, recording the compressed size of each block it is given. */
+  const recording = () => {
+    const calls: number[] = []
+    const inner = nativeBlockDecoder(lz4napi)
+    const decoder: Lz4BlockDecoder = (block, capacity) => {
+      calls.push(block.length)
+      return inner(block, capacity)
+    }
+    return { calls, decoder }
+  }
+
+  it('decodes every compressed block of 1 KiB or more natively, to the bytes the JavaScript decoder gives', () => {
+    const input = jsonLike(300_000) // five 64 KiB blocks
+    const frame = compressLz4Frame(input)
+    const { calls, decoder } = recording()
+    const out = decompressLz4Frame(frame, input.length, decoder)
+    expect(out.equals(input)).toBe(true)
+    expect(decompressLz4Frame(frame, input.length).equals(input)).toBe(true)
+    expect(calls.length).toBe(5)
+    expect(calls.every((n) => n >= 1024)).toBe(true)
+  })
+
+  it('a frame of one block returns the native decoder’s buffer as it is', () => {
+    const input = jsonLike(40_000)
+    let returned: Buffer | null = null
+    const inner = nativeBlockDecoder(lz4napi)
+    const out = decompressLz4Frame(compressLz4Frame(input), input.length, (b, c) => (returned = inner(b, c)))
+    expect(out.equals(input)).toBe(true)
+    expect(out).toBe(returned)
+  })
+
+  it('small blocks, stored blocks and frames of dependent blocks stay in JavaScript', () => {
+    const { calls, decoder } = recording()
+    const small = jsonLike(1500) // compresses below 1 KiB
+    expect(decompressLz4Frame(compressLz4Frame(small), small.length, decoder).equals(small)).toBe(true)
+    let x = 2463534242
+    const random = Buffer.from(
+      Array.from({ length: 20_000 }, () => {
+        x ^= x << 13
+        x ^= x >>> 17
+        x ^= x << 5
+        return x & 255
+      }),
+    )
+    const stored = compressLz4Frame(random)
+    expect(stored.readUInt32LE(7) >>> 31).toBe(1) // stored raw: it does not shrink
+    expect(decompressLz4Frame(stored, random.length, decoder).equals(random)).toBe(true)
+    const input = jsonLike(100_000)
+    const dependent = Buffer.from(compressLz4Frame(input))
+    dependent[4] = 0x40 // FLG without the block-independence bit
+    expect(decompressLz4Frame(dependent, input.length, decoder).equals(input)).toBe(true)
+    expect(calls).toEqual([])
+  })
+
+  it('a block the native decoder refuses is decoded by the JavaScript one', () => {
+    const input = jsonLike(100_000)
+    const refusing: Lz4BlockDecoder = () => {
+      throw new Error('refused')
+    }
+    expect(decompressLz4Frame(compressLz4Frame(input), input.length, refusing).equals(input)).toBe(true)
+  })
+
+  it('output beyond maxSize is rejected, and a block that decodes past its capacity fails as ProtocolError', () => {
+    const input = jsonLike(300_000)
+    const frame = compressLz4Frame(input)
+    const decoder = nativeBlockDecoder(lz4napi)
+    expect(() => decompressLz4Frame(frame, 200_000, decoder)).toThrow(/more than 200000/)
+    expect(() => decompressLz4Frame(frame, input.length - 1, decoder)).toThrow(ProtocolError)
+    // The first block's size word says 64 bytes too few: the native decoder must not read past it.
+    const cut = Buffer.from(frame)
+    const word = cut.readUInt32LE(7)
+    cut.writeUInt32LE(word - 64, 7)
+    expect(() => decompressLz4Frame(cut, input.length, decoder)).toThrow(ProtocolError)
+  })
+
+  it('truncated and bit-flipped frames of large blocks give ProtocolError or bounded output', () => {
+    const input = jsonLike(150_000)
+    const good = compressLz4Frame(input)
+    const decoder = nativeBlockDecoder(lz4napi)
+    fc.assert(
+      fc.property(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 255 }), (cut, at, flip) => {
+        const flipped = Buffer.from(good)
+        flipped[at % flipped.length]! ^= flip
+        for (const input of [good.subarray(0, cut % good.length), flipped]) {
+          try {
+            expect(decompressLz4Frame(input, 200_000, decoder).length).toBeLessThanOrEqual(200_000)
+          } catch (err) {
+            expect(err).toBeInstanceOf(ProtocolError)
+          }
+        }
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('the registry’s LZ4 decompression goes through lz4-napi', () => {
+    const input = jsonLike(100_000)
+    const frame = compressLz4Frame(input)
+    const spy = vi.spyOn(lz4napi, 'uncompressSync')
+    try {
+      expect(decompress(CompressionType.LZ4, frame, input.length).equals(input)).toBe(true)
+      expect(spy).toHaveBeenCalledTimes(2)
+    } finally {
+      spy.mockRestore()
     }
   })
 })

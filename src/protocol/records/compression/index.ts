@@ -3,11 +3,11 @@
  *
  * Native codec packages are `require`d the first time a codec is used (never at startup),
  * resolved from kafka-wire's own location (`moduleDir`), so both builds and the tests load
- * them the same way. Built in, needing no package: none, gzip (node:zlib), LZ4 (pure-JS
- * decompression; pure-JS compression when `lz4-napi` is absent), and zstd on Node ≥ 22.15
- * (node:zlib) when `zstd-napi` is absent. Packages: snappy (`snappy`), LZ4 compression
- * (`lz4-napi`, preferred when installed), zstd (`zstd-napi`, preferred: measured 2–4× faster
- * than node:zlib's zstd).
+ * them the same way. Built in, needing no package: none, gzip (node:zlib), LZ4 (pure JS when
+ * `lz4-napi` is absent), and zstd on Node ≥ 22.15 (node:zlib) when `zstd-napi` is absent.
+ * Packages: snappy (`snappy`), LZ4 (`lz4-napi`, preferred when installed: it compresses, and
+ * decodes the blocks of the frames lz4.ts reads), zstd (`zstd-napi`, preferred: measured 2–4×
+ * faster than node:zlib's zstd).
  *
  * A codec whose package is not installed throws KafkaError `ERR_CODEC_UNAVAILABLE` naming the
  * package to install. The producer calls `loadCodec` for its configured codec at startup to
@@ -19,7 +19,7 @@ import { ConfigError, KafkaError, ProtocolError } from '../../../errors.js'
 import { moduleDir } from '../../../internal/module-dir.js'
 import { compressOnWorker } from './compression-thread.js'
 import { gzipCodec } from './gzip.js'
-import { createLz4Codec, decompressLz4Frame, jsLz4Codec, type Lz4Api } from './lz4.js'
+import { createLz4Codec, jsLz4Codec, type Lz4Api } from './lz4.js'
 import { createSnappyCodec, type SnappyApi } from './snappy.js'
 import {
   COMPRESSION_NAMES,
@@ -66,15 +66,17 @@ function requirePackage(name: string): unknown {
 }
 
 /**
- * LZ4 decompression is pure JS; compression loads lz4-napi on first use and falls back to the
- * pure-JS compressor when it is not installed, so LZ4 is always available.
+ * LZ4 loads lz4-napi on first use (compression, and the blocks of a frame when decompressing) and
+ * falls back to pure JS when it is not installed, so LZ4 is always available.
  */
 const lz4Codec: Codec = {
   compress(input) {
     return resolveLz4().compress(input)
   },
   // No compressAsync here: compressOnThreadPool resolves the real codec first.
-  decompress: decompressLz4Frame,
+  decompress(input, maxSize) {
+    return resolveLz4().decompress(input, maxSize)
+  },
 }
 
 function resolveLz4(): Codec {
