@@ -3,7 +3,8 @@
  * Codec-level measurements behind the choices in src/protocol/records (see docs/performance.md, "Codec"):
  * CRC-32C throughput of the pure-JS implementation, and zstd through zstd-napi vs node:zlib
  * (node:zlib only has zstd on Node >= 22.15; run this with a Node 22 binary to compare),
- * plus LZ4 compression through lz4-napi vs the pure-JS fallback.
+ * plus LZ4 through lz4-napi vs the pure-JS fallback, and the registry's LZ4 decoder (the frame in JS,
+ * its blocks through lz4-napi).
  *
  *   npm run build && node benchmarks/codec/codecs.bench.mjs [--cpu]
  *
@@ -112,9 +113,15 @@ row(
   (b) => lz4.compressFrameSync(b),
   (b) => lz4.decompressFrameSync(b),
 )
-const { decompressLz4Frame } = await import(`${dist}/protocol/records/index.js`)
+const { decompressLz4Frame, decompress, CompressionType } = await import(`${dist}/protocol/records/index.js`)
 row(
   'pure-JS LZ4 (ours)',
   (b) => compressLz4Frame(b),
   (b) => decompressLz4Frame(b, 1 << 30),
+)
+// What the consumer uses: the frame read in JS, its blocks decoded by lz4-napi's uncompressSync.
+row(
+  'ours, blocks through lz4-napi (the registry)',
+  (b) => compressLz4Frame(b),
+  (b) => decompress(CompressionType.LZ4, b, 1 << 30),
 )

@@ -122,6 +122,21 @@ function decodeBlock(
 }
 
 /**
+ * The block whose size word is at `src[at]`, decoded by `native`; null when it is stored raw, shorter
+ * than NATIVE_MIN_BLOCK, or refused (malformed: the JavaScript decoder then says how).
+ */
+function nativeBlock(src: Buffer, at: number, native: Lz4BlockDecoder, blockMax: number): Buffer | null {
+  const word = src.readUInt32LE(at)
+  const size = word & 0x7fffffff
+  if (word >>> 31 || size < NATIVE_MIN_BLOCK) return null
+  try {
+    return native(src.subarray(at + 4, at + 4 + size), Math.min(blockMax, size * MAX_RATIO))
+  } catch {
+    return null
+  }
+}
+
+/**
  * Decompresses one LZ4 frame (trailing bytes after its end mark are ignored), at most `maxSize` bytes.
  * With `native`, the blocks of a frame of independent blocks go to it (see the module comment).
  */
@@ -167,6 +182,12 @@ export function decompressLz4Frame(src: Buffer, maxSize: number, native: Lz4Bloc
   }
   if (contentChecksum && end - p < 4) truncated()
 
+  // A frame of one block (a Kafka batch of up to 64 KiB of records): the native decoder's buffer is the result.
+  if (blocks === 1 && native !== null && independent) {
+    const only = nativeBlock(src, pos, native, blockMax)
+    if (only !== null && only.length <= maxSize) return only
+  }
+
   // Pass 2: decode, growing the output up to min(bound, maxSize).
   const limit = Math.min(bound, maxSize)
   let out = Buffer.allocUnsafe(Math.min(limit, Math.max(1024, src.length * 4)))
@@ -176,16 +197,7 @@ export function decompressLz4Frame(src: Buffer, maxSize: number, native: Lz4Bloc
     pos += 4
     if (word === 0) break
     const size = word & 0x7fffffff
-    let decoded: Buffer | null = null
-    if (native !== null && independent && !(word >>> 31) && size >= NATIVE_MIN_BLOCK) {
-      try {
-        decoded = native(src.subarray(pos, pos + size), Math.min(blockMax, size * MAX_RATIO))
-      } catch {
-        decoded = null // malformed: the JavaScript decoder below says how
-      }
-      // A frame of one block (a Kafka batch of up to 64 KiB of records): the decoder's buffer is the result.
-      if (decoded !== null && blocks === 1 && decoded.length <= maxSize) return decoded
-    }
+    const decoded = native !== null && independent ? nativeBlock(src, pos - 4, native, blockMax) : null
     for (;;) {
       let next: number
       if (decoded !== null) {
