@@ -694,7 +694,8 @@ function specFor(sc, client, bootstrap, fresh) {
       readerGroupId: fresh(`group-${sc.id}-${client}-reader`),
     })
   } else if (sc.kind === 'consume') {
-    Object.assign(spec, { records: sizes.records, valueSize: sc.valueSize })
+    // compression: what the topic holds (C4/C5), for drivers whose client may lack the codec.
+    Object.assign(spec, { records: sizes.records, valueSize: sc.valueSize, compression: sc.compression ?? 'none' })
   } else if (sc.kind === 'latency') {
     const sync = sc.mode === 'sync'
     Object.assign(spec, {

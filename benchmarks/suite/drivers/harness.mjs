@@ -122,6 +122,11 @@ export async function runDriver(impl, info = {}) {
     emit('result', { metrics, info: { node: process.version, ...info } })
     process.exit(0)
   } catch (err) {
+    // A driver marks what its client cannot do (e.g. a codec its build lacks): not a failed run.
+    if (err?.unsupported === true) {
+      emit('unsupported', { message: err.message })
+      process.exit(0)
+    }
     emit('error', { message: err instanceof Error ? `${err.name}: ${err.message}` : String(err), stack: err?.stack })
     process.exit(1)
   }

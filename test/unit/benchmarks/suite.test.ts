@@ -567,3 +567,51 @@ describe('T1–T4: transactional produce (#15)', () => {
     expect(renderChart({ meta: {}, runs }, opts)).toContain('T1 — transactional produce 100 B')
   })
 })
+
+describe('C4/C5: consuming compressed topics (#22)', () => {
+  it('are the consumer side of P4/P5: the same values and codec, each from a topic of its own', () => {
+    const byId = (id: string) => SCENARIOS.find((s) => s.id === id)!
+    for (const [consume, produce] of [
+      ['C4', 'P4'],
+      ['C5', 'P5'],
+    ] as const) {
+      const c = byId(consume)
+      const p = byId(produce)
+      expect(c.kind).toBe('consume')
+      expect(c.source).toBe(consume)
+      expect([c.valueSize, c.valueKind, c.compression]).toEqual([p.valueSize, p.valueKind, p.compression])
+    }
+  })
+
+  it('a driver error marked unsupported (a codec the client’s build lacks) is reported as unsupported, exit 0', async () => {
+    const { spawnSync } = await import('node:child_process')
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const harness = new URL('../../../benchmarks/suite/drivers/harness.mjs', import.meta.url).href
+    const driver = `import { runDriver } from ${JSON.stringify(harness)}
+await runDriver({ consume: async () => { throw Object.assign(new Error('no zstd in this build'), { unsupported: true }) } })`
+    const spec = JSON.stringify({ kind: 'consume', timeoutMs: 10_000 })
+    const dir = mkdtempSync(join(tmpdir(), 'kw-driver-'))
+    const run = (source: string) => {
+      writeFileSync(join(dir, 'driver.mjs'), source)
+      return spawnSync(process.execPath, [join(dir, 'driver.mjs'), spec], { encoding: 'utf8' })
+    }
+    try {
+      const r = run(driver)
+      expect(r.status).toBe(0)
+      const line = r.stdout.split('\n').find((l) => l.startsWith('@@bench '))!
+      expect(JSON.parse(line.slice('@@bench '.length))).toMatchObject({
+        type: 'unsupported',
+        message: 'no zstd in this build',
+      })
+      // Any other error is a failed run.
+      const failing = driver.replace(', { unsupported: true }', '')
+      const f = run(failing)
+      expect(f.status).toBe(1)
+      expect(f.stdout).toContain('"type":"error"')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
