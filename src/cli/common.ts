@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { type Command, Option } from 'commander'
-import { fromProperties } from '../cluster/options.js'
+import { fromProperties } from '../cluster/java-properties.js'
 import { KafkaError } from '../errors.js'
 import { formatText, type LogContext } from '../internal/log.js'
 import type { Logger } from '../internal/logger.js'

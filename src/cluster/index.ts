@@ -23,6 +23,7 @@ export {
   type StaleMetadata,
 } from './cluster.js'
 export { COORDINATOR_MOVED, type CoordinatorKeyType, Coordinators } from './coordinators.js'
+export { fromProperties, type JaasConfig, parseJaasConfig } from './java-properties.js'
 export {
   type BrokerMetadata,
   MetadataCache,
@@ -39,10 +40,7 @@ export {
   COMMON_OPTION_NAMES,
   type CommonClientOptions,
   commonOptionsOf,
-  fromProperties,
-  type JaasConfig,
   parseBrokerAddress,
-  parseJaasConfig,
   type ResolvedCommonOptions,
   resolveClientOptions,
   resolveCommonOptions,

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Cluster } from '../../../src/cluster/cluster.js'
-import { fromProperties, parseBrokerAddress, resolveCommonOptions } from '../../../src/cluster/options.js'
+import { fromProperties } from '../../../src/cluster/java-properties.js'
+import { parseBrokerAddress, resolveCommonOptions } from '../../../src/cluster/options.js'
 import { AuthenticationError } from '../../../src/errors.js'
 import { connect, unsecuredJwt } from '../../../src/network/index.js'
 import { Apis } from '../../../src/protocol/index.js'

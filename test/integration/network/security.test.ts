@@ -194,7 +194,7 @@ describe('SASL_SSL', () => {
   })
 
   it('a Cluster configured from Java properties (fromProperties) connects over SASL_SSL', async () => {
-    const { fromProperties } = await import('../../../src/cluster/options.js')
+    const { fromProperties } = await import('../../../src/cluster/java-properties.js')
     const u = scramUser()
     const props = fromProperties(`
 bootstrap.servers=${listener('SASL_SSL')}

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
 import { describe, expect, it, vi } from 'vitest'
-import { COMMON_DEFAULTS, fromProperties, parseJaasConfig, resolveCommonOptions } from '../../../src/cluster/options.js'
+import { fromProperties, parseJaasConfig } from '../../../src/cluster/java-properties.js'
+import { COMMON_DEFAULTS, resolveCommonOptions } from '../../../src/cluster/options.js'
 import { ConfigError } from '../../../src/errors.js'
 
 function configError(fn: () => unknown): ConfigError {

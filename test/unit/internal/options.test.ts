@@ -2,7 +2,7 @@
 // closest known name; unknown Java configs from fromProperties are logged and ignored, as Java does.
 import { describe, expect, it } from 'vitest'
 import { Admin } from '../../../src/admin/index.js'
-import { fromProperties } from '../../../src/cluster/options.js'
+import { fromProperties } from '../../../src/cluster/java-properties.js'
 import { Consumer } from '../../../src/consumer/index.js'
 import { ConfigError } from '../../../src/errors.js'
 import { closestName, editDistance, splitOptions } from '../../../src/internal/options.js'
