@@ -48,6 +48,9 @@ import {
   tlsRows,
 } from '../../../benchmarks/suite/stats.mjs'
 
+/** A scenario of the suite by its id. */
+const byId = (id: string) => SCENARIOS.find((s) => s.id === id)!
+
 describe('median / summarize', () => {
   it('takes the middle value, or the mean of the two middle values', () => {
     expect(median([3, 1, 2])).toBe(2)
@@ -154,7 +157,6 @@ describe('report', () => {
   })
 
   it('P2-TLS and C2-TLS are P2 and C2 over the SSL listener; the report divides each by its plaintext twin', () => {
-    const byId = (id: string) => SCENARIOS.find((s) => s.id === id)!
     for (const [tls, plain] of [
       ['P2-TLS', 'P2'],
       ['C2-TLS', 'C2'],
@@ -425,7 +427,7 @@ describe('payloads and driver helpers', () => {
 
 describe('M2: the memory of a slow consumer (#24)', () => {
   it('has the sizes of the issue in full mode and small ones in smoke mode', () => {
-    const m2 = SCENARIOS.find((s) => s.id === 'M2')!
+    const m2 = byId('M2')
     expect(m2).toMatchObject({
       kind: 'slow-consume',
       valueSize: 1024,
@@ -482,8 +484,6 @@ describe('M2: the memory of a slow consumer (#24)', () => {
 })
 
 describe('T1–T4: transactional produce (#15)', () => {
-  const byId = (id: string) => SCENARIOS.find((s) => s.id === id)!
-
   it('covers 100 B × 100 / 1,000 / 10,000 records per transaction and 1 KB × 1,000; smoke runs only T1', () => {
     const t = SCENARIOS.filter((s) => s.kind === 'txn-produce')
     expect(t.map((s) => [s.id, s.valueSize, s.recordsPerTransaction, s.acks, s.idempotent, s.smoke ?? true])).toEqual([
@@ -570,7 +570,6 @@ describe('T1–T4: transactional produce (#15)', () => {
 
 describe('C4/C5: consuming compressed topics (#22)', () => {
   it('are the consumer side of P4/P5: the same values and codec, each from a topic of its own', () => {
-    const byId = (id: string) => SCENARIOS.find((s) => s.id === id)!
     for (const [consume, produce] of [
       ['C4', 'P4'],
       ['C5', 'P5'],

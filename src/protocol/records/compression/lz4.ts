@@ -197,7 +197,8 @@ export function decompressLz4Frame(src: Buffer, maxSize: number, native: Lz4Bloc
     pos += 4
     if (word === 0) break
     const size = word & 0x7fffffff
-    const decoded = native !== null && independent ? nativeBlock(src, pos - 4, native, blockMax) : null
+    // (A frame of one block was offered to the native decoder above already.)
+    const decoded = native !== null && independent && blocks > 1 ? nativeBlock(src, pos - 4, native, blockMax) : null
     for (;;) {
       let next: number
       if (decoded !== null) {
