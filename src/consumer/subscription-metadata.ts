@@ -66,6 +66,9 @@ export async function checkSubscriptionMetadata(ctx: SubscriptionMetadataContext
       membership.requestRejoin('the topics matching the subscribed pattern changed')
       return
     }
+    // Only the group's topics: the leader compares them with those it assigned from both ways.
+    const subscribed = subs.metadataTopics()
+    for (const t of counts.keys()) if (!subscribed.has(t)) counts.delete(t)
     membership.checkMetadata(counts)
     return
   }

@@ -57,3 +57,28 @@ export async function performAssignment(
   )
   return { assignments, partitionCounts }
 }
+
+/**
+ * Why the leader must rejoin, or null: the subscribed topics' partition counts differ from those it
+ * assigned from (Java's assignment snapshot against the metadata snapshot). The comparison is
+ * two-way: a topic gone from the metadata (deleted) must have its partitions revoked, and a topic
+ * that did not exist at assignment and now has partitions (created after subscribe()) must be
+ * assigned — not held off until the group rebalances for another reason.
+ */
+export function assignedMetadataChange(
+  assigned: ReadonlyMap<string, number>,
+  partitionCounts: ReadonlyMap<string, number>,
+): string | null {
+  for (const [topic, count] of assigned) {
+    const now = partitionCounts.get(topic) ?? 0
+    if (now === count) continue
+    return now === 0
+      ? `${topic} is gone from the metadata`
+      : `partition count of ${topic} changed from ${count} to ${now}`
+  }
+  for (const [topic, count] of partitionCounts) {
+    if (count > 0 && !assigned.has(topic))
+      return `${topic} appeared in the metadata with ${count} partition${count === 1 ? '' : 's'}`
+  }
+  return null
+}

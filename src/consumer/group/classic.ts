@@ -28,7 +28,7 @@ import type { GroupSensors, HeartbeatStats } from '../metrics.js'
 import type { ResolvedConsumerOptions } from '../options.js'
 import type { SubscriptionState } from '../subscription-state.js'
 import type { ConsumerGroupMetadata } from '../types.js'
-import { performAssignment } from './classic-assignment.js'
+import { assignedMetadataChange, performAssignment } from './classic-assignment.js'
 import { decodeAssignment, encodeSubscription } from './consumer-protocol.js'
 import { createHeartbeat, type HeartbeatHandle } from './heartbeat-service.js'
 import type { HeartbeatNotice, MemberIdentity } from './heartbeat-state.js'
@@ -290,19 +290,8 @@ export class ClassicMembership implements GroupMembership {
   checkMetadata(partitionCounts: ReadonlyMap<string, number>): void {
     const assigned = this.#assignedMetadata
     if (assigned === null || this.#state !== 'STABLE') return
-    for (const [topic, count] of assigned) {
-      // A topic missing from fresh metadata was deleted (or is unavailable): a change too, as in
-      // Java's metadata snapshot, so that its partitions are revoked instead of held for good.
-      const now = partitionCounts.get(topic) ?? 0
-      if (now !== count) {
-        this.requestRejoin(
-          now === 0
-            ? `${topic} is gone from the metadata`
-            : `partition count of ${topic} changed from ${count} to ${now}`,
-        )
-        return
-      }
-    }
+    const change = assignedMetadataChange(assigned, partitionCounts)
+    if (change !== null) this.requestRejoin(change)
   }
 
   // -------------------------------------------------------------------------------------------

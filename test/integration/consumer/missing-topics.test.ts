@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { Admin, Consumer } from '../../../src/index.js'
+import { Admin, Consumer, Producer } from '../../../src/index.js'
 import { GROUP_PROTOCOLS } from './protocols.js'
 
 const bootstrap = inject('kafkaBootstrapServers')
@@ -145,3 +145,43 @@ describe.each(GROUP_PROTOCOLS)('a subscribed topic deleted under the %s protocol
     }
   })
 })
+
+describe.each(GROUP_PROTOCOLS)(
+  'a subscribed topic created after subscribe() under the %s protocol',
+  (groupProtocol) => {
+    it('is assigned and consumed once it exists (default metadataMaxAgeMs: not after five minutes)', async () => {
+      const topic = `late-${groupProtocol}-${run}`
+      const consumer = new Consumer({
+        bootstrapServers: bootstrap,
+        groupId: `late-${groupProtocol}-${run}`,
+        groupProtocol,
+        autoOffsetReset: 'earliest',
+        allowAutoCreateTopics: false,
+      })
+      const producer = new Producer({ bootstrapServers: bootstrap })
+      try {
+        consumer.subscribe([topic])
+        // The group forms while the topic does not exist: nothing to assign.
+        await pollFor(consumer, 3000, () => false)
+        expect(consumer.assignment()).toEqual([])
+        await admin.createTopics([{ topic, numPartitions: 2, replicationFactor: 1 }])
+        await producer.send({ topic, partition: 1, value: 'after the subscription' })
+        const values: string[] = []
+        const deadline = Date.now() + 30_000
+        while (values.length === 0 && Date.now() < deadline) {
+          for (const r of await consumer.poll(200)) values.push(String(r.value))
+        }
+        expect(values).toEqual(['after the subscription'])
+        expect(
+          consumer
+            .assignment()
+            .map((tp) => tp.partition)
+            .sort(),
+        ).toEqual([0, 1])
+      } finally {
+        await producer.close()
+        await consumer.close()
+      }
+    })
+  },
+)
