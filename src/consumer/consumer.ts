@@ -41,6 +41,7 @@ import {
 import {
   brokerSideRegex,
   checkSubscriptionMetadata,
+  ensureAssignedTopicsMetadata,
   isSubscriptionPattern,
   type SubscriptionPattern,
 } from './subscription-metadata.js'
@@ -306,7 +307,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
           if (this.#closed) return ConsumerRecords.empty()
           if (r === false && !haveFetchable && Date.now() >= deadline) return ConsumerRecords.empty()
         }
-        this.#ensureMetadataForAssignment()
+        ensureAssignedTopicsMetadata(this.#cluster, this.#subscriptions, this.#knownTopics, this.#logger)
         try {
           await withDeadline(this.#offsets.updateFetchPositions(deadline), undefined, signal)
         } catch (err) {
@@ -409,19 +410,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     )
     const r = await withDeadline(this.#connected, Math.max(deadline, Date.now() + this.#requestTimeoutMs), signal)
     if (r === TIMED_OUT) throw new TimeoutError('Timed out connecting to the bootstrap servers')
-  }
-
-  /** Make sure metadata (leaders) is known for assigned topics. */
-  #ensureMetadataForAssignment(): void {
-    const topics = new Set<string>()
-    for (const s of this.#subscriptions.assignedStates()) topics.add(s.topic)
-    const missing = [...topics].filter((t) => !this.#knownTopics.has(t))
-    if (missing.length === 0) return
-    for (const t of missing) this.#knownTopics.add(t)
-    this.#cluster.refreshMetadata({ topics: [...topics] }).catch((err) => {
-      for (const t of missing) this.#knownTopics.delete(t)
-      this.#logger?.debug({ topics: missing, err }, 'kafka-wire consumer: metadata refresh failed')
-    })
   }
 
   #maybeCheckMetadata(): void {

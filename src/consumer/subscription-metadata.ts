@@ -5,6 +5,7 @@
  * Also the broker-side pattern type (groupProtocol 'consumer').
  */
 import type { Cluster } from '../cluster/index.js'
+import type { Log } from '../internal/log.js'
 import { ConfigError, ErrorCode } from '../errors.js'
 import { Apis } from '../protocol/index.js'
 import type { GroupMembership } from './group/membership.js'
@@ -81,4 +82,30 @@ export async function checkSubscriptionMetadata(ctx: SubscriptionMetadataContext
     if (md !== undefined && md.errorCode === ErrorCode.NONE) counts.set(t, md.partitions.length)
   }
   membership.checkMetadata(counts)
+}
+
+/**
+ * Makes sure metadata (leaders) is known for the assigned topics. A topic the cache already holds
+ * (the classic leader's assignment or the subscription's check loaded it) costs no round trip
+ * between the assignment and the first Fetch; `known` remembers the topics seen, so that this runs
+ * once per topic (a refresh that fails forgets them, to try again at the next poll).
+ */
+export function ensureAssignedTopicsMetadata(
+  cluster: Pick<Cluster, 'refreshMetadata' | 'topic'>,
+  subscriptions: SubscriptionState,
+  known: Set<string>,
+  log: Log | undefined,
+): void {
+  const missing: string[] = []
+  for (const { topic } of subscriptions.assignedStates()) {
+    if (known.has(topic)) continue
+    known.add(topic)
+    const md = cluster.topic(topic)
+    if (md === undefined || md.errorCode !== ErrorCode.NONE || md.partitions.length === 0) missing.push(topic)
+  }
+  if (missing.length === 0) return
+  cluster.refreshMetadata({ topics: missing }).catch((err) => {
+    for (const t of missing) known.delete(t)
+    log?.debug({ topics: missing, err }, 'kafka-wire consumer: metadata refresh failed')
+  })
 }
