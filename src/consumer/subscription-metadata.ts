@@ -2,11 +2,12 @@
  * The subscription's side of metadata, for the Consumer's periodic check: a client-side RegExp
  * subscription is matched against every topic (a change makes the member send its new topic list,
  * or rejoin under the classic protocol); the classic leader learns of partition count changes.
- * Also the broker-side pattern type (groupProtocol 'consumer').
+ * Also the broker-side pattern type (groupProtocol 'consumer'), and the metadata (leaders) an
+ * assignment needs before its first Fetch.
  */
 import type { Cluster } from '../cluster/index.js'
-import type { Log } from '../internal/log.js'
 import { ConfigError, ErrorCode } from '../errors.js'
+import type { Log } from '../internal/log.js'
 import { Apis } from '../protocol/index.js'
 import type { GroupMembership } from './group/membership.js'
 import type { SubscriptionState } from './subscription-state.js'

@@ -59,10 +59,12 @@ describe('npm pack → npm install <tarball> in a fresh app', () => {
   it('has a prepare script that builds, so that a git install gets dist/', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
     expect(pkg.scripts.prepare).toBe('node scripts/build.mjs')
-    // The build needs only the devDependency npm installs before `prepare`: typescript.
+    // The build needs only devDependencies npm installs before `prepare`: typescript, and rolldown
+    // (the worker scripts' bundles).
     const build = readFileSync(join(root, 'scripts/build.mjs'), 'utf8')
     const imports = [...build.matchAll(/from '([^']+)'/g)].map((m) => m[1])
-    expect(imports.every((m) => m?.startsWith('node:') || m === './build-fresh.mjs')).toBe(true)
+    expect(imports.every((m) => m?.startsWith('node:') || m === './build-fresh.mjs' || m === 'rolldown')).toBe(true)
+    expect(Object.keys(pkg.devDependencies)).toContain('rolldown')
     const fresh = readFileSync(join(root, 'scripts/build-fresh.mjs'), 'utf8')
     expect([...fresh.matchAll(/from '([^']+)'/g)].every((m) => m[1]!.startsWith('node:'))).toBe(true)
     expect(Object.keys(pkg.devDependencies)).toContain('typescript')
