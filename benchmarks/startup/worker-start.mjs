@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The CPU a worker thread costs to start: each run is a fresh process that starts one worker from a
 // script, idles 1 s and reports the process's CPU time (user + system). The empty script's row is
-// the price of a Node worker itself; the difference to it is the script's module loading. Runs alternate between the scripts. Used for "Worker scripts as one file"
-// (docs/performance.md): scripts/build.mjs bundles each worker entry into one file.
+// the price of a Node worker itself; the difference to it is the script's module loading. Runs
+// alternate between the scripts. Used for "Worker scripts as one file" (docs/performance.md):
+// scripts/build.mjs bundles each worker entry into one file.
 //
 //   node benchmarks/startup/worker-start.mjs [--runs 6] [--dist dist/esm] [--dist <another build>]
 import { execFileSync } from 'node:child_process'
