@@ -56,10 +56,8 @@ export async function checkSubscriptionMetadata(ctx: SubscriptionMetadataContext
     if (ctx.isClosed() || subs.type !== 'AUTO_PATTERN') return
     const pattern = subs.pattern!
     const matching: string[] = []
-    const counts = new Map<string, number>()
     for (const t of res.topics) {
       if (t.name === null || t.errorCode !== ErrorCode.NONE) continue
-      counts.set(t.name, t.partitions.length)
       if (ctx.excludeInternalTopics && t.isInternal) continue
       pattern.lastIndex = 0
       if (pattern.test(t.name)) matching.push(t.name)
@@ -70,7 +68,11 @@ export async function checkSubscriptionMetadata(ctx: SubscriptionMetadataContext
     }
     // Only the group's topics: the leader compares them with those it assigned from both ways.
     const subscribed = subs.metadataTopics()
-    for (const t of counts.keys()) if (!subscribed.has(t)) counts.delete(t)
+    const counts = new Map<string, number>()
+    for (const t of res.topics) {
+      if (t.name !== null && t.errorCode === ErrorCode.NONE && subscribed.has(t.name))
+        counts.set(t.name, t.partitions.length)
+    }
     membership.checkMetadata(counts)
     return
   }

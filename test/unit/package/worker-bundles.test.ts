@@ -36,7 +36,7 @@ describe.each(['esm', 'cjs'])('dist/%s worker scripts', (build) => {
         const back = codecs.decompress(codecs.CompressionType.GZIP, out)
         const started = thread.compressionWorkers().started
         await thread.stopCompressionWorker()
-        const { Worker } = require('node:worker_threads')
+        const { Worker } = await import('node:worker_threads')
         const { heartbeatWorkerPath } = await load('${dist}/consumer/group/heartbeat-service.js')
         const w = new Worker(heartbeatWorkerPath(), { execArgv: [] })
         // Its modules load and evaluate (an error would come within moments), then it idles for messages.
@@ -44,14 +44,7 @@ describe.each(['esm', 'cjs'])('dist/%s worker scripts', (build) => {
         await w.terminate()
         console.log(JSON.stringify({ same: Buffer.compare(back, input) === 0, smaller: out.length < input.length, started, online }))
       })().catch((e) => { console.error(e); process.exit(1) })`
-    const args =
-      build === 'esm'
-        ? [
-            '--input-type=module',
-            '-e',
-            code.replace(/require\('node:worker_threads'\)/, "await import('node:worker_threads')"),
-          ]
-        : ['-e', code]
+    const args = build === 'esm' ? ['--input-type=module', '-e', code] : ['-e', code]
     const out = execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' }).trim()
     expect(JSON.parse(out)).toEqual({ same: true, smaller: true, started: 1, online: true })
   })
