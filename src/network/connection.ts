@@ -50,6 +50,7 @@ import { ApiVersionTable } from './api-versions.js'
 import { authenticate } from './authenticate.js'
 import { brokerContext, brokerOf, describeEndpoint, openSocket, type Resolved, resolve } from './connection-setup.js'
 import { DirectReader } from './direct-reader.js'
+import { raiseMallocThresholds } from './malloc-thresholds.js'
 import { publishClose, traceAuth, traceOpen } from './observe.js'
 import { type RequestObserver, reportCompleted, reportQueueSize, reportTimedOut } from './request-observer.js'
 import { isTlsAuthenticationFailure } from './tls.js'
@@ -141,6 +142,7 @@ export class Connection {
     // the Connection that handles the frames exists. openSocket leaves a plain TCP socket paused
     // until the constructor resumes it; a TLS socket reads on, but a broker sends nothing before
     // the first request (written after the constructor): bytes that come earlier fail the connection.
+    raiseMallocThresholds() // once per process: frames reuse mapped heap memory (malloc-thresholds.ts)
     const reader = new DirectReader(o.maxResponseBytes)
     let conn: Connection | undefined
     let early = 0
