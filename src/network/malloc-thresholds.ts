@@ -39,7 +39,12 @@ export function raiseMallocThresholds(): void {
   if (primed) return
   primed = true
   if (process.platform !== 'linux' || process.env[MALLOC_THRESHOLDS_ENV] === '0') return
-  // allocUnsafeSlow: its own allocation (not Node's pool), and not zero-filled, so no page of it is
-  // touched. Nothing keeps a reference: it is freed, mmapped block and all, by the next GC.
-  Buffer.allocUnsafeSlow(PRIMING_BYTES)
+  try {
+    // allocUnsafeSlow: its own allocation (not Node's pool), and not zero-filled, so no page of it is
+    // touched. Nothing keeps a reference: it is freed, mmapped block and all, by the next GC.
+    Buffer.allocUnsafeSlow(PRIMING_BYTES)
+  } catch {
+    // Address space refused (a strict overcommit policy, a ulimit -v): glibc keeps its own
+    // thresholds, which is only slower.
+  }
 }
