@@ -25,7 +25,7 @@ const dist = (p) => path.join(distDir, p)
 const { Consumer } = await import(dist('index.js'))
 await instrumentIfAsked(distDir)
 const { Cluster, resolveCommonOptions } = await import(dist('cluster/index.js'))
-const { Apis } = await import(dist('protocol/index.js'))
+const { Apis, ZERO_UUID } = await import(dist('protocol/index.js'))
 const { RecordBatchBuilder, decompressLz4Frame } = await import(dist('protocol/records/index.js'))
 const { startKafka, javaTool, JAVA_TOOLS, ensureKafkaLibs } = await import(path.join(root, 'dist/esm/testing/index.js'))
 
@@ -156,7 +156,7 @@ async function rawFetch(topic, partitions, records) {
         topics: [
           {
             topic,
-            topicId: '00000000-0000-0000-0000-000000000000',
+            topicId: ZERO_UUID, // a Fetch below v13 names the topic; the id field is then ignored
             partitions: offsets.map((fetchOffset, partition) => ({
               partition,
               currentLeaderEpoch: -1,
@@ -170,14 +170,17 @@ async function rawFetch(topic, partitions, records) {
         forgottenTopicsData: [],
         rackId: '',
       },
-      { workload: 'fetch', version: 12 },
+      { workload: 'fetch', maxVersion: 12 },
     )
     if (start === null) {
       start = process.hrtime.bigint()
       cpu = process.cpuUsage()
     }
+    // An error would leave the offsets where they are and the loop spinning: fail the run instead.
+    if (res.errorCode !== 0) throw new Error(`raw fetch: Fetch failed with error code ${res.errorCode}`)
     for (const t of res.responses) {
       for (const p of t.partitions) {
+        if (p.errorCode !== 0) throw new Error(`raw fetch: partition ${p.partitionIndex}: error code ${p.errorCode}`)
         const buf = p.records
         if (buf === null || buf === undefined) continue
         let pos = 0
