@@ -10,9 +10,11 @@
 //             assigned): wall time from the first record to the last against the main thread's CPU
 //             time over the same span. A `node --cpu-prof` profile counts libuv's poll phase, where
 //             the socket reads run, as "(idle)"; this reads the thread's own counters instead.
+//             With --tls, twice each way alternating, through the broker's plaintext and SSL listeners.
 //
-//   npm run build && node benchmarks/consumer/read-cost.mjs [--records 600000] [--fetches 100] [--spin 0,5]
-// Uses KAFKA_BOOTSTRAP_SERVERS if set, else starts a broker with the test kit (stopped at the end).
+//   npm run build && node benchmarks/consumer/read-cost.mjs [--records 600000] [--fetches 100] [--spin 0,5] [--tls]
+// Uses KAFKA_BOOTSTRAP_SERVERS if set (not with --tls), else starts a broker with the test kit
+// (stopped at the end).
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -31,6 +33,7 @@ const arg = (name, fallback) => {
 const RECORDS = Number(arg('records', '600000'))
 const FETCHES = Number(arg('fetches', '100'))
 const SPINS = arg('spin', '0,5').split(',').map(Number)
+const TLS = process.argv.includes('--tls')
 const PARTITIONS = 6
 const VALUE_SIZE = 1024
 
@@ -160,8 +163,8 @@ async function raw(bootstrapServers, topic, spinMs, pipelined) {
   }
 }
 
-async function consume(bootstrapServers, topic) {
-  const consumer = new Consumer({ bootstrapServers, autoOffsetReset: 'earliest', enableAutoCommit: false })
+async function consume(connection, topic) {
+  const consumer = new Consumer({ ...connection, autoOffsetReset: 'earliest', enableAutoCommit: false })
   try {
     consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition })))
     let records = 0
@@ -185,8 +188,16 @@ async function consume(bootstrapServers, topic) {
   }
 }
 
-const cluster = await startKafka({ log: (m) => console.error(`[kafka] ${m}`) })
+const cluster = await startKafka({
+  log: (m) => console.error(`[kafka] ${m}`),
+  ...(TLS ? { listeners: ['PLAINTEXT', 'SSL'] } : {}),
+})
 const bootstrapServers = cluster.bootstrapServers
+const ssl = cluster.listeners?.SSL
+if (TLS && (!ssl || !cluster.tls)) {
+  await cluster.stop()
+  throw new Error('--tls needs the broker the test kit starts (unset KAFKA_BOOTSTRAP_SERVERS)')
+}
 const topic = `read-cost-${Date.now()}`
 const admin = new Admin({ bootstrapServers })
 try {
@@ -203,13 +214,25 @@ try {
       )
     }
   }
-  const c = await consume(bootstrapServers, topic)
-  const busy = c.userMs + c.sysMs
-  console.log(
-    `consumer: ${c.records} records in ${c.wallMs.toFixed(0)} ms after the first; main thread user ${c.userMs} ms, ` +
-      `system ${c.sysMs} ms (${((busy / c.wallMs) * 100).toFixed(0)} % of the wall time on the CPU, ` +
-      `${((c.sysMs * 1000) / c.records).toFixed(2)} µs of system time per record), ${c.minflt} minor faults`,
-  )
+  const plaintext = { bootstrapServers }
+  const runs = TLS
+    ? [
+        ['plaintext', plaintext],
+        ['TLS', { bootstrapServers: ssl.bootstrapServers, tls: { ca: readFileSync(cluster.tls.caPem, 'utf8') } }],
+      ]
+    : [['', plaintext]]
+  for (let round = 0; round < (TLS ? 2 : 1); round++) {
+    for (const [name, connection] of runs) {
+      const c = await consume(connection, topic)
+      const busy = c.userMs + c.sysMs
+      console.log(
+        `consumer${name ? ` (${name})` : ''}: ${c.records} records in ${c.wallMs.toFixed(0)} ms after the first; ` +
+          `main thread user ${c.userMs} ms, system ${c.sysMs} ms (${((busy / c.wallMs) * 100).toFixed(0)} % of the ` +
+          `wall time on the CPU, ${((c.sysMs * 1000) / c.records).toFixed(2)} µs of system time per record), ` +
+          `${c.minflt} minor faults`,
+      )
+    }
+  }
 } finally {
   await admin.deleteTopics([topic]).catch(() => undefined)
   await admin.close()
