@@ -26,6 +26,7 @@ export { COORDINATOR_MOVED, type CoordinatorKeyType, Coordinators } from './coor
 export { fromProperties, type JaasConfig, parseJaasConfig } from './java-properties.js'
 export {
   type BrokerMetadata,
+  isUsableTopic,
   MetadataCache,
   type MetadataResponseLike,
   mergePartition,

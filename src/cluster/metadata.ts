@@ -47,6 +47,11 @@ export interface TopicMetadata {
   partitions: PartitionMetadata[]
 }
 
+/** Whether cached topic metadata can be assigned and fetched from: present, no error, partitions known. */
+export function isUsableTopic(md: TopicMetadata | undefined): md is TopicMetadata {
+  return md !== undefined && md.errorCode === ErrorCode.NONE && md.partitions.length > 0
+}
+
 /** The parts of a MetadataResponse the cache reads (any version). */
 export interface MetadataResponseLike {
   brokers: readonly { nodeId: number; host: string; port: number; rack: string | null }[]

@@ -5,7 +5,7 @@
  * Also the broker-side pattern type (groupProtocol 'consumer'), and the metadata (leaders) an
  * assignment needs before its first Fetch.
  */
-import type { Cluster } from '../cluster/index.js'
+import { type Cluster, isUsableTopic } from '../cluster/index.js'
 import { ConfigError, ErrorCode } from '../errors.js'
 import type { Log } from '../internal/log.js'
 import { Apis } from '../protocol/index.js'
@@ -103,8 +103,7 @@ export function ensureAssignedTopicsMetadata(
   for (const { topic } of subscriptions.assignedStates()) {
     if (known.has(topic)) continue
     known.add(topic)
-    const md = cluster.topic(topic)
-    if (md === undefined || md.errorCode !== ErrorCode.NONE || md.partitions.length === 0) missing.push(topic)
+    if (!isUsableTopic(cluster.topic(topic))) missing.push(topic)
   }
   if (missing.length === 0) return
   cluster.refreshMetadata({ topics: missing }).catch((err) => {

@@ -3,7 +3,8 @@
  * member's subscription, fetch metadata for all their topics, run the selected client-side assignor
  * (rack-aware when members report racks), encode the assignments for SyncGroup.
  */
-import { ErrorCode, KafkaError } from '../../errors.js'
+import { isUsableTopic } from '../../cluster/index.js'
+import { KafkaError } from '../../errors.js'
 import type { MemberSubscription } from '../assignors/types.js'
 import type { ClassicMembershipContext } from './classic.js'
 import { decodeSubscription, encodeAssignment } from './consumer-protocol.js'
@@ -33,7 +34,7 @@ export async function performAssignment(
   const useRacks = [...subscriptions.values()].some((s) => s.rackId !== null)
   for (const topic of topics) {
     const md = ctx.cluster.topic(topic)
-    if (md === undefined || md.errorCode !== ErrorCode.NONE || md.partitions.length === 0) continue
+    if (!isUsableTopic(md)) continue
     partitionCounts.set(topic, md.partitions.length)
     if (useRacks) {
       racks.set(

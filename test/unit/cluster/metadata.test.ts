@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  isUsableTopic,
   MetadataCache,
   type MetadataResponseLike,
   mergePartition,
@@ -53,6 +54,25 @@ describe('mergePartition: a newer leader epoch always wins', () => {
     expect(mergePartition(part(0, 1, 5), part(0, 2, -1)).kept.leaderId).toBe(2)
     expect(mergePartition(part(0, 1, -1), part(0, 2, 0)).kept.leaderId).toBe(2)
     expect(mergePartition(undefined, part(0, 2, 0)).kept.leaderId).toBe(2)
+  })
+})
+
+describe('isUsableTopic: what an assignment and a fetch can use', () => {
+  const topic = (errorCode: number, partitions: PartitionMetadata[]): TopicMetadata => ({
+    name: 't',
+    topicId: ID_A,
+    isInternal: false,
+    errorCode,
+    partitions,
+  })
+  it('is a topic without an error that has partitions', () => {
+    expect(isUsableTopic(topic(0, [part(0, 1, 0)]))).toBe(true)
+  })
+  it('is not an unknown topic, a topic with an error, or one without partitions', () => {
+    expect(isUsableTopic(undefined)).toBe(false)
+    expect(isUsableTopic(topic(3, [part(0, 1, 0)]))).toBe(false) // UNKNOWN_TOPIC_OR_PARTITION
+    expect(isUsableTopic(topic(5, []))).toBe(false) // LEADER_NOT_AVAILABLE while it is created
+    expect(isUsableTopic(topic(0, []))).toBe(false)
   })
 })
 
