@@ -13,7 +13,7 @@ import { propertyMark } from '../internal/options.js'
 import { parseProperties } from '../internal/properties.js'
 import { unsecuredJwt } from '../network/index.js'
 import type { SaslOptions, TlsOptions } from '../network/types.js'
-import { type CommonClientOptions, MECHANISMS } from './options.js'
+import { type CommonClientOptions, MECHANISMS, TLS_VERSIONS, TLS13_SUITES } from './options.js'
 
 export interface JaasConfig {
   loginModule: string
@@ -205,17 +205,56 @@ function tlsFromProperties(p: Record<string, string>): TlsOptions {
   }
   const protocols = p['ssl.enabled.protocols']
   if (protocols !== undefined) {
-    const order = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const
-    const listed = protocols
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '')
-    const known = order.filter((v) => listed.includes(v))
+    const known = TLS_VERSIONS.filter((v) => listOf(protocols).includes(v))
     if (known.length === 0)
       throw new ConfigError('ssl.enabled.protocols', `no supported protocol in ${JSON.stringify(protocols)}`)
-    tls.minVersion = known[0]!
+    // node:tls enables a range of versions: a list with a gap (TLSv1.1,TLSv1.3) cannot be honoured.
+    const first = TLS_VERSIONS.indexOf(known[0]!)
+    if (known.some((v, i) => TLS_VERSIONS.indexOf(v) !== first + i)) {
+      throw new ConfigError('ssl.enabled.protocols', `${known.join(',')} is not a range of consecutive versions`)
+    }
+    tls.minVersion = known[0] as TlsOptions['minVersion']
+    tls.maxVersion = known.at(-1) as TlsOptions['maxVersion']
   }
+  const suites = p['ssl.cipher.suites']
+  if (suites !== undefined && listOf(suites).length > 0) tls.ciphers = listOf(suites).map(openSslCipherName).join(':')
   return tls
+}
+
+function listOf(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+}
+
+/**
+ * Java names cipher suites by their standard (IANA) names; node:tls takes TLS 1.3 suites by those,
+ * TLS 1.2 suites by OpenSSL's. These are the TLS 1.2 suites with forward secrecy and an AEAD cipher
+ * that the JDK enables by default (checked against `openssl ciphers -stdname` in the tests).
+ */
+export const TLS12_OPENSSL_NAMES: Readonly<Record<string, string>> = {
+  TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: 'ECDHE-ECDSA-AES256-GCM-SHA384',
+  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: 'ECDHE-ECDSA-AES128-GCM-SHA256',
+  TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-ECDSA-CHACHA20-POLY1305',
+  TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: 'ECDHE-RSA-AES256-GCM-SHA384',
+  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 'ECDHE-RSA-AES128-GCM-SHA256',
+  TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-RSA-CHACHA20-POLY1305',
+  TLS_DHE_RSA_WITH_AES_256_GCM_SHA384: 'DHE-RSA-AES256-GCM-SHA384',
+  TLS_DHE_RSA_WITH_AES_128_GCM_SHA256: 'DHE-RSA-AES128-GCM-SHA256',
+  TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 'DHE-RSA-CHACHA20-POLY1305',
+}
+
+function openSslCipherName(standardName: string): string {
+  if (TLS13_SUITES.includes(standardName)) return standardName
+  const name = TLS12_OPENSSL_NAMES[standardName]
+  if (name === undefined) {
+    throw new ConfigError(
+      'ssl.cipher.suites',
+      `${standardName} is not a suite kafka-wire maps (${[...TLS13_SUITES, ...Object.keys(TLS12_OPENSSL_NAMES)].join(', ')}); set the tls.ciphers option with OpenSSL's name for it instead`,
+    )
+  }
+  return name
 }
 
 function saslFromProperties(p: Record<string, string>): SaslOptions {

@@ -8,6 +8,7 @@
  * Resolved options hold credentials: they print redacted under util.inspect.
  */
 import { isIP } from 'node:net'
+import { createSecureContext } from 'node:tls'
 import { ConfigError } from '../errors.js'
 import { createLog, type Log, type LogFormat, type LogLevel } from '../internal/log.js'
 import { type Logger, redactOnInspect } from '../internal/logger.js'
@@ -220,11 +221,48 @@ const TLS_KEYS = new Set([
   'rejectUnauthorized',
   'verifyHostname',
   'minVersion',
+  'maxVersion',
+  'ciphers',
 ])
-const TLS_VERSIONS = new Set(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'])
+/** In order: a range of them is what node:tls enables (minVersion..maxVersion). */
+export const TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']
+/** The TLS 1.3 cipher suites OpenSSL implements, by their standard names. */
+export const TLS13_SUITES = [
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'TLS_AES_128_CCM_SHA256',
+  'TLS_AES_128_CCM_8_SHA256',
+]
 
 function isPem(v: unknown): v is string | Buffer {
   return typeof v === 'string' || Buffer.isBuffer(v)
+}
+
+/**
+ * A cipher list OpenSSL matches nothing in fails every handshake: refused here instead, by building
+ * a secure context with it (what tls.connect does), so the error names the option at construction.
+ */
+function checkCiphers(value: unknown): void {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new ConfigError('tls.ciphers', "must be a non-empty cipher list, e.g. 'TLS_AES_128_GCM_SHA256'")
+  }
+  // node:tls hands every name that starts with TLS_ to TLS 1.3: a TLS 1.2 suite by its standard
+  // name would restrict nothing in TLS 1.2 and leave TLS 1.3 without a suite.
+  for (const name of value.split(':')) {
+    if (name.startsWith('TLS_') && !TLS13_SUITES.includes(name)) {
+      throw new ConfigError(
+        'tls.ciphers',
+        `${name} is not a TLS 1.3 suite (${TLS13_SUITES.join(', ')}); name TLS 1.2 suites as OpenSSL does, e.g. ECDHE-RSA-AES128-GCM-SHA256`,
+      )
+    }
+  }
+  try {
+    createSecureContext({ ciphers: value })
+  } catch (err) {
+    const why = (err as Error).message
+    throw new ConfigError('tls.ciphers', `OpenSSL matches no cipher suite in ${JSON.stringify(value)} (${why})`)
+  }
 }
 
 function resolveTls(value: unknown): TlsOptions | undefined {
@@ -250,9 +288,19 @@ function resolveTls(value: unknown): TlsOptions | undefined {
   for (const k of ['rejectUnauthorized', 'verifyHostname'] as const) {
     if (t[k] !== undefined && typeof t[k] !== 'boolean') throw new ConfigError(`tls.${k}`, 'must be a boolean')
   }
-  if (t.minVersion !== undefined && !TLS_VERSIONS.has(t.minVersion as string)) {
-    throw new ConfigError('tls.minVersion', `must be one of ${[...TLS_VERSIONS].join(', ')}`)
+  for (const k of ['minVersion', 'maxVersion'] as const) {
+    if (t[k] !== undefined && !TLS_VERSIONS.includes(t[k] as string)) {
+      throw new ConfigError(`tls.${k}`, `must be one of ${TLS_VERSIONS.join(', ')}`)
+    }
   }
+  if (
+    t.minVersion !== undefined &&
+    t.maxVersion !== undefined &&
+    TLS_VERSIONS.indexOf(t.minVersion as string) > TLS_VERSIONS.indexOf(t.maxVersion as string)
+  ) {
+    throw new ConfigError('tls.maxVersion', `${t.maxVersion} is below tls.minVersion (${t.minVersion})`)
+  }
+  if (t.ciphers !== undefined) checkCiphers(t.ciphers)
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(t)) if (v !== undefined) out[k] = Array.isArray(v) ? Object.freeze([...v]) : v
   return Object.freeze(redactOnInspect(out, 'TlsOptions')) as TlsOptions

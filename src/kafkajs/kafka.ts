@@ -140,7 +140,17 @@ async function resolveBrokers(brokers: KafkaConfig['brokers']): Promise<string[]
   throw new KafkaJSNonRetriableError('Failed to connect: brokers must be an array of "host:port" or a function')
 }
 
-const TLS_MAPPED = new Set(['ca', 'cert', 'key', 'passphrase', 'servername', 'rejectUnauthorized', 'minVersion'])
+const TLS_MAPPED = new Set([
+  'ca',
+  'cert',
+  'key',
+  'passphrase',
+  'servername',
+  'rejectUnauthorized',
+  'minVersion',
+  'maxVersion',
+  'ciphers',
+])
 
 /** kafkajs's `ssl` (true or tls.ConnectionOptions) → kafka-wire's TlsOptions. */
 function toTls(

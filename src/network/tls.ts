@@ -23,6 +23,8 @@ export function tlsConnectOptions(host: string, port: number, tls: TlsOptions | 
   if (o.key !== undefined) out.key = o.key
   if (o.passphrase !== undefined) out.passphrase = o.passphrase
   if (o.minVersion !== undefined) out.minVersion = o.minVersion
+  if (o.maxVersion !== undefined) out.maxVersion = o.maxVersion
+  if (o.ciphers !== undefined) out.ciphers = o.ciphers
   if (o.verifyHostname === false) out.checkServerIdentity = () => undefined
   return out
 }

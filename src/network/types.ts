@@ -27,6 +27,14 @@ export interface TlsOptions {
   verifyHostname?: boolean
   /** Lowest TLS version accepted, e.g. 'TLSv1.2' (Java: ssl.enabled.protocols). Default: Node's default. */
   minVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'
+  /** Highest TLS version offered, e.g. 'TLSv1.2' (Java: ssl.enabled.protocols). Default: Node's default (TLSv1.3). */
+  maxVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'
+  /**
+   * The cipher suites offered, in OpenSSL's cipher list format (node:tls `ciphers`; Java:
+   * ssl.cipher.suites): TLS 1.3 suites by their standard names ('TLS_AES_128_GCM_SHA256'), TLS 1.2
+   * suites by their OpenSSL names ('ECDHE-RSA-AES128-GCM-SHA256'), separated by ':'. Default: Node's.
+   */
+  ciphers?: string
 }
 
 /** An OAUTHBEARER token: the compact JWS (or any bearer token the broker accepts) and SASL extensions. */

@@ -5,8 +5,9 @@
  * CA, or for another host name, is refused; credentials never reach logs or error messages.
  */
 import { readFileSync } from 'node:fs'
+import tls from 'node:tls'
 import { inspect } from 'node:util'
-import { describe, expect, inject, it } from 'vitest'
+import { describe, expect, inject, it, vi } from 'vitest'
 import { Cluster } from '../../../src/cluster/cluster.js'
 import { parseBrokerAddress, resolveCommonOptions } from '../../../src/cluster/options.js'
 import { AuthenticationError, KafkaError } from '../../../src/errors.js'
@@ -166,6 +167,75 @@ describe('SSL', () => {
     expect(await roundTrip({ ...address('MTLS'), tls })).toBeGreaterThan(0)
     const err = await connect({ ...address('MTLS'), tls: { ca: ca() }, requestTimeoutMs: 5000 }).catch((e) => e)
     expect(err).toBeInstanceOf(KafkaError)
+  })
+
+  /** Records the TLS version and cipher suite (standard name) of every handshake until restored. */
+  function recordHandshakes() {
+    const seen: [string | null, string][] = []
+    const original = tls.connect
+    const spy = vi.spyOn(tls, 'connect').mockImplementation(((...args: Parameters<typeof tls.connect>) => {
+      const socket = original(...args)
+      socket.once('secureConnect', () => seen.push([socket.getProtocol(), socket.getCipher().standardName]))
+      return socket
+    }) as typeof tls.connect)
+    return { seen, restore: () => spy.mockRestore() }
+  }
+
+  /** The TLS version and cipher suite a round trip with these settings negotiated. */
+  async function negotiated(options: ConnectionOptions): Promise<[string | null, string]> {
+    const handshakes = recordHandshakes()
+    try {
+      expect(await roundTrip(options)).toBeGreaterThan(0)
+      expect(handshakes.seen).toHaveLength(1)
+      return handshakes.seen[0]!
+    } finally {
+      handshakes.restore()
+    }
+  }
+
+  it('maxVersion and ciphers choose what the broker negotiates (Java: ssl.enabled.protocols, ssl.cipher.suites)', async () => {
+    const ssl = address('SSL')
+    expect((await negotiated({ ...ssl, tls: { ca: ca() } }))[0]).toBe('TLSv1.3')
+    expect((await negotiated({ ...ssl, tls: { ca: ca(), maxVersion: 'TLSv1.2' } }))[0]).toBe('TLSv1.2')
+    expect(await negotiated({ ...ssl, tls: { ca: ca(), ciphers: 'TLS_AES_128_GCM_SHA256' } })).toEqual([
+      'TLSv1.3',
+      'TLS_AES_128_GCM_SHA256',
+    ])
+    expect(
+      await negotiated({ ...ssl, tls: { ca: ca(), maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES256-GCM-SHA384' } }),
+    ).toEqual(['TLSv1.2', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384'])
+  })
+
+  it('the same from Java properties, through a Cluster', async () => {
+    const { fromProperties } = await import('../../../src/cluster/java-properties.js')
+    const props = fromProperties(`
+bootstrap.servers=${listener('SSL')}
+security.protocol=SSL
+ssl.truststore.type=PEM
+ssl.truststore.location=${info.tls!.caPem}
+ssl.enabled.protocols=TLSv1.2
+ssl.cipher.suites=TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+`)
+    const handshakes = recordHandshakes()
+    const cluster = new Cluster(resolveCommonOptions(props as never))
+    try {
+      await cluster.connect()
+      expect(handshakes.seen.length).toBeGreaterThan(0)
+      for (const h of handshakes.seen) expect(h).toEqual(['TLSv1.2', 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256'])
+    } finally {
+      handshakes.restore()
+      await cluster.close()
+    }
+  })
+
+  it('a cipher list the broker shares nothing with fails the handshake with AuthenticationError', async () => {
+    // The broker's certificate is RSA: an ECDSA-only TLS 1.2 list has nothing in common with it.
+    const err = await connect({
+      ...address('SSL'),
+      tls: { ca: ca(), maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' },
+    }).catch((e) => e)
+    expect(err).toBeInstanceOf(AuthenticationError)
+    expect(err.message).toMatch(/TLS handshake/)
   })
 
   it('TLS to a plaintext port gives a typed error quickly', async () => {

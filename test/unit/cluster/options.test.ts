@@ -1,9 +1,10 @@
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
 import { describe, expect, it, vi } from 'vitest'
-import { fromProperties, parseJaasConfig } from '../../../src/cluster/java-properties.js'
+import { fromProperties, parseJaasConfig, TLS12_OPENSSL_NAMES } from '../../../src/cluster/java-properties.js'
 import { COMMON_DEFAULTS, resolveCommonOptions } from '../../../src/cluster/options.js'
 import { ConfigError } from '../../../src/errors.js'
 
@@ -98,6 +99,32 @@ describe('resolveCommonOptions', () => {
     ).toBe('sasl.token')
     expect(configError(() => resolveCommonOptions({ bootstrapServers: 'h:1', logger: {} as any })).option).toBe(
       'logger',
+    )
+  })
+
+  it('tls.maxVersion and tls.ciphers are checked at construction, naming the option', () => {
+    const tls = (t: object) => resolveCommonOptions({ bootstrapServers: 'h:1', tls: t as any }).tls
+    expect(tls({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' })).toEqual({
+      minVersion: 'TLSv1.2',
+      maxVersion: 'TLSv1.2',
+      ciphers: 'ECDHE-RSA-AES128-GCM-SHA256',
+    })
+    expect(tls({ ciphers: 'TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256' })).toEqual({
+      ciphers: 'TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256',
+    })
+    expect(configError(() => tls({ maxVersion: 'TLSv1.4' })).option).toBe('tls.maxVersion')
+    const below = configError(() => tls({ minVersion: 'TLSv1.3', maxVersion: 'TLSv1.2' }))
+    expect([below.option, below.message]).toEqual([
+      'tls.maxVersion',
+      'Invalid option tls.maxVersion: TLSv1.2 is below tls.minVersion (TLSv1.3)',
+    ])
+    expect(configError(() => tls({ ciphers: '' })).option).toBe('tls.ciphers')
+    expect(configError(() => tls({ ciphers: ['TLS_AES_128_GCM_SHA256'] })).option).toBe('tls.ciphers')
+    // OpenSSL matches nothing: every handshake would fail, so construction does.
+    expect(configError(() => tls({ ciphers: 'NO-SUCH-CIPHER' })).message).toMatch(/no cipher suite in "NO-SUCH-CIPHER"/)
+    // node:tls would take a TLS 1.2 suite's standard name for a TLS 1.3 suite: refused, with the way out.
+    expect(configError(() => tls({ ciphers: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256' })).message).toMatch(
+      /not a TLS 1\.3 suite .* ECDHE-RSA-AES128-GCM-SHA256/,
     )
   })
 
@@ -258,6 +285,7 @@ ssl.enabled.protocols=TLSv1.3,TLSv1.2
       passphrase: 'kp',
       verifyHostname: false,
       minVersion: 'TLSv1.2',
+      maxVersion: 'TLSv1.3',
     })
     expect(inspect(o, { depth: 10 })).not.toContain('KEY\n')
   })
@@ -287,5 +315,37 @@ ssl.enabled.protocols=TLSv1.3,TLSv1.2
       'ssl.keystore.certificate.chain': 'CHAIN-PEM',
     })
     expect(o.tls).toEqual({ ca: 'CA-PEM', key: 'KEY-PEM', cert: 'CHAIN-PEM' })
+  })
+
+  it('ssl.enabled.protocols is the range of versions node:tls enables, both ends', () => {
+    const tls = (protocols: string) =>
+      fromProperties({ 'security.protocol': 'SSL', 'ssl.enabled.protocols': protocols }).tls
+    expect(tls('TLSv1.2')).toEqual({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' })
+    expect(tls('TLSv1.3')).toEqual({ minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' })
+    expect(tls(' TLSv1.3 , TLSv1.2 ')).toEqual({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' })
+    expect(configError(() => tls('TLSv1.1,TLSv1.3')).option).toBe('ssl.enabled.protocols')
+    expect(configError(() => tls('SSLv3')).option).toBe('ssl.enabled.protocols')
+  })
+
+  it('ssl.cipher.suites: standard names, TLS 1.2 ones turned into OpenSSL names; an unmapped one is refused', () => {
+    const tls = (suites: string) => fromProperties({ 'security.protocol': 'SSL', 'ssl.cipher.suites': suites }).tls
+    expect(tls('TLS_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384')).toEqual({
+      ciphers: 'TLS_AES_128_GCM_SHA256:ECDHE-RSA-AES256-GCM-SHA384',
+    })
+    expect(tls('')).toEqual({})
+    const unmapped = configError(() => tls('TLS_RSA_WITH_AES_128_CBC_SHA'))
+    expect([unmapped.option, unmapped.message]).toEqual([
+      'ssl.cipher.suites',
+      expect.stringMatching(/TLS_RSA_WITH_AES_128_CBC_SHA is not a suite kafka-wire maps .* tls\.ciphers/),
+    ])
+  })
+
+  it("the TLS 1.2 name table agrees with OpenSSL's own (openssl ciphers -stdname)", () => {
+    for (const [standard, openssl] of Object.entries(TLS12_OPENSSL_NAMES)) {
+      const line = execFileSync('openssl', ['ciphers', '-stdname', openssl], { encoding: 'utf8' })
+        .split('\n')
+        .find((l) => l.includes(` ${openssl} `))
+      expect(line?.split(' ')[0], openssl).toBe(standard)
+    }
   })
 })

@@ -45,6 +45,8 @@ describe('kafkajs layer: new Kafka(config)', () => {
     expect(ctx.clientId).toBe('app')
     expect((await createContext({ brokers: ['a:1'] }).clientOptions()).clientId).toBe('kafkajs')
     expect((await createContext({ brokers: ['a:1'], ssl: true }).clientOptions()).tls).toBe(true)
+    const versions = { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' } as const
+    expect((await createContext({ brokers: ['a:1'], ssl: versions }).clientOptions()).tls).toEqual(versions)
     const unenforced = await createContext({ brokers: ['a:1'], enforceRequestTimeout: false }).clientOptions()
     expect(unenforced.requestTimeoutMs).toBe(2 ** 31 - 1)
   })
