@@ -25,6 +25,7 @@ const { Admin, Consumer, Producer } = await import(dist('index.js'))
 const { Cluster, resolveCommonOptions } = await import(dist('cluster/index.js'))
 const { Apis, ZERO_UUID } = await import(dist('protocol/index.js'))
 const { startKafka } = await import(path.join(root, 'dist/esm/testing/index.js'))
+const { rawFetcher } = await import('./raw-fetch.mjs')
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -75,59 +76,11 @@ async function raw(bootstrapServers, topic, spinMs, pipelined) {
     const md = (await cluster.topicMetadata([topic])).get(topic)
     const leader = md.partitions[0].leaderId
     const offsets = new Array(PARTITIONS).fill(0n)
-    const fetch = () =>
-      cluster.send(
-        leader,
-        Apis.Fetch,
-        {
-          replicaId: -1,
-          maxWaitMs: 500,
-          minBytes: 1,
-          maxBytes: 52428800,
-          isolationLevel: 0,
-          sessionId: 0,
-          sessionEpoch: -1,
-          topics: [
-            {
-              topic,
-              topicId: ZERO_UUID,
-              partitions: offsets.map((fetchOffset, partition) => ({
-                partition,
-                currentLeaderEpoch: -1,
-                fetchOffset,
-                lastFetchedEpoch: -1,
-                logStartOffset: -1n,
-                partitionMaxBytes: 1048576,
-              })),
-            },
-          ],
-          forgottenTopicsData: [],
-          rackId: '',
-        },
-        { workload: 'fetch', maxVersion: 12 },
-      )
-    /** Moves the offsets past the response's whole batches; its bytes. */
+    const { fetch, walk } = rawFetcher({ cluster, Apis, ZERO_UUID }, leader, topic, offsets)
+    /** Moves the offsets past the response's whole batches; its bytes. At the end of the data, back to 0. */
     const advance = (res) => {
-      if (res.errorCode !== 0) throw new Error(`Fetch failed with error code ${res.errorCode}`)
-      let bytes = 0
-      let any = false
-      for (const t of res.responses) {
-        for (const p of t.partitions) {
-          if (p.errorCode !== 0) throw new Error(`partition ${p.partitionIndex}: error code ${p.errorCode}`)
-          const buf = p.records
-          if (!buf) continue
-          let pos = 0
-          while (pos + 61 <= buf.length) {
-            const end = pos + 12 + buf.readInt32BE(pos + 8)
-            if (end > buf.length) break
-            offsets[p.partitionIndex] = buf.readBigInt64BE(pos) + BigInt(buf.readInt32BE(pos + 23)) + 1n
-            bytes += end - pos
-            any = true
-            pos = end
-          }
-        }
-      }
-      if (!any) offsets.fill(0n) // the end of the data: read it again
+      const { records, bytes } = walk(res)
+      if (records === 0) offsets.fill(0n)
       return bytes
     }
     const spin = () => {

@@ -28,6 +28,7 @@ const { Cluster, resolveCommonOptions } = await import(dist('cluster/index.js'))
 const { Apis, ZERO_UUID } = await import(dist('protocol/index.js'))
 const { RecordBatchBuilder, decompressLz4Frame } = await import(dist('protocol/records/index.js'))
 const { startKafka, javaTool, JAVA_TOOLS, ensureKafkaLibs } = await import(path.join(root, 'dist/esm/testing/index.js'))
+const { rawFetcher } = await import('./raw-fetch.mjs')
 
 const args = process.argv.slice(2)
 const arg = (name, dflt) => {
@@ -141,62 +142,16 @@ async function rawFetch(topic, partitions, records) {
   let bytes = 0
   let start = null
   let cpu = null
+  const { fetch, walk } = rawFetcher({ cluster, Apis, ZERO_UUID }, leader, topic, offsets)
   while (n < records) {
-    const res = await cluster.send(
-      leader,
-      Apis.Fetch,
-      {
-        replicaId: -1,
-        maxWaitMs: 500,
-        minBytes: 1,
-        maxBytes: 52428800,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [
-          {
-            topic,
-            topicId: ZERO_UUID, // a Fetch below v13 names the topic; the id field is then ignored
-            partitions: offsets.map((fetchOffset, partition) => ({
-              partition,
-              currentLeaderEpoch: -1,
-              fetchOffset,
-              lastFetchedEpoch: -1,
-              logStartOffset: -1n,
-              partitionMaxBytes: 1048576,
-            })),
-          },
-        ],
-        forgottenTopicsData: [],
-        rackId: '',
-      },
-      { workload: 'fetch', maxVersion: 12 },
-    )
+    const res = await fetch()
     if (start === null) {
       start = process.hrtime.bigint()
       cpu = process.cpuUsage()
     }
-    // An error would leave the offsets where they are and the loop spinning: fail the run instead.
-    if (res.errorCode !== 0) throw new Error(`raw fetch: Fetch failed with error code ${res.errorCode}`)
-    for (const t of res.responses) {
-      for (const p of t.partitions) {
-        if (p.errorCode !== 0) throw new Error(`raw fetch: partition ${p.partitionIndex}: error code ${p.errorCode}`)
-        const buf = p.records
-        if (buf === null || buf === undefined) continue
-        let pos = 0
-        // Batch header: baseOffset int64, batchLength int32, ..., lastOffsetDelta int32 at 23,
-        // recordCount int32 at 57; a partial batch at the end is left for the next fetch.
-        while (pos + 61 <= buf.length) {
-          const end = pos + 12 + buf.readInt32BE(pos + 8)
-          if (end > buf.length) break
-          const count = buf.readInt32BE(pos + 57)
-          n += count
-          bytes += end - pos
-          offsets[p.partitionIndex] = buf.readBigInt64BE(pos) + BigInt(buf.readInt32BE(pos + 23)) + 1n
-          pos = end
-        }
-      }
-    }
+    const r = walk(res)
+    n += r.records
+    bytes += r.bytes
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9
   const used = process.cpuUsage(cpu)

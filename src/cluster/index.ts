@@ -45,6 +45,7 @@ export {
   type ResolvedCommonOptions,
   resolveClientOptions,
   resolveCommonOptions,
+  TLS_KEYS,
 } from './options.js'
 export { ConnectionPool, type Endpoint } from './pool.js'
 export { isRetriableError, type RetryOptions, withRetry } from './retry.js'

@@ -212,7 +212,8 @@ function int(o: Record<string, unknown>, name: string, fallback: number, min: nu
   return v
 }
 
-const TLS_KEYS = new Set([
+/** The fields of the `tls` option (also what kafka-wire/kafkajs takes from kafkajs's `ssl`). */
+export const TLS_KEYS: ReadonlySet<string> = new Set([
   'ca',
   'cert',
   'key',

@@ -14,7 +14,7 @@
  * - logLevel / logCreator → the kafkajs logger, which kafka-wire's clients also log through.
  */
 import type * as tls from 'node:tls'
-import type { CommonClientOptions } from '../cluster/index.js'
+import { type CommonClientOptions, TLS_KEYS } from '../cluster/index.js'
 import type { SaslOptions, TlsOptions } from '../index.js'
 import { type AdminConfig, KafkaJSAdmin } from './admin.js'
 import { type ConsumerConfig, KafkaJSConsumer } from './consumer.js'
@@ -140,17 +140,8 @@ async function resolveBrokers(brokers: KafkaConfig['brokers']): Promise<string[]
   throw new KafkaJSNonRetriableError('Failed to connect: brokers must be an array of "host:port" or a function')
 }
 
-const TLS_MAPPED = new Set([
-  'ca',
-  'cert',
-  'key',
-  'passphrase',
-  'servername',
-  'rejectUnauthorized',
-  'minVersion',
-  'maxVersion',
-  'ciphers',
-])
+// node:tls has no verifyHostname: kafkajs checks host names as part of rejectUnauthorized (below).
+const TLS_MAPPED = new Set([...TLS_KEYS].filter((k) => k !== 'verifyHostname'))
 
 /** kafkajs's `ssl` (true or tls.ConnectionOptions) → kafka-wire's TlsOptions. */
 function toTls(
