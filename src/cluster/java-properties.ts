@@ -132,6 +132,15 @@ function coerce(key: string, value: string): unknown {
   return value
 }
 
+/** A PKCS#12 keystore's bytes (read when fromProperties is called; resolveCommonOptions opens it). */
+function readStore(option: string, path: string): Buffer {
+  try {
+    return readFileSync(path)
+  } catch (err) {
+    throw new ConfigError(option, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+  }
+}
+
 function readPemFile(option: string, path: string): string {
   let text: string
   try {
@@ -142,7 +151,7 @@ function readPemFile(option: string, path: string): string {
   if (!text.includes('-----BEGIN ')) {
     throw new ConfigError(
       option,
-      `${path} is not a PEM file (only PEM stores are supported; see docs/configuration.md)`,
+      `${path} is not a PEM file, which its store type (PEM) says it is (see docs/configuration.md)`,
     )
   }
   return text
@@ -176,11 +185,15 @@ function tlsFromProperties(p: Record<string, string>): TlsOptions {
     }
     tls.key = p['ssl.keystore.key']
     tls.cert = p['ssl.keystore.certificate.chain']
+  } else if (p['ssl.keystore.location'] !== undefined && keyType === 'PKCS12') {
+    tls.pfx = readStore('ssl.keystore.location', p['ssl.keystore.location'])
+    const password = p['ssl.keystore.password']
+    if (password !== undefined && password !== '') tls.passphrase = password
   } else if (p['ssl.keystore.location'] !== undefined) {
     if (keyType !== 'PEM') {
       throw new ConfigError(
         'ssl.keystore.type',
-        `${keyType} keystores are not supported; set ssl.keystore.type=PEM with a PEM file holding the key and its certificate chain`,
+        `${keyType} keystores are not supported; set ssl.keystore.type=PKCS12 (keytool -importkeystore -deststoretype PKCS12) or PEM`,
       )
     }
     const text = readPemFile('ssl.keystore.location', p['ssl.keystore.location'])
@@ -195,7 +208,9 @@ function tlsFromProperties(p: Record<string, string>): TlsOptions {
     tls.key = keys[0]!
     tls.cert = certs.join('\n')
   }
-  if (p['ssl.key.password'] !== undefined && p['ssl.key.password'] !== '') tls.passphrase = p['ssl.key.password']
+  // A PKCS#12 store has one password (ssl.keystore.password, taken above); a PEM key has its own.
+  if (tls.pfx === undefined && p['ssl.key.password'] !== undefined && p['ssl.key.password'] !== '')
+    tls.passphrase = p['ssl.key.password']
   const ident = p['ssl.endpoint.identification.algorithm']
   if (ident !== undefined) {
     if (ident === '') tls.verifyHostname = false

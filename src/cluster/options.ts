@@ -217,6 +217,7 @@ export const TLS_KEYS: ReadonlySet<string> = new Set([
   'ca',
   'cert',
   'key',
+  'pfx',
   'passphrase',
   'servername',
   'rejectUnauthorized',
@@ -266,6 +267,18 @@ function checkCiphers(value: unknown): void {
   }
 }
 
+/** A PKCS#12 store node:tls cannot open (not PKCS#12, wrong password) would fail every handshake. */
+function checkPfx(pfx: unknown, withCertAndKey: boolean, passphrase: unknown): void {
+  if (!Buffer.isBuffer(pfx)) throw new ConfigError('tls.pfx', 'must be a Buffer holding a PKCS#12 store')
+  if (withCertAndKey) throw new ConfigError('tls.pfx', 'give tls.pfx or tls.cert and tls.key, not both')
+  try {
+    createSecureContext({ pfx, ...(typeof passphrase === 'string' ? { passphrase } : {}) })
+  } catch (err) {
+    // OpenSSL's reason only ("mac verify failure", "not enough data"): never the password.
+    throw new ConfigError('tls.pfx', `node:tls cannot read the PKCS#12 store (${(err as Error).message})`)
+  }
+}
+
 function resolveTls(value: unknown): TlsOptions | undefined {
   if (value === undefined || value === false) return undefined
   if (value === true) return Object.freeze(redactOnInspect({}, 'TlsOptions'))
@@ -283,6 +296,7 @@ function resolveTls(value: unknown): TlsOptions | undefined {
   if ((t.cert === undefined) !== (t.key === undefined)) {
     throw new ConfigError(t.cert === undefined ? 'tls.cert' : 'tls.key', 'tls.cert and tls.key must be given together')
   }
+  if (t.pfx !== undefined) checkPfx(t.pfx, t.cert !== undefined, t.passphrase)
   for (const k of ['passphrase', 'servername'] as const) {
     if (t[k] !== undefined && typeof t[k] !== 'string') throw new ConfigError(`tls.${k}`, 'must be a string')
   }

@@ -21,6 +21,7 @@ export function tlsConnectOptions(host: string, port: number, tls: TlsOptions | 
   if (o.ca !== undefined) out.ca = o.ca
   if (o.cert !== undefined) out.cert = o.cert
   if (o.key !== undefined) out.key = o.key
+  if (o.pfx !== undefined) out.pfx = o.pfx
   if (o.passphrase !== undefined) out.passphrase = o.passphrase
   if (o.minVersion !== undefined) out.minVersion = o.minVersion
   if (o.maxVersion !== undefined) out.maxVersion = o.maxVersion

@@ -14,7 +14,12 @@ export interface TlsOptions {
   cert?: string | Buffer
   /** Client private key (PEM), for mutual TLS. */
   key?: string | Buffer
-  /** Passphrase of `key`. */
+  /**
+   * Client private key and certificate chain as one PKCS#12 store (`.p12`/`.pfx` bytes), for mutual
+   * TLS instead of `cert` and `key` (Java: ssl.keystore.type=PKCS12). Its password is `passphrase`.
+   */
+  pfx?: Buffer
+  /** Passphrase of `key`, or the password of `pfx`. */
   passphrase?: string
   /** SNI server name and the name the certificate is checked against. Default: the broker's host (unless an IP). */
   servername?: string

@@ -238,6 +238,32 @@ ssl.cipher.suites=TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
     expect(err.message).toMatch(/TLS handshake/)
   })
 
+  it('mutual TLS with a PKCS#12 store (pfx), also from Java properties (ssl.keystore.type=PKCS12)', async () => {
+    if (!info.listeners.MTLS) return
+    const pfx = readFileSync(info.tls!.clientP12)
+    expect(
+      await roundTrip({ ...address('MTLS'), tls: { ca: ca(), pfx, passphrase: info.tls!.password } }),
+    ).toBeGreaterThan(0)
+    const { fromProperties } = await import('../../../src/cluster/java-properties.js')
+    const props = fromProperties(`
+bootstrap.servers=${listener('MTLS')}
+security.protocol=SSL
+ssl.truststore.type=PEM
+ssl.truststore.location=${info.tls!.caPem}
+ssl.keystore.type=PKCS12
+ssl.keystore.location=${info.tls!.clientP12}
+ssl.keystore.password=${info.tls!.password}
+`)
+    const cluster = new Cluster(resolveCommonOptions(props as never))
+    try {
+      await cluster.connect()
+      expect(cluster.brokers.size).toBeGreaterThan(0)
+      expect(inspect(props, { depth: 10 })).not.toContain(info.tls!.password)
+    } finally {
+      await cluster.close()
+    }
+  })
+
   it('TLS to a plaintext port gives a typed error quickly', async () => {
     const plain = parseBrokerAddress(inject('kafkaBootstrapServers').split(',')[0]!)
     const started = Date.now()

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
@@ -16,6 +16,33 @@ function configError(fn: () => unknown): ConfigError {
     return e as ConfigError
   }
   throw new Error('expected a ConfigError')
+}
+
+/** A PKCS#12 store (key and self-signed certificate) with this password, made with openssl. */
+function pkcs12Store(password: string): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'kw-p12-'))
+  try {
+    const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' })
+    run([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=client',
+      '-keyout',
+      'k.pem',
+      '-out',
+      'c.pem',
+    ])
+    run(['pkcs12', '-export', '-inkey', 'k.pem', '-in', 'c.pem', '-passout', `pass:${password}`, '-out', 's.p12'])
+    return readFileSync(join(dir, 's.p12'))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 describe('resolveCommonOptions', () => {
@@ -126,6 +153,19 @@ describe('resolveCommonOptions', () => {
     expect(configError(() => tls({ ciphers: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256' })).message).toMatch(
       /not a TLS 1\.3 suite .* ECDHE-RSA-AES128-GCM-SHA256/,
     )
+  })
+
+  it('tls.pfx: a PKCS#12 store node:tls can open with the passphrase, or a ConfigError that never shows it', () => {
+    const store = pkcs12Store('store-pw')
+    const tls = (t: object) => resolveCommonOptions({ bootstrapServers: 'h:1', tls: t as any }).tls
+    expect(tls({ pfx: store, passphrase: 'store-pw' })).toEqual({ pfx: store, passphrase: 'store-pw' })
+    expect(inspect(tls({ pfx: store, passphrase: 'store-pw' }))).not.toContain('store-pw')
+    const wrong = configError(() => tls({ pfx: store, passphrase: 'not-it' }))
+    expect([wrong.option, wrong.message.includes('not-it')]).toEqual(['tls.pfx', false])
+    expect(wrong.message).toMatch(/cannot read the PKCS#12 store/)
+    expect(configError(() => tls({ pfx: Buffer.from('not a store') })).option).toBe('tls.pfx')
+    expect(configError(() => tls({ pfx: 'base64?' })).option).toBe('tls.pfx')
+    expect(configError(() => tls({ pfx: store, passphrase: 'store-pw', cert: 'C', key: 'K' })).option).toBe('tls.pfx')
   })
 
   it('never echoes a password in a ConfigError', () => {
@@ -315,6 +355,34 @@ ssl.enabled.protocols=TLSv1.3,TLSv1.2
       'ssl.keystore.certificate.chain': 'CHAIN-PEM',
     })
     expect(o.tls).toEqual({ ca: 'CA-PEM', key: 'KEY-PEM', cert: 'CHAIN-PEM' })
+  })
+
+  it('SSL with a PKCS12 keystore: its bytes as tls.pfx, ssl.keystore.password as the passphrase', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kw-props-'))
+    const store = pkcs12Store('ks-pw')
+    writeFileSync(join(dir, 'client.p12'), store)
+    const o = fromProperties(`
+security.protocol=SSL
+ssl.keystore.type=PKCS12
+ssl.keystore.location=${join(dir, 'client.p12')}
+ssl.keystore.password=ks-pw
+ssl.key.password=ks-pw
+`)
+    expect(o.tls).toEqual({ pfx: store, passphrase: 'ks-pw' })
+    expect(resolveCommonOptions({ ...o, bootstrapServers: 'h:1' }).tls).toEqual({ pfx: store, passphrase: 'ks-pw' })
+    const missing = configError(() =>
+      fromProperties({
+        'security.protocol': 'SSL',
+        'ssl.keystore.type': 'PKCS12',
+        'ssl.keystore.location': join(dir, 'none.p12'),
+      }),
+    )
+    expect(missing.option).toBe('ssl.keystore.location')
+    // JKS (Java's default type) stays unsupported, and the message says what to convert to.
+    const jks = configError(() =>
+      fromProperties({ 'security.protocol': 'SSL', 'ssl.keystore.location': join(dir, 'client.jks') }),
+    )
+    expect([jks.option, jks.message]).toEqual(['ssl.keystore.type', expect.stringMatching(/PKCS12/)])
   })
 
   it('ssl.enabled.protocols is the range of versions node:tls enables, both ends', () => {
