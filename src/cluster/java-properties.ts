@@ -132,7 +132,7 @@ function coerce(key: string, value: string): unknown {
   return value
 }
 
-/** A PKCS#12 keystore's bytes (read when fromProperties is called; resolveCommonOptions opens it). */
+/** A store's bytes, read when fromProperties is called (a PKCS#12 keystore is opened by resolveCommonOptions). */
 function readStore(option: string, path: string): Buffer {
   try {
     return readFileSync(path)
@@ -142,12 +142,7 @@ function readStore(option: string, path: string): Buffer {
 }
 
 function readPemFile(option: string, path: string): string {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (err) {
-    throw new ConfigError(option, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
-  }
+  const text = readStore(option, path).toString('utf8')
   if (!text.includes('-----BEGIN ')) {
     throw new ConfigError(
       option,

@@ -169,6 +169,18 @@ describe('SSL', () => {
     expect(err).toBeInstanceOf(KafkaError)
   })
 
+  /** Java client properties for a TLS listener trusting the kit's CA (PEM), plus `more` lines. */
+  async function sslProperties(name: 'SSL' | 'MTLS', more: string) {
+    const { fromProperties } = await import('../../../src/cluster/java-properties.js')
+    return fromProperties(`
+bootstrap.servers=${listener(name)}
+security.protocol=SSL
+ssl.truststore.type=PEM
+ssl.truststore.location=${info.tls!.caPem}
+${more}
+`)
+  }
+
   /** Records the TLS version and cipher suite (standard name) of every handshake until restored. */
   function recordHandshakes() {
     const seen: [string | null, string][] = []
@@ -207,15 +219,10 @@ describe('SSL', () => {
   })
 
   it('the same from Java properties, through a Cluster', async () => {
-    const { fromProperties } = await import('../../../src/cluster/java-properties.js')
-    const props = fromProperties(`
-bootstrap.servers=${listener('SSL')}
-security.protocol=SSL
-ssl.truststore.type=PEM
-ssl.truststore.location=${info.tls!.caPem}
-ssl.enabled.protocols=TLSv1.2
-ssl.cipher.suites=TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
-`)
+    const props = await sslProperties(
+      'SSL',
+      'ssl.enabled.protocols=TLSv1.2\nssl.cipher.suites=TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
+    )
     const handshakes = recordHandshakes()
     const cluster = new Cluster(resolveCommonOptions(props as never))
     try {
@@ -244,16 +251,10 @@ ssl.cipher.suites=TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
     expect(
       await roundTrip({ ...address('MTLS'), tls: { ca: ca(), pfx, passphrase: info.tls!.password } }),
     ).toBeGreaterThan(0)
-    const { fromProperties } = await import('../../../src/cluster/java-properties.js')
-    const props = fromProperties(`
-bootstrap.servers=${listener('MTLS')}
-security.protocol=SSL
-ssl.truststore.type=PEM
-ssl.truststore.location=${info.tls!.caPem}
-ssl.keystore.type=PKCS12
-ssl.keystore.location=${info.tls!.clientP12}
-ssl.keystore.password=${info.tls!.password}
-`)
+    const props = await sslProperties(
+      'MTLS',
+      `ssl.keystore.type=PKCS12\nssl.keystore.location=${info.tls!.clientP12}\nssl.keystore.password=${info.tls!.password}`,
+    )
     const cluster = new Cluster(resolveCommonOptions(props as never))
     try {
       await cluster.connect()

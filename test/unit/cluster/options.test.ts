@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { fromProperties, parseJaasConfig, TLS12_OPENSSL_NAMES } from '../../../src/cluster/java-properties.js'
 import { COMMON_DEFAULTS, resolveCommonOptions } from '../../../src/cluster/options.js'
 import { ConfigError } from '../../../src/errors.js'
+import { selfSignedCertificate } from '../network/fake-broker.js'
 
 function configError(fn: () => unknown): ConfigError {
   try {
@@ -22,23 +23,17 @@ function configError(fn: () => unknown): ConfigError {
 function pkcs12Store(password: string): Buffer {
   const dir = mkdtempSync(join(tmpdir(), 'kw-p12-'))
   try {
-    const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' })
-    run([
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=client',
-      '-keyout',
-      'k.pem',
-      '-out',
-      'c.pem',
-    ])
-    run(['pkcs12', '-export', '-inkey', 'k.pem', '-in', 'c.pem', '-passout', `pass:${password}`, '-out', 's.p12'])
+    const { key, cert } = selfSignedCertificate()
+    writeFileSync(join(dir, 'k.pem'), key)
+    writeFileSync(join(dir, 'c.pem'), cert)
+    execFileSync(
+      'openssl',
+      ['pkcs12', '-export', '-inkey', 'k.pem', '-in', 'c.pem', '-passout', `pass:${password}`, '-out', 's.p12'],
+      {
+        cwd: dir,
+        stdio: 'ignore',
+      },
+    )
     return readFileSync(join(dir, 's.p12'))
   } finally {
     rmSync(dir, { recursive: true, force: true })
