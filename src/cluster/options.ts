@@ -7,13 +7,19 @@
  * Names are the Java client's config names camelCased with their units; defaults are Java's.
  * Resolved options hold credentials: they print redacted under util.inspect.
  */
+import { X509Certificate } from 'node:crypto'
 import { isIP } from 'node:net'
-import { createSecureContext } from 'node:tls'
+import { createSecureContext, type SecureContextOptions } from 'node:tls'
 import { ConfigError } from '../errors.js'
 import { createLog, type Log, type LogFormat, type LogLevel } from '../internal/log.js'
 import { type Logger, redactOnInspect } from '../internal/logger.js'
 import { closestName, splitOptions } from '../internal/options.js'
-import { DEFAULT_MAX_RESPONSE_BYTES, REQUEST_OBSERVER, type RequestObserver } from '../network/index.js'
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  REQUEST_OBSERVER,
+  type RequestObserver,
+  secureContextFor,
+} from '../network/index.js'
 import type { ConnectionSensors } from '../network/metrics.js'
 import type { ConnectionOptions, SaslOptions, TlsOptions } from '../network/types.js'
 
@@ -242,8 +248,8 @@ function isPem(v: unknown): v is string | Buffer {
 }
 
 /**
- * A cipher list OpenSSL matches nothing in fails every handshake: refused here instead, by building
- * a secure context with it (what tls.connect does), so the error names the option at construction.
+ * A TLS 1.2 suite named as TLS 1.3 ones are would restrict nothing; a list OpenSSL matches nothing
+ * in is found when the secure context is built (tlsSettingsError).
  */
 function checkCiphers(value: unknown): void {
   if (typeof value !== 'string' || value.trim() === '') {
@@ -259,24 +265,71 @@ function checkCiphers(value: unknown): void {
       )
     }
   }
-  try {
-    createSecureContext({ ciphers: value })
-  } catch (err) {
-    const why = (err as Error).message
-    throw new ConfigError('tls.ciphers', `OpenSSL matches no cipher suite in ${JSON.stringify(value)} (${why})`)
+}
+
+/**
+ * Settings node:tls cannot build a secure context from (a cipher list OpenSSL matches nothing in, a
+ * PKCS#12 store it cannot open, a key that is not the certificate's) would fail every connection:
+ * the option to name, found by trying each one alone. OpenSSL's reason only: never a password.
+ */
+function tlsSettingsError(t: Record<string, unknown>, err: unknown): ConfigError {
+  const passphrase = typeof t.passphrase === 'string' ? { passphrase: t.passphrase } : {}
+  const alone: [string, object | undefined, (why: string) => string][] = [
+    [
+      'tls.ciphers',
+      t.ciphers === undefined ? undefined : { ciphers: t.ciphers },
+      (why) => `OpenSSL matches no cipher suite in ${JSON.stringify(t.ciphers)} (${why})`,
+    ],
+    [
+      'tls.pfx',
+      t.pfx === undefined ? undefined : { pfx: t.pfx, ...passphrase },
+      (why) => `node:tls cannot read the PKCS#12 store (${why})`,
+    ],
+    [
+      'tls.key',
+      t.key === undefined ? undefined : { cert: t.cert, key: t.key, ...passphrase },
+      (why) => `node:tls cannot use tls.cert with tls.key (${why})`,
+    ],
+  ]
+  for (const [option, settings, message] of alone) {
+    if (settings === undefined) continue
+    try {
+      createSecureContext(settings as SecureContextOptions)
+    } catch (e) {
+      return new ConfigError(option, message((e as Error).message))
+    }
+  }
+  return new ConfigError(
+    'tls',
+    `node:tls cannot build a secure context from these settings (${(err as Error).message})`,
+  )
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g
+
+/**
+ * node:tls trusts what it can parse in `ca` and skips the rest without a word, so a CA file without a
+ * certificate in it would fail every handshake as an unknown CA: each entry must hold at least one
+ * PEM certificate, and each certificate must parse.
+ */
+function checkCas(ca: string | Buffer | (string | Buffer)[]): void {
+  for (const [i, entry] of (Array.isArray(ca) ? ca : [ca]).entries()) {
+    const where = Array.isArray(ca) ? `tls.ca[${i}]` : 'tls.ca'
+    const pems = entry.toString('latin1').match(PEM_CERTIFICATE) ?? []
+    if (pems.length === 0) throw new ConfigError(where, 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)')
+    for (const pem of pems) {
+      try {
+        new X509Certificate(pem)
+      } catch (err) {
+        throw new ConfigError(where, `holds a certificate node:crypto cannot read (${(err as Error).message})`)
+      }
+    }
   }
 }
 
-/** A PKCS#12 store node:tls cannot open (not PKCS#12, wrong password) would fail every handshake. */
-function checkPfx(pfx: unknown, withCertAndKey: boolean, passphrase: unknown): void {
+function checkPfx(pfx: unknown, withCertAndKey: boolean): void {
   if (!Buffer.isBuffer(pfx)) throw new ConfigError('tls.pfx', 'must be a Buffer holding a PKCS#12 store')
   if (withCertAndKey) throw new ConfigError('tls.pfx', 'give tls.pfx or tls.cert and tls.key, not both')
-  try {
-    createSecureContext({ pfx, ...(typeof passphrase === 'string' ? { passphrase } : {}) })
-  } catch (err) {
-    // OpenSSL's reason only ("mac verify failure", "not enough data"): never the password.
-    throw new ConfigError('tls.pfx', `node:tls cannot read the PKCS#12 store (${(err as Error).message})`)
-  }
 }
 
 function resolveTls(value: unknown): TlsOptions | undefined {
@@ -290,13 +343,14 @@ function resolveTls(value: unknown): TlsOptions | undefined {
   if (t.ca !== undefined && !isPem(t.ca) && !(Array.isArray(t.ca) && t.ca.every(isPem))) {
     throw new ConfigError('tls.ca', 'must be PEM text, a Buffer, or an array of them')
   }
+  if (t.ca !== undefined) checkCas(t.ca as string | Buffer | (string | Buffer)[])
   for (const k of ['cert', 'key'] as const) {
     if (t[k] !== undefined && !isPem(t[k])) throw new ConfigError(`tls.${k}`, 'must be PEM text or a Buffer')
   }
   if ((t.cert === undefined) !== (t.key === undefined)) {
     throw new ConfigError(t.cert === undefined ? 'tls.cert' : 'tls.key', 'tls.cert and tls.key must be given together')
   }
-  if (t.pfx !== undefined) checkPfx(t.pfx, t.cert !== undefined, t.passphrase)
+  if (t.pfx !== undefined) checkPfx(t.pfx, t.cert !== undefined)
   for (const k of ['passphrase', 'servername'] as const) {
     if (t[k] !== undefined && typeof t[k] !== 'string') throw new ConfigError(`tls.${k}`, 'must be a string')
   }
@@ -318,7 +372,15 @@ function resolveTls(value: unknown): TlsOptions | undefined {
   if (t.ciphers !== undefined) checkCiphers(t.ciphers)
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(t)) if (v !== undefined) out[k] = Array.isArray(v) ? Object.freeze([...v]) : v
-  return Object.freeze(redactOnInspect(out, 'TlsOptions')) as TlsOptions
+  const resolved = Object.freeze(redactOnInspect(out, 'TlsOptions')) as TlsOptions
+  // Built now, once: every connection of the client uses this context (network/tls.ts), and settings
+  // node:tls cannot use are a ConfigError at construction, not an error on each connection.
+  try {
+    secureContextFor(resolved)
+  } catch (err) {
+    throw tlsSettingsError(t, err)
+  }
+  return resolved
 }
 
 /** The SASL mechanisms kafka-wire speaks (also what java-properties.ts accepts). */

@@ -12,7 +12,13 @@ import { Cluster } from '../../../src/cluster/cluster.js'
 import { parseBrokerAddress, resolveCommonOptions } from '../../../src/cluster/options.js'
 import { AuthenticationError, KafkaError } from '../../../src/errors.js'
 import { createLog } from '../../../src/internal/log.js'
-import { type ConnectionOptions, connect, type SaslOptions, type TlsOptions } from '../../../src/network/index.js'
+import {
+  type ConnectionOptions,
+  connect,
+  type SaslOptions,
+  secureContextFor,
+  type TlsOptions,
+} from '../../../src/network/index.js'
 import { Apis } from '../../../src/protocol/index.js'
 
 const info = inject('kafkaListeners')
@@ -184,13 +190,15 @@ ${more}
   /** Records the TLS version and cipher suite (standard name) of every handshake until restored. */
   function recordHandshakes() {
     const seen: [string | null, string][] = []
+    const contexts: unknown[] = []
     const original = tls.connect
     const spy = vi.spyOn(tls, 'connect').mockImplementation(((...args: Parameters<typeof tls.connect>) => {
+      contexts.push((args[0] as tls.ConnectionOptions).secureContext)
       const socket = original(...args)
       socket.once('secureConnect', () => seen.push([socket.getProtocol(), socket.getCipher().standardName]))
       return socket
     }) as typeof tls.connect)
-    return { seen, restore: () => spy.mockRestore() }
+    return { seen, contexts, restore: () => spy.mockRestore() }
   }
 
   /** The TLS version and cipher suite a round trip with these settings negotiated. */
@@ -224,11 +232,16 @@ ${more}
       'ssl.enabled.protocols=TLSv1.2\nssl.cipher.suites=TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
     )
     const handshakes = recordHandshakes()
-    const cluster = new Cluster(resolveCommonOptions(props as never))
+    const options = resolveCommonOptions(props as never)
+    const cluster = new Cluster(options)
     try {
       await cluster.connect()
-      expect(handshakes.seen.length).toBeGreaterThan(0)
+      const nodeId = [...cluster.brokers.keys()][0]!
+      await cluster.send(nodeId, Apis.Metadata, { topics: [] }, { workload: 'fetch' }) // a second connection
+      expect(handshakes.seen.length).toBeGreaterThan(1)
       for (const h of handshakes.seen) expect(h).toEqual(['TLSv1.2', 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256'])
+      // Every connection of the client uses the secure context built when its options were resolved.
+      expect(handshakes.contexts).toEqual(handshakes.seen.map(() => secureContextFor(options.tls!)))
     } finally {
       handshakes.restore()
       await cluster.close()

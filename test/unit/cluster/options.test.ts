@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { createPrivateKey } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,7 +8,13 @@ import { describe, expect, it, vi } from 'vitest'
 import { fromProperties, parseJaasConfig, TLS12_OPENSSL_NAMES } from '../../../src/cluster/java-properties.js'
 import { COMMON_DEFAULTS, resolveCommonOptions } from '../../../src/cluster/options.js'
 import { ConfigError } from '../../../src/errors.js'
+import { secureContextFor, tlsConnectOptions } from '../../../src/network/tls.js'
 import { selfSignedCertificate } from '../network/fake-broker.js'
+
+/** A PEM private key encrypted with `passphrase`. */
+function encryptedKey(key: string, passphrase: string): string {
+  return createPrivateKey(key).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }) as string
+}
 
 function configError(fn: () => unknown): ConfigError {
   try {
@@ -163,6 +170,35 @@ describe('resolveCommonOptions', () => {
     expect(configError(() => tls({ pfx: store, passphrase: 'store-pw', cert: 'C', key: 'K' })).option).toBe('tls.pfx')
   })
 
+  it('TLS settings node:tls cannot use are a ConfigError at construction, naming the option', () => {
+    const mine = selfSignedCertificate()
+    const other = selfSignedCertificate()
+    const tls = (t: object) => resolveCommonOptions({ bootstrapServers: 'h:1', tls: t as any }).tls
+    // A key that is not the certificate's, a key that is not PEM, a wrong passphrase for the key.
+    const mismatch = configError(() => tls({ cert: mine.cert, key: other.key }))
+    expect([mismatch.option, mismatch.message]).toEqual(['tls.key', expect.stringMatching(/key values mismatch/)])
+    expect(configError(() => tls({ cert: mine.cert, key: 'not a key' })).option).toBe('tls.key')
+    const wrong = configError(() => tls({ cert: mine.cert, key: encryptedKey(mine.key, 'key-pw'), passphrase: 'nope' }))
+    expect([wrong.option, wrong.message.includes('nope')]).toEqual(['tls.key', false])
+    // node:tls would trust nothing from these and fail every handshake as an unknown CA.
+    expect(configError(() => tls({ ca: 'not a certificate' })).option).toBe('tls.ca')
+    const corrupt = mine.cert.replace(/\n[A-Za-z0-9+/]{20}/, '\nAAAAAAAAAAAAAAAAAAAA')
+    expect(configError(() => tls({ ca: corrupt })).message).toMatch(/cannot read/)
+    expect(configError(() => tls({ ca: [mine.cert, Buffer.from('junk')] })).option).toBe('tls.ca[1]')
+    // What node:tls can use resolves, and its secure context is built once: every connection shares it.
+    const o = tls({
+      ca: [mine.cert, other.cert],
+      cert: mine.cert,
+      key: encryptedKey(mine.key, 'key-pw'),
+      passphrase: 'key-pw',
+    })!
+    const context = secureContextFor(o)
+    expect(secureContextFor(o)).toBe(context)
+    expect(tlsConnectOptions('a', 1, o).secureContext).toBe(context)
+    expect(tlsConnectOptions('b', 2, o).secureContext).toBe(context)
+    expect(tlsConnectOptions('a', 1, tls({ ca: mine.cert })!).secureContext).not.toBe(context)
+  })
+
   it('never echoes a password in a ConfigError', () => {
     const e = configError(() =>
       resolveCommonOptions({
@@ -181,14 +217,17 @@ describe('resolveCommonOptions', () => {
   })
 
   it('util.inspect never shows credentials', () => {
+    const { key, cert } = selfSignedCertificate()
+    const encrypted = encryptedKey(key, 'pp-secret')
+    const keyData = encrypted.split('\n')[1]!
     const o = resolveCommonOptions({
       bootstrapServers: 'h:1',
       sasl: { mechanism: 'SCRAM-SHA-512', username: 'alice', password: 's3cr3t-pw' },
-      tls: { key: '-----BEGIN PRIVATE KEY-----\nKEYDATA', cert: 'CERT', passphrase: 'pp-secret' },
+      tls: { key: encrypted, cert, passphrase: 'pp-secret' },
     })
     const text = inspect(o, { depth: 10 }) + inspect({ wrapped: o }, { depth: 10 }) + inspect(o.sasl) + inspect(o.tls)
     expect(text).not.toContain('s3cr3t-pw')
-    expect(text).not.toContain('KEYDATA')
+    expect(text).not.toContain(keyData)
     expect(text).not.toContain('pp-secret')
     expect(text).toContain('alice')
     expect(text).toContain('[redacted]')
