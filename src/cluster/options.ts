@@ -305,19 +305,21 @@ function tlsSettingsError(t: Record<string, unknown>, err: unknown): ConfigError
   )
 }
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g
+/** A PEM certificate block, under any of the labels OpenSSL reads (TRUSTED: with trust settings; X509: old). */
+const PEM_CERTIFICATE = /-----BEGIN (TRUSTED |X509 )?CERTIFICATE-----[^-]*-----END \1?CERTIFICATE-----/g
 
 /**
  * node:tls trusts what it can parse in `ca` and skips the rest without a word, so a CA file without a
  * certificate in it would fail every handshake as an unknown CA: each entry must hold at least one
- * PEM certificate, and each certificate must parse.
+ * PEM certificate, and each plain one must parse.
  */
 function checkCas(ca: string | Buffer | (string | Buffer)[]): void {
   for (const [i, entry] of (Array.isArray(ca) ? ca : [ca]).entries()) {
     const where = Array.isArray(ca) ? `tls.ca[${i}]` : 'tls.ca'
-    const pems = entry.toString('latin1').match(PEM_CERTIFICATE) ?? []
+    const pems = [...entry.toString('latin1').matchAll(PEM_CERTIFICATE)]
     if (pems.length === 0) throw new ConfigError(where, 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)')
-    for (const pem of pems) {
+    for (const [pem, label] of pems) {
+      if (label !== undefined) continue // node:crypto reads only plain CERTIFICATE blocks
       try {
         new X509Certificate(pem)
       } catch (err) {

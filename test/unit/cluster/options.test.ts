@@ -185,6 +185,10 @@ describe('resolveCommonOptions', () => {
     const corrupt = mine.cert.replace(/\n[A-Za-z0-9+/]{20}/, '\nAAAAAAAAAAAAAAAAAAAA')
     expect(configError(() => tls({ ca: corrupt })).message).toMatch(/cannot read/)
     expect(configError(() => tls({ ca: [mine.cert, Buffer.from('junk')] })).option).toBe('tls.ca[1]')
+    // OpenSSL's other label for a CA (with trust settings) is one node:tls reads: kept.
+    const trusted = execFileSync('openssl', ['x509', '-addtrust', 'serverAuth'], { input: mine.cert }).toString()
+    expect(trusted).toMatch(/^-----BEGIN TRUSTED CERTIFICATE-----/)
+    expect(tls({ ca: trusted })).toEqual({ ca: trusted })
     // What node:tls can use resolves, and its secure context is built once: every connection shares it.
     const o = tls({
       ca: [mine.cert, other.cert],
