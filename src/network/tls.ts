@@ -1,9 +1,9 @@
 /**
  * TLS: the `node:tls` connect options for a broker, one secure context per client, and the
- * classification of TLS failures. A
- * certificate that does not verify (unknown CA, wrong host name, expired) is an AuthenticationError
- * — never retried, as the Java client's SslAuthenticationException — while a reset or timeout
- * during the handshake stays a retriable ConnectionError.
+ * classification of TLS failures. A certificate that does not verify (unknown CA, wrong host name,
+ * expired) is an AuthenticationError — never retried, as the Java client's
+ * SslAuthenticationException — while a reset or timeout during the handshake stays a retriable
+ * ConnectionError.
  */
 import { isIP } from 'node:net'
 import tls, {
