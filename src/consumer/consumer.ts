@@ -308,10 +308,13 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
           if (r === false && !haveFetchable && Date.now() >= deadline) return ConsumerRecords.empty()
         }
         ensureAssignedTopicsMetadata(this.#cluster, this.#subscriptions, this.#knownTopics, this.#logger)
-        try {
-          await withDeadline(this.#offsets.updateFetchPositions(deadline), undefined, signal)
-        } catch (err) {
-          if (!(err instanceof TimeoutError) && !(err instanceof KafkaError && err.retriable)) throw err
+        // Every position known (the steady state): nothing to wait for, not even a microtask.
+        if (!this.#subscriptions.hasAllFetchPositions()) {
+          try {
+            await withDeadline(this.#offsets.updateFetchPositions(deadline), undefined, signal)
+          } catch (err) {
+            if (!(err instanceof TimeoutError) && !(err instanceof KafkaError && err.retriable)) throw err
+          }
         }
         const positionError = this.#offsets.takeAsyncError()
         if (positionError !== null) throw positionError

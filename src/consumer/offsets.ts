@@ -392,6 +392,8 @@ export class Offsets {
    */
   async updateFetchPositions(deadline: number): Promise<void> {
     const subs = this.#ctx.subscriptions
+    // Java's fast path: with every position known there is nothing to validate, reset or initialize.
+    if (subs.hasAllFetchPositions()) return
     // Validation and resets run in the background; their results land in SubscriptionState and wake poll().
     this.#sendPositionRequests(Date.now())
     if (subs.initializingPartitions().length > 0) {
