@@ -29,8 +29,8 @@ const CONTEXT_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'minVersion', 'm
 /**
  * The secure context for these settings: the CAs, the client certificate or PKCS#12 store, the
  * protocol range and the cipher list, parsed once. Without it tls.connect parses them again for every
- * connection: 0.2 ms for Node's defaults, 0.9 ms with a CA and a client certificate, 1.9 ms with a
- * PKCS#12 store, of main-thread time per connection (createSecureContext in a loop, this machine).
+ * connection: 0.2 ms for Node's defaults, 0.9 ms with a CA and a client certificate, 2–7 ms with a
+ * PKCS#12 store, of main-thread time per connection (benchmarks/startup/tls-connect.mjs).
  */
 export function secureContextFor(o: TlsOptions): SecureContext {
   let context = contexts.get(o)
