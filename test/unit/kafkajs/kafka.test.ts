@@ -110,6 +110,20 @@ describe('kafkajs layer: new Kafka(config)', () => {
     expect(warnings).toContainEqual(['WARN', expect.stringMatching(/ignored: checkServerIdentity/)])
   })
 
+  it('TLS material node:tls cannot use fails connect() at once, naming the option (no handshake is tried)', async () => {
+    const kafka = new Kafka({
+      brokers: ['127.0.0.1:1'],
+      ssl: { ca: ['not a certificate'] },
+      logLevel: logLevel.NOTHING,
+    })
+    const err = await kafka
+      .producer()
+      .connect()
+      .catch((e) => e)
+    expect(err).toBeInstanceOf(KafkaJSNonRetriableError)
+    expect(err.message).toMatch(/tls\.ca\[0\]: holds no PEM certificate/)
+  })
+
   it("kafka.logger() is the root logger, kafka-wire's own lines go to the client's namespace", async () => {
     const { entries, logCreator } = capture()
     const kafka = new Kafka({ brokers: ['a:1'], logCreator, logLevel: logLevel.DEBUG })
