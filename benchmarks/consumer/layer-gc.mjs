@@ -6,9 +6,12 @@
 // from the first record to the last, the main thread's user and system CPU time (/proc) and the
 // garbage collector's time over the same span (PerformanceObserver). With --alloc, V8's sampling
 // heap profiler (objects the collector freed included) gives the bytes allocated per record and the
-// sites that allocate them.
+// sites that allocate them. Each run also gives its rate timed from the start, as the suite times C1
+// (from connect() for the layer, from subscribe() for the native API), and the process's CPU time
+// (all threads) over that span. With --dists a,b the layer runs once per build in each round, so that
+// two builds of the layer are compared in alternation (the native loop runs from the first).
 //
-//   npm run build && node benchmarks/consumer/layer-gc.mjs [--records 1000000] [--pairs 3] [--alloc]
+//   npm run build && node benchmarks/consumer/layer-gc.mjs [--records 1000000] [--pairs 3] [--alloc] [--dists dirA,dirB]
 // Uses KAFKA_BOOTSTRAP_SERVERS if set, else starts a broker with the test kit (stopped at the end).
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -62,9 +65,11 @@ async function read(mode, bootstrapServers, topic) {
   }
   const groupId = `layer-gc-${mode}-${Date.now()}`
   let last
+  let start
   if (mode === 'native') {
     const { Consumer } = await import(dist('index.js'))
     const consumer = new Consumer({ bootstrapServers, groupId, autoOffsetReset: 'earliest', enableAutoCommit: false })
+    start = { at: performance.now(), cpu: process.cpuUsage() }
     consumer.subscribe([topic])
     while (records < RECORDS) {
       const batch = await consumer.poll(500)
@@ -74,12 +79,13 @@ async function read(mode, bootstrapServers, topic) {
         bytes += r.value?.length ?? 0
       }
     }
-    last = { at: performance.now(), cpu: mainThread() }
+    last = { at: performance.now(), cpu: mainThread(), all: process.cpuUsage(start.cpu) }
     await consumer.close()
   } else {
     const { Kafka, logLevel } = await import(dist('kafkajs/index.js'))
     const kafka = new Kafka({ clientId: 'layer-gc', brokers: [bootstrapServers], logLevel: logLevel.NOTHING })
     const consumer = kafka.consumer({ groupId, maxBytesPerPartition: 1048576, allowAutoTopicCreation: false })
+    start = { at: performance.now(), cpu: process.cpuUsage() }
     await consumer.connect()
     await consumer.subscribe({ topics: [topic], fromBeginning: true })
     let finish
@@ -92,7 +98,7 @@ async function read(mode, bootstrapServers, topic) {
         for (const m of batch.messages) bytes += m.value?.length ?? 0
         records += batch.messages.length
         if (records >= RECORDS && last === undefined) {
-          last = { at: performance.now(), cpu: mainThread() }
+          last = { at: performance.now(), cpu: mainThread(), all: process.cpuUsage(start.cpu) }
           finish()
         }
       },
@@ -105,6 +111,9 @@ async function read(mode, bootstrapServers, topic) {
     mode,
     bytes,
     recordsPerSec: records / ((last.at - first.at) / 1000),
+    fromStart: records / ((last.at - start.at) / 1000),
+    firstMs: first.at - start.at,
+    cpuMs: (last.all.user + last.all.system) / 1000,
     userMs: last.cpu.userMs - first.cpu.userMs,
     sysMs: last.cpu.sysMs - first.cpu.sysMs,
     gcs,
@@ -140,11 +149,12 @@ if (child !== null) {
 }
 
 /** Runs one child to completion (killed if this process is interrupted). */
-function runChild(mode, bootstrapServers, topic) {
+function runChild(mode, bootstrapServers, topic, distDir) {
   return new Promise((resolve, reject) => {
     const args = [fileURLToPath(import.meta.url), '--child', mode, '--bootstrap', bootstrapServers, '--topic', topic]
     args.push('--records', String(RECORDS), ...(ALLOC ? ['--alloc'] : []))
-    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+    const env = distDir ? { ...process.env, KAFKA_WIRE_DIST: path.resolve(distDir) } : process.env
+    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env })
     const kill = () => p.kill('SIGKILL')
     process.once('SIGINT', kill)
     let out = ''
@@ -159,11 +169,17 @@ function runChild(mode, bootstrapServers, topic) {
 }
 
 const { Admin, Producer } = await import(dist('index.js'))
-const { startKafka } = await import(path.join(root, 'dist/esm/testing/index.js'))
-const cluster = await startKafka({ log: (m) => console.error(`[kafka] ${m}`) })
-const bootstrapServers = cluster.bootstrapServers
+const external = process.env.KAFKA_BOOTSTRAP_SERVERS
+const cluster = external
+  ? null
+  : await (await import(path.join(root, 'dist/esm/testing/index.js'))).startKafka({
+      log: (m) => console.error(`[kafka] ${m}`),
+    })
+const bootstrapServers = external ?? cluster.bootstrapServers
+const DISTS = arg('dists', '').split(',').filter(Boolean)
 const topic = `layer-gc-${Date.now()}`
 const admin = new Admin({ bootstrapServers })
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
 try {
   await admin.createTopics([{ topic, numPartitions: 6, replicationFactor: 1 }])
   const producer = new Producer({ bootstrapServers, lingerMs: 5, batchSize: 16384, acks: 1 })
@@ -182,19 +198,33 @@ try {
     await producer.close()
   }
   console.log(`${RECORDS} records of 100 B in 6 partitions (16 KiB batches), Node ${process.version}`)
+  const runs = DISTS.length === 0 ? [['native'], ['layer']] : [['native', DISTS[0]], ...DISTS.map((d) => ['layer', d])]
+  const results = new Map()
   for (let pair = 0; pair < PAIRS; pair++) {
-    for (const mode of ['native', 'layer']) {
-      const r = await runChild(mode, bootstrapServers, topic)
+    for (const [mode, distDir] of runs) {
+      const r = await runChild(mode, bootstrapServers, topic, distDir)
+      const label = distDir && mode === 'layer' ? `layer ${distDir}` : mode
+      if (!results.has(label)) results.set(label, [])
+      results.get(label).push(r)
       console.log(
-        `${mode.padEnd(6)} ${(r.recordsPerSec / 1e6).toFixed(2)}M records/s after the first; main thread user ` +
-          `${r.userMs} ms, system ${r.sysMs} ms; GC ${r.gcMs.toFixed(0)} ms in ${r.gcs} collections` +
+        `${label.padEnd(6)} ${(r.fromStart / 1e6).toFixed(2)}M records/s from the start (first record after ` +
+          `${r.firstMs.toFixed(0)} ms), ${(r.recordsPerSec / 1e6).toFixed(2)}M after the first; CPU ${r.cpuMs.toFixed(0)} ms; ` +
+          `main thread user ${r.userMs} ms, system ${r.sysMs} ms; GC ${r.gcMs.toFixed(0)} ms in ${r.gcs} collections` +
           (ALLOC ? `; ${r.bytesPerRecord.toFixed(0)} B allocated per record` : ''),
       )
       for (const [site, bytes] of r.sites ?? []) console.log(`         ${bytes.toFixed(1).padStart(6)} B  ${site}`)
     }
   }
+  console.log('medians:')
+  for (const [label, rs] of results) {
+    const m = (k) => median(rs.map((r) => r[k]))
+    console.log(
+      `  ${label}: ${(m('fromStart') / 1e6).toFixed(2)}M records/s from the start, first record after ` +
+        `${m('firstMs').toFixed(0)} ms, CPU ${m('cpuMs').toFixed(0)} ms, GC ${m('gcMs').toFixed(0)} ms`,
+    )
+  }
 } finally {
   await admin.deleteTopics([topic]).catch(() => undefined)
   await admin.close()
-  await cluster.stop()
+  await cluster?.stop()
 }
