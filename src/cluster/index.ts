@@ -49,3 +49,4 @@ export {
 } from './options.js'
 export { ConnectionPool, type Endpoint } from './pool.js'
 export { isRetriableError, type RetryOptions, withRetry } from './retry.js'
+export { type BorrowerHooks, ownOrBorrowed, SharedCluster } from './shared.js'

@@ -13,7 +13,7 @@
  * The application's processing never delays heartbeats (they run on the heartbeat thread), and an
  * application that stops calling poll() for maxPollIntervalMs is taken out of the group by that thread.
  */
-import { Cluster, resolveClientOptions } from '../cluster/index.js'
+import { type Cluster, ownOrBorrowed, resolveClientOptions } from '../cluster/index.js'
 import { type ClientTelemetryReporter, clientInstanceId, startClientTelemetry } from '../cluster/telemetry/index.js'
 import { type ConsumerPollMessage, channels, traced, tracedYield } from '../diagnostics/index.js'
 import { ClosedError, ConfigError, KafkaError, TimeoutError } from '../errors.js'
@@ -78,6 +78,7 @@ let nextClientNumber = 1
 export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIterable<ConsumerRecord<K, V>> {
   readonly #options: ResolvedConsumerOptions
   readonly #cluster: Cluster
+  readonly #releaseCluster: () => Promise<void>
   readonly #telemetry: ClientTelemetryReporter | undefined
   readonly #logger: Log | undefined
   readonly #subscriptions: SubscriptionState
@@ -118,7 +119,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       assignedPartitions: () => this.#subscriptions.assignedPartitions().length,
       heartbeats: () => this.#membership?.heartbeatStats,
     })
-    this.#cluster = new Cluster(resolvedCommon, {
+    // Its own Cluster, or the kafkajs layer's, borrowed (CONSUMER_CLUSTER, cluster/shared.ts).
+    const cluster = ownOrBorrowed(options, resolvedCommon, {
       sensors: this.#metrics.network,
       allowAutoTopicCreation: this.#options.allowAutoCreateTopics,
       onTopicErrors: (errors) => {
@@ -129,6 +131,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         this.#nextMetadataCheck = Math.min(this.#nextMetadataCheck, Date.now() + MISSING_TOPIC_RECHECK_MS)
       },
     })
+    this.#cluster = cluster.cluster
+    this.#releaseCluster = cluster.release
     const { groupId: group_id, groupInstanceId: group_instance_id, clientRack: client_rack } = this.#options
     const tags = { group_id, group_instance_id, client_rack }
     this.#telemetry = startClientTelemetry(this.#cluster, () => this.metrics(), tags)
@@ -665,7 +669,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       this.#fetcher.close()
       this.#offsets.close()
       await this.#telemetry?.close(deadline)
-      await this.#cluster.close().catch(() => {})
+      await this.#releaseCluster().catch(() => {})
     }
   }
 

@@ -71,3 +71,11 @@ export function senderSeams(options: object): {
     ...(o[PRODUCE_RESPONSE_LISTENER] === undefined ? {} : { onPartitionAcknowledged: o[PRODUCE_RESPONSE_LISTENER] }),
   }
 }
+
+/**
+ * Consumer option: a SharedCluster (cluster/shared.ts) the consumer borrows instead of building a
+ * Cluster of its own; it binds its network metrics and topic-error hook to it and never closes it.
+ * kafka-wire/kafkajs's consumer has connected and loaded its topics' metadata before run() builds
+ * the native Consumer: borrowing spares a second bootstrap and a second set of connections.
+ */
+export const CONSUMER_CLUSTER: unique symbol = Symbol('kafka-wire: consumer cluster (kafkajs)')

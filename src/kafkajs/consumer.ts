@@ -14,12 +14,18 @@
  */
 
 import { Admin } from '../admin/index.js'
-import { Cluster, type CommonClientOptions, resolveClientOptions, withRequestObserver } from '../cluster/index.js'
+import {
+  type Cluster,
+  type CommonClientOptions,
+  resolveClientOptions,
+  SharedCluster,
+  withRequestObserver,
+} from '../cluster/index.js'
 import { Consumer as NativeConsumer } from '../consumer/consumer.js'
 import type { ConsumerOptions } from '../consumer/options.js'
 import type { TopicPartition } from '../consumer/types.js'
 import { brokerError, ErrorCode } from '../errors.js'
-import { CONSUMED_RECORD_OF, CONSUMER_RECORD_SHAPE } from '../internal/seams.js'
+import { CONSUMED_RECORD_OF, CONSUMER_CLUSTER, CONSUMER_RECORD_SHAPE } from '../internal/seams.js'
 import type { ConsumerGroupState, GroupDescription } from './admin-groups.js'
 import {
   type AssignerCluster,
@@ -127,7 +133,8 @@ export class KafkaJSConsumer {
   readonly #emitter: KafkaJSInstrumentation
   readonly #assigners: PartitionAssigner[]
   readonly #topics = new Map<string, { fromBeginning: boolean }>()
-  #cluster: Cluster | null = null
+  /** Connected by connect()/subscribe(); run()'s native Consumer borrows it (CONSUMER_CLUSTER). */
+  #shared: SharedCluster | null = null
   #nativeAdmin: Admin | null = null
   #native: NativeConsumer | null = null
   #runner: Runner | null = null
@@ -160,8 +167,8 @@ export class KafkaJSConsumer {
     this.#emitter.emit(ConsumerEventNames.CONNECT)
   }
 
-  async #connectCluster(): Promise<Cluster> {
-    if (this.#cluster === null || this.#cluster.closed) {
+  async #connectCluster(): Promise<SharedCluster> {
+    if (this.#shared === null || this.#shared.cluster.closed) {
       const options = await this.#clientOptions()
       const { common } = resolveClientOptions(
         {
@@ -171,28 +178,29 @@ export class KafkaJSConsumer {
         new Set(),
         'consumer',
       )
-      this.#cluster = new Cluster(common, { allowAutoTopicCreation: this.#config.allowAutoTopicCreation ?? true })
+      this.#shared = new SharedCluster(common, { allowAutoTopicCreation: this.#config.allowAutoTopicCreation ?? true })
     }
-    const cluster = this.#cluster
+    const shared = this.#shared
+    const cluster = shared.cluster
     // kafkajs's connect runs under the cluster's retrier (the Kafka-level `retry`): bound ours by its budget.
     const timeoutMs = connectBudgetMs(this.#context)
     try {
       await cluster.connect({ timeoutMs })
     } catch (e) {
-      this.#cluster = null
+      this.#shared = null
       await cluster.close().catch(() => {})
       throw toKafkaJSRetryError(e, { retryCount: this.#context.retry.retries ?? 5, retryTime: timeoutMs })
     }
-    return cluster
+    return shared
   }
 
   async disconnect(): Promise<void> {
     try {
       await this.stop()
       this.#logger.debug('consumer has stopped, disconnecting', { groupId: this.#groupId })
-      const cluster = this.#cluster
+      const cluster = this.#shared?.cluster
       const admin = this.#nativeAdmin
-      this.#cluster = null
+      this.#shared = null
       this.#nativeAdmin = null
       await cluster?.close()
       await admin?.close()
@@ -227,7 +235,7 @@ export class KafkaJSConsumer {
         )
       }
     }
-    const cluster = await this.#connectCluster()
+    const { cluster } = await this.#connectCluster()
     const names: string[] = []
     try {
       if (list.some((s) => s instanceof RegExp)) {
@@ -272,7 +280,8 @@ export class KafkaJSConsumer {
     let runner: Runner
     let native: NativeConsumer
     try {
-      const cluster = await this.#connectCluster()
+      const shared = await this.#connectCluster()
+      const cluster = shared.cluster
       this.#emitter.emit(ConsumerEventNames.CONNECT) // kafkajs's consumer group connects (and says so) at every start
       const resetEarliest = [...this.#topics.values()].every((t) => t.fromBeginning) && this.#topics.size > 0
       const mixed = new Set([...this.#topics.values()].map((t) => t.fromBeginning)).size > 1
@@ -287,7 +296,7 @@ export class KafkaJSConsumer {
       const assignors = this.#assigners.map((create) =>
         toNativeAssignor(create({ cluster: assignerCluster, groupId: this.#groupId, logger: this.#logger }), hooks),
       )
-      native = new NativeConsumer(await this.#nativeOptions(resetEarliest, assignors, pollRecordsFor(config)))
+      native = new NativeConsumer(await this.#nativeOptions(resetEarliest, assignors, pollRecordsFor(config), shared))
       runner = new Runner(native, config, {
         clientId: this.#context.clientId,
         groupId: this.#groupId,
@@ -325,6 +334,7 @@ export class KafkaJSConsumer {
     resetEarliest: boolean,
     assignors: ReturnType<typeof toNativeAssignor>[],
     maxPollRecords: number,
+    shared: SharedCluster,
   ): Promise<ConsumerOptions> {
     const c = this.#config
     const common = await this.#clientOptions()
@@ -347,6 +357,7 @@ export class KafkaJSConsumer {
       allowAutoCreateTopics: c.allowAutoTopicCreation ?? true,
       maxPollRecords,
       ...(c.rackId ? { clientRack: c.rackId } : {}),
+      [CONSUMER_CLUSTER]: shared,
       [CONSUMER_RECORD_SHAPE]: kafkaMessage,
       [CONSUMED_RECORD_OF]: consumedRecord,
     } as ConsumerOptions
@@ -416,6 +427,11 @@ export class KafkaJSConsumer {
         await native?.close().catch(() => {}) // leaves the group (the listener commits what was resolved)
         this.#runner = null
         this.#native = null
+        // It borrowed the cluster: its connections (a Fetch parked on the broker among them) would hold up
+        // the next run()'s requests, so the next connect starts a fresh cluster.
+        const shared = this.#shared
+        this.#shared = null
+        await shared?.cluster.close().catch(() => {})
         this.#emitter.emit(ConsumerEventNames.STOP)
       }
       clearTimeout(this.#restartTimeout)
