@@ -2,11 +2,12 @@
  * A Cluster that one client owns and another borrows for part of its life. kafka-wire/kafkajs's
  * consumer connects and loads its topics' metadata before run() builds the native Consumer; the
  * Consumer borrows that Cluster (the CONSUMER_CLUSTER seam, internal/seams.ts) instead of
- * bootstrapping a second one: one set of connections, and the first record ~17 ms sooner
- * (docs/performance.md, "One cluster for the layer's consumer").
+ * bootstrapping a second one: one set of connections, and no second bootstrap before the first
+ * record (docs/performance.md, "One cluster for the layer's consumer").
  *
  * The borrower's connection sensors (its network metrics) and topic-error hook are bound while it
- * holds the cluster; it never closes the cluster. Owner: the kafkajs consumer (kafkajs/consumer.ts).
+ * holds the cluster; the owner's cluster settings apply, and only the owner closes it. Owner: the
+ * kafkajs consumer (kafkajs/consumer.ts).
  */
 import { CONSUMER_CLUSTER } from '../internal/seams.js'
 import type { ConnectionSensors, SensedRequest } from '../network/index.js'

@@ -52,7 +52,11 @@ async function batchesOf(topic: string, total: number, partitionsConsumedConcurr
 }
 
 /** Each partition's batches cover 0..n-1 in order, without gaps or repeats. */
-function expectContiguous(batches: { partition: number; first: string; last: string }[], partitions: number, n: number) {
+function expectContiguous(
+  batches: { partition: number; first: string; last: string }[],
+  partitions: number,
+  n: number,
+) {
   for (let p = 0; p < partitions; p++) {
     let next = 0
     for (const b of batches.filter((x) => x.partition === p)) {
