@@ -11,11 +11,16 @@
 // (all threads) over that span. With --dists a,b the layer runs once per build in each round, so that
 // two builds of the layer are compared in alternation (the native loop runs from the first).
 //
+// --each-message reads with eachMessage instead of eachBatch, --auto-commit turns kafkajs's default
+// autoCommit on, --kafkajs adds kafkajs itself to each round.
+//
 //   npm run build && node benchmarks/consumer/layer-gc.mjs [--records 1000000] [--pairs 3] [--alloc] [--dists dirA,dirB]
+//     [--each-message] [--auto-commit] [--kafkajs]
 // Uses KAFKA_BOOTSTRAP_SERVERS if set, else starts a broker with the test kit (stopped at the end).
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
@@ -29,6 +34,12 @@ const arg = (name, fallback) => {
 const RECORDS = Number(arg('records', '1000000'))
 const PAIRS = Number(arg('pairs', '3'))
 const ALLOC = process.argv.includes('--alloc')
+// The handler kafkajs's users write most (eachMessage), with kafkajs's default autoCommit, and kafkajs
+// itself as a third client (the repository's devDependency) in each round.
+const EACH_MESSAGE = process.argv.includes('--each-message')
+const AUTO_COMMIT = process.argv.includes('--auto-commit')
+const WITH_KAFKAJS = process.argv.includes('--kafkajs')
+const require = createRequire(import.meta.url)
 const child = arg('child', null)
 
 /** The main thread's user and system CPU time (ms), from /proc (Linux only). */
@@ -82,7 +93,7 @@ async function read(mode, bootstrapServers, topic) {
     last = { at: performance.now(), cpu: mainThread(), all: process.cpuUsage(start.cpu) }
     await consumer.close()
   } else {
-    const { Kafka, logLevel } = await import(dist('kafkajs/index.js'))
+    const { Kafka, logLevel } = mode === 'kafkajs' ? require('kafkajs') : await import(dist('kafkajs/index.js'))
     const kafka = new Kafka({ clientId: 'layer-gc', brokers: [bootstrapServers], logLevel: logLevel.NOTHING })
     const consumer = kafka.consumer({ groupId, maxBytesPerPartition: 1048576, allowAutoTopicCreation: false })
     start = { at: performance.now(), cpu: process.cpuUsage() }
@@ -90,19 +101,32 @@ async function read(mode, bootstrapServers, topic) {
     await consumer.subscribe({ topics: [topic], fromBeginning: true })
     let finish
     const finished = new Promise((resolve) => (finish = resolve))
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: true,
-      eachBatch: async ({ batch }) => {
-        if (first === null) await started()
-        for (const m of batch.messages) bytes += m.value?.length ?? 0
-        records += batch.messages.length
-        if (records >= RECORDS && last === undefined) {
-          last = { at: performance.now(), cpu: mainThread(), all: process.cpuUsage(start.cpu) }
-          finish()
-        }
-      },
-    })
+    const counted = async (n) => {
+      if (first === null) await started()
+      records += n
+      if (records >= RECORDS && last === undefined) {
+        last = { at: performance.now(), cpu: mainThread(), all: process.cpuUsage(start.cpu) }
+        finish()
+      }
+    }
+    await consumer.run(
+      EACH_MESSAGE
+        ? {
+            autoCommit: AUTO_COMMIT,
+            eachMessage: async ({ message }) => {
+              bytes += message.value?.length ?? 0
+              await counted(1)
+            },
+          }
+        : {
+            autoCommit: AUTO_COMMIT,
+            eachBatchAutoResolve: true,
+            eachBatch: async ({ batch }) => {
+              for (const m of batch.messages) bytes += m.value?.length ?? 0
+              await counted(batch.messages.length)
+            },
+          },
+    )
     await finished
     await consumer.disconnect()
   }
@@ -153,6 +177,7 @@ function runChild(mode, bootstrapServers, topic, distDir) {
   return new Promise((resolve, reject) => {
     const args = [fileURLToPath(import.meta.url), '--child', mode, '--bootstrap', bootstrapServers, '--topic', topic]
     args.push('--records', String(RECORDS), ...(ALLOC ? ['--alloc'] : []))
+    for (const flag of ['--each-message', '--auto-commit']) if (process.argv.includes(flag)) args.push(flag)
     const env = distDir ? { ...process.env, KAFKA_WIRE_DIST: path.resolve(distDir) } : process.env
     const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env })
     const kill = () => p.kill('SIGKILL')
@@ -199,6 +224,7 @@ try {
   }
   console.log(`${RECORDS} records of 100 B in 6 partitions (16 KiB batches), Node ${process.version}`)
   const runs = DISTS.length === 0 ? [['native'], ['layer']] : [['native', DISTS[0]], ...DISTS.map((d) => ['layer', d])]
+  if (WITH_KAFKAJS) runs.push(['kafkajs'])
   const results = new Map()
   for (let pair = 0; pair < PAIRS; pair++) {
     for (const [mode, distDir] of runs) {

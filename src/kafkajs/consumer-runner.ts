@@ -65,6 +65,8 @@ export interface RunnerHooks {
   emitter: KafkaJSInstrumentation
   heartbeatInterval: number
   maxWaitTimeInMs: number
+  /** The native consumer's maxPollRecords: a poll that full may have stopped inside its last partition's fetch. */
+  maxPollRecords: number
   /** The leader of a partition per the layer's metadata (FETCH events' nodeId), -1 when unknown. */
   leaderOf(topic: string, partition: number): number
   /** Commits through the native consumer (kafkajs's OffsetCommit; errors as kafkajs errors). */
@@ -263,7 +265,12 @@ export class Runner {
         continue
       }
       const batches = await this.#batches(records)
-      const error = await this.#processAll(batches)
+      // A full poll may have stopped inside its last partition's fetch (the rest comes with the next poll):
+      // that batch's auto-commit waits for the batch that ends the fetch, so that autoCommit commits once
+      // per partition fetched, as kafkajs does, not once per piece the poll size cuts a fetch into.
+      let cut: TopicPartition | undefined
+      if (records.count >= this.#hooks.maxPollRecords) for (const tp of records.partitions()) cut = tp
+      const error = await this.#processAll(batches, cut)
       if (error !== null) {
         const next = await this.#failed(error, batches)
         if (next !== null) return { error: next }
@@ -300,7 +307,7 @@ export class Runner {
   }
 
   /** Hands the batches to the handler, `partitionsConsumedConcurrently` at a time; the first error, if any. */
-  async #processAll(batches: Batch[]): Promise<Error | null> {
+  async #processAll(batches: Batch[], cut: TopicPartition | undefined): Promise<Error | null> {
     const concurrency = Math.max(1, this.#cfg.partitionsConsumedConcurrently ?? 1)
     let next = 0
     let firstError: Error | null = null
@@ -308,7 +315,7 @@ export class Runner {
       while (next < batches.length && firstError === null && this.#running) {
         const batch = batches[next++]!
         try {
-          await this.#handleBatch(batch)
+          await this.#handleBatch(batch, batch.topic === cut?.topic && batch.partition === cut.partition)
         } catch (e) {
           firstError ??= e as Error
         }
@@ -318,7 +325,7 @@ export class Runner {
     return firstError
   }
 
-  async #handleBatch(batch: Batch): Promise<void> {
+  async #handleBatch(batch: Batch, fetchGoesOn: boolean): Promise<void> {
     if (!this.#running || this.#isStale(batch.topic, batch.partition)) return
     if (this.pauses.isPaused(batch.topic, batch.partition)) return
     const started = Date.now()
@@ -337,7 +344,8 @@ export class Runner {
     else if (this.#cfg.eachBatch) await this.#eachBatch(batch)
     this.#rewindUnresolved(batch)
     this.#hooks.emitter.emit(E.END_BATCH_PROCESS, { ...payload, duration: Date.now() - started })
-    if (this.#cfg.autoCommit) await this.commitOffsets()
+    if (this.#cfg.autoCommit && !(fetchGoesOn && this.#running && !this.pauses.isPaused(batch.topic, batch.partition)))
+      await this.commitOffsets()
     this.#heartbeat()
   }
 
@@ -365,20 +373,24 @@ export class Runner {
 
   async #eachMessage(batch: Batch): Promise<void> {
     const { topic, partition } = batch
+    const eachMessage = this.#cfg.eachMessage!
     const pause = this.#pauseFn(topic, partition)
+    const heartbeat = async () => this.#heartbeat()
+    const resolve = this.offsets.resolver(topic, partition)
     for (const message of batch.messages) {
       if (!this.#running || this.#isStale(topic, partition)) break
       try {
-        const handle = () =>
-          this.#cfg.eachMessage!({ topic, partition, message, heartbeat: async () => this.#heartbeat(), pause })
-        if (!channels.consumerProcess.hasSubscribers) await handle()
-        else await traced(channels.consumerProcess, processMessage(this.#hooks, topic, partition, message), handle)
+        if (!channels.consumerProcess.hasSubscribers) await eachMessage({ topic, partition, message, heartbeat, pause })
+        else
+          await traced(channels.consumerProcess, processMessage(this.#hooks, topic, partition, message), () =>
+            eachMessage({ topic, partition, message, heartbeat, pause }),
+          )
       } catch (e) {
         this.#logHandlerError('eachMessage', topic, partition, message.offset, e as Error)
         if (this.#cfg.autoCommit) await this.commitOffsets().catch(() => {})
         throw e
       }
-      this.offsets.resolveOffset(topic, partition, message.offset)
+      resolve(message.offset)
       this.#heartbeat()
       if (this.#cfg.autoCommit && this.offsets.commitDue()) await this.commitOffsets()
       if (this.pauses.isPaused(topic, partition)) break
@@ -507,7 +519,7 @@ export class Runner {
   }
 
   #isStale(topic: string, partition: number): boolean {
-    return this.#pendingSeeks.has(topicPartitionKey(topic, partition))
+    return this.#pendingSeeks.size !== 0 && this.#pendingSeeks.has(topicPartitionKey(topic, partition))
   }
 
   /** Before the next fetch, as kafkajs's seekOffsets(): commit the sought offset (autoCommit) or resolve before it. */

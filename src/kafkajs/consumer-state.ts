@@ -96,6 +96,20 @@ interface PartitionOffsets {
   committed: string | null
   /** The next offset to commit: last resolved + 1; null until something is resolved. */
   resolved: string | null
+  /**
+   * A message offset resolved through `resolver()` and not yet turned into `resolved` (its + 1): the
+   * eachMessage loop resolves every message, and the arithmetic waits until something reads the offsets.
+   */
+  pending: string | null
+}
+
+/** `resolved` brought up to date with what the eachMessage loop resolved since. */
+function settle(p: PartitionOffsets): PartitionOffsets {
+  if (p.pending !== null) {
+    p.resolved = (BigInt(p.pending) + 1n).toString()
+    p.pending = null
+  }
+  return p
 }
 
 export class OffsetBook {
@@ -111,7 +125,8 @@ export class OffsetBook {
   assign(tps: { topic: string; partition: number }[]): void {
     this.#partitions.clear()
     for (const { topic, partition } of tps) {
-      this.#partitions.set(topicPartitionKey(topic, partition), { topic, partition, committed: null, resolved: null })
+      const p: PartitionOffsets = { topic, partition, committed: null, resolved: null, pending: null }
+      this.#partitions.set(topicPartitionKey(topic, partition), p)
     }
     this.#lastCommit = Date.now()
   }
@@ -131,13 +146,28 @@ export class OffsetBook {
 
   resolveOffset(topic: string, partition: number, offset: string): void {
     const p = this.#partitions.get(topicPartitionKey(topic, partition))
-    if (p !== undefined) p.resolved = (BigInt(offset) + 1n).toString()
+    if (p === undefined) return
+    p.resolved = (BigInt(offset) + 1n).toString()
+    p.pending = null
+  }
+
+  /**
+   * resolveOffset() for one partition's messages, one after another (the eachMessage loop): no lookup
+   * and no arithmetic per message. `offset` must be a message's own offset string.
+   */
+  resolver(topic: string, partition: number): (offset: string) => void {
+    const p = this.#partitions.get(topicPartitionKey(topic, partition))
+    return p === undefined
+      ? () => {}
+      : (offset) => {
+          p.pending = offset
+        }
   }
 
   /** The next offset processing resumes from (resolved, else the baseline), or null when unknown. */
   nextOffset(topic: string, partition: number): string | null {
     const p = this.#partitions.get(topicPartitionKey(topic, partition))
-    return p === undefined ? null : (p.resolved ?? p.committed)
+    return p === undefined ? null : (settle(p).resolved ?? p.committed)
   }
 
   /** After a seek with auto-commit (committed there) or a restart: start over from `offset`. */
@@ -146,11 +176,13 @@ export class OffsetBook {
     if (p === undefined) return
     p.committed = committed
     p.resolved = null
+    p.pending = null
   }
 
   uncommittedOffsets(): { topics: TopicOffsets[] } {
     const byTopic = new Map<string, PartitionOffset[]>()
     for (const p of this.#partitions.values()) {
+      settle(p)
       if (p.resolved === null || p.resolved === p.committed || BigInt(p.resolved) < 0n) continue
       let list = byTopic.get(p.topic)
       if (list === undefined) byTopic.set(p.topic, (list = []))
@@ -179,6 +211,7 @@ export class OffsetBook {
   #countResolved(): bigint {
     let sum = 0n
     for (const p of this.#partitions.values()) {
+      settle(p)
       if (p.resolved === null) continue
       const committed = p.committed === null ? -1n : BigInt(p.committed)
       sum += committed < 0n ? BigInt(p.resolved) : BigInt(p.resolved) - committed
@@ -187,8 +220,8 @@ export class OffsetBook {
   }
 
   /** commitOffsetsIfNecessary()'s test: the interval elapsed or the threshold of resolved offsets reached. */
-  commitDue(now = Date.now()): boolean {
-    const timeout = this.autoCommitInterval !== null && now >= this.#lastCommit + this.autoCommitInterval
+  commitDue(): boolean {
+    const timeout = this.autoCommitInterval !== null && Date.now() >= this.#lastCommit + this.autoCommitInterval
     const threshold = this.autoCommitThreshold !== null && this.#countResolved() >= BigInt(this.autoCommitThreshold)
     return timeout || threshold
   }

@@ -296,7 +296,8 @@ export class KafkaJSConsumer {
       const assignors = this.#assigners.map((create) =>
         toNativeAssignor(create({ cluster: assignerCluster, groupId: this.#groupId, logger: this.#logger }), hooks),
       )
-      native = new NativeConsumer(await this.#nativeOptions(resetEarliest, assignors, pollRecordsFor(config), shared))
+      const maxPollRecords = pollRecordsFor(config)
+      native = new NativeConsumer(await this.#nativeOptions(resetEarliest, assignors, maxPollRecords, shared))
       runner = new Runner(native, config, {
         clientId: this.#context.clientId,
         groupId: this.#groupId,
@@ -304,6 +305,7 @@ export class KafkaJSConsumer {
         emitter: this.#emitter,
         heartbeatInterval: this.#config.heartbeatInterval ?? 3000,
         maxWaitTimeInMs: this.#config.maxWaitTimeInMs ?? 5000,
+        maxPollRecords,
         leaderOf: (topic, partition) => cluster.leaderFor(topic, partition)?.nodeId ?? -1,
         commit: (topics) => commitThrough(native, topics),
         topics: this.#topics,

@@ -3,6 +3,7 @@
 // (2,000 × partitionsConsumedConcurrently, kafkajs/consumer.ts) comes as several batches in a row, in
 // order, each message once, and the committed offset is the end of the last batch. Smaller polls keep the
 // messages the collector must copy few (docs/performance.md, "Smaller polls for the layer").
+import dc from 'node:diagnostics_channel'
 import { describe, expect, inject, it } from 'vitest'
 import { createTopic, RawProducer, uniqueName, values } from '../consumer/helpers.js'
 import { committedOffsets, layerKafka, until } from './consumer-helpers.js'
@@ -86,5 +87,34 @@ describe('kafkajs layer: batches of a large fetch', () => {
     expect(Math.max(...batches.map((b) => b.size))).toBe(4000) // the first poll: 4,000 of the first partition's 5,000
     expectContiguous(batches, 2, 5000)
     expect(committed).toEqual({ 0: '5000', 1: '5000' })
+  })
+
+  it('autoCommit commits once per partition fetched, as kafkajs does, not once per batch the poll size cuts', async () => {
+    const topic = uniqueName('kjs-batches-commit')
+    await fill(topic, 1, 5000)
+    const groupId = uniqueName('kjs-batches-commit')
+    let commits = 0
+    const onCommit = (m: unknown) => {
+      if ((m as { groupId: string | null }).groupId === groupId) commits++
+    }
+    const start = dc.channel('tracing:kafka-wire:consumer:commit:start')
+    start.subscribe(onCommit)
+    const consumer = layerKafka(bootstrapServers).consumer({ groupId, maxWaitTimeInMs: 200 })
+    try {
+      await consumer.connect()
+      await consumer.subscribe({ topics: [topic], fromBeginning: true })
+      const sizes: number[] = []
+      consumer.on(consumer.events.END_BATCH_PROCESS, (e) => void sizes.push(e.payload.batchSize))
+      let seen = 0
+      await consumer.run({ eachMessage: async () => void seen++ })
+      expect(await until(() => seen === 5000)).toBe(true)
+      expect(await until(async () => (await committedOffsets([bootstrapServers], groupId))[0] === '5000')).toBe(true)
+      // One fetch of 5,000 in batches of at most 2,000: the first two end inside the fetch, the last ends it.
+      expect(sizes).toEqual([2000, 2000, 1000])
+      expect(commits).toBe(1)
+    } finally {
+      start.unsubscribe(onCommit)
+      await consumer.disconnect()
+    }
   })
 })
