@@ -119,6 +119,8 @@ export class Runner {
   #joined: { resolve: () => void; promise: Promise<void> }
   #lastHeartbeatEventAt = Date.now()
   #heartbeatsSeen = 0
+  /** autoCommit skipped the commit after a batch a full poll cut inside its fetch; an empty poll makes it. */
+  #commitHeld = false
   #everJoined = false
 
   constructor(consumer: RunnerConsumer, cfg: ConsumerRunConfig, hooks: RunnerHooks) {
@@ -261,6 +263,16 @@ export class Runner {
       }
       this.#hooks.emitter.emit(E.FETCH, { numberOfBatches: 0, duration: Date.now() - startFetch, nodeId })
       if (records.isEmpty) {
+        // The fetch a full poll seemed to cut had ended with it after all: make the commit that batch held.
+        if (this.#commitHeld) {
+          this.#commitHeld = false
+          try {
+            await this.commitOffsets()
+          } catch (e) {
+            const next = await this.#failed(toKafkaJSError(e), [])
+            if (next !== null) return { error: next }
+          }
+        }
         this.#heartbeat()
         continue
       }
@@ -344,8 +356,10 @@ export class Runner {
     else if (this.#cfg.eachBatch) await this.#eachBatch(batch)
     this.#rewindUnresolved(batch)
     this.#hooks.emitter.emit(E.END_BATCH_PROCESS, { ...payload, duration: Date.now() - started })
-    if (this.#cfg.autoCommit && !(fetchGoesOn && this.#running && !this.pauses.isPaused(batch.topic, batch.partition)))
-      await this.commitOffsets()
+    if (this.#cfg.autoCommit) {
+      this.#commitHeld = fetchGoesOn && this.#running && !this.pauses.isPaused(batch.topic, batch.partition)
+      if (!this.#commitHeld) await this.commitOffsets()
+    }
     this.#heartbeat()
   }
 

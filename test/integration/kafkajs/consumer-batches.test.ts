@@ -117,4 +117,24 @@ describe('kafkajs layer: batches of a large fetch', () => {
       await consumer.disconnect()
     }
   })
+
+  it('a full poll that happened to end its fetch: the commit it held is made by the next, empty poll', async () => {
+    const topic = uniqueName('kjs-batches-held')
+    await fill(topic, 1, 2000) // exactly one poll's worth: the poll looks cut, the fetch has ended
+    const groupId = uniqueName('kjs-batches-held')
+    const consumer = layerKafka(bootstrapServers).consumer({ groupId, maxWaitTimeInMs: 200 })
+    try {
+      await consumer.connect()
+      await consumer.subscribe({ topics: [topic], fromBeginning: true })
+      let seen = 0
+      await consumer.run({ eachMessage: async () => void seen++ })
+      expect(await until(() => seen === 2000)).toBe(true)
+      // Committed while the consumer runs on (within an empty poll's maxWaitTimeInMs), not only at stop().
+      expect(await until(async () => (await committedOffsets([bootstrapServers], groupId))[0] === '2000', 5000)).toBe(
+        true,
+      )
+    } finally {
+      await consumer.disconnect()
+    }
+  })
 })
