@@ -236,8 +236,6 @@ export const PartitionAssigners: { roundRobin: PartitionAssigner } = { roundRobi
 export function toNativeAssignor(
   assigner: Assigner,
   hooks: {
-    /** Before the leader's assign(): refresh the metadata the assigner's `cluster` reads. */
-    beforeAssign?: (topics: string[]) => Promise<void>
     /** Every member, when its assignment arrives (with the protocol name, for GROUP_JOIN). */
     onAssignment?: (assignment: GroupAssignment, protocol: string) => void
     /** The leader, after assigning. */
@@ -271,7 +269,6 @@ export function toNativeAssignor(
       }))
       // The topics kafkajs hands to assign() are the leader's subscription; every member's here (the same in a
       // group whose members subscribe alike), restricted to topics that exist.
-      await hooks.beforeAssign?.([...topics])
       const result = await assigner.assign({ members, topics: [...topics] })
       hooks.onLeader?.()
       const out = new Map<string, GroupAssignment>()

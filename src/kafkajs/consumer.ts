@@ -285,11 +285,12 @@ export class KafkaJSConsumer {
       this.#emitter.emit(ConsumerEventNames.CONNECT) // kafkajs's consumer group connects (and says so) at every start
       const resetEarliest = [...this.#topics.values()].every((t) => t.fromBeginning) && this.#topics.size > 0
       const mixed = new Set([...this.#topics.values()].map((t) => t.fromBeginning)).size > 1
+      // The assigner reads the cluster the native Consumer borrows: its leader refreshes the group's topics
+      // there just before assign(), as kafkajs's leader refreshes its cluster's metadata.
       const assignerCluster: AssignerCluster & Record<string, unknown> = {
         findTopicPartitionMetadata: (topic: string) => partitionMetadata(cluster, topic),
       }
       const hooks = {
-        beforeAssign: (topics: string[]) => cluster.refreshMetadata({ topics }),
         onLeader: () => runner.onLeader(),
         onAssignment: (_a: unknown, protocol: string) => runner.onAssignment(protocol),
       }
