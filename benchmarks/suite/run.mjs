@@ -696,6 +696,7 @@ function specFor(sc, client, bootstrap, fresh) {
   } else if (sc.kind === 'consume') {
     // compression: what the topic holds (C4/C5), for drivers whose client may lack the codec.
     Object.assign(spec, { records: sizes.records, valueSize: sc.valueSize, compression: sc.compression ?? 'none' })
+    if (sc.handler) spec.handler = sc.handler // C1m: a kafkajs handler, for the drivers of kafkajs's API only
   } else if (sc.kind === 'latency') {
     const sync = sc.mode === 'sync'
     Object.assign(spec, {
@@ -740,6 +741,7 @@ function specFor(sc, client, bootstrap, fresh) {
 }
 
 async function runJava(java, sc, spec, payloadFile) {
+  if (sc.handler) throw Object.assign(new Error(`${sc.handler} is kafkajs's API`), { unsupported: true })
   if (sc.kind === 'produce') return java.produce(spec, payloadFile)
   if (sc.kind === 'consume') return java.consume(spec)
   if (sc.kind === 'share') return java.shareConsume(spec)

@@ -89,6 +89,16 @@ export const SCENARIOS = [
   },
   { id: 'C1', kind: 'consume', title: 'consume 100 B from a pre-filled topic', valueSize: 100, source: 'C1' },
   { id: 'C2', kind: 'consume', title: 'consume 1 KB from a pre-filled topic', valueSize: 1024, source: 'C2' },
+  // C1m: C1's topic read the way most kafkajs applications read: eachMessage with the default autoCommit.
+  // Only the drivers of the kafkajs API run it (kafkajs, kafka-wire/kafkajs); the others report it unsupported.
+  {
+    id: 'C1m',
+    kind: 'consume',
+    handler: 'eachMessage',
+    title: 'consume 100 B with eachMessage and autoCommit (kafkajs API)',
+    valueSize: 100,
+    source: 'C1',
+  },
   // C4/C5: the consumer side of P4/P5, a topic of 1 KB JSON-like records written lz4- or zstd-compressed
   // (Java's ProducerPerformance, linger 5 ms, 16 KiB batches): decompression is the consumer's work.
   {

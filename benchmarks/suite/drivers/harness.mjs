@@ -100,6 +100,11 @@ export async function runDriver(impl, info = {}) {
     emit('unsupported', { message: `groupProtocol ${protocol} is not implemented by this driver` })
     process.exit(0)
   }
+  // Consume scenarios with a kafkajs handler (C1m) only for the drivers of kafkajs's API.
+  if (spec.handler !== undefined && !(info.handlers ?? []).includes(spec.handler)) {
+    emit('unsupported', { message: `the ${spec.handler} handler is kafkajs's API, not this client's` })
+    process.exit(0)
+  }
   // A client promise that never settles while nothing keeps the event loop alive would end the
   // process with exit code 13 (unsettled top-level await) and no word: say what happened.
   process.once('beforeExit', () => {

@@ -7,7 +7,8 @@
  * - lz4/zstd: kafkajs ships only gzip; the community codecs (kafkajs-lz4, @kafkajs/zstd) wrap
  *   native packages, so this driver plugs in the same native codecs kafka-wire uses (lz4-napi,
  *   zstd-napi, through kafka-wire's codec module) — the codec cost is the same for both.
- * - consume: consumer.run({ eachBatch }), fresh group, fromBeginning, no commits.
+ * - consume: consumer.run({ eachBatch }), fresh group, fromBeginning, no commits; C1m (spec.handler
+ *   eachMessage): consumer.run({ eachMessage }) with kafkajs's default autoCommit.
  * - group: GROUP_JOIN carries the member's assignment; REBALANCING clears it.
  * - slow-consume (M2): kafkajs has no assign(): a group of one member, subscribe fromBeginning;
  *   maxBytes (its fetch max bytes) and maxBytesPerPartition from the scenario; each batch is
@@ -152,18 +153,31 @@ async function consume(s) {
   await consumer.connect()
   try {
     await consumer.subscribe({ topics: [s.topic], fromBeginning: true })
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: true,
-      eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) bytes += m.value?.length ?? 0
-        records += batch.messages.length
-        if (records >= s.records && ended === 0) {
-          ended = performance.now()
-          finish()
-        }
-      },
-    })
+    const counted = (n) => {
+      records += n
+      if (records >= s.records && ended === 0) {
+        ended = performance.now()
+        finish()
+      }
+    }
+    await consumer.run(
+      s.handler === 'eachMessage'
+        ? {
+            // C1m: kafkajs's defaults (autoCommit after each batch) and its most common handler.
+            eachMessage: async ({ message }) => {
+              bytes += message.value?.length ?? 0
+              counted(1)
+            },
+          }
+        : {
+            autoCommit: false,
+            eachBatchAutoResolve: true,
+            eachBatch: async ({ batch }) => {
+              for (const m of batch.messages) bytes += m.value?.length ?? 0
+              counted(batch.messages.length)
+            },
+          },
+    )
     await finished
     return throughput(records, bytes, ended - started)
   } finally {
@@ -347,5 +361,5 @@ await runDriver(
     'txn-produce': txnProduce,
     'txn-latency': txnLatency,
   },
-  { client: layer ? 'kafka-wire-kafkajs' : 'kafkajs', version: kafkajsVersion },
+  { client: layer ? 'kafka-wire-kafkajs' : 'kafkajs', version: kafkajsVersion, handlers: ['eachMessage'] },
 )
