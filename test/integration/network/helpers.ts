@@ -68,6 +68,7 @@ export async function startOAuthBearerKafka(
   brokerConfig: Record<string, string> = {},
 ): Promise<{ kafka: KafkaCluster; bootstrap: string }> {
   const kafka = await startKafka({
+    provider: 'jvm', // a broker of its own even when KAFKA_BOOTSTRAP_SERVERS names a shared one (no OAUTHBEARER there)
     listeners: ['SASL_PLAINTEXT'],
     brokerConfig: {
       'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER',
