@@ -1,15 +1,19 @@
 /**
- * A Cluster that one client owns and another borrows for part of its life. kafka-wire/kafkajs's
- * consumer connects and loads its topics' metadata before run() builds the native Consumer; the
- * Consumer borrows that Cluster (the CONSUMER_CLUSTER seam, internal/seams.ts) instead of
- * bootstrapping a second one: one set of connections, and no second bootstrap before the first
- * record (docs/performance.md, "One cluster for the layer's consumer").
+ * A Cluster that one client owns and others borrow. kafka-wire/kafkajs connects a Cluster and loads
+ * its topics' metadata before it builds native clients, and they borrow it (the SHARED_CLUSTER seam,
+ * internal/seams.ts) instead of bootstrapping clusters of their own: one set of connections, and no
+ * second bootstrap before the first record (docs/performance.md, "One cluster for the layer's
+ * consumer"). The layer's consumer lends its cluster to the native Consumer of each run(); its
+ * producer lends one to every native Producer it makes (one per acks/compression pair, and the
+ * transactional one).
  *
- * The borrower's connection sensors (its network metrics) and topic-error hook are bound while it
- * holds the cluster; the owner's cluster settings apply, and only the owner closes it. Owner: the
- * kafkajs consumer (kafkajs/consumer.ts).
+ * Each borrower's connection sensors (its network metrics) and topic-error hook are bound while it
+ * holds the cluster. The connections are shared, so a borrower's network metrics count all their
+ * traffic, its fellow borrowers' too; a connection's closing is counted only by borrowers that saw
+ * it open. The owner's cluster settings apply, and only the owner closes the cluster. Owners: the
+ * kafkajs consumer and producer (kafkajs/consumer.ts, kafkajs/producer.ts).
  */
-import { CONSUMER_CLUSTER } from '../internal/seams.js'
+import { SHARED_CLUSTER } from '../internal/seams.js'
 import type { ConnectionSensors, SensedRequest } from '../network/index.js'
 import { Cluster, type ClusterConfig } from './cluster.js'
 import type { ResolvedCommonOptions } from './options.js'
@@ -20,47 +24,58 @@ export interface BorrowerHooks {
   onTopicErrors?: (errors: ReadonlyMap<string, number>) => void
 }
 
+interface Borrower {
+  hooks: BorrowerHooks
+  /** Per node, connections opened while this borrower was bound: only their closing is its to count. */
+  opened: Map<number, number>
+}
+
 export class SharedCluster {
   readonly cluster: Cluster
-  #hooks: BorrowerHooks | null = null
-  /** Per node, connections opened while the current borrower was bound: only their closing is its to count. */
-  readonly #opened = new Map<number, number>()
+  readonly #borrowers = new Set<Borrower>()
 
   constructor(options: ResolvedCommonOptions, config: Omit<ClusterConfig, 'sensors' | 'onTopicErrors'> = {}) {
     const sensors: ConnectionSensors = {
       opened: (nodeId: number, now: number) => {
-        const s = this.#hooks?.sensors
-        if (s === undefined) return
-        this.#opened.set(nodeId, (this.#opened.get(nodeId) ?? 0) + 1)
-        s.opened(nodeId, now)
+        for (const b of this.#borrowers) {
+          if (b.hooks.sensors === undefined) continue
+          b.opened.set(nodeId, (b.opened.get(nodeId) ?? 0) + 1)
+          b.hooks.sensors.opened(nodeId, now)
+        }
       },
       closed: (nodeId: number, now: number) => {
-        const s = this.#hooks?.sensors
-        const n = this.#opened.get(nodeId) ?? 0
-        if (s === undefined || n === 0) return
-        this.#opened.set(nodeId, n - 1)
-        s.closed(nodeId, now)
+        for (const b of this.#borrowers) {
+          const n = b.opened.get(nodeId) ?? 0
+          if (b.hooks.sensors === undefined || n === 0) continue
+          b.opened.set(nodeId, n - 1)
+          b.hooks.sensors.closed(nodeId, now)
+        }
       },
-      sent: (nodeId: number, bytes: number, now: number, r: SensedRequest) =>
-        this.#hooks?.sensors?.sent(nodeId, bytes, now, r),
-      received: (nodeId: number, bytes: number, now: number, r: SensedRequest) =>
-        this.#hooks?.sensors?.received(nodeId, bytes, now, r),
+      sent: (nodeId: number, bytes: number, now: number, r: SensedRequest) => {
+        for (const b of this.#borrowers) b.hooks.sensors?.sent(nodeId, bytes, now, r)
+      },
+      received: (nodeId: number, bytes: number, now: number, r: SensedRequest) => {
+        for (const b of this.#borrowers) b.hooks.sensors?.received(nodeId, bytes, now, r)
+      },
     }
-    this.cluster = new Cluster(options, { ...config, sensors, onTopicErrors: (e) => this.#hooks?.onTopicErrors?.(e) })
+    const onTopicErrors = (errors: ReadonlyMap<string, number>) => {
+      for (const b of this.#borrowers) b.hooks.onTopicErrors?.(errors)
+    }
+    this.cluster = new Cluster(options, { ...config, sensors, onTopicErrors })
   }
 
-  /** Binds a borrower's hooks (replacing any); the returned function unbinds them. */
+  /** Binds a borrower's hooks; the returned function unbinds them. */
   borrow(hooks: BorrowerHooks): () => void {
-    this.#hooks = hooks
-    this.#opened.clear()
+    const borrower: Borrower = { hooks, opened: new Map() }
+    this.#borrowers.add(borrower)
     return () => {
-      if (this.#hooks === hooks) this.#hooks = null
+      this.#borrowers.delete(borrower)
     }
   }
 }
 
 /**
- * The Cluster a client works with: the SharedCluster given in `options[CONSUMER_CLUSTER]`, borrowed
+ * The Cluster a client works with: the SharedCluster given in `options[SHARED_CLUSTER]`, borrowed
  * (`release` unbinds the client's hooks and leaves the cluster open), else a Cluster of its own
  * (`release` closes it).
  */
@@ -69,7 +84,7 @@ export function ownOrBorrowed(
   resolved: ResolvedCommonOptions,
   config: ClusterConfig,
 ): { cluster: Cluster; release: () => Promise<void> } {
-  const shared = (options as { [CONSUMER_CLUSTER]?: SharedCluster })[CONSUMER_CLUSTER]
+  const shared = (options as { [SHARED_CLUSTER]?: SharedCluster })[SHARED_CLUSTER]
   if (shared instanceof SharedCluster) {
     const unbind = shared.borrow({
       ...(config.sensors ? { sensors: config.sensors } : {}),

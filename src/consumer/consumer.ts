@@ -119,7 +119,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       assignedPartitions: () => this.#subscriptions.assignedPartitions().length,
       heartbeats: () => this.#membership?.heartbeatStats,
     })
-    // Its own Cluster, or the kafkajs layer's, borrowed (CONSUMER_CLUSTER, cluster/shared.ts).
+    // Its own Cluster, or the kafkajs layer's, borrowed (SHARED_CLUSTER, cluster/shared.ts).
     const cluster = ownOrBorrowed(options, resolvedCommon, {
       sensors: this.#metrics.network,
       allowAutoTopicCreation: this.#options.allowAutoCreateTopics,

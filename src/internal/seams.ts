@@ -7,7 +7,7 @@
  *   new Producer({ bootstrapServers: 'fake:9092', [PRODUCER_CLUSTER]: fakeCluster } as ProducerOptions)
  */
 
-/** Producer option: a stand-in for the Cluster (a `ProducerCluster`, see producer/producer.ts). */
+/** Producer option: a stand-in for the Cluster (a `ProducerCluster`, producer/transport.ts), for tests and benchmarks. */
 export const PRODUCER_CLUSTER: unique symbol = Symbol('kafka-wire: producer cluster (tests and benchmarks)')
 
 /**
@@ -73,9 +73,9 @@ export function senderSeams(options: object): {
 }
 
 /**
- * Consumer option: a SharedCluster (cluster/shared.ts) the consumer borrows instead of building a
- * Cluster of its own; it binds its network metrics and topic-error hook to it and never closes it.
- * kafka-wire/kafkajs's consumer has connected and loaded its topics' metadata before run() builds
- * the native Consumer: borrowing spares a second bootstrap and a second set of connections.
+ * Producer and Consumer option: a SharedCluster (cluster/shared.ts) the client borrows instead of
+ * building a Cluster of its own; it binds its network metrics and topic-error hook to it and never
+ * closes it. kafka-wire/kafkajs connects a cluster and loads its topics' metadata before it builds
+ * native clients: borrowing spares each a bootstrap and a set of connections.
  */
-export const CONSUMER_CLUSTER: unique symbol = Symbol('kafka-wire: consumer cluster (kafkajs)')
+export const SHARED_CLUSTER: unique symbol = Symbol('kafka-wire: shared cluster (kafkajs)')

@@ -25,7 +25,7 @@ import { Consumer as NativeConsumer } from '../consumer/consumer.js'
 import type { ConsumerOptions } from '../consumer/options.js'
 import type { TopicPartition } from '../consumer/types.js'
 import { brokerError, ErrorCode } from '../errors.js'
-import { CONSUMED_RECORD_OF, CONSUMER_CLUSTER, CONSUMER_RECORD_SHAPE } from '../internal/seams.js'
+import { CONSUMED_RECORD_OF, SHARED_CLUSTER, CONSUMER_RECORD_SHAPE } from '../internal/seams.js'
 import type { ConsumerGroupState, GroupDescription } from './admin-groups.js'
 import {
   type AssignerCluster,
@@ -133,7 +133,7 @@ export class KafkaJSConsumer {
   readonly #emitter: KafkaJSInstrumentation
   readonly #assigners: PartitionAssigner[]
   readonly #topics = new Map<string, { fromBeginning: boolean }>()
-  /** Connected by connect()/subscribe(); run()'s native Consumer borrows it (CONSUMER_CLUSTER). */
+  /** Connected by connect()/subscribe(); run()'s native Consumer borrows it (SHARED_CLUSTER). */
   #shared: SharedCluster | null = null
   #nativeAdmin: Admin | null = null
   #native: NativeConsumer | null = null
@@ -360,7 +360,7 @@ export class KafkaJSConsumer {
       allowAutoCreateTopics: c.allowAutoTopicCreation ?? true,
       maxPollRecords,
       ...(c.rackId ? { clientRack: c.rackId } : {}),
-      [CONSUMER_CLUSTER]: shared,
+      [SHARED_CLUSTER]: shared,
       [CONSUMER_RECORD_SHAPE]: kafkaMessage,
       [CONSUMED_RECORD_OF]: consumedRecord,
     } as ConsumerOptions

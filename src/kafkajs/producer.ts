@@ -9,8 +9,8 @@
  *
  * Transactions (transaction()) run on one more native Producer with the transactionalId.
  */
-import { Cluster, resolveCommonOptions, withRequestObserver } from '../cluster/index.js'
-import { PRODUCE_ACK_TIMEOUT, PRODUCE_RESPONSE_LISTENER, PRODUCER_CLUSTER } from '../internal/seams.js'
+import { resolveCommonOptions, SharedCluster, withRequestObserver } from '../cluster/index.js'
+import { PRODUCE_ACK_TIMEOUT, PRODUCE_RESPONSE_LISTENER, SHARED_CLUSTER } from '../internal/seams.js'
 import { topicPartitionKey } from '../internal/topic-partition.js'
 import {
   Producer as NativeProducer,
@@ -105,7 +105,8 @@ export class KafkaJSProducer {
   /** kafkajs's createPartitioner() result, or undefined when kafka-wire's (Java's) partitioner serves. */
   readonly #partitioner: ((args: PartitionerArgs) => number) | undefined
   #status: Status = 'disconnected'
-  #cluster: Cluster | undefined
+  /** Connected by connect(); every native Producer of this layer borrows it (SHARED_CLUSTER). */
+  #shared: SharedCluster | undefined
   #common: ProducerOptions | undefined
   readonly #natives = new Map<string, NativeProducer>()
   /** By topicPartitionKey: the latest response of each partition written to (its log start offset only grows). */
@@ -142,10 +143,10 @@ export class KafkaJSProducer {
   }
 
   async connect(): Promise<void> {
-    if (this.#cluster !== undefined && this.#status === 'connected') {
+    if (this.#shared !== undefined && this.#status === 'connected') {
       // kafkajs lets connect() be called again: it reconnects the same cluster and emits CONNECT.
       try {
-        await this.#cluster.connect({ timeoutMs: connectBudgetMs(this.#context) })
+        await this.#shared.cluster.connect({ timeoutMs: connectBudgetMs(this.#context) })
       } catch (err) {
         throw toKafkaJSError(err)
       }
@@ -162,10 +163,11 @@ export class KafkaJSProducer {
         ...common,
         ...(this.#config.metadataMaxAge === undefined ? {} : { metadataMaxAgeMs: this.#config.metadataMaxAge }),
       }
-      const cluster = new Cluster(resolveCommonOptions(options), {
+      const shared = new SharedCluster(resolveCommonOptions(options), {
         maxInFlightRequests: { produce: this.#maxInFlight() },
       })
-      this.#cluster = cluster
+      const cluster = shared.cluster
+      this.#shared = shared
       this.#common = options
       // kafkajs's connect runs under the cluster's retrier (the Kafka-level `retry`): bound ours by its budget.
       const timeoutMs = connectBudgetMs(this.#context)
@@ -173,7 +175,7 @@ export class KafkaJSProducer {
         await cluster.connect({ timeoutMs })
       } catch (err) {
         await cluster.close().catch(() => {})
-        this.#cluster = undefined
+        this.#shared = undefined
         throw toKafkaJSRetryError(err, { retryCount: this.#context.retry.retries ?? 5, retryTime: timeoutMs })
       }
     } catch (err) {
@@ -187,15 +189,15 @@ export class KafkaJSProducer {
   async disconnect(): Promise<void> {
     this.#status = 'disconnecting'
     const natives = [...this.#natives.values(), ...(this.#txnProducer ? [this.#txnProducer] : [])]
-    // Flush them all before any closes: they share the cluster, which close() shuts.
+    // Flush them all before any closes: they share the cluster, which only this layer closes.
     await Promise.allSettled(natives.map((p) => p.flush()))
     await Promise.allSettled(natives.map((p) => p.close()))
-    await this.#cluster?.close().catch(() => {})
+    await this.#shared?.cluster.close().catch(() => {})
     this.#natives.clear()
     this.#txnProducer = undefined
     this.#txnInitialized = false
     this.#txnOpen = false
-    this.#cluster = undefined
+    this.#shared = undefined
     this.#checkedTopics.clear()
     this.#acknowledged.clear()
     this.#status = 'disconnected'
@@ -322,7 +324,7 @@ export class KafkaJSProducer {
         "The producer is disconnecting; therefore, it can't safely accept messages anymore",
       )
     }
-    if (this.#status === 'disconnected' || this.#cluster === undefined) {
+    if (this.#status === 'disconnected' || this.#shared === undefined) {
       throw new KafkaJSError('The producer is disconnected')
     }
     const merged = mergeTopics(topicMessages)
@@ -380,7 +382,7 @@ export class KafkaJSProducer {
     const unchecked = topics.filter((t) => !this.#checkedTopics.has(t))
     if (unchecked.length === 0) return
     try {
-      await this.#cluster!.topicMetadata(unchecked, {
+      await this.#shared!.cluster.topicMetadata(unchecked, {
         allowAutoTopicCreation: false,
         timeoutMs: retryBudgetMs(this.#retry),
       })
@@ -392,7 +394,7 @@ export class KafkaJSProducer {
 
   async #partitionMetadata(topic: string): Promise<PartitionMetadata[]> {
     try {
-      const md = await this.#cluster!.topicMetadata([topic], {
+      const md = await this.#shared!.cluster.topicMetadata([topic], {
         allowAutoTopicCreation: this.#config.allowAutoTopicCreation !== false,
       })
       return (md.get(topic)?.partitions ?? []).map((p) => ({
@@ -418,7 +420,7 @@ export class KafkaJSProducer {
     const c = this.#config
     return {
       ...this.#common!,
-      [PRODUCER_CLUSTER]: this.#cluster,
+      [SHARED_CLUSTER]: this.#shared,
       [PRODUCE_RESPONSE_LISTENER]: this.#onAcknowledged,
       // kafkajs sends at once; records of one send() still share a batch (they are appended together).
       lingerMs: 0,
@@ -456,7 +458,7 @@ export class KafkaJSProducer {
 
   #transactional(): NativeProducer {
     if (this.#txnProducer === undefined) {
-      if (this.#cluster === undefined) throw new KafkaJSError('The producer is disconnected')
+      if (this.#shared === undefined) throw new KafkaJSError('The producer is disconnected')
       try {
         this.#txnProducer = new NativeProducer({
           ...this.#nativeOptions(),

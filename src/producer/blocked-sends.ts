@@ -14,7 +14,7 @@ import type { RecordAccumulator } from './accumulator.js'
 import type { HeaderPairs, RecordMetadata, Resolve } from './batch.js'
 import type { BufferPool } from './buffer-pool.js'
 import { Fifo } from './fifo.js'
-import type { ProducerCluster } from './producer.js'
+import type { ProducerCluster } from './transport.js'
 
 /** Everything a send needs once serialized (kept while it waits for metadata or memory). */
 export interface PendingSend {

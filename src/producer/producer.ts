@@ -1,6 +1,6 @@
 /**
  * The public Producer: validates and serializes a record, picks its partition, appends it to
- * the accumulator, and lets the SenderLoop deliver it. Owns one Cluster.
+ * the accumulator, and lets the SenderLoop deliver it. Owns one Cluster (or borrows kafka-wire/kafkajs's).
  *
  * send() is synchronous in the common case (metadata known, memory available): the record is
  * encoded into its batch before send() returns, and the returned promise settles when the
@@ -13,6 +13,7 @@
  */
 import { Cluster } from '../cluster/cluster.js'
 import { type CommonClientOptions, type ResolvedCommonOptions, resolveClientOptions } from '../cluster/options.js'
+import { ownOrBorrowed } from '../cluster/shared.js'
 import { type ClientTelemetryReporter, clientInstanceId, startClientTelemetry } from '../cluster/telemetry/index.js'
 import { channels, type ProducerSendMessage, traced } from '../diagnostics/index.js'
 import { ClosedError, ConfigError, ErrorCode, RecordTooLargeError } from '../errors.js'
@@ -59,7 +60,7 @@ import {
   type TxnCluster,
 } from './transactions/producer-transactions.js'
 import type { TxnGroupMetadata } from './transactions/transaction-manager.js'
-import { clusterTransport } from './transport.js'
+import { clusterTransport, type ProducerCluster } from './transport.js'
 
 /** Options of a Producer: the shared client options plus the producer's own. */
 export interface ProducerOptions<K = DefaultData, V = DefaultData> extends CommonClientOptions, ProducerConfig<K, V> {}
@@ -100,28 +101,12 @@ export interface PartitionInfo {
   offlineReplicas: number[]
 }
 
-/**
- * The parts of Cluster the producer uses. @internal Tests and benchmarks pass a fake as the
- * symbol-keyed option PRODUCER_CLUSTER (internal/seams.ts) to run the producer without a broker.
- */
-export type ProducerCluster = Pick<
-  Cluster,
-  | 'topic'
-  | 'topicMetadata'
-  | 'refreshMetadata'
-  | 'requestMetadataRefresh'
-  | 'updateLeader'
-  | 'send'
-  | 'sendAny'
-  | 'connect'
-  | 'close'
->
-
 const noop = (): void => {}
 
 export class Producer<K = DefaultData, V = DefaultData> {
   readonly #config: ResolvedProducerConfig<K, V>
   readonly #cluster: ProducerCluster
+  readonly #releaseCluster: () => Promise<void>
   readonly #telemetry: ClientTelemetryReporter | undefined
   readonly #logger: Log
   readonly #pool: BufferPool
@@ -166,13 +151,17 @@ export class Producer<K = DefaultData, V = DefaultData> {
     this.#metrics = new ProducerMetrics(this.#clientId, this.#pool, () => this.#sender.inFlightCount)
     if (config.idempotenceDisabledReason !== undefined)
       this.#logger.info({ reason: config.idempotenceDisabledReason }, 'kafka-wire producer: idempotence disabled')
-    this.#cluster =
-      (options as { [PRODUCER_CLUSTER]?: ProducerCluster })[PRODUCER_CLUSTER] ??
-      new Cluster(resolvedCommon, {
-        maxInFlightRequests: { produce: config.maxInFlightRequestsPerConnection },
-        sensors: this.#metrics.network,
-      })
-    const cluster = this.#cluster
+    // A fake (tests), the kafkajs layer's cluster borrowed (SHARED_CLUSTER, cluster/shared.ts), or its own.
+    const fake = (options as { [PRODUCER_CLUSTER]?: ProducerCluster })[PRODUCER_CLUSTER]
+    const { cluster, release } =
+      fake === undefined
+        ? ownOrBorrowed(options, resolvedCommon, {
+            maxInFlightRequests: { produce: config.maxInFlightRequestsPerConnection },
+            sensors: this.#metrics.network,
+          })
+        : { cluster: fake, release: () => fake.close() }
+    this.#cluster = cluster
+    this.#releaseCluster = release
     const txnTag = { transactional_id: config.transactionalId }
     this.#telemetry =
       cluster instanceof Cluster ? startClientTelemetry(cluster, () => this.metrics(), txnTag) : undefined
@@ -688,7 +677,7 @@ export class Producer<K = DefaultData, V = DefaultData> {
     } finally {
       this.#loop.stop()
       await this.#telemetry?.close(deadline)
-      await this.#cluster.close()
+      await this.#releaseCluster()
     }
   }
 }

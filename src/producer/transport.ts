@@ -18,6 +18,13 @@ import type { ProduceTransport } from './sender.js'
 /** The parts of Cluster the transport uses. */
 export type TransportCluster = Pick<Cluster, 'topic' | 'send' | 'sendAny' | 'requestMetadataRefresh'>
 
+/**
+ * The parts of Cluster the producer uses (producer.ts). @internal Tests and benchmarks pass a fake
+ * as the symbol-keyed option PRODUCER_CLUSTER (internal/seams.ts) to run the producer without a broker.
+ */
+export type ProducerCluster = TransportCluster &
+  Pick<Cluster, 'topicMetadata' | 'refreshMetadata' | 'updateLeader' | 'connect' | 'close'>
+
 export interface TransportOptions {
   /** Bound of the InitProducerId exchange. */
   requestTimeoutMs: number

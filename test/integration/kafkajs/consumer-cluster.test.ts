@@ -1,11 +1,11 @@
 // Direct tests (not differential: connections are not part of kafkajs's API): the layer's consumer and the
-// native Consumer its run() builds share one Cluster (CONSUMER_CLUSTER, cluster/shared.ts), so a consumer
+// native Consumer its run() builds share one Cluster (SHARED_CLUSTER, cluster/shared.ts), so a consumer
 // bootstraps once; a Consumer that borrows a cluster binds its metrics to it and leaves it open on close.
 import dc from 'node:diagnostics_channel'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { resolveCommonOptions, SharedCluster } from '../../../src/cluster/index.js'
 import { Consumer } from '../../../src/consumer/index.js'
-import { CONSUMER_CLUSTER } from '../../../src/internal/seams.js'
+import { SHARED_CLUSTER } from '../../../src/internal/seams.js'
 import { Kafka } from '../../../src/kafkajs/index.js'
 import { createTopic, RawProducer, uniqueName, values } from '../consumer/helpers.js'
 import { until } from './consumer-helpers.js'
@@ -74,7 +74,7 @@ describe('kafkajs layer: one cluster per consumer', () => {
       bootstrapServers,
       groupId: uniqueName('kjs-borrow'),
       autoOffsetReset: 'earliest',
-      [CONSUMER_CLUSTER]: shared,
+      [SHARED_CLUSTER]: shared,
     } as ConstructorParameters<typeof Consumer>[0])
     consumer.subscribe([topic])
     let records = 0

@@ -1,5 +1,5 @@
 /** An in-process fake of the Cluster parts the Producer uses, for Producer unit tests. */
-import type { ProducerCluster } from '../../../src/producer/producer.js'
+import type { ProducerCluster } from '../../../src/producer/transport.js'
 import { batches } from '../../../src/protocol/records/index.js'
 
 export interface FakeCluster extends ProducerCluster {
