@@ -334,13 +334,40 @@ function checkPfx(pfx: unknown, withCertAndKey: boolean): void {
   if (withCertAndKey) throw new ConfigError('tls.pfx', 'give tls.pfx or tls.cert and tls.key, not both')
 }
 
+/** `tls: true`: Node's defaults, one object (so one secure context) for every client. */
+const DEFAULT_TLS = Object.freeze(redactOnInspect({}, 'TlsOptions')) as TlsOptions
+
+/**
+ * The last resolution of each `tls` object given, with the values it was resolved from. Clients built
+ * from the same, unchanged settings share one resolved object, hence one secure context (network/tls.ts):
+ * kafka-wire/kafkajs builds several clients from one `ssl`, and applications often hand their producer
+ * and consumer the same `tls`. Opening a keytool PKCS#12 store costs ~6 ms (docs/performance.md, "One
+ * TLS context per client"). A setting replaced or added is seen; a Buffer rewritten in place is not.
+ */
+const resolvedTls = new WeakMap<object, { given: Record<string, unknown>; resolved: TlsOptions }>()
+
+function sameSettings(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = Object.keys(a)
+  if (keys.length !== Object.keys(b).length) return false
+  for (const k of keys) {
+    const x = a[k]
+    const y = b[k]
+    if (x === y) continue
+    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false
+    if (x.some((v, i) => v !== y[i])) return false
+  }
+  return true
+}
+
 function resolveTls(value: unknown): TlsOptions | undefined {
   if (value === undefined || value === false) return undefined
-  if (value === true) return Object.freeze(redactOnInspect({}, 'TlsOptions'))
+  if (value === true) return DEFAULT_TLS
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConfigError('tls', 'must be true, false or an object of TLS settings')
   }
   const t = value as Record<string, unknown>
+  const earlier = resolvedTls.get(t)
+  if (earlier !== undefined && sameSettings(earlier.given, t)) return earlier.resolved
   rejectUnknownKeys('tls', t, TLS_KEYS)
   if (t.ca !== undefined && !isPem(t.ca) && !(Array.isArray(t.ca) && t.ca.every(isPem))) {
     throw new ConfigError('tls.ca', 'must be PEM text, a Buffer, or an array of them')
@@ -382,6 +409,9 @@ function resolveTls(value: unknown): TlsOptions | undefined {
   } catch (err) {
     throw tlsSettingsError(t, err)
   }
+  const given: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(t)) given[k] = Array.isArray(v) ? [...v] : v
+  resolvedTls.set(t, { given, resolved })
   return resolved
 }
 

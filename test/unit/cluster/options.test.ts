@@ -203,6 +203,29 @@ describe('resolveCommonOptions', () => {
     expect(tlsConnectOptions('a', 1, tls({ ca: mine.cert })!).secureContext).not.toBe(context)
   })
 
+  it('clients given the same, unchanged tls object share one resolved object and secure context', () => {
+    const store = pkcs12Store('store-pw')
+    const given: Record<string, unknown> = { pfx: store, passphrase: 'store-pw', ca: [selfSignedCertificate().cert] }
+    const tls = () => resolveCommonOptions({ bootstrapServers: 'h:1', tls: given as any }).tls!
+    const first = tls()
+    expect(tls()).toBe(first)
+    expect(tlsConnectOptions('a', 1, tls()).secureContext).toBe(secureContextFor(first))
+    // Equal settings in another object resolve on their own; `true` is one object for every client.
+    expect(resolveCommonOptions({ bootstrapServers: 'h:1', tls: { ...given } as any }).tls).not.toBe(first)
+    const defaults = resolveCommonOptions({ bootstrapServers: 'h:1', tls: true }).tls
+    expect(resolveCommonOptions({ bootstrapServers: 'h:1', tls: true }).tls).toBe(defaults)
+    // A setting replaced, added or pushed into an array is seen: the object resolves again, checks included.
+    ;(given.ca as string[]).push(selfSignedCertificate().cert)
+    const grown = tls()
+    expect(grown).not.toBe(first)
+    expect(grown.ca).toHaveLength(2)
+    given.rejectUnauthorized = false
+    expect(tls()).not.toBe(grown)
+    expect(tls().rejectUnauthorized).toBe(false)
+    given.passphrase = 'not-it'
+    expect(configError(tls).option).toBe('tls.pfx')
+  })
+
   it('never echoes a password in a ConfigError', () => {
     const e = configError(() =>
       resolveCommonOptions({
