@@ -394,10 +394,11 @@ export class Runner {
     for (const message of batch.messages) {
       if (!this.#running || this.#isStale(topic, partition)) break
       try {
-        if (!channels.consumerProcess.hasSubscribers) await eachMessage({ topic, partition, message, heartbeat, pause })
+        const payload = { topic, partition, message, heartbeat, pause }
+        if (!channels.consumerProcess.hasSubscribers) await eachMessage(payload)
         else
           await traced(channels.consumerProcess, processMessage(this.#hooks, topic, partition, message), () =>
-            eachMessage({ topic, partition, message, heartbeat, pause }),
+            eachMessage(payload),
           )
       } catch (e) {
         this.#logHandlerError('eachMessage', topic, partition, message.offset, e as Error)
