@@ -1,8 +1,8 @@
 /**
  * The Admin client: topics, partitions, configs, groups, offsets, records, ACLs and SCRAM users.
  *
- * Owns one Cluster (connections, metadata, coordinators). Each public method names one call and
- * hands its declaration to the AdminExecutor (executor.ts), which routes it the way Java's
+ * Owns one Cluster (connections, metadata, coordinators), or borrows kafka-wire/kafkajs's consumer's.
+ * Each public method names one call and hands its declaration to the AdminExecutor (executor.ts), which routes it the way Java's
  * KafkaAdminClient does: topic creation/deletion to the controller, partition requests to each
  * partition's leader, group requests to the group's coordinator, broker configs to that broker,
  * everything else to any broker — with per-item results, per-item retries of retriable errors
@@ -13,7 +13,7 @@
  * groups.ts, offsets.ts, acls.ts, scram.ts): adding a call is declaring an operation there and
  * naming it here.
  */
-import { Cluster, NetworkMetrics, resolveClientOptions } from '../cluster/index.js'
+import { type Cluster, NetworkMetrics, ownOrBorrowed, resolveClientOptions } from '../cluster/index.js'
 import { type ClientTelemetryReporter, clientInstanceId, startClientTelemetry } from '../cluster/telemetry/index.js'
 import { ClosedError, ConfigError } from '../errors.js'
 import { type Metric, Metrics } from '../internal/metrics.js'
@@ -100,6 +100,7 @@ const ADMIN_OPTION_NAMES: ReadonlySet<string> = new Set<keyof AdminOptions>(['de
 
 export class Admin implements AsyncDisposable {
   readonly #cluster: Cluster
+  readonly #releaseCluster: () => Promise<void>
   readonly #closer = new AbortController()
   readonly #executor: AdminExecutor
   readonly #metrics: Metrics
@@ -122,7 +123,10 @@ export class Admin implements AsyncDisposable {
     }
     // Java's admin client reports its Selector's metrics: admin-client-metrics, admin-client-node-metrics.
     this.#metrics = new Metrics({ tags: { 'client-id': resolved.clientId } })
-    this.#cluster = new Cluster(resolved, { sensors: new NetworkMetrics(this.#metrics, 'admin-client') })
+    // Its own Cluster, or the kafkajs consumer's, borrowed (SHARED_CLUSTER, cluster/shared.ts).
+    const cluster = ownOrBorrowed(options, resolved, { sensors: new NetworkMetrics(this.#metrics, 'admin-client') })
+    this.#cluster = cluster.cluster
+    this.#releaseCluster = cluster.release
     this.#defaultApiTimeoutMs = defaultApiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS
     this.#telemetry = startClientTelemetry(this.#cluster, () => this.metrics())
     this.#executor = new AdminExecutor(
@@ -155,7 +159,7 @@ export class Admin implements AsyncDisposable {
     if (this.#closing === undefined) {
       this.#closer.abort(new ClosedError('The admin client was closed'))
       const deadline = Date.now() + (options.timeoutMs ?? this.#defaultApiTimeoutMs)
-      this.#closing = (this.#telemetry?.close(deadline) ?? Promise.resolve()).then(() => this.#cluster.close())
+      this.#closing = (this.#telemetry?.close(deadline) ?? Promise.resolve()).then(() => this.#releaseCluster())
     }
     return this.#closing
   }

@@ -3,9 +3,9 @@
  * its topics' metadata before it builds native clients, and they borrow it (the SHARED_CLUSTER seam,
  * internal/seams.ts) instead of bootstrapping clusters of their own: one set of connections, and no
  * second bootstrap before the first record (docs/performance.md, "One cluster for the layer's
- * consumer"). The layer's consumer lends its cluster to the native Consumer of each run(); its
- * producer lends one to every native Producer it makes (one per acks/compression pair, and the
- * transactional one).
+ * consumer"). The layer's consumer lends its cluster to the native Consumer of each run() and to the
+ * native Admin it asks for topic lists and group descriptions; its producer lends one to every native
+ * Producer it makes (one per acks/compression pair, and the transactional one).
  *
  * Each borrower's connection sensors (its network metrics) and topic-error hook are bound while it
  * holds the cluster. The connections are shared, so a borrower's network metrics count all their

@@ -13,7 +13,7 @@
  * Owner: the kafkajs consumer.
  */
 
-import { Admin } from '../admin/index.js'
+import { Admin, type AdminOptions } from '../admin/index.js'
 import {
   type Cluster,
   type CommonClientOptions,
@@ -25,7 +25,7 @@ import { Consumer as NativeConsumer } from '../consumer/consumer.js'
 import type { ConsumerOptions } from '../consumer/options.js'
 import type { TopicPartition } from '../consumer/types.js'
 import { brokerError, ErrorCode } from '../errors.js'
-import { CONSUMED_RECORD_OF, SHARED_CLUSTER, CONSUMER_RECORD_SHAPE } from '../internal/seams.js'
+import { CONSUMED_RECORD_OF, CONSUMER_RECORD_SHAPE, SHARED_CLUSTER } from '../internal/seams.js'
 import type { ConsumerGroupState, GroupDescription } from './admin-groups.js'
 import {
   type AssignerCluster,
@@ -135,7 +135,7 @@ export class KafkaJSConsumer {
   readonly #topics = new Map<string, { fromBeginning: boolean }>()
   /** Connected by connect()/subscribe(); run()'s native Consumer borrows it (SHARED_CLUSTER). */
   #shared: SharedCluster | null = null
-  #nativeAdmin: Admin | null = null
+  #nativeAdmin: { shared: SharedCluster; admin: Admin } | null = null
   #native: NativeConsumer | null = null
   #runner: Runner | null = null
   #restartTimeout: NodeJS.Timeout | undefined
@@ -199,11 +199,11 @@ export class KafkaJSConsumer {
       await this.stop()
       this.#logger.debug('consumer has stopped, disconnecting', { groupId: this.#groupId })
       const cluster = this.#shared?.cluster
-      const admin = this.#nativeAdmin
+      const admin = this.#nativeAdmin?.admin
       this.#shared = null
       this.#nativeAdmin = null
+      await admin?.close() // unbinds it from the cluster
       await cluster?.close()
-      await admin?.close()
       this.#emitter.emit(ConsumerEventNames.DISCONNECT)
     } catch (e) {
       const err = e as Error
@@ -549,10 +549,20 @@ export class KafkaJSConsumer {
     return withRequestObserver(await this.#context.clientOptions('Consumer'), this.#emitter.requestObserver)
   }
 
-  /** A native Admin for what kafkajs's consumer asks its cluster outside the group (topic list, group description). */
+  /**
+   * A native Admin for what kafkajs's consumer asks its cluster outside the group (topic list, group
+   * description), on the consumer's cluster (borrowed, SHARED_CLUSTER): a new one when stop() replaced it.
+   */
   async #admin(): Promise<Admin> {
-    this.#nativeAdmin ??= new Admin(await this.#clientOptions())
-    return this.#nativeAdmin
+    const shared = await this.#connectCluster()
+    if (this.#nativeAdmin?.shared === shared) return this.#nativeAdmin.admin
+    const options = { ...(await this.#clientOptions()), [SHARED_CLUSTER]: shared } as AdminOptions
+    const earlier = this.#nativeAdmin
+    if (earlier?.shared === shared) return earlier.admin // made by a concurrent call meanwhile
+    const admin = new Admin(options)
+    this.#nativeAdmin = { shared, admin }
+    await earlier?.admin.close() // unbinds it from the cluster stop() closed
+    return admin
   }
 
   // --- flow control ------------------------------------------------------------------------------------------

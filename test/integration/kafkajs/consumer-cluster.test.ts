@@ -63,6 +63,34 @@ describe('kafkajs layer: one cluster per consumer', () => {
     expect(connections.opened.some((c) => c.endsWith('/fetch'))).toBe(true)
   })
 
+  it('a RegExp subscription and describeGroup() ask through the same cluster: still one bootstrap', async () => {
+    const topic = uniqueName('kjs-cluster-re')
+    await fill(topic, 2)
+    const clientId = uniqueName('kjs-cluster-re-client')
+    const connections = recordConnections(clientId)
+    cleanups.push(connections.stop)
+    const groupId = uniqueName('kjs-cluster-re')
+    const consumer = new Kafka({ brokers: [bootstrapServers], clientId, logLevel: 0 }).consumer({
+      groupId,
+      maxWaitTimeInMs: 200,
+    })
+    cleanups.push(() => consumer.disconnect())
+    await consumer.connect()
+    await consumer.subscribe({ topics: [new RegExp(`^${topic}$`)], fromBeginning: true })
+    const seen: string[] = []
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) })
+    expect(await until(() => seen.length === 2)).toBe(true)
+    const running = await consumer.describeGroup()
+    expect([running.groupId, running.state, running.members.length]).toEqual([groupId, 'Stable', 1])
+    // The topic list and the group description came through the consumer's cluster, not an Admin's own.
+    expect(connections.opened.filter((c) => c.startsWith('-1/'))).toHaveLength(1)
+    expect(new Set(connections.opened).size).toBe(connections.opened.length)
+    // stop() closes that cluster; describeGroup() then asks through the next one.
+    await consumer.stop()
+    const stopped = await consumer.describeGroup()
+    expect([stopped.state, stopped.members.length]).toEqual(['Empty', 0])
+  })
+
   it('a Consumer that borrows a cluster counts its own connections and leaves the cluster open on close', async () => {
     const topic = uniqueName('kjs-borrow')
     await fill(topic, 2)
