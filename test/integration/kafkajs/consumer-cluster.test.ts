@@ -1,28 +1,16 @@
 // Direct tests (not differential: connections are not part of kafkajs's API): the layer's consumer and the
 // native Consumer its run() builds share one Cluster (SHARED_CLUSTER, cluster/shared.ts), so a consumer
 // bootstraps once; a Consumer that borrows a cluster binds its metrics to it and leaves it open on close.
-import dc from 'node:diagnostics_channel'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { resolveCommonOptions, SharedCluster } from '../../../src/cluster/index.js'
 import { Consumer } from '../../../src/consumer/index.js'
 import { SHARED_CLUSTER } from '../../../src/internal/seams.js'
 import { Kafka } from '../../../src/kafkajs/index.js'
 import { createTopic, RawProducer, uniqueName, values } from '../consumer/helpers.js'
+import { recordConnections } from './connections.js'
 import { until } from './consumer-helpers.js'
 
 const bootstrapServers = inject('kafkaBootstrapServers')
-
-/** Connections opened by `clientId`, as `nodeId/workload`, from the connection:open channel. */
-function recordConnections(clientId: string): { opened: string[]; stop: () => void } {
-  const opened: string[] = []
-  const start = dc.channel('tracing:kafka-wire:connection:open:start')
-  const onStart = (message: unknown) => {
-    const m = message as { clientId: string; nodeId: number; workload?: string }
-    if (m.clientId === clientId) opened.push(`${m.nodeId}/${m.workload ?? ''}`)
-  }
-  start.subscribe(onStart)
-  return { opened, stop: () => void start.unsubscribe(onStart) }
-}
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {

@@ -2,27 +2,15 @@
 // the native Producers it makes (one per acks/compression pair) share one Cluster (SHARED_CLUSTER,
 // cluster/shared.ts), so a producer bootstraps once; a Producer that borrows a cluster binds its metrics
 // to it and leaves it open on close, for the owner and the other borrowers.
-import dc from 'node:diagnostics_channel'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { resolveCommonOptions, SharedCluster } from '../../../src/cluster/index.js'
 import { SHARED_CLUSTER } from '../../../src/internal/seams.js'
 import { CompressionTypes, Kafka } from '../../../src/kafkajs/index.js'
 import { Producer } from '../../../src/producer/index.js'
 import { createTopic, uniqueName } from '../consumer/helpers.js'
+import { recordConnections } from './connections.js'
 
 const bootstrapServers = inject('kafkaBootstrapServers')
-
-/** Connections opened by `clientId`, as `nodeId/workload`, from the connection:open channel. */
-function recordConnections(clientId: string): { opened: string[]; stop: () => void } {
-  const opened: string[] = []
-  const start = dc.channel('tracing:kafka-wire:connection:open:start')
-  const onStart = (message: unknown) => {
-    const m = message as { clientId: string; nodeId: number; workload?: string }
-    if (m.clientId === clientId) opened.push(`${m.nodeId}/${m.workload ?? ''}`)
-  }
-  start.subscribe(onStart)
-  return { opened, stop: () => void start.unsubscribe(onStart) }
-}
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
