@@ -487,6 +487,8 @@ export class Runner {
   // --- heartbeats (the native worker thread sends them; the HEARTBEAT event follows kafkajs's cadence) ---
 
   #heartbeat(): void {
+    // Called after every message, as kafkajs does: with no listener, not even the clock is read.
+    if (this.#hooks.emitter.listenerCount(E.HEARTBEAT) === 0) return
     const now = Date.now()
     if (now < this.#lastHeartbeatEventAt + this.#hooks.heartbeatInterval) return
     const received = this.#consumer.stats.heartbeatsReceived

@@ -51,3 +51,26 @@ describe('kafkajs layer: heartbeats during a long eachMessage', () => {
     expect(group.members).toHaveLength(1)
   })
 })
+
+describe('kafkajs layer: the HEARTBEAT event', () => {
+  it("follows the worker's heartbeats at most once per heartbeatInterval, with kafkajs's payload", async () => {
+    const topic = uniqueName('kjs-hb-event')
+    await createTopic(bootstrapServers, topic, 1)
+    const groupId = uniqueName('kjs-hb-event')
+    const consumer = layerKafka(bootstrapServers).consumer({ groupId, heartbeatInterval: 300, maxWaitTimeInMs: 100 })
+    const beats: { at: number; payload: Record<string, unknown> }[] = []
+    await consumer.connect()
+    await consumer.subscribe({ topics: [topic], fromBeginning: true })
+    await consumer.run({ eachMessage: async () => {} })
+    // A while with no listener (the runner then skips the check), then one added while running receives.
+    await new Promise((r) => setTimeout(r, 1000))
+    consumer.on(consumer.events.HEARTBEAT, (e) => void beats.push({ at: Date.now(), payload: e.payload }))
+    const until = Date.now() + 15000
+    while (beats.length < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+    await consumer.disconnect()
+    expect(beats.length).toBeGreaterThanOrEqual(3)
+    expect(Object.keys(beats[0]!.payload).sort()).toEqual(['groupGenerationId', 'groupId', 'memberId'])
+    expect(beats[0]!.payload.groupId).toBe(groupId)
+    for (let i = 1; i < beats.length; i++) expect(beats[i]!.at - beats[i - 1]!.at).toBeGreaterThanOrEqual(290)
+  })
+})
