@@ -2,12 +2,12 @@
  * The Admin client: topics, partitions, configs, groups, offsets, records, ACLs and SCRAM users.
  *
  * Owns one Cluster (connections, metadata, coordinators), or borrows kafka-wire/kafkajs's consumer's.
- * Each public method names one call and hands its declaration to the AdminExecutor (executor.ts), which routes it the way Java's
- * KafkaAdminClient does: topic creation/deletion to the controller, partition requests to each
- * partition's leader, group requests to the group's coordinator, broker configs to that broker,
- * everything else to any broker — with per-item results, per-item retries of retriable errors
- * (with metadata / coordinator refresh) until the call's deadline, and an AdminAggregateError
- * naming every failed item.
+ * Each public method names one call and hands its declaration to the AdminExecutor (executor.ts),
+ * which routes it the way Java's KafkaAdminClient does: topic creation/deletion to the controller,
+ * partition requests to each partition's leader, group requests to the group's coordinator, broker
+ * configs to that broker, everything else to any broker — with per-item results, per-item retries
+ * of retriable errors (with metadata / coordinator refresh) until the call's deadline, and an
+ * AdminAggregateError naming every failed item.
  *
  * The calls are declared as data in the area files beside this one (topics.ts, configs.ts,
  * groups.ts, offsets.ts, acls.ts, scram.ts): adding a call is declaring an operation there and
