@@ -132,7 +132,7 @@ describe('Producer faults on 3 nodes', () => {
         const p = producer.send({ topic, value })
         blocked.push(p)
         p.catch((e) => {
-          if (e instanceof TimeoutError && /maxBlockMs/.test(e.message)) rejectedAt.push(Date.now() - started)
+          if (isMaxBlockTimeout(e)) rejectedAt.push(Date.now() - started)
         })
       }
       await new Promise((r) => setTimeout(r, 4000))
@@ -146,12 +146,17 @@ describe('Producer faults on 3 nodes', () => {
       expect(Math.max(...rejectedAt)).toBeLessThan(4000)
       expect(producer.bufferedBytes).toBeLessThanOrEqual(bufferMemory + overrun)
       expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024)
-      const accepted = blocked.length - rejectedAt.length
-      buffered.push(...(blocked.slice(0, accepted) as Promise<RecordMetadata>[]))
-      // The broker resumes: everything that was buffered is delivered.
+      // The broker resumes: everything that was buffered is delivered, and each blocked send either got
+      // memory and is delivered too or failed after maxBlockMs (on a loaded machine a rejection may come
+      // after the 4 s above: it is counted by its reason, not by when it came).
       process.kill(stalled.pid!, 'SIGCONT')
-      const delivered = await Promise.allSettled(buffered)
-      expect(delivered.filter((d) => d.status === 'fulfilled').length).toBe(buffered.length)
+      const failures = [...(await Promise.allSettled(buffered)), ...(await Promise.allSettled(blocked))].flatMap(
+        (d, i) =>
+          d.status === 'fulfilled' || (i >= buffered.length && isMaxBlockTimeout(d.reason))
+            ? []
+            : [`#${i}: ${d.reason}`],
+      )
+      expect(failures).toEqual([])
     } finally {
       try {
         process.kill(stalled.pid!, 'SIGCONT')
@@ -160,3 +165,7 @@ describe('Producer faults on 3 nodes', () => {
     }
   }, 180_000)
 })
+
+function isMaxBlockTimeout(e: unknown): boolean {
+  return e instanceof TimeoutError && /maxBlockMs/.test(e.message)
+}
