@@ -12,8 +12,12 @@
  * Speed: each struct and array of a (schema, version) gets its own small function generated
  * with `new Function` — named property reads, one object literal per decoded struct (so every
  * decoded struct of a kind has the same shape) and monomorphic calls, which V8 compiles well.
+ * Generating costs more than it saves for a message a client sends a few times (ApiVersions,
+ * JoinGroup, OffsetFetch…: ~8 ms of a consumer's start, docs/performance.md "Code for the messages
+ * used often"), so a (schema, version) runs through generic closures built from the same plan
+ * until its GENERATE_AFTER_USES-th use, then through generated code (V8's own tiering, in small).
  * Where code generation is disallowed (`--disallow-code-generation-from-strings`, some CSPs)
- * the same plans run through generic closures instead: same results, slower.
+ * the closures stay: same results, slower.
  *
  * This module owns the structure (messages, structs, arrays, tagged fields, the generated code);
  * the leaves are primitive-codec.ts (one primitive type's encoder, decoder and minimum size) and
@@ -51,7 +55,16 @@ export interface CompiledMessage {
   decode(r: Reader): any
 }
 
-let cache = new WeakMap<MessageSchema<any>, Map<number, CompiledMessage>>()
+/** The uses of a (schema, version) that run through the closures before its code is generated. */
+export const GENERATE_AFTER_USES = 8
+
+/** One (schema, version): what it runs now, and how often it was asked for until it was generated. */
+interface Compiled {
+  current: CompiledMessage
+  uses: number
+}
+
+let cache = new WeakMap<MessageSchema<any>, Map<number, Compiled>>()
 
 function codeGenerationAllowed(): boolean {
   try {
@@ -61,14 +74,17 @@ function codeGenerationAllowed(): boolean {
   }
 }
 
-let generateCode = codeGenerationAllowed()
+type CodeGeneration = 'tiered' | 'always' | 'never'
+let codeGeneration: CodeGeneration = codeGenerationAllowed() ? 'tiered' : 'never'
 
 /**
- * Chooses generated code (the default where allowed) or the generic closures, and drops what
- * was compiled so far. For tests, which run the codec both ways; not part of the public API.
+ * Generated code from the first use (true), the generic closures only (false), or the default
+ * where code generation is allowed: closures, then generated code from the GENERATE_AFTER_USES-th
+ * use ('tiered'). Drops what was compiled so far. For tests, which run the codec every way; not
+ * part of the public API.
  */
-export function setCodeGeneration(enabled: boolean): void {
-  generateCode = enabled && codeGenerationAllowed()
+export function setCodeGeneration(enabled: boolean | 'tiered'): void {
+  codeGeneration = !codeGenerationAllowed() || enabled === false ? 'never' : enabled === true ? 'always' : 'tiered'
   cache = new WeakMap()
 }
 
@@ -78,20 +94,28 @@ export function compile(schema: MessageSchema<any>, version: number): CompiledMe
     byVersion = new Map()
     cache.set(schema, byVersion)
   }
-  let compiled = byVersion.get(version)
-  if (compiled === undefined) {
+  let c = byVersion.get(version)
+  if (c === undefined) {
     if (!inRange(schema.validVersions, version)) {
       throw new UnsupportedVersionError(
         `${schema.name} has no version ${version} (valid ${schema.validVersions.min}-${schema.validVersions.max})`,
       )
     }
-    const flexible = inRange(schema.flexibleVersions, version)
-    const ctx: Ctx = { version, flexible, path: schema.name }
-    const s = compileStruct(schema.body, ctx)
-    compiled = { version, flexible, encode: s.enc, decode: s.dec }
-    byVersion.set(version, compiled)
+    const always = codeGeneration === 'always'
+    c = { current: compileMessage(schema, version, always), uses: always ? GENERATE_AFTER_USES : 0 }
+    byVersion.set(version, c)
   }
-  return compiled
+  if (c.uses < GENERATE_AFTER_USES && ++c.uses === GENERATE_AFTER_USES && codeGeneration === 'tiered') {
+    c.current = compileMessage(schema, version, true)
+  }
+  return c.current
+}
+
+function compileMessage(schema: MessageSchema<any>, version: number, generate: boolean): CompiledMessage {
+  const flexible = inRange(schema.flexibleVersions, version)
+  const ctx: Ctx = { version, flexible, path: schema.name, generate }
+  const s = compileStruct(schema.body, ctx)
+  return { version, flexible, encode: s.enc, decode: s.dec }
 }
 
 /** Encodes `value` as `schema` at `version` into a new Buffer. */
@@ -113,7 +137,7 @@ export function decodeMessage(schema: MessageSchema<any>, version: number, buf: 
 // Defaults of generated structs (the values: defaults.ts)
 
 function defaultFactory(f: Field<any, any>, version: number): () => unknown {
-  if (f.defaultValue !== undefined || f.type.kind !== 'struct' || !generateCode) {
+  if (f.defaultValue !== undefined || f.type.kind !== 'struct') {
     return () => defaultValue(f, version)
   }
   const st = f.type as StructType<Fields>
@@ -175,6 +199,7 @@ function planStruct(type: StructType<Fields>, ctx: Ctx): StructPlan {
       flexible: f.flexibleVersions === undefined ? ctx.flexible : inRange(f.flexibleVersions, version),
       path: `${ctx.path}.${name}`,
       nullableVersions: f.nullableVersions,
+      generate: ctx.generate,
     }
     const isTagged = ctx.flexible && inRange(f.taggedVersions, version)
     const present = inRange(f.versions, version) || isTagged
@@ -201,7 +226,7 @@ function planStruct(type: StructType<Fields>, ctx: Ctx): StructPlan {
 
 function compileStruct(type: StructType<Fields>, ctx: Ctx): { enc: Enc; dec: Dec } {
   const plan = planStruct(type, ctx)
-  if (generateCode && plan.fields.every((f) => f.name !== '__proto__')) {
+  if (ctx.generate === true && plan.fields.every((f) => f.name !== '__proto__')) {
     return { enc: generateStructEncoder(plan), dec: generateStructDecoder(plan) }
   }
   return { enc: closureStructEncoder(plan), dec: closureStructDecoder(plan) }
@@ -485,7 +510,7 @@ function compileArray(type: TypeDef<any, any>, nullable: boolean, ctx: Ctx): { e
   const min = minSize(element, ctx)
   const notNullable = () => nullError(ctx)
   const notArray = () => new TypeError(`${ctx.path}: expected an array`)
-  if (generateCode) {
+  if (ctx.generate === true) {
     const encBody = [
       'if (v === null) {',
       nullable ? (compact ? 'w.uvarint(0); return;' : 'w.int32(-1); return;') : 'throw d[0]();',

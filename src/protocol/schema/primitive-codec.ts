@@ -21,6 +21,8 @@ export interface Ctx {
   readonly path: string
   /** The versions in which the field being compiled may be null (null for array elements). */
   readonly nullableVersions?: VersionRange | null
+  /** codec.ts: generated code for this compile, or the generic closures. */
+  readonly generate?: boolean
 }
 
 /**
