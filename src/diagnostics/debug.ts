@@ -12,7 +12,6 @@
  *
  * Called by cluster/ (through network/debug.ts) when a client is created.
  */
-import type dc from 'node:diagnostics_channel'
 import { ConfigError } from '../errors.js'
 import { errorText, type Log, type LogContext } from '../internal/log.js'
 import {
@@ -29,6 +28,7 @@ import {
   type MetadataRefreshMessage,
   type ProducerProduceMessage,
   type ProducerSendMessage,
+  type Traced,
   type TracedMessage,
 } from './index.js'
 
@@ -88,7 +88,7 @@ export function enableDebug(categories: ReadonlySet<DebugCategory>, clientId: st
   }
 }
 
-type Channel<M extends object> = dc.TracingChannel<unknown, M>
+type Channel<M extends object> = Traced<M>
 
 /**
  * Logs `what` when the operation settles: `ok in N ms` (plus `detail(result)`) or the error; the

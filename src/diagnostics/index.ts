@@ -168,7 +168,25 @@ export interface MetadataRefreshMessage extends TracedMessage {
   topics: readonly string[] | 'all'
 }
 
-const tc = <M extends object>(name: string) => dc.tracingChannel<unknown, M>(`${CHANNEL_PREFIX}${name}`)
+/**
+ * One operation's tracing channel (node:diagnostics_channel's TracingChannel) as kafka-wire uses
+ * it, named without TracingChannel's type parameters: @types/node swapped them (StoreType first up
+ * to v24, ContextType first since v25), so a declaration that names them type-checks against one
+ * of the two only, and `skipLibCheck: false` applications get whichever version their
+ * dependencies bring. test/unit/package/install.test.ts type-checks the installed package.
+ */
+export interface Traced<M extends object> {
+  readonly start: dc.Channel
+  readonly end: dc.Channel
+  readonly asyncStart: dc.Channel
+  readonly asyncEnd: dc.Channel
+  readonly error: dc.Channel
+  readonly hasSubscribers: boolean
+  subscribe(subscribers: dc.TracingChannelSubscribers<M>): void
+  unsubscribe(subscribers: dc.TracingChannelSubscribers<M>): void
+}
+
+const tc = <M extends object>(name: string): Traced<M> => dc.tracingChannel<unknown, M>(`${CHANNEL_PREFIX}${name}`)
 
 /** Every channel kafka-wire publishes on. */
 export const channels = {
@@ -188,8 +206,6 @@ export const channels = {
   connectionClose: dc.channel(`${CHANNEL_PREFIX}connection:close`),
   metadataRefresh: tc<MetadataRefreshMessage>('metadata:refresh'),
 } as const
-
-type Traced<M extends object> = dc.TracingChannel<unknown, M>
 
 /**
  * Runs `fn` traced on `channel` with `message`, and returns fn's own promise (not a derived one,

@@ -46,6 +46,7 @@ import {
   channels,
   type DiagnosticsHeaderValue,
   type ProducerSendMessage,
+  type Traced,
 } from '../diagnostics/index.js'
 import { packageRoot } from '../internal/package-root.js'
 
@@ -232,7 +233,7 @@ export class KafkaWireInstrumentation {
     for (const unsubscribe of this.#subscriptions.splice(0)) unsubscribe()
   }
 
-  #subscribe<M extends object>(channel: dc.TracingChannel<unknown, M>, handlers: Handlers<M>): void {
+  #subscribe<M extends object>(channel: Traced<M>, handlers: Handlers<M>): void {
     const all = { start() {}, end() {}, asyncStart() {}, asyncEnd() {}, error() {}, ...handlers }
     channel.subscribe(all as dc.TracingChannelSubscribers<M>)
     this.#subscriptions.push(() => channel.unsubscribe(all as dc.TracingChannelSubscribers<M>))

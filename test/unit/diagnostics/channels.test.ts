@@ -4,7 +4,12 @@
 // (no payload built) when nobody subscribes.
 import dc from 'node:diagnostics_channel'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { channels, type ProducerProduceMessage, type ProducerSendMessage } from '../../../src/diagnostics/index.js'
+import {
+  channels,
+  type ProducerProduceMessage,
+  type ProducerSendMessage,
+  type Traced,
+} from '../../../src/diagnostics/index.js'
 import { ClosedError } from '../../../src/errors.js'
 import { PRODUCER_CLUSTER } from '../../../src/internal/seams.js'
 import { Producer } from '../../../src/producer/producer.js'
@@ -24,7 +29,7 @@ function make(cluster: FakeCluster, clientId = 'diag-client') {
 
 type Events = { name: string; message: any }[]
 /** Subscribes to every event of a tracing channel; returns the events seen and the unsubscribe. */
-function record(channel: dc.TracingChannel<unknown, any>, events: Events, onStart?: (m: any) => void) {
+function record(channel: Traced<any>, events: Events, onStart?: (m: any) => void) {
   const handlers = {
     start: (m: any) => {
       events.push({ name: 'start', message: m })

@@ -37,23 +37,29 @@ describe('npm pack → npm install <tarball> in a fresh app', () => {
     rmSync(work, { recursive: true, force: true })
   })
 
-  it('ships dist (both builds, the heartbeat worker, the bin) and kafka/pom.xml, not tests or caches', () => {
+  it('ships the bundles (both formats, the worker scripts, the bin), the types and kafka/pom.xml, not tests or caches', () => {
     for (const f of [
       'package.json',
       'README.md',
       'kafka/pom.xml',
-      'dist/esm/index.js',
-      'dist/cjs/index.js',
-      'dist/cjs/package.json',
-      'dist/esm/cli/bin.js',
-      'dist/esm/consumer/group/heartbeat-worker.js',
-      'dist/cjs/consumer/group/heartbeat-worker.js',
-      'dist/esm/testing/index.js',
+      'dist/bundle/esm/index.js',
+      'dist/bundle/cjs/index.js',
+      'dist/bundle/cjs/package.json',
+      'dist/bundle/esm/cli/bin.js',
+      'dist/bundle/esm/consumer/group/heartbeat-worker.js',
+      'dist/bundle/cjs/consumer/group/heartbeat-worker.js',
+      'dist/bundle/esm/protocol/records/compression/compression-worker.js',
+      'dist/bundle/esm/testing/index.js',
+      'dist/esm/index.d.ts',
+      'dist/cjs/index.d.ts',
+      'dist/cjs/package.json', // makes dist/cjs's .d.ts CommonJS declarations for TypeScript
     ]) {
       expect(files, f).toContain(f)
     }
     const stray = files.filter((f) => /^(test|src|scripts|benchmarks|\.kafka|\.ci|node_modules)\//.test(f))
     expect(stray).toEqual([])
+    // tsc's one-file-per-module JavaScript is the repository's (the exports map reaches only the bundles).
+    expect(files.filter((f) => /^dist\/(esm|cjs)\/.*\.js(\.map)?$/.test(f))).toEqual([])
   })
 
   it('has a prepare script that builds, so that a git install gets dist/', () => {
@@ -95,6 +101,34 @@ describe('npm pack → npm install <tarball> in a fresh app', () => {
       app,
     ).trim()
     expect(out).toBe('function function')
+  })
+
+  it('its types check in a TypeScript app with skipLibCheck off, ESM and CommonJS, with the @types/node it brings', () => {
+    // zstd-napi depends on @types/node (26.x as of writing), so an application without its own gets
+    // that version; @types/node swapped TracingChannel's type parameters in v25, and a declaration
+    // that named them failed here (src/diagnostics/index.ts, `Traced`). kafka-wire/otel is left out:
+    // it needs the application's own @opentelemetry/api (a peer dependency).
+    writeFileSync(
+      join(app, 'app.mts'),
+      [
+        "import { Consumer, KafkaError, Producer, type ProducerSendMessage } from 'kafka-wire'",
+        "import { Kafka } from 'kafka-wire/kafkajs'",
+        "import { startKafka } from 'kafka-wire/testing'",
+        "const producer: Producer = new Producer({ bootstrapServers: 'localhost:9092' })",
+        "const kafka = new Kafka({ brokers: ['localhost:9092'] })",
+        'const traced: ProducerSendMessage | undefined = undefined',
+        'export { Consumer, KafkaError, kafka, producer, startKafka, traced }',
+        '',
+      ].join('\n'),
+    )
+    writeFileSync(
+      join(app, 'app.cts'),
+      "import kw = require('kafka-wire')\nconst c: kw.Consumer | undefined = undefined\nexport = c\n",
+    )
+    const tsc = join(root, 'node_modules/typescript/bin/tsc')
+    const args = ['--noEmit', '--strict', '--skipLibCheck', 'false', '--module', 'node16', '--target', 'es2022']
+    const run = () => sh(process.execPath, [tsc, ...args, 'app.mts', 'app.cts'], app)
+    expect(run).not.toThrow()
   })
 
   it('the kafka-wire bin runs: --version, --help', () => {
