@@ -56,11 +56,12 @@ for (const [dir, format] of [
 const bin = join(root, 'dist/esm/cli/bin.js')
 if (existsSync(bin)) chmodSync(bin, 0o755)
 
-// The package's entry points, bundled (docs/DESIGN.md, "Build"; docs/performance.md, "Loading the
+// The package's entry points, bundled (docs/DESIGN.md, "Builds"; docs/performance.md, "Loading the
 // package"): Node's ES module loader resolves, reads and links each of tsc's ~300 files one by one,
-// ~230 ms for `import 'kafka-wire'` on this machine, where one bundle loads in ~90. package.json's
-// exports and bin point here; dist/esm and dist/cjs stay as tsc wrote them (the types, the worker
-// scripts' fallback, and the repository's own tools, which import single modules).
+// ~230 ms for `import 'kafka-wire'` on this machine, where one bundle loads in ~95. package.json's
+// exports and bin point here, and the package ships only these and tsc's .d.ts files; dist/esm and
+// dist/cjs stay as tsc wrote them for the repository's own tools and tests, which import single
+// modules.
 // - One build for the library's four entries, so that they share one copy of every module (an
 //   error class from `kafka-wire` is the one `kafka-wire/kafkajs` throws); each entry file only
 //   re-exports from the chunks. src/internal/module-dir.ts gets a chunk of its own, so that its
