@@ -1,10 +1,17 @@
-// Whether dist/ is up to date: both builds exist and are newer than every input (src/, the
-// tsconfigs, package.json, the build script). `npm run demo` builds only when it is not, so a
+// Whether dist/ is up to date: both builds and the bundles exist and are newer than every input
+// (src/, the tsconfigs, package.json, the build script). `npm run demo` builds only when it is not, so a
 // second run starts at once (build.mjs --if-stale).
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
-const OUTPUTS = ['dist/esm/index.js', 'dist/cjs/index.js', 'dist/cjs/package.json']
+const OUTPUTS = [
+  'dist/esm/index.js',
+  'dist/cjs/index.js',
+  'dist/cjs/package.json',
+  'dist/bundle/esm/index.js',
+  'dist/bundle/cjs/index.js',
+  'dist/bundle/esm/cli/bin.js',
+]
 const INPUTS = ['package.json', 'tsconfig.json', 'tsconfig.cjs.json', 'scripts/build.mjs']
 
 function newestIn(dir) {

@@ -19,27 +19,35 @@ function touch(file: string, secondsAgo: number): void {
   utimesSync(path, t, t)
 }
 
-it('is fresh only when both builds exist and are newer than every source', () => {
+const OUTPUTS = [
+  'dist/esm/index.js',
+  'dist/cjs/index.js',
+  'dist/cjs/package.json',
+  'dist/bundle/esm/index.js',
+  'dist/bundle/cjs/index.js',
+  'dist/bundle/esm/cli/bin.js',
+]
+
+it('is fresh only when both builds and the bundles exist and are newer than every source', () => {
   dir = mkdtempSync(join(tmpdir(), 'kw-build-fresh-'))
   touch('package.json', 100)
   touch('src/index.ts', 90)
   touch('src/admin/admin.ts', 80)
   expect(buildIsFresh(dir)).toBe(false) // never built
-  touch('dist/esm/index.js', 10)
-  touch('dist/cjs/index.js', 10)
-  touch('dist/cjs/package.json', 10)
+  for (const f of OUTPUTS) touch(f, 10)
   expect(buildIsFresh(dir)).toBe(true)
   touch('src/admin/admin.ts', 5) // an edit after the build
   expect(buildIsFresh(dir)).toBe(false)
-  touch('dist/esm/index.js', 1)
-  touch('dist/cjs/index.js', 1)
-  touch('dist/cjs/package.json', 1)
+  for (const f of OUTPUTS) touch(f, 1)
   expect(buildIsFresh(dir)).toBe(true)
-  rmSync(join(dir, 'dist/cjs/index.js')) // a half-finished build
+  rmSync(join(dir, 'dist/bundle/esm/cli/bin.js')) // a half-finished build (the bundles come last)
+  expect(buildIsFresh(dir)).toBe(false)
+  touch('dist/bundle/esm/cli/bin.js', 1)
+  rmSync(join(dir, 'dist/cjs/index.js'))
   expect(buildIsFresh(dir)).toBe(false)
 })
 
 it('npm run demo builds only when stale', () => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-  expect(pkg.scripts.demo).toBe('node scripts/build.mjs --if-stale && node dist/esm/cli/bin.js demo')
+  expect(pkg.scripts.demo).toBe('node scripts/build.mjs --if-stale && node dist/bundle/esm/cli/bin.js demo')
 })
