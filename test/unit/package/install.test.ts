@@ -131,6 +131,38 @@ describe('npm pack → npm install <tarball> in a fresh app', () => {
     expect(run).not.toThrow()
   })
 
+  it.each([
+    ['node10', 'commonjs'], // `moduleResolution: node`, what `module: commonjs` implies: most kafkajs applications
+    ['bundler', 'esnext'],
+  ])(
+    'its subpath entry points resolve with moduleResolution %s (typesVersions where exports is not read)',
+    (resolution, module) => {
+      // node10 does not read package.json's exports: without typesVersions, `kafka-wire/kafkajs` had no
+      // types there, and a kafkajs application that changed its import line no longer type-checked.
+      writeFileSync(
+        join(app, `subpaths-${resolution}.ts`),
+        [
+          "import { Consumer } from 'kafka-wire'",
+          "import { Kafka, logLevel, type KafkaMessage } from 'kafka-wire/kafkajs'",
+          "import { startKafka } from 'kafka-wire/testing'",
+          "const kafka = new Kafka({ brokers: ['localhost:9092'], logLevel: logLevel.NOTHING })",
+          'const message: KafkaMessage | undefined = undefined',
+          'export { Consumer, kafka, message, startKafka }',
+          '',
+        ].join('\n'),
+      )
+      const tsc = join(root, 'node_modules/typescript/bin/tsc')
+      const args = ['--noEmit', '--strict', '--esModuleInterop', '--target', 'es2022']
+      const run = () =>
+        sh(
+          process.execPath,
+          [tsc, ...args, '--module', module, '--moduleResolution', resolution, `subpaths-${resolution}.ts`],
+          app,
+        )
+      expect(run).not.toThrow()
+    },
+  )
+
   it('the kafka-wire bin runs: --version, --help', () => {
     const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version
     expect(sh(npm, ['exec', '--no', '--', 'kafka-wire', '--version'], app).trim()).toBe(version)
