@@ -16,7 +16,7 @@
  * `error` (also published on the `error` channel) on failure. The payload object is the same
  * object throughout, so a subscriber can keep its state on it (a WeakMap keyed by it).
  */
-import dc from 'node:diagnostics_channel'
+import * as dc from 'node:diagnostics_channel'
 
 /** The prefix of every channel name. */
 export const CHANNEL_PREFIX = 'kafka-wire:'

@@ -4,7 +4,7 @@
  * by the setup timeout and the abort signal). connection.ts is the only caller.
  */
 import { readFileSync } from 'node:fs'
-import net from 'node:net'
+import * as net from 'node:net'
 import { join } from 'node:path'
 import tls from 'node:tls'
 import { AbortError, AuthenticationError, ConnectionError, TimeoutError } from '../errors.js'

@@ -134,34 +134,33 @@ describe('npm pack → npm install <tarball> in a fresh app', () => {
   it.each([
     ['node10', 'commonjs'], // `moduleResolution: node`, what `module: commonjs` implies: most kafkajs applications
     ['bundler', 'esnext'],
-  ])(
-    'its subpath entry points resolve with moduleResolution %s (typesVersions where exports is not read)',
-    (resolution, module) => {
-      // node10 does not read package.json's exports: without typesVersions, `kafka-wire/kafkajs` had no
-      // types there, and a kafkajs application that changed its import line no longer type-checked.
-      writeFileSync(
-        join(app, `subpaths-${resolution}.ts`),
-        [
-          "import { Consumer } from 'kafka-wire'",
-          "import { Kafka, logLevel, type KafkaMessage } from 'kafka-wire/kafkajs'",
-          "import { startKafka } from 'kafka-wire/testing'",
-          "const kafka = new Kafka({ brokers: ['localhost:9092'], logLevel: logLevel.NOTHING })",
-          'const message: KafkaMessage | undefined = undefined',
-          'export { Consumer, kafka, message, startKafka }',
-          '',
-        ].join('\n'),
+  ])('its types check under moduleResolution %s, without esModuleInterop or the DOM lib', (resolution, module) => {
+    // node10 does not read package.json's exports: without typesVersions, `kafka-wire/kafkajs` had no
+    // types there, and a kafkajs application that changed its import line no longer type-checked.
+    writeFileSync(
+      join(app, `subpaths-${resolution}.ts`),
+      [
+        "import { Consumer } from 'kafka-wire'",
+        "import { Kafka, logLevel, type KafkaMessage } from 'kafka-wire/kafkajs'",
+        "import { startKafka } from 'kafka-wire/testing'",
+        "const kafka = new Kafka({ brokers: ['localhost:9092'], logLevel: logLevel.NOTHING })",
+        'const message: KafkaMessage | undefined = undefined',
+        'export { Consumer, kafka, message, startKafka }',
+        '',
+      ].join('\n'),
+    )
+    const tsc = join(root, 'node_modules/typescript/bin/tsc')
+    // No esModuleInterop (off by default with module commonjs): a declaration that default-imports a
+    // Node module (`import net from 'node:net'`) failed there with TS1192.
+    const args = ['--noEmit', '--strict', '--skipLibCheck', 'false', '--target', 'es2022', '--lib', 'es2022']
+    const run = () =>
+      sh(
+        process.execPath,
+        [tsc, ...args, '--module', module, '--moduleResolution', resolution, `subpaths-${resolution}.ts`],
+        app,
       )
-      const tsc = join(root, 'node_modules/typescript/bin/tsc')
-      const args = ['--noEmit', '--strict', '--esModuleInterop', '--target', 'es2022']
-      const run = () =>
-        sh(
-          process.execPath,
-          [tsc, ...args, '--module', module, '--moduleResolution', resolution, `subpaths-${resolution}.ts`],
-          app,
-        )
-      expect(run).not.toThrow()
-    },
-  )
+    expect(run).not.toThrow()
+  })
 
   it('the kafka-wire bin runs: --version, --help', () => {
     const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version
