@@ -94,6 +94,9 @@ for (const format of ['esm', 'cjs']) {
     format,
     sourcemap: true,
     chunkFileNames: 'chunks/kafka-wire-[hash].js',
+    // kafka-wire/kafkajs has a default export beside its named ones (kafkajs/index.ts): in CommonJS
+    // both are properties of module.exports, as tsc's own CommonJS build has them.
+    exports: 'named',
     codeSplitting: { groups: [{ name: 'module-dir', test: /[\\/]internal[\\/]module-dir\.js$/ }] },
   })
   await library.close()

@@ -12,6 +12,7 @@ import {
   TimeoutError,
   UnknownTopicOrPartitionError,
 } from '../../../src/errors.js'
+import { isRebalancing, toKafkaJSError, toKafkaJSRetryError } from '../../../src/kafkajs/errors.js'
 import * as layer from '../../../src/kafkajs/index.js'
 import { KAFKAJS_ERROR_CODES } from '../../../src/kafkajs/protocol-errors.js'
 
@@ -117,7 +118,7 @@ describe('kafkajs layer: errors', () => {
   })
 
   it("maps kafka-wire's broker errors to KafkaJSProtocolError with kafkajs's type, code and retriable", () => {
-    const unknownTopic = layer.toKafkaJSError(
+    const unknownTopic = toKafkaJSError(
       new UnknownTopicOrPartitionError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null, { topic: 't' }),
     ) as InstanceType<typeof layer.KafkaJSProtocolError>
     expect(unknownTopic).toBeInstanceOf(layer.KafkaJSProtocolError)
@@ -129,27 +130,27 @@ describe('kafkajs layer: errors', () => {
     ])
     expect(unknownTopic.cause).toBeInstanceOf(UnknownTopicOrPartitionError)
     // kafkajs's spelling of Kafka's renamed errors.
-    const notLeader = layer.toKafkaJSError(new BrokerError(ErrorCode.NOT_LEADER_OR_FOLLOWER)) as unknown as {
+    const notLeader = toKafkaJSError(new BrokerError(ErrorCode.NOT_LEADER_OR_FOLLOWER)) as unknown as {
       type: string
     }
     expect(notLeader.type).toBe('NOT_LEADER_FOR_PARTITION')
-    const notCoordinator = layer.toKafkaJSError(new BrokerError(ErrorCode.NOT_COORDINATOR))
-    expect(layer.isRebalancing(notCoordinator as unknown as { type: string })).toBe(true)
+    const notCoordinator = toKafkaJSError(new BrokerError(ErrorCode.NOT_COORDINATOR))
+    expect(isRebalancing(notCoordinator as unknown as { type: string })).toBe(true)
     // kafkajs's retriable where it differs from Kafka's (kafkajs: REBALANCE_IN_PROGRESS is not).
-    const rebalance = layer.toKafkaJSError(new BrokerError(ErrorCode.REBALANCE_IN_PROGRESS)) as layer.KafkaJSError
+    const rebalance = toKafkaJSError(new BrokerError(ErrorCode.REBALANCE_IN_PROGRESS)) as layer.KafkaJSError
     expect(rebalance.retriable).toBe(false)
-    const oor = layer.toKafkaJSError(
+    const oor = toKafkaJSError(
       new BrokerError(ErrorCode.OFFSET_OUT_OF_RANGE, null, { topic: 't', partition: 4 }),
     ) as InstanceType<typeof layer.KafkaJSOffsetOutOfRange>
     expect([oor.name, oor.topic, oor.partition]).toEqual(['KafkaJSOffsetOutOfRange', 't', 4])
     // A code kafkajs 2.2.4 predates keeps Kafka's name rather than KAFKAJS_UNKNOWN_ERROR_CODE.
-    const late = layer.toKafkaJSError(new BrokerError(ErrorCode.FENCED_MEMBER_EPOCH)) as unknown as { type: string }
+    const late = toKafkaJSError(new BrokerError(ErrorCode.FENCED_MEMBER_EPOCH)) as unknown as { type: string }
     expect(late.type).toBe('FENCED_MEMBER_EPOCH')
   })
 
   it("maps kafka-wire's client-side errors to the class kafkajs throws in that situation", () => {
     const map = (e: Error) => {
-      const k = layer.toKafkaJSError(e) as layer.KafkaJSError
+      const k = toKafkaJSError(e) as layer.KafkaJSError
       return [k.name, k.retriable, k.cause === e]
     }
     expect(map(new ConnectionError('refused', { broker: 1 }))).toEqual(['KafkaJSConnectionError', true, true])
@@ -158,16 +159,16 @@ describe('kafkajs layer: errors', () => {
     expect(map(new ConfigError('acks', 'bad'))).toEqual(['KafkaJSNonRetriableError', false, true])
     expect(map(new IllegalStateError('no'))).toEqual(['KafkaJSNonRetriableError', false, true])
     const own = new TypeError('application bug')
-    expect(layer.toKafkaJSError(own)).toBe(own)
+    expect(toKafkaJSError(own)).toBe(own)
     const already = new layer.KafkaJSError('x')
-    expect(layer.toKafkaJSError(already)).toBe(already)
+    expect(toKafkaJSError(already)).toBe(already)
   })
 
   it("toKafkaJSRetryError wraps as kafkajs's retrier does", () => {
-    const retriable = layer.toKafkaJSRetryError(new ConnectionError('down'), { retryCount: 5, retryTime: 900 })
+    const retriable = toKafkaJSRetryError(new ConnectionError('down'), { retryCount: 5, retryTime: 900 })
     expect(retriable).toBeInstanceOf(layer.KafkaJSNumberOfRetriesExceeded)
     expect((retriable as layer.KafkaJSError).cause).toBeInstanceOf(layer.KafkaJSConnectionError)
-    const fatal = layer.toKafkaJSRetryError(new BrokerError(ErrorCode.TOPIC_AUTHORIZATION_FAILED), {
+    const fatal = toKafkaJSRetryError(new BrokerError(ErrorCode.TOPIC_AUTHORIZATION_FAILED), {
       retryCount: 0,
       retryTime: 0,
     })

@@ -1,16 +1,16 @@
 // `new Kafka(config)` → kafka-wire's client options (createContext), without a broker.
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { compressionName } from '../../../src/kafkajs/compression.js'
 import {
   CompressionCodecs,
   CompressionTypes,
-  compressionName,
-  createContext,
   Kafka,
   KafkaJSConnectionError,
   KafkaJSNonRetriableError,
   type LogEntry,
   logLevel,
 } from '../../../src/kafkajs/index.js'
+import { createContext } from '../../../src/kafkajs/kafka.js'
 
 function capture() {
   const entries: LogEntry[] = []

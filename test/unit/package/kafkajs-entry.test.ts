@@ -30,6 +30,13 @@ describe('kafka-wire/kafkajs entry point', () => {
     expect(run(`import * as k from 'kafka-wire/kafkajs'; ${PROBE}`, 'module')).toBe(EXPECTED)
   })
 
+  it('a default import works (ESM), as it does for kafkajs, a CommonJS module', () => {
+    const code = (from: string) =>
+      `import k from '${from}'; import { Kafka } from '${from}'; if (k.Kafka !== Kafka) throw 1; ${PROBE}`
+    expect(run(code('kafkajs'), 'module')).toBe(EXPECTED)
+    expect(run(code('kafka-wire/kafkajs'), 'module')).toBe(EXPECTED)
+  })
+
   it('require works (CommonJS), destructured as kafkajs users write it', () => {
     expect(
       run(`const k = require('kafka-wire/kafkajs'); const { Kafka } = k; if (!Kafka) throw 1; ${PROBE}`, 'commonjs'),
