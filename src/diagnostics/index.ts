@@ -170,10 +170,11 @@ export interface MetadataRefreshMessage extends TracedMessage {
 
 /**
  * One operation's tracing channel (node:diagnostics_channel's TracingChannel) as kafka-wire uses
- * it, named without TracingChannel's type parameters: @types/node swapped them (StoreType first up
- * to v24, ContextType first since v25), so a declaration that names them type-checks against one
- * of the two only, and `skipLibCheck: false` applications get whichever version their
- * dependencies bring. test/unit/package/install.test.ts type-checks the installed package.
+ * it, named without TracingChannel's type parameters: @types/node swapped them (StoreType first in
+ * the 20.x types this repository builds with, ContextType first in 26.x, which zstd-napi brings), so
+ * a declaration that names them type-checks against one of the two only, and `skipLibCheck: false`
+ * applications get whichever version their dependencies bring. test/unit/package/install.test.ts
+ * type-checks the installed package.
  */
 export interface Traced<M extends object> {
   readonly start: dc.Channel

@@ -105,7 +105,7 @@ describe('npm pack → npm install <tarball> in a fresh app', () => {
 
   it('its types check in a TypeScript app with skipLibCheck off, ESM and CommonJS, with the @types/node it brings', () => {
     // zstd-napi depends on @types/node (26.x as of writing), so an application without its own gets
-    // that version; @types/node swapped TracingChannel's type parameters in v25, and a declaration
+    // that version; @types/node swapped TracingChannel's type parameters between 20.x and 26.x, and a declaration
     // that named them failed here (src/diagnostics/index.ts, `Traced`). kafka-wire/otel is left out:
     // it needs the application's own @opentelemetry/api (a peer dependency).
     writeFileSync(
