@@ -1,7 +1,7 @@
 // Runs the built `kafka-wire` bin (dist/esm/cli/bin.js, built by `npm test`'s pretest step)
 // as a child process against the shared real broker.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, inject, it } from 'vitest'
@@ -279,7 +279,12 @@ describe('kafka-wire errors and usage', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kafka-wire-cli-'))
     const props = join(dir, 'client.properties')
     writeFileSync(props, 'default.api.timeout.ms=3000\nrequest.timeout.ms=2000\n')
-    const out = await cli(['topics', 'list', '--bootstrap-server', '127.0.0.1:1', '--command-config', props])
+    let out: Awaited<ReturnType<typeof cli>>
+    try {
+      out = await cli(['topics', 'list', '--bootstrap-server', '127.0.0.1:1', '--command-config', props])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
     expect(out.code).toBe(1)
     const lines = out.stderr.trim().split('\n')
     // What is tried (honouring the properties file's timeout), then the error: one line each.
